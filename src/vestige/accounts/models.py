@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from vestige.accounts.roles import Cap, Role, capabilities
+
+
+class User(AbstractUser):
+    """A person who works in Vestige. Exactly one role; administrators also get Django admin."""
+
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.ANALYST)
+
+    def can(self, cap: Cap | str) -> bool:
+        return self.is_active and Cap(cap) in capabilities(self.role)
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label
+
+    def save(self, *args, **kwargs):
+        # Admin access follows the role, never the other way round.
+        self.is_staff = self.role == Role.ADMINISTRATOR
+        self.is_superuser = self.role == Role.ADMINISTRATOR
+        super().save(*args, **kwargs)
+
+
+class ApiToken(models.Model):
+    """A per-user API token. Only its SHA-256 is stored; the token is shown once at creation."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=12, help_text=_("first characters, to recognise it"))
+    digest = models.CharField(max_length=71, unique=True)  # sha256:<hex>
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})"
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+class LoginFailure(models.Model):
+    """One failed login. Counted for rate limiting and kept for the auditor."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at"]

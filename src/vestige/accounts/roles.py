@@ -1,0 +1,58 @@
+"""Roles and what each may do.
+
+A role is a job in an investigation, not a bundle of buttons. Services call
+:func:`vestige.accounts.services.require` with one capability; views only hide what a role can't
+do, they never decide it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMINISTRATOR = "administrator", _("Administrator")
+    INVESTIGATOR = "investigator", _("Investigator")
+    FORENSIC_EXAMINER = "forensic_examiner", _("Forensic examiner")
+    DNA_ANALYST = "dna_analyst", _("DNA analyst")
+    FAMILY_LIAISON = "family_liaison", _("Family liaison")
+    ANALYST = "analyst", _("Analyst (read-only)")
+    AUDITOR = "auditor", _("Auditor")
+
+
+class Cap(StrEnum):
+    """Capabilities checked by the service layer."""
+
+    REGISTRY_READ = "registry.read"
+    SITE_WRITE = "site.write"
+    GRAVE_WRITE = "grave.write"
+    EXHUMATION_WRITE = "exhumation.write"
+    REMAINS_WRITE = "remains.write"
+    HISTORY_READ = "history.read"
+    AUDIT_READ = "audit.read"
+    ACCOUNTS_MANAGE = "accounts.manage"
+
+
+_READ = {Cap.REGISTRY_READ, Cap.HISTORY_READ}
+
+CAPABILITIES: dict[str, frozenset[Cap]] = {
+    Role.ADMINISTRATOR: frozenset(Cap),
+    # Investigators open sites and record graves and exhumations found in the field.
+    Role.INVESTIGATOR: frozenset(_READ | {Cap.SITE_WRITE, Cap.GRAVE_WRITE, Cap.EXHUMATION_WRITE}),
+    # Forensic examiners exhume and examine: graves, exhumations and the post-mortem record.
+    Role.FORENSIC_EXAMINER: frozenset(
+        _READ | {Cap.GRAVE_WRITE, Cap.EXHUMATION_WRITE, Cap.REMAINS_WRITE}
+    ),
+    Role.DNA_ANALYST: frozenset(_READ),
+    Role.FAMILY_LIAISON: frozenset(_READ),
+    Role.ANALYST: frozenset(_READ),
+    # Auditors read everything that was done, including failed logins and token use.
+    Role.AUDITOR: frozenset(_READ | {Cap.AUDIT_READ}),
+}
+
+
+def capabilities(role: str) -> frozenset[Cap]:
+    return CAPABILITIES.get(role, frozenset())

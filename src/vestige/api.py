@@ -1,0 +1,108 @@
+"""The JSON API under /api/ (OpenAPI docs at /api/docs).
+
+Authentication: a session cookie (with CSRF for writes) or ``Authorization: Bearer <token>``.
+Every error is one envelope ``{"error": {"type", "message", "field"}}`` with the status from
+``STATUS_BY_ERROR``.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import APIKeyHeader, HttpBearer, django_auth
+
+from vestige.accounts.services import user_for_token
+from vestige.errors import (
+    Conflict, ImportRejected, InvalidInput, NotAuthenticated, NotFound, PermissionDenied,
+    RateLimited, VestigeError,
+)
+
+STATUS_BY_ERROR: dict[type[VestigeError], int] = {
+    ImportRejected: 400,
+    InvalidInput: 400,
+    NotAuthenticated: 401,
+    PermissionDenied: 403,
+    NotFound: 404,
+    Conflict: 409,
+    RateLimited: 429,
+}
+
+
+def status_for(error: VestigeError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[cls]
+    return 500
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request, token):
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class HeaderToken(APIKeyHeader):
+    param_name = "X-API-Token"
+
+    def authenticate(self, request, key):
+        return BearerToken().authenticate(request, key)
+
+
+api = NinjaAPI(
+    title="Vestige API",
+    version="1",
+    description="Sites, graves, exhumations and remains. Log in (session) or send "
+    "`Authorization: Bearer <token>`; create tokens on your profile page or with "
+    "`vestige token create`.",
+    auth=[BearerToken(), HeaderToken(), django_auth],
+    docs_decorator=login_required,
+    urls_namespace="api",
+)
+
+
+def envelope(request, error_type: str, message: str, status: int, field: str | None = None, **extra):
+    body = {"error": {"type": error_type, "message": message, "field": field, **extra}}
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(VestigeError)
+def _vestige_error(request, exc: VestigeError):
+    data = exc.as_dict()
+    return envelope(request, data.pop("type"), data.pop("message"), status_for(exc), data.pop("field"), **data)
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request, exc: NinjaValidationError):
+    errors = {}
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "payload", "query", "path")]
+        errors.setdefault(".".join(loc) or "body", []).append(err.get("msg", "invalid"))
+    field, messages = next(iter(errors.items())) if errors else ("body", ["invalid"])
+    return envelope(request, "InvalidInput", f"{field}: {messages[0]}", 400, field, errors=errors)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request, exc):
+    return envelope(request, "NotAuthenticated", "Log in or send a valid API token.", 401)
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return envelope(request, "NotFound", str(exc) or "Not found.", 404)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return envelope(request, "HttpError", str(exc), exc.status_code)
+
+
+from vestige.registry.api import router as registry_router  # noqa: E402
+from vestige.reports.api import router as reports_router  # noqa: E402
+
+api.add_router("/", registry_router)
+api.add_router("/stats", reports_router)

@@ -1,0 +1,258 @@
+"""The ``vestige`` command. Thin: it parses arguments, calls services, prints, and maps errors
+to exit codes (``EXIT_BY_ERROR``). Nobody sees a traceback for their own mistake.
+
+Commands that touch the database act as a named user (``--as USER`` or ``$VESTIGE_USER``) so
+that every change is attributable; shell access to the server is the authentication, as with
+Django's ``manage.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable
+
+from vestige.errors import (
+    ConfigurationError, Conflict, ImportRejected, IntegrityFailure, InvalidInput, NotAuthenticated,
+    NotFound, PermissionDenied, VestigeError,
+)
+
+EXIT_BY_ERROR: dict[type[VestigeError], int] = {
+    InvalidInput: 2,
+    NotFound: 3,
+    PermissionDenied: 4,
+    NotAuthenticated: 4,
+    Conflict: 5,
+    IntegrityFailure: 6,
+    ConfigurationError: 7,
+}
+
+
+def exit_code(error: VestigeError) -> int:
+    for cls in type(error).__mro__:
+        if cls in EXIT_BY_ERROR:
+            return EXIT_BY_ERROR[cls]
+    return 1
+
+
+def err(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vestige.settings")
+    import django
+
+    django.setup()
+
+
+def _actor(args):
+    from vestige.accounts.models import User
+
+    name = args.as_user or os.environ.get("VESTIGE_USER")
+    if not name:
+        raise InvalidInput("say who is acting: --as USERNAME (or set VESTIGE_USER)", field="as")
+    try:
+        return User.objects.get(username=name, is_active=True)
+    except User.DoesNotExist:
+        raise NotFound(f"no active user {name!r}") from None
+
+
+# --- commands ----------------------------------------------------------------------------
+
+def cmd_demo(args) -> int:
+    setup_django()
+    from vestige.demo.loader import run_demo
+
+    accounts, created = run_demo()
+    total = sum(created.values())
+    print("Vestige demo: the Izium case is loaded "
+          + (f"({', '.join(f'{v} {k}' for k, v in created.items() if v)} created)." if total else "(already there)."))
+    print("\nLog in with one of these accounts (one per role):\n")
+    print(f"  {'user':<14}{'role':<22}password")
+    for name, (role, pw) in accounts.items():
+        print(f"  {name:<14}{role:<22}{pw}")
+    from django.conf import settings
+    print(f"\n(also saved in {settings.VESTIGE_HOME / 'demo-accounts.txt'})")
+    if args.no_serve:
+        return 0
+    print(f"\nServing on http://{args.host}:{args.port}/  (Ctrl-C to stop)\n", flush=True)
+    return cmd_serve(args)
+
+
+def cmd_serve(args) -> int:
+    setup_django()
+    from django.core.management import call_command
+
+    call_command("runserver", f"{args.host}:{args.port}", use_reloader=False, skip_checks=False)
+    return 0
+
+
+def cmd_manage(args) -> int:
+    setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["vestige manage", *args.rest])
+    return 0
+
+
+def cmd_import(args) -> int:
+    setup_django()
+    from pathlib import Path
+
+    from vestige.registry.importing import import_file
+
+    actor = _actor(args)
+    path = Path(args.file)
+    if not path.is_file():
+        raise NotFound(f"{path}: no such file")
+    with path.open("rb") as f:
+        try:
+            report = import_file(actor, args.kind, f, str(path), dry_run=args.dry_run, via="cli")
+        except ImportRejected as e:
+            _print_rows(e.rows, args.json, str(path))
+            raise
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+    elif report.errors:
+        _print_rows(report.errors, False, str(path))
+    elif report.dry_run:
+        print(f"{path}: all {report.rows} rows are good (dry run: nothing written)")
+    else:
+        print(f"{path}: imported {report.created} {args.kind}")
+    return 2 if report.errors else 0
+
+
+def _print_rows(rows, as_json: bool, name: str) -> None:
+    if as_json:
+        print(json.dumps({"ok": False, "errors": [r.__dict__ for r in rows]}, indent=2))
+        return
+    for r in rows:
+        print(f"{name}: {r}", file=sys.stderr)
+
+
+def cmd_user_create(args) -> int:
+    setup_django()
+    from vestige.accounts.services import create_user
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
+    if not password:
+        import secrets
+        password = secrets.token_urlsafe(12)
+        print(f"password: {password}")
+    user = create_user(args.username, password, args.role)
+    print(f"created {user.username} ({user.role_label})")
+    return 0
+
+
+def cmd_token_create(args) -> int:
+    setup_django()
+    from vestige.accounts.services import create_token
+
+    row, token = create_token(_actor(args), args.name)
+    print(json.dumps({"id": row.pk, "name": row.name, "token": token}) if args.json else token)
+    return 0
+
+
+def cmd_token_list(args) -> int:
+    setup_django()
+    actor = _actor(args)
+    for t in actor.api_tokens.all():
+        state = "active" if t.active else f"revoked {t.revoked_at:%Y-%m-%d}"
+        print(f"{t.pk}\t{t.prefix}…\t{t.name}\t{t.created_at:%Y-%m-%d}\t{state}")
+    return 0
+
+
+def cmd_token_revoke(args) -> int:
+    setup_django()
+    from vestige.accounts.services import revoke_token
+
+    row = revoke_token(_actor(args), args.id)
+    print(f"revoked token {row.pk} ({row.name})")
+    return 0
+
+
+# --- parser ------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="vestige", description="Vestige: registry of sites, graves and "
+                                "remains; DNA kinship; evidence. Run `vestige COMMAND -h` for help.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, fn: Callable, help: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help, description=help)
+        sp.set_defaults(fn=fn)
+        return sp
+
+    def as_user(sp):
+        sp.add_argument("--as", dest="as_user", metavar="USER", help="act as this user (default $VESTIGE_USER)")
+
+    d = add("demo", cmd_demo, "migrate, load the Izium demo, create one user per role, serve")
+    d.add_argument("--no-serve", action="store_true", help="load and exit")
+    d.add_argument("--host", default="127.0.0.1")
+    d.add_argument("--port", default=8000, type=int)
+
+    s = add("serve", cmd_serve, "serve the web app (development server)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", default=8000, type=int)
+
+    m = add("manage", cmd_manage, "run a Django management command (migrate, createsuperuser, ...)")
+    m.add_argument("rest", nargs=argparse.REMAINDER)
+
+    i = add("import", cmd_import, "import graves or remains from CSV or XLSX (all rows or none)")
+    i.add_argument("kind", choices=["graves", "remains"])
+    i.add_argument("file")
+    i.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+    i.add_argument("--json", action="store_true", help="print the report as JSON")
+    as_user(i)
+
+    u = sub.add_parser("user", help="manage users").add_subparsers(dest="sub", metavar="ACTION", required=True)
+    uc = u.add_parser("create", help="create a user")
+    uc.set_defaults(fn=cmd_user_create)
+    uc.add_argument("username")
+    uc.add_argument("--role", required=True, help="administrator, investigator, forensic_examiner, "
+                    "dna_analyst, family_liaison, analyst or auditor")
+    uc.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+
+    t = sub.add_parser("token", help="API tokens").add_subparsers(dest="sub", metavar="ACTION", required=True)
+    tc = t.add_parser("create", help="create an API token for --as USER (printed once)")
+    tc.set_defaults(fn=cmd_token_create)
+    tc.add_argument("--name", required=True)
+    tc.add_argument("--json", action="store_true")
+    as_user(tc)
+    tl = t.add_parser("list", help="list the tokens of --as USER")
+    tl.set_defaults(fn=cmd_token_list)
+    as_user(tl)
+    tr = t.add_parser("revoke", help="revoke a token")
+    tr.set_defaults(fn=cmd_token_revoke)
+    tr.add_argument("id", type=int)
+    as_user(tr)
+
+    try:
+        from vestige.kinship.cli import add_kinship_commands
+    except ImportError:  # the kinship package is optional while it is being built
+        pass
+    else:
+        add_kinship_commands(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "fn", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.fn(args) or 0
+    except VestigeError as e:
+        err(e.message)
+        return exit_code(e)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""``vestige demo``: migrate, load the Izium scenario, create one user per role."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+
+from vestige.accounts.models import User
+from vestige.accounts.roles import Role
+from vestige.demo.izium import load_izium
+
+DEMO_USERS = {
+    Role.ADMINISTRATOR: "admin",
+    Role.INVESTIGATOR: "investigator",
+    Role.FORENSIC_EXAMINER: "examiner",
+    Role.DNA_ANALYST: "dna",
+    Role.FAMILY_LIAISON: "liaison",
+    Role.ANALYST: "analyst",
+    Role.AUDITOR: "auditor",
+}
+
+
+def _passwords_file() -> Path:
+    return Path(settings.VESTIGE_HOME) / "demo-accounts.txt"
+
+
+def ensure_demo_users() -> dict[str, tuple[str, str]]:
+    """Create the demo users (username → (role, password)); reuse saved passwords on re-runs.
+
+    Passwords are random per installation and kept in ``$VESTIGE_HOME/demo-accounts.txt``
+    (mode 600), so a demo is never reachable with a password printed in the source code.
+    """
+    path = _passwords_file()
+    saved: dict[str, str] = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            if line and not line.startswith("#"):
+                name, _role, pw = line.split("\t")
+                saved[name] = pw
+    accounts = {}
+    for role, name in DEMO_USERS.items():
+        pw = saved.get(name) or secrets.token_urlsafe(9)
+        user = User.objects.filter(username=name).first() or User(username=name, role=role)
+        user.role = role
+        user.first_name = "Demo"
+        user.last_name = Role(role).label
+        if not user.check_password(pw):
+            user.set_password(pw)
+        user.save()
+        accounts[name] = (Role(role).label, pw)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write("# Vestige demo accounts: user<TAB>role<TAB>password\n")
+        for name, (role, pw) in accounts.items():
+            f.write(f"{name}\t{role}\t{pw}\n")
+    return accounts
+
+
+def run_demo(verbosity: int = 1) -> tuple[dict, dict]:
+    Path(settings.VESTIGE_HOME).mkdir(parents=True, exist_ok=True)
+    call_command("migrate", interactive=False, verbosity=0)
+    accounts = ensure_demo_users()
+    admin = User.objects.get(username=DEMO_USERS[Role.ADMINISTRATOR])
+    created = load_izium(admin)
+    return accounts, created

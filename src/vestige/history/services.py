@@ -1,0 +1,80 @@
+"""Recording changes. Called by every app's services inside their transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections.abc import Iterable
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from vestige.history.models import Action, ChangeRecord
+
+
+def _plain(value):
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def snapshot(instance: models.Model, fields: Iterable[str]) -> dict:
+    """JSON-safe values of ``fields`` (foreign keys as their display text)."""
+    out = {}
+    for name in fields:
+        field = instance._meta.get_field(name)
+        if field.is_relation:
+            out[name] = _plain(getattr(instance, name)) if getattr(instance, field.attname) else None
+        else:
+            out[name] = _plain(getattr(instance, name))
+    return out
+
+
+def diff(before: dict, after: dict) -> dict:
+    return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+
+
+def record(
+    instance: models.Model,
+    action: Action,
+    actor,
+    changes: dict,
+    *,
+    reason: str = "",
+    via: str = "web",
+) -> ChangeRecord:
+    return ChangeRecord.objects.create(
+        content_type=ContentType.objects.get_for_model(type(instance)),
+        object_id=instance.pk,
+        action=action,
+        actor=actor,
+        changes=changes,
+        reason=reason,
+        via=via,
+    )
+
+
+def record_many(instances: list[models.Model], action: Action, actor, changes: list[dict], *, via: str) -> None:
+    """One history row per instance, in one INSERT (bulk imports)."""
+    if not instances:
+        return
+    ct = ContentType.objects.get_for_model(type(instances[0]))
+    ChangeRecord.objects.bulk_create(
+        [
+            ChangeRecord(content_type=ct, object_id=obj.pk, action=action, actor=actor, changes=ch, via=via)
+            for obj, ch in zip(instances, changes, strict=True)
+        ],
+        batch_size=2000,
+    )
+
+
+def history_of(instance: models.Model):
+    return ChangeRecord.objects.filter(
+        content_type=ContentType.objects.get_for_model(type(instance)), object_id=instance.pk
+    ).select_related("actor")

@@ -1,0 +1,142 @@
+"""HTML forms for registry records.
+
+Forms only parse and type the input; the rules (ranges, cross-field checks, uniqueness) are
+applied by the services, whose errors the views put back on the right fields. One rule set.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.forms.models import fields_for_model
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from vestige.registry.models import Exhumation, Grave, Injury, Remains, Site, TortureSign
+from vestige.registry.services import FIELDS
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class RecordForm(forms.Form):
+    model: type = None
+
+    def __init__(self, *args, instance=None, **kwargs):
+        self.instance = instance
+        super().__init__(*args, **kwargs)
+        for f in self.fields.values():
+            if isinstance(f.widget, forms.DateInput):
+                f.widget = DATE_WIDGET
+
+    def payload(self) -> dict:
+        """The cleaned data as the service takes it."""
+        return {k: v for k, v in self.cleaned_data.items() if k in FIELDS[self.model]}
+
+    def add_service_errors(self, errors: dict[str, list[str]]) -> None:
+        for field, messages in errors.items():
+            for m in messages:
+                self.add_error(field if field in self.fields else None, m)
+
+
+def _base_fields(model, exclude=()):
+    return fields_for_model(model, [f for f in FIELDS[model] if f not in exclude])
+
+
+class SiteForm(RecordForm):
+    model = Site
+    point_latitude = forms.FloatField(label=_l("Point latitude"), required=False,
+                                      help_text=_l("Instead of GeoJSON: a point's latitude."))
+    point_longitude = forms.FloatField(label=_l("Point longitude"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["geometry"] = forms.JSONField(
+            label=_l("Geometry (GeoJSON)"), required=False,
+            help_text=_l('Point or Polygon, e.g. {"type": "Point", "coordinates": [37.26, 49.17]} '
+                         "(longitude first). Leave empty and give a point below instead."),
+            widget=forms.Textarea(attrs={"rows": 4}),
+        )
+
+    def clean(self):
+        data = super().clean()
+        lat, lon = data.get("point_latitude"), data.get("point_longitude")
+        if not data.get("geometry") and lat is not None and lon is not None:
+            data["geometry"] = {"type": "Point", "coordinates": [lon, lat]}
+        if not data.get("geometry") and not self.errors.get("geometry"):
+            self.add_error("geometry", _("Give a GeoJSON geometry or a point's latitude and longitude."))
+        return data
+
+
+SiteForm.base_fields.update({k: v for k, v in _base_fields(Site).items() if k not in SiteForm.base_fields})
+SiteForm.base_fields = {k: SiteForm.base_fields[k] for k in [*FIELDS[Site], "point_latitude", "point_longitude"]}
+
+
+class GraveForm(RecordForm):
+    model = Grave
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = Site.objects.filter(withdrawn_at__isnull=True)
+
+
+GraveForm.base_fields = _base_fields(Grave)
+
+
+class ExhumationForm(RecordForm):
+    model = Exhumation
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = Site.objects.filter(withdrawn_at__isnull=True)
+
+
+ExhumationForm.base_fields = _base_fields(Exhumation)
+
+
+class RemainsForm(RecordForm):
+    model = Remains
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = Site.objects.filter(withdrawn_at__isnull=True)
+        self.fields["exhumation"].queryset = Exhumation.objects.filter(withdrawn_at__isnull=True)
+
+
+RemainsForm.base_fields = _base_fields(Remains, exclude=("grave", "injuries", "torture_signs"))
+RemainsForm.base_fields.update(
+    grave=forms.CharField(label=_l("Grave label"), required=False, max_length=64,
+                          help_text=_l("The marker label of the grave at this site, e.g. 319.")),
+    injuries=forms.MultipleChoiceField(label=_l("Injuries"), choices=Injury.choices, required=False,
+                                       widget=forms.CheckboxSelectMultiple),
+    torture_signs=forms.MultipleChoiceField(label=_l("Signs of torture"), choices=TortureSign.choices,
+                                            required=False, widget=forms.CheckboxSelectMultiple),
+)
+RemainsForm.base_fields = {k: RemainsForm.base_fields[k] for k in FIELDS[Remains]}
+
+
+FORMS = {Site: SiteForm, Grave: GraveForm, Exhumation: ExhumationForm, Remains: RemainsForm}
+
+
+def initial_for(instance) -> dict:
+    """Form initial values for editing ``instance``."""
+    model = type(instance)
+    out = {}
+    for name in FIELDS[model]:
+        value = getattr(instance, name)
+        if name == "grave":
+            value = value.label if value else ""
+        elif name == "geometry":
+            value = json.dumps(value)
+        out[name] = value
+    return out
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label=_l("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(label=_l("Records"), choices=[("graves", _l("Graves")), ("remains", _l("Remains"))])
+    file = forms.FileField(label=_l("CSV or XLSX file"))
+    dry_run = forms.BooleanField(label=_l("Dry run: check only, write nothing"), required=False, initial=True)

@@ -1,0 +1,252 @@
+"""What each registry list can be filtered, searched, sorted and exported by.
+
+One :class:`ListSpec` per model serves the HTML list, the CSV export and the JSON API, so the
+three always agree. Exported CSV columns are the import columns: an export can be re-imported.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from vestige.errors import InvalidInput
+from vestige.registry.models import (
+    Category, Exhumation, Grave, GraveStatus, Injury, MannerOfDeath, MarkerType, Remains,
+    RemainsStatus, Sex, Site, SiteKind,
+)
+
+YES_NO = [("yes", _l("Yes")), ("no", _l("No"))]
+
+
+@dataclass(frozen=True)
+class Filter:
+    name: str
+    label: str
+    choices: list[tuple[str, str]] | None = None  # None: free text (e.g. a site reference)
+    apply: Callable[[QuerySet, str], QuerySet] | None = None
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str  # CSV header and import column
+    label: str
+    get: Callable[[models.Model], object]
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    model: type[models.Model]
+    search: tuple[str, ...]
+    filters: tuple[Filter, ...]
+    sorts: dict[str, str]  # public key -> ORM field
+    default_sort: str
+    columns: tuple[Column, ...]
+    related: tuple[str, ...] = ()
+    search_help: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def queryset(self, params: Mapping[str, str], base: QuerySet | None = None) -> QuerySet:
+        """Apply ``q``, filters, ``withdrawn`` (exclude|include|only) and ``sort`` from ``params``."""
+        qs = base if base is not None else self.model.objects.all()
+        if self.related:
+            qs = qs.select_related(*self.related)
+        withdrawn = params.get("withdrawn") or "exclude"
+        if withdrawn == "exclude":
+            qs = qs.filter(withdrawn_at__isnull=True)
+        elif withdrawn == "only":
+            qs = qs.filter(withdrawn_at__isnull=False)
+        elif withdrawn != "include":
+            raise InvalidInput(_("withdrawn must be exclude, include or only"), field="withdrawn")
+        q = (params.get("q") or "").strip()
+        if q:
+            qs = qs.filter(reduce(or_, (Q(**{f"{f}__icontains": q}) for f in self.search)))
+        for flt in self.filters:
+            value = (params.get(flt.name) or "").strip()
+            if not value:
+                continue
+            if flt.choices is not None and value not in {c[0] for c in flt.choices}:
+                raise InvalidInput(
+                    _("%(v)r is not a valid %(f)s; choose one of: %(c)s")
+                    % {"v": value, "f": flt.name, "c": ", ".join(c[0] for c in flt.choices)},
+                    field=flt.name,
+                )
+            qs = flt.apply(qs, value) if flt.apply else qs.filter(**{flt.name: value})
+        sort = params.get("sort") or self.default_sort
+        key = sort.lstrip("-")
+        if key not in self.sorts:
+            raise InvalidInput(
+                _("Cannot sort by %(s)r; choose one of: %(c)s") % {"s": sort, "c": ", ".join(self.sorts)},
+                field="sort",
+            )
+        desc = "-" if sort.startswith("-") else ""
+        order = [desc + f for f in self.sorts[key].split(",")]
+        return qs.order_by(*order, desc + "pk")
+
+    def csv_rows(self, qs: QuerySet) -> Iterator[list]:
+        yield [c.header for c in self.columns]
+        for obj in qs.iterator(chunk_size=2000):
+            yield [_cell(c.get(obj)) for c in self.columns]
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ";".join(map(str, value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+class Echo:
+    """A file-like object whose write returns the line: lets csv.writer feed a streaming response."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(rows: Iterator[list]) -> Iterator[str]:
+    writer = csv.writer(Echo())
+    for row in rows:
+        yield writer.writerow(row)
+
+
+def _ref(attr: str, sub: str):
+    def get(obj):
+        target = getattr(obj, attr)
+        return getattr(target, sub) if target is not None else None
+    return get
+
+
+def _by_site(qs: QuerySet, value: str) -> QuerySet:
+    return qs.filter(site__ref=value)
+
+
+def _yes_no(cond: Q) -> Callable[[QuerySet, str], QuerySet]:
+    return lambda qs, v: qs.filter(cond) if v == "yes" else qs.exclude(cond)
+
+
+# JSON lists are filtered by their quoted text, which works the same on SQLite and PostgreSQL.
+HAS_TORTURE = ~Q(torture_signs=[])
+IS_CHILD = Q(age_max__lt=18)
+
+SITES = ListSpec(
+    model=Site,
+    search=("ref", "name", "locality", "region", "description"),
+    filters=(
+        Filter("kind", _l("Kind"), list(SiteKind.choices)),
+        Filter("region", _l("Region"), None, lambda qs, v: qs.filter(region__iexact=v)),
+    ),
+    sorts={"ref": "ref", "name": "name", "discovered_on": "discovered_on", "kind": "kind"},
+    default_sort="ref",
+    columns=(
+        Column("ref", _l("Reference"), lambda o: o.ref),
+        Column("name", _l("Name"), lambda o: o.name),
+        Column("kind", _l("Kind"), lambda o: o.kind),
+        Column("region", _l("Region"), lambda o: o.region),
+        Column("locality", _l("Locality"), lambda o: o.locality),
+        Column("latitude", _l("Latitude"), lambda o: round(o.latitude, 6)),
+        Column("longitude", _l("Longitude"), lambda o: round(o.longitude, 6)),
+        Column("discovered_on", _l("Discovered on"), lambda o: o.discovered_on),
+        Column("discovery_method", _l("How discovered"), lambda o: o.discovery_method),
+    ),
+    search_help=_l("reference, name, place"),
+)
+
+GRAVES = ListSpec(
+    model=Grave,
+    search=("label", "inscription", "notes", "position_note"),
+    filters=(
+        Filter("site", _l("Site"), None, _by_site),
+        Filter("status", _l("Status"), list(GraveStatus.choices)),
+        Filter("marker_type", _l("Marker type"), list(MarkerType.choices)),
+    ),
+    sorts={"label": "site__ref,label_number,label", "site": "site__ref", "status": "status",
+           "expected_occupants": "expected_occupants", "updated_at": "updated_at"},
+    default_sort="label",
+    columns=(
+        Column("site", _l("Site"), _ref("site", "ref")),
+        Column("label", _l("Label"), lambda o: o.label),
+        Column("marker_type", _l("Marker type"), lambda o: o.marker_type),
+        Column("inscription", _l("Inscription"), lambda o: o.inscription),
+        Column("latitude", _l("Latitude"), lambda o: o.latitude),
+        Column("longitude", _l("Longitude"), lambda o: o.longitude),
+        Column("position_note", _l("Position note"), lambda o: o.position_note),
+        Column("expected_occupants", _l("Expected occupants"), lambda o: o.expected_occupants),
+        Column("status", _l("Status"), lambda o: o.status),
+        Column("notes", _l("Notes"), lambda o: o.notes),
+    ),
+    related=("site",),
+    search_help=_l("label, inscription, notes"),
+)
+
+EXHUMATIONS = ListSpec(
+    model=Exhumation,
+    search=("reference", "team", "authority", "notes"),
+    filters=(Filter("site", _l("Site"), None, _by_site),),
+    sorts={"started_on": "started_on", "reference": "reference", "site": "site__ref"},
+    default_sort="-started_on",
+    columns=(
+        Column("reference", _l("Reference"), lambda o: o.reference),
+        Column("site", _l("Site"), _ref("site", "ref")),
+        Column("team", _l("Team"), lambda o: o.team),
+        Column("authority", _l("Authority"), lambda o: o.authority),
+        Column("started_on", _l("Started on"), lambda o: o.started_on),
+        Column("ended_on", _l("Ended on"), lambda o: o.ended_on),
+        Column("notes", _l("Notes"), lambda o: o.notes),
+    ),
+    related=("site",),
+    search_help=_l("reference, team, authority"),
+)
+
+REMAINS = ListSpec(
+    model=Remains,
+    search=("body_number", "cause_of_death", "clothing_effects", "notes"),
+    filters=(
+        Filter("site", _l("Site"), None, _by_site),
+        Filter("sex", _l("Sex"), list(Sex.choices)),
+        Filter("category", _l("Civilian or serviceman"), list(Category.choices)),
+        Filter("status", _l("Status"), list(RemainsStatus.choices)),
+        Filter("manner_of_death", _l("Manner of death"), list(MannerOfDeath.choices)),
+        Filter("injury", _l("Injury"), list(Injury.choices),
+               lambda qs, v: qs.filter(injuries__icontains=f'"{v}"')),
+        Filter("torture", _l("Signs of torture"), YES_NO, lambda qs, v: _yes_no(HAS_TORTURE)(qs, v)),
+        Filter("child", _l("Child"), YES_NO, lambda qs, v: _yes_no(IS_CHILD)(qs, v)),
+    ),
+    sorts={"body_number": "body_number", "site": "site__ref,body_number", "sex": "sex",
+           "age_min": "age_min", "status": "status", "recovered_on": "recovered_on",
+           "updated_at": "updated_at"},
+    default_sort="body_number",
+    columns=(
+        Column("body_number", _l("Body number"), lambda o: o.body_number),
+        Column("site", _l("Site"), _ref("site", "ref")),
+        Column("grave", _l("Grave"), _ref("grave", "label")),
+        Column("exhumation", _l("Exhumation"), _ref("exhumation", "reference")),
+        Column("recovered_on", _l("Recovered on"), lambda o: o.recovered_on),
+        Column("sex", _l("Sex"), lambda o: o.sex),
+        Column("age_min", _l("Age min"), lambda o: o.age_min),
+        Column("age_max", _l("Age max"), lambda o: o.age_max),
+        Column("stature_min_cm", _l("Stature min (cm)"), lambda o: o.stature_min_cm),
+        Column("stature_max_cm", _l("Stature max (cm)"), lambda o: o.stature_max_cm),
+        Column("injuries", _l("Injuries"), lambda o: o.injuries),
+        Column("torture_signs", _l("Signs of torture"), lambda o: o.torture_signs),
+        Column("cause_of_death", _l("Cause of death"), lambda o: o.cause_of_death),
+        Column("manner_of_death", _l("Manner of death"), lambda o: o.manner_of_death),
+        Column("clothing_effects", _l("Clothing and effects"), lambda o: o.clothing_effects),
+        Column("category", _l("Civilian or serviceman"), lambda o: o.category),
+        Column("status", _l("Status"), lambda o: o.status),
+        Column("notes", _l("Notes"), lambda o: o.notes),
+    ),
+    related=("site", "grave", "exhumation"),
+    search_help=_l("body number, cause of death, clothing"),
+)
+
+SPECS: dict[type[models.Model], ListSpec] = {s.model: s for s in (SITES, GRAVES, EXHUMATIONS, REMAINS)}

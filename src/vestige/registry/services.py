@@ -1,0 +1,213 @@
+"""The only writers of sites, graves, exhumations and remains.
+
+Each function checks the actor's role, validates with the models' own rules, writes in one
+transaction and records the change in the history. Forms, the JSON API, imports and the CLI
+all come through here, so they apply the same rules.
+
+References in ``data`` may be given as instances or as their codes: ``site`` by ref
+(``"IZM-PISH"``), ``exhumation`` by reference, ``grave`` by label within the record's site or by
+id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vestige.accounts.roles import Cap
+from vestige.accounts.services import require
+from vestige.errors import Conflict, InvalidInput, NotFound
+from vestige.history.models import Action
+from vestige.history.services import diff, record, snapshot
+from vestige.registry.geo import centroid
+from vestige.registry.models import Exhumation, Grave, Remains, Site
+
+FIELDS: dict[type[models.Model], tuple[str, ...]] = {
+    Site: ("ref", "name", "kind", "region", "locality", "description", "geometry",
+           "discovered_on", "discovery_method", "discovery_notes"),
+    Grave: ("site", "label", "marker_type", "inscription", "latitude", "longitude",
+            "position_note", "expected_occupants", "status", "notes"),
+    Exhumation: ("reference", "site", "team", "authority", "started_on", "ended_on", "notes"),
+    Remains: ("body_number", "site", "grave", "exhumation", "recovered_on", "sex", "age_min",
+              "age_max", "stature_min_cm", "stature_max_cm", "injuries", "torture_signs",
+              "cause_of_death", "manner_of_death", "clothing_effects", "category", "status", "notes"),
+}
+
+WRITE_CAP: dict[type[models.Model], Cap] = {
+    Site: Cap.SITE_WRITE,
+    Grave: Cap.GRAVE_WRITE,
+    Exhumation: Cap.EXHUMATION_WRITE,
+    Remains: Cap.REMAINS_WRITE,
+}
+
+REQUIRED_ON_CREATE: dict[type[models.Model], tuple[str, ...]] = {
+    Site: ("ref", "name", "kind", "geometry"),
+    Grave: ("site", "label"),
+    Exhumation: ("reference", "site", "team", "authority", "started_on"),
+    Remains: ("body_number", "site"),
+}
+
+
+def invalid_from(error: ValidationError, *, aliases: dict[str, str] | None = None) -> InvalidInput:
+    """Turn a Django ValidationError into InvalidInput that names every field and message."""
+    if hasattr(error, "error_dict"):
+        errors = {
+            (aliases or {}).get(k, k): [str(m) for m in v]
+            for k, v in error.message_dict.items()
+        }
+    else:
+        errors = {NON_FIELD_ERRORS: [str(m) for m in error.messages]}
+    field, messages = next(iter(errors.items()))
+    shown_field = None if field == NON_FIELD_ERRORS else field
+    message = f"{shown_field}: {messages[0]}" if shown_field else messages[0]
+    return InvalidInput(message, field=shown_field, errors=errors)
+
+
+def get_site(ref: str | Site) -> Site:
+    if isinstance(ref, Site):
+        return ref
+    try:
+        return Site.objects.get(ref=str(ref).strip())
+    except Site.DoesNotExist:
+        raise NotFound(_("No site with reference %(ref)r.") % {"ref": ref}) from None
+
+
+def _resolve(model: type[models.Model], instance: models.Model, data: dict[str, Any]) -> dict[str, Any]:
+    """Replace reference codes in ``data`` by instances; an unknown code is a field error."""
+    out = dict(data)
+    if "site" in out and out["site"] not in (None, "") and not isinstance(out["site"], Site):
+        try:
+            out["site"] = get_site(out["site"])
+        except NotFound as e:
+            raise InvalidInput(e.message, field="site") from None
+    site = out.get("site") if "site" in out else getattr(instance, "site", None) if instance.pk else None
+    if model is Remains:
+        grave = out.get("grave")
+        if grave not in (None, "") and not isinstance(grave, Grave):
+            qs = Grave.objects.select_related("site")
+            try:
+                if isinstance(grave, int):
+                    out["grave"] = qs.get(pk=grave)
+                elif site is not None:
+                    out["grave"] = qs.get(site=site, label=str(grave).strip())
+                else:
+                    raise Grave.DoesNotExist
+            except Grave.DoesNotExist:
+                raise InvalidInput(
+                    _("No grave %(g)r at site %(s)s.") % {"g": grave, "s": getattr(site, "ref", "?")},
+                    field="grave",
+                ) from None
+        exh = out.get("exhumation")
+        if exh not in (None, "") and not isinstance(exh, Exhumation):
+            try:
+                out["exhumation"] = Exhumation.objects.get(reference=str(exh).strip())
+            except Exhumation.DoesNotExist:
+                raise InvalidInput(
+                    _("No exhumation with reference %(r)r.") % {"r": exh}, field="exhumation"
+                ) from None
+    for key in ("grave", "exhumation", "site"):
+        if out.get(key) == "":
+            out[key] = None
+    return out
+
+
+def _apply(model: type[models.Model], instance: models.Model, data: dict[str, Any]) -> None:
+    allowed = FIELDS[model]
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise InvalidInput(
+            _("Unknown field(s): %(f)s. Allowed: %(a)s") % {"f": ", ".join(unknown), "a": ", ".join(allowed)},
+            field=unknown[0],
+        )
+    for key, value in _resolve(model, instance, data).items():
+        if value is None and not model._meta.get_field(key).null:
+            field = model._meta.get_field(key)
+            value = [] if isinstance(field, models.JSONField) else "" if field.blank else None
+        setattr(instance, key, value)
+
+
+def validate(instance: models.Model) -> None:
+    """Apply every model rule; raise InvalidInput naming all bad fields."""
+    try:
+        # The grave-label constraint is checked in Grave.clean, where it names its field.
+        instance.full_clean(validate_constraints=False)
+    except ValidationError as e:
+        raise invalid_from(e) from None
+    if isinstance(instance, Site):
+        instance.latitude, instance.longitude = centroid(instance.geometry)
+
+
+@transaction.atomic
+def create(actor, model: type[models.Model], data: dict[str, Any], *, via: str = "web") -> models.Model:
+    require(actor, WRITE_CAP[model])
+    missing = [f for f in REQUIRED_ON_CREATE[model] if data.get(f) in (None, "", [])]
+    if missing:
+        raise InvalidInput(
+            _("%(f)s: this field is required.") % {"f": missing[0]},
+            field=missing[0],
+            errors={f: [_("This field is required.")] for f in missing},
+        )
+    instance = model()
+    _apply(model, instance, data)
+    validate(instance)
+    instance.save()
+    record(instance, Action.CREATED, actor, diff({}, snapshot(instance, FIELDS[model])), via=via)
+    return instance
+
+
+@transaction.atomic
+def update(actor, instance: models.Model, data: dict[str, Any], *, via: str = "web") -> models.Model:
+    model = type(instance)
+    require(actor, WRITE_CAP[model])
+    instance = model.objects.select_for_update().get(pk=instance.pk)
+    if instance.withdrawn:
+        raise Conflict(_("%(obj)s is withdrawn; restore it before editing.") % {"obj": instance})
+    before = snapshot(instance, FIELDS[model])
+    _apply(model, instance, data)
+    validate(instance)
+    changes = diff(before, snapshot(instance, FIELDS[model]))
+    if changes:
+        instance.save()
+        record(instance, Action.UPDATED, actor, changes, via=via)
+    return instance
+
+
+@transaction.atomic
+def withdraw(actor, instance: models.Model, reason: str, *, via: str = "web") -> models.Model:
+    """Withdraw a record from lists and counts, keeping it and its history. A reason is required."""
+    model = type(instance)
+    require(actor, WRITE_CAP[model])
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Say why the record is withdrawn."), field="reason")
+    instance = model.objects.select_for_update().get(pk=instance.pk)
+    if instance.withdrawn:
+        raise Conflict(_("%(obj)s is already withdrawn.") % {"obj": instance})
+    instance.withdrawn_at = timezone.now()
+    instance.withdrawn_by = actor
+    instance.withdrawal_reason = reason
+    instance.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason", "updated_at"])
+    record(instance, Action.WITHDRAWN, actor, {}, reason=reason, via=via)
+    return instance
+
+
+@transaction.atomic
+def restore(actor, instance: models.Model, reason: str, *, via: str = "web") -> models.Model:
+    model = type(instance)
+    require(actor, WRITE_CAP[model])
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Say why the record is restored."), field="reason")
+    instance = model.objects.select_for_update().get(pk=instance.pk)
+    if not instance.withdrawn:
+        raise Conflict(_("%(obj)s is not withdrawn.") % {"obj": instance})
+    instance.withdrawn_at = None
+    instance.withdrawn_by = None
+    instance.withdrawal_reason = ""
+    instance.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason", "updated_at"])
+    record(instance, Action.RESTORED, actor, {}, reason=reason, via=via)
+    return instance

@@ -1,0 +1,199 @@
+"""HTML views of the registry. They parse requests and render; every write calls a service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import models
+from django.db.models import Count, Q
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_POST
+
+from vestige.accounts.roles import Cap
+from vestige.accounts.services import require
+from vestige.errors import ImportRejected, InvalidInput
+from vestige.history.services import history_of
+from vestige.registry import importing, services
+from vestige.registry.forms import FORMS, ImportForm, WithdrawForm, initial_for
+from vestige.registry.listing import SPECS, ListSpec, csv_lines
+from vestige.registry.models import Exhumation, Grave, Remains, Site
+from vestige.reports.services import site_stats
+
+
+@dataclass(frozen=True)
+class Resource:
+    model: type[models.Model]
+    slug: str  # URL segment and name prefix: site, grave, ...
+    plural: str
+    title: str
+    lookup: str  # "ref" or "pk"
+    list_columns: tuple[str, ...]  # CSV headers shown in the HTML table
+
+    @property
+    def spec(self) -> ListSpec:
+        return SPECS[self.model]
+
+    @property
+    def cap(self) -> Cap:
+        return services.WRITE_CAP[self.model]
+
+    def get(self, key):
+        qs = self.model.objects.all()
+        if self.model in (Grave, Remains, Exhumation):
+            qs = qs.select_related("site")
+        return get_object_or_404(qs, **{self.lookup: key})
+
+    def key(self, obj):
+        return getattr(obj, self.lookup)
+
+
+RESOURCES = {
+    Site: Resource(Site, "site", "sites", _l("Sites"), "ref",
+                   ("ref", "name", "kind", "locality", "discovered_on")),
+    Grave: Resource(Grave, "grave", "graves", _l("Graves"), "pk",
+                    ("site", "label", "marker_type", "expected_occupants", "status")),
+    Exhumation: Resource(Exhumation, "exhumation", "exhumations", _l("Exhumations"), "pk",
+                         ("reference", "site", "team", "started_on", "ended_on")),
+    Remains: Resource(Remains, "remains", "remains", _l("Remains"), "pk",
+                      ("body_number", "site", "grave", "sex", "age_min", "age_max", "category", "status")),
+}
+
+
+def _display(obj, column):
+    shown = getattr(obj, f"get_{column.header}_display", None)
+    return shown() if shown else column.get(obj)
+
+
+def _sort_links(request, res: Resource, current: str):
+    links = {}
+    for key in res.spec.sorts:
+        params = request.GET.copy()
+        params.pop("page", None)
+        params["sort"] = f"-{key}" if current == key else key
+        links[key] = params.urlencode()
+    return links
+
+
+def list_view(request, model):
+    res = RESOURCES[model]
+    spec = res.spec
+    try:
+        qs = spec.queryset(request.GET)
+        error = None
+    except InvalidInput as e:
+        qs, error = spec.model.objects.none(), e.message
+    paginator = Paginator(qs, settings.PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    columns = [c for c in spec.columns if c.header in res.list_columns]
+    rows = [(obj, [_display(obj, c) for c in columns]) for obj in page.object_list]
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(request, "registry/list.html", {
+        "res": res, "spec": spec, "page": page, "rows": rows, "columns": columns,
+        "error": error, "query": params.urlencode(), "sort": request.GET.get("sort") or spec.default_sort,
+        "sort_links": _sort_links(request, res, request.GET.get("sort") or spec.default_sort),
+        "can_write": request.user.can(res.cap), "filters": spec.filters, "values": request.GET,
+    })
+
+
+def export_view(request, model):
+    spec = RESOURCES[model].spec
+    qs = spec.queryset(request.GET)  # InvalidInput → 400 page via the error middleware
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    response = StreamingHttpResponse(csv_lines(spec.csv_rows(qs)), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{RESOURCES[model].plural}-{stamp}.csv"'
+    return response
+
+
+def detail_view(request, model, key):
+    res = RESOURCES[model]
+    obj = res.get(key)
+    context = {"res": res, "obj": obj, "history": history_of(obj)[:200],
+               "can_write": request.user.can(res.cap), "withdraw_form": WithdrawForm()}
+    if model is Site:
+        context["stats"] = site_stats(obj)
+        context["exhumations"] = obj.exhumations.filter(withdrawn_at__isnull=True)
+        context["graves"] = Paginator(
+            obj.graves.filter(withdrawn_at__isnull=True).annotate(
+                occupants=Count("remains", filter=Q(remains__withdrawn_at__isnull=True))
+            ).order_by("label_number", "label"), 100,
+        ).get_page(request.GET.get("page"))
+    elif model is Grave:
+        context["remains"] = obj.remains.filter(withdrawn_at__isnull=True)
+    elif model is Exhumation:
+        context["remains_count"] = obj.remains.filter(withdrawn_at__isnull=True).count()
+    return render(request, f"registry/{res.slug}_detail.html", context)
+
+
+def form_view(request, model, key=None):
+    res = RESOURCES[model]
+    form_class = FORMS[model]
+    obj = res.get(key) if key is not None else None
+    require(request.user, res.cap)
+    if request.method == "POST":
+        form = form_class(request.POST, instance=obj)
+        if form.is_valid():
+            try:
+                if obj is None:
+                    obj = services.create(request.user, model, form.payload())
+                    messages.success(request, _("%(obj)s created.") % {"obj": obj})
+                else:
+                    obj = services.update(request.user, obj, form.payload())
+                    messages.success(request, _("%(obj)s saved.") % {"obj": obj})
+                return redirect(obj.get_absolute_url())
+            except InvalidInput as e:
+                form.add_service_errors(e.errors or {None: [e.message]})
+    else:
+        initial = initial_for(obj) if obj is not None else {
+            k: v for k, v in request.GET.items() if k in services.FIELDS[model]
+        }
+        form = form_class(initial=initial, instance=obj)
+    return render(request, "registry/form.html", {"res": res, "form": form, "obj": obj})
+
+
+@require_POST
+def withdraw_view(request, model, key, restore=False):
+    res = RESOURCES[model]
+    obj = res.get(key)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why."))
+        return redirect(obj.get_absolute_url())
+    action = services.restore if restore else services.withdraw
+    action(request.user, obj, form.cleaned_data["reason"])
+    messages.success(request, (_("%(obj)s restored.") if restore else _("%(obj)s withdrawn.")) % {"obj": obj})
+    return redirect(obj.get_absolute_url())
+
+
+def import_view(request):
+    report = None
+    rejected = None
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            if upload.size > settings.MAX_UPLOAD_MB * 1024 * 1024:
+                form.add_error("file", _("The file is larger than %(n)d MB.") % {"n": settings.MAX_UPLOAD_MB})
+            else:
+                try:
+                    report = importing.import_file(
+                        request.user, form.cleaned_data["kind"], upload, upload.name,
+                        dry_run=form.cleaned_data["dry_run"], via="web-import",
+                    )
+                    if not report.dry_run:
+                        messages.success(request, _("Imported %(n)d records from %(f)s.") % {"n": report.created, "f": upload.name})
+                except ImportRejected as e:
+                    rejected = e
+                except InvalidInput as e:
+                    form.add_error("file", e.message)
+    else:
+        form = ImportForm()
+    status = 400 if rejected is not None else 200
+    return render(request, "registry/import.html", {"form": form, "report": report, "rejected": rejected}, status=status)

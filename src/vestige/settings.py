@@ -1,0 +1,202 @@
+"""Django settings for Vestige, read once from the environment.
+
+Every setting that a deployer may change is an environment variable listed here and in the
+README, with a safe local default:
+
+``VESTIGE_HOME``           folder for the SQLite database, blobs and keys (default ``./var``)
+``DATABASE_URL``           e.g. ``postgres://user@127.0.0.1:5432/vestige``; SQLite (WAL) when unset
+``VESTIGE_SECRET_KEY``     Django secret key; refused in production when left at the dev value
+``VESTIGE_PRODUCTION``     ``1`` turns on production checks (secret, secure cookies, no debug)
+``VESTIGE_DEBUG``          ``1`` for Django debug pages (never in production)
+``VESTIGE_ALLOWED_HOSTS``  comma-separated host names (default ``127.0.0.1,localhost``)
+``VESTIGE_TILE_URL``       map tile URL template (``https://.../{z}/{x}/{y}.png``); off when unset
+``VESTIGE_TILE_ATTRIBUTION``  attribution text shown with the tiles
+``VESTIGE_LOGIN_MAX_FAILURES``  failed logins per user name within the window before refusal (5)
+``VESTIGE_LOGIN_WINDOW_S`` rate-limit window in seconds (900)
+``VESTIGE_PAGE_SIZE``      rows per list page (50)
+``VESTIGE_MAX_UPLOAD_MB``  largest import upload accepted (50)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+from vestige.errors import ConfigurationError
+
+DEV_SECRET_KEY = "vestige-development-secret-not-for-production"
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigurationError(f"{name}={value!r} is not a boolean (use 1 or 0)", field=name)
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigurationError(f"{name}={value!r} is not an integer", field=name) from None
+
+
+BASE_DIR = Path(__file__).resolve().parent
+VESTIGE_HOME = Path(os.environ.get("VESTIGE_HOME") or "var").resolve()
+PRODUCTION = _env_bool("VESTIGE_PRODUCTION")
+DEBUG = _env_bool("VESTIGE_DEBUG") and not PRODUCTION
+
+SECRET_KEY = os.environ.get("VESTIGE_SECRET_KEY") or DEV_SECRET_KEY
+if PRODUCTION and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 32):
+    raise ConfigurationError(
+        "VESTIGE_PRODUCTION is on but VESTIGE_SECRET_KEY is unset, the development key, or "
+        "shorter than 32 characters; set a long random secret",
+        field="VESTIGE_SECRET_KEY",
+    )
+
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("VESTIGE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+    if h.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "vestige.accounts",
+    "vestige.history",
+    "vestige.registry",
+    "vestige.reports",
+    "vestige.web",
+    "vestige.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "vestige.accounts.middleware.LoginRequiredMiddleware",
+    "vestige.web.middleware.VestigeErrorMiddleware",
+]
+
+ROOT_URLCONF = "vestige.urls"
+WSGI_APPLICATION = "vestige.wsgi.application"
+ASGI_APPLICATION = "vestige.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "vestige.web.context.vestige",
+            ],
+            "builtins": ["vestige.registry.templatetags.vestige_tags"],
+        },
+    }
+]
+
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES["default"].setdefault("TEST", {})
+else:
+    # The embedded default: create the home folder so the first `migrate` just works.
+    VESTIGE_HOME.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VESTIGE_HOME / "vestige.sqlite3",
+            "OPTIONS": {
+                # WAL lets readers work while a writer writes; IMMEDIATE takes the write lock at
+                # the start of a transaction so two writers queue instead of failing mid-way.
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                    "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;"
+                ),
+                "transaction_mode": "IMMEDIATE",
+            },
+        }
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("uk", "Українська")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "UTC"
+# Dates are ISO 8601 in every language (DOMAIN: one unambiguous date format for all users).
+DATE_FORMAT = "Y-m-d"
+DATETIME_FORMAT = "Y-m-d H:i"
+SHORT_DATE_FORMAT = "Y-m-d"
+FORMAT_MODULE_PATH = ["vestige.formats"]
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VESTIGE_HOME / "static"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+MAX_UPLOAD_MB = _env_int("VESTIGE_MAX_UPLOAD_MB", 50)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+VESTIGE_TILE_URL = os.environ.get("VESTIGE_TILE_URL", "")
+VESTIGE_TILE_ATTRIBUTION = os.environ.get("VESTIGE_TILE_ATTRIBUTION", "")
+LOGIN_MAX_FAILURES = _env_int("VESTIGE_LOGIN_MAX_FAILURES", 5)
+LOGIN_WINDOW_S = _env_int("VESTIGE_LOGIN_WINDOW_S", 900)
+PAGE_SIZE = _env_int("VESTIGE_PAGE_SIZE", 50)
+
+NINJA_PAGINATION_PER_PAGE = PAGE_SIZE
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

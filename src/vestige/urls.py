@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from vestige.api import api
+from vestige.web import views
+
+admin.site.site_header = "Vestige administration"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("map/", views.map_view, name="map"),
+    path("map/data.geojson", views.map_data, name="map-data"),
+    path("accounts/login/", views.login_view, name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/profile/", views.profile, name="profile"),
+    path("accounts/tokens/new/", views.token_create, name="token-create"),
+    path("accounts/tokens/<int:token_id>/revoke/", views.token_revoke, name="token-revoke"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("", include("vestige.registry.urls")),
+]
