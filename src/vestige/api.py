@@ -16,8 +16,14 @@ from ninja.security import APIKeyHeader, HttpBearer, django_auth
 
 from vestige.accounts.services import user_for_token
 from vestige.errors import (
-    Conflict, ImportRejected, InvalidInput, NotAuthenticated, NotFound, PermissionDenied,
-    RateLimited, VestigeError,
+    Conflict,
+    ImportRejected,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    VestigeError,
 )
 
 STATUS_BY_ERROR: dict[type[VestigeError], int] = {

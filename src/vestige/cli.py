@@ -15,8 +15,15 @@ import sys
 from collections.abc import Callable
 
 from vestige.errors import (
-    ConfigurationError, Conflict, ImportRejected, IntegrityFailure, InvalidInput, NotAuthenticated,
-    NotFound, PermissionDenied, VestigeError,
+    ConfigurationError,
+    Conflict,
+    ImportRejected,
+    IntegrityFailure,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    VestigeError,
 )
 
 EXIT_BY_ERROR: dict[type[VestigeError], int] = {

@@ -15,6 +15,7 @@ README, with a safe local default:
 ``VESTIGE_LOGIN_WINDOW_S`` rate-limit window in seconds (900)
 ``VESTIGE_PAGE_SIZE``      rows per list page (50)
 ``VESTIGE_MAX_UPLOAD_MB``  largest import upload accepted (50)
+``VESTIGE_STATIC_ROOT``    where ``vestige manage collectstatic`` puts static files (unset: served from the apps)
 """
 
 from __future__ import annotations
@@ -171,7 +172,9 @@ SHORT_DATE_FORMAT = "Y-m-d"
 FORMAT_MODULE_PATH = ["vestige.formats"]
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VESTIGE_HOME / "static"
+# Static files are served by WhiteNoise straight from the apps' folders (no collectstatic needed);
+# a deployment may collect them into VESTIGE_STATIC_ROOT instead.
+STATIC_ROOT = os.environ.get("VESTIGE_STATIC_ROOT") or None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 

@@ -20,8 +20,19 @@ from django.db import transaction
 
 from vestige.registry import services
 from vestige.registry.models import (
-    Category, DiscoveryMethod, Exhumation, Grave, GraveStatus, Injury, MannerOfDeath, MarkerType,
-    Remains, Sex, Site, SiteKind, TortureSign,
+    Category,
+    DiscoveryMethod,
+    Exhumation,
+    Grave,
+    GraveStatus,
+    Injury,
+    MannerOfDeath,
+    MarkerType,
+    Remains,
+    Sex,
+    Site,
+    SiteKind,
+    TortureSign,
 )
 
 SEED = 2022

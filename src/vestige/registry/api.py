@@ -8,7 +8,7 @@ import inspect
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
@@ -16,8 +16,18 @@ from vestige.history.services import history_of
 from vestige.registry import services
 from vestige.registry.listing import SPECS
 from vestige.registry.models import (
-    Category, DiscoveryMethod, Exhumation, Grave, GraveStatus, MannerOfDeath, MarkerType, Remains,
-    RemainsStatus, Sex, Site, SiteKind,
+    Category,
+    DiscoveryMethod,
+    Exhumation,
+    Grave,
+    GraveStatus,
+    MannerOfDeath,
+    MarkerType,
+    Remains,
+    RemainsStatus,
+    Sex,
+    Site,
+    SiteKind,
 )
 
 router = Router(tags=["registry"])
@@ -279,7 +289,7 @@ def _register(path: str, model, lookup: str, lookup_type: type, In, Patch, Out) 
         return get(key)
 
     def create(request, payload):
-        return 201, services.create(request.user, model, payload.dict(), via="api")
+        return Status(201, services.create(request.user, model, payload.dict(), via="api"))
 
     def update(request, key, payload):
         return services.update(request.user, get(key), payload.dict(exclude_unset=True), via="api")

@@ -10,8 +10,8 @@ import json
 
 from django import forms
 from django.forms.models import fields_for_model
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from vestige.registry.models import Exhumation, Grave, Injury, Remains, Site, TortureSign
 from vestige.registry.services import FIELDS
@@ -45,15 +45,15 @@ def _base_fields(model, exclude=()):
 
 class SiteForm(RecordForm):
     model = Site
-    point_latitude = forms.FloatField(label=_l("Point latitude"), required=False,
-                                      help_text=_l("Instead of GeoJSON: a point's latitude."))
-    point_longitude = forms.FloatField(label=_l("Point longitude"), required=False)
+    point_latitude = forms.FloatField(label=_("Point latitude"), required=False,
+                                      help_text=_("Instead of GeoJSON: a point's latitude."))
+    point_longitude = forms.FloatField(label=_("Point longitude"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["geometry"] = forms.JSONField(
-            label=_l("Geometry (GeoJSON)"), required=False,
-            help_text=_l('Point or Polygon, e.g. {"type": "Point", "coordinates": [37.26, 49.17]} '
+            label=_("Geometry (GeoJSON)"), required=False,
+            help_text=_('Point or Polygon, e.g. {"type": "Point", "coordinates": [37.26, 49.17]} '
                          "(longitude first). Leave empty and give a point below instead."),
             widget=forms.Textarea(attrs={"rows": 4}),
         )
@@ -64,7 +64,7 @@ class SiteForm(RecordForm):
         if not data.get("geometry") and lat is not None and lon is not None:
             data["geometry"] = {"type": "Point", "coordinates": [lon, lat]}
         if not data.get("geometry") and not self.errors.get("geometry"):
-            self.add_error("geometry", _("Give a GeoJSON geometry or a point's latitude and longitude."))
+            self.add_error("geometry", gettext("Give a GeoJSON geometry or a point's latitude and longitude."))
         return data
 
 
@@ -105,11 +105,11 @@ class RemainsForm(RecordForm):
 
 RemainsForm.base_fields = _base_fields(Remains, exclude=("grave", "injuries", "torture_signs"))
 RemainsForm.base_fields.update(
-    grave=forms.CharField(label=_l("Grave label"), required=False, max_length=64,
-                          help_text=_l("The marker label of the grave at this site, e.g. 319.")),
-    injuries=forms.MultipleChoiceField(label=_l("Injuries"), choices=Injury.choices, required=False,
+    grave=forms.CharField(label=_("Grave label"), required=False, max_length=64,
+                          help_text=_("The marker label of the grave at this site, e.g. 319.")),
+    injuries=forms.MultipleChoiceField(label=_("Injuries"), choices=Injury.choices, required=False,
                                        widget=forms.CheckboxSelectMultiple),
-    torture_signs=forms.MultipleChoiceField(label=_l("Signs of torture"), choices=TortureSign.choices,
+    torture_signs=forms.MultipleChoiceField(label=_("Signs of torture"), choices=TortureSign.choices,
                                             required=False, widget=forms.CheckboxSelectMultiple),
 )
 RemainsForm.base_fields = {k: RemainsForm.base_fields[k] for k in FIELDS[Remains]}
@@ -133,10 +133,10 @@ def initial_for(instance) -> dict:
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(label=_l("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
 
 class ImportForm(forms.Form):
-    kind = forms.ChoiceField(label=_l("Records"), choices=[("graves", _l("Graves")), ("remains", _l("Remains"))])
-    file = forms.FileField(label=_l("CSV or XLSX file"))
-    dry_run = forms.BooleanField(label=_l("Dry run: check only, write nothing"), required=False, initial=True)
+    kind = forms.ChoiceField(label=_("Records"), choices=[("graves", _("Graves")), ("remains", _("Remains"))])
+    file = forms.FileField(label=_("CSV or XLSX file"))
+    dry_run = forms.BooleanField(label=_("Dry run: check only, write nothing"), required=False, initial=True)

@@ -13,17 +13,27 @@ from functools import reduce
 from operator import or_
 
 from django.db import models
-from django.db.models import Q, QuerySet
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from vestige.errors import InvalidInput
 from vestige.registry.models import (
-    Category, Exhumation, Grave, GraveStatus, Injury, MannerOfDeath, MarkerType, Remains,
-    RemainsStatus, Sex, Site, SiteKind,
+    Category,
+    Exhumation,
+    Grave,
+    GraveStatus,
+    Injury,
+    MannerOfDeath,
+    MarkerType,
+    Remains,
+    RemainsStatus,
+    Sex,
+    Site,
+    SiteKind,
 )
 
-YES_NO = [("yes", _l("Yes")), ("no", _l("No"))]
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
 @dataclass(frozen=True)
@@ -64,7 +74,7 @@ class ListSpec:
         elif withdrawn == "only":
             qs = qs.filter(withdrawn_at__isnull=False)
         elif withdrawn != "include":
-            raise InvalidInput(_("withdrawn must be exclude, include or only"), field="withdrawn")
+            raise InvalidInput(gettext("withdrawn must be exclude, include or only"), field="withdrawn")
         q = (params.get("q") or "").strip()
         if q:
             qs = qs.filter(reduce(or_, (Q(**{f"{f}__icontains": q}) for f in self.search)))
@@ -74,7 +84,7 @@ class ListSpec:
                 continue
             if flt.choices is not None and value not in {c[0] for c in flt.choices}:
                 raise InvalidInput(
-                    _("%(v)r is not a valid %(f)s; choose one of: %(c)s")
+                    gettext("%(v)r is not a valid %(f)s; choose one of: %(c)s")
                     % {"v": value, "f": flt.name, "c": ", ".join(c[0] for c in flt.choices)},
                     field=flt.name,
                 )
@@ -83,12 +93,22 @@ class ListSpec:
         key = sort.lstrip("-")
         if key not in self.sorts:
             raise InvalidInput(
-                _("Cannot sort by %(s)r; choose one of: %(c)s") % {"s": sort, "c": ", ".join(self.sorts)},
+                gettext("Cannot sort by %(s)r; choose one of: %(c)s") % {"s": sort, "c": ", ".join(self.sorts)},
                 field="sort",
             )
-        desc = "-" if sort.startswith("-") else ""
-        order = [desc + f for f in self.sorts[key].split(",")]
-        return qs.order_by(*order, desc + "pk")
+        desc = sort.startswith("-")
+        order = [self._order(f, desc) for f in self.sorts[key].split(",")]
+        return qs.order_by(*order, "-pk" if desc else "pk")
+
+    def _order(self, name: str, desc: bool):
+        """Order by ``name``; empty values last in both directions, on SQLite and PostgreSQL alike."""
+        try:
+            nullable = "__" not in name and self.model._meta.get_field(name).null
+        except Exception:
+            nullable = False
+        if not nullable:
+            return f"-{name}" if desc else name
+        return F(name).desc(nulls_last=True) if desc else F(name).asc(nulls_last=True)
 
     def csv_rows(self, qs: QuerySet) -> Iterator[list]:
         yield [c.header for c in self.columns]
@@ -142,111 +162,111 @@ SITES = ListSpec(
     model=Site,
     search=("ref", "name", "locality", "region", "description"),
     filters=(
-        Filter("kind", _l("Kind"), list(SiteKind.choices)),
-        Filter("region", _l("Region"), None, lambda qs, v: qs.filter(region__iexact=v)),
+        Filter("kind", _("Kind"), list(SiteKind.choices)),
+        Filter("region", _("Region"), None, lambda qs, v: qs.filter(region__iexact=v)),
     ),
     sorts={"ref": "ref", "name": "name", "discovered_on": "discovered_on", "kind": "kind"},
     default_sort="ref",
     columns=(
-        Column("ref", _l("Reference"), lambda o: o.ref),
-        Column("name", _l("Name"), lambda o: o.name),
-        Column("kind", _l("Kind"), lambda o: o.kind),
-        Column("region", _l("Region"), lambda o: o.region),
-        Column("locality", _l("Locality"), lambda o: o.locality),
-        Column("latitude", _l("Latitude"), lambda o: round(o.latitude, 6)),
-        Column("longitude", _l("Longitude"), lambda o: round(o.longitude, 6)),
-        Column("discovered_on", _l("Discovered on"), lambda o: o.discovered_on),
-        Column("discovery_method", _l("How discovered"), lambda o: o.discovery_method),
+        Column("ref", _("Reference"), lambda o: o.ref),
+        Column("name", _("Name"), lambda o: o.name),
+        Column("kind", _("Kind"), lambda o: o.kind),
+        Column("region", _("Region"), lambda o: o.region),
+        Column("locality", _("Locality"), lambda o: o.locality),
+        Column("latitude", _("Latitude"), lambda o: round(o.latitude, 6)),
+        Column("longitude", _("Longitude"), lambda o: round(o.longitude, 6)),
+        Column("discovered_on", _("Discovered on"), lambda o: o.discovered_on),
+        Column("discovery_method", _("How discovered"), lambda o: o.discovery_method),
     ),
-    search_help=_l("reference, name, place"),
+    search_help=_("reference, name, place"),
 )
 
 GRAVES = ListSpec(
     model=Grave,
     search=("label", "inscription", "notes", "position_note"),
     filters=(
-        Filter("site", _l("Site"), None, _by_site),
-        Filter("status", _l("Status"), list(GraveStatus.choices)),
-        Filter("marker_type", _l("Marker type"), list(MarkerType.choices)),
+        Filter("site", _("Site"), None, _by_site),
+        Filter("status", _("Status"), list(GraveStatus.choices)),
+        Filter("marker_type", _("Marker type"), list(MarkerType.choices)),
     ),
     sorts={"label": "site__ref,label_number,label", "site": "site__ref", "status": "status",
            "expected_occupants": "expected_occupants", "updated_at": "updated_at"},
     default_sort="label",
     columns=(
-        Column("site", _l("Site"), _ref("site", "ref")),
-        Column("label", _l("Label"), lambda o: o.label),
-        Column("marker_type", _l("Marker type"), lambda o: o.marker_type),
-        Column("inscription", _l("Inscription"), lambda o: o.inscription),
-        Column("latitude", _l("Latitude"), lambda o: o.latitude),
-        Column("longitude", _l("Longitude"), lambda o: o.longitude),
-        Column("position_note", _l("Position note"), lambda o: o.position_note),
-        Column("expected_occupants", _l("Expected occupants"), lambda o: o.expected_occupants),
-        Column("status", _l("Status"), lambda o: o.status),
-        Column("notes", _l("Notes"), lambda o: o.notes),
+        Column("site", _("Site"), _ref("site", "ref")),
+        Column("label", _("Label"), lambda o: o.label),
+        Column("marker_type", _("Marker type"), lambda o: o.marker_type),
+        Column("inscription", _("Inscription"), lambda o: o.inscription),
+        Column("latitude", _("Latitude"), lambda o: o.latitude),
+        Column("longitude", _("Longitude"), lambda o: o.longitude),
+        Column("position_note", _("Position note"), lambda o: o.position_note),
+        Column("expected_occupants", _("Expected occupants"), lambda o: o.expected_occupants),
+        Column("status", _("Status"), lambda o: o.status),
+        Column("notes", _("Notes"), lambda o: o.notes),
     ),
     related=("site",),
-    search_help=_l("label, inscription, notes"),
+    search_help=_("label, inscription, notes"),
 )
 
 EXHUMATIONS = ListSpec(
     model=Exhumation,
     search=("reference", "team", "authority", "notes"),
-    filters=(Filter("site", _l("Site"), None, _by_site),),
+    filters=(Filter("site", _("Site"), None, _by_site),),
     sorts={"started_on": "started_on", "reference": "reference", "site": "site__ref"},
     default_sort="-started_on",
     columns=(
-        Column("reference", _l("Reference"), lambda o: o.reference),
-        Column("site", _l("Site"), _ref("site", "ref")),
-        Column("team", _l("Team"), lambda o: o.team),
-        Column("authority", _l("Authority"), lambda o: o.authority),
-        Column("started_on", _l("Started on"), lambda o: o.started_on),
-        Column("ended_on", _l("Ended on"), lambda o: o.ended_on),
-        Column("notes", _l("Notes"), lambda o: o.notes),
+        Column("reference", _("Reference"), lambda o: o.reference),
+        Column("site", _("Site"), _ref("site", "ref")),
+        Column("team", _("Team"), lambda o: o.team),
+        Column("authority", _("Authority"), lambda o: o.authority),
+        Column("started_on", _("Started on"), lambda o: o.started_on),
+        Column("ended_on", _("Ended on"), lambda o: o.ended_on),
+        Column("notes", _("Notes"), lambda o: o.notes),
     ),
     related=("site",),
-    search_help=_l("reference, team, authority"),
+    search_help=_("reference, team, authority"),
 )
 
 REMAINS = ListSpec(
     model=Remains,
     search=("body_number", "cause_of_death", "clothing_effects", "notes"),
     filters=(
-        Filter("site", _l("Site"), None, _by_site),
-        Filter("sex", _l("Sex"), list(Sex.choices)),
-        Filter("category", _l("Civilian or serviceman"), list(Category.choices)),
-        Filter("status", _l("Status"), list(RemainsStatus.choices)),
-        Filter("manner_of_death", _l("Manner of death"), list(MannerOfDeath.choices)),
-        Filter("injury", _l("Injury"), list(Injury.choices),
+        Filter("site", _("Site"), None, _by_site),
+        Filter("sex", _("Sex"), list(Sex.choices)),
+        Filter("category", _("Civilian or serviceman"), list(Category.choices)),
+        Filter("status", _("Status"), list(RemainsStatus.choices)),
+        Filter("manner_of_death", _("Manner of death"), list(MannerOfDeath.choices)),
+        Filter("injury", _("Injury"), list(Injury.choices),
                lambda qs, v: qs.filter(injuries__icontains=f'"{v}"')),
-        Filter("torture", _l("Signs of torture"), YES_NO, lambda qs, v: _yes_no(HAS_TORTURE)(qs, v)),
-        Filter("child", _l("Child"), YES_NO, lambda qs, v: _yes_no(IS_CHILD)(qs, v)),
+        Filter("torture", _("Signs of torture"), YES_NO, lambda qs, v: _yes_no(HAS_TORTURE)(qs, v)),
+        Filter("child", _("Child"), YES_NO, lambda qs, v: _yes_no(IS_CHILD)(qs, v)),
     ),
     sorts={"body_number": "body_number", "site": "site__ref,body_number", "sex": "sex",
            "age_min": "age_min", "status": "status", "recovered_on": "recovered_on",
            "updated_at": "updated_at"},
     default_sort="body_number",
     columns=(
-        Column("body_number", _l("Body number"), lambda o: o.body_number),
-        Column("site", _l("Site"), _ref("site", "ref")),
-        Column("grave", _l("Grave"), _ref("grave", "label")),
-        Column("exhumation", _l("Exhumation"), _ref("exhumation", "reference")),
-        Column("recovered_on", _l("Recovered on"), lambda o: o.recovered_on),
-        Column("sex", _l("Sex"), lambda o: o.sex),
-        Column("age_min", _l("Age min"), lambda o: o.age_min),
-        Column("age_max", _l("Age max"), lambda o: o.age_max),
-        Column("stature_min_cm", _l("Stature min (cm)"), lambda o: o.stature_min_cm),
-        Column("stature_max_cm", _l("Stature max (cm)"), lambda o: o.stature_max_cm),
-        Column("injuries", _l("Injuries"), lambda o: o.injuries),
-        Column("torture_signs", _l("Signs of torture"), lambda o: o.torture_signs),
-        Column("cause_of_death", _l("Cause of death"), lambda o: o.cause_of_death),
-        Column("manner_of_death", _l("Manner of death"), lambda o: o.manner_of_death),
-        Column("clothing_effects", _l("Clothing and effects"), lambda o: o.clothing_effects),
-        Column("category", _l("Civilian or serviceman"), lambda o: o.category),
-        Column("status", _l("Status"), lambda o: o.status),
-        Column("notes", _l("Notes"), lambda o: o.notes),
+        Column("body_number", _("Body number"), lambda o: o.body_number),
+        Column("site", _("Site"), _ref("site", "ref")),
+        Column("grave", _("Grave"), _ref("grave", "label")),
+        Column("exhumation", _("Exhumation"), _ref("exhumation", "reference")),
+        Column("recovered_on", _("Recovered on"), lambda o: o.recovered_on),
+        Column("sex", _("Sex"), lambda o: o.sex),
+        Column("age_min", _("Age min"), lambda o: o.age_min),
+        Column("age_max", _("Age max"), lambda o: o.age_max),
+        Column("stature_min_cm", _("Stature min (cm)"), lambda o: o.stature_min_cm),
+        Column("stature_max_cm", _("Stature max (cm)"), lambda o: o.stature_max_cm),
+        Column("injuries", _("Injuries"), lambda o: o.injuries),
+        Column("torture_signs", _("Signs of torture"), lambda o: o.torture_signs),
+        Column("cause_of_death", _("Cause of death"), lambda o: o.cause_of_death),
+        Column("manner_of_death", _("Manner of death"), lambda o: o.manner_of_death),
+        Column("clothing_effects", _("Clothing and effects"), lambda o: o.clothing_effects),
+        Column("category", _("Civilian or serviceman"), lambda o: o.category),
+        Column("status", _("Status"), lambda o: o.status),
+        Column("notes", _("Notes"), lambda o: o.notes),
     ),
     related=("site", "grave", "exhumation"),
-    search_help=_l("body number, cause of death, clothing"),
+    search_help=_("body number, cause of death, clothing"),
 )
 
 SPECS: dict[type[models.Model], ListSpec] = {s.model: s for s in (SITES, GRAVES, EXHUMATIONS, REMAINS)}

@@ -6,6 +6,7 @@ Writes go through :mod:`vestige.registry.services` only. Validation lives on the
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from django.conf import settings
@@ -195,7 +196,10 @@ class Exhumation(Withdrawable):
         return reverse("registry:exhumation-detail", args=[self.pk])
 
     def clean(self) -> None:
-        if self.started_on and self.ended_on and self.ended_on < self.started_on:
+        if (
+            isinstance(self.started_on, dt.date) and isinstance(self.ended_on, dt.date)
+            and self.ended_on < self.started_on
+        ):
             raise ValidationError({"ended_on": _("The end date is before the start date.")})
 
 
@@ -239,6 +243,10 @@ class RemainsStatus(models.TextChoices):
     UNIDENTIFIED = "unidentified", _("Unidentified")
     IDENTIFIED = "identified", _("Identified")
     RETURNED = "returned", _("Returned to family")
+
+
+def _numbers(*values) -> bool:
+    return all(isinstance(v, int) and not isinstance(v, bool) for v in values)
 
 
 ADULT_AGE = 18  # years; a child is someone whose estimated maximum age is below this
@@ -333,13 +341,11 @@ class Remains(Withdrawable):
         return self.age_max is not None and self.age_max < ADULT_AGE
 
     def clean(self) -> None:
+        # clean() runs even when a field failed its own check; compare only values that are numbers.
         errors: dict[str, str] = {}
-        if self.age_min is not None and self.age_max is not None and self.age_min > self.age_max:
+        if _numbers(self.age_min, self.age_max) and self.age_min > self.age_max:
             errors["age_max"] = _("The maximum age is below the minimum age.")
-        if (
-            self.stature_min_cm is not None and self.stature_max_cm is not None
-            and self.stature_min_cm > self.stature_max_cm
-        ):
+        if _numbers(self.stature_min_cm, self.stature_max_cm) and self.stature_min_cm > self.stature_max_cm:
             errors["stature_max_cm"] = _("The maximum stature is below the minimum stature.")
         if self.grave_id and self.site_id and self.grave.site_id != self.site_id:
             errors["grave"] = _("This grave is at another site (%(site)s).") % {"site": self.grave.site.ref}

@@ -12,8 +12,8 @@ from django.db.models import Count, Q
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from vestige.accounts.roles import Cap
@@ -55,13 +55,13 @@ class Resource:
 
 
 RESOURCES = {
-    Site: Resource(Site, "site", "sites", _l("Sites"), "ref",
+    Site: Resource(Site, "site", "sites", _("Sites"), "ref",
                    ("ref", "name", "kind", "locality", "discovered_on")),
-    Grave: Resource(Grave, "grave", "graves", _l("Graves"), "pk",
+    Grave: Resource(Grave, "grave", "graves", _("Graves"), "pk",
                     ("site", "label", "marker_type", "expected_occupants", "status")),
-    Exhumation: Resource(Exhumation, "exhumation", "exhumations", _l("Exhumations"), "pk",
+    Exhumation: Resource(Exhumation, "exhumation", "exhumations", _("Exhumations"), "pk",
                          ("reference", "site", "team", "started_on", "ended_on")),
-    Remains: Resource(Remains, "remains", "remains", _l("Remains"), "pk",
+    Remains: Resource(Remains, "remains", "remains", _("Remains"), "pk",
                       ("body_number", "site", "grave", "sex", "age_min", "age_max", "category", "status")),
 }
 
@@ -143,10 +143,10 @@ def form_view(request, model, key=None):
             try:
                 if obj is None:
                     obj = services.create(request.user, model, form.payload())
-                    messages.success(request, _("%(obj)s created.") % {"obj": obj})
+                    messages.success(request, gettext("%(obj)s created.") % {"obj": obj})
                 else:
                     obj = services.update(request.user, obj, form.payload())
-                    messages.success(request, _("%(obj)s saved.") % {"obj": obj})
+                    messages.success(request, gettext("%(obj)s saved.") % {"obj": obj})
                 return redirect(obj.get_absolute_url())
             except InvalidInput as e:
                 form.add_service_errors(e.errors or {None: [e.message]})
@@ -164,11 +164,11 @@ def withdraw_view(request, model, key, restore=False):
     obj = res.get(key)
     form = WithdrawForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Say why."))
+        messages.error(request, gettext("Say why."))
         return redirect(obj.get_absolute_url())
     action = services.restore if restore else services.withdraw
     action(request.user, obj, form.cleaned_data["reason"])
-    messages.success(request, (_("%(obj)s restored.") if restore else _("%(obj)s withdrawn.")) % {"obj": obj})
+    messages.success(request, (gettext("%(obj)s restored.") if restore else gettext("%(obj)s withdrawn.")) % {"obj": obj})
     return redirect(obj.get_absolute_url())
 
 
@@ -180,7 +180,7 @@ def import_view(request):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             if upload.size > settings.MAX_UPLOAD_MB * 1024 * 1024:
-                form.add_error("file", _("The file is larger than %(n)d MB.") % {"n": settings.MAX_UPLOAD_MB})
+                form.add_error("file", gettext("The file is larger than %(n)d MB.") % {"n": settings.MAX_UPLOAD_MB})
             else:
                 try:
                     report = importing.import_file(
@@ -188,7 +188,7 @@ def import_view(request):
                         dry_run=form.cleaned_data["dry_run"], via="web-import",
                     )
                     if not report.dry_run:
-                        messages.success(request, _("Imported %(n)d records from %(f)s.") % {"n": report.created, "f": upload.name})
+                        messages.success(request, gettext("Imported %(n)d records from %(f)s.") % {"n": report.created, "f": upload.name})
                 except ImportRejected as e:
                     rejected = e
                 except InvalidInput as e:

@@ -13,7 +13,14 @@ from django.db.models import Count, Q
 
 from vestige.registry.listing import HAS_TORTURE, IS_CHILD
 from vestige.registry.models import (
-    ADULT_AGE, Category, Grave, GraveStatus, Remains, RemainsStatus, Sex, Site,
+    ADULT_AGE,
+    Category,
+    Grave,
+    GraveStatus,
+    Remains,
+    RemainsStatus,
+    Sex,
+    Site,
 )
 
 SERVICEMAN = Q(category=Category.SERVICEMAN)

@@ -4,19 +4,7 @@ from __future__ import annotations
 
 from django.shortcuts import render
 
-from vestige.errors import (
-    Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied, RateLimited, VestigeError,
-)
-
-STATUS = {InvalidInput: 400, NotAuthenticated: 401, PermissionDenied: 403, NotFound: 404,
-          Conflict: 409, RateLimited: 429}
-
-
-def status_for(error: VestigeError) -> int:
-    for cls in type(error).__mro__:
-        if cls in STATUS:
-            return STATUS[cls]
-    return 500
+from vestige.errors import VestigeError
 
 
 class VestigeErrorMiddleware:
@@ -28,5 +16,7 @@ class VestigeErrorMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, VestigeError) and not request.path_info.startswith("/api/"):
+            from vestige.api import status_for  # the one error → status table
+
             return render(request, "web/error.html", {"error": exception}, status=status_for(exception))
         return None

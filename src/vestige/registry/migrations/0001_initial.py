@@ -2,9 +2,10 @@
 
 import django.core.validators
 import django.db.models.deletion
-import vestige.registry.models
 from django.conf import settings
 from django.db import migrations, models
+
+import vestige.registry.models
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,62 @@
+# The README's two commands: `make demo` and `make test`. Both work on a fresh machine that has
+# only Python 3.11, pip and make: uv is bootstrapped with pip when missing, and everything else
+# is installed from uv.lock into .venv.
+
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(PY) -m uv
+PG_URL ?= postgres://postgres@127.0.0.1:5432/vestige
+export VESTIGE_HOME ?= $(CURDIR)/var
+
+.PHONY: install demo test test-sqlite test-postgres test-browser chromium bench messages lint clean
+
+$(BIN)/.installed: pyproject.toml uv.lock
+	@$(UV) --version >/dev/null 2>&1 || $(PY) -m pip install --quiet uv \
+		|| $(PY) -m pip install --quiet --user uv \
+		|| $(PY) -m pip install --quiet --break-system-packages uv
+	$(UV) sync --frozen --all-extras --python $(PY)
+	@touch $@
+
+install: $(BIN)/.installed
+
+demo: install
+	$(BIN)/vestige demo
+
+test: install
+	@$(MAKE) --no-print-directory test-sqlite
+	@$(MAKE) --no-print-directory test-postgres
+	@$(MAKE) --no-print-directory test-browser
+
+test-sqlite: install
+	@echo "== tests on SQLite =="
+	$(BIN)/pytest -n auto -m "not browser" -q
+
+test-postgres: install
+	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)'.rsplit('/',1)[0]+'/postgres', connect_timeout=3).close()" 2>/dev/null; then \
+		echo "== tests on PostgreSQL ($(PG_URL)) =="; \
+		DATABASE_URL=$(PG_URL) $(BIN)/pytest -n auto -m "not browser" -q; \
+	else \
+		echo "== PostgreSQL SKIPPED: nothing answers as user postgres on 127.0.0.1:5432 =="; \
+	fi
+
+chromium:
+	@test -x /usr/bin/chromium || { echo "installing Debian's chromium for the browser test"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+		|| (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); }
+
+test-browser: install chromium
+	@echo "== browser test (Playwright + /usr/bin/chromium) =="
+	$(BIN)/pytest -m browser -q -p no:xdist
+
+bench: install
+	$(BIN)/python benchmarks/registry_pages.py
+
+messages: install
+	cd src/vestige && ../../$(BIN)/vestige manage makemessages -l uk --no-obsolete && ../../$(BIN)/python locale/fill_po.py && ../../$(BIN)/vestige manage compilemessages -l uk
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,44 @@
+"""Write the translations of uk_translations.py into locale/uk/LC_MESSAGES/django.po.
+
+Usage: python fill_po.py  (run by `make messages` after makemessages; compilemessages follows).
+Prints every msgid still untranslated and exits 1 if there is one.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from uk_translations import UK  # noqa: E402
+
+PO = Path(__file__).parent / "uk" / "LC_MESSAGES" / "django.po"
+
+
+def main() -> int:
+    text = PO.read_text()
+    blocks = text.split("\n\n")
+    missing = []
+    out = [blocks[0]]
+    for block in blocks[1:]:
+        m = re.search(r'^msgid ((?:".*"\n?)+)', block, re.M)
+        if not m or "msgid_plural" in block:
+            out.append(block)
+            continue
+        msgid = "".join(re.findall(r'"(.*)"', m.group(1)))
+        if msgid not in UK:
+            missing.append(msgid)
+            out.append(block)
+            continue
+        block = re.sub(r'^msgstr (".*"\n?)+', f'msgstr "{UK[msgid]}"', block, flags=re.M)
+        block = re.sub(r"^#, fuzzy.*\n", "", block, flags=re.M)
+        out.append(block)
+    PO.write_text("\n\n".join(out))
+    for msgid in missing:
+        print(f"untranslated: {msgid}", file=sys.stderr)
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

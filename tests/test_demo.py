@@ -1,0 +1,41 @@
+"""The Izium demo reproduces the published figures from synthetic records, and loads idempotently."""
+
+from __future__ import annotations
+
+import pytest
+
+from vestige.registry.models import Grave, Remains, Site
+from vestige.reports.services import site_stats
+
+
+@pytest.mark.slow
+def test_demo_reproduces_published_izium_figures_and_is_idempotent(db, capsys):
+    from vestige.cli import main
+
+    assert main(["demo", "--no-serve"]) == 0
+    out = capsys.readouterr().out
+    for user in ("admin", "investigator", "examiner", "dna", "liaison", "analyst", "auditor"):
+        assert f"\n  {user} " in out
+    izium = Site.objects.get(ref="IZM-PISH")
+    s = site_stats(izium)
+    # DOMAIN.md: 447 bodies exhumed 16–23 Sept 2022: 215 women, 194 men, 5 children,
+    # 22 servicemen, 11 of undetermined sex; 30 with signs of torture; graves 1–445 plus a trench for 17.
+    assert s.remains_total == 447
+    assert s.as_dict()["breakdown"] == {"women": 215, "men": 194, "children": 5, "servicemen": 22, "undetermined": 11}
+    assert s.with_torture == 30
+    assert s.graves_recorded == 446
+    labels = set(izium.graves.values_list("label", flat=True))
+    assert {str(n) for n in range(1, 446)} <= labels
+    trench = Grave.objects.get(site=izium, label="T-17")
+    assert trench.expected_occupants == 17 and trench.remains.count() == 17
+    assert set(trench.remains.values_list("category", flat=True)) == {"serviceman"}
+    exh = izium.exhumations.get()
+    assert (str(exh.started_on), str(exh.ended_on)) == ("2022-09-16", "2022-09-23")
+    assert Site.objects.filter(ref__in=["BCH-CHURCH", "LYM-CEM"]).count() == 2
+    counts = (Site.objects.count(), Grave.objects.count(), Remains.objects.count())
+    # Second run: nothing duplicated, the same passwords printed.
+    assert main(["demo", "--no-serve"]) == 0
+    again = capsys.readouterr().out
+    assert "(already there)" in again
+    assert (Site.objects.count(), Grave.objects.count(), Remains.objects.count()) == counts
+    assert out.split("one per role")[-1] == again.split("one per role")[-1]

@@ -1,0 +1,179 @@
+"""HTML pages: forms show field errors, lists filter and export, login is rate-limited."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from vestige.accounts.models import LoginFailure
+from vestige.registry.models import Remains
+
+
+def test_invalid_form_shows_field_errors_and_writes_nothing(login, examiner, remains):
+    c = login(examiner)
+    r = c.post(f"/remains/{remains.pk}/edit/", {
+        "body_number": "TST-0001", "site": remains.site.pk, "grave": "319", "sex": "female",
+        "age_min": "60", "age_max": "40", "stature_min_cm": "500", "manner_of_death": "pending",
+        "category": "civilian", "status": "unidentified"})
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "The maximum age is below the minimum age." in html or "less than or equal to 250" in html
+    remains.refresh_from_db()
+    assert remains.age_min == 30
+
+
+def test_service_rule_errors_land_on_their_field(login, examiner, remains):
+    c = login(examiner)
+    r = c.post(f"/remains/{remains.pk}/edit/", {
+        "body_number": "TST-0001", "site": remains.site.pk, "grave": "404", "sex": "female",
+        "age_min": "60", "age_max": "40", "manner_of_death": "pending", "category": "civilian",
+        "status": "unidentified"})
+    form = r.context["form"]
+    assert "grave" in form.errors
+    r = c.post(f"/remains/{remains.pk}/edit/", {
+        "body_number": "TST-0001", "site": remains.site.pk, "grave": "319", "sex": "female",
+        "age_min": "60", "age_max": "40", "manner_of_death": "pending", "category": "civilian",
+        "status": "unidentified"})
+    assert r.context["form"].errors["age_max"] == ["The maximum age is below the minimum age."]
+
+
+def test_create_site_from_a_point(login, users):
+    c = login(users["investigator"])
+    r = c.post("/sites/new/", {"ref": "NEW-1", "name": "New site", "kind": "mass_grave",
+                               "point_latitude": "49.2", "point_longitude": "37.3"})
+    assert r.status_code == 302 and r["Location"] == "/sites/NEW-1/"
+    page = c.get("/sites/NEW-1/").content.decode()
+    assert "49.20000, 37.30000" in page and "created" in page
+
+
+def test_site_form_refuses_bad_geojson(login, users):
+    c = login(users["investigator"])
+    r = c.post("/sites/new/", {"ref": "NEW-2", "name": "x", "kind": "mass_grave",
+                               "geometry": '{"type": "Point", "coordinates": [37, 99]}'})
+    assert "latitude 99 is out of range" in str(r.context["form"].errors["geometry"])
+
+
+def test_list_filter_search_sort_paginate(login, admin, site, settings):
+    from vestige.registry import services
+    settings.PAGE_SIZE = 3
+    for i in range(1, 8):
+        services.create(admin, Remains, {"body_number": f"P-{i:02d}", "site": site, "sex": "male" if i < 5 else "female",
+                                         "torture_signs": ["fractures"] if i == 6 else []})
+    c = login(admin)
+    r = c.get("/remains/", {"sex": "male", "sort": "-body_number"})
+    assert [o.body_number for o, _ in r.context["rows"]] == ["P-04", "P-03", "P-02"]
+    assert r.context["page"].paginator.num_pages == 2
+    r = c.get("/remains/", {"sex": "male", "sort": "-body_number", "page": 2})
+    assert [o.body_number for o, _ in r.context["rows"]] == ["P-01"]
+    r = c.get("/remains/", {"torture": "yes"})
+    assert [o.body_number for o, _ in r.context["rows"]] == ["P-06"]
+    r = c.get("/remains/", {"q": "P-07"})
+    assert r.context["page"].paginator.count == 1
+    r = c.get("/remains/", {"sex": "robot"})
+    assert "is not a valid sex" in r.content.decode()
+
+
+def test_csv_export_matches_filters_and_reimports(login, admin, site, other_site, remains):
+    c = login(admin)
+    r = c.get("/remains/export.csv", {"site": "TST-SITE"})
+    assert r["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(r.streaming_content).decode())))
+    assert len(rows) == 1
+    assert rows[0]["body_number"] == "TST-0001" and rows[0]["grave"] == "319"
+    assert rows[0]["injuries"] == "gunshot" and rows[0]["torture_signs"] == "bound_hands"
+    # The export is an import file: move the record to another number and import it back.
+    rows[0]["body_number"] = "TST-0002"
+    out = io.StringIO()
+    w = csv.DictWriter(out, fieldnames=list(rows[0]))
+    w.writeheader()
+    w.writerows(rows)
+    from vestige.registry.importing import import_file
+    report = import_file(admin, "remains", io.BytesIO(out.getvalue().encode()), "roundtrip.csv")
+    assert report.created == 1
+    copy = Remains.objects.get(body_number="TST-0002")
+    assert (copy.grave_id, copy.age_min, copy.injuries) == (remains.grave_id, 30, ["gunshot"])
+
+
+def test_login_is_rate_limited(client, admin, settings):
+    settings.LOGIN_MAX_FAILURES = 3
+    for _ in range(3):
+        r = client.post("/accounts/login/", {"username": admin.username, "password": "wrong"})
+        assert r.status_code == 200 and "Wrong user name or password" in r.content.decode()
+    from tests.conftest import PASSWORD
+    r = client.post("/accounts/login/", {"username": admin.username, "password": PASSWORD})
+    assert r.status_code == 429 and "Too many failed logins" in r.content.decode()
+    assert LoginFailure.objects.filter(username=admin.username).count() == 3
+
+
+def test_login_redirects_only_to_this_site(client, admin):
+    from tests.conftest import PASSWORD
+    r = client.post("/accounts/login/?next=https://evil.example/", {"username": admin.username, "password": PASSWORD})
+    assert r.status_code == 302 and r["Location"] == "/"
+
+
+def test_withdraw_from_the_page_needs_a_reason(login, examiner, remains):
+    c = login(examiner)
+    c.post(f"/remains/{remains.pk}/withdraw/", {"reason": ""})
+    remains.refresh_from_db()
+    assert not remains.withdrawn
+    c.post(f"/remains/{remains.pk}/withdraw/", {"reason": "duplicate"})
+    remains.refresh_from_db()
+    assert remains.withdrawn
+    assert "duplicate" in c.get(f"/remains/{remains.pk}/").content.decode()
+
+
+def test_tokens_from_the_profile_page(login, users):
+    from django.test import Client
+    client = Client()  # no session: the token alone must authenticate
+    c = login(users["analyst"])
+    c.post("/accounts/tokens/new/", {"name": "laptop"})
+    page = c.get("/accounts/profile/").content.decode()
+    import re
+    token = re.search(r'id="new-token">(vst_[^<]+)<', page).group(1)
+    assert "vst_" not in c.get("/accounts/profile/").content.decode().replace(token[:10], "")  # shown once
+    assert client.get("/api/sites", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+    tid = users["analyst"].api_tokens.get().pk
+    c.post(f"/accounts/tokens/{tid}/revoke/")
+    assert client.get("/api/sites", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+
+
+def test_cannot_revoke_someone_elses_token(login, users):
+    from vestige.accounts.services import create_token
+    row, _ = create_token(users["analyst"], "x")
+    r = login(users["auditor"]).post(f"/accounts/tokens/{row.pk}/revoke/")
+    assert r.status_code == 403
+    row.refresh_from_db()
+    assert row.active
+
+
+def test_ukrainian_interface_and_iso_dates(login, admin, site):
+    c = login(admin)
+    c.post("/i18n/setlang/", {"language": "uk", "next": "/"})
+    html = c.get(f"/sites/{site.ref}/").content.decode()
+    assert 'lang="uk"' in html
+    assert "Ексгумації" in html  # "Exhumations"
+    assert "2022-09-15" in html  # discovered_on, ISO in every language
+
+
+def test_dashboard_counts_follow_records(login, admin, remains):
+    c = login(admin)
+    r = c.get("/")
+    overall = r.context["overall"]
+    assert (overall.remains_total, overall.b_women, overall.with_torture) == (1, 1, 1)
+
+
+def test_map_data_is_geojson(login, admin, grave):
+    c = login(admin)
+    data = c.get("/map/data.geojson", {"site": "TST-SITE"}).json()
+    kinds = [f["properties"]["kind"] for f in data["features"]]
+    assert kinds == ["site", "grave"]
+    assert data["features"][1]["geometry"]["coordinates"] == [37.005, 49.005]
+
+
+@pytest.mark.parametrize("path", ["/static/vendor/leaflet/leaflet.js", "/static/vendor/htmx/htmx.min.js",
+                                  "/static/vendor/leaflet/images/marker-icon.png"])
+def test_assets_are_vendored(client, path):
+    from django.contrib.staticfiles import finders
+    assert finders.find(path.removeprefix("/static/"))
