@@ -16,7 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from vestige.registry.models import Exhumation, Grave, Injury, Remains, Site, TortureSign
 from vestige.registry.services import FIELDS
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# ISO 8601 in every language (a native date picker would show the browser's locale format).
+DATE_WIDGET = forms.DateInput(
+    attrs={"placeholder": "YYYY-MM-DD", "pattern": r"\d{4}-\d{2}-\d{2}", "size": 10}, format="%Y-%m-%d"
+)
 
 
 class RecordForm(forms.Form):
@@ -28,6 +31,8 @@ class RecordForm(forms.Form):
         for f in self.fields.values():
             if isinstance(f.widget, forms.DateInput):
                 f.widget = DATE_WIDGET
+            elif isinstance(f.widget, forms.Textarea):
+                f.widget.attrs.update(rows=3, cols=60)
 
     def payload(self) -> dict:
         """The cleaned data as the service takes it."""

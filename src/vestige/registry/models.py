@@ -337,6 +337,14 @@ class Remains(Withdrawable):
         return reverse("registry:remains-detail", args=[self.pk])
 
     @property
+    def injury_labels(self) -> list[str]:
+        return [str(Injury(v).label) if v in Injury.values else v for v in self.injuries]
+
+    @property
+    def torture_labels(self) -> list[str]:
+        return [str(TortureSign(v).label) if v in TortureSign.values else v for v in self.torture_signs]
+
+    @property
     def is_child(self) -> bool:
         return self.age_max is not None and self.age_max < ADULT_AGE
 
