@@ -141,3 +141,15 @@ def test_grave_labels_sort_numerically(admin, site):
     from vestige.registry.listing import GRAVES
     labels = [g.label for g in GRAVES.queryset({"site": "TST-SITE"})]
     assert labels == ["1", "2", "10", "B-3"]
+
+
+def test_dashboard_overall_equals_sum_of_sites_and_direct_count(admin, examiner, remains, other_site):
+    from vestige.reports.services import dashboard_stats, overall_stats
+    services.create(examiner, Remains, {"body_number": "O-1", "site": other_site, "sex": "male",
+                                        "age_min": 5, "age_max": 9, "category": "civilian"})
+    overall, per_site = dashboard_stats()
+    direct = overall_stats()
+    assert overall.as_dict() == direct.as_dict()
+    # Hand count: TST-0001 is an adult civilian woman with torture signs; O-1 a boy of 5–9.
+    assert (overall.remains_total, overall.b_women, overall.b_children, overall.with_torture) == (2, 1, 1, 1)
+    assert [s.remains_total for s in per_site] == [1, 1]

@@ -111,25 +111,40 @@ def site_stats(site: Site) -> Stats:
     return Stats(**remains, **graves, site=site)
 
 
-def stats_by_site() -> list[Stats]:
-    """One Stats per site that is not withdrawn, in two grouped queries whatever the number of sites."""
+def dashboard_stats() -> tuple[Stats, list[Stats]]:
+    """(overall, per site) in two grouped queries whatever the number of sites.
+
+    The overall figures are the sums of the per-site groups (one scan of each table instead of
+    two); they include records at withdrawn sites, as ``overall_stats`` does.
+    """
     sites = {s.pk: s for s in Site.objects.filter(withdrawn_at__isnull=True)}
-    by_site = {pk: Stats(site=s) for pk, s in sites.items()}
+    groups: dict[int, Stats] = {}
     remains = (
         Remains.objects.filter(withdrawn_at__isnull=True).order_by()
         .values("site_id").annotate(**_remains_aggregates(None))
     )
     for row in remains:
-        if row["site_id"] in by_site:
-            for k, v in row.items():
-                if k != "site_id":
-                    setattr(by_site[row["site_id"]], k, v)
+        st = groups.setdefault(row.pop("site_id"), Stats())
+        for k, v in row.items():
+            setattr(st, k, v)
     graves = (
         Grave.objects.filter(withdrawn_at__isnull=True).order_by()
         .values("site_id").annotate(**_grave_aggregates())
     )
     for row in graves:
-        if row["site_id"] in by_site:
-            by_site[row["site_id"]].graves_recorded = row["graves_recorded"]
-            by_site[row["site_id"]].graves_exhumed = row["graves_exhumed"]
-    return sorted(by_site.values(), key=lambda s: s.site.ref)
+        st = groups.setdefault(row.pop("site_id"), Stats())
+        st.graves_recorded, st.graves_exhumed = row["graves_recorded"], row["graves_exhumed"]
+    overall = Stats()
+    for name in REMAINS_COUNTS.keys() | {"graves_recorded", "graves_exhumed"}:
+        setattr(overall, name, sum(getattr(st, name) for st in groups.values()))
+    per_site = []
+    for pk, site in sites.items():
+        st = groups.get(pk, Stats())
+        st.site = site
+        per_site.append(st)
+    return overall, sorted(per_site, key=lambda st: st.site.ref)
+
+
+def stats_by_site() -> list[Stats]:
+    """One Stats per site that is not withdrawn."""
+    return dashboard_stats()[1]

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from vestige.accounts import services as accounts
 from vestige.errors import NotAuthenticated, RateLimited, VestigeError
 from vestige.registry.models import Grave, Site
-from vestige.reports.services import overall_stats, stats_by_site
+from vestige.reports.services import dashboard_stats
 
 
 def login_view(request):
@@ -37,8 +37,7 @@ def login_view(request):
 
 
 def dashboard(request):
-    overall = overall_stats()
-    sites = stats_by_site()
+    overall, sites = dashboard_stats()
     breakdown = [
         (_("Women"), overall.b_women), (_("Men"), overall.b_men), (_("Children"), overall.b_children),
         (_("Servicemen"), overall.b_servicemen), (_("Sex undetermined"), overall.b_undetermined),
