@@ -1,0 +1,333 @@
+"""Readers for the kinship exchange formats (shared/data/README.md).
+
+- allele frequencies: CSV ``marker,allele,frequency`` or the "ladder" layout (first column the
+  allele, one column per marker, empty cells for absent alleles);
+- profiles: CSV ``sample,marker,allele1,allele2`` (or GeneMapper's ``Sample Name,Marker,Allele 1,
+  Allele 2``); homozygotes repeat the allele (a blank ``allele2`` is read as a homozygote);
+  an untyped marker has no row;
+- families: JSON, one file per family;
+- mutation models: JSON per marker and sex;
+- sample sexes: ``remains.json`` (``[{"sample", "sex"}]``) or CSV ``sample,sex``.
+
+Alleles are labels compared as strings (``9.3``, ``17``, ``OL``), never as floats.
+Every error names the file and line (or member) and the value.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from vestige.kinship.errors import KinshipInputError
+from vestige.kinship.mutation import MODELS, MutationModel, MutationSpec
+from vestige.kinship.pedigree import SEXES, Family, Member
+
+SUM_TOLERANCE = 0.005  # published tables are rounded; beyond this a table is wrong, not rounded
+
+
+@dataclass
+class FrequencyTable:
+    """Per marker: allele labels (in table order) and their frequencies (float64, same order)."""
+
+    alleles: dict[str, list[str]]
+    freqs: dict[str, np.ndarray]
+    source: str = ""
+    added: list[tuple[str, str, float]] = field(default_factory=list)  # (marker, allele, frequency)
+
+    @property
+    def markers(self) -> list[str]:
+        return list(self.alleles)
+
+    def index(self, marker: str) -> dict[str, int]:
+        return {a: i for i, a in enumerate(self.alleles[marker])}
+
+    def add_allele(self, marker: str, allele: str, frequency: float) -> None:
+        """Add a rare allele at ``frequency``; the others are scaled so the marker still sums to 1."""
+        f = self.freqs[marker] * (1.0 - frequency)
+        self.freqs[marker] = np.append(f, frequency)
+        self.alleles[marker] = [*self.alleles[marker], allele]
+        self.added.append((marker, allele, frequency))
+
+
+def _open_csv(path: str | Path) -> tuple[str, list[tuple[int, list[str]]]]:
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise KinshipInputError(str(path), "no such file") from None
+    except IsADirectoryError:
+        raise KinshipInputError(str(path), "is a folder, not a file") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise KinshipInputError(str(path), f"not UTF-8 text (byte {e.start})") from None
+    sample = text[:4096]
+    delimiter = ";" if sample.count(";") > sample.count(",") else ("\t" if sample.count("\t") > sample.count(",") else ",")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = []
+    try:
+        for row in reader:
+            if any(c.strip() for c in row):
+                rows.append((reader.line_num, [c.strip() for c in row]))
+    except csv.Error as e:
+        raise KinshipInputError(f"{path}, line {reader.line_num}", str(e)) from None
+    if not rows:
+        raise KinshipInputError(str(path), "is empty")
+    return str(path), rows
+
+
+def _float(where: str, value: str) -> float:
+    try:
+        f = float(value)
+    except ValueError:
+        raise KinshipInputError(where, f"frequency {value!r} is not a number") from None
+    if not (0.0 < f <= 1.0):
+        raise KinshipInputError(where, f"frequency {value!r} is not in (0, 1]")
+    return f
+
+
+def read_frequencies(path: str | Path) -> FrequencyTable:
+    """Read a long (``marker,allele,frequency``) or ladder CSV; check each marker sums to 1."""
+    name, rows = _open_csv(path)
+    header = [h.lower() for h in rows[0][1]]
+    alleles: dict[str, list[str]] = {}
+    freqs: dict[str, list[float]] = {}
+    lines: dict[str, int] = {}
+    if header[:3] == ["marker", "allele", "frequency"]:
+        for line, row in rows[1:]:
+            where = f"{name}, line {line}"
+            if len(row) < 3 or not row[0] or not row[1]:
+                raise KinshipInputError(where, f"expected marker,allele,frequency; got {','.join(row)!r}")
+            marker, allele, f = row[0], row[1], _float(where, row[2])
+            if allele in alleles.get(marker, ()):
+                raise KinshipInputError(where, f"allele {allele!r} of {marker} is listed twice")
+            alleles.setdefault(marker, []).append(allele)
+            freqs.setdefault(marker, []).append(f)
+            lines.setdefault(marker, line)
+    else:
+        markers = rows[0][1][1:]
+        if not markers or any(not m for m in markers):
+            raise KinshipInputError(f"{name}, line 1", "a ladder table needs a header: allele, then one column per marker")
+        for line, row in rows[1:]:
+            allele = row[0]
+            if not allele:
+                raise KinshipInputError(f"{name}, line {line}", "empty allele label in the first column")
+            for marker, cell in zip(markers, row[1:], strict=False):
+                if cell == "" or cell.upper() == "NA":
+                    continue
+                where = f"{name}, line {line}, column {marker}"
+                if allele in alleles.get(marker, ()):
+                    raise KinshipInputError(where, f"allele {allele!r} is listed twice")
+                alleles.setdefault(marker, []).append(allele)
+                freqs.setdefault(marker, []).append(_float(where, cell))
+                lines.setdefault(marker, line)
+    if not alleles:
+        raise KinshipInputError(name, "no allele frequencies found")
+    out = {}
+    for marker, fs in freqs.items():
+        total = float(np.sum(fs))
+        if abs(total - 1.0) > SUM_TOLERANCE:
+            raise KinshipInputError(f"{name}, marker {marker}", f"frequencies sum to {total:.6f}, not 1")
+        out[marker] = np.asarray(fs, dtype=np.float64)
+    return FrequencyTable(alleles=alleles, freqs=out, source=name)
+
+
+@dataclass
+class Profiles:
+    """Genotypes: ``genotypes[sample][marker] = (allele1, allele2)``; where each row came from."""
+
+    genotypes: dict[str, dict[str, tuple[str, str]]]
+    source: str = ""
+    lines: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    @property
+    def samples(self) -> list[str]:
+        return list(self.genotypes)
+
+    def where(self, sample: str, marker: str) -> str:
+        line = self.lines.get((sample, marker))
+        return f"{self.source}, line {line}" if line else f"{self.source}, sample {sample}"
+
+    def check_against(self, table: FrequencyTable, *, add_missing: float | None = None,
+                      samples: list[str] | None = None) -> list[tuple[str, str, float]]:
+        """Check every marker and allele is in ``table``.
+
+        With ``add_missing`` (a minimum frequency), alleles absent from the table are added at that
+        frequency and returned (marker, allele, frequency) for the report; without it they are an
+        error naming file, line and value.
+        """
+        added = []
+        for sample in samples or self.samples:
+            for marker, (a, b) in self.genotypes.get(sample, {}).items():
+                if marker not in table.alleles:
+                    raise KinshipInputError(self.where(sample, marker),
+                                            f"marker {marker!r} is not in the frequency table {table.source}")
+                for allele in (a, b):
+                    if allele not in table.alleles[marker]:
+                        if add_missing is None:
+                            raise KinshipInputError(
+                                self.where(sample, marker),
+                                f"allele {allele!r} of {marker} (sample {sample}) is not in the frequency "
+                                f"table; add it there, or allow rare alleles with a minimum frequency")
+                        table.add_allele(marker, allele, add_missing)
+                        added.append((marker, allele, add_missing))
+        return added
+
+
+HEADERS = {
+    ("sample", "marker", "allele1", "allele2"),
+    ("sample name", "marker", "allele 1", "allele 2"),
+}
+
+
+def read_profiles(path: str | Path) -> Profiles:
+    name, rows = _open_csv(path)
+    header = tuple(h.lower() for h in rows[0][1][:4])
+    if header not in HEADERS:
+        raise KinshipInputError(f"{name}, line 1",
+                                f"header {','.join(rows[0][1])!r}; expected sample,marker,allele1,allele2 "
+                                "(or Sample Name,Marker,Allele 1,Allele 2)")
+    genotypes: dict[str, dict[str, tuple[str, str]]] = {}
+    lines: dict[tuple[str, str], int] = {}
+    for line, row in rows[1:]:
+        where = f"{name}, line {line}"
+        row = row + [""] * (4 - len(row))
+        sample, marker, a1, a2 = row[:4]
+        if not sample or not marker:
+            raise KinshipInputError(where, "sample and marker are required")
+        if not a1 and not a2:
+            continue  # an untyped marker may be written as a row with no alleles
+        if not a1:
+            raise KinshipInputError(where, f"allele1 is empty but allele2 is {a2!r}")
+        a2 = a2 or a1
+        if marker in genotypes.get(sample, {}):
+            raise KinshipInputError(where, f"{sample} has a second row for marker {marker} (first on line {lines[(sample, marker)]})")
+        genotypes.setdefault(sample, {})[marker] = (a1, a2)
+        lines[(sample, marker)] = line
+    return Profiles(genotypes=genotypes, source=name, lines=lines)
+
+
+def read_family(path: str | Path, profiles: Profiles | None = None) -> Family:
+    """Read one family JSON; with ``profiles``, check every ``sample`` it names is there."""
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise KinshipInputError(str(p), "no such file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise KinshipInputError(str(p), f"not valid JSON ({e})") from None
+    return family_from_dict(data, str(p), profiles)
+
+
+def family_from_dict(data, source: str, profiles: Profiles | None = None) -> Family:
+    if not isinstance(data, dict) or not isinstance(data.get("members"), list):
+        raise KinshipInputError(source, 'expected {"family": NAME, "members": [...]}')
+    name = str(data.get("family") or Path(source).stem)
+    members = []
+    for i, m in enumerate(data["members"]):
+        where = f"{source}, member #{i + 1}"
+        if not isinstance(m, dict):
+            raise KinshipInputError(where, "a member must be an object")
+        unknown = set(m) - {"id", "sex", "father", "mother", "missing", "sample", "deceased", "name", "relationship"}
+        if unknown:
+            raise KinshipInputError(where, f"unknown field(s) {sorted(unknown)}")
+        mid = str(m.get("id", "")).strip()
+        where = f"{source}, member {mid or '#' + str(i + 1)}"
+        sex = m.get("sex", "unknown")
+        if sex not in SEXES:
+            raise KinshipInputError(where, f"sex {sex!r} is not male, female or unknown")
+        sample = m.get("sample")
+        if sample is not None and profiles is not None and str(sample) not in profiles.genotypes:
+            raise KinshipInputError(where, f"sample {sample!r} is not in the profiles ({profiles.source})")
+        members.append(Member(
+            id=mid, sex=sex,
+            father=str(m["father"]) if m.get("father") not in (None, "") else None,
+            mother=str(m["mother"]) if m.get("mother") not in (None, "") else None,
+            missing=bool(m.get("missing", False)),
+            sample=str(sample) if sample not in (None, "") else None,
+            deceased=bool(m.get("deceased", False)),
+        ))
+    return Family(name=name, members=members, source=source)
+
+
+def read_families(paths: list[str | Path], profiles: Profiles | None = None) -> list[Family]:
+    """Family files, or folders of ``*.json`` family files (sorted by name)."""
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = sorted(p.glob("*.json"))
+            if not found:
+                raise KinshipInputError(str(p), "no *.json family files in this folder")
+            files.extend(found)
+        elif p.exists():
+            files.append(p)
+        else:
+            raise KinshipInputError(str(p), "no such file or folder")
+    families = [read_family(f, profiles) for f in files]
+    seen: dict[str, str] = {}
+    for fam in families:
+        if fam.name in seen:
+            raise KinshipInputError(fam.source, f"family name {fam.name!r} is also used by {seen[fam.name]}")
+        seen[fam.name] = fam.source
+    return families
+
+
+def read_mutation(path: str | Path) -> MutationModel:
+    """``{marker: {"female": {"model", "rate", ...}, "male": {...}}}``; a ``"*"`` marker is the default."""
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise KinshipInputError(str(p), "no such file") from None
+    except json.JSONDecodeError as e:
+        raise KinshipInputError(str(p), f"not valid JSON ({e})") from None
+    if not isinstance(data, dict):
+        raise KinshipInputError(str(p), "expected an object keyed by marker")
+    specs: dict[str, dict[str, MutationSpec]] = {}
+    for marker, by_sex in data.items():
+        if not isinstance(by_sex, dict) or set(by_sex) - {"female", "male"} or not by_sex:
+            raise KinshipInputError(f"{p}, marker {marker}", 'expected {"female": {...}, "male": {...}}')
+        for sex, spec in by_sex.items():
+            where = f"{p}, marker {marker}, {sex}"
+            if not isinstance(spec, dict) or spec.get("model") not in MODELS:
+                raise KinshipInputError(where, f"model must be one of {', '.join(MODELS)}")
+            try:
+                specs.setdefault(marker, {})[sex] = MutationSpec(
+                    model=spec["model"], rate=float(spec.get("rate", 0.0)),
+                    rate2=float(spec.get("rate2", 0.0)), range=float(spec.get("range", 0.5)))
+            except (TypeError, ValueError) as e:
+                raise KinshipInputError(where, str(e)) from None
+        for sex in ("female", "male"):
+            specs[marker].setdefault(sex, specs[marker].get("male") or specs[marker].get("female"))
+    return MutationModel(specs)
+
+
+def read_sexes(path: str | Path) -> dict[str, str]:
+    """Sample sexes from ``remains.json`` (``[{"sample", "sex"}]``) or a CSV ``sample,sex``."""
+    p = Path(path)
+    if p.suffix.lower() == ".json":
+        try:
+            data = json.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise KinshipInputError(str(p), "no such file") from None
+        except json.JSONDecodeError as e:
+            raise KinshipInputError(str(p), f"not valid JSON ({e})") from None
+        rows = [(i + 1, [str(d.get("sample", "")), str(d.get("sex", "unknown"))]) for i, d in enumerate(data)]
+        name = str(p)
+    else:
+        name, rows = _open_csv(p)
+        if [h.lower() for h in rows[0][1][:2]] != ["sample", "sex"]:
+            raise KinshipInputError(f"{name}, line 1", "expected the header sample,sex")
+        rows = rows[1:]
+    sexes = {}
+    for line, row in rows:
+        sample, sex = row[0], (row[1] if len(row) > 1 else "") or "unknown"
+        if sex not in SEXES:
+            raise KinshipInputError(f"{name}, line {line}", f"sex {sex!r} is not male, female or unknown")
+        sexes[sample] = sex
+    return sexes
