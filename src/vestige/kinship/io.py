@@ -27,7 +27,7 @@ from vestige.kinship.errors import KinshipInputError
 from vestige.kinship.mutation import MODELS, MutationModel, MutationSpec
 from vestige.kinship.pedigree import SEXES, Family, Member
 
-SUM_TOLERANCE = 0.005  # published tables are rounded; beyond this a table is wrong, not rounded
+SUM_TOLERANCE = 0.005  # published tables are rounded; beyond this a table is wrong, not rounded.
 
 
 @dataclass
@@ -133,7 +133,10 @@ def read_frequencies(path: str | Path) -> FrequencyTable:
         total = float(np.sum(fs))
         if abs(total - 1.0) > SUM_TOLERANCE:
             raise KinshipInputError(f"{name}, marker {marker}", f"frequencies sum to {total:.6f}, not 1")
-        out[marker] = np.asarray(fs, dtype=np.float64)
+        # Within rounding, rescale to exactly 1 (as Familias does): otherwise an untransmitted
+        # founder allele carries the table's deficit into some likelihoods and not others.
+        arr = np.asarray(fs, dtype=np.float64)
+        out[marker] = arr / arr.sum()
     return FrequencyTable(alleles=alleles, freqs=out, source=name)
 
 
