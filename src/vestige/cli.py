@@ -259,6 +259,10 @@ def main(argv: list[str] | None = None) -> int:
         return exit_code(e)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # e.g. `vestige kinship search ... | head`: the reader has what it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
