@@ -23,6 +23,7 @@ from vestige.kinship.io import (
 from vestige.kinship.lr import LRResult, likelihood_ratio
 from vestige.kinship.mutation import MutationModel, MutationSpec
 from vestige.kinship.pedigree import Family, Member
+
 # search is imported lazily below (it pulls in more than the LR path needs)
 
 __all__ = [

@@ -62,9 +62,15 @@ def cmd_lr(args) -> int:
     from vestige.kinship.lr import likelihood_ratio
 
     table = read_frequencies(args.freqs)
-    profiles = read_profiles(args.profiles)
-    sample_profiles = read_profiles(args.sample_profiles) if args.sample_profiles else profiles
-    family = read_family(args.family, profiles)
+    family = read_family(args.family)
+    # Read only the profiles this LR needs: a national file can hold 10^6 rows.
+    needed = {m.sample for m in family.typed} | {args.sample}
+    profiles = read_profiles(args.profiles, only=needed)
+    sample_profiles = read_profiles(args.sample_profiles, only={args.sample}) if args.sample_profiles else profiles
+    for m in family.typed:
+        if m.sample not in profiles.genotypes:
+            raise KinshipInputError(f"{family.source}, member {m.id}",
+                                    f"sample {m.sample!r} is not in the profiles ({profiles.source})")
     added = []
     if (mf := _min_freq(args.add_missing_alleles)) is not None:
         added += sample_profiles.check_against(table, add_missing=mf, samples=[args.sample])

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -153,8 +154,23 @@ class Profiles:
         return list(self.genotypes)
 
     def where(self, sample: str, marker: str) -> str:
+        """``FILE, line N`` of the row for (sample, marker), found by reading the file again."""
         line = self.lines.get((sample, marker))
-        return f"{self.source}, line {line}" if line else f"{self.source}, sample {sample}"
+        if line is None:
+            try:
+                return self.find(sample, marker, Path(self.source).read_text(encoding="utf-8-sig"))
+            except OSError:
+                return f"{self.source}, sample {sample}"
+        return f"{self.source}, line {line}"
+
+    def find(self, sample: str, marker: str, text: str, second: bool = False) -> str:
+        seen = 0
+        for number, row in enumerate(csv.reader(io.StringIO(text, newline="")), 1):
+            if len(row) >= 2 and row[0].strip() == sample and row[1].strip() == marker:
+                seen += 1
+                if seen == (2 if second else 1):
+                    return f"{self.source}, line {number}"
+        return f"{self.source}, sample {sample}"
 
     def check_against(self, table: FrequencyTable, *, add_missing: float | None = None,
                       samples: list[str] | None = None) -> list[tuple[str, str, float]]:
@@ -188,31 +204,70 @@ HEADERS = {
 }
 
 
-def read_profiles(path: str | Path) -> Profiles:
-    name, rows = _open_csv(path)
-    header = tuple(h.lower() for h in rows[0][1][:4])
-    if header not in HEADERS:
-        raise KinshipInputError(f"{name}, line 1",
-                                f"header {','.join(rows[0][1])!r}; expected sample,marker,allele1,allele2 "
-                                "(or Sample Name,Marker,Allele 1,Allele 2)")
-    genotypes: dict[str, dict[str, tuple[str, str]]] = {}
-    lines: dict[tuple[str, str], int] = {}
-    for line, row in rows[1:]:
-        where = f"{name}, line {line}"
-        row = row + [""] * (4 - len(row))
-        sample, marker, a1, a2 = row[:4]
+_PLAIN_ROW = re.compile(r"^([^,\n\"]*),([^,\n\"]*),([^,\n\"]*),([^,\n\r\"]*)\r?$", re.M)
+
+
+def read_profiles(path: str | Path, only: set[str] | None = None) -> Profiles:
+    """Read a profiles CSV; with ``only``, keep just those samples.
+
+    Plain comma-separated files (the common case, 10^6 rows) are parsed with one regular
+    expression; anything else (quotes, ``;`` or tab delimiters, ragged rows) goes through the csv
+    module. Line numbers for error messages are found when an error is reported.
+    """
+    p = Path(path)
+    try:
+        text = p.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise KinshipInputError(str(path), "no such file") from None
+    except UnicodeDecodeError as e:
+        raise KinshipInputError(str(path), f"not UTF-8 text (byte {e.start})") from None
+    name = str(path)
+    first, _, body = text.partition("\n")
+    header = [h.strip().lower() for h in first.strip().split(",")]
+    if only is not None and '"' not in first:
+        # A few samples out of a large file: find their lines directly (str.find is C-fast).
+        found = []
+        padded = "\n" + body  # padded[i + 1] == body[i]: a match at i starts a line at body[i]
+        for sample in only:
+            needle = "\n" + sample + ","
+            at = padded.find(needle)
+            while at != -1:
+                end = body.find("\n", at)
+                found.append(body[at:end if end != -1 else None])
+                at = padded.find(needle, at + 1)
+        body = "\n".join(found) + ("\n" if found else "")
+    rows = _PLAIN_ROW.findall(body)
+    lines_in_body = body.count("\n") + (1 if body and not body.endswith("\n") else 0)
+    plain = tuple(header[:4]) in HEADERS and len(header) == 4 and len(rows) == lines_in_body
+    if not plain:
+        name, parsed = _open_csv(p)
+        header = [h.lower() for h in parsed[0][1]]
+        if tuple(header[:4]) not in HEADERS:
+            raise KinshipInputError(f"{name}, line 1",
+                                    f"header {','.join(parsed[0][1])!r}; expected sample,marker,allele1,allele2 "
+                                    "(or Sample Name,Marker,Allele 1,Allele 2)")
+        rows = [tuple((r + [""] * 4)[:4]) for _, r in parsed[1:]]
+    profiles = Profiles(genotypes={}, source=name)
+    genotypes = profiles.genotypes
+    for sample, marker, a1, a2 in rows:
+        if only is not None and sample not in only:
+            continue
+        if not plain or sample != sample.strip() or a1 != a1.strip() or a2 != a2.strip() or marker != marker.strip():
+            sample, marker, a1, a2 = sample.strip(), marker.strip(), a1.strip(), a2.strip()
         if not sample or not marker:
-            raise KinshipInputError(where, "sample and marker are required")
-        if not a1 and not a2:
-            continue  # an untyped marker may be written as a row with no alleles
+            raise KinshipInputError(profiles.find(sample, marker, text), "sample and marker are required")
         if not a1:
-            raise KinshipInputError(where, f"allele1 is empty but allele2 is {a2!r}")
-        a2 = a2 or a1
-        if marker in genotypes.get(sample, {}):
-            raise KinshipInputError(where, f"{sample} has a second row for marker {marker} (first on line {lines[(sample, marker)]})")
-        genotypes.setdefault(sample, {})[marker] = (a1, a2)
-        lines[(sample, marker)] = line
-    return Profiles(genotypes=genotypes, source=name, lines=lines)
+            if a2:
+                raise KinshipInputError(profiles.find(sample, marker, text), f"allele1 is empty but allele2 is {a2!r}")
+            continue  # an untyped marker may be written as a row with no alleles
+        per = genotypes.get(sample)
+        if per is None:
+            per = genotypes[sample] = {}
+        if marker in per:
+            raise KinshipInputError(profiles.find(sample, marker, text, second=True),
+                                    f"{sample} has a second row for marker {marker}")
+        per[marker] = (a1, a2 or a1)
+    return profiles
 
 
 def read_family(path: str | Path, profiles: Profiles | None = None) -> Family:

@@ -79,51 +79,45 @@ def _sample_genotypes(samples: list[str], profiles: Profiles, table: FrequencyTa
     return per_marker
 
 
-def _virtual_batch(obs: list[np.ndarray], freqs: np.ndarray, mm: np.ndarray, mf: np.ndarray,
+def _virtual_batch(presence: np.ndarray, freqs: np.ndarray, mm: np.ndarray, mf: np.ndarray,
                    specs: tuple[MutationSpec, MutationSpec]):
-    """Batched :func:`split_lump`: per family the observed alleles ``obs[b]`` plus Lp, Lu, padded.
+    """Batched :func:`split_lump`: per family (row of ``presence``, (B, n) bool: alleles observed in
+    the family) the observed alleles in table order, then Lp and Lu; shorter rows are padded with
+    dummy alleles that nothing reaches.
 
     Returns prior (B, a), male and female (B, a, a), vindex (B, n) (virtual index of an observed
-    allele or -1) and weights (B, n, a).
+    allele, -1 otherwise) and weights (B, n, a).
     """
-    n = len(freqs)
-    bsz = len(obs)
+    bsz, n = presence.shape
     lumpable = all(s.trivial or s.model in ("equal", "proportional") for s in specs)
     if not lumpable:  # stepwise: the full allele set, no lumping
-        a = n
         prior = np.broadcast_to(freqs, (bsz, n)).copy()
         vindex = np.broadcast_to(np.arange(n), (bsz, n)).copy()
         weights = np.broadcast_to(np.eye(n), (bsz, n, n)).copy()
-        return prior, np.broadcast_to(mm, (bsz, n, n)).copy(), np.broadcast_to(mf, (bsz, n, n)).copy(), vindex, weights
-    kmax = max((len(o) for o in obs), default=0)
+        return (prior, np.broadcast_to(mm, (bsz, n, n)).copy(), np.broadcast_to(mf, (bsz, n, n)).copy(),
+                vindex, weights)
+    k = presence.sum(axis=1)
+    kmax = int(k.max()) if bsz else 0
     a = kmax + 2
     lp, lu = kmax, kmax + 1
-    o_pad = np.full((bsz, kmax), -1, dtype=np.int64)
-    for b, o in enumerate(obs):
-        o_pad[b, :len(o)] = o
-    valid = o_pad >= 0
+    # Observed alleles first, in table order (a stable sort on "not observed").
+    o_pad = np.argsort(~presence, axis=1, kind="stable")[:, :kmax]
+    valid = np.arange(kmax)[None, :] < k[:, None]
     safe = np.where(valid, o_pad, 0)
-    k = valid.sum(axis=1)
     n_l = n - k
-    total = float(freqs.sum())
     p_obs = np.where(valid, freqs[safe], 0.0)
-    p_l = total - p_obs.sum(axis=1)
+    p_l = np.where(n_l > 0, 1.0 - p_obs.sum(axis=1), 0.0)
     prior = np.zeros((bsz, a))
     prior[:, :kmax] = p_obs
-    prior[:, lp] = np.where(n_l > 0, p_l, 0.0)
-    vindex = np.full((bsz, n), -1, dtype=np.int64)
-    rows = np.repeat(np.arange(bsz), kmax)
-    cols = np.tile(np.arange(kmax), bsz)
-    vmask = valid.ravel()
-    vindex[rows[vmask], o_pad.ravel()[vmask]] = cols[vmask]
+    prior[:, lp] = p_l
+    vindex = np.where(presence, np.cumsum(presence, axis=1) - 1, -1)
     weights = np.zeros((bsz, n, a))
-    obs_mask = vindex >= 0
-    bb, xx = np.nonzero(obs_mask)
+    bb, xx = np.nonzero(presence)
     weights[bb, xx, vindex[bb, xx]] = 1.0
     safe_pl = np.where(p_l > 0, p_l, 1.0)
     safe_nl = np.where(n_l > 0, n_l, 1)
-    weights[:, :, lp] = np.where(obs_mask, 0.0, freqs[None, :] / safe_pl[:, None])
-    weights[:, :, lu] = np.where(obs_mask, 0.0, 1.0 / safe_nl[:, None])
+    weights[:, :, lp] = np.where(presence, 0.0, freqs[None, :] / safe_pl[:, None])
+    weights[:, :, lu] = np.where(presence, 0.0, 1.0 / safe_nl[:, None])
     pair = valid[:, :, None] & valid[:, None, :]
     pads = ~valid
 
@@ -154,6 +148,28 @@ def _virtual_batch(obs: list[np.ndarray], freqs: np.ndarray, mm: np.ndarray, mf:
     return prior, build(mm, specs[0]), build(mf, specs[1]), vindex, weights
 
 
+def _group_genotypes(members: list[_Target], persons: list[int], profiles: Profiles,
+                     table: FrequencyTable) -> np.ndarray:
+    """(B, P, markers, 2) allele indices of the group's typed persons; -1 where untyped."""
+    out = np.full((len(members), len(persons), len(table.markers), 2), -1, dtype=np.int64)
+    indexes = [table.index(m) for m in table.markers]
+    for b, t in enumerate(members):
+        fam = t.family
+        for j, pid in enumerate(persons):
+            sample = fam.by_id[fam.order[pid]].sample
+            genos = profiles.genotypes.get(sample) if sample else None
+            if genos is None:
+                if sample:
+                    raise KinshipInputError(f"{fam.source}, member {fam.order[pid]}",
+                                            f"sample {sample!r} is not in the profiles ({profiles.source})")
+                continue
+            for mi, marker in enumerate(table.markers):
+                g = genos.get(marker)
+                if g is not None:
+                    out[b, j, mi] = (indexes[mi][g[0]], indexes[mi][g[1]])
+    return out
+
+
 def _genotype_values(joint: np.ndarray, weights: np.ndarray, genos: np.ndarray) -> np.ndarray:
     """P(data, X = {x, y}) for each genotype row (x, y) from the virtual joint (B, a, a)."""
     full = weights @ joint @ weights.transpose(0, 2, 1)  # (B, n, n) over ordered specific alleles
@@ -182,6 +198,7 @@ def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable,
         structure, _ = structure_of(t.family, typed, t.missing)
         groups[(structure.parents, structure.evidence, structure.keep)].append(t)
     log_tables: dict[str, np.ndarray] = {}
+    group_genos: dict[tuple, np.ndarray] = {}
     informative = np.zeros((len(table.markers), len(targets)), dtype=bool)
     steps = len(table.markers)
     for mi, marker in enumerate(table.markers):
@@ -195,26 +212,33 @@ def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable,
                       2 * freqs[genos[:, 0]] * freqs[genos[:, 1]]) if len(genos) else np.zeros(0)
         for key, members in groups.items():
             structure = Structure(key[0], key[1], key[2])
-            order_index = {}
+            persons = sorted(structure.evidence)
+            if (key, 0) not in group_genos:
+                for start in range(0, len(members), BATCH):
+                    group_genos[(key, start)] = _group_genotypes(members[start:start + BATCH], persons, profiles, table)
             for start in range(0, len(members), BATCH):
                 chunk = members[start:start + BATCH]
-                typed_g = [family_genotypes(t.family, profiles, marker) for t in chunk]
-                idx = table.index(marker)
-                obs = [np.array(sorted({idx[x] for g in tg.values() for x in g}), dtype=np.int64) for tg in typed_g]
-                prior, male, female, vindex, weights = _virtual_batch(obs, freqs, mm, mf, specs)
-                bsz, a = prior.shape
-                if not order_index:
-                    order_index = {mid: i for i, mid in enumerate(chunk[0].family.order)}
+                gg = group_genos[(key, start)][:, :, mi, :]  # (B, P, 2)
+                bsz = len(chunk)
+                typed_here = gg[:, :, 0] >= 0  # (B, P)
+                presence = np.zeros((bsz, len(freqs)), dtype=bool)
+                bi = np.repeat(np.arange(bsz)[:, None], 2 * len(persons), axis=1)
+                flat = gg.reshape(bsz, -1)
+                ok = flat >= 0
+                presence[bi[ok], flat[ok]] = True
+                prior, male, female, vindex, weights = _virtual_batch(presence, freqs, mm, mf, specs)
+                a = prior.shape[1]
                 evidence = {}
-                for pid in structure.evidence:
+                rows = np.arange(bsz)
+                for j, pid in enumerate(persons):
                     ev = np.ones((bsz, a, a))
-                    mid_by_b = [t.family.order[pid] for t in chunk]
-                    for b, (tg, mid) in enumerate(zip(typed_g, mid_by_b, strict=True)):
-                        g = tg.get(mid)
-                        if g is not None:
-                            ev[b] = 0.0
-                            va, vb = vindex[b, idx[g[0]]], vindex[b, idx[g[1]]]
-                            ev[b, va, vb] = ev[b, vb, va] = 1.0
+                    tb = rows[typed_here[:, j]]
+                    if len(tb):
+                        va = vindex[tb, gg[tb, j, 0]]
+                        vb = vindex[tb, gg[tb, j, 1]]
+                        ev[tb] = 0.0
+                        ev[tb, va, vb] = 1.0
+                        ev[tb, vb, va] = 1.0
                     evidence[pid] = ev
                 joint = eliminate(structure, prior, male, female, evidence)
                 den = joint.sum(axis=(1, 2))
@@ -224,7 +248,7 @@ def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable,
                     raise KinshipInputError(f"{fam.source or fam.name}, marker {marker}",
                                             "the family's reference profiles are inconsistent (likelihood 0)")
                 cols = [t.column for t in chunk]
-                informative[mi, cols] = [bool(tg) for tg in typed_g]
+                informative[mi, cols] = typed_here.any(axis=1)
                 if len(genos):
                     vals = _genotype_values(joint, weights, genos)
                     with np.errstate(divide="ignore"):
