@@ -35,7 +35,13 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
 
-    from vestige.kinship.io import FrequencyTable, read_families, read_frequencies, read_profiles, read_sexes
+    from vestige.kinship.io import (
+        FrequencyTable,
+        read_families,
+        read_frequencies,
+        read_profiles,
+        read_sexes,
+    )
     from vestige.kinship.mutation import MutationModel
     from vestige.kinship.search import blind_search
     from vestige.kinship.simulate import simulate, write

@@ -1,0 +1,96 @@
+"""`vestige kinship lr | search | simulate` on files, as a geneticist would run them."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from tests.kinship.conftest import DATA
+from vestige.cli import main
+
+PLANE = DATA / "dvir-planecrash"
+
+
+def test_lr_json_matches_dvir(capsys):
+    code = main(["kinship", "lr", "--freqs", str(PLANE / "freqs.csv"), "--profiles", str(PLANE / "profiles.csv"),
+                 "--family", str(PLANE / "families/F1.json"), "--sample", "V1",
+                 "--mutation", str(PLANE / "mutation.json"), "--json"])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {"family", "missing", "sample", "lr", "log10_lr", "markers"}
+    assert abs(out["lr"] - 924.881635204711) <= 1e-9 * 924.881635204711
+    assert len(out["markers"]) == 15
+
+
+def test_lr_exclusion_has_null_log10(capsys):
+    ex = DATA / "dvir-example1"
+    assert main(["kinship", "lr", "--freqs", str(ex / "freqs.csv"), "--profiles", str(ex / "profiles.csv"),
+                 "--family", str(ex / "families/F1.json"), "--sample", "V2", "--missing", "M2", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["lr"] == 0.0 and out["log10_lr"] is None
+
+
+def test_lr_errors_exit_2_with_the_place(capsys, tmp_path):
+    assert main(["kinship", "lr", "--freqs", str(PLANE / "freqs.csv"), "--profiles", str(PLANE / "profiles.csv"),
+                 "--family", str(tmp_path / "none.json"), "--sample", "V1"]) == 2
+    assert "none.json: no such file" in capsys.readouterr().err
+    ex = DATA / "dvir-example1"
+    assert main(["kinship", "lr", "--freqs", str(ex / "freqs.csv"), "--profiles", str(ex / "profiles.csv"),
+                 "--family", str(ex / "families/F1.json"), "--sample", "V1"]) == 2
+    assert "3 missing persons (M1, M2, M3); say which one" in capsys.readouterr().err
+
+
+def test_search_json_lines(capsys):
+    assert main(["kinship", "search", "--freqs", str(PLANE / "freqs.csv"), "--profiles", str(PLANE / "profiles.csv"),
+                 "--families", str(PLANE / "families"), "--samples", str(PLANE / "remains.json"),
+                 "--mutation", str(PLANE / "mutation.json"), "--top", "1", "--quiet", "--json"]) == 0
+    captured = capsys.readouterr()
+    lines = [json.loads(line) for line in captured.out.splitlines()]
+    assert len(lines) == 8
+    assert set(lines[0]) == {"sample", "family", "missing", "lr", "log10_lr", "posterior", "markers_compared"}
+    best = {d["sample"]: d["missing"] for d in lines}
+    assert best["V1"] == "M1" and best["V2"] == "M3"  # dvir: V1–M1 924.9, V2–M3 67397
+    assert "searching 8 samples against 5 missing persons" in captured.err
+
+
+def test_search_samples_glob_and_min_lr(capsys):
+    assert main(["kinship", "search", "--freqs", str(PLANE / "freqs.csv"), "--profiles", str(PLANE / "profiles.csv"),
+                 "--families", str(PLANE / "families"), "--samples", "V[12]", "--top", "0", "--min-lr", "100",
+                 "--mutation", str(PLANE / "mutation.json"), "--quiet", "--json", "--sexes", str(PLANE / "remains.json")]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert {(d["sample"], d["missing"]) for d in lines} == {("V1", "M1"), ("V2", "M3")}
+
+
+def test_simulate_writes_every_file(capsys, tmp_path):
+    out = tmp_path / "sim"
+    assert main(["kinship", "simulate", "--freqs", str(DATA / "norwegian-35-markers.csv"), "--families", "20",
+                 "--remains", "15", "--seed", "3", "--out", str(out), "--markers", "TH01,FGA,VWA",
+                 "--mutation-model", "equal", "--mutation-rate", "0.001"]) == 0
+    assert len(list((out / "families").glob("*.json"))) == 20
+    truth = list(csv.DictReader((out / "truth.csv").read_text().splitlines()))
+    remains = list(csv.DictReader((out / "remains.csv").read_text().splitlines()))
+    assert len(truth) == len(remains) == 15 and set(truth[0]) == {"sample", "family", "missing"}
+    assert sum(1 for t in truth if not t["family"]) == 3  # 20% unrelated
+    markers = {row["marker"] for row in csv.DictReader((out / "profiles.csv").read_text().splitlines())}
+    assert markers <= {"TH01", "FGA", "VWA"}
+    # The same seed gives the same files.
+    again = tmp_path / "again"
+    main(["kinship", "simulate", "--freqs", str(DATA / "norwegian-35-markers.csv"), "--families", "20",
+          "--remains", "15", "--seed", "3", "--out", str(again), "--markers", "TH01,FGA,VWA",
+          "--mutation-model", "equal", "--mutation-rate", "0.001"])
+    assert (out / "profiles.csv").read_text() == (again / "profiles.csv").read_text()
+
+
+def test_simulate_refuses_unknown_markers(capsys, tmp_path):
+    assert main(["kinship", "simulate", "--freqs", str(DATA / "norwegian-35-markers.csv"), "--families", "2",
+                 "--remains", "1", "--out", str(tmp_path), "--markers", "NOPE"]) == 2
+    assert "marker 'NOPE' is not in" in capsys.readouterr().err
+
+
+def test_kinship_commands_do_not_need_django():
+    import subprocess
+    import sys
+    code = ("import sys; from vestige.cli import main; main(['kinship', 'lr', '--help']) if False else None; "
+            "import vestige.kinship.search, vestige.kinship.cli; print('django' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
