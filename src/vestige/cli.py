@@ -140,6 +140,43 @@ def _print_rows(rows, as_json: bool, name: str) -> None:
         print(f"{name}: {r}", file=sys.stderr)
 
 
+def cmd_claims_export(args) -> int:
+    """All claims as CSV on stdout: issuer, date, quantity, qualifier, unit, status, ..."""
+    setup_django()
+    import csv
+
+    from vestige.claims.listing import CLAIMS
+
+    writer = csv.writer(sys.stdout)
+    params = {"withdrawn": "include" if args.include_withdrawn else "exclude"}
+    for row in CLAIMS.csv_rows(CLAIMS.queryset(params)):
+        writer.writerow(row)
+    return 0
+
+
+def cmd_incidents_import(args) -> int:
+    setup_django()
+    from pathlib import Path
+
+    from vestige.claims.importing import import_acled
+
+    actor = _actor(args)
+    path = Path(args.file)
+    if not path.is_file():
+        raise NotFound(f"{path}: no such file")
+    with path.open("rb") as f:
+        try:
+            report = import_acled(actor, f, str(path), dry_run=args.dry_run, via="cli")
+        except ImportRejected as e:
+            _print_rows(e.rows, False, str(path))
+            raise
+    if report.errors:
+        _print_rows(report.errors, False, str(path))
+        return 2
+    print(f"{path}: {'all ' + str(report.rows) + ' rows are good (dry run)' if report.dry_run else 'imported ' + str(report.created) + ' incidents'}")
+    return 0
+
+
 def cmd_user_create(args) -> int:
     setup_django()
     from vestige.accounts.services import create_user
@@ -214,6 +251,19 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
     i.add_argument("--json", action="store_true", help="print the report as JSON")
     as_user(i)
+
+    c = sub.add_parser("claims", help="claims").add_subparsers(dest="sub", metavar="ACTION", required=True)
+    ce = c.add_parser("export", help="write all claims as CSV to stdout")
+    ce.set_defaults(fn=cmd_claims_export)
+    ce.add_argument("--csv", action="store_true", help="CSV (the only format; the flag is accepted for clarity)")
+    ce.add_argument("--include-withdrawn", action="store_true")
+
+    inc = sub.add_parser("incidents", help="incidents").add_subparsers(dest="sub", metavar="ACTION", required=True)
+    ii = inc.add_parser("import", help="import incidents from a CSV/XLSX in the ACLED column layout (all or none)")
+    ii.set_defaults(fn=cmd_incidents_import)
+    ii.add_argument("file")
+    ii.add_argument("--dry-run", action="store_true")
+    as_user(ii)
 
     u = sub.add_parser("user", help="manage users").add_subparsers(dest="sub", metavar="ACTION", required=True)
     uc = u.add_parser("create", help="create a user")

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "vestige.accounts",
     "vestige.history",
     "vestige.registry",
+    "vestige.claims",
     "vestige.reports",
     "vestige.web",
     "vestige.demo",

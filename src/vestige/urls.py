@@ -20,5 +20,6 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("", include("vestige.claims.urls")),
     path("", include("vestige.registry.urls")),
 ]

@@ -19,7 +19,7 @@ class Role(models.TextChoices):
     FORENSIC_EXAMINER = "forensic_examiner", _("Forensic examiner")
     DNA_ANALYST = "dna_analyst", _("DNA analyst")
     FAMILY_LIAISON = "family_liaison", _("Family liaison")
-    ANALYST = "analyst", _("Analyst (read-only)")
+    ANALYST = "analyst", _("Analyst")
     AUDITOR = "auditor", _("Auditor")
 
 
@@ -32,6 +32,10 @@ class Cap(StrEnum):
     EXHUMATION_WRITE = "exhumation.write"
     REMAINS_WRITE = "remains.write"
     HISTORY_READ = "history.read"
+    CLAIM_WRITE = "claim.write"  # record claims, issuers and incidents; link evidence and records
+    CLAIM_VERIFY = "claim.verify"  # change a claim's verification status
+    WITNESS_WRITE = "witness.write"
+    WITNESS_IDENTITY = "witness.identity"  # see who a witness is (decrypted identity)
     AUDIT_READ = "audit.read"
     ACCOUNTS_MANAGE = "accounts.manage"
 
@@ -41,14 +45,17 @@ _READ = {Cap.REGISTRY_READ, Cap.HISTORY_READ}
 CAPABILITIES: dict[str, frozenset[Cap]] = {
     Role.ADMINISTRATOR: frozenset(Cap),
     # Investigators open sites and record graves and exhumations found in the field.
-    Role.INVESTIGATOR: frozenset(_READ | {Cap.SITE_WRITE, Cap.GRAVE_WRITE, Cap.EXHUMATION_WRITE}),
+    Role.INVESTIGATOR: frozenset(_READ | {Cap.SITE_WRITE, Cap.GRAVE_WRITE, Cap.EXHUMATION_WRITE,
+                                          Cap.CLAIM_WRITE, Cap.CLAIM_VERIFY, Cap.WITNESS_WRITE,
+                                          Cap.WITNESS_IDENTITY}),
     # Forensic examiners exhume and examine: graves, exhumations and the post-mortem record.
     Role.FORENSIC_EXAMINER: frozenset(
         _READ | {Cap.GRAVE_WRITE, Cap.EXHUMATION_WRITE, Cap.REMAINS_WRITE}
     ),
     Role.DNA_ANALYST: frozenset(_READ),
     Role.FAMILY_LIAISON: frozenset(_READ),
-    Role.ANALYST: frozenset(_READ),
+    # Analysts never change the case registry; verifying claims is their work (issue 6).
+    Role.ANALYST: frozenset(_READ | {Cap.CLAIM_WRITE, Cap.CLAIM_VERIFY}),
     # Auditors read everything that was done, including failed logins and token use.
     Role.AUDITOR: frozenset(_READ | {Cap.AUDIT_READ}),
 }

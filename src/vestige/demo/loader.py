@@ -67,4 +67,7 @@ def run_demo(verbosity: int = 1) -> tuple[dict, dict]:
     accounts = ensure_demo_users()
     admin = User.objects.get(username=DEMO_USERS[Role.ADMINISTRATOR])
     created = load_izium(admin)
+    from vestige.demo.claims import load_izium_claims
+
+    created["claims"] = load_izium_claims(User.objects.get(username="investigator"), User.objects.get(username="analyst"))
     return accounts, created

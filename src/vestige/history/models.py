@@ -18,6 +18,7 @@ class Action(models.TextChoices):
     WITHDRAWN = "withdrawn", _("withdrawn")
     RESTORED = "restored", _("restored")
     IMPORTED = "imported", _("imported")
+    VIEWED = "viewed", _("viewed")
 
 
 class ChangeRecord(models.Model):

@@ -1,0 +1,286 @@
+"""The only writers of claims, issuers, incidents and witnesses.
+
+Verification rules (Berkeley Protocol on Digital Open Source Investigations, 2022, ch. VI):
+every status change needs a rationale; *corroborated* needs at least one supporting source
+independent of the issuer (a record, a URL, or another issuer's claim); *verified* needs that and
+the three assessments (source, technical, content); *refuted* needs a contradicting link.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils.translation import gettext as _
+
+from vestige import crypto
+from vestige.accounts.roles import Cap
+from vestige.accounts.services import require
+from vestige.claims.models import (
+    Claim,
+    ClaimLink,
+    Incident,
+    Issuer,
+    IssuerType,
+    Relation,
+    Statement,
+    Status,
+    Verification,
+    Witness,
+)
+from vestige.errors import Conflict, InvalidInput, NotFound
+from vestige.history.models import Action
+from vestige.history.services import diff, record, snapshot
+from vestige.registry.models import Grave, Remains, Site
+from vestige.registry.services import get_site, invalid_from
+
+CLAIM_FIELDS = ("issuer", "said_on", "date_precision", "quote", "quote_language", "translation", "is_paraphrase",
+                "source_url", "source_note", "category", "site", "grave", "remains", "incident", "value_min",
+                "value_max", "qualifier", "unit", "counted", "measure")
+INCIDENT_FIELDS = ("ref", "kind", "title", "started_on", "ended_on", "date_precision", "place", "latitude",
+                   "longitude", "description", "reported_fatalities", "source")
+WITNESS_FIELDS = ("code", "consent_given", "consent_on", "consent_scope", "willing_to_testify", "notes")
+
+
+def _validate(instance: models.Model) -> None:
+    try:
+        instance.full_clean()
+    except ValidationError as e:
+        raise invalid_from(e) from None
+
+
+def _apply(instance, fields, data: dict[str, Any]) -> None:
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise InvalidInput(_("Unknown field(s): %(f)s") % {"f": ", ".join(unknown)}, field=unknown[0])
+    for k, v in data.items():
+        f = instance._meta.get_field(k)
+        if v is None and not f.null:
+            v = "" if f.blank else v
+        setattr(instance, k, v)
+
+
+@transaction.atomic
+def issuer(actor, name: str, kind: str, description: str = "") -> Issuer:
+    """The issuer called ``name`` of type ``kind``, created if new."""
+    require(actor, Cap.CLAIM_WRITE)
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput(_("Name the issuer."), field="issuer")
+    if kind not in IssuerType.values:
+        raise InvalidInput(_("Unknown issuer type %(k)r; use one of: %(c)s") % {"k": kind, "c": ", ".join(IssuerType.values)},
+                           field="issuer_type")
+    obj, _created = Issuer.objects.get_or_create(name=name, kind=kind, defaults={"description": description})
+    return obj
+
+
+def _resolve_claim_refs(data: dict[str, Any]) -> dict[str, Any]:
+    out = dict(data)
+    if isinstance(out.get("site"), str) and out["site"]:
+        try:
+            out["site"] = get_site(out["site"])
+        except NotFound as e:
+            raise InvalidInput(e.message, field="site") from None
+    if isinstance(out.get("incident"), str) and out["incident"]:
+        out["incident"] = Incident.objects.filter(ref=out["incident"]).first() or _missing("incident", out["incident"])
+    if isinstance(out.get("grave"), int | str) and out.get("grave") not in ("", None) and not isinstance(out["grave"], Grave):
+        site = out.get("site")
+        q = Grave.objects.filter(pk=out["grave"]) if isinstance(out["grave"], int) else Grave.objects.filter(site=site, label=out["grave"])
+        out["grave"] = q.first() or _missing("grave", out["grave"])
+    if isinstance(out.get("remains"), int | str) and out.get("remains") not in ("", None) and not isinstance(out["remains"], Remains):
+        q = Remains.objects.filter(pk=out["remains"]) if isinstance(out["remains"], int) else Remains.objects.filter(body_number=out["remains"])
+        out["remains"] = q.first() or _missing("remains", out["remains"])
+    for k in ("site", "grave", "remains", "incident"):
+        if out.get(k) == "":
+            out[k] = None
+    return out
+
+
+def _missing(field: str, value):
+    raise InvalidInput(_("No %(f)s %(v)r.") % {"f": field, "v": value}, field=field)
+
+
+def _next_ref(model, prefix: str) -> str:
+    last = model.objects.filter(ref__startswith=prefix).order_by("-ref").values_list("ref", flat=True).first()
+    n = int(last[len(prefix):]) + 1 if last and last[len(prefix):].isdigit() else 1
+    return f"{prefix}{n:04d}"
+
+
+@transaction.atomic
+def create_claim(actor, data: dict[str, Any], *, via: str = "web") -> Claim:
+    require(actor, Cap.CLAIM_WRITE)
+    data = dict(data)
+    if isinstance(data.get("issuer"), dict):
+        spec = data["issuer"]
+        data["issuer"] = issuer(actor, spec.get("name", ""), spec.get("kind", ""), spec.get("description", ""))
+    if not isinstance(data.get("issuer"), Issuer):
+        raise InvalidInput(_("issuer: this field is required."), field="issuer")
+    claim = Claim(ref=_next_ref(Claim, "CLM-"))
+    _apply(claim, CLAIM_FIELDS, _resolve_claim_refs(data))
+    _validate(claim)
+    claim.save()
+    record(claim, Action.CREATED, actor, diff({}, snapshot(claim, ("ref", *CLAIM_FIELDS))), via=via)
+    return claim
+
+
+@transaction.atomic
+def update_claim(actor, claim: Claim, data: dict[str, Any], *, via: str = "web") -> Claim:
+    require(actor, Cap.CLAIM_WRITE)
+    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    if claim.withdrawn:
+        raise Conflict(_("%(obj)s is withdrawn; restore it before editing.") % {"obj": claim.ref})
+    before = snapshot(claim, CLAIM_FIELDS)
+    _apply(claim, CLAIM_FIELDS, _resolve_claim_refs(data))
+    _validate(claim)
+    changes = diff(before, snapshot(claim, CLAIM_FIELDS))
+    if changes:
+        claim.save()
+        record(claim, Action.UPDATED, actor, changes, via=via)
+    return claim
+
+
+@transaction.atomic
+def add_link(actor, claim: Claim, relation: str, *, other_claim: Claim | str | None = None,
+             site: Site | str | None = None, grave: Grave | None = None, remains: Remains | str | None = None,
+             url: str = "", note: str = "", via: str = "web") -> ClaimLink:
+    """Link a supporting or contradicting claim, record or source to ``claim``."""
+    require(actor, Cap.CLAIM_WRITE)
+    if relation not in Relation.values:
+        raise InvalidInput(_("relation must be supports or contradicts"), field="relation")
+    if isinstance(other_claim, str) and other_claim:
+        other_claim = Claim.objects.filter(ref=other_claim).first() or _missing("other_claim", other_claim)
+    if isinstance(site, str) and site:
+        site = Site.objects.filter(ref=site).first() or _missing("site", site)
+    if isinstance(remains, str) and remains:
+        remains = Remains.objects.filter(body_number=remains).first() or _missing("remains", remains)
+    if other_claim is not None and other_claim.pk == claim.pk:
+        raise InvalidInput(_("A claim cannot support or contradict itself."), field="other_claim")
+    if not any((other_claim, site, grave, remains, url)):
+        raise InvalidInput(_("Link a claim, a record (site, grave, remains) or a source URL."), field="other_claim")
+    link = ClaimLink(claim=claim, relation=relation, other_claim=other_claim or None, site=site or None,
+                     grave=grave, remains=remains or None, url=url or "", note=note or "", added_by=actor)
+    _validate(link)
+    link.save()
+    record(claim, Action.UPDATED, actor, {f"link:{relation}": [None, str(link.target)]}, reason=note, via=via)
+    return link
+
+
+ASSESSMENTS = ("source_assessment", "technical_assessment", "content_assessment")
+
+
+@transaction.atomic
+def change_status(actor, claim: Claim, to_status: str, rationale: str, *, via: str = "web",
+                  **assessments: str) -> Verification:
+    """Move ``claim`` to ``to_status`` under the rules in this module's docstring."""
+    require(actor, Cap.CLAIM_VERIFY)
+    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    if to_status not in Status.values:
+        raise InvalidInput(_("Unknown status %(s)r.") % {"s": to_status}, field="status")
+    if to_status == claim.status:
+        raise Conflict(_("%(ref)s is already %(s)s.") % {"ref": claim.ref, "s": claim.get_status_display()})
+    unknown = set(assessments) - {*ASSESSMENTS, "geolocation", "chronolocation"}
+    if unknown:
+        raise InvalidInput(_("Unknown field(s): %(f)s") % {"f": ", ".join(sorted(unknown))}, field=sorted(unknown)[0])
+    rationale = (rationale or "").strip()
+    if not rationale:
+        raise InvalidInput(_("Give the rationale for the change."), field="rationale")
+    links = list(claim.links.select_related("other_claim"))
+    independent = [lk for lk in links if lk.relation == Relation.SUPPORTS and lk.independent_of(claim)]
+    if to_status in (Status.CORROBORATED, Status.VERIFIED) and not independent:
+        raise InvalidInput(_("Link at least one supporting source independent of the issuer first."), field="status")
+    if to_status == Status.VERIFIED:
+        missing = [a for a in ASSESSMENTS if not (assessments.get(a) or "").strip()]
+        if missing:
+            raise InvalidInput(_("Verification needs the source, technical and content assessments."),
+                               field=missing[0], errors={m: [_("This field is required.")] for m in missing})
+    if to_status == Status.REFUTED and not any(lk.relation == Relation.CONTRADICTS for lk in links):
+        raise InvalidInput(_("Link the contradicting evidence or record before refuting."), field="status")
+    v = Verification.objects.create(claim=claim, from_status=claim.status, to_status=to_status, actor=actor,
+                                    rationale=rationale, **{k: (v or "").strip() for k, v in assessments.items()})
+    record(claim, Action.UPDATED, actor, {"status": [claim.status, to_status]}, reason=rationale, via=via)
+    claim.status = to_status
+    claim.save(update_fields=["status", "updated_at"])
+    return v
+
+
+@transaction.atomic
+def create_incident(actor, data: dict[str, Any], *, via: str = "web", sites=(), remains=()) -> Incident:
+    require(actor, Cap.CLAIM_WRITE)
+    inc = Incident()
+    _apply(inc, INCIDENT_FIELDS, data)
+    _validate(inc)
+    inc.save()
+    if sites:
+        inc.sites.set([get_site(s) for s in sites])
+    if remains:
+        inc.remains.set(remains)
+    record(inc, Action.CREATED, actor, diff({}, snapshot(inc, INCIDENT_FIELDS)), via=via)
+    return inc
+
+
+@transaction.atomic
+def update_incident(actor, inc: Incident, data: dict[str, Any], *, via: str = "web") -> Incident:
+    require(actor, Cap.CLAIM_WRITE)
+    inc = Incident.objects.select_for_update().get(pk=inc.pk)
+    before = snapshot(inc, INCIDENT_FIELDS)
+    _apply(inc, INCIDENT_FIELDS, data)
+    _validate(inc)
+    changes = diff(before, snapshot(inc, INCIDENT_FIELDS))
+    if changes:
+        inc.save()
+        record(inc, Action.UPDATED, actor, changes, via=via)
+    return inc
+
+
+@transaction.atomic
+def link_incident(actor, inc: Incident, *, sites=(), remains=(), via: str = "web") -> Incident:
+    require(actor, Cap.CLAIM_WRITE)
+    added_sites = [get_site(s) for s in sites]
+    inc.sites.add(*added_sites)
+    inc.remains.add(*remains)
+    record(inc, Action.UPDATED, actor, {"linked": [None, [str(s) for s in added_sites] + [str(r) for r in remains]]}, via=via)
+    return inc
+
+
+# --- witnesses ------------------------------------------------------------------------------
+
+@transaction.atomic
+def create_witness(actor, data: dict[str, Any], identity: dict[str, str] | None = None, *, via: str = "web") -> Witness:
+    """A witness known by ``code``; ``identity`` (name, contact, ...) is stored encrypted."""
+    require(actor, Cap.WITNESS_WRITE)
+    w = Witness()
+    _apply(w, WITNESS_FIELDS, data)
+    if identity:
+        w.identity_encrypted = crypto.encrypt(json.dumps(identity, ensure_ascii=False))
+    if w.consent_given and not w.consent_on:
+        raise InvalidInput(_("Give the date consent was given."), field="consent_on")
+    _validate(w)
+    w.save()
+    w.issuer = Issuer.objects.create(name=w.code, kind=IssuerType.WITNESS)
+    w.save(update_fields=["issuer"])
+    record(w, Action.CREATED, actor, diff({}, snapshot(w, WITNESS_FIELDS)) | {"identity": [None, "(encrypted)"]}, via=via)
+    return w
+
+
+@transaction.atomic
+def reveal_identity(actor, witness: Witness, *, via: str = "web") -> dict[str, str]:
+    """Decrypt a witness's identity for a role that needs it; every view is recorded."""
+    require(actor, Cap.WITNESS_IDENTITY)
+    record(witness, Action.VIEWED, actor, {"identity": [None, "viewed"]}, via=via)
+    return json.loads(crypto.decrypt(witness.identity_encrypted)) if witness.identity_encrypted else {}
+
+
+@transaction.atomic
+def add_statement(actor, witness: Witness, given_on, summary: str, evidence_reference: str = "",
+                  *, via: str = "web") -> Statement:
+    require(actor, Cap.WITNESS_WRITE)
+    if not (summary or "").strip():
+        raise InvalidInput(_("Summarise the statement."), field="summary")
+    s = Statement(witness=witness, given_on=given_on, summary=summary.strip(),
+                  evidence_reference=evidence_reference, recorded_by=actor)
+    _validate(s)
+    s.save()
+    record(witness, Action.UPDATED, actor, {"statement": [None, str(given_on)]}, via=via)
+    return s
