@@ -120,7 +120,8 @@ def test_web_import_follows_the_role_table(client, users, world, role):
 
 
 @pytest.mark.parametrize("url", ["/", "/map/", "/sites/", "/remains/", "/remains/export.csv",
-                                 "/import/", "/accounts/profile/", "/api/docs"])
+                                 "/import/", "/accounts/profile/", "/api/docs", "/claims/", "/incidents/",
+                                 "/witnesses/", "/claims/export.csv", "/sites/TST-SITE/claims/"])
 def test_web_requires_login(client, db, url):
     r = client.get(url)
     assert r.status_code == 302 and r["Location"].startswith("/accounts/login/")

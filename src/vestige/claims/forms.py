@@ -35,8 +35,12 @@ class ClaimForm(_Form):
 ClaimForm.base_fields = {
     "issuer_name": forms.CharField(label=_("Issuer"), max_length=200, help_text=_("Person or organisation.")),
     "issuer_kind": forms.ChoiceField(label=_("Issuer type"), choices=IssuerType.choices),
-    **fields_for_model(Claim, ClaimForm.fields_order),
+    **fields_for_model(Claim, ClaimForm.fields_order, exclude=("source_url",)),
+    # Built here rather than from the model: Django 5.2's URL form field warns unless told its scheme.
+    "source_url": forms.URLField(label=_("where it was said (URL)"), required=False, max_length=1000,
+                                 assume_scheme="https"),
 }
+ClaimForm.base_fields = {k: ClaimForm.base_fields[k] for k in ("issuer_name", "issuer_kind", *ClaimForm.fields_order)}
 
 
 class StatusForm(forms.Form):
@@ -54,7 +58,7 @@ class LinkForm(forms.Form):
     other_claim = forms.CharField(label=_("Claim reference"), required=False, help_text=_("e.g. CLM-0003"))
     site = forms.CharField(label=_("Site reference"), required=False)
     remains = forms.CharField(label=_("Body number"), required=False)
-    url = forms.URLField(label=_("Source URL"), required=False)
+    url = forms.URLField(label=_("Source URL"), required=False, assume_scheme="https")
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
