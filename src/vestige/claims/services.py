@@ -149,11 +149,12 @@ def add_link(actor, claim: Claim, relation: str, *, other_claim: Claim | str | N
     require(actor, Cap.CLAIM_WRITE)
     if relation not in Relation.values:
         raise InvalidInput(_("relation must be supports or contradicts"), field="relation")
-    if isinstance(other_claim, str) and other_claim:
+    other_claim, site, remains = (x if x not in ("", None) else None for x in (other_claim, site, remains))
+    if isinstance(other_claim, str):
         other_claim = Claim.objects.filter(ref=other_claim).first() or _missing("other_claim", other_claim)
-    if isinstance(site, str) and site:
+    if isinstance(site, str):
         site = Site.objects.filter(ref=site).first() or _missing("site", site)
-    if isinstance(remains, str) and remains:
+    if isinstance(remains, str):
         remains = Remains.objects.filter(body_number=remains).first() or _missing("remains", remains)
     if other_claim is not None and other_claim.pk == claim.pk:
         raise InvalidInput(_("A claim cannot support or contradict itself."), field="other_claim")
