@@ -105,11 +105,9 @@ def cmd_manage(args) -> int:
     return 0
 
 
-def cmd_import(args) -> int:
-    setup_django()
+def _run_import(args, importer, noun: str) -> int:
+    """Open ``args.file``, run ``importer(actor, file, name, dry_run=...)``, print every bad row."""
     from pathlib import Path
-
-    from vestige.registry.importing import import_file
 
     actor = _actor(args)
     path = Path(args.file)
@@ -117,19 +115,26 @@ def cmd_import(args) -> int:
         raise NotFound(f"{path}: no such file")
     with path.open("rb") as f:
         try:
-            report = import_file(actor, args.kind, f, str(path), dry_run=args.dry_run, via="cli")
+            report = importer(actor, f, str(path), dry_run=args.dry_run, via="cli")
         except ImportRejected as e:
-            _print_rows(e.rows, args.json, str(path))
+            _print_rows(e.rows, getattr(args, "json", False), str(path))
             raise
-    if args.json:
+    if getattr(args, "json", False):
         print(json.dumps(report.as_dict(), indent=2))
     elif report.errors:
         _print_rows(report.errors, False, str(path))
     elif report.dry_run:
         print(f"{path}: all {report.rows} rows are good (dry run: nothing written)")
     else:
-        print(f"{path}: imported {report.created} {args.kind}")
+        print(f"{path}: imported {report.created} {noun}")
     return 2 if report.errors else 0
+
+
+def cmd_import(args) -> int:
+    setup_django()
+    from vestige.registry.importing import import_file
+
+    return _run_import(args, lambda actor, f, name, **kw: import_file(actor, args.kind, f, name, **kw), args.kind)
 
 
 def _print_rows(rows, as_json: bool, name: str) -> None:
@@ -156,25 +161,9 @@ def cmd_claims_export(args) -> int:
 
 def cmd_incidents_import(args) -> int:
     setup_django()
-    from pathlib import Path
-
     from vestige.claims.importing import import_acled
 
-    actor = _actor(args)
-    path = Path(args.file)
-    if not path.is_file():
-        raise NotFound(f"{path}: no such file")
-    with path.open("rb") as f:
-        try:
-            report = import_acled(actor, f, str(path), dry_run=args.dry_run, via="cli")
-        except ImportRejected as e:
-            _print_rows(e.rows, False, str(path))
-            raise
-    if report.errors:
-        _print_rows(report.errors, False, str(path))
-        return 2
-    print(f"{path}: {'all ' + str(report.rows) + ' rows are good (dry run)' if report.dry_run else 'imported ' + str(report.created) + ' incidents'}")
-    return 0
+    return _run_import(args, import_acled, "incidents")
 
 
 def cmd_user_create(args) -> int:

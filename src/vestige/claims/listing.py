@@ -5,15 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from vestige.claims.models import Category, Claim, Incident, IncidentType, IssuerType, Status
-from vestige.registry.listing import Column, Filter, ListSpec
-
-
-def _opt(attr: str, sub: str):
-    def get(obj):
-        target = getattr(obj, attr)
-        return getattr(target, sub) if target is not None else None
-    return get
-
+from vestige.registry.listing import Column, Filter, ListSpec, ref_of
 
 CLAIMS = ListSpec(
     model=Claim,
@@ -39,8 +31,8 @@ CLAIMS = ListSpec(
         Column("qualifier", _("Qualifier"), lambda o: o.qualifier),
         Column("unit", _("Unit"), lambda o: o.unit),
         Column("counted", _("What was counted"), lambda o: o.counted),
-        Column("site", _("Site"), _opt("site", "ref")),
-        Column("incident", _("Incident"), _opt("incident", "ref")),
+        Column("site", _("Site"), ref_of("site", "ref")),
+        Column("incident", _("Incident"), ref_of("incident", "ref")),
         Column("status", _("Status"), lambda o: o.status),
         Column("quote", _("Quote"), lambda o: o.quote),
         Column("source_url", _("Source"), lambda o: o.source_url or o.source_note),

@@ -125,20 +125,25 @@ def create_claim(actor, data: dict[str, Any], *, via: str = "web") -> Claim:
     return claim
 
 
+def _update(actor, instance, fields: tuple[str, ...], data: dict[str, Any], via: str):
+    """Lock, apply, validate, save and record the changes (if any) of a claims-app record."""
+    instance = type(instance).objects.select_for_update().get(pk=instance.pk)
+    if instance.withdrawn:
+        raise Conflict(_("%(obj)s is withdrawn; restore it before editing.") % {"obj": instance.ref})
+    before = snapshot(instance, fields)
+    _apply(instance, fields, data)
+    _validate(instance)
+    changes = diff(before, snapshot(instance, fields))
+    if changes:
+        instance.save()
+        record(instance, Action.UPDATED, actor, changes, via=via)
+    return instance
+
+
 @transaction.atomic
 def update_claim(actor, claim: Claim, data: dict[str, Any], *, via: str = "web") -> Claim:
     require(actor, Cap.CLAIM_WRITE)
-    claim = Claim.objects.select_for_update().get(pk=claim.pk)
-    if claim.withdrawn:
-        raise Conflict(_("%(obj)s is withdrawn; restore it before editing.") % {"obj": claim.ref})
-    before = snapshot(claim, CLAIM_FIELDS)
-    _apply(claim, CLAIM_FIELDS, _resolve_claim_refs(data))
-    _validate(claim)
-    changes = diff(before, snapshot(claim, CLAIM_FIELDS))
-    if changes:
-        claim.save()
-        record(claim, Action.UPDATED, actor, changes, via=via)
-    return claim
+    return _update(actor, claim, CLAIM_FIELDS, _resolve_claim_refs(data), via)
 
 
 @transaction.atomic
@@ -224,15 +229,7 @@ def create_incident(actor, data: dict[str, Any], *, via: str = "web", sites=(), 
 @transaction.atomic
 def update_incident(actor, inc: Incident, data: dict[str, Any], *, via: str = "web") -> Incident:
     require(actor, Cap.CLAIM_WRITE)
-    inc = Incident.objects.select_for_update().get(pk=inc.pk)
-    before = snapshot(inc, INCIDENT_FIELDS)
-    _apply(inc, INCIDENT_FIELDS, data)
-    _validate(inc)
-    changes = diff(before, snapshot(inc, INCIDENT_FIELDS))
-    if changes:
-        inc.save()
-        record(inc, Action.UPDATED, actor, changes, via=via)
-    return inc
+    return _update(actor, inc, INCIDENT_FIELDS, data, via)
 
 
 @transaction.atomic

@@ -139,7 +139,9 @@ def csv_lines(rows: Iterator[list]) -> Iterator[str]:
         yield writer.writerow(row)
 
 
-def _ref(attr: str, sub: str):
+def ref_of(attr: str, sub: str):
+    """Column getter: ``obj.<attr>.<sub>``, or None when the relation is empty."""
+
     def get(obj):
         target = getattr(obj, attr)
         return getattr(target, sub) if target is not None else None
@@ -193,7 +195,7 @@ GRAVES = ListSpec(
            "expected_occupants": "expected_occupants", "updated_at": "updated_at"},
     default_sort="label",
     columns=(
-        Column("site", _("Site"), _ref("site", "ref")),
+        Column("site", _("Site"), ref_of("site", "ref")),
         Column("label", _("Label"), lambda o: o.label),
         Column("marker_type", _("Marker type"), lambda o: o.marker_type),
         Column("inscription", _("Inscription"), lambda o: o.inscription),
@@ -216,7 +218,7 @@ EXHUMATIONS = ListSpec(
     default_sort="-started_on",
     columns=(
         Column("reference", _("Reference"), lambda o: o.reference),
-        Column("site", _("Site"), _ref("site", "ref")),
+        Column("site", _("Site"), ref_of("site", "ref")),
         Column("team", _("Team"), lambda o: o.team),
         Column("authority", _("Authority"), lambda o: o.authority),
         Column("started_on", _("Started on"), lambda o: o.started_on),
@@ -247,9 +249,9 @@ REMAINS = ListSpec(
     default_sort="body_number",
     columns=(
         Column("body_number", _("Body number"), lambda o: o.body_number),
-        Column("site", _("Site"), _ref("site", "ref")),
-        Column("grave", _("Grave"), _ref("grave", "label")),
-        Column("exhumation", _("Exhumation"), _ref("exhumation", "reference")),
+        Column("site", _("Site"), ref_of("site", "ref")),
+        Column("grave", _("Grave"), ref_of("grave", "label")),
+        Column("exhumation", _("Exhumation"), ref_of("exhumation", "reference")),
         Column("recovered_on", _("Recovered on"), lambda o: o.recovered_on),
         Column("sex", _("Sex"), lambda o: o.sex),
         Column("age_min", _("Age min"), lambda o: o.age_min),
