@@ -132,3 +132,15 @@ def test_admin_only_for_administrators(client, users, role):
     client.force_login(users[role])
     r = client.get("/admin/")
     assert (r.status_code == 200) == (role == "administrator")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_audit_trail_for_auditors_and_administrators(client, users, world, role):
+    client.force_login(users[role])
+    allowed = role in {"auditor", "administrator"}
+    r = client.get("/audit/", {"action": "created"})
+    assert r.status_code == (200 if allowed else 403)
+    if allowed:
+        assert r.context["page"].paginator.count >= 4  # site, grave, exhumation, remains created
+        export = b"".join(client.get("/audit/export.csv").streaming_content).decode()
+        assert export.startswith("at,actor,action,record_type") and "remains" in export

@@ -233,3 +233,18 @@ def test_analyst_takes_a_claim_from_reported_to_verified_in_the_web_pages(client
     assert Claim.objects.get(ref=ref).status == "verified"
     page = client.get(f"/sites/{site.ref}/claims/").content.decode()
     assert f"verified ({ref})" in page
+
+
+def test_claims_are_withdrawn_not_deleted(analyst, users, site, client):
+    claim = make_claim(analyst, site)
+    with pytest.raises(InvalidInput):
+        services.withdraw(analyst, claim, "")
+    with pytest.raises(PermissionDenied):
+        services.withdraw(users["auditor"], claim, "no")
+    services.withdraw(analyst, claim, "entered twice")
+    assert Claim.objects.filter(pk=claim.pk).exists()
+    assert site_reconciliation(site) == ([], [])
+    client.force_login(analyst)
+    client.post(f"/claims/{claim.ref}/restore/", {"reason": "not a duplicate"})
+    claim.refresh_from_db()
+    assert not claim.withdrawn and len(site_reconciliation(site)[0]) == 1

@@ -251,6 +251,20 @@ def claim_link(request, ref: str, payload: LinkIn):
     return Status(201, {"id": link.pk, "relation": link.relation, "target": str(link.target)})
 
 
+class ReasonIn(Schema):
+    reason: str
+
+
+@router.post("/claims/{ref}/withdraw", response=ClaimOut, url_name="claim-withdraw")
+def withdraw_claim(request, ref: str, payload: ReasonIn):
+    return services.withdraw(request.user, get_object_or_404(Claim, ref=ref), payload.reason, via="api")
+
+
+@router.post("/claims/{ref}/restore", response=ClaimOut, url_name="claim-restore")
+def restore_claim(request, ref: str, payload: ReasonIn):
+    return services.restore(request.user, get_object_or_404(Claim, ref=ref), payload.reason, via="api")
+
+
 @router.get("/incidents", response=IncidentPage, url_name="incident-list")
 def list_incidents(request, limit: int = 50, offset: int = 0):
     """Incidents. Query: q, kind, sort, withdrawn, limit, offset."""

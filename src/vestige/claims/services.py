@@ -242,6 +242,19 @@ def link_incident(actor, inc: Incident, *, sites=(), remains=(), via: str = "web
     return inc
 
 
+def withdraw(actor, record: Claim | Incident, reason: str, *, via: str = "web"):
+    """Withdraw a claim or incident (kept, with its history; out of lists and reconciliation)."""
+    from vestige.registry.services import withdraw as _withdraw
+
+    return _withdraw(actor, record, reason, via=via, cap=Cap.CLAIM_WRITE)
+
+
+def restore(actor, record: Claim | Incident, reason: str, *, via: str = "web"):
+    from vestige.registry.services import restore as _restore
+
+    return _restore(actor, record, reason, via=via, cap=Cap.CLAIM_WRITE)
+
+
 # --- witnesses ------------------------------------------------------------------------------
 
 @transaction.atomic

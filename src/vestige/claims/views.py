@@ -114,6 +114,19 @@ def claim_status(request, ref):
 
 
 @require_POST
+def claim_withdraw(request, ref, restore=False):
+    claim = get_object_or_404(Claim, ref=ref)
+    reason = request.POST.get("reason", "")
+    try:
+        (services.restore if restore else services.withdraw)(request.user, claim, reason)
+        messages.success(request, _("%(obj)s restored.") % {"obj": claim.ref} if restore
+                         else _("%(obj)s withdrawn.") % {"obj": claim.ref})
+    except InvalidInput as e:
+        messages.error(request, e.message)
+    return redirect(claim.get_absolute_url())
+
+
+@require_POST
 def claim_link(request, ref):
     claim = get_object_or_404(Claim, ref=ref)
     form = LinkForm(request.POST)

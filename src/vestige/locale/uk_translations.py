@@ -574,4 +574,13 @@ UK = {
 'Statement recorded.': 'Свідчення записано.',
 'New witness': 'Новий свідок',
 'viewed': 'переглянуто',
+'Audit trail': 'Журнал аудиту',
+'User': 'Користувач',
+'Action': 'Дія',
+'Record type': 'Тип запису',
+'Since': 'Від дати',
+'Failed logins (latest 50)': 'Невдалі входи (останні 50)',
+'Address': 'Адреса',
+'None.': 'Немає.',
+'Audit': 'Аудит',
 }

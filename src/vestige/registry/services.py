@@ -177,10 +177,14 @@ def update(actor, instance: models.Model, data: dict[str, Any], *, via: str = "w
 
 
 @transaction.atomic
-def withdraw(actor, instance: models.Model, reason: str, *, via: str = "web") -> models.Model:
-    """Withdraw a record from lists and counts, keeping it and its history. A reason is required."""
+def withdraw(actor, instance: models.Model, reason: str, *, via: str = "web", cap: Cap | None = None) -> models.Model:
+    """Withdraw a record from lists and counts, keeping it and its history. A reason is required.
+
+    Works for any :class:`~vestige.registry.models.Withdrawable` record; ``cap`` is the capability
+    needed (default: the registry's write capability for the model).
+    """
     model = type(instance)
-    require(actor, WRITE_CAP[model])
+    require(actor, cap or WRITE_CAP[model])
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_("Say why the record is withdrawn."), field="reason")
@@ -196,9 +200,9 @@ def withdraw(actor, instance: models.Model, reason: str, *, via: str = "web") ->
 
 
 @transaction.atomic
-def restore(actor, instance: models.Model, reason: str, *, via: str = "web") -> models.Model:
+def restore(actor, instance: models.Model, reason: str, *, via: str = "web", cap: Cap | None = None) -> models.Model:
     model = type(instance)
-    require(actor, WRITE_CAP[model])
+    require(actor, cap or WRITE_CAP[model])
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_("Say why the record is restored."), field="reason")
