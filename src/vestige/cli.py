@@ -166,6 +166,96 @@ def cmd_incidents_import(args) -> int:
     return _run_import(args, import_acled, "incidents")
 
 
+def cmd_identify_run(args) -> int:
+    setup_django()
+    from rich.progress import Progress
+
+    from vestige.identification import services
+
+    actor = _actor(args)
+    run = services.start_run(actor, site=args.site or "", background=False)
+    with Progress(transient=True, console=_stderr_console()) as bar:
+        task = bar.add_task(f"matching run {run.pk}", total=100)
+        run = services.execute_run(run.pk, progress=lambda pct: bar.update(task, completed=pct))
+    print(f"run {run.pk}: {run.message} (engine {run.engine_seconds} s, in all {run.total_seconds} s)")
+    return 0
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def cmd_identify_stats(args) -> int:
+    setup_django()
+    from vestige.identification.services import stats
+
+    data = stats(args.site or "")
+    if args.json:
+        print(json.dumps(data))
+    else:
+        for k, v in data.items():
+            print(f"{k:<28}{v}")
+    return 0
+
+
+def _read_profiles_arg(path: str):
+    from vestige.kinship import KinshipInputError, read_profiles
+
+    try:
+        return read_profiles(path)
+    except KinshipInputError as e:
+        raise InvalidInput(str(e), field="file") from None
+
+
+def cmd_import_samples(args) -> int:
+    """Profiles CSV whose sample column is the remains' body number; one DNA sample each."""
+    setup_django()
+    from django.db import transaction
+
+    from vestige.identification.services import add_remains_sample
+    from vestige.registry.models import Remains
+
+    actor = _actor(args)
+    profiles = _read_profiles_arg(args.file)
+    with transaction.atomic():
+        for body, genotypes in profiles.genotypes.items():
+            remains = Remains.objects.filter(body_number=body).first()
+            if remains is None:
+                raise NotFound(f"{args.file}: no remains with body number {body!r}; nothing was imported")
+            add_remains_sample(actor, remains, genotypes, material=args.material, lab=args.lab, kit=args.kit, via="cli")
+    print(f"{args.file}: {len(profiles.genotypes)} remains samples recorded")
+    return 0
+
+
+def cmd_import_references(args) -> int:
+    """Profiles CSV whose sample column is the donor's code."""
+    setup_django()
+    from django.db import transaction
+
+    from vestige.missing.models import Donor
+    from vestige.missing.services import add_reference_profile
+
+    actor = _actor(args)
+    profiles = _read_profiles_arg(args.file)
+    with transaction.atomic():
+        for code, genotypes in profiles.genotypes.items():
+            donor = Donor.objects.filter(code=code).first()
+            if donor is None:
+                raise NotFound(f"{args.file}: no donor {code!r}; nothing was imported")
+            add_reference_profile(actor, donor, genotypes, lab=args.lab, kit=args.kit, source=str(args.file), via="cli")
+    print(f"{args.file}: {len(profiles.genotypes)} reference profiles recorded")
+    return 0
+
+
+def cmd_missing_import(args) -> int:
+    setup_django()
+    from vestige.missing.importing import import_persons
+
+    return _run_import(args, import_persons, "missing persons")
+
+
 def cmd_user_create(args) -> int:
     setup_django()
     from vestige.accounts.services import create_user
@@ -253,6 +343,38 @@ def build_parser() -> argparse.ArgumentParser:
     ii.add_argument("file")
     ii.add_argument("--dry-run", action="store_true")
     as_user(ii)
+
+    idf = sub.add_parser("identify", help="identification: matching runs and statistics").add_subparsers(
+        dest="sub", metavar="ACTION", required=True)
+    ir = idf.add_parser("run", help="run the matching over all remains (or one site), with progress")
+    ir.set_defaults(fn=cmd_identify_run)
+    ir.add_argument("--site", help="only the remains of this site")
+    as_user(ir)
+    ist = idf.add_parser("stats", help="missing, identified, accounted for, remains without candidate")
+    ist.set_defaults(fn=cmd_identify_stats)
+    ist.add_argument("--site")
+    ist.add_argument("--json", action="store_true")
+    isa = idf.add_parser("import-samples", help="remains DNA samples: profiles CSV, sample = body number")
+    isa.set_defaults(fn=cmd_import_samples)
+    isa.add_argument("file")
+    isa.add_argument("--lab", required=True)
+    isa.add_argument("--kit", required=True)
+    isa.add_argument("--material", default="bone", choices=["bone", "tooth", "tissue", "other"])
+    as_user(isa)
+
+    mi = sub.add_parser("missing", help="missing persons").add_subparsers(dest="sub", metavar="ACTION", required=True)
+    mim = mi.add_parser("import", help="missing persons from CSV/XLSX (all rows or none)")
+    mim.set_defaults(fn=cmd_missing_import)
+    mim.add_argument("file")
+    mim.add_argument("--dry-run", action="store_true")
+    mim.add_argument("--json", action="store_true")
+    as_user(mim)
+    mir = mi.add_parser("import-references", help="reference profiles: profiles CSV, sample = donor code")
+    mir.set_defaults(fn=cmd_import_references)
+    mir.add_argument("file")
+    mir.add_argument("--lab", required=True)
+    mir.add_argument("--kit", required=True)
+    as_user(mir)
 
     u = sub.add_parser("user", help="manage users").add_subparsers(dest="sub", metavar="ACTION", required=True)
     uc = u.add_parser("create", help="create a user")

@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "vestige.history",
     "vestige.registry",
     "vestige.claims",
+    "vestige.missing",
+    "vestige.identification",
     "vestige.reports",
     "vestige.web",
     "vestige.demo",
@@ -197,6 +199,16 @@ LOGIN_WINDOW_S = _env_int("VESTIGE_LOGIN_WINDOW_S", 900)
 PAGE_SIZE = _env_int("VESTIGE_PAGE_SIZE", 50)
 
 NINJA_PAGINATION_PER_PAGE = PAGE_SIZE
+
+# Identification (matching runs).
+VESTIGE_ALLELE_FREQUENCIES = os.environ.get("VESTIGE_ALLELE_FREQUENCIES") or str(
+    BASE_DIR / "kinship" / "data" / "norwegian-35-markers.csv")
+VESTIGE_MUTATION_MODEL = os.environ.get("VESTIGE_MUTATION_MODEL", "equal")
+VESTIGE_MUTATION_RATE = float(os.environ.get("VESTIGE_MUTATION_RATE", "0.001"))
+VESTIGE_MIN_ALLELE_FREQUENCY = float(os.environ.get("VESTIGE_MIN_ALLELE_FREQUENCY", "0.001"))
+VESTIGE_MAX_DISTANCE_KM = float(os.environ.get("VESTIGE_MAX_DISTANCE_KM", "150"))
+# Long work (matching runs) runs in a background thread; inline when set (tests, one-process tools).
+VESTIGE_TASKS_INLINE = _env_bool("VESTIGE_TASKS_INLINE")
 
 LOGGING = {
     "version": 1,

@@ -24,5 +24,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("", include("vestige.claims.urls")),
+    path("", include("vestige.missing.urls")),
+    path("", include("vestige.identification.urls")),
     path("", include("vestige.registry.urls")),
 ]

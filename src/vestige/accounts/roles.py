@@ -36,6 +36,14 @@ class Cap(StrEnum):
     CLAIM_VERIFY = "claim.verify"  # change a claim's verification status
     WITNESS_WRITE = "witness.write"
     WITNESS_IDENTITY = "witness.identity"  # see who a witness is (decrypted identity)
+    MISSING_WRITE = "missing.write"  # missing persons, families, pedigrees, donors and consent
+    CONTACT_READ = "contact.read"  # family contact details
+    DNA_READ = "dna.read"  # see DNA profiles
+    DNA_WRITE = "dna.write"  # import reference profiles and remains samples
+    RUN_START = "identify.run"
+    IDENT_PROPOSE = "identify.propose"
+    IDENT_CONFIRM = "identify.confirm"
+    NOTIFY = "identify.notify"  # record notification of the family and return of remains
     AUDIT_READ = "audit.read"
     ACCOUNTS_MANAGE = "accounts.manage"
 
@@ -47,13 +55,15 @@ CAPABILITIES: dict[str, frozenset[Cap]] = {
     # Investigators open sites and record graves and exhumations found in the field.
     Role.INVESTIGATOR: frozenset(_READ | {Cap.SITE_WRITE, Cap.GRAVE_WRITE, Cap.EXHUMATION_WRITE,
                                           Cap.CLAIM_WRITE, Cap.CLAIM_VERIFY, Cap.WITNESS_WRITE,
-                                          Cap.WITNESS_IDENTITY}),
+                                          Cap.WITNESS_IDENTITY, Cap.MISSING_WRITE}),
     # Forensic examiners exhume and examine: graves, exhumations and the post-mortem record.
     Role.FORENSIC_EXAMINER: frozenset(
         _READ | {Cap.GRAVE_WRITE, Cap.EXHUMATION_WRITE, Cap.REMAINS_WRITE}
     ),
-    Role.DNA_ANALYST: frozenset(_READ),
-    Role.FAMILY_LIAISON: frozenset(_READ),
+    Role.DNA_ANALYST: frozenset(_READ | {Cap.DNA_READ, Cap.DNA_WRITE, Cap.RUN_START, Cap.IDENT_PROPOSE,
+                                         Cap.IDENT_CONFIRM}),
+    # Family liaisons register the missing, take donors' consent and tell families.
+    Role.FAMILY_LIAISON: frozenset(_READ | {Cap.MISSING_WRITE, Cap.CONTACT_READ, Cap.NOTIFY}),
     # Analysts never change the case registry; verifying claims is their work (issue 6).
     Role.ANALYST: frozenset(_READ | {Cap.CLAIM_WRITE, Cap.CLAIM_VERIFY}),
     # Auditors read everything that was done, including failed logins and token use.

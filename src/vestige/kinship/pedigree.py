@@ -37,6 +37,7 @@ class Family:
     name: str
     members: list[Member]
     source: str = ""
+    require_missing: bool = True
     by_id: dict[str, Member] = field(init=False)
     order: list[str] = field(init=False)
     children: dict[str, list[str]] = field(init=False)
@@ -71,7 +72,7 @@ class Family:
             self.children[m.father].append(m.id)
             self.children[m.mother].append(m.id)
         self.order = self._topological(where)
-        if not any(m.missing for m in self.members):
+        if self.require_missing and not any(m.missing for m in self.members):
             raise KinshipInputError(where, "the family has no missing person (mark one with \"missing\": true)")
         if len(self.members) > 200:
             raise KinshipInputError(where, f"{len(self.members)} members; the engine takes at most 200")

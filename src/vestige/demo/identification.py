@@ -1,0 +1,140 @@
+"""Synthetic missing persons, families and DNA for the Izium demo.
+
+Every name is synthetic (random combinations of common Ukrainian names); every profile is
+simulated from the Norwegian frequency table through the family's pedigree (with mutation),
+so the right answer is known. The shape follows the real work at Izium (402 of 448 identified):
+most remains have a well-referenced family; some families have only a distant relative (too
+weak); some remains have no family in the register at all; some families' missing were not
+among these remains. Two records of one person, spelled in Cyrillic and in Latin, show the
+duplicate check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+from django.db import transaction
+
+from vestige.identification.services import add_remains_sample, frequency_table, mutation_model
+from vestige.kinship.simulate import TEMPLATES, _Drawer
+from vestige.missing import services
+from vestige.missing.models import Family
+from vestige.registry.models import Remains, Sex
+
+SEED = 448
+GLOBALFILER = ("D3S1358 VWA D16S539 CSF1PO TPOX D8S1179 D21S11 D18S51 D2S441 D19S433 TH01 FGA D22S1045 "
+               "D5S818 D13S317 D7S820 SE33 D10S1248 D1S1656 D12S391 D2S1338").split()
+MALE = ["Олександр", "Андрій", "Сергій", "Володимир", "Микола", "Іван", "Василь", "Петро", "Юрій", "Олег",
+        "Дмитро", "Віктор", "Михайло", "Ігор", "Богдан", "Тарас", "Григорій", "Анатолій", "Євген", "Степан"]
+FEMALE = ["Олена", "Наталія", "Тетяна", "Ірина", "Світлана", "Оксана", "Людмила", "Галина", "Марія", "Надія",
+          "Валентина", "Ольга", "Лариса", "Катерина", "Любов", "Ніна", "Юлія", "Віра", "Зоя", "Ганна"]
+SURNAMES = ["Коваленко", "Бондаренко", "Ткаченко", "Кравченко", "Олійник", "Шевчук", "Поліщук", "Бойко",
+            "Мельник", "Харченко", "Савченко", "Руденко", "Мороз", "Лисенко", "Марченко", "Кравець",
+            "Клименко", "Павленко", "Гончаренко", "Левченко", "Кузьменко", "Зінченко", "Дорошенко", "Яковенко"]
+STRONG = ["parents", "parent_sibling", "siblings", "spouse_children", "direct", "parents", "siblings"]
+N_WEAK, N_NONE, N_ELSEWHERE = 25, 17, 45
+IZIUM = (49.2103, 37.2569)
+
+
+def _patronymic(father: str, sex: str) -> str:
+    stem = {"Олександр": "Олександров", "Андрій": "Андрійов", "Сергій": "Сергійов", "Іван": "Іванов",
+            "Микола": "Миколайов", "Петро": "Петров", "Юрій": "Юрійов", "Олег": "Олегов"}.get(father, "Іванов")
+    return stem + ("ич" if sex == "male" else "на")
+
+
+@transaction.atomic
+def load_identification(liaison, dna_analyst) -> int:
+    """Families, donors, reference profiles and remains samples; 0 if already there."""
+    if Family.objects.exists():
+        return 0
+    rng = np.random.default_rng(SEED)
+    full = frequency_table()
+    from vestige.kinship.io import FrequencyTable
+    table = FrequencyTable({m: full.alleles[m] for m in GLOBALFILER}, {m: full.freqs[m] for m in GLOBALFILER})
+    drawer = _Drawer(table, GLOBALFILER, mutation_model(), rng)
+    remains = list(Remains.objects.filter(site__ref="IZM-PISH").order_by("body_number"))
+    order = rng.permutation(len(remains))
+    none = {remains[i].pk for i in order[:N_NONE]}
+    weak = {remains[i].pk for i in order[N_NONE:N_NONE + N_WEAK]}
+    n = 0
+    for r in remains:
+        kind = None if r.pk in none else "avuncular" if r.pk in weak else STRONG[int(rng.integers(len(STRONG)))]
+        mp_geno = _family(liaison, dna_analyst, rng, drawer, table, kind, r) if kind else drawer.founder()
+        add_remains_sample(dna_analyst, r, _genotypes(rng, table, mp_geno, 0.03), material="bone",
+                           lab="Demo forensic DNA laboratory", kit="GlobalFiler", via="demo")
+        n += 1
+    for _ in range(N_ELSEWHERE):  # missing persons who are not among these remains
+        _family(liaison, dna_analyst, rng, drawer, table, STRONG[int(rng.integers(len(STRONG)))], None)
+    _duplicate_pair(liaison)
+    return n
+
+
+def _genotypes(rng, table, alleles: np.ndarray, drop: float) -> dict[str, tuple[str, str]]:
+    keep = rng.random(len(GLOBALFILER)) >= drop
+    return {m: (table.alleles[m][alleles[i, 0]], table.alleles[m][alleles[i, 1]])
+            for i, m in enumerate(GLOBALFILER) if keep[i]}
+
+
+def _family(liaison, dna_analyst, rng, drawer, table, kind: str, remains: Remains | None) -> np.ndarray:
+    template = TEMPLATES[kind]
+    sex = (remains.sex if remains is not None and remains.sex != Sex.UNDETERMINED
+           else ("male" if rng.random() < 0.5 else "female"))
+    if kind == "spouse_children" and sex == "female":  # she is the children's mother; the spouse their father
+        template = [("W", "male", None, None, False, True), ("MP", "female", None, None, True, False),
+                    ("C1", "X", "W", "MP", False, True), ("C2", "X", "W", "MP", False, True)]
+    surname = SURNAMES[int(rng.integers(len(SURNAMES)))]
+    family = services.create_family(liaison, surname, contact=f"+380 00 000 {int(rng.integers(1000, 9999))} (demo)",
+                                    via="demo")
+    alleles, mp_alleles = {}, None
+    father_name = MALE[int(rng.integers(len(MALE)))]
+    for mid, msex, father, mother, missing, typed in template:
+        if mid == "MP" or (missing and mp_alleles is None):
+            msex = sex
+        elif msex == "X":
+            msex = "male" if rng.random() < 0.5 else "female"
+        if father is None:
+            g = drawer.founder()
+        else:
+            g = np.stack([drawer.transmit(alleles[father], "male"), drawer.transmit(alleles[mother], "female")], axis=1)
+        alleles[mid] = g
+        if missing and mp_alleles is None:
+            mp_alleles = g
+            age = ((remains.age_min or 30) + (remains.age_max or 40)) / 2 if remains is not None else 20 + rng.integers(0, 60)
+            height = ((remains.stature_min_cm or 160) + (remains.stature_max_cm or 175)) // 2 if remains is not None else None
+            given = (MALE if msex == "male" else FEMALE)[int(rng.integers(20))]
+            services.create_missing_person(liaison, family, {
+                "family_name": surname, "given_name": given, "patronymic": _patronymic(father_name, msex),
+                "sex": msex, "birth_date": dt.date(2022 - int(age), 1 + int(rng.integers(12)), 1 + int(rng.integers(28))),
+                "height_cm": height, "last_seen_on": dt.date(2022, 3, 1 + int(rng.integers(28))),
+                "last_seen_place": "Izium", "last_seen_latitude": IZIUM[0] + rng.normal(0, 0.01),
+                "last_seen_longitude": IZIUM[1] + rng.normal(0, 0.01),
+                "circumstances": "Not heard from during the occupation of Izium (synthetic).",
+            }, member=mid, father=father, mother=mother, via="demo")
+        elif not family.members.filter(code=mid).exists():
+            if typed:
+                services.add_donor(liaison, family, mid, consent_on=dt.date(2022, 10, 1), sex=msex, father=father,
+                                   mother=mother, label=_label(mid), contact="(demo contact)", via="demo")
+            else:
+                services.add_member(liaison, family, mid, msex, father=father, mother=mother, label=_label(mid), via="demo")
+        if typed:
+            donor = family.donors.filter(member__code=mid).first() or services.add_donor(
+                liaison, family, mid, consent_on=dt.date(2022, 10, 1), label=_label(mid), via="demo")
+            services.add_reference_profile(dna_analyst, donor, _genotypes(rng, table, g, 0.02),
+                                           lab="Demo reference laboratory", kit="GlobalFiler", via="demo")
+    return mp_alleles
+
+
+def _label(code: str) -> str:
+    return {"F": "father", "M": "mother", "S1": "sibling", "S2": "sibling", "W": "spouse", "C1": "child",
+            "C2": "child", "GF": "grandfather", "GM": "grandmother", "HS": "half-sibling", "U": "uncle or aunt",
+            "MP": "missing person's own item"}.get(code, "")
+
+
+def _duplicate_pair(liaison) -> None:
+    """The same (synthetic) person reported twice, in Cyrillic and in Latin."""
+    for spelling, given in (("Коваленко", "Оксана"), ("Kovalenko", "Oksana")):
+        fam = services.create_family(liaison, spelling, via="demo")
+        services.create_missing_person(liaison, fam, {
+            "family_name": spelling, "given_name": given, "sex": "female", "birth_date": dt.date(1961, 5, 12),
+            "last_seen_on": dt.date(2022, 3, 20), "last_seen_place": "Izium"}, via="demo")

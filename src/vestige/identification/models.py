@@ -1,0 +1,114 @@
+"""DNA samples of remains, matching runs, candidates and identification decisions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from vestige.missing.models import MissingPerson
+from vestige.registry.models import Remains
+
+
+class Material(models.TextChoices):
+    BONE = "bone", _("Bone")
+    TOOTH = "tooth", _("Tooth")
+    TISSUE = "tissue", _("Tissue")
+    OTHER = "other", _("Other")
+
+
+class RemainsSample(models.Model):
+    code = models.CharField(_("sample code"), max_length=40, unique=True)
+    remains = models.ForeignKey(Remains, on_delete=models.PROTECT, related_name="dna_samples")
+    material = models.CharField(_("material"), max_length=10, choices=Material.choices)
+    lab = models.CharField(_("laboratory"), max_length=200)
+    kit = models.CharField(_("kit"), max_length=100)
+    taken_on = models.DateField(_("taken on"), null=True, blank=True)
+    profile_encrypted = models.TextField(editable=False)
+    markers = models.PositiveSmallIntegerField(editable=False, default=0)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class MatchingRun(models.Model):
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=8, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    scope_site = models.CharField(max_length=32, blank=True)  # a site ref, or empty for all
+    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    message = models.TextField(blank=True)
+    current = models.BooleanField(default=False)  # the run whose candidates are in force
+    samples = models.PositiveIntegerField(default=0)
+    missing_persons = models.PositiveIntegerField(default=0)
+    candidates_found = models.PositiveIntegerField(default=0)
+    engine_seconds = models.FloatField(default=0)
+    total_seconds = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"run #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("identification:run-detail", args=[self.pk])
+
+
+class Candidate(models.Model):
+    run = models.ForeignKey(MatchingRun, on_delete=models.PROTECT, related_name="candidates")
+    remains = models.ForeignKey(Remains, on_delete=models.PROTECT, related_name="candidates")
+    missing_person = models.ForeignKey(MissingPerson, on_delete=models.PROTECT, related_name="candidates")
+    lr = models.FloatField()
+    log10_lr = models.FloatField(null=True)
+    posterior = models.FloatField()
+    markers_compared = models.PositiveSmallIntegerField()
+    marker_lrs = models.JSONField(default=dict)
+    flags = models.JSONField(default=dict)  # {"sex": "ok"|"conflict"|"unknown", ...} with details
+    conflicts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-log10_lr"]
+        indexes = [models.Index(fields=["run", "remains"]), models.Index(fields=["run", "missing_person"])]
+
+    def get_absolute_url(self) -> str:
+        return reverse("identification:candidate-detail", args=[self.pk])
+
+
+class DecisionStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Identification(models.Model):
+    remains = models.ForeignKey(Remains, on_delete=models.PROTECT, related_name="identifications")
+    missing_person = models.ForeignKey(MissingPerson, on_delete=models.PROTECT, related_name="identifications")
+    candidate = models.ForeignKey(Candidate, null=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=DecisionStatus.choices, default=DecisionStatus.PROPOSED)
+    posterior = models.FloatField()
+    basis = models.TextField(_("basis"))
+    below_threshold_reason = models.TextField(blank=True)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True)
+    decision_note = models.TextField(blank=True)
+    notified_on = models.DateField(null=True)
+    notified_how = models.CharField(max_length=200, blank=True)
+    notified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    returned_on = models.DateField(null=True)
+
+    class Meta:
+        ordering = ["-proposed_at"]

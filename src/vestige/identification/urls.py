@@ -1,0 +1,16 @@
+from django.urls import path
+
+from vestige.identification import views
+
+app_name = "identification"
+
+urlpatterns = [
+    path("identification/", views.index, name="index"),
+    path("identification/start/", views.start, name="start"),
+    path("identification/runs/<int:pk>/", views.run_detail, name="run-detail"),
+    path("identification/candidates/<int:pk>/", views.candidate_detail, name="candidate-detail"),
+    path("identification/candidates/<int:pk>/propose/", views.propose, name="propose"),
+    path("identification/decisions/<int:pk>/decide/", views.decide, name="decide"),
+    path("identification/decisions/<int:pk>/notify/", views.notify, name="notify"),
+    path("identification/stats/", views.stats_page, name="stats"),
+]

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from django import forms
+from django.forms.models import fields_for_model
+from django.utils.translation import gettext_lazy as _
+
+from vestige.missing.models import Family, MissingPerson
+from vestige.missing.services import PERSON_FIELDS
+from vestige.registry.forms import RecordForm
+
+
+class PersonForm(RecordForm):
+    def payload(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k in PERSON_FIELDS}
+
+
+PersonForm.base_fields = {
+    "family": forms.ModelChoiceField(label=_("Family"), queryset=Family.objects.filter(withdrawn_at__isnull=True),
+                                     required=False, help_text=_("Or leave empty and name a new family below.")),
+    "new_family": forms.CharField(label=_("New family (name)"), required=False, max_length=200),
+    "contact": forms.CharField(label=_("Family contact (encrypted)"), required=False, max_length=300),
+    **fields_for_model(MissingPerson, PERSON_FIELDS),
+}
+
+
+class MemberForm(forms.Form):
+    code = forms.CharField(label=_("Pedigree id"), max_length=32)
+    sex = forms.ChoiceField(label=_("Sex"), choices=[("male", _("Male")), ("female", _("Female")), ("unknown", _("Unknown"))])
+    father = forms.CharField(label=_("Father's id"), required=False)
+    mother = forms.CharField(label=_("Mother's id"), required=False)
+    label = forms.CharField(label=_("Relationship"), required=False)
+    deceased = forms.BooleanField(label=_("Deceased"), required=False)
+    donor = forms.BooleanField(label=_("Gives a reference sample (consent recorded today)"), required=False)
+
+
+class ConsentWithdrawalForm(forms.Form):
+    reason = forms.CharField(label=_("Why consent was withdrawn"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MergeForm(forms.Form):
+    kept = forms.CharField(label=_("Keep record"), help_text=_("The reference of the record to keep, e.g. MP-00012"))
+    reason = forms.CharField(label=_("Reason"), required=False)

@@ -1,0 +1,70 @@
+"""Import of missing persons from CSV or XLSX (all rows or none), and of DNA profiles.
+
+Missing persons: columns ``family`` (an existing family's reference, or a new family's name),
+``family_name``, ``given_name`` and optionally ``patronymic``, ``sex``, ``birth_date``,
+``height_cm``, ``last_seen_on``, ``last_seen_place``, ``last_seen_latitude``,
+``last_seen_longitude``, ``circumstances``, ``clothing``, ``distinguishing_marks``, ``dental_notes``.
+"""
+
+from __future__ import annotations
+
+from typing import BinaryIO
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from vestige.accounts.roles import Cap
+from vestige.accounts.services import require
+from vestige.errors import ImportRejected, RowError
+from vestige.missing import services
+from vestige.missing.models import Family, MissingPerson
+from vestige.registry.importing import ImportReport, read_table
+
+COLUMNS = ("family", *services.PERSON_FIELDS)
+REQUIRED = ("family", "family_name", "given_name")
+
+
+def import_persons(actor, data: BinaryIO, name: str, *, dry_run: bool = False, via: str = "import") -> ImportReport:
+    require(actor, Cap.MISSING_WRITE)
+    header, rows = read_table(data, name)
+    problems = [RowError(1, h, h, _("unknown column")) for h in header if h not in COLUMNS]
+    problems += [RowError(1, c, "", _("required column is missing")) for c in REQUIRED if c not in header]
+    if problems:
+        if dry_run:
+            return ImportReport("missing persons", name, len(rows), 0, True, problems)
+        raise ImportRejected(name, problems)
+    errors: list[RowError] = []
+    clean: list[tuple[str, dict]] = []
+    for line, row in rows:
+        row_errors = [RowError(line, c, "", _("required")) for c in REQUIRED if not row.get(c)]
+        person = MissingPerson(ref="MP-CHECK", name_key="x")
+        data_ = {}
+        for f in services.PERSON_FIELDS:
+            raw = row.get(f, "")
+            field = MissingPerson._meta.get_field(f)
+            value = (None if field.null else "") if raw == "" else raw
+            if f == "sex" and raw == "":
+                value = "unknown"
+            setattr(person, f, value)
+            data_[f] = value
+        if not row_errors:
+            try:
+                person.full_clean(exclude=["family", "member", "ref", "name_key"], validate_unique=False)
+            except ValidationError as e:
+                row_errors += [RowError(line, f, row.get(f, ""), m) for f, ms in e.message_dict.items() for m in ms]
+            data_ = {f: getattr(person, f) for f in services.PERSON_FIELDS}
+        errors += row_errors
+        if not row_errors:
+            clean.append((row["family"], data_))
+    report = ImportReport("missing persons", name, len(rows), 0, dry_run, errors)
+    if dry_run:
+        return report
+    if errors:
+        raise ImportRejected(name, errors)
+    with transaction.atomic():
+        for family_ref, data_ in clean:
+            family = Family.objects.filter(ref=family_ref).first() or services.create_family(actor, family_ref, via=via)
+            services.create_missing_person(actor, family, data_, via=via)
+    report.created = len(clean)
+    return report

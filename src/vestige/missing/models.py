@@ -1,0 +1,141 @@
+"""Missing persons (ante-mortem data), families, their pedigrees, donors, consent and reference
+profiles. DNA profiles and family contacts are encrypted at rest (:mod:`vestige.crypto`).
+Writes go through :mod:`vestige.missing.services`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from vestige.registry.models import Withdrawable
+
+
+class MemberSex(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class MissingStatus(models.TextChoices):
+    MISSING = "missing", _("Missing")
+    IDENTIFIED = "identified", _("Identified")
+    FOUND_ALIVE = "found_alive", _("Found alive")
+
+
+class Family(Withdrawable):
+    ref = models.CharField(_("reference"), max_length=20, unique=True)
+    name = models.CharField(_("family name"), max_length=200, help_text=_("How the family is known, e.g. a surname."))
+    contact_encrypted = models.TextField(editable=False, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["ref"]
+        verbose_name = _("family")
+        verbose_name_plural = _("families")
+
+    def __str__(self) -> str:
+        return f"{self.ref} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("missing:family-detail", args=[self.ref])
+
+
+class Member(models.Model):
+    """A person in a family's pedigree: the missing, the donors and the untyped links between them."""
+
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="members")
+    code = models.CharField(_("pedigree id"), max_length=32, help_text=_("e.g. F, M, S1 (unique in the family)"))
+    sex = models.CharField(_("sex"), max_length=8, choices=MemberSex.choices, default=MemberSex.UNKNOWN)
+    father = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    mother = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    deceased = models.BooleanField(_("deceased"), default=False)
+    label = models.CharField(_("relationship"), max_length=100, blank=True, help_text=_("e.g. mother of the missing"))
+
+    class Meta:
+        ordering = ["family", "id"]
+        constraints = [models.UniqueConstraint(fields=["family", "code"], name="member_code_unique_in_family")]
+
+    def __str__(self) -> str:
+        return f"{self.family.ref}/{self.code}"
+
+
+class MissingPerson(Withdrawable):
+    ref = models.CharField(_("reference"), max_length=20, unique=True)
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="missing_persons")
+    member = models.OneToOneField(Member, on_delete=models.PROTECT, related_name="missing_person")
+    family_name = models.CharField(_("surname"), max_length=100)
+    given_name = models.CharField(_("given name"), max_length=100)
+    patronymic = models.CharField(_("patronymic"), max_length=100, blank=True)
+    name_key = models.CharField(max_length=300, editable=False, db_index=True)  # derived: names.name_key
+    sex = models.CharField(_("sex"), max_length=8, choices=MemberSex.choices, default=MemberSex.UNKNOWN)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    height_cm = models.PositiveSmallIntegerField(_("height (cm)"), null=True, blank=True,
+                                                 validators=[MinValueValidator(40), MaxValueValidator(250)])
+    last_seen_on = models.DateField(_("last seen on"), null=True, blank=True)
+    last_seen_place = models.CharField(_("last seen at"), max_length=200, blank=True)
+    last_seen_latitude = models.FloatField(_("latitude"), null=True, blank=True,
+                                           validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    last_seen_longitude = models.FloatField(_("longitude"), null=True, blank=True,
+                                            validators=[MinValueValidator(-180), MaxValueValidator(180)])
+    circumstances = models.TextField(_("circumstances"), blank=True)
+    clothing = models.TextField(_("clothing"), blank=True)
+    distinguishing_marks = models.TextField(_("distinguishing marks"), blank=True)
+    dental_notes = models.TextField(_("dental notes"), blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=MissingStatus.choices, default=MissingStatus.MISSING)
+
+    class Meta:
+        ordering = ["ref"]
+        verbose_name = _("missing person")
+        verbose_name_plural = _("missing persons")
+
+    def __str__(self) -> str:
+        return f"{self.ref} {self.family_name} {self.given_name}"
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(x for x in (self.family_name, self.given_name, self.patronymic) if x)
+
+    def get_absolute_url(self) -> str:
+        return reverse("missing:person-detail", args=[self.ref])
+
+
+class Donor(Withdrawable):
+    """A relative (or the missing person's own item) who gave a reference sample, with consent."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="donors")
+    member = models.OneToOneField(Member, on_delete=models.PROTECT, related_name="donor")
+    contact_encrypted = models.TextField(editable=False, blank=True)
+    consent_on = models.DateField(_("consent date"))
+    consent_scope = models.CharField(_("consent scope"), max_length=300,
+                                     default="Identification of the missing relative")
+    consent_withdrawn_on = models.DateField(_("consent withdrawn on"), null=True, blank=True)
+    consent_withdrawn_reason = models.TextField(_("withdrawal of consent"), blank=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def consent_active(self) -> bool:
+        return self.consent_withdrawn_on is None
+
+
+class ReferenceProfile(models.Model):
+    donor = models.ForeignKey(Donor, on_delete=models.PROTECT, related_name="profiles")
+    lab = models.CharField(_("laboratory"), max_length=200)
+    kit = models.CharField(_("kit"), max_length=100)
+    profile_encrypted = models.TextField(editable=False)
+    markers = models.PositiveSmallIntegerField(editable=False, default=0)  # count, shown to every role
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    imported_at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-imported_at"]

@@ -1,0 +1,277 @@
+"""The only writers of missing persons, families, pedigrees, donors, consent and reference profiles.
+
+Pedigrees are checked with the kinship engine's own rules (:class:`vestige.kinship.Family`),
+so a family that can be saved can be searched. DNA profiles and contacts are encrypted;
+reading them needs a capability and every read is recorded.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from vestige import crypto
+from vestige.accounts.roles import Cap
+from vestige.accounts.services import require
+from vestige.errors import Conflict, InvalidInput, NotFound
+from vestige.history.models import Action
+from vestige.history.services import diff, record, snapshot
+from vestige.kinship import Family as KFamily
+from vestige.kinship import KinshipInputError
+from vestige.kinship import Member as KMember
+from vestige.missing.models import Donor, Family, Member, MissingPerson, ReferenceProfile
+from vestige.missing.names import name_key, similarity
+from vestige.registry.services import invalid_from
+
+PERSON_FIELDS = ("family_name", "given_name", "patronymic", "sex", "birth_date", "height_cm", "last_seen_on",
+                 "last_seen_place", "last_seen_latitude", "last_seen_longitude", "circumstances", "clothing",
+                 "distinguishing_marks", "dental_notes")
+
+
+def _validate(obj) -> None:
+    try:
+        obj.full_clean()
+    except ValidationError as e:
+        raise invalid_from(e) from None
+
+
+def _next(model, field: str, prefix: str) -> str:
+    last = model.objects.filter(**{f"{field}__startswith": prefix}).order_by(f"-{field}").values_list(field, flat=True).first()
+    n = int(last[len(prefix):]) + 1 if last and last[len(prefix):].isdigit() else 1
+    return f"{prefix}{n:05d}"
+
+
+def kinship_family(family: Family, *, typed: dict[int, str] | None = None, require_missing: bool = True) -> KFamily:
+    """The family as the kinship engine sees it (members by pedigree id; ``typed`` maps member
+    pk → sample name). Raises KinshipInputError on an invalid pedigree."""
+    members = list(family.members.all())
+    by_pk = {m.pk: m for m in members}
+    missing = {mp.member_id for mp in family.missing_persons.filter(withdrawn_at__isnull=True, status="missing")}
+    return KFamily(family.ref, [
+        KMember(id=m.code, sex=m.sex, father=by_pk[m.father_id].code if m.father_id else None,
+                mother=by_pk[m.mother_id].code if m.mother_id else None, missing=m.pk in missing,
+                sample=(typed or {}).get(m.pk), deceased=m.deceased)
+        for m in members], source=family.ref, require_missing=require_missing)
+
+
+@transaction.atomic
+def create_family(actor, name: str, *, ref: str = "", contact: str = "", notes: str = "", via: str = "web") -> Family:
+    require(actor, Cap.MISSING_WRITE)
+    family = Family(ref=ref or _next(Family, "ref", "FAM-"), name=(name or "").strip(), notes=notes,
+                    contact_encrypted=crypto.encrypt(contact) if contact else "")
+    _validate(family)
+    family.save()
+    record(family, Action.CREATED, actor, {"ref": [None, family.ref], "name": [None, family.name],
+                                           **({"contact": [None, "(encrypted)"]} if contact else {})}, via=via)
+    return family
+
+
+@transaction.atomic
+def add_member(actor, family: Family, code: str, sex: str = "unknown", *, father: str | None = None,
+               mother: str | None = None, deceased: bool = False, label: str = "", via: str = "web") -> Member:
+    """Add a person to the pedigree; both parents or none, by their pedigree ids."""
+    require(actor, Cap.MISSING_WRITE)
+    code = (code or "").strip()
+    if not code:
+        raise InvalidInput(_("Give the member a pedigree id."), field="code")
+    if family.members.filter(code=code).exists():
+        raise InvalidInput(_("%(c)s is already in this family's pedigree.") % {"c": code}, field="code")
+    parents = {}
+    for role, pid in (("father", father), ("mother", mother)):
+        if pid:
+            parents[role] = family.members.filter(code=pid).first()
+            if parents[role] is None:
+                raise InvalidInput(_("%(role)s %(p)r is not in this family's pedigree.") % {"role": role, "p": pid}, field=role)
+    member = Member(family=family, code=code, sex=sex, father=parents.get("father"), mother=parents.get("mother"),
+                    deceased=deceased, label=label)
+    _validate(member)
+    member.save()
+    try:
+        kinship_family(family, require_missing=False)
+    except KinshipInputError as e:
+        raise InvalidInput(e.message, field="father" if "parent" in e.message or "father" in e.message else "code") from None
+    record(family, Action.UPDATED, actor, {f"member {code}": [None, f"{sex}, {label}".strip(", ")]}, via=via)
+    return member
+
+
+@transaction.atomic
+def create_missing_person(actor, family: Family, data: dict[str, Any], *, member: str = "", father: str | None = None,
+                          mother: str | None = None, ref: str = "", via: str = "web") -> MissingPerson:
+    """Register a missing person in ``family`` (as pedigree member ``member``, created if new)."""
+    require(actor, Cap.MISSING_WRITE)
+    unknown = sorted(set(data) - set(PERSON_FIELDS))
+    if unknown:
+        raise InvalidInput(_("Unknown field(s): %(f)s") % {"f": ", ".join(unknown)}, field=unknown[0])
+    code = member or f"MP{family.members.filter(code__startswith='MP').count() + 1}"
+    node = family.members.filter(code=code).first() or add_member(
+        actor, family, code, data.get("sex") or "unknown", father=father, mother=mother, label=_("missing"), via=via)
+    if hasattr(node, "missing_person"):
+        raise Conflict(_("%(c)s is already a missing person.") % {"c": code})
+    person = MissingPerson(ref=ref or _next(MissingPerson, "ref", "MP-"), family=family, member=node)
+    for k, v in data.items():
+        setattr(person, k, v if v is not None or person._meta.get_field(k).null else "")
+    person.name_key = name_key(f"{person.family_name} {person.given_name} {person.patronymic}")
+    _validate(person)
+    person.save()
+    if node.sex != person.sex and person.sex != "unknown":
+        node.sex = person.sex
+        node.save(update_fields=["sex"])
+    record(person, Action.CREATED, actor, diff({}, snapshot(person, ("ref", *PERSON_FIELDS))), via=via)
+    return person
+
+
+@transaction.atomic
+def update_missing_person(actor, person: MissingPerson, data: dict[str, Any], *, via: str = "web") -> MissingPerson:
+    require(actor, Cap.MISSING_WRITE)
+    person = MissingPerson.objects.select_for_update().get(pk=person.pk)
+    if person.withdrawn:
+        raise Conflict(_("%(obj)s is withdrawn; restore it before editing.") % {"obj": person.ref})
+    unknown = sorted(set(data) - set(PERSON_FIELDS))
+    if unknown:
+        raise InvalidInput(_("Unknown field(s): %(f)s") % {"f": ", ".join(unknown)}, field=unknown[0])
+    before = snapshot(person, PERSON_FIELDS)
+    for k, v in data.items():
+        setattr(person, k, v if v is not None or person._meta.get_field(k).null else "")
+    person.name_key = name_key(f"{person.family_name} {person.given_name} {person.patronymic}")
+    _validate(person)
+    changes = diff(before, snapshot(person, PERSON_FIELDS))
+    if changes:
+        person.save()
+        record(person, Action.UPDATED, actor, changes, via=via)
+    return person
+
+
+def possible_duplicates(person: MissingPerson, threshold: float = 0.85, limit: int = 10) -> list[tuple[MissingPerson, float]]:
+    """Other registered persons whose names match across spellings (and birth year, when both known).
+
+    Shown for a person to decide; never merged automatically.
+    """
+    first = person.name_key[:2]
+    qs = MissingPerson.objects.filter(withdrawn_at__isnull=True).exclude(pk=person.pk)
+    if first:
+        qs = qs.filter(name_key__startswith=first[0])
+    out = []
+    me = f"{person.family_name} {person.given_name}"
+    for other in qs.only("id", "ref", "family_name", "given_name", "patronymic", "birth_date", "name_key"):
+        score = similarity(me, f"{other.family_name} {other.given_name}")
+        if person.birth_date and other.birth_date and person.birth_date.year != other.birth_date.year:
+            score -= 0.2
+        if score >= threshold:
+            out.append((other, round(score, 3)))
+    return sorted(out, key=lambda x: -x[1])[:limit]
+
+
+def search_names(qs, text: str):
+    """Filter a MissingPerson queryset by a name written in Cyrillic or Latin, any common spelling."""
+    key = name_key(text)
+    if not key:
+        return qs
+    for part in key.split():
+        qs = qs.filter(name_key__contains=part)
+    return qs
+
+
+@transaction.atomic
+def merge(actor, duplicate: MissingPerson, kept: MissingPerson, reason: str = "", *, via: str = "web") -> MissingPerson:
+    """A person decides two records are one: the duplicate is withdrawn, naming the kept record."""
+    from vestige.registry.services import withdraw
+
+    require(actor, Cap.MISSING_WRITE)
+    if duplicate.pk == kept.pk:
+        raise InvalidInput(_("A record cannot be merged into itself."), field="kept")
+    text = _("Merged into %(ref)s.") % {"ref": kept.ref} + (f" {reason}" if reason else "")
+    return withdraw(actor, duplicate, text, via=via, cap=Cap.MISSING_WRITE)
+
+
+@transaction.atomic
+def add_donor(actor, family: Family, member: str, *, consent_on, contact: str = "", sex: str = "unknown",
+              father: str | None = None, mother: str | None = None, label: str = "", scope: str = "",
+              code: str = "", via: str = "web") -> Donor:
+    """A donor at pedigree position ``member`` (created if new) with consent; the MP's own item is
+    a donor at the missing person's position (a direct reference)."""
+    require(actor, Cap.MISSING_WRITE)
+    if not consent_on:
+        raise InvalidInput(_("Record the date consent was given."), field="consent_on")
+    node = family.members.filter(code=member).first() or add_member(
+        actor, family, member, sex, father=father, mother=mother, label=label, via=via)
+    if hasattr(node, "donor"):
+        raise Conflict(_("%(c)s already has a donor record.") % {"c": member})
+    donor = Donor(code=code or _next(Donor, "code", "DON-"), family=family, member=node, consent_on=consent_on,
+                  contact_encrypted=crypto.encrypt(contact) if contact else "",
+                  **({"consent_scope": scope} if scope else {}))
+    _validate(donor)
+    donor.save()
+    record(donor, Action.CREATED, actor, {"code": [None, donor.code], "member": [None, member],
+                                          "consent_on": [None, str(consent_on)]}, via=via)
+    return donor
+
+
+@transaction.atomic
+def withdraw_consent(actor, donor: Donor, on, reason: str, *, via: str = "web") -> Donor:
+    """Withdrawn consent removes the donor's profiles from every later matching run."""
+    require(actor, Cap.MISSING_WRITE)
+    if not (reason or "").strip():
+        raise InvalidInput(_("Record why consent was withdrawn."), field="reason")
+    if donor.consent_withdrawn_on:
+        raise Conflict(_("Consent was already withdrawn on %(d)s.") % {"d": donor.consent_withdrawn_on})
+    donor.consent_withdrawn_on = on
+    donor.consent_withdrawn_reason = reason.strip()
+    donor.save(update_fields=["consent_withdrawn_on", "consent_withdrawn_reason", "updated_at"])
+    record(donor, Action.UPDATED, actor, {"consent_withdrawn_on": [None, str(on)]}, reason=reason, via=via)
+    return donor
+
+
+def _check_genotypes(genotypes: dict[str, tuple[str, str]], where: str) -> dict[str, list[str]]:
+    if not genotypes:
+        raise InvalidInput(_("%(w)s: the profile has no typed marker.") % {"w": where}, field="profile")
+    return {m: [str(a), str(b)] for m, (a, b) in sorted(genotypes.items())}
+
+
+@transaction.atomic
+def add_reference_profile(actor, donor: Donor, genotypes: dict[str, tuple[str, str]], *, lab: str, kit: str,
+                          source: str = "", via: str = "web") -> ReferenceProfile:
+    require(actor, Cap.DNA_WRITE)
+    if not lab or not kit:
+        raise InvalidInput(_("Record the laboratory and the kit."), field="lab" if not lab else "kit")
+    profile = _check_genotypes(genotypes, donor.code)
+    row = ReferenceProfile.objects.create(donor=donor, lab=lab, kit=kit, source=source, imported_by=actor,
+                                          profile_encrypted=crypto.encrypt(json.dumps(profile)), markers=len(profile))
+    record(donor, Action.UPDATED, actor, {"reference profile": [None, f"{len(profile)} markers, {lab}, {kit}"]}, via=via)
+    return row
+
+
+def read_profile(actor, encrypted: str, owner, *, via: str = "web") -> dict[str, list[str]]:
+    """Decrypt a DNA profile for a role that may see it; the view is recorded on ``owner``."""
+    require(actor, Cap.DNA_READ)
+    record(owner, Action.VIEWED, actor, {"DNA profile": [None, "viewed"]}, via=via)
+    return json.loads(crypto.decrypt(encrypted))
+
+
+def read_contact(actor, owner, *, via: str = "web") -> str:
+    require(actor, Cap.CONTACT_READ)
+    record(owner, Action.VIEWED, actor, {"contact": [None, "viewed"]}, via=via)
+    return crypto.decrypt(owner.contact_encrypted)
+
+
+def profiles_for_matching() -> dict[int, dict[str, tuple[str, str]]]:
+    """Donor pk → merged genotypes of its reference profiles, for donors whose consent stands.
+
+    Internal to the matching run (no person sees these values)."""
+    out: dict[int, dict[str, tuple[str, str]]] = {}
+    rows = ReferenceProfile.objects.filter(donor__consent_withdrawn_on__isnull=True, donor__withdrawn_at__isnull=True)
+    for row in rows.select_related("donor"):
+        merged = out.setdefault(row.donor_id, {})
+        for m, (a, b) in json.loads(crypto.decrypt(row.profile_encrypted)).items():
+            merged.setdefault(m, (a, b))
+    return out
+
+
+def get_person(ref: str) -> MissingPerson:
+    try:
+        return MissingPerson.objects.select_related("family", "member").get(ref=ref)
+    except MissingPerson.DoesNotExist:
+        raise NotFound(_("No missing person %(r)r.") % {"r": ref}) from None

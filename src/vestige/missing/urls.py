@@ -1,0 +1,17 @@
+from django.urls import path
+
+from vestige.missing import views
+
+app_name = "missing"
+
+urlpatterns = [
+    path("missing/", views.person_list, name="person-list"),
+    path("missing/new/", views.person_form, name="person-create"),
+    path("missing/<str:ref>/", views.person_detail, name="person-detail"),
+    path("missing/<str:ref>/merge/", views.person_merge, name="person-merge"),
+    path("families/", views.family_list, name="family-list"),
+    path("families/<str:ref>/", views.family_detail, name="family-detail"),
+    path("families/<str:ref>/members/", views.family_member, name="family-member"),
+    path("donors/<str:code>/withdraw-consent/", views.donor_withdraw_consent, name="donor-withdraw-consent"),
+    path("donors/<str:code>/show/<str:what>/", views.donor_show, name="donor-show"),
+]

@@ -1,0 +1,150 @@
+"""Pages for missing persons and families. Writes go through :mod:`vestige.missing.services`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from vestige.accounts.roles import Cap
+from vestige.accounts.services import require
+from vestige.errors import InvalidInput
+from vestige.history.services import history_of
+from vestige.identification.models import Candidate, Identification
+from vestige.missing import services
+from vestige.missing.forms import ConsentWithdrawalForm, MemberForm, MergeForm, PersonForm
+from vestige.missing.models import Donor, Family, MissingPerson, MissingStatus
+from vestige.missing.pedigree import pedigree_svg
+
+
+def person_list(request):
+    qs = MissingPerson.objects.filter(withdrawn_at__isnull=True).select_related("family")
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = services.search_names(qs, q)
+    if (status := request.GET.get("status")) in MissingStatus.values:
+        qs = qs.filter(status=status)
+    page = Paginator(qs.order_by("ref"), settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(request, "missing/person_list.html", {"page": page, "q": q, "status": request.GET.get("status", ""),
+                                                        "statuses": MissingStatus.choices, "query": params.urlencode(),
+                                                        "can_write": request.user.can(Cap.MISSING_WRITE)})
+
+
+def person_detail(request, ref):
+    person = get_object_or_404(MissingPerson.objects.select_related("family", "member"), ref=ref)
+    from vestige.identification.services import current_run
+    run = current_run()
+    return render(request, "missing/person_detail.html", {
+        "person": person, "duplicates": services.possible_duplicates(person) if not person.withdrawn else [],
+        "candidates": Candidate.objects.filter(run=run, missing_person=person).select_related("remains")[:10] if run else [],
+        "identifications": Identification.objects.filter(missing_person=person),
+        "history": history_of(person)[:200], "merge_form": MergeForm(),
+        "can_write": request.user.can(Cap.MISSING_WRITE),
+        "pedigree": mark_safe(pedigree_svg(person.family, highlight=person.member_id)),
+    })
+
+
+def person_form(request):
+    require(request.user, Cap.MISSING_WRITE)
+    if request.method == "POST":
+        form = PersonForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                family = d["family"] or services.create_family(request.user, d["new_family"] or d["family_name"],
+                                                               contact=d["contact"])
+                person = services.create_missing_person(request.user, family, form.payload())
+                messages.success(request, _("%(obj)s registered.") % {"obj": person.ref})
+                return redirect(person.get_absolute_url())
+            except InvalidInput as e:
+                form.add_service_errors(e.errors or {None: [e.message]})
+    else:
+        form = PersonForm()
+    return render(request, "claims/form.html", {"form": form, "title": _("Report a missing person"), "back": "/missing/"})
+
+
+@require_POST
+def person_merge(request, ref):
+    person = get_object_or_404(MissingPerson, ref=ref)
+    form = MergeForm(request.POST)
+    if form.is_valid():
+        kept = get_object_or_404(MissingPerson, ref=form.cleaned_data["kept"].strip())
+        services.merge(request.user, person, kept, form.cleaned_data["reason"])
+        messages.success(request, _("%(a)s merged into %(b)s.") % {"a": person.ref, "b": kept.ref})
+        return redirect(kept.get_absolute_url())
+    messages.error(request, _("Name the record to keep."))
+    return redirect(person.get_absolute_url())
+
+
+def family_list(request):
+    qs = Family.objects.filter(withdrawn_at__isnull=True)
+    page = Paginator(qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "missing/family_list.html", {"page": page, "query": ""})
+
+
+def family_detail(request, ref):
+    family = get_object_or_404(Family, ref=ref)
+    shown = request.session.pop(f"shown:{family.pk}", {})
+    return render(request, "missing/family_detail.html", {
+        "family": family, "pedigree": mark_safe(pedigree_svg(family)),
+        "members": family.members.select_related("father", "mother"),
+        "persons": family.missing_persons.filter(withdrawn_at__isnull=True),
+        "donors": family.donors.prefetch_related("profiles").select_related("member"),
+        "history": history_of(family)[:200], "member_form": MemberForm(), "withdraw_form": ConsentWithdrawalForm(),
+        "can_write": request.user.can(Cap.MISSING_WRITE), "can_dna": request.user.can(Cap.DNA_READ),
+        "can_contact": request.user.can(Cap.CONTACT_READ), "shown": shown,
+    })
+
+
+@require_POST
+def family_member(request, ref):
+    family = get_object_or_404(Family, ref=ref)
+    form = MemberForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "; ".join(f"{k}: {v[0]}" for k, v in form.errors.items()))
+        return redirect(family.get_absolute_url())
+    d = form.cleaned_data
+    try:
+        if d["donor"]:
+            services.add_donor(request.user, family, d["code"], consent_on=dt.date.today(), sex=d["sex"],
+                               father=d["father"] or None, mother=d["mother"] or None, label=d["label"])
+        else:
+            services.add_member(request.user, family, d["code"], d["sex"], father=d["father"] or None,
+                                mother=d["mother"] or None, deceased=d["deceased"], label=d["label"])
+        messages.success(request, _("Pedigree updated."))
+    except InvalidInput as e:
+        messages.error(request, e.message)
+    return redirect(family.get_absolute_url())
+
+
+@require_POST
+def donor_withdraw_consent(request, code):
+    donor = get_object_or_404(Donor, code=code)
+    form = ConsentWithdrawalForm(request.POST)
+    if form.is_valid():
+        services.withdraw_consent(request.user, donor, dt.date.today(), form.cleaned_data["reason"])
+        messages.success(request, _("Consent withdrawn: the profile is out of all later matching runs."))
+    return redirect(donor.family.get_absolute_url())
+
+
+@require_POST
+def donor_show(request, code, what):
+    """Decrypt a donor's profile or contact for a role that may see it (recorded), shown once."""
+    donor = get_object_or_404(Donor, code=code)
+    shown = {}
+    if what == "profile":
+        for p in donor.profiles.all():
+            shown.setdefault("profiles", []).append(
+                {"lab": p.lab, "kit": p.kit, "genotypes": services.read_profile(request.user, p.profile_encrypted, donor)})
+    else:
+        shown["contact"] = services.read_contact(request.user, donor)
+    request.session[f"shown:{donor.family_id}"] = {donor.code: shown}
+    return redirect(donor.family.get_absolute_url())

@@ -1,0 +1,298 @@
+"""From a family's report to a confirmed identification: register, pedigree, consent, DNA,
+matching run, review, two-person decision, notification; protection of DNA and contacts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+import numpy as np
+import pytest
+
+from vestige.errors import Conflict, ImportRejected, InvalidInput, PermissionDenied
+from vestige.history.models import ChangeRecord
+from vestige.identification import services as ident
+from vestige.identification.models import Candidate, Identification, MatchingRun
+from vestige.kinship.io import FrequencyTable
+from vestige.kinship.mutation import MutationModel
+from vestige.kinship.simulate import _Drawer
+from vestige.missing import services as missing
+from vestige.missing.models import MissingPerson, ReferenceProfile
+from vestige.missing.names import name_key, transliterate
+from vestige.registry import services as registry
+from vestige.registry.models import Remains
+
+MARKERS = ["D3S1358", "VWA", "D16S539", "CSF1PO", "TPOX", "D8S1179", "D21S11", "D18S51", "D2S441", "D19S433",
+           "TH01", "FGA", "D22S1045", "D5S818", "D13S317", "D7S820", "SE33", "D10S1248", "D1S1656", "D12S391", "D2S1338"]
+
+
+@pytest.fixture(autouse=True)
+def _inline_tasks(settings):
+    settings.VESTIGE_TASKS_INLINE = True
+
+
+# --- names -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("cyrillic, latin", [
+    # Examples from the KMU 2010 resolution's table.
+    ("Згурський", "Zghurskyi"), ("Юрій", "Yurii"), ("Костянтин", "Kostiantyn"), ("Їжакевич", "Yizhakevych"),
+    ("Знам'янка", "Znamianka"), ("Щербухи", "Shcherbukhy"), ("Гадяч", "Hadiach"), ("Ґалаґан", "Galagan"),
+    ("Єнакієве", "Yenakiieve"), ("Яготин", "Yahotyn"), ("Олексій", "Oleksii"),
+])
+def test_kmu_2010_transliteration(cyrillic, latin):
+    assert transliterate(cyrillic) == latin
+
+
+@pytest.mark.parametrize("a, b", [("Шевченко", "Shevchenko"), ("Шевченко", "Ševčenko"), ("Харченко", "Harchenko"),
+                                  ("Юрій", "Yuriy"), ("Олексій", "Oleksiy"), ("Ярошенко", "Iaroshenko")])
+def test_spelling_variants_share_a_key(a, b):
+    assert name_key(a) == name_key(b)
+
+
+@pytest.fixture
+def family(users):
+    return missing.create_family(users["family_liaison"], "Коваленко", contact="+380 00 000 0000 (test)")
+
+
+def test_name_search_and_duplicates_are_shown_never_merged(users, family):
+    liaison = users["family_liaison"]
+    a = missing.create_missing_person(liaison, family, {"family_name": "Коваленко", "given_name": "Оксана",
+                                                        "sex": "female", "birth_date": dt.date(1961, 5, 12)})
+    other = missing.create_family(liaison, "Kovalenko")
+    b = missing.create_missing_person(liaison, other, {"family_name": "Kovalenko", "given_name": "Oksana",
+                                                       "sex": "female", "birth_date": dt.date(1961, 1, 1)})
+    qs = MissingPerson.objects.all()
+    assert set(missing.search_names(qs, "kovalenko")) == {a, b}
+    assert set(missing.search_names(qs, "Оксана Коваленко")) == {a, b}
+    dups = missing.possible_duplicates(a)
+    assert [d.ref for d, _score in dups] == [b.ref]
+    assert MissingPerson.objects.filter(withdrawn_at__isnull=True).count() == 2  # not merged by itself
+    missing.merge(liaison, b, a, "same person, reported twice")
+    b.refresh_from_db()
+    assert b.withdrawn and a.ref in b.withdrawal_reason
+
+
+def test_pedigree_follows_the_kinship_rules(users, family):
+    liaison = users["family_liaison"]
+    missing.add_member(liaison, family, "F", "male")
+    missing.add_member(liaison, family, "M", "female")
+    with pytest.raises(InvalidInput, match="one parent"):
+        missing.add_member(liaison, family, "C", "male", father="F")
+    with pytest.raises(InvalidInput, match="a father must be male"):
+        missing.add_member(liaison, family, "C", "male", father="M", mother="M")
+    with pytest.raises(InvalidInput, match="not in this family"):
+        missing.add_member(liaison, family, "C", "male", father="X", mother="M")
+    assert family.members.count() == 2
+
+
+# --- a small world: families simulated through their pedigrees --------------------------------
+
+@pytest.fixture
+def world(users, admin, site):
+    from vestige.kinship import read_frequencies
+    full = read_frequencies(ident.frequencies_path())
+    table = FrequencyTable({m: full.alleles[m] for m in MARKERS}, {m: full.freqs[m] for m in MARKERS})
+    rng = np.random.default_rng(5)
+    drawer = _Drawer(table, MARKERS, MutationModel(), rng)
+    liaison, dna = users["family_liaison"], users["dna_analyst"]
+
+    def geno(g):
+        return {m: (table.alleles[m][g[i, 0]], table.alleles[m][g[i, 1]]) for i, m in enumerate(MARKERS)}
+
+    people = []
+    for k in range(4):
+        fam = missing.create_family(liaison, f"Family {k}", contact=f"contact {k}")
+        fg, mg = drawer.founder(), drawer.founder()
+        child = np.stack([drawer.transmit(fg, "male"), drawer.transmit(mg, "female")], axis=1)
+        mp = missing.create_missing_person(liaison, fam, {
+            "family_name": f"Surname{k}", "given_name": "Name", "sex": "male", "birth_date": dt.date(1980, 1, 1),
+            "height_cm": 175, "last_seen_on": dt.date(2022, 3, 10), "last_seen_latitude": 49.0,
+            "last_seen_longitude": 37.0}, member="X", father=None, mother=None)
+        for code, sex, g in (("F", "male", fg), ("M", "female", mg)):
+            d = missing.add_donor(liaison, fam, code, consent_on=dt.date(2022, 10, 1), sex=sex)
+            missing.add_reference_profile(dna, d, geno(g), lab="Lab", kit="GlobalFiler")
+        # Place X under F and M now that they exist.
+        node = mp.member
+        node.father, node.mother = fam.members.get(code="F"), fam.members.get(code="M")
+        node.save()
+        r = registry.create(admin, Remains, {"body_number": f"W-{k}", "site": site, "sex": "male", "age_min": 35,
+                                             "age_max": 50, "stature_min_cm": 170, "stature_max_cm": 180,
+                                             "recovered_on": dt.date(2022, 9, 20)})
+        ident.add_remains_sample(dna, r, geno(child), material="bone", lab="Lab", kit="GlobalFiler")
+        people.append((fam, mp, r))
+    stranger = registry.create(admin, Remains, {"body_number": "W-X", "site": site, "sex": "female"})
+    ident.add_remains_sample(dna, stranger, geno(drawer.founder()), material="tooth", lab="Lab", kit="GlobalFiler")
+    return people, stranger
+
+
+def test_run_finds_each_family_and_lr_matches_the_engine(users, world):
+    people, stranger = world
+    run = ident.start_run(users["dna_analyst"])
+    run.refresh_from_db()
+    assert run.status == "done" and run.current and run.samples == 5
+    for _fam, mp, r in people:
+        best = Candidate.objects.filter(run=run, remains=r).order_by("-log10_lr").first()
+        assert best.missing_person == mp and best.posterior > 0.9995 and best.markers_compared == 21
+        assert best.conflicts == 0 and best.flags["sex"]["state"] == "ok"
+        # Per-marker LRs come from the independent per-pair path; their product is the run's LR.
+        per = ident.marker_lrs(best)
+        assert len(per) == 21
+        assert float(np.prod(list(per.values()))) == pytest.approx(best.lr, rel=1e-9)
+    # The stranger is female: no male missing person is compared with her.
+    assert not Candidate.objects.filter(run=run, remains=stranger).exists()
+    assert ident.stats()["remains_without_candidate"] == 1
+
+
+def test_new_run_supersedes_but_keeps_the_old(users, world):
+    first = ident.start_run(users["dna_analyst"])
+    second = ident.start_run(users["dna_analyst"])
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert not first.current and second.current
+    assert Candidate.objects.filter(run=first).count() == Candidate.objects.filter(run=second).count() > 0
+
+
+def test_withdrawn_consent_removes_the_profile_from_matching(users, world):
+    people, _stranger = world
+    fam, mp, r = people[0]
+    for donor in fam.donors.all():
+        missing.withdraw_consent(users["family_liaison"], donor, dt.date(2023, 1, 1), "family asked")
+    run = ident.start_run(users["dna_analyst"])
+    best = Candidate.objects.filter(run=run, remains=r).order_by("-log10_lr").first()
+    assert best is None or best.missing_person != mp or best.posterior < 0.5
+
+
+def test_samples_of_one_body_must_agree(users, world):
+    people, _ = world
+    _fam, _mp, r = people[0]
+    first = ident.remains_profiles_for(r)
+    marker = next(iter(first))
+    wrong = {marker: ("99", "99")}
+    with pytest.raises(InvalidInput, match="disagrees"):
+        ident.add_remains_sample(users["dna_analyst"], r, wrong, material="tooth", lab="Lab2", kit="K")
+    ident.add_remains_sample(users["dna_analyst"], r, {marker: first[marker]}, material="tooth", lab="Lab2", kit="K")
+    assert r.dna_samples.count() == 2
+
+
+def test_two_person_decision_notification_and_stats(users, admin, world):
+    people, _ = world
+    fam, mp, r = people[0]
+    dna, liaison = users["dna_analyst"], users["family_liaison"]
+    run = ident.start_run(dna)
+    cand = Candidate.objects.filter(run=run, remains=r, missing_person=mp).get()
+    with pytest.raises(InvalidInput, match="basis"):
+        ident.propose(dna, cand, "")
+    proposal = ident.propose(dna, cand, "LR and AM data")
+    with pytest.raises(Conflict):
+        ident.propose(dna, cand, "again")
+    with pytest.raises(PermissionDenied, match="own proposal"):
+        ident.decide(dna, proposal, True)
+    with pytest.raises(PermissionDenied):
+        ident.decide(liaison, proposal, True)
+    before = ident.stats()
+    ident.decide(admin, proposal, True, "second reviewer")
+    r.refresh_from_db()
+    mp.refresh_from_db()
+    assert r.status == "identified" and mp.status == "identified"
+    after = ident.stats()
+    assert after["identified"] == before["identified"] + 1
+    assert after["accounted_for_pct"] == pytest.approx(100 * after["identified"] / after["missing"], abs=0.01)
+    with pytest.raises(Conflict):
+        ident.record_return(liaison, proposal, dt.date(2023, 2, 1))
+    with pytest.raises(PermissionDenied):
+        ident.record_notification(dna, proposal, dt.date(2023, 1, 10), "in person")
+    ident.record_notification(liaison, proposal, dt.date(2023, 1, 10), "in person, at home")
+    ident.record_return(liaison, proposal, dt.date(2023, 2, 1))
+    r.refresh_from_db()
+    assert r.status == "returned"
+    actions = [h.changes for h in ChangeRecord.objects.filter(object_id=mp.pk, content_type__model="missingperson")]
+    assert any("family notified" in c for c in actions) and any("status" in c for c in actions)
+
+
+def test_below_threshold_needs_a_reason(users, world, admin):
+    people, _ = world
+    _fam, mp, r = people[1]
+    run = ident.start_run(users["dna_analyst"])
+    cand = Candidate.objects.filter(run=run, remains=r, missing_person=mp).get()
+    Candidate.objects.filter(pk=cand.pk).update(posterior=0.99)
+    cand.refresh_from_db()
+    with pytest.raises(InvalidInput) as e:
+        ident.propose(users["dna_analyst"], cand, "basis")
+    assert e.value.field == "below_threshold_reason"
+    assert ident.propose(users["dna_analyst"], cand, "basis", below_threshold_reason="dental match too").pk
+
+
+def test_dna_and_contacts_are_encrypted_hidden_and_views_recorded(users, world, client):
+    people, _ = world
+    fam, _mp, _r = people[0]
+    row = ReferenceProfile.objects.filter(donor__family=fam).first()
+    assert "D3S1358" not in row.profile_encrypted and "contact" not in fam.contact_encrypted
+    for role in ("analyst", "auditor", "investigator", "family_liaison"):
+        with pytest.raises(PermissionDenied):
+            missing.read_profile(users[role], row.profile_encrypted, row.donor)
+    for role in ("analyst", "auditor", "dna_analyst"):
+        with pytest.raises(PermissionDenied):
+            missing.read_contact(users[role], fam)
+    assert "D3S1358" in missing.read_profile(users["dna_analyst"], row.profile_encrypted, row.donor)
+    assert ChangeRecord.objects.filter(action="viewed", actor=users["dna_analyst"]).count() == 1
+    # The family page shows counts to an analyst, never profiles or contacts.
+    client.force_login(users["analyst"])
+    page = client.get(fam.get_absolute_url()).content.decode()
+    assert "21 markers" in page and "Show profile" not in page and "Show contact" not in page
+    assert client.post(f"/donors/{row.donor.code}/show/profile/").status_code == 403
+    client.force_login(users["dna_analyst"])
+    client.post(f"/donors/{row.donor.code}/show/profile/")
+    assert "D3S1358" in client.get(fam.get_absolute_url()).content.decode()
+
+
+def test_candidate_page_and_web_flow(users, world, client, admin):
+    people, _ = world
+    _fam, mp, r = people[2]
+    client.force_login(users["dna_analyst"])
+    assert client.post("/identification/start/").status_code == 302
+    cand = Candidate.objects.filter(run=ident.current_run(), remains=r, missing_person=mp).get()
+    page = client.get(cand.get_absolute_url()).content.decode()
+    assert "Propose identification" in page and 'id="marker-lrs"' in page and "consistent" in page
+    client.post(f"{cand.get_absolute_url()}propose/", {"basis": "DNA and AM data"})
+    proposal = Identification.objects.get(candidate=cand)
+    client.force_login(admin)
+    client.post(f"/identification/decisions/{proposal.pk}/decide/", {"decision": "confirm"})
+    proposal.refresh_from_db()
+    assert proposal.status == "confirmed"
+    client.force_login(users["analyst"])
+    assert client.get(cand.get_absolute_url()).status_code == 200  # statistics, no profiles
+    assert client.post(f"/identification/decisions/{proposal.pk}/notify/", {"on": "2023-01-01", "how": "x"}).status_code == 403
+    proposal.refresh_from_db()
+    assert proposal.notified_on is None  # an analyst may not record it
+
+
+def test_missing_persons_import_dry_run_and_all_or_nothing(users, family):
+    from vestige.missing.importing import import_persons
+    liaison = users["family_liaison"]
+    good = (f"family,family_name,given_name,sex,birth_date,last_seen_on\n{family.ref},Бойко,Іван,male,1970-02-03,2022-03-01\n"
+            "New family,Мельник,Ніна,female,,\n")
+    report = import_persons(liaison, io.BytesIO(good.encode()), "m.csv", dry_run=True)
+    assert report.ok and report.rows == 2 and MissingPerson.objects.count() == 0
+    assert import_persons(liaison, io.BytesIO(good.encode()), "m.csv").created == 2
+    bad = "family,family_name,given_name,sex,birth_date,height_cm\nX,,Іван,robot,03/02/1970,999\n"
+    with pytest.raises(ImportRejected) as e:
+        import_persons(liaison, io.BytesIO(bad.encode()), "bad.csv")
+    assert {(r.line, r.column) for r in e.value.rows} >= {(2, "family_name")}
+    with pytest.raises(ImportRejected) as e:
+        import_persons(liaison, io.BytesIO(b"family,family_name,given_name,sex,birth_date,height_cm\nX,A,B,robot,03/02/1970,999\n"), "bad.csv")
+    assert {(r.column) for r in e.value.rows} == {"sex", "birth_date", "height_cm"}
+    assert MissingPerson.objects.count() == 2
+
+
+def test_identify_cli(users, world, capsys):
+    from vestige.cli import main
+    assert main(["identify", "run", "--as", users["dna_analyst"].username]) == 0
+    assert main(["identify", "stats", "--json"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()[-1]
+    data = json.loads(out)
+    assert set(data) == {"missing", "identified", "accounted_for_pct", "remains_total", "remains_identified",
+                         "remains_without_candidate"}
+    assert data["missing"] == 4 and data["remains_total"] == 5  # 4 family remains and the stranger
+    assert MatchingRun.objects.get().status == "done"
+    assert main(["identify", "run", "--as", users["analyst"].username]) == 4  # not permitted
