@@ -106,7 +106,7 @@ def world(users, admin, site):
         fg, mg = drawer.founder(), drawer.founder()
         child = np.stack([drawer.transmit(fg, "male"), drawer.transmit(mg, "female")], axis=1)
         mp = missing.create_missing_person(liaison, fam, {
-            "family_name": f"Surname{k}", "given_name": "Name", "sex": "male", "birth_date": dt.date(1980, 1, 1),
+            "family_name": ["Бойко", "Мельник", "Шевчук", "Лисенко"][k], "given_name": "Іван", "sex": "male", "birth_date": dt.date(1980, 1, 1),
             "height_cm": 175, "last_seen_on": dt.date(2022, 3, 10), "last_seen_latitude": 49.0,
             "last_seen_longitude": 37.0}, member="X", father=None, mother=None)
         for code, sex, g in (("F", "male", fg), ("M", "female", mg)):
@@ -296,3 +296,36 @@ def test_identify_cli(users, world, capsys):
     assert data["missing"] == 4 and data["remains_total"] == 5  # 4 family remains and the stranger
     assert MatchingRun.objects.get().status == "done"
     assert main(["identify", "run", "--as", users["analyst"].username]) == 4  # not permitted
+
+
+def test_api_register_candidates_and_stats(users, world, client, api_token):
+    people, _ = world
+    ident.start_run(users["dna_analyst"])
+    h = {"HTTP_AUTHORIZATION": f"Bearer {api_token(users['analyst'])}"}
+    page = client.get("/api/missing-persons", {"q": "Melnyk"}, **h).json()  # Latin query, Cyrillic record
+    assert page["count"] == 1 and page["items"][0]["family_name"] == "Мельник"
+    assert "contact" not in json.dumps(page) and "profile" not in json.dumps(page)
+    cands = client.get("/api/candidates", {"min_posterior": 0.9995}, **h).json()
+    assert {c["missing_person"] for c in cands} == {mp.ref for _f, mp, _r in people}
+    assert client.get("/api/identification/stats", **h).json()["remains_total"] == 5
+    r = client.post("/api/missing-persons", {"family": "New", "family_name": "A", "given_name": "B"},
+                    content_type="application/json", **h)
+    assert r.status_code == 403  # analysts do not register the missing
+    h2 = {"HTTP_AUTHORIZATION": f"Bearer {api_token(users['family_liaison'])}"}
+    r = client.post("/api/missing-persons", {"family": "New", "family_name": "A", "given_name": "B", "height_cm": 999},
+                    content_type="application/json", **h2)
+    assert r.status_code == 400 and r.json()["error"]["field"] == "height_cm"
+    client.force_login(users["analyst"])
+    export = b"".join(client.get("/missing/export.csv").streaming_content).decode()
+    assert export.startswith("ref,family,family_name") and "contact" not in export
+
+
+def test_dashboard_accounted_for_moves(users, world, client, admin):
+    people, _ = world
+    client.force_login(admin)
+    assert client.get("/").context["ident"]["accounted_for_pct"] == 0.0
+    _fam, mp, r = people[3]
+    run = ident.start_run(users["dna_analyst"])
+    cand = Candidate.objects.get(run=run, remains=r, missing_person=mp)
+    ident.decide(admin, ident.propose(users["dna_analyst"], cand, "DNA"), True)
+    assert client.get("/").context["ident"]["accounted_for_pct"] == 25.0  # 1 of 4

@@ -7,6 +7,7 @@ app_name = "missing"
 urlpatterns = [
     path("missing/", views.person_list, name="person-list"),
     path("missing/new/", views.person_form, name="person-create"),
+    path("missing/export.csv", views.person_export, name="person-export"),
     path("missing/<str:ref>/", views.person_detail, name="person-detail"),
     path("missing/<str:ref>/merge/", views.person_merge, name="person-merge"),
     path("families/", views.family_list, name="family-list"),

@@ -38,6 +38,26 @@ def person_list(request):
                                                         "can_write": request.user.can(Cap.MISSING_WRITE)})
 
 
+def person_export(request):
+    """The register as CSV: ante-mortem data only (no DNA, no contacts)."""
+    from django.http import StreamingHttpResponse
+    from django.utils import timezone
+
+    from vestige.registry.listing import csv_lines
+    qs = services.search_names(MissingPerson.objects.filter(withdrawn_at__isnull=True).select_related("family"),
+                               request.GET.get("q", ""))
+
+    def rows():
+        yield ["ref", "family", *services.PERSON_FIELDS, "status"]
+        for p in qs.order_by("ref").iterator(chunk_size=2000):
+            yield [p.ref, p.family.ref, *["" if getattr(p, f) is None else getattr(p, f) for f in services.PERSON_FIELDS],
+                   p.status]
+
+    response = StreamingHttpResponse(csv_lines(rows()), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="missing-{timezone.now():%Y%m%d-%H%M%S}.csv"'
+    return response
+
+
 def person_detail(request, ref):
     person = get_object_or_404(MissingPerson.objects.select_related("family", "member"), ref=ref)
     from vestige.identification.services import current_run

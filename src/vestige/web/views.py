@@ -42,8 +42,10 @@ def dashboard(request):
         (_("Women"), overall.b_women), (_("Men"), overall.b_men), (_("Children"), overall.b_children),
         (_("Servicemen"), overall.b_servicemen), (_("Sex undetermined"), overall.b_undetermined),
     ]
+    from vestige.identification.services import stats as identification_stats
+
     return render(request, "web/dashboard.html", {
-        "overall": overall, "sites": sites, "breakdown": breakdown,
+        "overall": overall, "sites": sites, "breakdown": breakdown, "ident": identification_stats(),
         "breakdown_max": max([v for _, v in breakdown] + [1]),
     })
 
