@@ -329,3 +329,17 @@ def test_dashboard_accounted_for_moves(users, world, client, admin):
     cand = Candidate.objects.get(run=run, remains=r, missing_person=mp)
     ident.decide(admin, ident.propose(users["dna_analyst"], cand, "DNA"), True)
     assert client.get("/").context["ident"]["accounted_for_pct"] == 25.0  # 1 of 4
+
+
+def test_printable_report_is_a_pdf_with_the_lr_table(users, world, client, tmp_path):
+    people, _ = world
+    _fam, mp, r = people[0]
+    run = ident.start_run(users["dna_analyst"])
+    cand = Candidate.objects.get(run=run, remains=r, missing_person=mp)
+    client.force_login(users["dna_analyst"])
+    resp = client.get(f"/identification/candidates/{cand.pk}/report.pdf")
+    assert resp["Content-Type"] == "application/pdf" and resp.content.startswith(b"%PDF-")
+    from pypdf import PdfReader
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(resp.content)).pages)
+    assert r.body_number in text and "D3S1358" in text and "Pedigree" in text
+    assert ChangeRecord.objects.filter(action="viewed", object_id=r.pk).exists()

@@ -10,6 +10,7 @@ urlpatterns = [
     path("identification/runs/<int:pk>/", views.run_detail, name="run-detail"),
     path("identification/candidates/<int:pk>/", views.candidate_detail, name="candidate-detail"),
     path("identification/candidates/<int:pk>/propose/", views.propose, name="propose"),
+    path("identification/candidates/<int:pk>/report.pdf", views.candidate_pdf, name="candidate-pdf"),
     path("identification/decisions/<int:pk>/decide/", views.decide, name="decide"),
     path("identification/decisions/<int:pk>/notify/", views.notify, name="notify"),
     path("identification/stats/", views.stats_page, name="stats"),

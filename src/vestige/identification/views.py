@@ -108,6 +108,22 @@ def notify(request, pk):
     return redirect(ident.candidate.get_absolute_url())
 
 
+def candidate_pdf(request, pk):
+    """The printable report; viewing it is recorded on the remains."""
+    from django.http import HttpResponse
+
+    from vestige.history.models import Action
+    from vestige.history.services import record
+    from vestige.identification.report import identification_pdf
+
+    c = get_object_or_404(Candidate.objects.select_related("remains__site", "remains__grave", "missing_person__family"), pk=pk)
+    ident = Identification.objects.filter(candidate=c).order_by("-proposed_at").first()
+    record(c.remains, Action.VIEWED, request.user, {"identification report": [None, c.missing_person.ref]})
+    response = HttpResponse(identification_pdf(c, ident), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="identification-{c.remains.body_number}-{c.missing_person.ref}.pdf"'
+    return response
+
+
 def stats_page(request):
     per_site = [(s, services.stats(s.ref)) for s in Site.objects.filter(withdrawn_at__isnull=True)]
     return render(request, "identification/stats.html", {

@@ -30,14 +30,14 @@ class Node:
     y: float = 0
 
 
-def pedigree_svg(family: Family, highlight: int | None = None) -> str:
-    """SVG markup for ``family``; ``highlight`` (a member pk) gets a thick outline."""
+def layout(family: Family) -> tuple[dict[int, Node], float, float]:
+    """Positions of the pedigree's members: (nodes by member pk, width, height)."""
     missing = {mp.member_id for mp in family.missing_persons.filter(withdrawn_at__isnull=True)}
     typed = {d.member_id for d in family.donors.filter(profiles__isnull=False, consent_withdrawn_on__isnull=True)}
     nodes = {m.pk: Node(m.pk, m.code, m.sex, m.father_id, m.mother_id, m.pk in missing, m.pk in typed, m.deceased,
                         m.label) for m in family.members.all()}
     if not nodes:
-        return ""
+        return {}, 0, 0
     gen: dict[int, int] = {}
 
     def depth(pk: int) -> int:
@@ -74,6 +74,14 @@ def pedigree_svg(family: Family, highlight: int | None = None) -> str:
         offset = (width - len(pks) * (BOX + GAP_X) + GAP_X) / 2
         for i, pk in enumerate(pks):
             nodes[pk].x, nodes[pk].y = offset + i * (BOX + GAP_X), PAD + g * (BOX + GAP_Y)
+    return nodes, width, height
+
+
+def pedigree_svg(family: Family, highlight: int | None = None) -> str:
+    """SVG markup for ``family``; ``highlight`` (a member pk) gets a thick outline."""
+    nodes, width, height = layout(family)
+    if not nodes:
+        return ""
     parts = [f'<svg class="pedigree" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
              f'width="{width:.0f}" height="{height:.0f}" role="img" aria-label="pedigree of {escape(family.ref)}">']
     drawn = set()
