@@ -308,7 +308,8 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
             ssex = np.array([sexes.get(samples[s], "unknown") for s in block])
             allowed = ~((ssex[:, None] != mp_sex[None, :]) & (ssex[:, None] != "unknown") & (mp_sex[None, :] != "unknown"))
             acc[~allowed] = -np.inf
-        for row, s in enumerate(block):
+        rows_chosen, cols_chosen = [], []
+        for row in range(len(block)):
             scores = acc[row]
             if all_pairs:
                 chosen = np.nonzero(allowed[row])[0]
@@ -317,17 +318,27 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
                 chosen = np.argpartition(-scores, k - 1)[:k] if k > 0 else np.array([], dtype=np.int64)
                 chosen = chosen[scores[chosen] > -np.inf]
                 if log_min is not None:
-                    # Screened in float32 with a margin; exact values decide below.
-                    extra = np.nonzero(scores >= log_min - 1e-3)[0]
-                    chosen = np.union1d(chosen, extra)
-            for c in chosen:
-                exact = float(sum(log_tables[m][per_marker[m][1][s], c] for m in table.markers))
-                lr = math.exp(exact) if exact > -math.inf else 0.0
-                if log_min is not None and not all_pairs and exact < log_min and c not in _top(scores, top):
-                    continue
-                post = _posterior(exact, log_prior_odds)
-                t = targets[c]
-                hits.append(SearchHit(samples[s], t.family.name, t.missing, lr, post, int(compared[s, c])))
+                    # Screened in float32 with a margin; the exact float64 values decide below.
+                    chosen = np.union1d(chosen, np.nonzero(scores >= log_min - 1e-3)[0])
+            rows_chosen.append(np.full(len(chosen), row, dtype=np.int64))
+            cols_chosen.append(chosen.astype(np.int64))
+        if not rows_chosen:
+            continue
+        rr, cc = np.concatenate(rows_chosen), np.concatenate(cols_chosen)
+        # Exact log LR of every chosen pair of the block, in float64: one gather per marker.
+        exact = np.zeros(len(rr))
+        for m in table.markers:
+            exact += log_tables[m][per_marker[m][1][block[rr]], cc]
+        top_sets = None if log_min is None or all_pairs else [_top(acc[row], top) for row in range(len(block))]
+        for i in range(len(rr)):
+            row, c, value = int(rr[i]), int(cc[i]), float(exact[i])
+            if top_sets is not None and value < log_min and c not in top_sets[row]:
+                continue
+            t = targets[c]
+            s = int(block[row])
+            lr = math.exp(value) if value > -math.inf else 0.0
+            hits.append(SearchHit(samples[s], t.family.name, t.missing, lr, _posterior(value, log_prior_odds),
+                                  int(compared[s, c])))
         if progress:
             progress("samples", block[-1] + 1, len(samples))
     hits.sort(key=lambda h: (h.sample, -(h.log10_lr if h.lr > 0 else -math.inf)))

@@ -50,7 +50,8 @@ def kinship_family(family: Family, *, typed: dict[int, str] | None = None, requi
     pk → sample name). Raises KinshipInputError on an invalid pedigree."""
     members = list(family.members.all())
     by_pk = {m.pk: m for m in members}
-    missing = {mp.member_id for mp in family.missing_persons.filter(withdrawn_at__isnull=True, status="missing")}
+    # Filtered in Python so that a prefetched family costs no query (matching runs over 10^4 families).
+    missing = {mp.member_id for mp in family.missing_persons.all() if mp.withdrawn_at is None and mp.status == "missing"}
     return KFamily(family.ref, [
         KMember(id=m.code, sex=m.sex, father=by_pk[m.father_id].code if m.father_id else None,
                 mother=by_pk[m.mother_id].code if m.mother_id else None, missing=m.pk in missing,
@@ -257,12 +258,13 @@ def read_contact(actor, owner, *, via: str = "web") -> str:
     return crypto.decrypt(owner.contact_encrypted)
 
 
-def profiles_for_matching() -> dict[int, dict[str, tuple[str, str]]]:
-    """Donor pk → merged genotypes of its reference profiles, for donors whose consent stands.
-
-    Internal to the matching run (no person sees these values)."""
+def profiles_for_matching(family: Family | None = None) -> dict[int, dict[str, tuple[str, str]]]:
+    """Donor pk → merged genotypes of its reference profiles, for donors whose consent stands
+    (of one family, when given). Internal to the engine's callers: no person sees these values."""
     out: dict[int, dict[str, tuple[str, str]]] = {}
     rows = ReferenceProfile.objects.filter(donor__consent_withdrawn_on__isnull=True, donor__withdrawn_at__isnull=True)
+    if family is not None:
+        rows = rows.filter(donor__family=family)
     for row in rows.select_related("donor"):
         merged = out.setdefault(row.donor_id, {})
         for m, (a, b) in json.loads(crypto.decrypt(row.profile_encrypted)).items():

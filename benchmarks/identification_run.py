@@ -1,0 +1,142 @@
+"""A full matching run through the web app's task, and the candidate page's server time.
+
+Fills a database with N families (mixed structures, simulated through their pedigrees, equal
+mutation model 0.001, 21 GlobalFiler markers) and N remains (80 % of them missing persons), then
+runs ``vestige.identification.services.execute_run`` — the same function the web page's
+background task and ``vestige identify run`` call — and prints the engine's own time against
+the whole run (reading and decrypting profiles, building pedigrees, storing candidates with
+their consistency flags). Target (issue 5): storing and flagging adds ≤ 50 % to the engine's
+time; the candidate page p95 ≤ 300 ms.
+
+    python benchmarks/identification_run.py [--families 10000] [--postgres]
+
+The database is filled with bulk inserts (setup, not measured); profiles are encrypted as the
+application stores them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import tempfile
+import time
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--families", type=int, default=10_000)
+    ap.add_argument("--postgres", action="store_true")
+    ap.add_argument("--pages", type=int, default=40)
+    args = ap.parse_args()
+    os.environ["VESTIGE_HOME"] = tempfile.mkdtemp(prefix="vestige-ident-bench-")
+    if args.postgres:
+        import psycopg
+        with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as c:
+            c.execute("DROP DATABASE IF EXISTS vestige_ident_bench")
+            c.execute("CREATE DATABASE vestige_ident_bench")
+        os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/vestige_ident_bench"
+    else:
+        os.environ.pop("DATABASE_URL", None)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "vestige.settings"
+    import django
+    django.setup()
+    from django.core.management import call_command
+    call_command("migrate", verbosity=0)
+    from django.db import connection
+    from django.test import Client
+
+    from vestige import crypto
+    from vestige.accounts.services import create_user
+    from vestige.identification.models import Candidate, RemainsSample
+    from vestige.identification.services import execute_run, frequency_table, mutation_model
+    from vestige.kinship.io import FrequencyTable
+    from vestige.kinship.simulate import simulate
+    from vestige.missing.models import Donor, Family, Member, MissingPerson, ReferenceProfile
+    from vestige.registry.models import Remains, Site
+
+    gf = ("D3S1358 VWA D16S539 CSF1PO TPOX D8S1179 D21S11 D18S51 D2S441 D19S433 TH01 FGA D22S1045 D5S818 "
+          "D13S317 D7S820 SE33 D10S1248 D1S1656 D12S391 D2S1338").split()
+    full = frequency_table()
+    table = FrequencyTable({m: full.alleles[m] for m in gf}, {m: full.freqs[m] for m in gf})
+    t = time.perf_counter()
+    sim = simulate(table, args.families, args.families, 11, mutation=mutation_model())
+    admin = create_user("bench-admin", "bench-password-123", "administrator")
+    site = Site.objects.create(ref="BENCH", name="Bench site", kind="mass_grave", latitude=49.2, longitude=37.3,
+                               geometry={"type": "Point", "coordinates": [37.3, 49.2]})
+    families = Family.objects.bulk_create([Family(ref=f["family"], name=f["family"]) for f in sim.families], batch_size=2000)
+    members, persons, donors, profiles = [], [], [], []
+    for fam, spec in zip(families, sim.families, strict=True):
+        by_code = {}
+        for m in spec["members"]:
+            node = Member(family=fam, code=m["id"], sex=m["sex"])
+            by_code[m["id"]] = node
+            members.append((node, m))
+    Member.objects.bulk_create([n for n, _ in members], batch_size=5000)
+    by_fam_code = {(n.family_id, n.code): n for n, _ in members}
+    for node, m in members:
+        if m.get("father"):
+            node.father = by_fam_code[(node.family_id, m["father"])]
+            node.mother = by_fam_code[(node.family_id, m["mother"])]
+    Member.objects.bulk_update([n for n, m in members if m.get("father")], ["father", "mother"], batch_size=5000)
+    for node, m in members:
+        if m.get("missing"):
+            persons.append(MissingPerson(ref=f"MP-{node.family.ref}-{node.code}", family_id=node.family_id, member=node,
+                                         family_name=node.family.ref, given_name=node.code, name_key="x", sex=m["sex"]))
+        if m.get("sample"):
+            donors.append((Donor(code=m["sample"], family_id=node.family_id, member=node, consent_on="2022-10-01"), m["sample"]))
+    MissingPerson.objects.bulk_create(persons, batch_size=5000)
+    Donor.objects.bulk_create([d for d, _ in donors], batch_size=5000)
+    for d, sample in donors:
+        g = sim.profiles[sample]
+        profiles.append(ReferenceProfile(donor=d, lab="L", kit="GlobalFiler", imported_by=admin, markers=len(g),
+                                         profile_encrypted=crypto.encrypt(json.dumps({k: list(v) for k, v in g.items()}))))
+    ReferenceProfile.objects.bulk_create(profiles, batch_size=5000)
+    remains = Remains.objects.bulk_create([Remains(body_number=s, site=site, sex=sex) for s, sex in sim.remains], batch_size=5000)
+    RemainsSample.objects.bulk_create([
+        RemainsSample(code=f"{r.body_number}-S1", remains=r, material="bone", lab="L", kit="GlobalFiler", recorded_by=admin,
+                      markers=len(sim.profiles[r.body_number]),
+                      profile_encrypted=crypto.encrypt(json.dumps({k: list(v) for k, v in sim.profiles[r.body_number].items()})))
+        for r in remains], batch_size=5000)
+    print(f"database: {connection.vendor}; {len(families):,} families, {len(persons):,} missing persons, "
+          f"{len(donors):,} donors, {len(remains):,} remains filled in {time.perf_counter() - t:.1f} s", flush=True)
+
+    from vestige.identification.models import MatchingRun
+    run = MatchingRun.objects.create(started_by=admin)
+    t = time.perf_counter()
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+        import pstats
+        prof = cProfile.Profile()
+        run = prof.runcall(execute_run, run.pk)
+        pstats.Stats(prof).sort_stats("cumtime").print_stats(r"vestige|bulk_create|decrypt")
+    else:
+        run = execute_run(run.pk)
+    wall = time.perf_counter() - t
+    overhead = run.total_seconds - run.engine_seconds
+    print(f"matching run: {run.message}")
+    print(f"  engine (blind search)        {run.engine_seconds:7.2f} s")
+    print(f"  whole run (read, search, store) {run.total_seconds:7.2f} s (wall {wall:.2f} s)")
+    print(f"  storing, flagging and reading add {overhead:.2f} s = {100 * overhead / run.engine_seconds:.0f} % "
+          f"of the engine's time (target ≤ 50 %)")
+    client = Client()
+    client.force_login(admin)
+    ids = list(Candidate.objects.filter(run=run).order_by("?").values_list("pk", flat=True)[: args.pages])
+    first, again = [], []
+    for pk in ids:
+        for bucket in (first, again):
+            t = time.perf_counter()
+            resp = client.get(f"/identification/candidates/{pk}/")
+            bucket.append((time.perf_counter() - t) * 1000)
+            assert resp.status_code == 200
+    for label, times in (("first view (computes LR per marker)", first), ("later views", again)):
+        times.sort()
+        print(f"candidate page, {label:<36} p50 {statistics.median(times):6.1f} ms  p95 "
+              f"{times[int(round(0.95 * (len(times) - 1)))]:6.1f} ms (target p95 ≤ 300 ms)")
+    random.seed(0)
+
+
+if __name__ == "__main__":
+    main()
