@@ -32,6 +32,11 @@ def test_demo_reproduces_published_izium_figures_and_is_idempotent(db, capsys):
     exh = izium.exhumations.get()
     assert (str(exh.started_on), str(exh.ended_on)) == ("2022-09-16", "2022-09-23")
     assert Site.objects.filter(ref__in=["BCH-CHURCH", "LYM-CEM"]).count() == 2
+    # Issue 5's synthetic DNA: every Izium body has a sample; families were simulated for most.
+    from vestige.identification.models import RemainsSample
+    from vestige.missing.models import Family
+    assert RemainsSample.objects.filter(remains__site=izium).count() == 447
+    assert Family.objects.count() > 400
     counts = (Site.objects.count(), Grave.objects.count(), Remains.objects.count())
     # Second run: nothing duplicated, the same passwords printed.
     assert main(["demo", "--no-serve"]) == 0
