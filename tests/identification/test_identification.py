@@ -343,3 +343,30 @@ def test_printable_report_is_a_pdf_with_the_lr_table(users, world, client, tmp_p
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(resp.content)).pages)
     assert r.body_number in text and "D3S1358" in text and "Pedigree" in text
     assert ChangeRecord.objects.filter(action="viewed", object_id=r.pk).exists()
+
+
+def test_remains_status_is_set_only_by_decisions(admin, examiner, remains, client):
+    with pytest.raises(InvalidInput) as e:
+        registry.update(examiner, remains, {"status": "identified"})
+    assert e.value.field == "status"
+    from vestige.registry.importing import import_file
+    csv_text = "body_number,site,status\nNEW-1,TST-SITE,identified\n"
+    with pytest.raises(ImportRejected) as e:
+        import_file(admin, "remains", io.BytesIO(csv_text.encode()), "r.csv")
+    assert e.value.rows[0].column == "status"
+
+
+def test_edit_and_upload_missing_persons_in_the_pages(users, family, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    liaison = users["family_liaison"]
+    p = missing.create_missing_person(liaison, family, {"family_name": "Бойко", "given_name": "Іван"})
+    client.force_login(liaison)
+    r = client.post(f"/missing/{p.ref}/edit/", {"family_name": "Бойко", "given_name": "Іван", "sex": "male",
+                                                "height_cm": "999"})
+    assert "height_cm" in r.context["form"].errors
+    client.post(f"/missing/{p.ref}/edit/", {"family_name": "Бойко", "given_name": "Іван", "sex": "male", "height_cm": "172"})
+    p.refresh_from_db()
+    assert p.height_cm == 172 and p.sex == "male"
+    upload = SimpleUploadedFile("m.csv", f"family,family_name,given_name\n{family.ref},Мельник,Ніна\n".encode())
+    r = client.post("/import/", {"kind": "missing", "file": upload})
+    assert r.status_code == 200 and MissingPerson.objects.filter(family_name="Мельник").exists()

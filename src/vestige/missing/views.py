@@ -91,6 +91,26 @@ def person_form(request):
     return render(request, "claims/form.html", {"form": form, "title": _("Report a missing person"), "back": "/missing/"})
 
 
+def person_edit(request, ref):
+    require(request.user, Cap.MISSING_WRITE)
+    person = get_object_or_404(MissingPerson, ref=ref)
+    if request.method == "POST":
+        form = PersonForm(request.POST, instance=person)
+        if form.is_valid():
+            try:
+                services.update_missing_person(request.user, person, form.payload())
+                messages.success(request, _("%(obj)s saved.") % {"obj": person.ref})
+                return redirect(person.get_absolute_url())
+            except InvalidInput as e:
+                form.add_service_errors(e.errors or {None: [e.message]})
+    else:
+        form = PersonForm(initial={f: getattr(person, f) for f in services.PERSON_FIELDS} | {"family": person.family},
+                          instance=person)
+    for name in ("family", "new_family", "contact"):  # the family is not changed here
+        form.fields.pop(name, None)
+    return render(request, "claims/form.html", {"form": form, "title": person.ref, "back": person.get_absolute_url()})
+
+
 @require_POST
 def person_merge(request, ref):
     person = get_object_or_404(MissingPerson, ref=ref)

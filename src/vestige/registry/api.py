@@ -24,7 +24,6 @@ from vestige.registry.models import (
     MannerOfDeath,
     MarkerType,
     Remains,
-    RemainsStatus,
     Sex,
     Site,
     SiteKind,
@@ -202,7 +201,6 @@ class RemainsIn(Schema):
     manner_of_death: MannerOfDeath = MannerOfDeath.PENDING
     clothing_effects: str = ""
     category: Category = Category.UNDETERMINED
-    status: RemainsStatus = RemainsStatus.UNIDENTIFIED
     notes: str = ""
 
 
@@ -223,7 +221,6 @@ class RemainsPatch(Schema):
     manner_of_death: MannerOfDeath | None = None
     clothing_effects: str | None = None
     category: Category | None = None
-    status: RemainsStatus | None = None
     notes: str | None = None
 
 

@@ -142,6 +142,7 @@ class WithdrawForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Records"), choices=[("graves", _("Graves")), ("remains", _("Remains"))])
+    kind = forms.ChoiceField(label=_("Records"), choices=[("graves", _("Graves")), ("remains", _("Remains")),
+                                                          ("missing", _("Missing persons"))])
     file = forms.FileField(label=_("CSV or XLSX file"))
     dry_run = forms.BooleanField(label=_("Dry run: check only, write nothing"), required=False, initial=True)

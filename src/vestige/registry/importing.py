@@ -205,6 +205,9 @@ def check_rows(model: type[models.Model], rows, name: str) -> tuple[list[models.
                     value = row.get(col, "")
                     for m in messages:
                         row_errors.append(RowError(line, col, value, m))
+        if model is Remains and row.get("status", "") not in ("", "unidentified"):
+            row_errors.append(RowError(line, "status", row["status"],
+                                       _("set by identification decisions, not by import; leave it empty")))
         key = (
             (row.get("site"), row.get("label")) if model is Grave else (row.get("body_number"),)
         )

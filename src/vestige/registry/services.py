@@ -34,7 +34,8 @@ FIELDS: dict[type[models.Model], tuple[str, ...]] = {
     Exhumation: ("reference", "site", "team", "authority", "started_on", "ended_on", "notes"),
     Remains: ("body_number", "site", "grave", "exhumation", "recovered_on", "sex", "age_min",
               "age_max", "stature_min_cm", "stature_max_cm", "injuries", "torture_signs",
-              "cause_of_death", "manner_of_death", "clothing_effects", "category", "status", "notes"),
+              "cause_of_death", "manner_of_death", "clothing_effects", "category", "notes"),
+    # Remains.status is not here: only identification decisions change it (two people, recorded).
 }
 
 WRITE_CAP: dict[type[models.Model], Cap] = {

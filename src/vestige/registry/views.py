@@ -183,10 +183,15 @@ def import_view(request):
                 form.add_error("file", gettext("The file is larger than %(n)d MB.") % {"n": settings.MAX_UPLOAD_MB})
             else:
                 try:
-                    report = importing.import_file(
-                        request.user, form.cleaned_data["kind"], upload, upload.name,
-                        dry_run=form.cleaned_data["dry_run"], via="web-import",
-                    )
+                    if form.cleaned_data["kind"] == "missing":
+                        from vestige.missing.importing import import_persons
+                        report = import_persons(request.user, upload, upload.name,
+                                                dry_run=form.cleaned_data["dry_run"], via="web-import")
+                    else:
+                        report = importing.import_file(
+                            request.user, form.cleaned_data["kind"], upload, upload.name,
+                            dry_run=form.cleaned_data["dry_run"], via="web-import",
+                        )
                     if not report.dry_run:
                         messages.success(request, gettext("Imported %(n)d records from %(f)s.") % {"n": report.created, "f": upload.name})
                 except ImportRejected as e:
