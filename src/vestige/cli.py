@@ -209,44 +209,46 @@ def _read_profiles_arg(path: str):
         raise InvalidInput(str(e), field="file") from None
 
 
-def cmd_import_samples(args) -> int:
-    """Profiles CSV whose sample column is the remains' body number; one DNA sample each."""
+def _import_profiles(args, lookup, add, noun: str) -> int:
+    """A profiles CSV whose sample column names a record (``lookup``); ``add`` stores each profile.
+    One transaction: an unknown name or a bad profile leaves nothing imported."""
     setup_django()
     from django.db import transaction
-
-    from vestige.identification.services import add_remains_sample
-    from vestige.registry.models import Remains
 
     actor = _actor(args)
     profiles = _read_profiles_arg(args.file)
     with transaction.atomic():
-        for body, genotypes in profiles.genotypes.items():
-            remains = Remains.objects.filter(body_number=body).first()
-            if remains is None:
-                raise NotFound(f"{args.file}: no remains with body number {body!r}; nothing was imported")
-            add_remains_sample(actor, remains, genotypes, material=args.material, lab=args.lab, kit=args.kit, via="cli")
-    print(f"{args.file}: {len(profiles.genotypes)} remains samples recorded")
+        for name, genotypes in profiles.genotypes.items():
+            target = lookup(name)
+            if target is None:
+                raise NotFound(f"{args.file}: {name!r} is not known; nothing was imported")
+            add(actor, target, genotypes)
+    print(f"{args.file}: {len(profiles.genotypes)} {noun} recorded")
     return 0
+
+
+def cmd_import_samples(args) -> int:
+    """Profiles CSV whose sample column is the remains' body number; one DNA sample each."""
+    setup_django()
+    from vestige.identification.services import add_remains_sample
+    from vestige.registry.models import Remains
+
+    return _import_profiles(
+        args, lambda body: Remains.objects.filter(body_number=body).first(),
+        lambda actor, r, g: add_remains_sample(actor, r, g, material=args.material, lab=args.lab, kit=args.kit, via="cli"),
+        "remains samples")
 
 
 def cmd_import_references(args) -> int:
     """Profiles CSV whose sample column is the donor's code."""
     setup_django()
-    from django.db import transaction
-
     from vestige.missing.models import Donor
     from vestige.missing.services import add_reference_profile
 
-    actor = _actor(args)
-    profiles = _read_profiles_arg(args.file)
-    with transaction.atomic():
-        for code, genotypes in profiles.genotypes.items():
-            donor = Donor.objects.filter(code=code).first()
-            if donor is None:
-                raise NotFound(f"{args.file}: no donor {code!r}; nothing was imported")
-            add_reference_profile(actor, donor, genotypes, lab=args.lab, kit=args.kit, source=str(args.file), via="cli")
-    print(f"{args.file}: {len(profiles.genotypes)} reference profiles recorded")
-    return 0
+    return _import_profiles(
+        args, lambda code: Donor.objects.filter(code=code).first(),
+        lambda actor, d, g: add_reference_profile(actor, d, g, lab=args.lab, kit=args.kit, source=str(args.file), via="cli"),
+        "reference profiles")
 
 
 def cmd_missing_import(args) -> int:

@@ -370,3 +370,24 @@ def test_edit_and_upload_missing_persons_in_the_pages(users, family, client):
     upload = SimpleUploadedFile("m.csv", f"family,family_name,given_name\n{family.ref},Мельник,Ніна\n".encode())
     r = client.post("/import/", {"kind": "missing", "file": upload})
     assert r.status_code == 200 and MissingPerson.objects.filter(family_name="Мельник").exists()
+
+
+def test_profile_imports_from_the_cli_are_all_or_nothing(users, world, tmp_path, capsys):
+    from vestige.cli import main
+    from vestige.identification.models import RemainsSample
+    people, _ = world
+    _fam, _mp, r = people[0]
+    first = ident.remains_profiles_for(r)
+    marker = next(iter(first))
+    path = tmp_path / "s.csv"
+    path.write_text(f"sample,marker,allele1,allele2\n{r.body_number},{marker},{first[marker][0]},{first[marker][1]}\n"
+                    f"NOPE-1,{marker},10,11\n")
+    before = RemainsSample.objects.count()
+    assert main(["identify", "import-samples", str(path), "--lab", "L", "--kit", "K", "--as", users["dna_analyst"].username]) == 3
+    assert "'NOPE-1' is not known; nothing was imported" in capsys.readouterr().err
+    assert RemainsSample.objects.count() == before
+    donor = people[1][0].donors.first()
+    ref = tmp_path / "r.csv"
+    ref.write_text(f"sample,marker,allele1,allele2\n{donor.code},TH01,6,9.3\n")
+    assert main(["missing", "import-references", str(ref), "--lab", "L", "--kit", "K", "--as", users["dna_analyst"].username]) == 0
+    assert ReferenceProfile.objects.filter(donor=donor).count() == 2
