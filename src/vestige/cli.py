@@ -173,7 +173,7 @@ def cmd_identify_run(args) -> int:
     from vestige.identification import services
 
     actor = _actor(args)
-    run = services.start_run(actor, site=args.site or "", background=False)
+    run = services.start_run(actor, site=args.site or "", families=args.family or [], background=False)
     with Progress(transient=True, console=_stderr_console()) as bar:
         task = bar.add_task(f"matching run {run.pk}", total=100)
         run = services.execute_run(run.pk, progress=lambda pct: bar.update(task, completed=pct))
@@ -351,6 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     ir = idf.add_parser("run", help="run the matching over all remains (or one site), with progress")
     ir.set_defaults(fn=cmd_identify_run)
     ir.add_argument("--site", help="only the remains of this site")
+    ir.add_argument("--family", action="append", metavar="REF", help="only these families (repeat the option)")
     as_user(ir)
     ist = idf.add_parser("stats", help="missing, identified, accounted for, remains without candidate")
     ist.set_defaults(fn=cmd_identify_stats)

@@ -248,3 +248,15 @@ def test_claims_are_withdrawn_not_deleted(analyst, users, site, client):
     client.post(f"/claims/{claim.ref}/restore/", {"reason": "not a duplicate"})
     claim.refresh_from_db()
     assert not claim.withdrawn and len(site_reconciliation(site)[0]) == 1
+
+
+def test_incident_reconciliation_counts_linked_remains(analyst, users, site, remains, client):
+    inc = services.create_incident(analyst, {"ref": "INC-T", "kind": "airstrike", "title": "t",
+                                             "started_on": dt.date(2022, 3, 9)}, sites=[site.ref])
+    services.link_incident(analyst, inc, remains=[remains])
+    services.create_claim(analyst, {"issuer": {"name": "W", "kind": "witness"}, "said_on": dt.date(2022, 4, 1),
+                                    "quote": "2 killed", "category": "dead", "incident": inc, "value_min": 2,
+                                    "qualifier": "exact", "unit": "persons", "measure": "remains_total"})
+    client.force_login(analyst)
+    groups = client.get(inc.get_absolute_url()).context["groups"]
+    assert groups[0].recorded == 1 and groups[0].differs_from_records  # 2 claimed, 1 linked remains

@@ -391,3 +391,15 @@ def test_profile_imports_from_the_cli_are_all_or_nothing(users, world, tmp_path,
     ref.write_text(f"sample,marker,allele1,allele2\n{donor.code},TH01,6,9.3\n")
     assert main(["missing", "import-references", str(ref), "--lab", "L", "--kit", "K", "--as", users["dna_analyst"].username]) == 0
     assert ReferenceProfile.objects.filter(donor=donor).count() == 2
+
+
+def test_run_scope_by_families(users, world):
+    people, _ = world
+    fam, mp, _r = people[0]
+    with pytest.raises(InvalidInput) as e:
+        ident.start_run(users["dna_analyst"], families=["FAM-NOPE"])
+    assert e.value.field == "families"
+    run = ident.start_run(users["dna_analyst"], families=[fam.ref])
+    run.refresh_from_db()
+    assert run.missing_persons == 1
+    assert set(Candidate.objects.filter(run=run).values_list("missing_person", flat=True)) == {mp.pk}

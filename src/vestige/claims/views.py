@@ -162,7 +162,9 @@ def incident_export(request):
 
 def incident_detail(request, ref):
     inc = get_object_or_404(Incident, ref=ref)
-    groups, other = reconcile(Claim.objects.filter(incident=inc), None)
+    from vestige.reports.services import remains_stats
+    # Recorded figures for an incident: the remains linked to it (graves are not incident-scoped).
+    groups, other = reconcile(Claim.objects.filter(incident=inc), remains_stats(inc.remains.all()))
     return render(request, "claims/incident_detail.html", {
         "incident": inc, "groups": groups, "other": other, "history": history_of(inc)[:200],
         "sites": inc.sites.all(), "remains": inc.remains.all()[:200]})

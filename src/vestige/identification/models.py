@@ -47,6 +47,7 @@ class MatchingRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=8, choices=RunStatus.choices, default=RunStatus.QUEUED)
     scope_site = models.CharField(max_length=32, blank=True)  # a site ref, or empty for all
+    scope_families = models.TextField(blank=True)  # comma-separated family refs, or empty for all
     progress = models.PositiveSmallIntegerField(default=0)  # percent
     message = models.TextField(blank=True)
     current = models.BooleanField(default=False)  # the run whose candidates are in force

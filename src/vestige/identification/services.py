@@ -103,15 +103,20 @@ def remains_profiles(site: str = "") -> dict[int, dict[str, tuple[str, str]]]:
 
 # --- matching runs ---------------------------------------------------------------------------
 
-def start_run(actor, *, site: str = "", background: bool = True) -> MatchingRun:
-    """Create a run and execute it (in a background thread for the web app)."""
+def start_run(actor, *, site: str = "", families: list[str] | None = None, background: bool = True) -> MatchingRun:
+    """Create a run over all remains (or one site's) against all families (or the ones named),
+    and execute it (in a background thread for the web app)."""
     require(actor, Cap.RUN_START)
     if site and not Remains.objects.filter(site__ref=site).exists():
         raise InvalidInput(_("No remains at site %(s)r.") % {"s": site}, field="site")
+    families = [f.strip() for f in (families or []) if f.strip()]
+    unknown = sorted(set(families) - set(Family.objects.filter(ref__in=families).values_list("ref", flat=True)))
+    if unknown:
+        raise InvalidInput(_("No family %(f)s.") % {"f": ", ".join(unknown)}, field="families")
     if MatchingRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).exists():
         raise Conflict(_("A matching run is already under way; wait for it to finish."))
-    run = MatchingRun.objects.create(started_by=actor, scope_site=site)
-    record(run, Action.CREATED, actor, {"scope": [None, site or "all"]})
+    run = MatchingRun.objects.create(started_by=actor, scope_site=site, scope_families=",".join(families))
+    record(run, Action.CREATED, actor, {"scope": [None, f"{site or 'all remains'}; {','.join(families) or 'all families'}"]})
     if background and settings.VESTIGE_TASKS_INLINE:
         execute_run(run.pk)
     if background and not settings.VESTIGE_TASKS_INLINE:
@@ -154,7 +159,8 @@ def execute_run(run_id: int, progress=None) -> MatchingRun:
         typed_by_family: dict[int, dict[int, str]] = {}
         for donor, member, family in _donor_members(refs):
             typed_by_family.setdefault(family, {})[member] = f"DON:{donor}"
-        families, mp_by_key = _pedigrees(typed_by_family)
+        scope = [f for f in run.scope_families.split(",") if f]
+        families, mp_by_key = _pedigrees(typed_by_family, scope)
         lap("pedigrees")
         samples = remains_profiles(run.scope_site)
         lap("decrypt samples")
@@ -206,7 +212,7 @@ def execute_run(run_id: int, progress=None) -> MatchingRun:
     return MatchingRun.objects.get(pk=run_id)
 
 
-def _pedigrees(typed_by_family: dict[int, dict[int, str]]):
+def _pedigrees(typed_by_family: dict[int, dict[int, str]], only: list[str] | None = None):
     """Kinship families of every family with a missing person still missing, built from plain
     rows (no model instances: 10^4 families in a fraction of a second), and a map
     (family ref, pedigree id) → missing person pk."""
@@ -214,7 +220,10 @@ def _pedigrees(typed_by_family: dict[int, dict[int, str]]):
     from vestige.kinship import Member as KMember
     from vestige.missing.models import Member
 
-    refs = dict(Family.objects.filter(withdrawn_at__isnull=True).values_list("pk", "ref"))
+    qs = Family.objects.filter(withdrawn_at__isnull=True)
+    if only:
+        qs = qs.filter(ref__in=only)
+    refs = dict(qs.values_list("pk", "ref"))
     missing = {member: (pk, fam) for pk, fam, member in MissingPerson.objects.filter(
         withdrawn_at__isnull=True, status=MissingStatus.MISSING, family_id__in=refs).values_list("pk", "family_id", "member_id")}
     by_family: dict[int, list[tuple]] = {}

@@ -38,7 +38,8 @@ def index(request):
 @require_POST
 def start(request):
     try:
-        run = services.start_run(request.user, site=request.POST.get("site", ""))
+        run = services.start_run(request.user, site=request.POST.get("site", ""),
+                                 families=request.POST.get("families", "").replace(" ", ",").split(","))
     except (InvalidInput, Conflict) as e:
         messages.error(request, e.message)
         return redirect("identification:index")

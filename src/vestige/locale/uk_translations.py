@@ -775,4 +775,7 @@ UK = {
 'Pedigree updated.': 'Родовід оновлено.',
 'Consent withdrawn: the profile is out of all later matching runs.': 'Згоду відкликано: профіль не братиме участі в наступних пошуках.',
 'of the missing accounted for (%(i)s of %(m)s)': 'зниклих, чию долю встановлено (%(i)s з %(m)s)',
+'No family %(f)s.': 'Немає родини %(f)s.',
+'Families (references, optional)': "Родини (коди, необов'язково)",
+'set by identification decisions, not by import; leave it empty': 'встановлюється рішеннями про ідентифікацію, а не імпортом; залиште порожнім',
 }

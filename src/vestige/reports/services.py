@@ -99,6 +99,11 @@ def _grave_aggregates():
     }
 
 
+def remains_stats(remains) -> Stats:
+    """The remains counts of any set of remains (e.g. those linked to an incident)."""
+    return Stats(**remains.filter(withdrawn_at__isnull=True).aggregate(**_remains_aggregates(None)))
+
+
 def overall_stats() -> Stats:
     remains = Remains.objects.filter(withdrawn_at__isnull=True).aggregate(**_remains_aggregates(None))
     graves = Grave.objects.filter(withdrawn_at__isnull=True).aggregate(**_grave_aggregates())
