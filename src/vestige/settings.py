@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "vestige.claims",
     "vestige.missing",
     "vestige.identification",
+    "vestige.evidence",
     "vestige.reports",
     "vestige.web",
     "vestige.demo",
@@ -207,6 +208,14 @@ VESTIGE_MUTATION_MODEL = os.environ.get("VESTIGE_MUTATION_MODEL", "equal")
 VESTIGE_MUTATION_RATE = float(os.environ.get("VESTIGE_MUTATION_RATE", "0.001"))
 VESTIGE_MIN_ALLELE_FREQUENCY = float(os.environ.get("VESTIGE_MIN_ALLELE_FREQUENCY", "0.001"))
 VESTIGE_MAX_DISTANCE_KM = float(os.environ.get("VESTIGE_MAX_DISTANCE_KM", "150"))
+# Evidence intake.
+VESTIGE_MAX_EVIDENCE_BYTES = _env_int("VESTIGE_MAX_EVIDENCE_MB", 20_000) * 1024 * 1024
+VESTIGE_ZIP_MAX_MEMBERS = _env_int("VESTIGE_ZIP_MAX_MEMBERS", 10_000)
+VESTIGE_ZIP_MAX_RATIO = _env_int("VESTIGE_ZIP_MAX_RATIO", 200)
+VESTIGE_ZIP_MAX_BYTES = _env_int("VESTIGE_ZIP_MAX_GB", 50) * 1024**3
+# Large uploads are streamed to temporary files on disk, never held in memory.
+FILE_UPLOAD_TEMP_DIR = None
+
 # Long work (matching runs) runs in a background thread; inline when set (tests, one-process tools).
 VESTIGE_TASKS_INLINE = _env_bool("VESTIGE_TASKS_INLINE")
 

@@ -44,21 +44,25 @@ class Cap(StrEnum):
     IDENT_PROPOSE = "identify.propose"
     IDENT_CONFIRM = "identify.confirm"
     NOTIFY = "identify.notify"  # record notification of the family and return of remains
+    EVIDENCE_READ = "evidence.read"  # see evidence items (viewing is recorded)
+    EVIDENCE_WRITE = "evidence.write"  # ingest and link evidence
+    EVIDENCE_EXPORT = "evidence.export"  # export bags for a court
     AUDIT_READ = "audit.read"
     ACCOUNTS_MANAGE = "accounts.manage"
 
 
-_READ = {Cap.REGISTRY_READ, Cap.HISTORY_READ}
+_READ = {Cap.REGISTRY_READ, Cap.HISTORY_READ, Cap.EVIDENCE_READ}
 
 CAPABILITIES: dict[str, frozenset[Cap]] = {
     Role.ADMINISTRATOR: frozenset(Cap),
     # Investigators open sites and record graves and exhumations found in the field.
     Role.INVESTIGATOR: frozenset(_READ | {Cap.SITE_WRITE, Cap.GRAVE_WRITE, Cap.EXHUMATION_WRITE,
                                           Cap.CLAIM_WRITE, Cap.CLAIM_VERIFY, Cap.WITNESS_WRITE,
-                                          Cap.WITNESS_IDENTITY, Cap.MISSING_WRITE}),
+                                          Cap.WITNESS_IDENTITY, Cap.MISSING_WRITE, Cap.EVIDENCE_WRITE,
+                                          Cap.EVIDENCE_EXPORT}),
     # Forensic examiners exhume and examine: graves, exhumations and the post-mortem record.
     Role.FORENSIC_EXAMINER: frozenset(
-        _READ | {Cap.GRAVE_WRITE, Cap.EXHUMATION_WRITE, Cap.REMAINS_WRITE}
+        _READ | {Cap.GRAVE_WRITE, Cap.EXHUMATION_WRITE, Cap.REMAINS_WRITE, Cap.EVIDENCE_WRITE}
     ),
     Role.DNA_ANALYST: frozenset(_READ | {Cap.DNA_READ, Cap.DNA_WRITE, Cap.RUN_START, Cap.IDENT_PROPOSE,
                                          Cap.IDENT_CONFIRM}),

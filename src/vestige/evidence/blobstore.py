@@ -1,0 +1,69 @@
+"""Write-once, content-addressed blob storage under ``$VESTIGE_HOME/blobs``.
+
+``put`` streams a file into a temporary file in the store (hashing as it copies, one read),
+fsyncs it, then renames it to ``sha256/ab/cd/<hex>`` and fsyncs the folder: after a crash a
+blob is either complete under its final name or a stray temporary file, never a half blob under
+a real name. An existing blob is never overwritten (same content, same name). Only after
+``put`` returns does the database get a row that references the blob.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import BinaryIO
+
+from django.conf import settings
+
+from vestige.media import Digests, hash_stream
+
+
+def root() -> Path:
+    return Path(settings.VESTIGE_HOME) / "blobs"
+
+
+def path_for(sha256: str) -> Path:
+    hexd = sha256.removeprefix("sha256:")
+    return root() / "sha256" / hexd[:2] / hexd[2:4] / hexd
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def put(stream: BinaryIO) -> tuple[Digests, Path]:
+    tmp_dir = root() / "tmp"
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix="incoming-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            digests = hash_stream(stream, sink=out.write)
+            out.flush()
+            os.fsync(out.fileno())
+        final = path_for(digests.sha256)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if final.exists():
+            os.unlink(tmp_name)  # the same content is already stored: write-once
+        else:
+            os.chmod(tmp_name, 0o440)
+            os.replace(tmp_name, final)
+            _fsync_dir(final.parent)
+        return digests, final
+    except BaseException:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+        raise
+
+
+def rehash(sha256: str) -> Digests | None:
+    """The digests of the stored blob now, or None when it is missing."""
+    p = path_for(sha256)
+    if not p.exists():
+        return None
+    with p.open("rb") as f:
+        return hash_stream(f)

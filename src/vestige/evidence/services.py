@@ -1,0 +1,331 @@
+"""Evidence intake, links, views and downloads, verification. Every act is a custody event.
+
+Intake: the blob is written first (write-once, :mod:`vestige.evidence.blobstore`); then one
+transaction creates the rows and the received/stored/hashed events; then each metadata step
+runs and is recorded (done, or failed with its error). A file already held (same SHA-256) is the
+same item: the new provenance is added. Re-running an interrupted intake completes it: steps not
+yet done are run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vestige.accounts.roles import Cap
+from vestige.accounts.services import require
+from vestige.errors import InvalidInput, NotFound
+from vestige.evidence import blobstore, custody, intake
+from vestige.evidence.models import (
+    Blob,
+    EventKind,
+    EvidenceItem,
+    EvidenceLink,
+    LedgerState,
+    Provenance,
+)
+from vestige.ledger.chain import GENESIS
+from vestige.media import detect_type
+from vestige.registry.models import Grave, Remains, Site
+
+PROVENANCE_FIELDS = ("source", "source_url", "collected_by", "method", "acquired_at", "original_name", "source_hash")
+
+
+def _actor(user) -> str:
+    return user.username
+
+
+def _signed(value: int) -> int:
+    """A 64-bit pHash as a signed integer (the database's bigint)."""
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _next_ref() -> str:
+    last = EvidenceItem.objects.order_by("-ref").values_list("ref", flat=True).first()
+    return f"EV-{(int(last[3:]) + 1) if last else 1:06d}"
+
+
+def _resolve_links(links: dict[str, str] | None) -> list[dict]:
+    out = []
+    for kind, ref in (links or {}).items():
+        if not ref:
+            continue
+        if kind == "site":
+            target = Site.objects.filter(ref=ref).first()
+        elif kind == "remains":
+            target = Remains.objects.filter(body_number=ref).first()
+        elif kind == "grave":
+            site, _sep, label = ref.partition("#")
+            target = Grave.objects.filter(site__ref=site, label=label).first()
+        else:
+            raise InvalidInput(_("Unknown link %(k)r; use site, grave (SITE#LABEL) or remains.") % {"k": kind}, field=kind)
+        if target is None:
+            raise InvalidInput(_("No %(k)s %(r)r.") % {"k": kind, "r": ref}, field=kind)
+        out.append({kind: target})
+    return out
+
+
+@dataclass
+class IngestResult:
+    name: str
+    item: EvidenceItem | None = None
+    created: bool = False
+    error: str = ""
+    failed_steps: list[str] = field(default_factory=list)
+
+
+def ingest(actor, stream: BinaryIO, name: str, *, provenance: dict | None = None, links: dict | None = None,
+           graphic: bool = True, derived_from: EvidenceItem | None = None, derivation: str = "") -> IngestResult:
+    """Ingest one file; see the module docstring."""
+    require(actor, Cap.EVIDENCE_WRITE)
+    provenance = {k: v for k, v in (provenance or {}).items() if v not in (None, "")}
+    unknown = set(provenance) - set(PROVENANCE_FIELDS)
+    if unknown:
+        raise InvalidInput(_("Unknown provenance field(s): %(f)s") % {"f": ", ".join(sorted(unknown))}, field=sorted(unknown)[0])
+    targets = _resolve_links(links)
+    digests, path = blobstore.put(stream)
+    with path.open("rb") as f:
+        media_type = detect_type(f.read(64))
+    provenance.setdefault("original_name", name)
+    try:
+        item, created = _record(actor, digests, media_type, name, provenance, graphic, derived_from, derivation)
+    except IntegrityError:  # a concurrent intake of the same file won the race: it is a duplicate
+        item, created = _record(actor, digests, media_type, name, provenance, graphic, derived_from, derivation)
+    result = IngestResult(name, item, created)
+    for kind_target in targets:
+        link(actor, item, **kind_target)
+    if derived_from is None:
+        _run_steps(actor, item, path, name, result)
+    return result
+
+
+@transaction.atomic
+def _record(actor, digests, media_type, name, provenance, graphic, derived_from, derivation):
+    LedgerState.objects.select_for_update().get_or_create(pk=1, defaults={"last_hash": GENESIS})
+    existing = EvidenceItem.objects.filter(blob__sha256=digests.sha256).first()
+    if existing is not None:
+        Provenance.objects.create(item=existing, added_by=actor, **provenance)
+        custody.append(EventKind.PROVENANCE, existing, _actor(actor), {"duplicate of": existing.ref, **_plain(provenance)})
+        return existing, False
+    blob = Blob.objects.create(sha256=digests.sha256, sha1=digests.sha1, md5=digests.md5, size=digests.size)
+    item = EvidenceItem.objects.create(ref=_next_ref(), blob=blob, media_type=media_type, original_name=name[:500],
+                                       title=Path(name).name[:300], graphic=graphic, created_by=actor,
+                                       derived_from=derived_from, derivation=derivation, metadata={"steps": []})
+    Provenance.objects.create(item=item, added_by=actor, **provenance)
+    who = _actor(actor)
+    custody.append(EventKind.RECEIVED, item, who, {"name": name, **_plain(provenance)})
+    custody.append(EventKind.STORED, item, who, {"blob": str(blobstore.path_for(digests.sha256).relative_to(blobstore.root()))})
+    custody.append(EventKind.HASHED, item, who, {"sha256": digests.sha256, "sha1": digests.sha1, "md5": digests.md5,
+                                                 "size": digests.size, "type": media_type})
+    given = provenance.get("source_hash", "")
+    if given and given.lower().removeprefix("sha256:") not in (digests.sha256[7:], digests.sha1, digests.md5):
+        _fail(actor, item, "source hash", f"the source gave {given}; the file's hashes differ")
+    if derived_from is not None:
+        custody.append(EventKind.DERIVED, derived_from, who, {"derivative": item.ref, "derivation": derivation})
+    return item, True
+
+
+def _plain(d: dict) -> dict:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in d.items()}
+
+
+def _fail(actor, item: EvidenceItem, step: str, error: str) -> None:
+    item.failed_steps = [*item.failed_steps, {"step": step, "error": error[:500]}]
+    item.save(update_fields=["failed_steps"])
+    custody.append(EventKind.STEP_FAILED, item, _actor(actor), {"step": step, "error": error[:500]})
+
+
+def _run_steps(actor, item: EvidenceItem, path: Path, name: str, result: IngestResult) -> None:
+    done = set(item.metadata.get("steps", []))
+    for step_name, step in intake.steps_for(item.media_type, path, name):
+        if step_name in done:
+            continue
+        try:
+            meta, derivatives = step(path)
+        except Exception as e:  # recorded on the item and in the ledger, never only logged
+            with transaction.atomic():
+                _fail(actor, item, step_name, f"{type(e).__name__}: {e}")
+            result.failed_steps.append(step_name)
+            continue
+        with transaction.atomic():
+            item.refresh_from_db()
+            item.metadata = {**item.metadata, **meta, "steps": [*item.metadata.get("steps", []), step_name]}
+            if meta.get("phash"):
+                item.phash = _signed(int(meta["phash"], 16))
+            item.save(update_fields=["metadata", "phash"])
+            custody.append(EventKind.METADATA, item, _actor(actor), {"step": step_name})
+        for derivation, data, _mime in derivatives:
+            if not item.derivatives.filter(derivation=derivation).exists():
+                ingest(actor, io.BytesIO(data), f"{item.ref}-{derivation}.jpg", derived_from=item,
+                       derivation=derivation, graphic=item.graphic, provenance={"method": f"derived: {derivation}"})
+
+
+@transaction.atomic
+def link(actor, item: EvidenceItem, *, site=None, grave=None, remains=None) -> EvidenceLink:
+    require(actor, Cap.EVIDENCE_WRITE)
+    row = EvidenceLink.objects.create(item=item, site=site, grave=grave, remains=remains)
+    custody.append(EventKind.LINKED, item, _actor(actor), {"to": str(row.target)})
+    return row
+
+
+# --- files, folders, zip archives -------------------------------------------------------------
+
+def ingest_paths(actor, paths: list[str | Path], progress=None, **kwargs) -> list[IngestResult]:
+    """Files, folders (recursively, sorted) and zip archives (members one by one, safely)."""
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            files += sorted(q for q in p.rglob("*") if q.is_file())
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise NotFound(_("%(p)s: no such file or folder") % {"p": p})
+    results = []
+    for n, f in enumerate(files, 1):
+        with f.open("rb") as fh:
+            head = fh.read(64)
+        if head[:4] == b"PK\x03\x04" and not f.name.lower().endswith(".wacz"):
+            results += ingest_zip(actor, f, **kwargs)
+        else:
+            with f.open("rb") as fh:
+                results.append(ingest(actor, fh, str(f), **kwargs))
+        if progress:
+            progress(n, len(files))
+    if results:
+        custody.sign_head()
+    return results
+
+
+def ingest_zip(actor, path: Path, **kwargs) -> list[IngestResult]:
+    """Members are streamed straight into the store (nothing is extracted to disk). Refused with a
+    reason: absolute or ``..`` paths, more than ``VESTIGE_ZIP_MAX_MEMBERS`` members, a member
+    expanding more than ``VESTIGE_ZIP_MAX_RATIO`` times, or a total beyond ``VESTIGE_ZIP_MAX_BYTES``."""
+    results = []
+    try:
+        zf = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as e:
+        return [IngestResult(str(path), error=f"not a readable zip archive: {e}")]
+    with zf:
+        members = [m for m in zf.infolist() if not m.is_dir()]
+        if len(members) > settings.VESTIGE_ZIP_MAX_MEMBERS:
+            return [IngestResult(str(path), error=f"{len(members)} members; the limit is {settings.VESTIGE_ZIP_MAX_MEMBERS}")]
+        total = 0
+        for m in members:
+            label = f"{path}!{m.filename}"
+            parts = Path(m.filename).parts
+            if m.filename.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
+                results.append(IngestResult(label, error="unsafe path in the archive (absolute or '..'); skipped"))
+                continue
+            if m.compress_size and m.file_size / m.compress_size > settings.VESTIGE_ZIP_MAX_RATIO:
+                results.append(IngestResult(label, error=f"expands {m.file_size / m.compress_size:.0f} times (zip bomb?); skipped"))
+                continue
+            total += m.file_size
+            if total > settings.VESTIGE_ZIP_MAX_BYTES:
+                results.append(IngestResult(label, error="the archive expands beyond the size limit; the rest skipped"))
+                break
+            with zf.open(m) as fh:
+                results.append(ingest(actor, _Limited(fh, m.file_size), label, **kwargs))
+    return results
+
+
+class _Limited:
+    """Read at most ``limit`` bytes (a member's declared size): a lying header cannot inflate it."""
+
+    def __init__(self, stream, limit: int) -> None:
+        self.stream, self.left = stream, limit
+
+    def read(self, n: int = -1) -> bytes:
+        if self.left <= 0:
+            return b""
+        n = self.left if n < 0 else min(n, self.left)
+        data = self.stream.read(n)
+        self.left -= len(data)
+        return data
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def get(ref: str) -> EvidenceItem:
+    try:
+        return EvidenceItem.objects.select_related("blob").get(ref=ref)
+    except EvidenceItem.DoesNotExist:
+        raise NotFound(_("No evidence item %(r)r.") % {"r": ref}) from None
+
+
+def record_view(actor, item: EvidenceItem, kind: str = EventKind.VIEWED) -> None:
+    require(actor, Cap.EVIDENCE_READ)
+    custody.append(kind, item, _actor(actor), {})
+
+
+def near_duplicates(item: EvidenceItem, max_distance: int = 10, limit: int = 20) -> list[tuple[EvidenceItem, int]]:
+    """Items whose perceptual hash is within ``max_distance`` bits (Hamming) of this one's."""
+    if item.phash is None:
+        return []
+    from vestige.evidence.nearby import index
+    return [(EvidenceItem.objects.get(pk=pk), d) for pk, d in index().query(item.phash, max_distance, limit) if pk != item.pk]
+
+
+# --- verification ----------------------------------------------------------------------------
+
+def verify(actor, refs: list[str] | None = None) -> list[str]:
+    """Re-hash blobs and check rows, the custody chain, the Merkle tree and the signed heads.
+
+    Returns every problem found (empty: all good); each checked item gets a ``verified`` event
+    and its last verification recorded.
+    """
+    require(actor, Cap.EVIDENCE_READ)
+    items = EvidenceItem.objects.select_related("blob")
+    if refs:
+        items = items.filter(ref__in=refs)
+        missing = set(refs) - set(items.values_list("ref", flat=True))
+        if missing:
+            raise NotFound(_("No evidence item %(r)s.") % {"r": ", ".join(sorted(missing))})
+    problems: list[str] = []
+    checked = []
+    for item in items:
+        item_problems = []
+        now = blobstore.rehash(item.blob.sha256)
+        if now is None:
+            item_problems.append(f"{item.ref}: the blob {item.blob.sha256} is missing")
+        elif now.sha256 != item.blob.sha256 or now.size != item.blob.size:
+            item_problems.append(f"{item.ref}: the blob changed (now {now.sha256}, {now.size} bytes)")
+        elif now.md5 != item.blob.md5 or now.sha1 != item.blob.sha1:
+            item_problems.append(f"{item.ref}: the database row's MD5 or SHA-1 was edited")
+        hashed = item.events.filter(kind=EventKind.HASHED).first()
+        if hashed is None or f'"sha256":"{item.blob.sha256}"' not in hashed.data:
+            item_problems.append(f"{item.ref}: the database row's hash differs from the one recorded in the ledger")
+        problems += item_problems
+        checked.append((item, not item_problems))
+    problems += custody.verify_ledger()
+    with transaction.atomic():
+        for item, ok in checked:
+            EvidenceItem.objects.filter(pk=item.pk).update(last_verified_at=timezone.now(), last_verification_ok=ok and not problems)
+            custody.append(EventKind.VERIFIED, item, _actor(actor), {"ok": ok})
+    return problems
+
+
+def acquired(value: str | None):
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(_("acquired-at %(v)r is not an ISO 8601 time") % {"v": value}, field="acquired_at") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def size_ok(size: int) -> bool:
+    return size <= settings.VESTIGE_MAX_EVIDENCE_BYTES
+
+
+_ = os  # kept for type checkers of callers that patch os in tests
