@@ -96,7 +96,7 @@ def verify_bag(bag):
     except (InvalidSignature, ValueError):
         problems.append("tree head: the signature does not verify with the bag's public key")
     root = bytes.fromhex(head["root"])
-    for n, line in enumerate((data / "custody" / "events.jsonl").read_text(encoding="utf-8").splitlines(), 1):
+    for line in (data / "custody" / "events.jsonl").read_text(encoding="utf-8").splitlines():
         event = json.loads(line)
         entry = event["entry"].encode("utf-8")
         leaf = hashlib.sha256(b"\x00" + entry).digest()

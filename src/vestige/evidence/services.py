@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -327,5 +326,3 @@ def acquired(value: str | None):
 def size_ok(size: int) -> bool:
     return size <= settings.VESTIGE_MAX_EVIDENCE_BYTES
 
-
-_ = os  # kept for type checkers of callers that patch os in tests
