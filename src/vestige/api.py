@@ -108,6 +108,7 @@ def _http_error(request, exc: HttpError):
 
 
 from vestige.claims.api import router as claims_router  # noqa: E402
+from vestige.evidence.api import router as evidence_router  # noqa: E402
 from vestige.missing.api import router as missing_router  # noqa: E402
 from vestige.registry.api import router as registry_router  # noqa: E402
 from vestige.reports.api import router as reports_router  # noqa: E402
@@ -116,3 +117,4 @@ api.add_router("/", registry_router)
 api.add_router("/stats", reports_router)
 api.add_router("/", claims_router)
 api.add_router("/", missing_router)
+api.add_router("/", evidence_router)

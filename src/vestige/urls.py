@@ -26,5 +26,6 @@ urlpatterns = [
     path("", include("vestige.claims.urls")),
     path("", include("vestige.missing.urls")),
     path("", include("vestige.identification.urls")),
+    path("", include("vestige.evidence.urls")),
     path("", include("vestige.registry.urls")),
 ]

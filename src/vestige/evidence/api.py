@@ -1,0 +1,93 @@
+"""JSON API for evidence: list, get, upload, near-duplicates (viewing an item is recorded)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from vestige.accounts.roles import Cap
+from vestige.accounts.services import require
+from vestige.evidence import custody, services
+from vestige.evidence.models import EvidenceItem
+
+router = Router(tags=["evidence"])
+
+
+class ItemOut(Schema):
+    ref: str
+    sha256: str
+    sha1: str
+    md5: str
+    size: int
+    media_type: str
+    original_name: str
+    derived_from: str | None
+    metadata: dict
+    failed_steps: list
+    last_verified_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_sha256(obj):
+        return obj.blob.sha256
+
+    @staticmethod
+    def resolve_sha1(obj):
+        return obj.blob.sha1
+
+    @staticmethod
+    def resolve_md5(obj):
+        return obj.blob.md5
+
+    @staticmethod
+    def resolve_size(obj):
+        return obj.blob.size
+
+    @staticmethod
+    def resolve_derived_from(obj):
+        return obj.derived_from.ref if obj.derived_from_id else None
+
+
+class UploadIn(Schema):
+    source: str = ""
+    source_url: str = ""
+    collected_by: str = ""
+    method: str = ""
+    acquired_at: str = ""
+    source_hash: str = ""
+    site: str = ""
+    grave: str = ""
+    remains: str = ""
+
+
+@router.get("/evidence", response=list[ItemOut], url_name="evidence-list")
+def list_items(request, limit: int = 50, offset: int = 0):
+    require(request.user, Cap.EVIDENCE_READ)
+    return list(EvidenceItem.objects.select_related("blob", "derived_from").order_by("-id")[offset:offset + min(limit, 500)])
+
+
+@router.get("/evidence/{ref}", response=ItemOut, url_name="evidence-get")
+def get_item(request, ref: str):
+    item = services.get(ref)
+    services.record_view(request.user, item)
+    return item
+
+
+@router.post("/evidence", response={201: ItemOut, 200: ItemOut}, url_name="evidence-upload")
+def upload(request, file: UploadedFile = File(...), meta: UploadIn = Form(...)):
+    """Upload one file (multipart). 201 for a new item; 200 when the file is already held."""
+    data = meta.dict()
+    links = {k: data.pop(k) for k in ("site", "grave", "remains")}
+    data["acquired_at"] = services.acquired(data["acquired_at"])
+    result = services.ingest(request.user, file, file.name or "upload", provenance=data, links=links)
+    custody.sign_head()
+    return Status(201 if result.created else 200, result.item)
+
+
+@router.get("/evidence/{ref}/near-duplicates", url_name="evidence-near")
+def near(request, ref: str, max_distance: int = 10):
+    """Items whose perceptual hash is within ``max_distance`` bits (Hamming distance)."""
+    require(request.user, Cap.EVIDENCE_READ)
+    item = services.get(ref)
+    return [{"ref": other.ref, "distance": d} for other, d in services.near_duplicates(item, max_distance)]

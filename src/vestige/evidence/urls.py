@@ -1,0 +1,13 @@
+from django.urls import path
+
+from vestige.evidence import views
+
+app_name = "evidence"
+
+urlpatterns = [
+    path("evidence/", views.item_list, name="list"),
+    path("evidence/upload/", views.upload, name="upload"),
+    path("evidence/<str:ref>/", views.item_detail, name="item-detail"),
+    path("evidence/<str:ref>/thumbnail.jpg", views.item_thumbnail, name="item-thumbnail"),
+    path("evidence/<str:ref>/download/", views.item_download, name="item-download"),
+]

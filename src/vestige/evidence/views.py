@@ -1,0 +1,95 @@
+"""Evidence pages. Viewing an item and downloading it are custody events."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from vestige.accounts.roles import Cap
+from vestige.accounts.services import require
+from vestige.errors import InvalidInput
+from vestige.evidence import blobstore, services
+from vestige.evidence.models import EventKind, EvidenceItem, TreeHeadRecord
+
+
+def item_list(request):
+    require(request.user, Cap.EVIDENCE_READ)
+    qs = EvidenceItem.objects.filter(derived_from__isnull=True).select_related("blob").prefetch_related("derivatives")
+    if q := request.GET.get("q", "").strip():
+        qs = qs.filter(original_name__icontains=q) | qs.filter(ref__icontains=q) | qs.filter(blob__sha256__icontains=q)
+    if site := request.GET.get("site", "").strip():
+        qs = qs.filter(links__site__ref=site).distinct()
+    page = Paginator(qs.order_by("-created_at", "-id"), settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "evidence/list.html", {"page": page, "values": request.GET, "query": "",
+                                                  "can_write": request.user.can(Cap.EVIDENCE_WRITE)})
+
+
+def item_detail(request, ref):
+    item = services.get(ref)
+    services.record_view(request.user, item)
+    return render(request, "evidence/detail.html", {
+        "item": item, "provenance": item.provenance.select_related("added_by"), "links": item.links.all(),
+        "events": item.events.order_by("index"), "derivatives": item.derivatives.all(),
+        "near": services.near_duplicates(item), "head": TreeHeadRecord.objects.first(),
+    })
+
+
+def item_thumbnail(request, ref):
+    """The item's thumbnail (a derived item); not a custody event of the original."""
+    require(request.user, Cap.EVIDENCE_READ)
+    item = services.get(ref)
+    thumb = item.derivatives.filter(derivation="thumbnail").select_related("blob").first()
+    if thumb is None:
+        return HttpResponse(status=404)
+    return FileResponse(blobstore.path_for(thumb.blob.sha256).open("rb"), content_type="image/jpeg")
+
+
+def item_download(request, ref):
+    item = services.get(ref)
+    services.record_view(request.user, item, EventKind.DOWNLOADED)
+    path = blobstore.path_for(item.blob.sha256)
+    return FileResponse(path.open("rb"), as_attachment=True, filename=item.original_name.split("/")[-1] or item.ref,
+                        content_type=item.media_type)
+
+
+def upload(request):
+    """Files streamed to disk by Django's upload handlers (large files never sit in memory)."""
+    require(request.user, Cap.EVIDENCE_WRITE)
+    if request.method == "POST":
+        files = request.FILES.getlist("files")
+        if not files:
+            messages.error(request, _("Choose at least one file."))
+            return redirect("evidence:upload")
+        provenance = {k: request.POST.get(k, "").strip() for k in ("source", "source_url", "collected_by", "method",
+                                                                    "source_hash")}
+        try:
+            provenance["acquired_at"] = services.acquired(request.POST.get("acquired_at", "").strip())
+            links = {k: request.POST.get(k, "").strip() for k in ("site", "grave", "remains")}
+            results = []
+            for f in files:
+                if not services.size_ok(f.size):
+                    results.append({"name": f.name, "error": _("larger than the limit")})
+                    continue
+                r = services.ingest(request.user, f, f.name, provenance=provenance, links=links,
+                                    graphic=request.POST.get("not_graphic") != "on")
+                results.append({"name": f.name, "ref": r.item.ref, "created": r.created, "failed": r.failed_steps})
+            from vestige.evidence import custody
+            custody.sign_head()
+        except InvalidInput as e:
+            if request.headers.get("Accept") == "application/json":
+                return JsonResponse({"error": e.as_dict()}, status=400)
+            messages.error(request, e.message)
+            return redirect("evidence:upload")
+        if request.headers.get("Accept") == "application/json":
+            return JsonResponse({"results": results})
+        for r in results:
+            if "ref" in r:
+                messages.success(request, f"{r['name']}: {r['ref']}" + ("" if r["created"] else " " + _("(already held; provenance added)")))
+            else:
+                messages.error(request, f"{r['name']}: {r['error']}")
+        return redirect("evidence:list")
+    return render(request, "evidence/upload.html", {"max_mb": settings.VESTIGE_MAX_EVIDENCE_BYTES // (1024 * 1024)})
