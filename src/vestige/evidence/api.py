@@ -75,7 +75,7 @@ def get_item(request, ref: str):
 
 
 @router.post("/evidence", response={201: ItemOut, 200: ItemOut}, url_name="evidence-upload")
-def upload(request, file: UploadedFile = File(...), meta: UploadIn = Form(...)):
+def upload(request, file: UploadedFile = File(...), meta: UploadIn = Form(...)):  # noqa: B008 (ninja's idiom)
     """Upload one file (multipart). 201 for a new item; 200 when the file is already held."""
     data = meta.dict()
     links = {k: data.pop(k) for k in ("site", "grave", "remains")}
