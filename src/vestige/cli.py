@@ -288,6 +288,23 @@ def cmd_evidence_ingest(args) -> int:
     return 2 if failed else 0
 
 
+def cmd_evidence_import_archiver(args) -> int:
+    setup_django()
+    from vestige.evidence.archiver import import_archive
+
+    results = import_archive(_actor(args), args.path, links=_evidence_links(args))
+    bad = 0
+    for r in results:
+        if r.error:
+            bad += 1
+            print(f"{r.name}: skipped: {r.error}", file=sys.stderr)
+        else:
+            warn = f"; failed checks: {', '.join(r.failed_steps)}" if r.failed_steps else ""
+            bad += bool(r.failed_steps)
+            print(f"{r.item.ref}\t{r.item.blob.sha256}\t{'new' if r.created else 'already held'}\t{r.name}{warn}")
+    return 2 if bad else 0
+
+
 def cmd_evidence_verify(args) -> int:
     setup_django()
     from vestige.evidence import services
@@ -457,6 +474,13 @@ def build_parser() -> argparse.ArgumentParser:
     ei.add_argument("--source-hash", help="a hash the source gave (checked on intake)")
     ei.add_argument("--not-graphic", action="store_true", help="do not blur these items in lists")
     as_user(ei)
+    eaa = ev.add_parser("import-auto-archiver", help="import bellingcat auto-archiver output (JSON or CSV + media)")
+    eaa.set_defaults(fn=cmd_evidence_import_archiver)
+    eaa.add_argument("path", help="a metadata JSON/CSV file or a folder of them, with the media next to them")
+    eaa.add_argument("--site", metavar="REF")
+    eaa.add_argument("--grave", metavar="SITE#LABEL")
+    eaa.add_argument("--remains", metavar="REF")
+    as_user(eaa)
     evv = ev.add_parser("verify", help="re-hash blobs; check rows, the custody chain, the tree and signatures")
     evv.set_defaults(fn=cmd_evidence_verify)
     evv.add_argument("items", nargs="*", metavar="ITEM")

@@ -221,3 +221,43 @@ def test_pages_and_api(client, inv, users, api_token):
     assert client.get(f"/api/evidence/{ref}/near-duplicates", **h).status_code == 200
     ha = {"HTTP_AUTHORIZATION": f"Bearer {api_token(users['analyst'])}"}
     assert client.post("/api/evidence", {"file": SimpleUploadedFile("z.txt", b"z")}, **ha).status_code == 403
+
+
+def test_auto_archiver_import_checks_recorded_hashes(inv, tmp_path):
+    import hashlib
+
+    from vestige.evidence.archiver import import_archive
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    good, bad = _photo(11), b"tampered after archiving"
+    (folder / "good.jpg").write_bytes(good)
+    (folder / "bad.txt").write_bytes(bad)
+    (folder / "metadata.json").write_text(json.dumps([
+        {"status": "telethon: success", "metadata": {"url": "https://t.me/example/1", "title": "Post 1",
+                                                      "timestamp": "2022-09-15T08:00:00+00:00"},
+         "media": [{"filename": "/home/archiver/tmp/good.jpg", "urls": ["https://cdn.example/good.jpg"],
+                    "properties": {"hash": "SHA-256:" + hashlib.sha256(good).hexdigest()}}]},
+        {"status": "success", "metadata": {"url": "https://example.org/2"},
+         "media": [{"filename": "bad.txt", "properties": {"hash": "SHA3-512:" + hashlib.sha3_512(b"original").hexdigest()}},
+                   {"filename": "gone.mp4", "properties": {}}]},
+    ]))
+    results = {Path(r.name.split()[-1]).name: r for r in import_archive(inv, folder)}
+    ok = results["good.jpg"]
+    assert ok.item and ok.failed_steps == [] and ok.item.provenance.get().source_url == "https://cdn.example/good.jpg"
+    assert ok.item.provenance.get().acquired_at.isoformat() == "2022-09-15T08:00:00+00:00"
+    assert results["bad.txt"].failed_steps == ["auto-archiver hash"]
+    assert "auto-archiver hash" in {f["step"] for f in results["bad.txt"].item.failed_steps}
+    assert "not found" in results["gone.mp4"].error
+
+
+def test_wacz_is_one_item_with_its_pages(inv, tmp_path):
+    wacz = tmp_path / "capture.wacz"
+    with zipfile.ZipFile(wacz, "w") as z:
+        z.writestr("datapackage.json", json.dumps({"profile": "data-package", "resources": []}))
+        z.writestr("pages/pages.jsonl", '{"format": "json-pages-1.0"}\n'
+                   '{"url": "https://example.org/izium", "title": "Report (synthetic)", "ts": "2022-09-15T10:00:00Z"}\n')
+        z.writestr("archive/data.warc.gz", b"\x1f\x8b" + b"\x00" * 20)
+    results = services.ingest_paths(inv, [wacz])
+    assert len(results) == 1 and results[0].item.media_type == "application/zip"
+    assert results[0].item.metadata["pages"] == [{"url": "https://example.org/izium", "title": "Report (synthetic)",
+                                                  "ts": "2022-09-15T10:00:00Z"}]
