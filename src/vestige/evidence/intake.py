@@ -11,19 +11,19 @@ import json
 import zipfile
 from pathlib import Path
 
-from vestige.media import image_info, phash, thumbnail
+from vestige.media import phash, thumbnail
+from vestige.media.images import analyse
 
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp", "image/tiff"}
 AV_PREFIXES = ("video/", "audio/")
 
 
 def image_step(path: Path):
-    data = path.read_bytes()
-    info = image_info(data)
+    info, value, thumb = analyse(path.read_bytes())
     meta = {"width": info.width, "height": info.height, "format": info.format, "taken_at": info.taken_at,
             "latitude": info.latitude, "longitude": info.longitude, "camera": info.camera, "exif": info.exif,
-            "phash": f"{phash(data):016x}"}
-    return meta, [("thumbnail", thumbnail(data), "image/jpeg")]
+            "phash": f"{value:016x}"}
+    return meta, [("thumbnail", thumb, "image/jpeg")]
 
 
 def pdf_step(path: Path):

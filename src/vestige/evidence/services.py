@@ -81,11 +81,14 @@ class IngestResult:
     created: bool = False
     error: str = ""
     failed_steps: list[str] = field(default_factory=list)
+    path: Path | None = None
 
 
 def ingest(actor, stream: BinaryIO, name: str, *, provenance: dict | None = None, links: dict | None = None,
-           graphic: bool = True, derived_from: EvidenceItem | None = None, derivation: str = "") -> IngestResult:
-    """Ingest one file; see the module docstring."""
+           graphic: bool = True, derived_from: EvidenceItem | None = None, derivation: str = "",
+           run_steps: bool = True) -> IngestResult:
+    """Ingest one file; see the module docstring. With ``run_steps=False`` the metadata steps are
+    left to the caller (:func:`run_steps_batch`)."""
     require(actor, Cap.EVIDENCE_WRITE)
     provenance = {k: v for k, v in (provenance or {}).items() if v not in (None, "")}
     unknown = set(provenance) - set(PROVENANCE_FIELDS)
@@ -103,7 +106,8 @@ def ingest(actor, stream: BinaryIO, name: str, *, provenance: dict | None = None
     result = IngestResult(name, item, created)
     for kind_target in targets:
         link(actor, item, **kind_target)
-    if derived_from is None:
+    result.path = path
+    if derived_from is None and run_steps:
         _run_steps(actor, item, path, name, result)
     return result
 
@@ -144,18 +148,31 @@ def _fail(actor, item: EvidenceItem, step: str, error: str) -> None:
     custody.append(EventKind.STEP_FAILED, item, _actor(actor), {"step": step, "error": error[:500]})
 
 
-def _run_steps(actor, item: EvidenceItem, path: Path, name: str, result: IngestResult) -> None:
+def _pending_steps(item: EvidenceItem, path: Path, name: str):
     done = set(item.metadata.get("steps", []))
-    for step_name, step in intake.steps_for(item.media_type, path, name):
-        if step_name in done:
-            continue
+    return [(n, fn) for n, fn in intake.steps_for(item.media_type, path, name) if n not in done]
+
+
+def _compute(steps, path: Path):
+    """Run the steps' pure part: (name, (metadata, derivatives) or the exception)."""
+    out = []
+    for step_name, step in steps:
         try:
-            meta, derivatives = step(path)
-        except Exception as e:  # recorded on the item and in the ledger, never only logged
+            out.append((step_name, step(path)))
+        except Exception as e:  # handed to _apply, which records it
+            out.append((step_name, e))
+    return out
+
+
+def _apply(actor, item: EvidenceItem, computed, result: IngestResult) -> None:
+    """Record each step's outcome: metadata and derivatives, or the failure (never only logged)."""
+    for step_name, outcome in computed:
+        if isinstance(outcome, Exception):
             with transaction.atomic():
-                _fail(actor, item, step_name, f"{type(e).__name__}: {e}")
+                _fail(actor, item, step_name, f"{type(outcome).__name__}: {outcome}")
             result.failed_steps.append(step_name)
             continue
+        meta, derivatives = outcome
         with transaction.atomic():
             item.refresh_from_db()
             item.metadata = {**item.metadata, **meta, "steps": [*item.metadata.get("steps", []), step_name]}
@@ -167,6 +184,22 @@ def _run_steps(actor, item: EvidenceItem, path: Path, name: str, result: IngestR
             if not item.derivatives.filter(derivation=derivation).exists():
                 ingest(actor, io.BytesIO(data), f"{item.ref}-{derivation}.jpg", derived_from=item,
                        derivation=derivation, graphic=item.graphic, provenance={"method": f"derived: {derivation}"})
+
+
+def _run_steps(actor, item: EvidenceItem, path: Path, name: str, result: IngestResult) -> None:
+    _apply(actor, item, _compute(_pending_steps(item, path, name), path), result)
+
+
+def run_steps_batch(actor, results: list[IngestResult]) -> None:
+    """The metadata steps of many new items: computed two at a time (decoding releases the GIL),
+    recorded in order on this thread (one writer)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    todo = [(r, _pending_steps(r.item, r.path, r.name)) for r in results if r.item is not None and r.path is not None]
+    todo = [(r, steps) for r, steps in todo if steps]
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="intake") as pool:
+        for (r, _steps), computed in zip(todo, pool.map(lambda t: _compute(t[1], t[0].path), todo), strict=True):
+            _apply(actor, r.item, computed, r)
 
 
 @transaction.atomic
@@ -189,17 +222,24 @@ def ingest_paths(actor, paths: list[str | Path], progress=None, **kwargs) -> lis
             files.append(p)
         else:
             raise NotFound(_("%(p)s: no such file or folder") % {"p": p})
-    results = []
+    results: list[IngestResult] = []
+    batch: list[IngestResult] = []
     for n, f in enumerate(files, 1):
         with f.open("rb") as fh:
             head = fh.read(64)
         if head[:4] == b"PK\x03\x04" and not f.name.lower().endswith(".wacz"):
-            results += ingest_zip(actor, f, **kwargs)
+            found = ingest_zip(actor, f, run_steps=False, **kwargs)
         else:
             with f.open("rb") as fh:
-                results.append(ingest(actor, fh, str(f), **kwargs))
+                found = [ingest(actor, fh, str(f), run_steps=False, **kwargs)]
+        results += found
+        batch += found
+        if len(batch) >= 32:  # bounded: a crash loses at most a batch of steps, which a re-run completes
+            run_steps_batch(actor, batch)
+            batch = []
         if progress:
             progress(n, len(files))
+    run_steps_batch(actor, batch)
     if results:
         custody.sign_head()
     return results
