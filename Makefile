@@ -52,6 +52,7 @@ test-browser: install chromium
 bench: install
 	$(BIN)/python benchmarks/kinship_search.py
 	$(BIN)/python benchmarks/identification_run.py
+	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/registry_pages.py
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('postgres://postgres@127.0.0.1:5432/postgres', connect_timeout=3).close()" 2>/dev/null; then \
 		$(BIN)/python benchmarks/registry_pages.py --postgres; else echo "PostgreSQL benchmark SKIPPED: none on 127.0.0.1:5432"; fi

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import shutil
 import statistics
@@ -40,7 +39,7 @@ def main() -> None:
 
     from vestige.accounts.services import create_user
     from vestige.evidence import services
-    from vestige.evidence.nearby import HashIndex
+    from vestige.media.index import HashIndex
 
     actor = create_user("bench", "bench-password-123", "investigator")
 

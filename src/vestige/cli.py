@@ -305,6 +305,15 @@ def cmd_evidence_import_archiver(args) -> int:
     return 2 if bad else 0
 
 
+def cmd_evidence_public_key(args) -> int:
+    """Print the custody ledger's Ed25519 public key (PEM), for anyone to check tree heads."""
+    setup_django()
+    from vestige.evidence import custody
+
+    sys.stdout.write(custody.signer().public_pem().decode())
+    return 0
+
+
 def cmd_evidence_verify(args) -> int:
     setup_django()
     from vestige.evidence import services
@@ -493,6 +502,8 @@ def build_parser() -> argparse.ArgumentParser:
     ee.add_argument("--all", action="store_true")
     ee.add_argument("--out", required=True, metavar="DIR")
     as_user(ee)
+    epk = ev.add_parser("public-key", help="print the custody ledger's public key (PEM)")
+    epk.set_defaults(fn=cmd_evidence_public_key)
     evb = ev.add_parser("verify-bag", help="verify an exported bag (as its own verify.py does)")
     evb.set_defaults(fn=cmd_evidence_verify_bag)
     evb.add_argument("dir")

@@ -18,8 +18,8 @@ from PIL import Image
 from vestige.errors import PermissionDenied
 from vestige.evidence import bag, blobstore, services
 from vestige.evidence.models import EvidenceItem
-from vestige.evidence.nearby import HashIndex
 from vestige.media import hamming
+from vestige.media.index import HashIndex
 
 
 def _photo(seed=1, size=(320, 240), quality=90, gps=True) -> bytes:
@@ -261,3 +261,61 @@ def test_wacz_is_one_item_with_its_pages(inv, tmp_path):
     assert len(results) == 1 and results[0].item.media_type == "application/zip"
     assert results[0].item.metadata["pages"] == [{"url": "https://example.org/izium", "title": "Report (synthetic)",
                                                   "ts": "2022-09-15T10:00:00Z"}]
+
+
+def _mp4(path: Path) -> None:
+    """A 3-second MPEG-4 clip with creation time and ISO 6709 location tags, made with PyAV."""
+    import av
+    out = av.open(str(path), "w")
+    stream = out.add_stream("mpeg4", rate=10)
+    stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+    out.metadata["creation_time"] = "2022-09-16T10:00:00.000000Z"
+    out.metadata["location"] = "+49.1770+037.2450/"
+    for i in range(30):
+        arr = np.zeros((48, 64, 3), np.uint8)
+        arr[:, :, 0] = (i * 8) % 255
+        arr[10:30, 10 + i:30 + i, 1] = 200
+        for packet in stream.encode(av.VideoFrame.from_ndarray(arr, format="rgb24")):
+            out.mux(packet)
+    for packet in stream.encode():
+        out.mux(packet)
+    out.close()
+
+
+def test_video_metadata_frames_and_thumbnail(inv, tmp_path):
+    clip = tmp_path / "clip.mp4"
+    _mp4(clip)
+    with clip.open("rb") as fh:
+        item = services.ingest(inv, fh, "clip.mp4").item
+    m = item.metadata
+    assert item.media_type == "video/mp4" and m["duration_s"] == pytest.approx(3.0, abs=0.2)
+    assert m["creation_time"].startswith("2022-09-16T10:00:00") and m["location"] == "+49.1770+037.2450/"
+    assert m["streams"] == [{"type": "video", "codec": "mpeg4", "width": 64, "height": 48}]
+    assert len(m["frame_phashes"]) == 8 and item.phash is not None
+    assert item.derivatives.get().derivation == "thumbnail"
+
+
+def test_audio_duration(inv, tmp_path):
+    import wave
+    path = tmp_path / "call.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\x00\x10" * 8000 * 2)  # two seconds
+    with path.open("rb") as fh:
+        item = services.ingest(inv, fh, "call.wav").item
+    assert item.media_type == "audio/wav" and item.metadata["duration_s"] == pytest.approx(2.0, abs=0.05)
+    assert item.metadata["streams"][0]["type"] == "audio"
+
+
+def test_public_key_is_exportable(inv, capsys, tmp_path):
+    from vestige.cli import main
+    services.ingest(inv, io.BytesIO(b"x"), "x.txt")
+    assert main(["evidence", "public-key"]) == 0
+    pem = capsys.readouterr().out
+    assert pem.startswith("-----BEGIN PUBLIC KEY-----")
+    from vestige.evidence import custody
+    from vestige.ledger import verify_tree_head
+    head = custody.head_of(custody.sign_head())
+    assert verify_tree_head(pem.encode(), head)

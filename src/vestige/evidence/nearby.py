@@ -1,5 +1,5 @@
-"""Near-duplicate search over perceptual hashes: all hashes in one numpy array, Hamming
-distances by XOR and a byte-wise popcount table. 10^6 hashes are scanned in a few ms."""
+"""The near-duplicate index of every stored item's perceptual hash, cached per process and
+rebuilt when items were added (see :class:`vestige.media.index.HashIndex`)."""
 
 from __future__ import annotations
 
@@ -8,29 +8,13 @@ import threading
 import numpy as np
 
 from vestige.evidence.models import EvidenceItem
-
-_POP = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
-
-
-class HashIndex:
-    def __init__(self, pks: np.ndarray, hashes: np.ndarray) -> None:
-        self.pks = pks
-        self.hashes = hashes.astype(np.uint64)
-
-    def query(self, value: int, max_distance: int, limit: int) -> list[tuple[int, int]]:
-        x = np.bitwise_xor(self.hashes, np.uint64(value & ((1 << 64) - 1)))
-        dist = _POP[x.view(np.uint8).reshape(-1, 8)].sum(axis=1)
-        hits = np.nonzero(dist <= max_distance)[0]
-        order = hits[np.argsort(dist[hits], kind="stable")][:limit]
-        return [(int(self.pks[i]), int(dist[i])) for i in order]
-
+from vestige.media.index import HashIndex
 
 _lock = threading.Lock()
 _cache: tuple[int, HashIndex] | None = None
 
 
 def index() -> HashIndex:
-    """The index of every item's pHash, rebuilt when items were added."""
     global _cache
     stamp = EvidenceItem.objects.filter(phash__isnull=False).count()
     with _lock:
