@@ -260,3 +260,18 @@ def test_incident_reconciliation_counts_linked_remains(analyst, users, site, rem
     client.force_login(analyst)
     groups = client.get(inc.get_absolute_url()).context["groups"]
     assert groups[0].recorded == 1 and groups[0].differs_from_records  # 2 claimed, 1 linked remains
+
+
+def test_claims_and_statements_cite_evidence_items(analyst, users, site):
+    from vestige.evidence import services as evidence
+    video = evidence.ingest(users["investigator"], io.BytesIO(b"synthetic video bytes"), "post.mp4").item
+    statement_audio = evidence.ingest(users["investigator"], io.BytesIO(b"synthetic recording"), "w017.wav").item
+    claim = make_claim(analyst, site, source_evidence=video.ref)
+    assert claim.source_evidence == video
+    services.add_link(analyst, claim, "supports", evidence=video.ref, note="the video shows the crosses")
+    services.change_status(analyst, claim, "corroborated", "the video is an independent source")
+    with pytest.raises(InvalidInput):
+        services.add_link(analyst, claim, "supports", evidence="EV-NOPE")
+    w = services.create_witness(users["investigator"], {"code": "W-030"}, {"full_name": "x"})
+    s = services.add_statement(users["investigator"], w, dt.date(2022, 10, 3), "Saw the burials.", evidence=statement_audio.ref)
+    assert s.evidence == statement_audio and s.evidence_reference == statement_audio.ref

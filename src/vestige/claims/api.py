@@ -134,6 +134,7 @@ class LinkIn(Schema):
     other_claim: str | None = None
     site: str | None = None
     remains: str | None = None
+    evidence: str | None = None
     url: str = ""
     note: str = ""
 
@@ -247,7 +248,8 @@ def claim_status(request, ref: str, payload: StatusIn):
 def claim_link(request, ref: str, payload: LinkIn):
     claim = get_object_or_404(Claim, ref=ref)
     link = services.add_link(request.user, claim, payload.relation, other_claim=payload.other_claim, site=payload.site,
-                             remains=payload.remains, url=payload.url, note=payload.note, via="api")
+                             remains=payload.remains, evidence=payload.evidence, url=payload.url, note=payload.note,
+                             via="api")
     return Status(201, {"id": link.pk, "relation": link.relation, "target": str(link.target)})
 
 

@@ -18,7 +18,7 @@ class _Form(RecordForm):
 
 class ClaimForm(_Form):
     fields_order = ("said_on", "date_precision", "quote", "quote_language", "translation", "is_paraphrase",
-                    "source_url", "source_note", "category", "site", "incident", "value_min", "value_max",
+                    "source_url", "source_note", "source_evidence", "category", "site", "incident", "value_min", "value_max",
                     "qualifier", "unit", "counted", "measure")
 
     def __init__(self, *args, **kwargs):
@@ -33,9 +33,11 @@ class ClaimForm(_Form):
 
 
 ClaimForm.base_fields = {
+    "source_evidence": forms.CharField(label=_("Where it was said: evidence item"), required=False,
+                                       help_text=_("An evidence reference, e.g. EV-000012")),
     "issuer_name": forms.CharField(label=_("Issuer"), max_length=200, help_text=_("Person or organisation.")),
     "issuer_kind": forms.ChoiceField(label=_("Issuer type"), choices=IssuerType.choices),
-    **fields_for_model(Claim, ClaimForm.fields_order, exclude=("source_url",)),
+    **fields_for_model(Claim, ClaimForm.fields_order, exclude=("source_url", "source_evidence")),
     # Built here rather than from the model: Django 5.2's URL form field warns unless told its scheme.
     "source_url": forms.URLField(label=_("where it was said (URL)"), required=False, max_length=1000,
                                  assume_scheme="https"),
@@ -58,6 +60,7 @@ class LinkForm(forms.Form):
     other_claim = forms.CharField(label=_("Claim reference"), required=False, help_text=_("e.g. CLM-0003"))
     site = forms.CharField(label=_("Site reference"), required=False)
     remains = forms.CharField(label=_("Body number"), required=False)
+    evidence = forms.CharField(label=_("Evidence item"), required=False, help_text=_("e.g. EV-000012"))
     url = forms.URLField(label=_("Source URL"), required=False, assume_scheme="https")
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -84,7 +87,8 @@ WitnessForm.base_fields = {
 class StatementForm(forms.Form):
     given_on = forms.DateField(label=_("Given on"), widget=DATE_WIDGET)
     summary = forms.CharField(label=_("Summary"), widget=forms.Textarea(attrs={"rows": 3}))
-    evidence_reference = forms.CharField(label=_("Evidence reference"), required=False)
+    evidence = forms.CharField(label=_("Recording or transcript (evidence item)"), required=False,
+                               help_text=_("e.g. EV-000012"))
 
 
 class AcledForm(forms.Form):

@@ -158,6 +158,8 @@ class Claim(Withdrawable):
     source_url = models.URLField(_("where it was said (URL)"), blank=True, max_length=1000)
     source_note = models.CharField(_("source note"), max_length=300, blank=True,
                                    help_text=_("Publication, statement or document."))
+    source_evidence = models.ForeignKey("evidence.EvidenceItem", null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="claims_said", verbose_name=_("where it was said (evidence item)"))
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.PROTECT, related_name="claims",
                              verbose_name=_("site"))
@@ -271,6 +273,7 @@ class ClaimLink(models.Model):
     site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     grave = models.ForeignKey(Grave, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     remains = models.ForeignKey(Remains, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    evidence = models.ForeignKey("evidence.EvidenceItem", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     url = models.URLField(blank=True, max_length=1000)
     note = models.TextField(blank=True)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -281,7 +284,7 @@ class ClaimLink(models.Model):
 
     @property
     def target(self):
-        return self.other_claim or self.site or self.grave or self.remains or self.url
+        return self.other_claim or self.site or self.grave or self.remains or self.evidence or self.url
 
     def independent_of(self, claim: Claim) -> bool:
         """A source independent of the claim's issuer: a record, a URL, or another issuer's claim."""
@@ -323,13 +326,14 @@ class Witness(Withdrawable):
 
 
 class Statement(models.Model):
-    """A witness statement: its date and summary; the recording or transcript is an evidence item
-    once the evidence vault exists (its reference is kept here until then)."""
+    """A witness statement: its date, summary, and the recording or transcript as an evidence item."""
 
     witness = models.ForeignKey(Witness, on_delete=models.PROTECT, related_name="statements")
     given_on = models.DateField(_("given on"))
     summary = models.TextField(_("summary"))
     evidence_reference = models.CharField(_("evidence reference"), max_length=200, blank=True)
+    evidence = models.ForeignKey("evidence.EvidenceItem", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="statements", verbose_name=_("recording or transcript"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 

@@ -37,7 +37,7 @@ from vestige.registry.models import Grave, Remains, Site
 from vestige.registry.services import get_site, invalid_from
 
 CLAIM_FIELDS = ("issuer", "said_on", "date_precision", "quote", "quote_language", "translation", "is_paraphrase",
-                "source_url", "source_note", "category", "site", "grave", "remains", "incident", "value_min",
+                "source_url", "source_note", "source_evidence", "category", "site", "grave", "remains", "incident", "value_min",
                 "value_max", "qualifier", "unit", "counted", "measure")
 INCIDENT_FIELDS = ("ref", "kind", "title", "started_on", "ended_on", "date_precision", "place", "latitude",
                    "longitude", "description", "reported_fatalities", "source")
@@ -92,7 +92,11 @@ def _resolve_claim_refs(data: dict[str, Any]) -> dict[str, Any]:
     if isinstance(out.get("remains"), int | str) and out.get("remains") not in ("", None) and not isinstance(out["remains"], Remains):
         q = Remains.objects.filter(pk=out["remains"]) if isinstance(out["remains"], int) else Remains.objects.filter(body_number=out["remains"])
         out["remains"] = q.first() or _missing("remains", out["remains"])
-    for k in ("site", "grave", "remains", "incident"):
+    if isinstance(out.get("source_evidence"), str) and out["source_evidence"]:
+        from vestige.evidence.models import EvidenceItem
+        out["source_evidence"] = EvidenceItem.objects.filter(ref=out["source_evidence"]).first() or _missing(
+            "source_evidence", out["source_evidence"])
+    for k in ("site", "grave", "remains", "incident", "source_evidence"):
         if out.get(k) == "":
             out[k] = None
     return out
@@ -149,12 +153,15 @@ def update_claim(actor, claim: Claim, data: dict[str, Any], *, via: str = "web")
 @transaction.atomic
 def add_link(actor, claim: Claim, relation: str, *, other_claim: Claim | str | None = None,
              site: Site | str | None = None, grave: Grave | None = None, remains: Remains | str | None = None,
-             url: str = "", note: str = "", via: str = "web") -> ClaimLink:
+             evidence=None, url: str = "", note: str = "", via: str = "web") -> ClaimLink:
     """Link a supporting or contradicting claim, record or source to ``claim``."""
     require(actor, Cap.CLAIM_WRITE)
     if relation not in Relation.values:
         raise InvalidInput(_("relation must be supports or contradicts"), field="relation")
-    other_claim, site, remains = (x if x not in ("", None) else None for x in (other_claim, site, remains))
+    other_claim, site, remains, evidence = (x if x not in ("", None) else None for x in (other_claim, site, remains, evidence))
+    if isinstance(evidence, str):
+        from vestige.evidence.models import EvidenceItem
+        evidence = EvidenceItem.objects.filter(ref=evidence).first() or _missing("evidence", evidence)
     if isinstance(other_claim, str):
         other_claim = Claim.objects.filter(ref=other_claim).first() or _missing("other_claim", other_claim)
     if isinstance(site, str):
@@ -163,10 +170,12 @@ def add_link(actor, claim: Claim, relation: str, *, other_claim: Claim | str | N
         remains = Remains.objects.filter(body_number=remains).first() or _missing("remains", remains)
     if other_claim is not None and other_claim.pk == claim.pk:
         raise InvalidInput(_("A claim cannot support or contradict itself."), field="other_claim")
-    if not any((other_claim, site, grave, remains, url)):
-        raise InvalidInput(_("Link a claim, a record (site, grave, remains) or a source URL."), field="other_claim")
+    if not any((other_claim, site, grave, remains, evidence, url)):
+        raise InvalidInput(_("Link a claim, a record (site, grave, remains), an evidence item or a source URL."),
+                           field="other_claim")
     link = ClaimLink(claim=claim, relation=relation, other_claim=other_claim or None, site=site or None,
-                     grave=grave, remains=remains or None, url=url or "", note=note or "", added_by=actor)
+                     grave=grave, remains=remains or None, evidence=evidence, url=url or "", note=note or "",
+                     added_by=actor)
     _validate(link)
     link.save()
     record(claim, Action.UPDATED, actor, {f"link:{relation}": [None, str(link.target)]}, reason=note, via=via)
@@ -285,12 +294,16 @@ def reveal_identity(actor, witness: Witness, *, via: str = "web") -> dict[str, s
 
 @transaction.atomic
 def add_statement(actor, witness: Witness, given_on, summary: str, evidence_reference: str = "",
-                  *, via: str = "web") -> Statement:
+                  *, evidence=None, via: str = "web") -> Statement:
+    """A statement; ``evidence`` (an item or its reference) is the recording or transcript."""
     require(actor, Cap.WITNESS_WRITE)
     if not (summary or "").strip():
         raise InvalidInput(_("Summarise the statement."), field="summary")
-    s = Statement(witness=witness, given_on=given_on, summary=summary.strip(),
-                  evidence_reference=evidence_reference, recorded_by=actor)
+    if isinstance(evidence, str) and evidence:
+        from vestige.evidence.models import EvidenceItem
+        evidence = EvidenceItem.objects.filter(ref=evidence).first() or _missing("evidence", evidence)
+    s = Statement(witness=witness, given_on=given_on, summary=summary.strip(), evidence=evidence or None,
+                  evidence_reference=evidence_reference or (evidence.ref if evidence else ""), recorded_by=actor)
     _validate(s)
     s.save()
     record(witness, Action.UPDATED, actor, {"statement": [None, str(given_on)]}, via=via)

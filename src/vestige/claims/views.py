@@ -91,6 +91,7 @@ def claim_form(request, ref=None):
         initial = {k: request.GET[k] for k in ("site",) if k in request.GET}
         if claim is not None:
             initial = {f: getattr(claim, f) for f in ClaimForm.fields_order}
+            initial["source_evidence"] = claim.source_evidence.ref if claim.source_evidence else ""
             initial.update(issuer_name=claim.issuer.name, issuer_kind=claim.issuer.kind)
         form = ClaimForm(initial=initial, instance=claim)
     return render(request, "claims/form.html", {"form": form, "title": claim.ref if claim else _("New claim"),
@@ -134,7 +135,7 @@ def claim_link(request, ref):
         d = form.cleaned_data
         try:
             services.add_link(request.user, claim, d["relation"], other_claim=d["other_claim"], site=d["site"],
-                              remains=d["remains"], url=d["url"], note=d["note"])
+                              remains=d["remains"], evidence=d["evidence"], url=d["url"], note=d["note"])
             messages.success(request, _("Link added."))
         except InvalidInput as e:
             messages.error(request, e.message)
@@ -234,8 +235,11 @@ def witness_statement(request, code):
     w = get_object_or_404(Witness, code=code)
     form = StatementForm(request.POST)
     if form.is_valid():
-        services.add_statement(request.user, w, **form.cleaned_data)
-        messages.success(request, _("Statement recorded."))
+        try:
+            services.add_statement(request.user, w, **form.cleaned_data)
+            messages.success(request, _("Statement recorded."))
+        except InvalidInput as e:
+            messages.error(request, e.message)
     else:
         messages.error(request, "; ".join(f"{k}: {v[0]}" for k, v in form.errors.items()))
     return redirect(w.get_absolute_url())

@@ -851,4 +851,12 @@ UK = {
 'Choose at least one file.': 'Оберіть хоча б один файл.',
 'larger than the limit': 'більший за ліміт',
 '(already held; provenance added)': '(уже є; додано походження)',
+'Where it was said: evidence item': 'Де сказано: доказ',
+'An evidence reference, e.g. EV-000012': 'Код доказу, напр. EV-000012',
+'Evidence item': 'Доказ',
+'e.g. EV-000012': 'напр. EV-000012',
+'Recording or transcript (evidence item)': 'Запис або стенограма (доказ)',
+'where it was said (evidence item)': 'де сказано (доказ)',
+'recording or transcript': 'запис або стенограма',
+'Link a claim, a record (site, grave, remains), an evidence item or a source URL.': "Пов'яжіть твердження, запис (місце, могилу, останки), доказ або URL джерела.",
 }
