@@ -70,8 +70,10 @@ def run_demo(verbosity: int = 1) -> tuple[dict, dict]:
     from vestige.demo.claims import load_izium_claims
 
     created["claims"] = load_izium_claims(User.objects.get(username="investigator"), User.objects.get(username="analyst"))
+    from vestige.demo.evidence import load_evidence
     from vestige.demo.identification import load_identification
 
+    created["evidence items"] = load_evidence(User.objects.get(username="investigator"))
     created["remains DNA samples"] = load_identification(User.objects.get(username="liaison"),
                                                           User.objects.get(username="dna"))
     return accounts, created
