@@ -23,7 +23,7 @@ def _picture(seed: int, label: str, quality: int = 88) -> bytes:
     img = Image.fromarray(np.stack([sky * tint[0], sky * tint[1], sky * tint[2]], axis=-1).astype(np.uint8))
     draw = ImageDraw.Draw(img)
     horizon = int(rng.integers(200, 380))
-    for k in range(int(rng.integers(3, 9))):  # trees
+    for _ in range(int(rng.integers(3, 9))):  # trees
         tx = int(rng.integers(0, 640))
         draw.ellipse([tx - 40, horizon - 160, tx + 40, horizon - 20], fill=(30, int(rng.integers(50, 90)), 30))
     draw.rectangle([0, horizon, 640, 480], fill=(int(rng.integers(50, 110)), int(rng.integers(70, 110)), 40))
