@@ -4,6 +4,7 @@ verify, court bags that verify without Vestige, pages and API, roles."""
 from __future__ import annotations
 
 import ast
+import hashlib
 import io
 import json
 import subprocess
@@ -218,6 +219,11 @@ def test_pages_and_api(client, inv, users, api_token):
     r1 = client.post("/api/evidence", {"file": SimpleUploadedFile("q.jpg", _photo(7)), "source": "api"}, **h)
     r2 = client.post("/api/evidence", {"file": SimpleUploadedFile("q2.jpg", _photo(7))}, **h)
     assert (r1.status_code, r2.status_code) == (201, 200) and r1.json()["sha256"] == r2.json()["sha256"]
+    # The digests the API reports are those hashlib computes over the bytes sent.
+    sent = _photo(7)
+    assert {k: r1.json()[k] for k in ("sha256", "sha1", "md5", "size")} == {
+        "sha256": "sha256:" + hashlib.sha256(sent).hexdigest(), "sha1": hashlib.sha1(sent).hexdigest(),
+        "md5": hashlib.md5(sent).hexdigest(), "size": len(sent)}
     assert client.get(f"/api/evidence/{ref}/near-duplicates", **h).status_code == 200
     ha = {"HTTP_AUTHORIZATION": f"Bearer {api_token(users['analyst'])}"}
     assert client.post("/api/evidence", {"file": SimpleUploadedFile("z.txt", b"z")}, **ha).status_code == 403

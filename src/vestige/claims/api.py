@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
@@ -81,8 +81,8 @@ class ClaimPatch(Schema):
 
 class ClaimOut(Schema):
     ref: str
-    issuer: str
-    issuer_kind: str
+    issuer: str = Field(alias="issuer.name")
+    issuer_kind: str = Field(alias="issuer.kind")
     said_on: dt.date
     date_precision: str
     quote: str
@@ -101,14 +101,6 @@ class ClaimOut(Schema):
     counted: str
     measure: str
     status: str
-
-    @staticmethod
-    def resolve_issuer(obj):
-        return obj.issuer.name
-
-    @staticmethod
-    def resolve_issuer_kind(obj):
-        return obj.issuer.kind
 
     @staticmethod
     def resolve_site(obj):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from vestige.accounts.roles import Cap
@@ -17,32 +17,16 @@ router = Router(tags=["evidence"])
 
 class ItemOut(Schema):
     ref: str
-    sha256: str
-    sha1: str
-    md5: str
-    size: int
+    sha256: str = Field(alias="blob.sha256")
+    sha1: str = Field(alias="blob.sha1")
+    md5: str = Field(alias="blob.md5")
+    size: int = Field(alias="blob.size")
     media_type: str
     original_name: str
     derived_from: str | None
     metadata: dict
     failed_steps: list
     last_verified_at: dt.datetime | None
-
-    @staticmethod
-    def resolve_sha256(obj):
-        return obj.blob.sha256
-
-    @staticmethod
-    def resolve_sha1(obj):
-        return obj.blob.sha1
-
-    @staticmethod
-    def resolve_md5(obj):
-        return obj.blob.md5
-
-    @staticmethod
-    def resolve_size(obj):
-        return obj.blob.size
 
     @staticmethod
     def resolve_derived_from(obj):
