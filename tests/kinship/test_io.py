@@ -151,3 +151,25 @@ def test_stepwise_model_matches_pedmut_definition():
     assert m[0].tolist() == pytest.approx([0.99, 0.01 * 2 / 3, 0.01 / 3])
     assert m[1].tolist() == pytest.approx([0.005, 0.99, 0.005])
     assert np.allclose(m.sum(axis=1), 1.0)
+
+
+@pytest.mark.parametrize("reader", ["family", "mutation", "sexes"])
+@pytest.mark.parametrize(("content", "message"), [
+    (b"\xff\xfe\x00not text", "not valid JSON"),
+    (b'{"open": ', "not valid JSON"),
+])
+def test_every_json_reader_names_the_file_for_undecodable_or_malformed_input(tmp_path, reader, content, message):
+    from vestige.kinship.io import read_sexes
+    fn = {"family": read_family, "mutation": read_mutation, "sexes": read_sexes}[reader]
+    path = tmp_path / "in.json"
+    path.write_bytes(content)
+    with pytest.raises(KinshipInputError, match=message) as e:
+        fn(path)
+    assert str(path) in str(e.value)
+
+
+def test_sexes_json_must_be_a_list_of_objects(tmp_path):
+    from vestige.kinship.io import read_sexes
+    with pytest.raises(KinshipInputError, match="expected a list of"):
+        read_sexes(write(tmp_path, "remains.json", "[1, 2]"))
+    assert read_sexes(write(tmp_path, "ok.json", '[{"sample": "B1", "sex": "male"}]')) == {"B1": "male"}

@@ -270,16 +270,20 @@ def read_profiles(path: str | Path, only: set[str] | None = None) -> Profiles:
     return profiles
 
 
-def read_family(path: str | Path, profiles: Profiles | None = None) -> Family:
-    """Read one family JSON; with ``profiles``, check every ``sample`` it names is there."""
-    p = Path(path)
+def _read_json(p: Path):
+    """Parse a JSON file; a missing, undecodable or malformed file is a KinshipInputError naming it."""
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        return json.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise KinshipInputError(str(p), "no such file") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise KinshipInputError(str(p), f"not valid JSON ({e})") from None
-    return family_from_dict(data, str(p), profiles)
+
+
+def read_family(path: str | Path, profiles: Profiles | None = None) -> Family:
+    """Read one family JSON; with ``profiles``, check every ``sample`` it names is there."""
+    p = Path(path)
+    return family_from_dict(_read_json(p), str(p), profiles)
 
 
 def family_from_dict(data, source: str, profiles: Profiles | None = None) -> Family:
@@ -338,12 +342,7 @@ def read_families(paths: list[str | Path], profiles: Profiles | None = None) -> 
 def read_mutation(path: str | Path) -> MutationModel:
     """``{marker: {"female": {"model", "rate", ...}, "male": {...}}}``; a ``"*"`` marker is the default."""
     p = Path(path)
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise KinshipInputError(str(p), "no such file") from None
-    except json.JSONDecodeError as e:
-        raise KinshipInputError(str(p), f"not valid JSON ({e})") from None
+    data = _read_json(p)
     if not isinstance(data, dict):
         raise KinshipInputError(str(p), "expected an object keyed by marker")
     specs: dict[str, dict[str, MutationSpec]] = {}
@@ -369,12 +368,9 @@ def read_sexes(path: str | Path) -> dict[str, str]:
     """Sample sexes from ``remains.json`` (``[{"sample", "sex"}]``) or a CSV ``sample,sex``."""
     p = Path(path)
     if p.suffix.lower() == ".json":
-        try:
-            data = json.loads(p.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise KinshipInputError(str(p), "no such file") from None
-        except json.JSONDecodeError as e:
-            raise KinshipInputError(str(p), f"not valid JSON ({e})") from None
+        data = _read_json(p)
+        if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
+            raise KinshipInputError(str(p), 'expected a list of {"sample": ..., "sex": ...}')
         rows = [(i + 1, [str(d.get("sample", "")), str(d.get("sex", "unknown"))]) for i, d in enumerate(data)]
         name = str(p)
     else:
