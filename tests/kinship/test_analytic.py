@@ -118,13 +118,34 @@ def test_parent_child_with_theta(tmp_path, theta, pa):
     assert likelihood_ratio(fam, "MP", "S", pr, table, theta=theta).lr == pytest.approx(expected, rel=1e-12)
 
 
-def test_theta_needs_a_pairwise_relationship(tmp_path):
-    from vestige.kinship import KinshipInputError
+@pytest.mark.parametrize("theta", [0.0, 0.01, 0.05])
+def test_theta_for_both_parents_typed(tmp_path, theta):
+    # Father A/A and mother A/B typed, the sample A/A, p_A = p_B = ½ (pedprobr's definition:
+    # founder alleles drawn one after the other by Balding–Nichols; the unrelated sample is one
+    # more founder of the same population). The j-th allele is a with probability
+    # (b θ + (1−θ) p_a) / (1 + (j−2) θ), b the number of earlier a's.
+    # H1: 2·BN(A,A,A,B) (the mother's two orders) × ½ (she passes A) = BN(AAAB).
+    # H2: 2·BN(A,A,A,B,A,A). LR = 1 / (2 · (3θ + (1−θ)p)/(1+3θ) · (4θ + (1−θ)p)/(1+4θ)).
+    # θ = 0: 1/(2p²) = 2 (the child of AA × AB is AA with ½; HW ¼).
     members = [{"id": "F", "sex": "male", "sample": "RF"}, {"id": "M", "sex": "female", "sample": "RM"},
                {"id": "MP", "sex": "male", "father": "F", "mother": "M", "missing": True}]
     table, pr, fam = setup(tmp_path, {"A": 0.5, "B": 0.5}, {"RF": ("A", "A"), "RM": ("A", "B"), "S": ("A", "A")}, members)
-    with pytest.raises(KinshipInputError, match="one typed relative"):
-        likelihood_ratio(fam, "MP", "S", pr, table, theta=0.01)
+    p = 0.5
+    expected = 1 / (2 * (3 * theta + (1 - theta) * p) / (1 + 3 * theta) * (4 * theta + (1 - theta) * p) / (1 + 4 * theta))
+    assert likelihood_ratio(fam, "MP", "S", pr, table, theta=theta).lr == pytest.approx(expected, rel=1e-12)
+
+
+def test_theta_trio_paternity_index_from_the_data_readme(tmp_path):
+    # shared/data/README.md: child, mother and alleged father all A/A, θ = 0.02, p_A = 0.05:
+    # the four founder alleles seen (mother's, father's) are A, so a random man's A has
+    # probability (4θ + (1−θ)p)/(1+3θ): PI = (1+3θ)/(4θ + (1−θ)p) = 8.217.
+    members = [{"id": "MO", "sex": "female", "sample": "RM"}, {"id": "AF", "sex": "male", "missing": True},
+               {"id": "C", "sex": "female", "father": "AF", "mother": "MO", "sample": "RC"}]
+    table, pr, fam = setup(tmp_path, {"A": 0.05, "B": 0.95}, {"RM": ("A", "A"), "RC": ("A", "A"), "S": ("A", "A")}, members)
+    theta, p = 0.02, 0.05
+    pi = likelihood_ratio(fam, "AF", "S", pr, table, theta=theta).lr
+    assert pi == pytest.approx((1 + 3 * theta) / (4 * theta + (1 - theta) * p), rel=1e-12)
+    assert round(pi, 3) == 8.217
 
 
 @pytest.mark.parametrize("relation, ks", [

@@ -47,10 +47,11 @@ def test_search_json_lines(capsys):
     captured = capsys.readouterr()
     lines = [json.loads(line) for line in captured.out.splitlines()]
     assert len(lines) == 8
-    assert set(lines[0]) == {"sample", "family", "missing", "lr", "log10_lr", "posterior", "markers_compared"}
+    assert set(lines[0]) == {"sample", "family", "missing", "lr", "log10_lr", "posterior", "markers_compared",
+                             "flags", "prior"}
     best = {d["sample"]: d["missing"] for d in lines}
     assert best["V1"] == "M1" and best["V2"] == "M3"  # dvir: V1–M1 924.9, V2–M3 67397
-    assert "searching 8 samples against 5 missing persons" in captured.err
+    assert "searched 8 samples against 5 missing persons" in captured.err
 
 
 def test_search_samples_glob_and_min_lr(capsys):

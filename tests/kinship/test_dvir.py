@@ -60,7 +60,7 @@ def test_pairwise_lr_matches_dvir(example):
 @pytest.mark.parametrize("example", EXAMPLES)
 def test_blind_search_matches_dvir_and_skips_other_sex(example):
     table, profiles, families, mutation, sexes, expected = load(example)
-    hits = blind_search(families, profiles, table, list(sexes), sexes=sexes, mutation=mutation, all_pairs=True)
+    hits = blind_search(families, profiles, table, list(sexes), sexes=sexes, mutation=mutation, all_pairs=True).hits
     got = {(h.sample, h.missing): h for h in hits}
     for sample, row in expected.items():
         for mp, want in row.items():

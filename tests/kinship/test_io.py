@@ -30,7 +30,8 @@ def test_ladder_layout_reads_like_long(tmp_path):
 
 def test_genemapper_headers_and_blank_allele2(tmp_path):
     p = read_profiles(write(tmp_path, "gm.csv", "Sample Name,Marker,Allele 1,Allele 2\nS1,L1,9.3,\nS1,L2,OL,12\n"))
-    assert p.genotypes["S1"] == {"L1": ("9.3", "9.3"), "L2": ("OL", "12")}
+    # A blank second allele is "one allele seen", never silently a homozygote.
+    assert p.genotypes["S1"] == {"L1": ("9.3", None), "L2": ("OL", "12")}
 
 
 def test_quoted_and_semicolon_files_take_the_csv_path(tmp_path):

@@ -93,7 +93,7 @@ def test_blind_search_equals_the_per_pair_lr(model):
     mutation = MODELS[model]
     sim, profiles, families = _sim(100 + model, n_fam=len(TEMPLATES) * 3, n_rem=15, mutation=mutation)
     samples = [s for s, _ in sim.remains]
-    hits = blind_search(families, profiles, TABLE, samples, mutation=mutation, all_pairs=True, compare_all_sexes=True)
+    hits = blind_search(families, profiles, TABLE, samples, mutation=mutation, all_pairs=True, compare_all_sexes=True).hits
     assert len(hits) == len(samples) * sum(len(f.missing) for f in families)
     by_name = {f.name: f for f in families}
     rng = random.Random(model)
@@ -110,7 +110,7 @@ def test_search_ranks_the_truth_first_for_strong_families():
     samples = [s for s, _ in sim.remains]
     sexes = dict(sim.remains)
     hits = blind_search(families, profiles, TABLE, samples, sexes=sexes, top=1,
-                        mutation=MutationModel.uniform("equal", 0.002))
+                        mutation=MutationModel.uniform("equal", 0.002)).hits
     truth = {s: (f, m) for s, f, m in sim.truth if f}
     best = {h.sample: (h.family, h.missing) for h in hits}
     # Only 6 markers here: the strongest references (parents, direct) must still come out first.
@@ -123,12 +123,22 @@ def test_search_ranks_the_truth_first_for_strong_families():
         assert math.isclose(h.log10_lr, math.log10(h.lr)) if h.lr > 0 else h.log10_lr is None
 
 
-def test_posterior_uses_a_flat_prior_over_missing_persons():
-    # With N missing persons in scope, π = 1/N and posterior = LR·π / (LR·π + 1 − π).
+def test_posterior_accounts_for_both_axes_of_competition():
+    # π = 1/(max(N, R) + 1) per pair. Along the sample's candidates: LR/(Σ_m' LR + (1 − n·π)/π);
+    # along the missing person's samples: LR/(Σ_r' LR + (1 − n'·π)/π); the posterior is the
+    # smaller. Recomputed here from every pair's LR (all pairs listed, every sex compared).
     sim, profiles, families = _sim(3, n_fam=10, n_rem=5)
-    hits = blind_search(families, profiles, TABLE, [s for s, _ in sim.remains], top=3, compare_all_sexes=True)
+    samples = [s for s, _ in sim.remains]
+    res = blind_search(families, profiles, TABLE, samples, all_pairs=True, compare_all_sexes=True)
+    hits = res.hits
     n = sum(len(f.missing) for f in families)
+    pi = 1 / (max(n, len(samples)) + 1)
+    assert res.prior == pytest.approx(pi)
+    lr = {(h.sample, h.missing, h.family): h.lr for h in hits}
     for h in hits:
-        expected = h.lr / n / (h.lr / n + 1 - 1 / n)
-        assert h.posterior == pytest.approx(expected, rel=1e-9, abs=1e-300)
+        row = sum(v for (s, _m, _f), v in lr.items() if s == h.sample)
+        col = sum(v for (_s, m, f), v in lr.items() if (m, f) == (h.missing, h.family))
+        row_p = h.lr / (row + (1 - n * pi) / pi)
+        col_p = h.lr / (col + (1 - len(samples) * pi) / pi)
+        assert h.posterior == pytest.approx(min(row_p, col_p), rel=1e-9, abs=1e-300)
     assert np.all([h.markers_compared >= 0 for h in hits])

@@ -1,4 +1,4 @@
-"""``vestige kinship lr | search | simulate``: works on files alone, no database.
+"""``vestige kinship lr | search | joint | pm-match | plan | simulate``: files alone, no database.
 
 ``--json`` writes JSON to stdout; progress and messages go to stderr. Input errors print
 ``error: FILE, line N: ...`` and exit 2.
@@ -9,11 +9,14 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import json
+import math
 import sys
 import time
 from pathlib import Path
 
 from vestige.kinship.errors import KinshipError, KinshipInputError
+
+EXIT_INVALID = 2  # vestige.cli maps KinshipError to the same code
 
 
 def _mutation(args):
@@ -42,10 +45,52 @@ def _add_mutation_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--mutation-range", type=float, default=0.5, help="stepwise: relative probability of one more step")
 
 
+def _add_degradation_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("degraded samples (default: clean profiles)")
+    g.add_argument("--dropout", type=_probability("--dropout"), metavar="P",
+                   help="allelic drop-out probability of every remains sample without its own 'dropout' value")
+    g.add_argument("--dropin", type=_probability("--dropin"), metavar="C", help="drop-in probability per marker")
+    g.add_argument("--reference-dropout", type=_probability("--reference-dropout"), metavar="P",
+                   help="drop-out probability of the reference samples (degraded references)")
+
+
+def _probability(name: str):
+    def parse(value: str) -> float:
+        try:
+            f = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+        if not 0.0 <= f < 1.0 or math.isnan(f):
+            raise argparse.ArgumentTypeError(f"{value!r} is not a probability in [0, 1)")
+        return f
+    parse.__name__ = name
+    return parse
+
+
+def _degradation(args, remains, references: set[str]):
+    from vestige.kinship.observe import Degradation
+
+    dropout = dict(remains.dropout) if remains else {}
+    dropin = dict(remains.dropin) if remains else {}
+    samples = remains.samples if remains else []
+    for s in samples:
+        if args.dropout is not None:
+            dropout.setdefault(s, args.dropout)
+        if getattr(args, "dropin", None) is not None:
+            dropin.setdefault(s, args.dropin)
+    if getattr(args, "reference_dropout", None) is not None:
+        for s in references:
+            dropout.setdefault(s, args.reference_dropout)
+    return Degradation(dropout, dropin)
+
+
 def _min_freq(value: str | None) -> float | None:
     if value is None:
         return None
-    f = float(value)
+    try:
+        f = float(value)
+    except ValueError:
+        raise KinshipInputError("--add-missing-alleles", f"{value!r} is not a number") from None
     if not 0 < f < 1:
         raise KinshipInputError("--add-missing-alleles", f"{value} is not a frequency in (0, 1)")
     return f
@@ -57,69 +102,113 @@ def _warn_added(added) -> None:
               file=sys.stderr)
 
 
+def _prior(value: str | None) -> float | None:
+    """``--prior``: a probability (``0.002``) or a fraction (``1/447``)."""
+    if value is None:
+        return None
+    try:
+        if "/" in value:
+            a, b = value.split("/", 1)
+            f = float(a) / float(b)
+        else:
+            f = float(value)
+    except (ValueError, ZeroDivisionError):
+        raise KinshipInputError("--prior", f"{value!r} is not a probability (e.g. 0.002 or 1/447)") from None
+    if not 0.0 < f < 1.0 or math.isnan(f):
+        raise KinshipInputError("--prior", f"{value!r} is not a probability in (0, 1)")
+    return f
+
+
 def cmd_lr(args) -> int:
     from vestige.kinship.io import read_family, read_frequencies, read_profiles
     from vestige.kinship.lr import likelihood_ratio
+    from vestige.kinship.observe import Degradation
 
     table = read_frequencies(args.freqs)
     family = read_family(args.family)
-    # Read only the profiles this LR needs: a national file can hold 10^6 rows.
-    needed = {m.sample for m in family.typed} | {args.sample}
+    samples = [s for s in args.sample.split("+") if s]
+    needed = {m.sample for m in family.typed} | set(samples)
     profiles = read_profiles(args.profiles, only=needed)
-    sample_profiles = read_profiles(args.sample_profiles, only={args.sample}) if args.sample_profiles else profiles
+    sample_profiles = read_profiles(args.sample_profiles, only=set(samples)) if args.sample_profiles else profiles
     for m in family.typed:
         if m.sample not in profiles.genotypes:
             raise KinshipInputError(f"{family.source}, member {m.id}",
                                     f"sample {m.sample!r} is not in the profiles ({profiles.source})")
     added = []
     if (mf := _min_freq(args.add_missing_alleles)) is not None:
-        added += sample_profiles.check_against(table, add_missing=mf, samples=[args.sample])
+        added += sample_profiles.check_against(table, add_missing=mf, samples=samples)
         added += profiles.check_against(table, add_missing=mf, samples=[m.sample for m in family.typed])
     _warn_added(added)
-    result = likelihood_ratio(family, args.missing, args.sample, profiles, table, _mutation(args),
-                              theta=args.theta, sample_profiles=sample_profiles)
-    out = {"family": result.family, "missing": result.missing, "sample": result.sample, "lr": result.lr,
-           "log10_lr": result.log10_lr, "markers": result.markers}
+    dropout = {s: args.dropout for s in samples} if args.dropout is not None else {}
+    dropin = {s: args.dropin for s in samples} if args.dropin is not None else {}
+    if args.reference_dropout is not None:
+        dropout.update({m.sample: args.reference_dropout for m in family.typed})
+    result = likelihood_ratio(family, args.missing, samples, profiles, table, _mutation(args),
+                              theta=args.theta, sample_profiles=sample_profiles,
+                              degradation=Degradation(dropout, dropin))
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    out = result.as_dict()
+    out.pop("markers_compared")
     if args.json:
         print(json.dumps(out))
     else:
         print(f"family {result.family}, missing {result.missing}, sample {result.sample}")
         for marker, v in result.markers.items():
             print(f"  {marker:<12}{v:>16.6g}")
-        shown = "0 (excluded)" if result.lr == 0 else f"{result.lr:.6g} (log10 {result.log10_lr:.3f})"
+        shown = "0 (excluded)" if result.log10_lr is None else f"{_fmt_lr(result.log10_lr)} (log10 {result.log10_lr:.3f})"
         print(f"  {'total':<12}{shown:>16}")
     return 0
 
 
-def _samples(args, profiles, families) -> tuple[list[str], dict[str, str]]:
-    from vestige.kinship.io import read_sexes
+def _fmt_lr(log10: float) -> str:
+    return f"{10 ** log10:.6g}" if log10 < 300 else f"1e{log10:.1f}"
 
-    sexes: dict[str, str] = read_sexes(args.sexes) if args.sexes else {}
+
+def _read_remains_arg(args, profiles, families):
+    """The remains/samples argument: a file (CSV ``sample[,sex,dropout,dropin,body]`` or
+    remains.json), a glob of sample names, or every profile that is not a family reference."""
+    from vestige.kinship.io import Remains, read_remains
+
     refs = {m.sample for f in families for m in f.typed}
-    if args.samples and Path(args.samples).is_file():
-        path = Path(args.samples)
-        if path.suffix.lower() == ".json" or _has_sex_column(path):
-            listed = read_sexes(path)
-            sexes = {**listed, **sexes}
-            names = list(listed)
-        else:
-            names = [line.strip().split(",")[0] for line in path.read_text().splitlines()[1:] if line.strip()]
-        missing = [s for s in names if s not in profiles.genotypes]
-        if missing:
-            raise KinshipInputError(str(path), f"sample {missing[0]!r} is not in the profiles ({profiles.source})")
-        return names, sexes
-    if args.samples:
-        names = [s for s in profiles.samples if fnmatch.fnmatchcase(s, args.samples)]
+    value = getattr(args, "samples", None) or getattr(args, "remains", None)
+    if value and Path(value).is_file():
+        remains = read_remains(value)
+        for s in remains.samples:
+            if s not in profiles.genotypes:
+                raise KinshipInputError(remains.source, f"sample {s!r} is not in the profiles ({profiles.source})")
+    elif value:
+        names = [s for s in profiles.samples if fnmatch.fnmatchcase(s, value)]
         if not names:
-            raise KinshipInputError("--samples", f"no file {args.samples!r} and no sample name matches it")
-        return names, sexes
-    return [s for s in profiles.samples if s not in refs], sexes
+            raise KinshipInputError("--samples", f"no file {value!r} and no sample name matches it")
+        remains = Remains(samples=names)
+    else:
+        remains = Remains(samples=[s for s in profiles.samples if s not in refs])
+    if getattr(args, "sexes", None):
+        from vestige.kinship.io import read_sexes
+        remains.sexes.update(read_sexes(args.sexes))
+    return remains, refs
 
 
-def _has_sex_column(path: Path) -> bool:
-    with path.open(encoding="utf-8-sig") as f:
-        header = f.readline().strip().lower().split(",")
-    return header[:2] == ["sample", "sex"]
+def _amelogenin(args, profiles, remains) -> set[str]:
+    """With ``--sex-from-amelogenin``: sexes read from AMEL (X,Y male; X or X,X female — uncertain,
+    since the Y allele drops out of degraded bone and is deleted in some men)."""
+    from vestige.kinship.io import SEX_MARKERS
+
+    uncertain: set[str] = set()
+    if not getattr(args, "sex_from_amelogenin", False):
+        return uncertain
+    for s in remains.samples:
+        g = next((v for k, v in profiles.genotypes.get(s, {}).items() if k.upper() in SEX_MARKERS), None)
+        if g is None:
+            continue
+        alleles = {a.upper() for a in g if a}
+        if "Y" in alleles:
+            remains.sexes[s] = "male"
+        elif alleles == {"X"}:
+            remains.sexes[s] = "female"
+            uncertain.add(s)
+    return uncertain
 
 
 def cmd_search(args) -> int:
@@ -130,34 +219,162 @@ def cmd_search(args) -> int:
     table = read_frequencies(args.freqs)
     profiles = read_profiles(args.profiles)
     families = read_families(args.families, profiles)
-    samples, sexes = _samples(args, profiles, families)
+    remains, refs = _read_remains_arg(args, profiles, families)
+    uncertain = _amelogenin(args, profiles, remains)
     if (mf := _min_freq(args.add_missing_alleles)) is not None:
         _warn_added(profiles.check_against(table, add_missing=mf))
+    degradation = _degradation(args, remains, refs)
+    items, bodies = remains.items(), remains.bodies()
     n_mp = sum(len(f.missing) for f in families)
-    print(f"searching {len(samples)} samples against {n_mp} missing persons in {len(families)} families "
-          f"({len(table.markers)} markers)", file=sys.stderr)
     progress = _progress() if not args.quiet else None
     try:
-        hits = blind_search(families, profiles, table, samples, sexes=sexes, mutation=_mutation(args),
-                            top=args.top, min_lr=args.min_lr, all_pairs=args.all,
-                            compare_all_sexes=args.all_sexes, progress=progress)
+        res = blind_search(families, profiles, table, items, sexes={**remains.sexes, **{b: remains.sexes.get(ss[0], "unknown") for b, ss in bodies.items()}},
+                           uncertain_sex=uncertain, mutation=_mutation(args), degradation=degradation,
+                           bodies=bodies, theta=args.theta, top=args.top, min_lr=args.min_lr, all_pairs=args.all,
+                           compare_all_sexes=args.all_sexes, prior=_prior(args.prior),
+                           missing_total=args.missing_total, progress=progress)
     finally:
         if progress:
             progress.close()
+    print(f"searched {len(items)} samples against {n_mp} missing persons in {len(families)} families "
+          f"({len(res.markers)} markers typed in both; prior per pair {res.prior:.3g})", file=sys.stderr)
+    for fam, reason in res.skipped:
+        print(f"warning: family {fam} skipped: {reason}", file=sys.stderr)
+    _sex_note(res, remains, families, args)
     write = sys.stdout.write
-    for h in hits:
+    for h in res.hits:
         if args.json:
-            write(json.dumps(h.as_dict()) + "\n")
+            write(json.dumps({**h.as_dict(), "prior": res.prior}) + "\n")
         else:
-            lr = "0" if h.lr == 0 else f"{h.lr:.4g}"
+            lr = "0" if h.log10_lr is None else _fmt_lr(h.log10_lr)
+            flags = f"\t{','.join(h.flags)}" if h.flags else ""
             write(f"{h.sample}\t{h.family}\t{h.missing}\tLR {lr}\tposterior {h.posterior:.6f}\t"
-                  f"{h.markers_compared} markers\n")
-    print(f"{len(hits)} pairs reported in {time.perf_counter() - t0:.2f} s", file=sys.stderr)
+                  f"{h.markers_compared} markers{flags}\n")
+    print(f"{len(res.hits)} pairs reported in {time.perf_counter() - t0:.2f} s", file=sys.stderr)
+    return 0
+
+
+def _sex_note(res, remains, families, args) -> None:
+    if args.all_sexes:
+        return
+    females = [s for s in remains.items() if remains.sexes.get(s) == "female"]
+    male_mps = sum(1 for f in families for m in f.missing if f.by_id[m].sex == "male")
+    if females and male_mps and not getattr(args, "sex_from_amelogenin", False):
+        print(f"note: {len(females)} sample(s) recorded female were not compared with the {male_mps} male missing "
+              "person(s); a female reading can be AMEL-Y drop-out in degraded bone (or an AMELY deletion): "
+              "--sex-from-amelogenin or --all-sexes compares them, flagged", file=sys.stderr)
+
+
+def cmd_joint(args) -> int:
+    from vestige.kinship.io import read_families, read_frequencies, read_profiles
+    from vestige.kinship.joint import JointOptions, joint_identification
+
+    t0 = time.perf_counter()
+    table = read_frequencies(args.freqs)
+    profiles = read_profiles(args.profiles)
+    families = read_families(args.families, profiles)
+    remains, refs = _read_remains_arg(args, profiles, families)
+    degradation = _degradation(args, remains, refs)
+    if args.top < 0:
+        raise KinshipInputError("--top", f"{args.top} is negative")
+    opts = JointOptions(threshold=args.threshold, strict=args.strict, prior=args.assignment_prior,
+                        pair_prior=_prior(args.prior), missing_total=args.missing_total,
+                        max_assignments=args.max_assignments, ignore_sex=args.all_sexes,
+                        disable_mutations=args.disable_mutations, theta=args.theta, top=args.top)
+    progress = _progress() if not args.quiet else None
+    try:
+        res = joint_identification(families, profiles, table, remains.items(), sexes=remains.sexes,
+                                   mutation=_mutation(args), degradation=degradation, bodies=remains.bodies(),
+                                   options=opts, progress=progress)
+    finally:
+        if progress:
+            progress.close()
+    for fam, reason in res.skipped:
+        print(f"warning: family {fam} skipped: {reason}", file=sys.stderr)
+    for g in res.groups:
+        if not g.exact:
+            print(f"warning: a group of {len(g.victims)} remains and {len(g.targets)} missing persons is too large "
+                  f"to solve exactly ({g.reason}); its posteriors are pairwise only", file=sys.stderr)
+    out = res.as_dict()
+    if args.json:
+        print(json.dumps(out))
+    else:
+        for i, a in enumerate(out["assignments"], 1):
+            pairs = ", ".join(f"{p['sample']}={p['missing']}" for p in a["pairs"]) or "(nobody)"
+            print(f"{i:>3}  loglik {a['loglik']:.5f}  log10 LR {a['log10_lr']:.3f}  {pairs}")
+        print("undisputed:", ", ".join(f"{u['sample']}={u['missing']}" for u in out["undisputed"]) or "none")
+        for s in out["symmetric"]:
+            print(f"cannot be told apart: {', '.join(s['samples'])} as {', '.join(s['missing'])} ({s['family']})")
+    print(f"{len(out['groups'])} groups solved in {time.perf_counter() - t0:.2f} s", file=sys.stderr)
+    return 0
+
+
+def cmd_pm_match(args) -> int:
+    from vestige.kinship.io import read_frequencies, read_profiles
+    from vestige.kinship.pmmatch import pm_match, same_individual_groups
+
+    table = read_frequencies(args.freqs)
+    profiles = read_profiles(args.profiles)
+    remains, _refs = _read_remains_arg(args, profiles, [])
+    degradation = _degradation(args, remains, set())
+    if args.min_lr is None or math.isnan(args.min_lr) or args.min_lr < 0:
+        raise KinshipInputError("--min-lr", f"{args.min_lr} is not a non-negative number")
+    progress = _progress() if not args.quiet else None
+    try:
+        pairs = pm_match(profiles, table, remains.samples, degradation=degradation, min_lr=args.min_lr,
+                         progress=progress)
+    finally:
+        if progress:
+            progress.close()
+    for p in pairs:
+        if args.json:
+            print(json.dumps(p.as_dict()))
+        else:
+            shown = "0" if p.log10_lr is None else _fmt_lr(p.log10_lr)
+            print(f"{p.sample_a}\t{p.sample_b}\tLR {shown}\t{p.markers_compared} markers")
+    groups = same_individual_groups(pairs)
+    for g in groups:
+        print(f"proposed same individual: {' + '.join(g)}", file=sys.stderr)
+    if args.bodies_out:
+        with open(args.bodies_out, "w", encoding="utf-8") as f:
+            f.write("sample,sex,body\n")
+            body = {s: g[0] for g in groups for s in g}
+            for s in remains.samples:
+                f.write(f"{s},{remains.sexes.get(s, 'unknown')},{body.get(s, '')}\n")
+        print(f"wrote {args.bodies_out} (give it as --samples to search or joint once the groups are confirmed)",
+              file=sys.stderr)
+    return 0
+
+
+def cmd_plan(args) -> int:
+    from vestige.kinship.io import read_family, read_frequencies, read_profiles
+    from vestige.kinship.plan import plan
+
+    table = read_frequencies(args.freqs)
+    family = read_family(args.family)
+    profiles = read_profiles(args.profiles, only={m.sample for m in family.typed})
+    for m in family.typed:
+        if m.sample not in profiles.genotypes:
+            raise KinshipInputError(f"{family.source}, member {m.id}",
+                                    f"sample {m.sample!r} is not in the profiles ({profiles.source})")
+    cands = [c.strip() for c in args.candidates.split(",") if c.strip()] if args.candidates else None
+    markers = [m.strip() for m in args.markers.split(",")] if args.markers else None
+    result = plan(family, profiles, table, missing=args.missing, candidates=cands, markers=markers,
+                  mutation=_mutation(args))
+    out = result.as_dict()
+    if args.json:
+        print(json.dumps(out))
+    else:
+        print(f"family {out['family']}, missing {out['missing']}: exclusion power {out['exclusion_power']:.6f}, "
+              f"expected log10 LR {out['expected_log10_lr']:.2f}")
+        for c in out["candidates"]:
+            print(f"  + {c['relative']:<16} exclusion power {c['exclusion_power']:.6f}  "
+                  f"expected log10 LR {c['expected_log10_lr']:.2f}")
     return 0
 
 
 class _progress:
-    """A rich progress bar on stderr (plain lines when stderr is not a terminal)."""
+    """A rich progress bar on stderr (nothing when stderr is not a terminal)."""
 
     def __init__(self) -> None:
         from rich.console import Console
@@ -189,8 +406,11 @@ def cmd_simulate(args) -> int:
             raise KinshipInputError("--markers", f"marker {m!r} is not in {table.source}")
     if args.families < 1 or args.remains < 0:
         raise KinshipInputError("--families", "give at least one family and zero or more remains")
+    if not 0 <= args.unrelated_fraction <= 1:
+        raise KinshipInputError("--unrelated-fraction", f"{args.unrelated_fraction} is not in [0, 1]")
     sim = simulate(table, args.families, args.remains, args.seed, markers=markers, mutation=_mutation(args),
-                   unrelated_fraction=args.unrelated_fraction)
+                   unrelated_fraction=args.unrelated_fraction, degraded_fraction=args.degraded_fraction,
+                   dropout=args.sim_dropout)
     write(sim, args.out)
     true = sum(1 for t in sim.truth if t[1])
     print(f"wrote {len(sim.families)} families, {len(sim.remains)} remains ({true} of missing persons, "
@@ -204,48 +424,108 @@ def _run(fn):
             return fn(args)
         except KinshipError as e:
             print(f"error: {e}", file=sys.stderr)
-            return 2
+            return EXIT_INVALID
         except ValueError as e:  # bad numbers in arguments
             print(f"error: {e}", file=sys.stderr)
-            return 2
+            return EXIT_INVALID
     return wrapped
 
 
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--freqs", required=True, help="allele frequencies CSV (long or ladder)")
+    p.add_argument("--profiles", required=True, help="profiles CSV: references and samples")
+
+
+def _prior_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("prior")
+    g.add_argument("--prior", metavar="P", help="prior probability that a given sample is a given missing person "
+                   "(e.g. 0.002 or 1/447); default 1/(max(N, R)+1)")
+    g.add_argument("--missing-total", type=int, metavar="N",
+                   help="missing persons of the whole case (when these families are only part of it)")
+
+
 def add_kinship_commands(sub) -> None:
-    k = sub.add_parser("kinship", help="DNA kinship: likelihood ratios, blind search, simulation (no database)",
-                       description="Exact kinship likelihood ratios (validated against R dvir/forrel).")
+    k = sub.add_parser("kinship", help="DNA kinship: LRs, blind search, joint identification, duplicates, planning",
+                       description="Exact kinship likelihood ratios (validated against R dvir/forrel/pedprobr).")
     ks = k.add_subparsers(dest="sub", metavar="ACTION", required=True)
 
     lr = ks.add_parser("lr", help="LR that a sample is a family's missing person, per marker and in total")
     lr.set_defaults(fn=_run(cmd_lr))
-    lr.add_argument("--freqs", required=True, help="allele frequencies CSV (long or ladder)")
-    lr.add_argument("--profiles", required=True, help="profiles CSV with the family's references (and the sample)")
+    _common(lr)
     lr.add_argument("--sample-profiles", help="profiles CSV of the sample, if not in --profiles")
     lr.add_argument("--family", required=True, help="family JSON")
-    lr.add_argument("--sample", required=True)
+    lr.add_argument("--sample", required=True, help="the sample; A+B combines two samples of one body")
     lr.add_argument("--missing", help="the missing person's id (needed when the family has several)")
-    lr.add_argument("--theta", type=float, default=0.0, help="co-ancestry (NRC II 4.10); one typed relative only")
+    lr.add_argument("--theta", type=float, default=0.0, help="co-ancestry θ (Balding–Nichols, any pedigree)")
     lr.add_argument("--add-missing-alleles", metavar="MINFREQ", help="add alleles absent from the table at this frequency")
     lr.add_argument("--json", action="store_true")
     _add_mutation_args(lr)
+    _add_degradation_args(lr)
 
     s = ks.add_parser("search", help="every sample against every missing person of every family")
     s.set_defaults(fn=_run(cmd_search))
-    s.add_argument("--freqs", required=True)
-    s.add_argument("--profiles", required=True, help="profiles CSV: references and samples")
+    _common(s)
     s.add_argument("--families", required=True, nargs="+", metavar="PATH", help="family JSON files or folders")
     s.add_argument("--samples", metavar="FILE|GLOB",
-                   help="CSV (sample[,sex]) or remains.json, or a glob of sample names (default: every "
-                        "profile that is not a family reference)")
+                   help="CSV (sample[,sex,dropout,dropin,body]) or remains.json, or a glob of sample names "
+                        "(default: every profile that is not a family reference)")
     s.add_argument("--sexes", help="sample sexes: CSV sample,sex or remains.json")
+    s.add_argument("--sex-from-amelogenin", action="store_true",
+                   help="read sexes from the AMEL marker; a female reading is uncertain (compared with men, flagged)")
     s.add_argument("--top", type=int, default=5, help="best candidates per sample (default 5)")
     s.add_argument("--min-lr", type=float, help="also every pair with LR at least this")
     s.add_argument("--all", action="store_true", help="every compared pair")
-    s.add_argument("--all-sexes", action="store_true", help="compare pairs whose sexes differ too")
+    s.add_argument("--all-sexes", action="store_true", help="compare pairs whose sexes differ too (flagged)")
+    s.add_argument("--theta", type=float, default=0.0, help="co-ancestry θ (exact per pair: slower)")
     s.add_argument("--add-missing-alleles", metavar="MINFREQ")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.add_argument("--json", action="store_true", help="one JSON object per line")
+    _prior_args(s)
     _add_mutation_args(s)
+    _add_degradation_args(s)
+
+    j = ks.add_parser("joint", help="joint identification: every admissible assignment, marginals, GLR, undisputed")
+    j.set_defaults(fn=_run(cmd_joint))
+    _common(j)
+    j.add_argument("--families", required=True, nargs="+", metavar="PATH", help="family JSON files or folders")
+    j.add_argument("--remains", "--samples", dest="remains", metavar="FILE|GLOB",
+                   help="remains.json or CSV sample[,sex,dropout,dropin,body] (default: every non-reference profile)")
+    j.add_argument("--top", type=int, default=10, help="best assignments listed (default 10)")
+    j.add_argument("--assignment-prior", choices=["pairwise", "flat"], default="pairwise",
+                   help="pairwise (default; the --prior per pairing) or flat over all admissible assignments "
+                        "(dvir's Bmarginal)")
+    j.add_argument("--threshold", type=float, default=1e4, help="LR threshold for undisputed pairings (1e4)")
+    j.add_argument("--strict", action="store_true", help="undisputed: every other LR of the pair must be ≤ 1")
+    j.add_argument("--max-assignments", type=int, default=2_000_000, help="per group before pruning (2e6)")
+    j.add_argument("--disable-mutations", choices=["never", "consistent", "always"], default="never",
+                   help="consistent: no mutation model in families whose references need none (dvir's NA)")
+    j.add_argument("--all-sexes", action="store_true", help="ignore sex when pairing")
+    j.add_argument("--theta", type=float, default=0.0, help="co-ancestry θ within each family")
+    j.add_argument("--quiet", action="store_true")
+    j.add_argument("--json", action="store_true")
+    _prior_args(j)
+    _add_mutation_args(j)
+    _add_degradation_args(j)
+
+    pm = ks.add_parser("pm-match", help="remains samples that are the same person (several bones of one body)")
+    pm.set_defaults(fn=_run(cmd_pm_match))
+    _common(pm)
+    pm.add_argument("--samples", metavar="FILE|GLOB", help="which samples (default: every profile)")
+    pm.add_argument("--min-lr", type=float, default=1e6, help="report pairs with LR at least this (1e6)")
+    pm.add_argument("--bodies-out", metavar="FILE.csv", help="write sample,sex,body with the proposed groups")
+    pm.add_argument("--quiet", action="store_true")
+    pm.add_argument("--json", action="store_true")
+    _add_degradation_args(pm)
+
+    pl = ks.add_parser("plan", help="exclusion power of a family, and which relative to ask for")
+    pl.set_defaults(fn=_run(cmd_plan))
+    _common(pl)
+    pl.add_argument("--family", required=True)
+    pl.add_argument("--missing", help="the missing person (when the family has several)")
+    pl.add_argument("--candidates", help="relatives to consider: father,mother,sibling,child,members")
+    pl.add_argument("--markers", help="markers the lab types (default: those in the profiles file)")
+    pl.add_argument("--json", action="store_true")
+    _add_mutation_args(pl)
 
     sim = ks.add_parser("simulate", help="simulate families, references, remains and a truth file")
     sim.set_defaults(fn=_run(cmd_simulate))
@@ -256,4 +536,6 @@ def add_kinship_commands(sub) -> None:
     sim.add_argument("--out", required=True)
     sim.add_argument("--markers", help="comma-separated markers (default: all in the table)")
     sim.add_argument("--unrelated-fraction", type=float, default=0.2, help="share of remains unrelated to any family")
+    sim.add_argument("--degraded-fraction", type=float, default=0.0, help="share of remains with drop-out")
+    sim.add_argument("--sim-dropout", type=float, default=0.1, help="drop-out probability of degraded remains")
     _add_mutation_args(sim)

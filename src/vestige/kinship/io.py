@@ -3,7 +3,8 @@
 - allele frequencies: CSV ``marker,allele,frequency`` or the "ladder" layout (first column the
   allele, one column per marker, empty cells for absent alleles);
 - profiles: CSV ``sample,marker,allele1,allele2`` (or GeneMapper's ``Sample Name,Marker,Allele 1,
-  Allele 2``); homozygotes repeat the allele (a blank ``allele2`` is read as a homozygote);
+  Allele 2``); homozygotes repeat the allele; a blank ``allele2`` or ``F`` marks one allele
+  seen and the other possibly dropped out (kept as ``(a, None)``, for degraded samples only);
   an untyped marker has no row;
 - families: JSON, one file per family;
 - mutation models: JSON per marker and sex;
@@ -29,6 +30,8 @@ from vestige.kinship.mutation import MODELS, MutationModel, MutationSpec
 from vestige.kinship.pedigree import SEXES, Family, Member
 
 SUM_TOLERANCE = 0.005  # published tables are rounded; beyond this a table is wrong, not rounded.
+SEX_MARKERS = {"AMEL", "AMELOGENIN", "AM"}  # sex typing, not an STR: read by --sex-from-amelogenin only
+ALLELE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-_]{0,15}$")  # no formulas, markup or spaces
 
 
 @dataclass
@@ -183,10 +186,14 @@ class Profiles:
         added = []
         for sample in samples or self.samples:
             for marker, (a, b) in self.genotypes.get(sample, {}).items():
+                if marker.upper() in SEX_MARKERS and marker not in table.alleles:
+                    continue
                 if marker not in table.alleles:
                     raise KinshipInputError(self.where(sample, marker),
                                             f"marker {marker!r} is not in the frequency table {table.source}")
                 for allele in (a, b):
+                    if allele is None:
+                        continue
                     if allele not in table.alleles[marker]:
                         if add_missing is None:
                             raise KinshipInputError(
@@ -266,7 +273,20 @@ def read_profiles(path: str | Path, only: set[str] | None = None) -> Profiles:
         if marker in per:
             raise KinshipInputError(profiles.find(sample, marker, text, second=True),
                                     f"{sample} has a second row for marker {marker}")
-        per[marker] = (a1, a2 or a1)
+        for allele in (a1, a2) if a2 and a2.upper() != "F" else (a1,):
+            if not ALLELE.match(allele):
+                raise KinshipInputError(profiles.find(sample, marker, text),
+                                        f"allele {allele!r} of {marker} (sample {sample}) is not an allele label "
+                                        "(digits, letters, '.', '-' or '_', starting with a digit or letter, "
+                                        "at most 16 characters)")
+        if a1.upper() == "F":
+            raise KinshipInputError(profiles.find(sample, marker, text),
+                                    f"allele1 of {marker} (sample {sample}) is 'F': write the allele seen first "
+                                    "and 'F' (possible drop-out) second")
+        # A blank second allele or 'F' (Familias/Bonaparte) means one allele seen and the other
+        # possibly dropped out: kept as (a, None), never silently read as a homozygote; the
+        # engine accepts it only for a sample declared degraded.
+        per[marker] = (a1, None if (not a2 or a2.upper() == "F") else a2)
     return profiles
 
 
@@ -276,6 +296,10 @@ def _read_json(p: Path):
         return json.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise KinshipInputError(str(p), "no such file") from None
+    except IsADirectoryError:
+        raise KinshipInputError(str(p), "is a folder, not a file") from None
+    except RecursionError:
+        raise KinshipInputError(str(p), "not valid JSON (nested too deeply)") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise KinshipInputError(str(p), f"not valid JSON ({e})") from None
 
@@ -364,24 +388,104 @@ def read_mutation(path: str | Path) -> MutationModel:
     return MutationModel(specs)
 
 
-def read_sexes(path: str | Path) -> dict[str, str]:
-    """Sample sexes from ``remains.json`` (``[{"sample", "sex"}]``) or a CSV ``sample,sex``."""
+@dataclass
+class Remains:
+    """The remains file: samples in order, with sex, drop-out and drop-in rates and body.
+
+    Samples that share a ``body`` are bones of one individual: the engine combines their
+    readings as independent observations of one genotype, under the body's name.
+    """
+
+    samples: list[str]
+    sexes: dict[str, str] = field(default_factory=dict)
+    dropout: dict[str, float] = field(default_factory=dict)
+    dropin: dict[str, float] = field(default_factory=dict)
+    body: dict[str, str] = field(default_factory=dict)
+    source: str = ""
+
+    def bodies(self) -> dict[str, list[str]]:
+        """``{body: [samples]}`` for bodies of two or more samples."""
+        out: dict[str, list[str]] = {}
+        for s in self.samples:
+            out.setdefault(self.body.get(s, s), []).append(s)
+        return {b: ss for b, ss in out.items() if len(ss) > 1 or b != ss[0]}
+
+    def items(self) -> list[str]:
+        """What is searched: each body once (by its name), each lone sample by its own name."""
+        seen, out = set(), []
+        for s in self.samples:
+            b = self.body.get(s, s)
+            if b not in seen:
+                seen.add(b)
+                out.append(b)
+        return out
+
+
+REMAINS_COLUMNS = ("sample", "sex", "dropout", "dropin", "body")
+
+
+def _rate(where: str, name: str, value) -> float:
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        raise KinshipInputError(where, f"{name} {value!r} is not a number") from None
+    if not 0.0 <= f < 1.0 or f != f:
+        raise KinshipInputError(where, f"{name} {value!r} is not a probability in [0, 1)")
+    return f
+
+
+def read_remains(path: str | Path) -> Remains:
+    """``remains.json`` (``[{"sample", "sex", "dropout", "dropin", "body"}]``) or a CSV with a
+    header starting ``sample`` and any of ``sex,dropout,dropin,body``. A CSV without a header
+    (one sample name per line) is read as a plain list of samples — its first line included."""
     p = Path(path)
     if p.suffix.lower() == ".json":
         data = _read_json(p)
         if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
             raise KinshipInputError(str(p), 'expected a list of {"sample": ..., "sex": ...}')
-        rows = [(i + 1, [str(d.get("sample", "")), str(d.get("sex", "unknown"))]) for i, d in enumerate(data)]
         name = str(p)
+        rows = []
+        for i, d in enumerate(data):
+            unknown = set(d) - set(REMAINS_COLUMNS)
+            if unknown:
+                raise KinshipInputError(f"{name}, item {i + 1}", f"unknown field(s) {sorted(unknown)}")
+            rows.append((f"{name}, item {i + 1}", {k: d.get(k) for k in REMAINS_COLUMNS}))
     else:
-        name, rows = _open_csv(p)
-        if [h.lower() for h in rows[0][1][:2]] != ["sample", "sex"]:
-            raise KinshipInputError(f"{name}, line 1", "expected the header sample,sex")
-        rows = rows[1:]
-    sexes = {}
-    for line, row in rows:
-        sample, sex = row[0], (row[1] if len(row) > 1 else "") or "unknown"
+        name, raw = _open_csv(p)
+        header = [h.lower() for h in raw[0][1]]
+        if header and header[0] == "sample":
+            unknown = [h for h in header if h not in REMAINS_COLUMNS]
+            if unknown:
+                raise KinshipInputError(f"{name}, line 1", f"unknown column(s) {unknown}; expected "
+                                        f"{','.join(REMAINS_COLUMNS)}")
+            body_rows = raw[1:]
+        else:
+            header, body_rows = ["sample"], raw
+        rows = [(f"{name}, line {line}", dict(zip(header, row, strict=False))) for line, row in body_rows]
+    out = Remains(samples=[], source=name)
+    seen = set()
+    for where, row in rows:
+        sample = str(row.get("sample") or "").strip()
+        if not sample:
+            raise KinshipInputError(where, "the sample name is empty")
+        if sample in seen:
+            raise KinshipInputError(where, f"sample {sample!r} is listed twice")
+        seen.add(sample)
+        out.samples.append(sample)
+        sex = str(row.get("sex") or "unknown").strip() or "unknown"
         if sex not in SEXES:
-            raise KinshipInputError(f"{name}, line {line}", f"sex {sex!r} is not male, female or unknown")
-        sexes[sample] = sex
-    return sexes
+            raise KinshipInputError(where, f"sex {sex!r} is not male, female or unknown")
+        out.sexes[sample] = sex
+        for col, target in (("dropout", out.dropout), ("dropin", out.dropin)):
+            v = row.get(col)
+            if v not in (None, ""):
+                target[sample] = _rate(where, col, v)
+        b = row.get("body")
+        if b not in (None, ""):
+            out.body[sample] = str(b).strip()
+    return out
+
+
+def read_sexes(path: str | Path) -> dict[str, str]:
+    """Sample sexes from ``remains.json`` (``[{"sample", "sex"}]``) or a CSV ``sample,sex``."""
+    return read_remains(path).sexes

@@ -1,22 +1,22 @@
 """Likelihood ratio for "the sample is missing person X of this family" (H1) against "the
 sample is from someone unrelated to the family" (H2), per marker and in total.
 
-    LR_m = P(family data, X = g) / ( P(family data) · P(g) )
+    LR_m = P(family data, sample's readings at X) / P(family data, sample as an unrelated person)
 
-with ``P(g)`` the Hardy–Weinberg genotype probability (``p_a²`` or ``2 p_a p_b``) and the family
-likelihoods exact (:mod:`vestige.kinship.likelihood`); other missing persons are untyped.
-A missing person with a direct reference (their own earlier sample) is simply typed: then
-``LR_m = 1 / P(g)`` when the sample matches it and 0 otherwise. Markers the sample lacks
-contribute 1. Without mutation an exclusion gives exactly 0.
+Family likelihoods are exact (:mod:`vestige.kinship.likelihood`); other missing persons are
+untyped. A sample's readings enter through ``P(readings | true genotype)``
+(:mod:`vestige.kinship.observe`): the genotype's indicator for a clean profile, the drop-out /
+drop-in model for a degraded one; several samples of one body multiply. Without θ the
+denominator is ``P(family data) · P_HW(readings)``. A missing person with a direct reference
+(their own earlier sample) is simply typed: then a clean ``LR_m = 1 / P(g)`` when the sample
+matches and 0 otherwise. Markers the sample lacks contribute 1. Without mutation or drop-out
+an exclusion gives exactly 0.
 
-With ``theta > 0`` (NRC II, 1996, recommendation 4.10; Balding & Nichols 1994) the family must
-be one typed relative and the missing person, related as parent–child, full or half siblings,
-grandparent, avuncular or first cousins (any non-inbred pair: the IBD coefficients k0, k1, k2
-are computed from the pedigree), and
-
-    LR_m = k0 + k1 · P(g | one allele IBD with R, θ) / P(g | R, θ) + k2 · [g = R] / P(g | R, θ)
-
-where ``P(· | R, θ)`` are Balding–Nichols probabilities given the relative's two alleles seen.
+With ``theta > 0`` every founder allele — of the family and, under H2, of the unrelated sample —
+is drawn by the Balding–Nichols formula (:mod:`vestige.kinship.theta`; pedprobr's
+``likelihood(theta = )``), so the sample's alleles are conditioned on the family's as NRC II
+(1996) recommendation 4.10 asks. For one typed relative this is the textbook
+``k0 + k1·P(g | 1 IBD, R, θ)/P(g | R, θ) + k2·[g = R]/P(g | R, θ)``; it holds for any pedigree.
 """
 
 from __future__ import annotations
@@ -28,9 +28,17 @@ import numpy as np
 
 from vestige.kinship.errors import KinshipInputError
 from vestige.kinship.io import FrequencyTable, Profiles
-from vestige.kinship.likelihood import Structure, eliminate, genotype_evidence
-from vestige.kinship.mutation import MutationModel, lump
+from vestige.kinship.likelihood import Structure, eliminate
+from vestige.kinship.mutation import MutationModel, VirtualSpace, lump
+from vestige.kinship.observe import (
+    Degradation,
+    Reading,
+    evidence_matrix,
+    hw_probability,
+    reading,
+)
 from vestige.kinship.pedigree import Family
+from vestige.kinship.theta import bn_alphas, dirichlet_points
 
 
 @dataclass
@@ -38,73 +46,140 @@ class LRResult:
     family: str
     missing: str
     sample: str
-    lr: float
+    log10_lr: float | None  # None: excluded (LR 0)
     markers: dict[str, float] = field(default_factory=dict)
     markers_compared: int = 0
+    notes: list[str] = field(default_factory=list)
 
     @property
-    def log10_lr(self) -> float | None:
-        return None if self.lr == 0 else math.log10(self.lr)
+    def lr(self) -> float:
+        """The LR as a float (``inf`` beyond 1e308: use ``log10_lr``)."""
+        return lr_value(self.log10_lr)
 
     def as_dict(self) -> dict:
         return {"family": self.family, "missing": self.missing, "sample": self.sample,
-                "lr": self.lr, "log10_lr": self.log10_lr, "markers": self.markers,
+                "lr": json_lr(self.log10_lr), "log10_lr": self.log10_lr, "markers": self.markers,
                 "markers_compared": self.markers_compared}
 
 
-def structure_of(family: Family, evidence: set[str], keep: str | None = None) -> tuple[Structure, dict[str, int]]:
+def lr_value(log10_lr: float | None) -> float:
+    if log10_lr is None:
+        return 0.0
+    return math.inf if log10_lr > 308 else 10.0 ** log10_lr
+
+
+def json_lr(log10_lr: float | None) -> float | None:
+    """The LR for JSON output: a number, 0 for an exclusion, ``None`` when it exceeds a double."""
+    if log10_lr is None:
+        return 0.0
+    return None if log10_lr > 308 else 10.0 ** log10_lr
+
+
+def structure_of(family: Family, evidence: set[str], keep: str | None = None,
+                 extra_founders: int = 0) -> tuple[Structure, dict[str, int]]:
+    """The pedigree as a :class:`Structure`; ``extra_founders`` unrelated people are appended."""
     index = {mid: i for i, mid in enumerate(family.order)}
     parents = tuple(
         (index[family.by_id[mid].father], index[family.by_id[mid].mother]) if family.by_id[mid].father else None
         for mid in family.order
-    )
-    return Structure(parents, frozenset(index[m] for m in evidence),
-                     index[keep] if keep is not None else None), index
+    ) + (None,) * extra_founders
+    n = len(family.order)
+    ev = frozenset(index[m] for m in evidence) | frozenset(range(n, n + extra_founders))
+    return Structure(parents, ev, index[keep] if keep is not None else None), index
 
 
-def family_genotypes(family: Family, profiles: Profiles, marker: str) -> dict[str, tuple[str, str]]:
-    """Typed members' genotypes at ``marker`` (members whose profile lacks the marker are untyped)."""
+def sample_readings(profiles: Profiles, samples: list[str] | tuple[str, ...], marker: str,
+                    degradation: Degradation | None) -> list[Reading]:
+    """The readings of ``samples`` (several bones of one body, or one sample) at ``marker``."""
+    out = []
+    for s in samples:
+        g = profiles.genotypes.get(s, {}).get(marker)
+        if g is None:
+            continue
+        d, c = degradation.of(s) if degradation else (0.0, 0.0)
+        if g[1] is None and d == 0.0:
+            raise KinshipInputError(profiles.where(s, marker),
+                                    f"{s} shows one allele ({g[0]}) at {marker} and no second one: "
+                                    "declare the sample degraded with a drop-out probability (a 'dropout' "
+                                    "column, --dropout or --reference-dropout), or write the homozygote "
+                                    f"as {g[0]},{g[0]}")
+        out.append(reading(g[0], g[1], d, c))
+    return out
+
+
+def family_readings(family: Family, profiles: Profiles, marker: str,
+                    degradation: Degradation | None = None) -> dict[str, list[Reading]]:
+    """Typed members' readings at ``marker`` (members whose profile lacks the marker are untyped)."""
     out = {}
     for m in family.typed:
-        g = profiles.genotypes.get(m.sample)
-        if g is None:
+        if m.sample not in profiles.genotypes:
             raise KinshipInputError(f"{family.source}, member {m.id}",
                                     f"sample {m.sample!r} is not in the profiles ({profiles.source})")
-        if marker in g:
-            out[m.id] = g[marker]
+        rs = sample_readings(profiles, [m.sample], marker, degradation)
+        if rs:
+            out[m.id] = rs
     return out
+
+
+def _labels(space: VirtualSpace) -> list[str | None]:
+    labels: list[str | None] = [None] * space.size
+    for label, i in space.index.items():
+        labels[i] = label
+    return labels
+
+
+def marker_likelihood(family: Family, table: FrequencyTable, marker: str, mutation: MutationModel,
+                      readings: dict[str, list[Reading]], *, theta: float = 0.0,
+                      unrelated: list[list[Reading]] | None = None) -> float:
+    """P(all readings) at one marker, exactly: the family's members' readings, and (under θ) the
+    readings of ``unrelated`` people drawn from the same population as the family's founders."""
+    alleles, freqs = table.alleles[marker], table.freqs[marker]
+    unrelated = unrelated or []
+    observed = {a for rs in readings.values() for r in rs for a in r.alleles}
+    observed |= {a for rs in unrelated for r in rs for a in r.alleles}
+    space = lump(alleles, freqs, observed, mutation.spec(marker, "male"), mutation.spec(marker, "female"))
+    index = {a: i for i, a in enumerate(alleles)}
+
+    def freq(label):
+        return freqs[index[label]]
+
+    structure, idx = structure_of(family, set(readings), extra_founders=len(unrelated) if theta > 0 else 0)
+    labels = _labels(space)
+    evidence = {idx[m]: evidence_matrix(rs, labels, freq)[None] for m, rs in readings.items()}
+    n = len(family.order)
+    if theta > 0:
+        for k, rs in enumerate(unrelated):
+            evidence[n + k] = evidence_matrix(rs, labels, freq)[None]
+    prior = space.prior[None]
+    if theta > 0:
+        founders = sum(1 for i in structure.relevant() if structure.parents[i] is None)
+        pts, wts = dirichlet_points(bn_alphas(space.prior, theta), 2 * founders)
+        value = float(eliminate(structure, pts, space.male[None], space.female[None], evidence) @ wts)
+    else:
+        value = float(eliminate(structure, prior, space.male[None], space.female[None], evidence)[0])
+        for rs in unrelated:
+            value *= hw_probability(rs, alleles, freqs)
+    return value
 
 
 def marker_likelihoods(family: Family, genotypes: dict[str, tuple[str, str]], table: FrequencyTable,
                        marker: str, mutation: MutationModel, clamp: tuple[str, tuple[str, str]] | None = None,
                        ) -> float:
-    """P(typed genotypes [, clamped person = genotype]) at one marker, exactly."""
-    alleles, freqs = table.alleles[marker], table.freqs[marker]
-    observed = {a for g in genotypes.values() for a in g}
-    data = dict(genotypes)
+    """P(clean typed genotypes [, clamped person = genotype]) at one marker, exactly."""
+    data = {m: [reading(a, b)] for m, (a, b) in genotypes.items()}
     if clamp is not None:
         who, g = clamp
-        if who in data and set(data[who]) != set(g):
+        if who in data and set(data[who][0].alleles) != set(g):
             return 0.0
-        data[who] = g
-        observed |= set(g)
-    space = lump(alleles, freqs, observed, mutation.spec(marker, "male"), mutation.spec(marker, "female"))
-    structure, index = structure_of(family, set(data))
-    a = space.size
-    evidence = {index[m]: genotype_evidence(1, a, space.index[x], space.index[y]) for m, (x, y) in data.items()}
-    value = eliminate(structure, space.prior[None], space.male[None], space.female[None], evidence)
-    return float(value[0])
+        data[who] = [reading(*g)]
+    return marker_likelihood(family, table, marker, mutation, data)
 
 
 def hardy_weinberg(freqs: np.ndarray, ia: int, ib: int) -> float:
     return float(freqs[ia] ** 2) if ia == ib else float(2 * freqs[ia] * freqs[ib])
 
 
-def likelihood_ratio(family: Family, missing: str | None, sample: str, profiles: Profiles,
-                     table: FrequencyTable, mutation: MutationModel | None = None,
-                     theta: float = 0.0, sample_profiles: Profiles | None = None) -> LRResult:
-    """LR that ``sample`` (in ``sample_profiles``, default ``profiles``) is ``missing`` of ``family``."""
-    mutation = mutation or MutationModel()
+def check_missing(family: Family, missing: str | None) -> str:
     where = family.source or family.name
     if missing is None:
         if len(family.missing) != 1:
@@ -115,43 +190,71 @@ def likelihood_ratio(family: Family, missing: str | None, sample: str, profiles:
         raise KinshipInputError(where, f"no member {missing!r}")
     if not family.by_id[missing].missing:
         raise KinshipInputError(f"{where}, member {missing}", "is not marked missing")
+    return missing
+
+
+def likelihood_ratio(family: Family, missing: str | None, sample: str | list[str], profiles: Profiles,
+                     table: FrequencyTable, mutation: MutationModel | None = None,
+                     theta: float = 0.0, sample_profiles: Profiles | None = None,
+                     degradation: Degradation | None = None) -> LRResult:
+    """LR that ``sample`` (in ``sample_profiles``, default ``profiles``) is ``missing`` of ``family``.
+
+    ``sample`` may be a list: several samples of one body, combined as independent readings.
+    """
+    mutation = mutation or MutationModel()
+    where = family.source or family.name
+    missing = check_missing(family, missing)
+    samples = [sample] if isinstance(sample, str) else list(sample)
     sprof = sample_profiles or profiles
-    if sample not in sprof.genotypes:
-        raise KinshipInputError(sprof.source, f"sample {sample!r} is not in the profiles")
-    if not 0.0 <= theta < 1.0:
+    for s in samples:
+        if s not in sprof.genotypes:
+            raise KinshipInputError(sprof.source, f"sample {s!r} is not in the profiles")
+    if not 0.0 <= theta < 1.0 or math.isnan(theta):
         raise KinshipInputError("theta", f"theta {theta} is not in [0, 1)")
-    sprof.check_against(table, samples=[sample])
+    sprof.check_against(table, samples=samples)
     profiles.check_against(table, samples=[m.sample for m in family.typed])
-    sample_g = sprof.genotypes[sample]
-    result = LRResult(family.name, missing, sample, 1.0)
-    pair = _pairwise(family, missing) if theta > 0 else None
+    result = LRResult(family.name, missing, "+".join(samples), 0.0)
+    total = 0.0
     for marker in table.markers:
-        g = sample_g.get(marker)
-        fam_g = family_genotypes(family, profiles, marker)
-        if g is None:
+        srs = sample_readings(sprof, samples, marker, degradation)
+        fam_r = family_readings(family, profiles, marker, degradation)
+        if not srs:
             result.markers[marker] = 1.0
             continue
-        idx = table.index(marker)
-        if pair is not None:
-            ref_g = fam_g.get(pair[0])
-            lr_m = 1.0 if ref_g is None else _theta_lr(g, ref_g, table.freqs[marker], idx, pair[1], theta)
+        if not fam_r:  # nothing to compare: the LR is exactly 1 (H1 and H2 both draw X freshly)
+            result.markers[marker] = 1.0
+            continue
+        result.markers_compared += 1
+        h1 = dict(fam_r)
+        h1[missing] = list(fam_r.get(missing, [])) + srs
+        num = marker_likelihood(family, table, marker, mutation, h1, theta=theta)
+        if theta > 0:
+            den = marker_likelihood(family, table, marker, mutation, fam_r, theta=theta, unrelated=[srs])
         else:
-            den = marker_likelihoods(family, fam_g, table, marker, mutation)
-            if den == 0.0:
-                raise KinshipInputError(
-                    f"{where}, marker {marker}",
-                    "the family's reference profiles are inconsistent (likelihood 0 without a "
-                    "mutation able to explain them); check the profiles or give a mutation model")
-            num = marker_likelihoods(family, fam_g, table, marker, mutation, clamp=(missing, g))
-            lr_m = num / (den * hardy_weinberg(table.freqs[marker], idx[g[0]], idx[g[1]]))
+            den = marker_likelihood(family, table, marker, mutation, fam_r)
+            if den > 0:
+                den *= hw_probability(srs, table.alleles[marker], table.freqs[marker])
+        if den == 0.0:
+            raise KinshipInputError(
+                f"{where}, marker {marker}",
+                "the family's reference profiles are inconsistent (likelihood 0 without a "
+                "mutation able to explain them); check the profiles or give a mutation model")
+        lr_m = num / den
         result.markers[marker] = lr_m
-        if fam_g:
-            result.markers_compared += 1
-    result.lr = float(np.prod(list(result.markers.values()))) if result.markers else 1.0
+        if lr_m == 0.0:
+            total = -math.inf
+            if any(len(r.alleles) == 1 and r.dropout == 0.0 for r in srs):
+                result.notes.append(
+                    f"{marker}: excluded where the sample shows one allele ({srs[0].alleles[0]}); "
+                    "that is what allelic drop-out in degraded bone looks like: if the sample is "
+                    "degraded, give its drop-out probability (--dropout)")
+        elif total > -math.inf:
+            total += math.log10(lr_m)
+    result.log10_lr = None if total == -math.inf else total
     return result
 
 
-# --- theta for pairwise relationships ------------------------------------------------------
+# --- IBD coefficients (used to describe relationships) ---------------------------------------
 
 def _kinship(family: Family):
     """Kinship coefficients phi(a, b) (Malécot), memoised, parents-first recursion."""
@@ -183,42 +286,9 @@ def ibd_coefficients(family: Family, a: str, b: str) -> tuple[float, float, floa
     ma, mb = family.by_id[a], family.by_id[b]
     for m in (ma, mb):
         if not m.founder and phi(m.father, m.mother) > 0:
-            raise KinshipInputError(family.source, f"{m.id} is inbred; theta is supported for non-inbred pairs only")
+            raise KinshipInputError(family.source, f"{m.id} is inbred; IBD coefficients are for non-inbred pairs")
     k2 = 0.0
     if not ma.founder and not mb.founder:
         k2 = phi(ma.father, mb.father) * phi(ma.mother, mb.mother) + phi(ma.father, mb.mother) * phi(ma.mother, mb.father)
     k1 = 4 * phi(a, b) - 2 * k2
     return 1.0 - k1 - k2, k1, k2
-
-
-def _pairwise(family: Family, missing: str) -> tuple[str, tuple[float, float, float]]:
-    typed = [m for m in family.typed if m.id != missing]
-    if len(typed) != 1:
-        raise KinshipInputError(family.source or family.name,
-                                f"theta > 0 is supported for one typed relative and the missing person "
-                                f"(this family has {len(typed)} typed relatives)")
-    ks = ibd_coefficients(family, missing, typed[0].id)
-    return typed[0].id, ks
-
-
-def _bn(allele: int, seen: list[int], freqs: np.ndarray, theta: float) -> float:
-    """Balding–Nichols: P(next allele = ``allele`` | alleles ``seen``) = (nθ + (1−θ)p) / (1 + (N−1)θ)."""
-    n = sum(1 for s in seen if s == allele)
-    return (n * theta + (1 - theta) * freqs[allele]) / (1 + (len(seen) - 1) * theta)
-
-
-def _theta_lr(g, ref, freqs, idx, ks, theta) -> float:
-    a, b = idx[g[0]], idx[g[1]]
-    r = [idx[ref[0]], idx[ref[1]]]
-    k0, k1, k2 = ks
-    # Unrelated, given R's two alleles seen: sample's two alleles drawn in turn.
-    unrel = _bn(a, r, freqs, theta) * _bn(b, r + [a], freqs, theta) * (1 if a == b else 2)
-    # One allele IBD: it is either of R's alleles (½ each); the other allele is drawn given R.
-    one = 0.0
-    for x in r:
-        if x == a:
-            one += 0.5 * _bn(b, r, freqs, theta)
-        if x == b and a != b:
-            one += 0.5 * _bn(a, r, freqs, theta)
-    two = 1.0 if sorted((a, b)) == sorted(r) else 0.0
-    return (k0 * unrel + k1 * one + k2 * two) / unrel

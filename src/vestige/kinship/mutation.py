@@ -59,17 +59,26 @@ class MutationModel:
     def __init__(self, specs: dict[str, dict[str, MutationSpec]] | None = None,
                  default: MutationSpec | None = None) -> None:
         self.specs = specs or {}
-        self.default = default or (self.specs.get("*", {}).get("male")) or NO_MUTATION
+        self.default = default or NO_MUTATION
 
     @classmethod
     def uniform(cls, model: str, rate: float, rate2: float = 0.0, range: float = 0.5) -> MutationModel:
         return cls(default=MutationSpec(model, rate, rate2, range))
 
     def spec(self, marker: str, sex: str) -> MutationSpec:
-        by_sex = self.specs.get(marker)
+        """The model of ``marker`` for a parent of ``sex``: the marker's own entry, else the
+        ``"*"`` entry (each sex its own rates), else the default."""
+        by_sex = self.specs.get(marker) or self.specs.get("*")
         if by_sex:
             return by_sex.get(sex) or by_sex.get("male") or by_sex.get("female")
         return self.default
+
+    def describe(self) -> dict:
+        """A JSON-able description (recorded with a matching run)."""
+        def one(s: MutationSpec) -> dict:
+            return {"model": s.model, "rate": s.rate, "rate2": s.rate2, "range": s.range}
+        return {"default": one(self.default),
+                "markers": {m: {sex: one(sp) for sex, sp in by.items()} for m, by in self.specs.items()}}
 
 
 def mutation_matrix(spec: MutationSpec, alleles: list[str], freqs: np.ndarray) -> np.ndarray:

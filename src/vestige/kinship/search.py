@@ -4,12 +4,19 @@
    gives ``P(family data, X = g)`` for *every* genotype ``g`` (:func:`split_lump` makes this
    exact for alleles the family never showed). Families of identical shape are computed
    together along the batch axis. Dividing by ``P(family data) · P(g)`` gives ``LR_m(g)``.
-   Families with a loop are computed per genotype instead (exact, slower).
-2. Scores. ``log LR(sample, X) = Σ_m log LR_m(g_sample,m)``: a table look-up per marker, summed
-   over blocks of samples.
-3. Report. Per sample the top ``K`` and every pair with ``LR ≥ min_lr``, with the posterior
-   under a flat prior ``π = 1/N`` over the ``N`` missing persons in scope:
-   ``posterior = LR·π / (LR·π + 1 − π)``.
+   A degraded reading (drop-out, drop-in, several bones of one body) is a linear combination
+   of a few such values (:func:`vestige.kinship.observe.category_terms`), so it is exact too.
+   Only markers typed in some sample and some reference are processed. A family whose
+   references are impossible at a marker (likelihood 0 without a mutation that explains them)
+   is skipped and reported; the search goes on for everyone else.
+2. Scores. ``log LR(sample, X) = Σ_m log LR_m``: a table look-up per marker, summed over blocks
+   of samples.
+3. Report. Per sample the top ``K`` and every pair with ``LR ≥ min_lr``, with an honest
+   posterior (:func:`posterior`): the prior per pair ``π`` is explicit (default
+   ``1 / (max(N, R) + 1)`` for ``N`` missing persons — of the whole case when the caller says
+   how many — and ``R`` samples), and the posterior accounts for the competing candidates of
+   the sample *and* the competing samples of the missing person, so two sisters the DNA cannot
+   tell apart, or two bones claiming one person, can never both reach 99.95 %.
 """
 
 from __future__ import annotations
@@ -17,19 +24,27 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from vestige.kinship.errors import KinshipInputError
 from vestige.kinship.io import FrequencyTable, Profiles
 from vestige.kinship.likelihood import Structure, eliminate
-from vestige.kinship.lr import family_genotypes, hardy_weinberg, marker_likelihoods, structure_of
+from vestige.kinship.lr import (
+    family_readings,
+    json_lr,
+    likelihood_ratio,
+    sample_readings,
+    structure_of,
+)
 from vestige.kinship.mutation import MutationModel, MutationSpec, mutation_matrix
+from vestige.kinship.observe import Degradation, category_terms, evidence_matrix, hw_probability
 from vestige.kinship.pedigree import Family
 
 BATCH = 2048
 SAMPLE_BLOCK = 512
+COMPETE = math.log(1e4)  # a competitor within a factor 10^4 of a pair's LR is flagged
 Progress = Callable[[str, int, int], None]
 
 
@@ -38,18 +53,36 @@ class SearchHit:
     sample: str
     family: str
     missing: str
-    lr: float
-    posterior: float
+    log_lr: float  # natural log; -inf for an exclusion
     markers_compared: int
+    posterior: float = 0.0
+    flags: list[str] = field(default_factory=list)
 
     @property
     def log10_lr(self) -> float | None:
-        return None if self.lr == 0 else math.log10(self.lr)
+        return None if self.log_lr == -math.inf else self.log_lr / math.log(10)
+
+    @property
+    def lr(self) -> float:
+        if self.log_lr == -math.inf:
+            return 0.0
+        return math.exp(self.log_lr) if self.log_lr < 709 else math.inf
 
     def as_dict(self) -> dict:
-        return {"sample": self.sample, "family": self.family, "missing": self.missing, "lr": self.lr,
-                "log10_lr": self.log10_lr, "posterior": self.posterior,
-                "markers_compared": self.markers_compared}
+        return {"sample": self.sample, "family": self.family, "missing": self.missing,
+                "lr": json_lr(self.log10_lr), "log10_lr": self.log10_lr, "posterior": self.posterior,
+                "markers_compared": self.markers_compared, "flags": self.flags}
+
+
+@dataclass
+class SearchResult:
+    hits: list[SearchHit]
+    prior: float
+    n_missing: int
+    n_samples: int
+    markers: list[str]
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (family, reason)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -59,24 +92,72 @@ class _Target:
     column: int
 
 
-def _sample_genotypes(samples: list[str], profiles: Profiles, table: FrequencyTable):
-    """Per marker: the distinct genotypes among the samples (as sorted allele-index pairs) and,
-    per sample, the row of its genotype (``len(genotypes)`` = untyped, an all-zero row)."""
-    per_marker = {}
-    for marker in table.markers:
+@dataclass
+class _MarkerSamples:
+    """The samples' readings at one marker: clean genotypes as table rows, the rest as terms."""
+
+    genos: np.ndarray  # (G, 2) allele-index pairs whose P(data, X = g) is needed (sorted pairs)
+    rows: np.ndarray  # (S,) row of each clean sample's genotype; G (the zero row) otherwise
+    alleles: np.ndarray  # (A,) allele indices whose "exactly one copy" value is needed
+    terms: dict[int, tuple[np.ndarray, np.ndarray, float]]  # sample → (base row ids, coefs, P_HW)
+    typed: np.ndarray  # (S,) bool: the sample has a reading here
+
+
+def _sample_markers(items: list[str], bodies: dict[str, list[str]], profiles: Profiles, table: FrequencyTable,
+                    markers: list[str], degradation: Degradation | None) -> dict[str, _MarkerSamples]:
+    """Per marker: which genotype rows and allele rows the samples need, and how to combine them.
+
+    Base row ids: ``0..G-1`` genotype rows, ``G..G+A-1`` allele rows ("exactly one copy"),
+    ``G+A`` the total (1 after dividing by P(data)).
+    """
+    out = {}
+    for marker in markers:
         idx = table.index(marker)
+        freqs = table.freqs[marker]
         genos: dict[tuple[int, int], int] = {}
-        rows = np.empty(len(samples), dtype=np.int64)
-        for s, sample in enumerate(samples):
-            g = profiles.genotypes[sample].get(marker)
-            if g is None:
-                rows[s] = -1
+        allele_rows: dict[int, int] = {}
+        rows = np.full(len(items), -1, dtype=np.int64)
+        typed = np.zeros(len(items), dtype=bool)
+        pending: dict[int, dict[tuple, float]] = {}
+        hw_den: dict[int, float] = {}
+        for s, item in enumerate(items):
+            rs = sample_readings(profiles, bodies.get(item, [item]), marker, degradation)
+            if not rs:
                 continue
-            key = tuple(sorted((idx[g[0]], idx[g[1]])))
-            rows[s] = genos.setdefault(key, len(genos))
-        rows[rows < 0] = len(genos)
-        per_marker[marker] = (np.array(list(genos), dtype=np.int64).reshape(-1, 2), rows)
-    return per_marker
+            typed[s] = True
+            if len(rs) == 1 and rs[0].clean:
+                al = rs[0].alleles
+                key = (idx[al[0]], idx[al[-1]])
+                key = (min(key), max(key))
+                rows[s] = genos.setdefault(key, len(genos))
+                continue
+            union, coef = category_terms(rs, lambda a, _f=freqs, _i=idx: _f[_i[a]])
+            pending[s] = coef
+            hw_den[s] = hw_probability(rs, table.alleles[marker], freqs)
+            for row in coef:
+                if row[0] == "g":
+                    key = (idx[row[1]], idx[row[2]])
+                    genos.setdefault((min(key), max(key)), len(genos))
+                elif row[0] == "r":
+                    allele_rows.setdefault(idx[row[1]], len(allele_rows))
+        g_count, a_count = len(genos), len(allele_rows)
+        terms = {}
+        for s, coef in pending.items():
+            ids, cs = [], []
+            for row, c in coef.items():
+                if row[0] == "g":
+                    key = (idx[row[1]], idx[row[2]])
+                    ids.append(genos[(min(key), max(key))])
+                elif row[0] == "r":
+                    ids.append(g_count + allele_rows[idx[row[1]]])
+                else:
+                    ids.append(g_count + a_count)
+                cs.append(c)
+            terms[s] = (np.array(ids, dtype=np.int64), np.array(cs), hw_den[s])
+        rows[rows < 0] = g_count
+        out[marker] = _MarkerSamples(np.array(list(genos), dtype=np.int64).reshape(-1, 2), rows,
+                                     np.array(list(allele_rows), dtype=np.int64), terms, typed)
+    return out
 
 
 def _virtual_batch(presence: np.ndarray, freqs: np.ndarray, mm: np.ndarray, mf: np.ndarray,
@@ -148,64 +229,82 @@ def _virtual_batch(presence: np.ndarray, freqs: np.ndarray, mm: np.ndarray, mf: 
     return prior, build(mm, specs[0]), build(mf, specs[1]), vindex, weights
 
 
-def _group_genotypes(members: list[_Target], persons: list[int], profiles: Profiles,
-                     table: FrequencyTable) -> np.ndarray:
-    """(B, P, markers, 2) allele indices of the group's typed persons; -1 where untyped."""
-    out = np.full((len(members), len(persons), len(table.markers), 2), -1, dtype=np.int64)
-    indexes = [table.index(m) for m in table.markers]
+def _group_readings(members: list[_Target], persons: list[int], profiles: Profiles, table: FrequencyTable,
+                    markers: list[str], degradation: Degradation | None):
+    """Per marker, per family of the group, per typed person: the readings (or none)."""
+    out = {m: [[None] * len(persons) for _ in members] for m in markers}
     for b, t in enumerate(members):
         fam = t.family
-        for j, pid in enumerate(persons):
-            sample = fam.by_id[fam.order[pid]].sample
-            genos = profiles.genotypes.get(sample) if sample else None
-            if genos is None:
-                if sample:
-                    raise KinshipInputError(f"{fam.source}, member {fam.order[pid]}",
-                                            f"sample {sample!r} is not in the profiles ({profiles.source})")
-                continue
-            for mi, marker in enumerate(table.markers):
-                g = genos.get(marker)
-                if g is not None:
-                    out[b, j, mi] = (indexes[mi][g[0]], indexes[mi][g[1]])
+        by_index = {fam.order[pid]: j for j, pid in enumerate(persons)}
+        for marker in markers:
+            for mid, rs in family_readings(fam, profiles, marker, degradation).items():
+                if mid in by_index:
+                    out[marker][b][by_index[mid]] = rs
     return out
 
 
-def _genotype_values(joint: np.ndarray, weights: np.ndarray, genos: np.ndarray) -> np.ndarray:
-    """P(data, X = {x, y}) for each genotype row (x, y) from the virtual joint (B, a, a)."""
-    full = weights @ joint @ weights.transpose(0, 2, 1)  # (B, n, n) over ordered specific alleles
-    x, y = genos[:, 0], genos[:, 1]
-    vals = full[:, x, y] + full[:, y, x]
-    homo = x == y
-    vals[:, homo] = full[:, x[homo], x[homo]]
-    return vals
+def _evidence_for(rs_list, bsz: int, a: int, vindex: np.ndarray, table_alleles: list[str],
+                  freqs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(B, a, a) evidence for one person of a batch, and (B,) bool "typed here"."""
+    ev = np.ones((bsz, a, a))
+    typed = np.zeros(bsz, dtype=bool)
+    index = {x: i for i, x in enumerate(table_alleles)}
+    for b, rs in enumerate(rs_list):
+        if not rs:
+            continue
+        typed[b] = True
+        if len(rs) == 1 and rs[0].clean:
+            al = rs[0].alleles
+            va, vb = vindex[b, index[al[0]]], vindex[b, index[al[-1]]]
+            ev[b] = 0.0
+            ev[b, va, vb] = 1.0
+            ev[b, vb, va] = 1.0
+            continue
+        labels: list[str | None] = [None] * a
+        for x, i in index.items():
+            v = vindex[b, i]
+            if v >= 0:
+                labels[v] = x
+        ev[b] = evidence_matrix(rs, labels, lambda lab: freqs[index[lab]])
+    return ev, typed
 
 
-def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable,
-              mutation: MutationModel, per_marker: dict, progress: Progress | None = None):
-    """For each marker, log LR (float64) of every present sample genotype (rows; last row: untyped,
-    zero) for every missing person (columns), and whether the family is typed at that marker."""
+def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable, markers: list[str],
+              mutation: MutationModel, per_marker: dict[str, _MarkerSamples],
+              degradation: Degradation | None = None, progress: Progress | None = None,
+              return_den: bool = False):
+    """For each marker: the log LR (float64) of every clean sample genotype row (last row: zero,
+    for untyped samples), the value rows of degraded readings (``P(data, ·)/P(data)``), whether
+    the family is typed there; and the families found impossible (``{column: reason}``)."""
     targets: list[_Target] = []
     for fam in families:
         for mp in fam.missing:
             targets.append(_Target(fam, mp, len(targets)))
     groups: dict[tuple, list[_Target]] = defaultdict(list)
-    looped = []
     for t in targets:
-        if t.family.has_loop():
-            looped.append(t)
-            continue
         typed = {m.id for m in t.family.typed}
         structure, _ = structure_of(t.family, typed, t.missing)
         groups[(structure.parents, structure.evidence, structure.keep)].append(t)
     log_tables: dict[str, np.ndarray] = {}
-    group_genos: dict[tuple, np.ndarray] = {}
-    informative = np.zeros((len(table.markers), len(targets)), dtype=bool)
-    steps = len(table.markers)
-    for mi, marker in enumerate(table.markers):
-        genos, _rows = per_marker[marker]
+    value_tables: dict[str, np.ndarray] = {}
+    log_den: dict[str, np.ndarray] = {}
+    informative = np.zeros((len(markers), len(targets)), dtype=bool)
+    bad: dict[int, str] = {}
+    group_reads = {}
+    for key, members in groups.items():
+        persons = sorted(Structure(*key).evidence)
+        for start in range(0, len(members), BATCH):
+            group_reads[(key, start)] = _group_readings(members[start:start + BATCH], persons, profiles,
+                                                        table, markers, degradation)
+    for mi, marker in enumerate(markers):
+        ms = per_marker[marker]
+        genos = ms.genos
         freqs = table.freqs[marker]
         alleles = table.alleles[marker]
+        index = {x: i for i, x in enumerate(alleles)}
         out = np.zeros((len(genos) + 1, len(targets)))
+        vals = np.zeros((len(genos) + len(ms.alleles) + 1, len(targets)))
+        dens = np.zeros(len(targets))
         specs = (mutation.spec(marker, "male"), mutation.spec(marker, "female"))
         mm, mf = mutation_matrix(specs[0], alleles, freqs), mutation_matrix(specs[1], alleles, freqs)
         hw = np.where(genos[:, 0] == genos[:, 1], freqs[genos[:, 0]] ** 2,
@@ -213,101 +312,197 @@ def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable,
         for key, members in groups.items():
             structure = Structure(key[0], key[1], key[2])
             persons = sorted(structure.evidence)
-            if (key, 0) not in group_genos:
-                for start in range(0, len(members), BATCH):
-                    group_genos[(key, start)] = _group_genotypes(members[start:start + BATCH], persons, profiles, table)
             for start in range(0, len(members), BATCH):
                 chunk = members[start:start + BATCH]
-                gg = group_genos[(key, start)][:, :, mi, :]  # (B, P, 2)
+                reads = group_reads[(key, start)][marker]  # [b][j] → readings or None
                 bsz = len(chunk)
-                typed_here = gg[:, :, 0] >= 0  # (B, P)
                 presence = np.zeros((bsz, len(freqs)), dtype=bool)
-                bi = np.repeat(np.arange(bsz)[:, None], 2 * len(persons), axis=1)
-                flat = gg.reshape(bsz, -1)
-                ok = flat >= 0
-                presence[bi[ok], flat[ok]] = True
+                for b in range(bsz):
+                    for rs in reads[b]:
+                        if rs:
+                            for r in rs:
+                                for x in r.alleles:
+                                    presence[b, index[x]] = True
                 prior, male, female, vindex, weights = _virtual_batch(presence, freqs, mm, mf, specs)
                 a = prior.shape[1]
                 evidence = {}
-                rows = np.arange(bsz)
+                typed_any = np.zeros(bsz, dtype=bool)
                 for j, pid in enumerate(persons):
-                    ev = np.ones((bsz, a, a))
-                    tb = rows[typed_here[:, j]]
-                    if len(tb):
-                        va = vindex[tb, gg[tb, j, 0]]
-                        vb = vindex[tb, gg[tb, j, 1]]
-                        ev[tb] = 0.0
-                        ev[tb, va, vb] = 1.0
-                        ev[tb, vb, va] = 1.0
+                    ev, typed = _evidence_for([reads[b][j] for b in range(bsz)], bsz, a, vindex, alleles, freqs)
                     evidence[pid] = ev
+                    typed_any |= typed
                 joint = eliminate(structure, prior, male, female, evidence)
                 den = joint.sum(axis=(1, 2))
-                bad = np.nonzero(den <= 0)[0]
-                if len(bad):
-                    fam = chunk[bad[0]].family
-                    raise KinshipInputError(f"{fam.source or fam.name}, marker {marker}",
-                                            "the family's reference profiles are inconsistent (likelihood 0)")
-                cols = [t.column for t in chunk]
-                informative[mi, cols] = typed_here.any(axis=1)
-                if len(genos):
-                    vals = _genotype_values(joint, weights, genos)
-                    with np.errstate(divide="ignore"):
-                        out[:-1, cols] = np.log(vals / den[:, None] / hw[None, :]).T
-        for t in looped:
-            fam_g = family_genotypes(t.family, profiles, marker)
-            informative[mi, t.column] = bool(fam_g)
-            den = marker_likelihoods(t.family, fam_g, table, marker, mutation)
-            if den <= 0:
-                raise KinshipInputError(f"{t.family.source}, marker {marker}",
-                                        "the family's reference profiles are inconsistent (likelihood 0)")
-            for r, (x, y) in enumerate(genos):
-                g = (alleles[x], alleles[y])
-                num = marker_likelihoods(t.family, fam_g, table, marker, mutation, clamp=(t.missing, g))
+                cols = np.array([t.column for t in chunk])
+                for b in np.nonzero(den <= 0)[0]:
+                    fam = chunk[b].family
+                    bad.setdefault(int(cols[b]), f"{fam.source or fam.name}, marker {marker}: the family's "
+                                   "reference profiles are inconsistent (likelihood 0); check them or give a "
+                                   "mutation model")
+                informative[mi, cols] = typed_any
                 with np.errstate(divide="ignore"):
-                    out[r, t.column] = np.log(num / (den * hardy_weinberg(freqs, x, y)))
+                    dens[cols] = np.log(den)
+                safe_den = np.where(den > 0, den, 1.0)
+                full = weights @ joint @ weights.transpose(0, 2, 1)  # (B, n, n) ordered specific alleles
+                if len(genos):
+                    x, y = genos[:, 0], genos[:, 1]
+                    gv = full[:, x, y] + full[:, y, x]
+                    homo = x == y
+                    gv[:, homo] = full[:, x[homo], x[homo]]
+                    with np.errstate(divide="ignore"):
+                        out[:-1, cols] = np.log(gv / safe_den[:, None] / hw[None, :]).T
+                    vals[:len(genos), cols] = (gv / safe_den[:, None]).T
+                if len(ms.alleles):
+                    u = ms.alleles
+                    one = full.sum(axis=2)[:, u] + full.sum(axis=1)[:, u] - 2 * full[:, u, u]
+                    vals[len(genos):len(genos) + len(u), cols] = (one / safe_den[:, None]).T
+                vals[-1, cols] = 1.0
         log_tables[marker] = out
+        value_tables[marker] = vals
+        log_den[marker] = dens
         if progress:
-            progress("families × markers", mi + 1, steps)
-    return targets, log_tables, informative
+            progress("families × markers", mi + 1, len(markers))
+    if return_den:
+        return targets, log_tables, value_tables, informative, bad, log_den
+    return targets, log_tables, value_tables, informative, bad
+
+
+def searched_markers(table: FrequencyTable, profiles: Profiles, sample_profiles: Profiles,
+                     items: list[str], bodies: dict[str, list[str]], families: list[Family]) -> list[str]:
+    """Markers typed in at least one searched sample and one family reference (in table order)."""
+    in_samples, in_refs = set(), set()
+    for item in items:
+        for s in bodies.get(item, [item]):
+            in_samples.update(sample_profiles.genotypes.get(s, {}))
+    for fam in families:
+        for m in fam.typed:
+            in_refs.update(profiles.genotypes.get(m.sample, {}))
+    return [m for m in table.markers if m in in_samples and m in in_refs]
+
+
+def default_prior(n_missing: int, n_samples: int) -> float:
+    """``1 / (max(N, R) + 1)``: each sample is one of the N missing persons or someone else, and
+    each missing person one of the R samples or not among them — never certain a priori."""
+    return 1.0 / (max(n_missing, n_samples) + 1)
+
+
+def check_prior(prior: float, n_missing: int, n_samples: int) -> None:
+    if not (0.0 < prior < 1.0) or math.isnan(prior):
+        raise KinshipInputError("--prior", f"{prior} is not a probability in (0, 1)")
+    bound = max(n_missing, n_samples)
+    if prior * bound > 1.0 + 1e-12:
+        raise KinshipInputError("--prior", f"{prior:g} per pair is impossible with {n_missing} missing persons "
+                                f"and {n_samples} samples: the prior probabilities of one sample's (or one "
+                                f"person's) candidates would sum above 1 (at most 1/{bound})")
+
+
+def posterior(log_lr: float, row_lse: float, n_row: int, col_lse: float, n_col: int, prior: float) -> float:
+    """Posterior probability that sample ``r`` is missing person ``m``, with competitors.
+
+    With a prior ``π`` per pair, a sample is one of its ``n_row`` compared candidates or
+    someone else (prior ``1 − n_row·π``), and a missing person is one of the ``n_col`` samples
+    compared with them or not among them (``1 − n_col·π``). Bayes' rule with the sample's
+    competitors gives ``LR_rm / (Σ_m' LR_rm' + (1 − n_row π)/π)``, with the person's competitors
+    ``LR_rm / (Σ_r' LR_r'm + (1 − n_col π)/π)`` (the open-set posterior of Brenner & Weir 2003,
+    Theor Popul Biol 63:173, applied along each axis). The reported posterior is the smaller:
+    neither two candidates of one sample nor two samples of one person can both be near 1.
+    The exact joint posterior (:mod:`vestige.kinship.joint`) can be higher where competition
+    resolves itself (a competitor that is clearly someone else); this one never exceeds what
+    either axis allows, which is the conservative side for an identification.
+    """
+    if log_lr == -math.inf:
+        return 0.0
+    log_pi = math.log(prior)
+    vals = []
+    for lse, n in ((row_lse, n_row), (col_lse, n_col)):
+        none = 1.0 - n * prior
+        log_none = math.log(none) - log_pi if none > 0 else -math.inf
+        vals.append(math.exp(log_lr - np.logaddexp(lse, log_none)))
+    return min(1.0, min(vals))
+
+
+def _sex_filter(item_sex: np.ndarray, uncertain: np.ndarray, mp_sex: np.ndarray, all_sexes: bool):
+    """(allowed, conflict) masks over (samples, targets)."""
+    differ = (item_sex[:, None] != mp_sex[None, :]) & (item_sex[:, None] != "unknown") & (mp_sex[None, :] != "unknown")
+    if all_sexes:
+        return np.ones(differ.shape, dtype=bool), differ
+    allowed = ~differ | uncertain[:, None]
+    return allowed, differ & allowed
 
 
 def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTable, samples: list[str],
                  *, sample_profiles: Profiles | None = None, sexes: dict[str, str] | None = None,
-                 mutation: MutationModel | None = None, top: int = 5, min_lr: float | None = None,
-                 all_pairs: bool = False, compare_all_sexes: bool = False,
-                 progress: Progress | None = None) -> list[SearchHit]:
-    """Search ``samples`` against every missing person of ``families``; see the module docstring."""
+                 uncertain_sex: set[str] | None = None, mutation: MutationModel | None = None,
+                 degradation: Degradation | None = None, bodies: dict[str, list[str]] | None = None,
+                 theta: float = 0.0, top: int = 5, min_lr: float | None = None, all_pairs: bool = False,
+                 compare_all_sexes: bool = False, prior: float | None = None, missing_total: int | None = None,
+                 progress: Progress | None = None) -> SearchResult:
+    """Search ``samples`` (or bodies: ``bodies[name]`` lists the samples of one body) against
+    every missing person of ``families``; see the module docstring."""
     mutation = mutation or MutationModel()
     sprof = sample_profiles or profiles
     sexes = sexes or {}
-    for s in samples:
+    bodies = bodies or {}
+    uncertain_sex = uncertain_sex or set()
+    if top < 0:
+        raise KinshipInputError("--top", f"{top} is negative; give 0 or more candidates per sample")
+    if min_lr is not None and (math.isnan(min_lr) or min_lr < 0):
+        raise KinshipInputError("--min-lr", f"{min_lr} is not a non-negative number")
+    if not 0.0 <= theta < 1.0 or math.isnan(theta):
+        raise KinshipInputError("--theta", f"{theta} is not in [0, 1)")
+    parts = [s for item in samples for s in bodies.get(item, [item])]
+    for s in parts:
         if s not in sprof.genotypes:
             raise KinshipInputError(sprof.source, f"sample {s!r} is not in the profiles")
-    sprof.check_against(table, samples=samples)
+    sprof.check_against(table, samples=parts)
     profiles.check_against(table, samples=sorted({m.sample for f in families for m in f.typed}))
-    per_marker = _sample_genotypes(samples, sprof, table)
-    targets, log_tables, informative = lr_tables(families, profiles, table, mutation, per_marker, progress)
-    n_targets = len(targets)
+    n_targets = sum(len(f.missing) for f in families)
+    n_prior_missing = missing_total if missing_total is not None else n_targets
+    if missing_total is not None and missing_total < n_targets:
+        raise KinshipInputError("--missing-total", f"{missing_total} is fewer than the {n_targets} missing "
+                                "persons in these families")
+    pi = prior if prior is not None else default_prior(n_prior_missing, len(samples))
+    check_prior(pi, n_prior_missing, len(samples))
+    markers = searched_markers(table, profiles, sprof, samples, bodies, families)
+    result = SearchResult([], pi, n_targets, len(samples), markers)
     if not n_targets or not samples:
-        return []
-    prior = 1.0 / n_targets
-    log_prior_odds = math.log(prior) - math.log1p(-prior) if n_targets > 1 else math.inf
+        return result
+    per_marker = _sample_markers(samples, bodies, sprof, table, markers, degradation)
+    if theta > 0:
+        return _theta_search(result, families, profiles, sprof, table, samples, bodies, sexes, uncertain_sex,
+                             mutation, degradation, theta, top, min_lr, all_pairs, compare_all_sexes, pi,
+                             n_prior_missing)
+    targets, log_tables, value_tables, informative, bad = lr_tables(families, profiles, table, markers, mutation,
+                                                                     per_marker, degradation, progress)
+    for c in sorted(bad):
+        result.skipped.append((targets[c].family.name, bad[c]))
+    good = np.ones(n_targets, dtype=bool)
+    good[list(bad)] = False
     mp_sex = np.array([t.family.by_id[t.missing].sex for t in targets])
-    typed = np.stack([per_marker[m][1] < len(per_marker[m][0]) for m in table.markers], axis=1)
+    item_sex = np.array([sexes.get(s, "unknown") for s in samples])
+    uncertain = np.array([s in uncertain_sex for s in samples])
+    typed = np.stack([per_marker[m].typed for m in markers], axis=1) if markers else np.zeros((len(samples), 0), bool)
     compared = typed.astype(np.float32) @ informative.astype(np.float32)  # (S, T)
-    hits: list[SearchHit] = []
-    tables32 = {m: t.astype(np.float32) for m, t in log_tables.items()}
     log_min = math.log(min_lr) if min_lr and min_lr > 0 else None
+    col_lse = np.full(n_targets, -np.inf)
+    col_n = np.zeros(n_targets, dtype=np.int64)
+    col_best = np.full((2, n_targets), -np.inf)
+    col_best_i = np.full((2, n_targets), -1, dtype=np.int64)
+    pending: list[tuple[int, int, float, list[str], float, int, bool]] = []
     for start in range(0, len(samples), SAMPLE_BLOCK):
         block = np.arange(start, min(start + SAMPLE_BLOCK, len(samples)))
-        acc = np.zeros((len(block), n_targets), dtype=np.float32)
-        for m in table.markers:
-            acc += tables32[m][per_marker[m][1][block]]
-        allowed = np.ones(acc.shape, dtype=bool)
-        if not compare_all_sexes:
-            ssex = np.array([sexes.get(samples[s], "unknown") for s in block])
-            allowed = ~((ssex[:, None] != mp_sex[None, :]) & (ssex[:, None] != "unknown") & (mp_sex[None, :] != "unknown"))
-            acc[~allowed] = -np.inf
+        acc = np.zeros((len(block), n_targets), dtype=np.float64)
+        for m in markers:
+            acc += log_tables[m][per_marker[m].rows[block]]
+            _add_terms(acc, block, per_marker[m], value_tables[m])
+        allowed, conflict = _sex_filter(item_sex[block], uncertain[block], mp_sex, compare_all_sexes)
+        allowed &= good[None, :]
+        acc[~allowed] = -np.inf
+        row_lse = np.logaddexp.reduce(acc, axis=1)
+        row_n = allowed.sum(axis=1)
+        col_lse = np.logaddexp(col_lse, np.logaddexp.reduce(acc, axis=0))
+        col_n += allowed.sum(axis=0)
+        _track_best(col_best, col_best_i, acc, block)
         rows_chosen, cols_chosen = [], []
         for row in range(len(block)):
             scores = acc[row]
@@ -318,31 +513,78 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
                 chosen = np.argpartition(-scores, k - 1)[:k] if k > 0 else np.array([], dtype=np.int64)
                 chosen = chosen[scores[chosen] > -np.inf]
                 if log_min is not None:
-                    # Screened in float32 with a margin; the exact float64 values decide below.
                     chosen = np.union1d(chosen, np.nonzero(scores >= log_min - 1e-3)[0])
             rows_chosen.append(np.full(len(chosen), row, dtype=np.int64))
             cols_chosen.append(chosen.astype(np.int64))
-        if not rows_chosen:
-            continue
         rr, cc = np.concatenate(rows_chosen), np.concatenate(cols_chosen)
-        # Exact log LR of every chosen pair of the block, in float64: one gather per marker.
-        exact = np.zeros(len(rr))
-        for m in table.markers:
-            exact += log_tables[m][per_marker[m][1][block[rr]], cc]
-        top_sets = None if log_min is None or all_pairs else [_top(acc[row], top) for row in range(len(block))]
+        exact = acc[rr, cc]
+        top_sets = None if log_min is None or all_pairs else [_top(acc[r], top) for r in range(len(block))]
         for i in range(len(rr)):
             row, c, value = int(rr[i]), int(cc[i]), float(exact[i])
             if top_sets is not None and value < log_min and c not in top_sets[row]:
                 continue
-            t = targets[c]
             s = int(block[row])
-            lr = math.exp(value) if value > -math.inf else 0.0
-            hits.append(SearchHit(samples[s], t.family.name, t.missing, lr, _posterior(value, log_prior_odds),
-                                  int(compared[s, c])))
+            flags = []
+            if conflict[row, c]:
+                flags.append("sex_conflict")
+            t = targets[c]
+            rivals = np.nonzero((acc[row] >= max(value - COMPETE, 0.0)) & (np.arange(n_targets) != c))[0][:5] \
+                if value > 0 else []
+            for j in rivals:
+                o = targets[j]
+                same = o.family is t.family and abs(acc[row, j] - value) <= 1e-9 * max(1.0, abs(value))
+                flags.append(f"{'indistinguishable' if same else 'competing_missing'}:{o.family.name}/{o.missing}")
+            pending.append((s, c, value, flags, float(row_lse[row]), int(row_n[row]), bool(conflict[row, c])))
         if progress:
-            progress("samples", block[-1] + 1, len(samples))
-    hits.sort(key=lambda h: (h.sample, -(h.log10_lr if h.lr > 0 else -math.inf)))
-    return hits
+            progress("samples", int(block[-1]) + 1, len(samples))
+    for s, c, value, flags, r_lse, r_n, _conf in pending:
+        t = targets[c]
+        for k in range(2):
+            other = col_best_i[k, c]
+            if value > 0 and other >= 0 and other != s and col_best[k, c] >= max(value - COMPETE, 0.0):
+                flags.append(f"competing_remains:{samples[other]}")
+                break
+        hit = SearchHit(samples[s], t.family.name, t.missing, value, int(compared[s, c]), flags=flags)
+        hit.posterior = posterior(value, r_lse, r_n, float(col_lse[c]), int(col_n[c]), pi)
+        result.hits.append(hit)
+    result.hits.sort(key=lambda h: (h.sample, -h.log_lr))
+    return result
+
+
+def _track_best(best: np.ndarray, best_i: np.ndarray, acc: np.ndarray, block: np.ndarray) -> None:
+    """Keep, per target, the two best samples seen so far (values and indices)."""
+    if acc.shape[0] == 0:
+        return
+    k = min(2, acc.shape[0])
+    top_rows = np.argpartition(-acc, k - 1, axis=0)[:k] if acc.shape[0] > 1 else np.zeros((1, acc.shape[1]), int)
+    cand_v = np.concatenate([best, np.take_along_axis(acc, top_rows, axis=0)], axis=0)
+    cand_i = np.concatenate([best_i, block[top_rows]], axis=0)
+    order = np.argsort(-cand_v, axis=0, kind="stable")[:2]
+    best[:] = np.take_along_axis(cand_v, order, axis=0)
+    best_i[:] = np.take_along_axis(cand_i, order, axis=0)
+
+
+def _add_terms(acc: np.ndarray, block: np.ndarray, ms: _MarkerSamples, values: np.ndarray) -> None:
+    """Add the log LR of degraded readings in ``block`` (rows of ``acc``) at one marker."""
+    lo, hi = int(block[0]), int(block[-1])
+    for s, (ids, coefs, den) in ms.terms.items():
+        if lo <= s <= hi:
+            num = coefs @ values[ids]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                acc[s - lo] += np.log(np.maximum(num, 0.0) / den)
+
+
+def _terms_for_pairs(rows: np.ndarray, cols: np.ndarray, ms: _MarkerSamples, values: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(rows))
+    if not ms.terms:
+        return out
+    for i, (s, c) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
+        term = ms.terms.get(s)
+        if term is not None:
+            ids, coefs, den = term
+            num = float(coefs @ values[ids, c])
+            out[i] = math.log(num / den) if num > 0 else -math.inf
+    return out
 
 
 def _top(scores: np.ndarray, k: int) -> set[int]:
@@ -350,9 +592,116 @@ def _top(scores: np.ndarray, k: int) -> set[int]:
     return set(np.argpartition(-scores, k - 1)[:k].tolist()) if k else set()
 
 
-def _posterior(log_lr: float, log_prior_odds: float) -> float:
-    """LR·π / (LR·π + 1 − π), computed on the log scale so that huge LRs do not overflow."""
-    if log_lr == -math.inf:
-        return 0.0
-    x = log_lr + log_prior_odds
-    return 1.0 / (1.0 + math.exp(-x)) if x > -700 else 0.0
+def _theta_search(result: SearchResult, families, profiles, sprof, table, samples, bodies, sexes, uncertain_sex,
+                  mutation, degradation, theta, top, min_lr, all_pairs, compare_all_sexes, pi, n_prior) -> SearchResult:
+    """θ > 0: every pair through the exact per-pair path (θ couples a family's founder alleles
+    with the sample's, so the one-table-per-family shortcut does not apply)."""
+    targets = [(f, mp) for f in families for mp in f.missing]
+    mp_sex = np.array([f.by_id[mp].sex for f, mp in targets])
+    item_sex = np.array([sexes.get(s, "unknown") for s in samples])
+    uncertain = np.array([s in uncertain_sex for s in samples])
+    allowed, conflict = _sex_filter(item_sex, uncertain, mp_sex, compare_all_sexes)
+    scores = np.full((len(samples), len(targets)), -np.inf)
+    compared = np.zeros(scores.shape, dtype=np.int64)
+    bad: dict[str, str] = {}
+    for j, (fam, mp) in enumerate(targets):
+        if fam.name in bad:
+            continue
+        for i, item in enumerate(samples):
+            if not allowed[i, j]:
+                continue
+            try:
+                r = likelihood_ratio(fam, mp, bodies.get(item, [item]), profiles, table, mutation, theta=theta,
+                                     sample_profiles=sprof, degradation=degradation)
+            except KinshipInputError as e:
+                if "inconsistent" in str(e):
+                    bad[fam.name] = str(e)
+                    break
+                raise
+            scores[i, j] = -math.inf if r.log10_lr is None else r.log10_lr * math.log(10)
+            compared[i, j] = r.markers_compared
+    result.skipped = sorted(bad.items())
+    for name in bad:
+        for j, (fam, _mp) in enumerate(targets):
+            if fam.name == name:
+                allowed[:, j] = False
+                scores[:, j] = -np.inf
+    row_lse = np.logaddexp.reduce(scores, axis=1)
+    col_lse = np.logaddexp.reduce(scores, axis=0)
+    for i, item in enumerate(samples):
+        order = np.argsort(-scores[i], kind="stable")
+        chosen = [j for j in order if allowed[i, j]] if all_pairs else [j for j in order[:top] if scores[i, j] > -np.inf]
+        if min_lr:
+            chosen += [j for j in order if scores[i, j] >= math.log(min_lr) and j not in chosen]
+        for j in chosen:
+            fam, mp = targets[j]
+            h = SearchHit(item, fam.name, mp, float(scores[i, j]), int(compared[i, j]),
+                          flags=["sex_conflict"] if conflict[i, j] else [])
+            h.posterior = posterior(h.log_lr, float(row_lse[i]), int(allowed[i].sum()), float(col_lse[j]),
+                                    int(allowed[:, j].sum()), pi)
+            result.hits.append(h)
+    result.hits.sort(key=lambda h: (h.sample, -h.log_lr))
+    return result
+
+
+@dataclass
+class PairwiseMatrix:
+    """Every pairwise natural-log LR (dvir's ``pairwiseLR``): ``log_lr[s, t]`` for sample (or
+    body) ``s`` and target ``t`` (a family's missing person, other missing persons untyped);
+    ``-inf`` where excluded or not compared (sexes differ); ``bad`` families skipped."""
+
+    items: list[str]
+    targets: list[tuple[Family, str]]
+    log_lr: np.ndarray
+    compared: np.ndarray
+    allowed: np.ndarray
+    conflict: np.ndarray
+    markers: list[str]
+    bad: dict[str, str]
+    log_den: dict[str, np.ndarray] = field(default_factory=dict)  # marker → log P(family data) per target
+
+
+def pairwise_matrix(families: list[Family], profiles: Profiles, table: FrequencyTable, items: list[str], *,
+                    sample_profiles: Profiles | None = None, sexes: dict[str, str] | None = None,
+                    uncertain_sex: set[str] | None = None, mutation: MutationModel | None = None,
+                    degradation: Degradation | None = None, bodies: dict[str, list[str]] | None = None,
+                    compare_all_sexes: bool = False, progress: Progress | None = None,
+                    all_markers: bool = False) -> PairwiseMatrix:
+    """The full matrix behind :func:`blind_search` (for the joint engine). With
+    ``all_markers``, every marker typed in a reference is processed too, so that ``log_den``
+    covers all the families' data (the joint engine's absolute likelihoods need it)."""
+    mutation = mutation or MutationModel()
+    sprof = sample_profiles or profiles
+    sexes = sexes or {}
+    bodies = bodies or {}
+    parts = [s for item in items for s in bodies.get(item, [item])]
+    sprof.check_against(table, samples=parts)
+    profiles.check_against(table, samples=sorted({m.sample for f in families for m in f.typed}))
+    markers = searched_markers(table, profiles, sprof, items, bodies, families)
+    if all_markers:
+        refs = {mk for f in families for m in f.typed for mk in profiles.genotypes.get(m.sample, {})}
+        markers = [m for m in table.markers if m in refs]
+    per_marker = _sample_markers(items, bodies, sprof, table, markers, degradation)
+    targets, log_tables, value_tables, informative, bad, log_den = lr_tables(
+        families, profiles, table, markers, mutation, per_marker, degradation, progress, return_den=True)
+    n_t = len(targets)
+    acc = np.zeros((len(items), n_t))
+    if items and n_t:
+        block = np.arange(len(items))
+        for m in markers:
+            acc += log_tables[m][per_marker[m].rows]
+            _add_terms(acc, block, per_marker[m], value_tables[m])
+    mp_sex = np.array([t.family.by_id[t.missing].sex for t in targets])
+    item_sex = np.array([sexes.get(s, "unknown") for s in items])
+    uncertain = np.array([s in (uncertain_sex or set()) for s in items])
+    allowed, conflict = _sex_filter(item_sex, uncertain, mp_sex, compare_all_sexes) if n_t and items else (
+        np.zeros((len(items), n_t), bool), np.zeros((len(items), n_t), bool))
+    bad_names = {}
+    for c, reason in bad.items():
+        allowed[:, c] = False
+        bad_names.setdefault(targets[c].family.name, reason)
+    acc[~allowed] = -np.inf
+    typed = np.stack([per_marker[m].typed for m in markers], axis=1) if markers else np.zeros((len(items), 0), bool)
+    compared = (typed.astype(np.float32) @ informative.astype(np.float32)).astype(np.int64)
+    return PairwiseMatrix(items, [(t.family, t.missing) for t in targets], acc, compared, allowed, conflict,
+                          markers, bad_names, log_den)

@@ -63,7 +63,7 @@ MIX = {"parents": 0.2, "parent_sibling": 0.15, "siblings": 0.15, "spouse_childre
 class Simulation:
     families: list[dict]
     profiles: dict[str, dict[str, tuple[str, str]]]  # sample → marker → genotype
-    remains: list[tuple[str, str]]  # (sample, sex)
+    remains: list[tuple]  # (sample, sex) or (sample, sex, dropout) for a degraded one
     truth: list[tuple[str, str, str]]  # (sample, family, missing); unrelated: ("", "")
 
 
@@ -99,7 +99,12 @@ class _Drawer:
 def simulate(table: FrequencyTable, n_families: int, n_remains: int, seed: int, *,
              markers: list[str] | None = None, mutation: MutationModel | None = None,
              unrelated_fraction: float = 0.2, ref_drop: float = 0.02, remains_drop: float = 0.05,
-             mix: dict[str, float] | None = None) -> Simulation:
+             mix: dict[str, float] | None = None, degraded_fraction: float = 0.0,
+             dropout: float = 0.1) -> Simulation:
+    """``degraded_fraction`` of the remains lose alleles by drop-out with probability ``dropout``
+    (each allele of a heterozygote independently, both copies of a homozygote together with
+    ``dropout²``; a locus where everything drops is untyped), as
+    :mod:`vestige.kinship.observe` models it; those remains carry ``dropout`` in the remains file."""
     rng = np.random.default_rng(seed)
     markers = markers or table.markers
     mutation = mutation or MutationModel()
@@ -156,9 +161,29 @@ def simulate(table: FrequencyTable, n_families: int, n_remains: int, seed: int, 
             g = drawer.founder()
             sex = "male" if rng.random() < 0.5 else "female"
             truth.append((sample, "", ""))
-        profiles[sample] = geno(g, remains_drop)
-        remains.append((sample, sex))
+        typed = geno(g, remains_drop)
+        d = 0.0
+        if degraded_fraction and rng.random() < degraded_fraction:
+            d = dropout
+            typed = _drop_out(typed, d, rng)
+        profiles[sample] = typed
+        remains.append((sample, sex) if not d else (sample, sex, d))
     return Simulation(families, profiles, remains, truth)
+
+
+def _drop_out(typed: dict[str, tuple[str, str]], d: float, rng) -> dict[str, tuple[str, str | None]]:
+    out: dict[str, tuple[str, str | None]] = {}
+    for marker, (a, b) in typed.items():
+        if a == b:
+            if rng.random() >= d * d:
+                out[marker] = (a, None)
+            continue
+        seen = [x for x in (a, b) if rng.random() >= d]
+        if len(seen) == 2:
+            out[marker] = (a, b)
+        elif seen:
+            out[marker] = (seen[0], None)
+    return out
 
 
 def write(sim: Simulation, out: str | Path) -> None:
@@ -171,11 +196,13 @@ def write(sim: Simulation, out: str | Path) -> None:
         w.writerow(["sample", "marker", "allele1", "allele2"])
         for sample, genos in sim.profiles.items():
             for marker, (a, b) in genos.items():
-                w.writerow([sample, marker, a, b])
+                w.writerow([sample, marker, a, "F" if b is None else b])
     with (out / "remains.csv").open("w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["sample", "sex"])
-        w.writerows(sim.remains)
+        degraded = any(len(r) > 2 for r in sim.remains)
+        w.writerow(["sample", "sex", "dropout"] if degraded else ["sample", "sex"])
+        for r in sim.remains:
+            w.writerow([r[0], r[1], r[2] if len(r) > 2 else ""] if degraded else r)
     with (out / "truth.csv").open("w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["sample", "family", "missing"])

@@ -1,0 +1,133 @@
+"""Post-mortem duplicates: is remains sample A the same person as sample B?
+
+    LR_m = P(O_A, O_B | same person) / (P(O_A) P(O_B))
+         = Σ_G P(G) P(O_A | G) P(O_B | G) / (Σ_G P(G) P(O_A | G) · Σ_G P(G) P(O_B | G))
+
+with Hardy–Weinberg ``P(G)`` and the drop-out model of :mod:`vestige.kinship.observe`; markers
+typed in only one of the two contribute 1. For two clean readings this is ``1/P(g)`` when the
+genotypes agree and 0 otherwise (the direct-match LR); a bone with drop-out no longer excludes
+its own duplicate. Pairs above a threshold are proposed as same-individual groups (connected
+components); once confirmed, the bones of a group are searched as one body.
+
+All pairs are scored by table look-up: per marker, a matrix over the distinct readings.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from vestige.kinship.io import FrequencyTable, Profiles
+from vestige.kinship.lr import sample_readings
+from vestige.kinship.observe import Degradation, hw_probability, weight_table
+
+BLOCK = 1024
+
+
+@dataclass
+class DuplicatePair:
+    sample_a: str
+    sample_b: str
+    log_lr: float
+    markers_compared: int
+
+    @property
+    def log10_lr(self) -> float | None:
+        return None if self.log_lr == -math.inf else self.log_lr / math.log(10)
+
+    def as_dict(self) -> dict:
+        log10 = self.log10_lr
+        return {"sample_a": self.sample_a, "sample_b": self.sample_b,
+                "lr": 0.0 if log10 is None else (None if log10 > 308 else 10 ** log10),
+                "log10_lr": log10, "markers_compared": self.markers_compared}
+
+
+def _pair_value(ra, rb, alleles, freqs) -> float:
+    """log LR_m for two lists of readings (one sample each)."""
+    index = {a: i for i, a in enumerate(alleles)}
+    union, w = weight_table(list(ra) + list(rb), lambda x: freqs[index[x]])
+    pu = np.array([freqs[index[a]] for a in union])
+    full = np.append(pu, max(0.0, 1.0 - float(pu.sum())))
+    num = float(full @ w @ full)
+    den = hw_probability(list(ra), alleles, freqs) * hw_probability(list(rb), alleles, freqs)
+    return math.log(num / den) if num > 0 else -math.inf
+
+
+def pm_match(profiles: Profiles, table: FrequencyTable, samples: list[str], *,
+             degradation: Degradation | None = None, min_lr: float = 1e6, progress=None) -> list[DuplicatePair]:
+    """Every pair of ``samples`` with LR ≥ ``min_lr`` (best first)."""
+    profiles.check_against(table, samples=samples)
+    n = len(samples)
+    markers = [m for m in table.markers if any(m in profiles.genotypes[s] for s in samples)]
+    keys = np.zeros((len(markers), n), dtype=np.int64)
+    tables = []
+    typed = np.zeros((len(markers), n), dtype=bool)
+    for mi, marker in enumerate(markers):
+        alleles, freqs = table.alleles[marker], table.freqs[marker]
+        distinct: dict = {}
+        for s, sample in enumerate(samples):
+            rs = sample_readings(profiles, [sample], marker, degradation)
+            if not rs:
+                keys[mi, s] = -1
+                continue
+            typed[mi, s] = True
+            keys[mi, s] = distinct.setdefault(tuple(rs), len(distinct))
+        k = len(distinct)
+        readings = list(distinct)
+        mat = np.zeros((k + 1, k + 1))  # last row/column: untyped (0)
+        clean = [i for i, rs in enumerate(readings) if len(rs) == 1 and rs[0].clean]
+        index = {a: i for i, a in enumerate(alleles)}
+        for i in clean:  # two clean readings: 1/P(g) if equal, else exclusion
+            al = readings[i][0].alleles
+            p = freqs[index[al[0]]] ** 2 if len(al) == 1 else 2 * freqs[index[al[0]]] * freqs[index[al[1]]]
+            mat[i, clean] = -np.inf
+            mat[i, i] = -math.log(p)
+        others = [i for i in range(k) if i not in set(clean)]
+        for i in others:
+            for j in range(k):
+                v = _pair_value(readings[i], readings[j], alleles, freqs)
+                mat[i, j] = mat[j, i] = v
+        keys[mi, keys[mi] < 0] = k
+        tables.append(mat)
+    out: list[DuplicatePair] = []
+    log_min = math.log(min_lr) if min_lr > 0 else -math.inf
+    tf = typed.astype(np.float32)
+    for start in range(0, n, BLOCK):
+        rows = np.arange(start, min(start + BLOCK, n))
+        acc = np.zeros((len(rows), n))
+        for mi in range(len(markers)):
+            acc += tables[mi][keys[mi, rows][:, None], keys[mi][None, :]]
+        comp = (tf[:, rows].T @ tf).astype(np.int64)
+        ii, jj = np.nonzero(acc >= log_min)
+        for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
+            a = int(rows[i])
+            if j <= a:
+                continue
+            out.append(DuplicatePair(samples[a], samples[j], float(acc[i, j]), int(comp[i, j])))
+        if progress:
+            progress("samples", int(rows[-1]) + 1, n)
+    out.sort(key=lambda p: (-p.log_lr, p.sample_a, p.sample_b))
+    return out
+
+
+def same_individual_groups(pairs: list[DuplicatePair]) -> list[list[str]]:
+    """Connected components of the matched pairs: proposed same-individual groups (sorted)."""
+    parent: dict[str, str] = {}
+
+    def find(x):
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for p in pairs:
+        ra, rb = find(p.sample_a), find(p.sample_b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[str, list[str]] = {}
+    for x in parent:
+        groups.setdefault(find(x), []).append(x)
+    return sorted(sorted(g) for g in groups.values())

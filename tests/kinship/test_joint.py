@@ -1,0 +1,263 @@
+"""Joint identification against dvir's published numbers and an independent brute force.
+
+The brute force below enumerates every sex-consistent assignment with itertools and computes
+each one's log-likelihood directly from its definition — each family's references with its
+assigned victims placed (one exact pedigree likelihood per family and marker, the ``lr``
+module's path), times Hardy–Weinberg probabilities of the unassigned victims — then dvir's
+``Bmarginal`` (flat prior) by summing. None of the joint engine's machinery (batched tables,
+grouping, class tables, enumeration) is used.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.kinship.conftest import DATA
+from vestige.kinship import read_families, read_frequencies, read_mutation, read_profiles
+from vestige.kinship.io import family_from_dict, read_remains
+from vestige.kinship.joint import JointOptions, joint_identification
+from vestige.kinship.lr import hardy_weinberg, likelihood_ratio, marker_likelihoods
+from vestige.kinship.mutation import MutationModel
+
+CASES = DATA / "cases"  # copies of shared/cases/identification (see tests/data/kinship/README.md)
+
+
+def load(example):
+    d = DATA / example
+    table = read_frequencies(d / "freqs.csv")
+    profiles = read_profiles(d / "profiles.csv")
+    families = read_families([d / "families"], profiles)
+    mutation = read_mutation(d / "mutation.json") if (d / "mutation.json").exists() else MutationModel()
+    remains = read_remains(d / "remains.json")
+    return table, profiles, families, mutation, remains
+
+
+def brute_force(table, profiles, families, mutation, remains):
+    """{assignment (tuple of missing or '*', per victim): loglik} over every sex-consistent one."""
+    victims = remains.samples
+    targets = [(f, m) for f in families for m in f.missing]
+    options = [["*"] + [m for f, m in targets if f.by_id[m].sex == remains.sexes[v]] for v in victims]
+    fam_of = {m: f for f, m in targets}
+    cache = {}
+
+    def fam_ll(f, placed):
+        key = (f.name, tuple(sorted(placed.items())))
+        if key not in cache:
+            total = 0.0
+            for marker in table.markers:
+                data = {m.id: profiles.genotypes[m.sample][marker] for m in f.typed
+                        if marker in profiles.genotypes[m.sample]}
+                for mp, v in placed.items():
+                    if marker in profiles.genotypes[v]:
+                        data[mp] = profiles.genotypes[v][marker]
+                if data:
+                    lik = marker_likelihoods(f, data, table, marker, mutation)
+                    total += math.log(lik) if lik > 0 else -math.inf
+            cache[key] = total
+        return cache[key]
+
+    def hw_ll(v):
+        total = 0.0
+        for marker, (a, b) in profiles.genotypes[v].items():
+            idx = table.index(marker)
+            total += math.log(hardy_weinberg(table.freqs[marker], idx[a], idx[b]))
+        return total
+
+    out = {}
+    for combo in itertools.product(*options):
+        used = [c for c in combo if c != "*"]
+        if len(used) != len(set(used)):
+            continue
+        ll = sum(hw_ll(v) for v, c in zip(victims, combo, strict=True) if c == "*")
+        for f in families:
+            placed = {c: v for v, c in zip(victims, combo, strict=True) if c != "*" and fam_of[c] is f}
+            ll += fam_ll(f, placed)
+        out[combo] = ll
+    return out
+
+
+def bmarginal(table_ll: dict, victims: list[str]):
+    lmax = max(table_ll.values())
+    w = {a: math.exp(ll - lmax) for a, ll in table_ll.items() if ll > -math.inf}
+    z = sum(w.values())
+    out = {}
+    for a, x in w.items():
+        for v, c in zip(victims, a, strict=True):
+            out[(v, c)] = out.get((v, c), 0.0) + x / z
+    return out
+
+
+def run_joint(example, **kw):
+    table, profiles, families, mutation, remains = load(example)
+    opts = JointOptions(prior="flat", top=50, **kw)
+    return joint_identification(families, profiles, table, remains.items(), sexes=remains.sexes,
+                                mutation=mutation, options=opts), (table, profiles, families, mutation, remains)
+
+
+def test_example2_reproduces_the_dvir_readme():
+    # dvir README, example2: best assignment V1=M1, V2=M2, V3=M3 with log-likelihood −16.11810;
+    # everyone unidentified −21.63956, so the best is 250 times more likely.
+    res, _ = run_joint("dvir-example2")
+    best = res.assignments[0]
+    assert [(p["sample"], p["missing"]) for p in best["pairs"]] == [("V1", "M1"), ("V2", "M2"), ("V3", "M3")]
+    assert best["loglik"] == pytest.approx(-16.11810, abs=5e-6)
+    assert res.loglik0 == pytest.approx(-21.63956, abs=5e-6)
+    assert best["lr"] == pytest.approx(250.0, rel=1e-9)
+
+
+@pytest.mark.parametrize("example", ["dvir-example1", "dvir-example2", "dvir-planecrash"])
+def test_every_assignment_and_marginal_equals_the_brute_force(example):
+    res, (table, profiles, families, mutation, remains) = run_joint(example)
+    truth = brute_force(table, profiles, families, mutation, remains)
+    # dvir's full table: every sex-consistent assignment (planecrash: 19,081).
+    assert res.admissible == len(truth)
+    if example == "dvir-planecrash":
+        assert len(truth) == 19081
+    ranked = sorted(truth.items(), key=lambda kv: -kv[1])
+    for got, (_combo, ll) in zip(res.assignments, ranked, strict=False):
+        assert got["loglik"] == pytest.approx(ll, rel=1e-9)
+    want = bmarginal(truth, remains.samples)
+    got = {(m["sample"], m["missing"]): m["probability"] for m in res.marginals}
+    for key, p in want.items():
+        assert got.get(key, 0.0) == pytest.approx(p, rel=1e-9, abs=1e-15), key
+    for v in remains.samples:  # marginals of a victim sum to one
+        assert sum(p for (s, _m), p in got.items() if s == v) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_grave_with_a_loop_matches_direct_likelihoods():
+    # dvir's grave: 23 members, a loop, 8 missing: 52,564 sex-consistent assignments. The
+    # engine's log-likelihoods of its best assignments and of random admissible ones (many of
+    # them impossible, −∞) are checked against the direct pedigree likelihood of each.
+    res, (table, profiles, families, mutation, remains) = run_joint("dvir-grave")
+    assert res.admissible == 52564
+    fam = families[0]
+
+    def direct(pairs):
+        placed = {p["missing"]: p["sample"] for p in pairs}
+        total = 0.0
+        for marker in table.markers:
+            data = {m.id: profiles.genotypes[m.sample][marker] for m in fam.typed if marker in profiles.genotypes[m.sample]}
+            for mp, v in placed.items():
+                if marker in profiles.genotypes[v]:
+                    data[mp] = profiles.genotypes[v][marker]
+            lik = marker_likelihoods(fam, data, table, marker, mutation)
+            if lik == 0:
+                return -math.inf
+            total += math.log(lik)
+            idx = table.index(marker)
+            for v in remains.samples:
+                if v not in placed.values() and marker in profiles.genotypes[v]:
+                    a, b = profiles.genotypes[v][marker]
+                    total += math.log(hardy_weinberg(table.freqs[marker], idx[a], idx[b]))
+        return total
+
+    for a in res.assignments[:12]:
+        assert a["loglik"] == pytest.approx(direct(a["pairs"]), rel=1e-9)
+    g = res.groups[0]
+    rng = np.random.default_rng(1)
+    for r in rng.choice(len(g.plain), size=15, replace=False):
+        pairs = [{"sample": res.items[g.victims[i]], "missing": res.targets[int(t)][1]}
+                 for i, t in enumerate(g.assignments[r]) if t >= 0]
+        assert res.loglik0 + float(g.plain[r]) == pytest.approx(direct(pairs), rel=1e-9)
+
+
+def test_grave_and_planecrash_full_tables_are_fast():
+    # dvir 3.4.2's dviJoint took 1,634 s (grave) and 1,025 s (planecrash) here; the issue asks
+    # ≤ 2 s each. Not a timing assertion: the figure is in benchmarks/joint_dvi.py. This test
+    # checks the tables are complete (the admissible counts of dvir's full tables).
+    res, _ = run_joint("dvir-planecrash")
+    assert res.groups[0].count == 19081 and res.groups[0].exact
+
+
+FAST = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FAST
+@given(seed=st.integers(0, 10_000))
+def test_one_remains_one_missing_equals_the_pairwise_lr(seed):
+    # The joint LR of the only non-null assignment is the pairwise LR.
+    from vestige.kinship.io import FrequencyTable, Profiles
+    from vestige.kinship.simulate import simulate
+    t = read_frequencies(DATA / "norwegian-35-markers.csv")
+    markers = ["D3S1358", "VWA", "TH01", "FGA", "D21S11"]
+    table = FrequencyTable({m: t.alleles[m] for m in markers}, {m: t.freqs[m] for m in markers})
+    sim = simulate(table, 1, 1, seed, unrelated_fraction=0.0, mix={"parents": 1.0})
+    profiles = Profiles(sim.profiles, "sim")
+    fam = family_from_dict(sim.families[0], "f", profiles)
+    v = sim.remains[0][0]
+    res = joint_identification([fam], profiles, table, [v], mutation=MutationModel.uniform("equal", 0.002),
+                               options=JointOptions(prior="flat", ignore_sex=True))
+    pair = likelihood_ratio(fam, fam.missing[0], v, profiles, table, MutationModel.uniform("equal", 0.002))
+    best = next(a for a in res.assignments if a["pairs"])
+    assert best["log10_lr"] == pytest.approx(pair.log10_lr, rel=1e-9, abs=1e-12)
+
+
+def _case(name):
+    d = CASES / name
+    table = read_frequencies(DATA / "norwegian-35-markers.csv")
+    profiles = read_profiles(d / "profiles.csv")
+    families = read_families([d / "families"], profiles)
+    remains = read_remains(d / "remains.csv")
+    return table, profiles, families, remains
+
+
+def test_two_sisters_the_dna_cannot_tell_apart_are_flagged_and_never_certain():
+    # Case 02: two missing sisters, their father the only reference. Both remains are his
+    # daughters, but which is which the DNA cannot say: the two assignments tie.
+    table, profiles, families, remains = _case("02_two_missing_siblings_one_parent")
+    res = joint_identification(families, profiles, table, remains.items(), sexes=remains.sexes,
+                               mutation=MutationModel.uniform("equal", 0.001))
+    assert res.symmetric and set(res.symmetric[0]["samples"]) == {"PM-0060", "PM-0247"}
+    for m in res.marginals:
+        if m["missing"] != "*":
+            assert m["probability"] <= 0.5 + 1e-9
+    assert not res.undisputed
+
+
+def test_cousin_remains_does_not_take_the_other_family():
+    # Case 05: PM-0007 (CB's son) scores 1.5e6 against CA's missing girl through the shared
+    # uncle; jointly it is CB's with certainty and CA's girl is free for PM-0005.
+    table, profiles, families, remains = _case("05_cousin_takes_family_A")
+    res = joint_identification(families, profiles, table, remains.items(), sexes=remains.sexes,
+                               mutation=MutationModel.uniform("equal", 0.001),
+                               options=JointOptions(ignore_sex=True))
+    p = {(m["sample"], m["missing"]): m["probability"] for m in res.marginals}
+    assert p[("PM-0007", "P00233")] > 0.9999
+    assert p[("PM-0007", "P00232")] < 1e-9
+
+
+def test_a_group_too_large_is_split_by_the_cutoff_and_says_so():
+    from vestige.kinship.io import FrequencyTable, Profiles
+    from vestige.kinship.simulate import simulate
+    t = read_frequencies(DATA / "norwegian-35-markers.csv")
+    markers = ["D3S1358", "VWA", "TH01", "FGA", "D21S11", "D8S1179"]
+    table = FrequencyTable({m: t.alleles[m] for m in markers}, {m: t.freqs[m] for m in markers})
+    sim = simulate(table, 12, 10, 5, mix={"parents": 1.0})
+    profiles = Profiles(sim.profiles, "sim")
+    fams = [family_from_dict(f, f["family"], profiles) for f in sim.families]
+    items = [s for s, *_ in sim.remains]
+    mut = MutationModel.uniform("equal", 0.002)
+    exact = joint_identification(fams, profiles, table, items, mutation=mut,
+                                 options=JointOptions(ignore_sex=True, prior="flat"))
+    small = joint_identification(fams, profiles, table, items, mutation=mut,
+                                 options=JointOptions(ignore_sex=True, prior="flat", max_assignments=50))
+    assert all(g.exact for g in exact.groups)
+    big = [g for g in small.groups if g.cutoff > 0 or not g.exact]
+    assert big  # with mutation every pairing is possible: it had to cut or give up, and it says so
+    pe = {(m["sample"], m["family"], m["missing"]): m["probability"] for m in exact.marginals}
+    for g in small.groups:
+        if g.exact and g.cutoff > 0:
+            bound = g.tolerance / (1 - g.tolerance)
+            for m in small.marginals:
+                if m["sample"] in {items[v] for v in g.victims}:
+                    want = pe.get((m["sample"], m["family"], m["missing"]), 0.0)
+                    assert abs(m["probability"] - want) <= bound + 1e-12
+    out = json.loads(json.dumps(small.as_dict()))
+    assert all("exact" in g for g in out["groups"])
