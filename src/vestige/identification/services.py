@@ -179,7 +179,7 @@ def execute_run(run_id: int, progress=None) -> MatchingRun:
                 progress(pct)
 
         hits = blind_search(families, profiles, table, list(sexes), sexes=sexes, mutation=mutation_model(),
-                            top=TOP, progress=engine_progress) if families and sexes else []
+                            top=TOP, progress=engine_progress).hits if families and sexes else []
         engine = time.perf_counter() - t_engine
         lap("engine")
         _progress(run_id, 90, _("Storing candidates"))

@@ -221,10 +221,8 @@ def likelihood_ratio(family: Family, missing: str | None, sample: str | list[str
         if not srs:
             result.markers[marker] = 1.0
             continue
-        if not fam_r:  # nothing to compare: the LR is exactly 1 (H1 and H2 both draw X freshly)
-            result.markers[marker] = 1.0
-            continue
-        result.markers_compared += 1
+        if fam_r:  # without family data the LR is 1 — exactly so only without mutation (a
+            result.markers_compared += 1  # mutation model need not keep HW frequencies stationary)
         h1 = dict(fam_r)
         h1[missing] = list(fam_r.get(missing, [])) + srs
         num = marker_likelihood(family, table, marker, mutation, h1, theta=theta)
