@@ -51,6 +51,7 @@ test-browser: install chromium
 
 bench: install
 	$(BIN)/python benchmarks/kinship_search.py
+	$(BIN)/python benchmarks/joint_dvi.py
 	$(BIN)/python benchmarks/identification_run.py
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/registry_pages.py

@@ -66,7 +66,8 @@ from vestige.kinship.pedigree import Family
 from vestige.kinship.search import check_prior, default_prior, pairwise_matrix
 from vestige.kinship.theta import bn_alphas, dirichlet_points, singleton_weights
 
-CUTOFFS = (0.0, 1e-12, 1e-9, 1e-6, 1e-4, 1e-3)
+CUTOFFS = (0.0, 1e-12, 1e-9, 1e-6, 1e-4, 1e-3, 1e-2, 1e-1)
+FIX_EPSILON = 1e-9  # a pairing is fixed when P(not this pairing) is proven below this
 MAX_CLASS_TABLE = 4_000_000
 TIE = 1e-9  # relative tolerance for "equal likelihood" (symmetric assignments)
 
@@ -102,6 +103,8 @@ class Group:
     plain: np.ndarray | None = None  # (n_a,) natural log LR against the null (no prior)
     count: int = 0
     tables: dict = field(default_factory=dict)  # family name → FamilyTable (several missing persons)
+    fixed: bool = False  # a pairing fixed as certain (see _fix_certain); its tolerance bounds the rest
+    cut: list = field(default_factory=list)  # cut pairings touching the group: (victim, target, log λ)
     own: dict = field(default_factory=dict)  # victim → log P(own readings)
 
 
@@ -128,7 +131,8 @@ class JointResult:
                             "assignments": g.count, "cutoff": g.cutoff, "tolerance": g.tolerance,
                             **({"reason": g.reason} if g.reason else {})} for g in self.groups],
                 "loglik_null": self.loglik0, "prior": self.prior,
-                "admissible_assignments": self.admissible if self.admissible < 2 ** 53 else float(self.admissible),
+                "admissible_assignments": (self.admissible if self.admissible < 2 ** 53 else float(self.admissible))
+                if self.admissible else None,
                 "skipped": [{"family": f, "reason": r} for f, r in self.skipped]}
 
 
@@ -263,8 +267,8 @@ def count_admissible(allowed: np.ndarray) -> int:
     cols = {tuple(allowed[:, c]) for c in range(allowed.shape[1])}
     kinds = sorted(cols)
     sizes = [sum(1 for c in range(allowed.shape[1]) if tuple(allowed[:, c]) == k) for k in kinds]
-    if len(kinds) > 6:
-        return _count_assignments([list(np.flatnonzero(r)) for r in allowed], 10 ** 7)
+    if len(kinds) > 6 or allowed.shape[0] > 60:
+        return 0  # beyond dvir's scale the count is astronomical and not needed: reported as null
     states: dict[tuple[int, ...], int] = {tuple(0 for _ in kinds): 1}
     for v in range(allowed.shape[0]):
         nxt: dict[tuple[int, ...], int] = {}
@@ -276,14 +280,6 @@ def count_admissible(allowed: np.ndarray) -> int:
                     nxt[s2] = nxt.get(s2, 0) + ways * (sizes[k] - st[k])
         states = nxt
     return sum(states.values())
-
-
-def _count_assignments(options: list[list[int]], limit: int) -> int:
-    """Exact count of injective partial assignments, or ``limit + 1`` once it is exceeded."""
-    try:
-        return len(enumerate_assignments(options, max([t for o in options for t in o], default=-1) + 1, limit))
-    except TooLarge:
-        return limit + 1
 
 
 # --- the engine ------------------------------------------------------------------------------
@@ -452,15 +448,73 @@ def _solve_groups(log_lr, log_w, family_of, targets, multi, items, bodies, profi
     fam_targets: dict[str, list[int]] = {}
     for c, (f, _mp) in enumerate(targets):
         fam_targets.setdefault(f.name, []).append(c)
-    edges = np.isfinite(log_lr)
-    comps = _components(edges, family_of, fam_targets)
+    # λ: the prior-weighted LR of a pairing (its mass relative to leaving the victim unassigned)
+    lam = log_lr + log_w[:, None]
+    finite = np.isfinite(log_lr)
+    comps = _components(finite, family_of, fam_targets)
     groups: list[Group] = []
     cache: dict = {}
-    for k, (victims, tcols) in enumerate(comps):
-        if progress:
-            progress("groups", k + 1, len(comps))
-        groups.extend(_solve_component(victims, tcols, log_lr, log_w, family_of, targets, multi, fam_targets, items,
-                                       bodies, profiles, sprof, table, fam_mutation, degradation, opts, cache))
+    todo = [(vs, ts, 0) for vs, ts in comps]
+    fixed_done: set[tuple[int, ...]] = set()
+    single = np.array([f.name not in multi for f in family_of], dtype=bool)
+    done = 0
+    while todo:
+        vs, ts, level = todo.pop()
+        if level == 0 and tuple(vs) not in fixed_done and not _fits(vs, ts, finite, opts):
+            # Too large as it stands: first fix the pairings that are certain beyond FIX_EPSILON
+            # (proof in _fix_certain); what they leave often falls apart into small groups.
+            fixed, vs2, ts2 = _fix_certain(vs, ts, lam, finite, single)
+            for v, t, eps in fixed:
+                g = Group([v], [t], tolerance=eps, count=1)
+                g.assignments = np.array([[t]])
+                g.loglr = np.array([lam[v, t]])
+                g.plain = np.array([log_lr[v, t]])
+                g.fixed = True
+                groups.append(g)
+            if fixed:
+                sub0 = np.zeros_like(finite)
+                sub0[np.ix_(vs2, ts2)] = finite[np.ix_(vs2, ts2)]
+                parts = _components(sub0[np.ix_(vs2, ts2)], [family_of[c] for c in ts2], _restrict(fam_targets, ts2))
+                for a, b in parts:
+                    part = ([vs2[i] for i in a], [ts2[j] for j in b])
+                    fixed_done.add(tuple(part[0]))
+                    todo.append((*part, 0))
+                # victims left with no pairing at all: nothing to enumerate (marginal '*' = 1)
+                continue
+            fixed_done.add(tuple(vs))
+        keep = finite if level == 0 else (lam >= math.log(CUTOFFS[level]))
+        keep = keep & finite
+        sub = np.zeros_like(keep)
+        sub[np.ix_(vs, ts)] = keep[np.ix_(vs, ts)]
+        if level > 0:  # the cut may split the component
+            parts = _components(sub[np.ix_(vs, ts)], [family_of[c] for c in ts], _restrict(fam_targets, ts))
+            parts = [([vs[i] for i in a], [ts[j] for j in b]) for a, b in parts]
+            if len(parts) > 1:
+                todo.extend((a, b, level) for a, b in parts)
+                continue
+        if _fits(vs, ts, sub, opts):
+            g = Group(vs, ts, cutoff=CUTOFFS[level])
+            try:
+                _enumerate_group(g, sub, log_lr, log_w, targets, multi, items, bodies, profiles, sprof, table,
+                                 fam_mutation, degradation, opts, cache)
+            except TooLarge as e:
+                if level + 1 < len(CUTOFFS):
+                    todo.append((vs, ts, level + 1))
+                    continue
+                groups.append(Group(vs, ts, exact=False, reason=str(e)))
+                continue
+            g.cut = _cut_pairings(g, lam, finite, sub) if level > 0 else []
+            groups.append(g)
+            done += 1
+            if progress:
+                progress("groups", done, done + len(todo))
+        elif level + 1 < len(CUTOFFS):
+            todo.append((vs, ts, level + 1))
+        else:
+            groups.append(Group(vs, ts, exact=False, cutoff=CUTOFFS[level],
+                                reason=f"more than {opts.max_assignments:,} assignments even with pairings of "
+                                       f"prior-weighted LR below {CUTOFFS[-1]:g} cut"))
+    groups.sort(key=lambda g: (min(g.victims), min(g.targets)))
     return groups
 
 
@@ -494,37 +548,62 @@ def _components(edges: np.ndarray, family_of, fam_targets) -> list[tuple[list[in
     return [x for x in comps.values() if x[0] and x[1]]
 
 
-def _solve_component(victims, tcols, log_lr, log_w, family_of, targets, multi, fam_targets, items, bodies,
-                     profiles, sprof, table, fam_mutation, degradation, opts, cache) -> list[Group]:
-    """Enumerate one component exactly; if too large, raise the cut-off and split it again."""
-    for cutoff in CUTOFFS:
-        keep = np.isfinite(log_lr) if cutoff == 0 else (log_lr >= math.log(cutoff))
-        sub = np.zeros_like(keep)
-        sub[np.ix_(victims, tcols)] = keep[np.ix_(victims, tcols)]
-        comps = _components(sub[np.ix_(victims, tcols)], [family_of[c] for c in tcols],
-                            _restrict(fam_targets, tcols))
-        comps = [([victims[i] for i in vs], [tcols[j] for j in ts]) for vs, ts in comps]
-        sizes_ok = all(_count_assignments(_options(vs, ts, sub), opts.max_assignments) <= opts.max_assignments
-                       for vs, ts in comps)
-        if not sizes_ok:
+def _fix_certain(vs, ts, lam, finite, single):
+    """Pairings certain enough to fix, and the victims and targets they leave.
+
+    Proof. With product-form weights (families with one missing person) let ``A`` be the
+    assignments with ``v = m`` and ``B`` the others. Map each ``a ∈ B`` to ``a' ∈ A`` by putting
+    ``v`` on ``m`` and unassigning whoever held ``m``. The weight changes by ``λ_vm / (λ_v,a(v)
+    λ_v',m)``, and an ``a'`` has at most ``(1 + Σ_{t≠m} λ_vt)(1 + Σ_{v'≠v} λ_v'm)`` weighted
+    preimages, so ``P(B)/P(A) ≤ ε_vm = (1 + Σ_{t≠m} λ_vt)(1 + Σ_{v'≠v} λ_v'm) / λ_vm``. Fixing
+    pairings with ``ε ≤`` :data:`FIX_EPSILON` (each on a distinct victim and person) moves any
+    marginal by at most the sum of their ``ε`` (reported as the group's tolerance); removing
+    their victims and persons only lowers the others' sums, so the bounds stay valid.
+    """
+    sub = np.zeros_like(finite)
+    sub[np.ix_(vs, ts)] = finite[np.ix_(vs, ts)]
+    e = np.where(sub, np.exp(np.minimum(lam, 700.0)), 0.0)
+    rows, cols = e.sum(axis=1), e.sum(axis=0)
+    fixed, used_v, used_t = [], set(), set()
+    for v in vs:
+        if not sub[v].any():
             continue
-        dropped = (np.isfinite(log_lr) & ~sub)[np.ix_(victims, tcols)]
-        dv, dc = np.nonzero(dropped)
-        tol = float(sum(math.exp(log_lr[victims[a], tcols[b]] + log_w[victims[a]]) for a, b in zip(dv, dc, strict=True)))
-        out = []
-        try:
-            for vs, ts in comps:
-                g = Group(vs, ts, cutoff=cutoff, tolerance=tol if cutoff > 0 else 0.0)
-                _enumerate_group(g, sub, log_lr, log_w, targets, multi, items, bodies, profiles, sprof, table,
-                                 fam_mutation, degradation, opts, cache)
-                out.append(g)
-        except TooLarge as e:
-            if cutoff == CUTOFFS[-1]:
-                return [Group(victims, tcols, exact=False, reason=str(e))]
+        t = int(np.argmax(np.where(sub[v], lam[v], -np.inf)))
+        if not single[t] or t in used_t:
             continue
-        return out
-    return [Group(victims, tcols, exact=False,
-                  reason=f"more than {opts.max_assignments:,} assignments even with pairings of LR < 1e-3 cut")]
+        log_eps = (math.log1p(rows[v] - e[v, t]) + math.log1p(cols[t] - e[v, t]) - lam[v, t])
+        if log_eps <= math.log(FIX_EPSILON):
+            fixed.append((v, t, math.exp(log_eps)))
+            used_v.add(v)
+            used_t.add(t)
+    return fixed, [v for v in vs if v not in used_v], [t for t in ts if t not in used_t]
+
+
+def _fits(vs, ts, sub, opts) -> bool:
+    """Whether enumerating is worth trying: Π (1 + options) bounds the assignments (injectivity
+    makes them fewer; the enumeration itself stops at ``max_assignments``)."""
+    bound = 1.0
+    for v in vs:
+        bound *= 1 + int(sub[v, ts].sum())
+        if bound > 1000.0 * opts.max_assignments:
+            return False
+    return True
+
+
+def _cut_pairings(g: Group, lam, finite, sub) -> list[tuple[int, int, float]]:
+    """The cut pairings that touch the group: (victim, target, log λ)."""
+    vs, ts = g.victims, g.targets
+    cut = finite & ~sub
+    out = []
+    for v in vs:
+        for t in np.flatnonzero(cut[v]):
+            out.append((v, int(t), float(lam[v, t])))
+    inside = set(vs)
+    for t in ts:
+        for v in np.flatnonzero(cut[:, t]):
+            if int(v) not in inside:
+                out.append((int(v), t, float(lam[v, t])))
+    return out
 
 
 def _restrict(fam_targets, tcols):
@@ -535,10 +614,6 @@ def _restrict(fam_targets, tcols):
         if js:
             out[f] = js
     return out
-
-
-def _options(vs, ts, sub) -> list[list[int]]:
-    return [[c for c in ts if sub[v, c]] for v in vs]
 
 
 def _enumerate_group(g: Group, sub, log_lr, log_w, targets, multi, items, bodies, profiles, sprof, table,
@@ -652,14 +727,30 @@ def _report(res: JointResult, log_lr, log_w, allowed, opts: JointOptions, family
                 hasnt = np.flatnonzero(col != t)
                 if len(has) and len(hasnt):
                     res.glr[(v, t)] = float(g.plain[has[0]] - g.plain[hasnt[0]])
+    # Tolerance of a group: Σ over its cut pairings of λ·P(victim unassigned)·P(person free),
+    # the first-order change of its marginals if the pairing were put back (adding pairing e to
+    # independent groups multiplies the mass by 1 + λ_e·P(v = *)·P(m free) exactly).
+    free = {t: 1.0 for t in range(len(targets))}
+    for g in res.groups:
+        if g.exact:
+            lse = np.logaddexp.reduce(g.loglr)
+            w = np.exp(g.loglr - lse)
+            for t in g.targets:
+                free[t] = float(w[~(g.assignments == t).any(axis=1)].sum())
+    for g in res.groups:
+        if g.exact and not g.fixed:
+            g.tolerance = sum(math.exp(lv) * star.get(v, 1.0) * free.get(t, 1.0) for v, t, lv in g.cut)
+    tol = {v: g.tolerance for g in res.groups if g.exact for v in g.victims}
     for v, it in enumerate(items):
+        extra = {"tolerance": tol[v]} if tol.get(v) else {}
         for t, (f, mp) in enumerate(targets):
             if (v, t) in marg:
-                res.marginals.append({"sample": it, "family": f.name, "missing": mp, "probability": marg[(v, t)]})
+                res.marginals.append({"sample": it, "family": f.name, "missing": mp, "probability": marg[(v, t)],
+                                      **extra})
         if v not in in_groups:
             star[v] = 1.0
         if v in star:
-            res.marginals.append({"sample": it, "family": None, "missing": "*", "probability": star[v]})
+            res.marginals.append({"sample": it, "family": None, "missing": "*", "probability": star[v], **extra})
     for g in res.groups:
         if not g.exact:
             _approximate(res, g, log_lr, allowed)

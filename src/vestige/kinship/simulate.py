@@ -59,6 +59,20 @@ MIX = {"parents": 0.2, "parent_sibling": 0.15, "siblings": 0.15, "spouse_childre
        "grandparents": 0.1, "half_sibling": 0.07, "avuncular": 0.06, "direct": 0.04, "two_missing": 0.08}
 
 
+def household(k: int, parents_lost: bool) -> list[tuple[str, str, str | None, str | None, bool, bool]]:
+    """A family that lost ``k`` members together. Either ``k`` children of a typed father and an
+    untyped mother (siblings: the case of two sisters), or both parents and ``k − 2`` children,
+    with the father's mother and a surviving child typed."""
+    if not parents_lost:
+        return [("F", "male", None, None, False, True), ("M", "female", None, None, False, False)] + [
+            (f"MP{i + 1}", "X", "F", "M", True, False) for i in range(k)]
+    rows = [("GF", "male", None, None, False, False), ("GM", "female", None, None, False, True),
+            ("MP1", "male", "GF", "GM", True, False), ("MP2", "female", None, None, True, False),
+            ("C", "X", "MP1", "MP2", False, True)]
+    rows += [(f"MP{i + 3}", "X", "MP1", "MP2", True, False) for i in range(k - 2)]
+    return rows
+
+
 @dataclass
 class Simulation:
     families: list[dict]
@@ -100,11 +114,14 @@ def simulate(table: FrequencyTable, n_families: int, n_remains: int, seed: int, 
              markers: list[str] | None = None, mutation: MutationModel | None = None,
              unrelated_fraction: float = 0.2, ref_drop: float = 0.02, remains_drop: float = 0.05,
              mix: dict[str, float] | None = None, degraded_fraction: float = 0.0,
-             dropout: float = 0.1) -> Simulation:
+             dropout: float = 0.1, multi_missing: int = 0) -> Simulation:
     """``degraded_fraction`` of the remains lose alleles by drop-out with probability ``dropout``
     (each allele of a heterozygote independently, both copies of a homozygote together with
     ``dropout²``; a locus where everything drops is untyped), as
-    :mod:`vestige.kinship.observe` models it; those remains carry ``dropout`` in the remains file."""
+    :mod:`vestige.kinship.observe` models it; those remains carry ``dropout`` in the remains file.
+
+    The first ``multi_missing`` families lost two to four members together (an airstrike on a
+    home): :func:`household` templates."""
     rng = np.random.default_rng(seed)
     markers = markers or table.markers
     mutation = mutation or MutationModel()
@@ -122,7 +139,10 @@ def simulate(table: FrequencyTable, n_families: int, n_remains: int, seed: int, 
 
     for f in range(n_families):
         fam = f"FAM-{f + 1:05d}"
-        template = TEMPLATES[names[rng.choice(len(names), p=weights)]]
+        if f < multi_missing:
+            template = household(int(rng.integers(2, 5)), bool(rng.random() < 0.5))
+        else:
+            template = TEMPLATES[names[rng.choice(len(names), p=weights)]]
         alleles: dict[str, np.ndarray] = {}
         members = []
         for mid, sex, father, mother, missing, typed in template:
