@@ -261,3 +261,23 @@ def test_a_group_too_large_is_split_by_the_cutoff_and_says_so():
                     assert abs(m["probability"] - want) <= bound + 1e-12
     out = json.loads(json.dumps(small.as_dict()))
     assert all("exact" in g for g in out["groups"])
+
+
+@pytest.mark.parametrize("example", ["dvir-example2", "dvir-planecrash", "dvir-grave"])
+def test_the_sparse_entry_equals_the_dense_one_given_every_pairing(example):
+    # Matching runs give the engine the search's pairs; with every pairing given, the marginals
+    # and the best assignments' LRs must be the dense engine's.
+    from vestige.kinship.joint import joint_sparse
+    from vestige.kinship.search import pairwise_matrix
+    table, profiles, families, mutation, remains = load(example)
+    items = remains.items()
+    dense = joint_identification(families, profiles, table, items, sexes=remains.sexes, mutation=mutation)
+    pm = pairwise_matrix(families, profiles, table, items, sexes=remains.sexes, mutation=mutation)
+    edges = [(int(v), int(t), float(pm.log_lr[v, t])) for v, t in zip(*np.nonzero(np.isfinite(pm.log_lr)), strict=True)]
+    sparse = joint_sparse(families, profiles, table, items, edges, sexes=remains.sexes, mutation=mutation)
+    want = {(m["sample"], m["family"], m["missing"]): m["probability"] for m in dense.marginals}
+    got = {(m["sample"], m["family"], m["missing"]): m["probability"] for m in sparse.marginals}
+    for key, p in got.items():
+        assert p == pytest.approx(want.get(key, 0.0), rel=1e-9, abs=1e-15), key
+    for a, b in zip(dense.assignments, sparse.assignments, strict=True):
+        assert a["log10_lr"] == pytest.approx(b["log10_lr"], rel=1e-9, abs=1e-12)

@@ -105,6 +105,8 @@ class Group:
     tables: dict = field(default_factory=dict)  # family name → FamilyTable (several missing persons)
     fixed: bool = False  # a pairing fixed as certain (see _fix_certain); its tolerance bounds the rest
     cut: list = field(default_factory=list)  # cut pairings touching the group: (victim, target, log λ)
+    local_lr: np.ndarray | None = None  # the group's pairwise log LRs (victims × targets)
+    extra_mass: float = 0.0  # prior-weighted LR mass of pairings never given to the engine (sparse entry)
     own: dict = field(default_factory=dict)  # victim → log P(own readings)
 
 
@@ -353,8 +355,116 @@ def joint_identification(families: list[Family], profiles: Profiles, table: Freq
                        "missing": n_missing, "remains": n_v},
                       sorted(skipped.items()), pairwise_log_lr=log_lr)
     res.admissible = count_admissible(allowed)
-    _report(res, log_lr, log_w, allowed, opts, family_of, targets)
+    for g in groups:
+        g.local_lr = log_lr[np.ix_(g.victims, g.targets)]
+    _report(res, opts, lambda v, t: bool(allowed[v, t]), allowed.sum(axis=1), allowed.sum(axis=0))
     res.undisputed = _undisputed(res, log_lr, allowed, targets, items, opts)
+    return res
+
+
+def joint_sparse(families: list[Family], profiles: Profiles, table: FrequencyTable, items: list[str],
+                 edges: list[tuple[int, int, float]], *, sample_profiles: Profiles | None = None,
+                 sexes: dict[str, str] | None = None, mutation: MutationModel | None = None,
+                 degradation: Degradation | None = None, bodies: dict[str, list[str]] | None = None,
+                 options: JointOptions | None = None, unreported: dict[int, float] | None = None,
+                 progress=None) -> JointResult:
+    """The joint engine on a sparse set of pairings, for matching runs at national scale.
+
+    ``edges``: ``(item index, target index, natural log LR)`` — e.g. every pair the blind search
+    reported; targets are the families' missing persons in order. Pairings not given count as
+    cut; ``unreported[item]`` is the prior-weighted LR mass of a sample's pairings the search did
+    not report (its row total minus what it reported), added to its group's tolerance. Absolute
+    log-likelihoods are not computed here (``loglik`` is ``null``); undisputed pairings come from
+    the dense entry point only.
+    """
+    opts = options or JointOptions()
+    mutation = mutation or MutationModel()
+    sprof = sample_profiles or profiles
+    sexes = sexes or {}
+    bodies = bodies or {}
+    targets = [(f, mp) for f in families for mp in f.missing]
+    n_v, n_t = len(items), len(targets)
+    n_missing = opts.missing_total if opts.missing_total is not None else n_t
+    pi = opts.pair_prior if opts.pair_prior is not None else default_prior(n_missing, n_v)
+    check_prior(pi, n_missing, n_v)
+    mp_sex = np.array([f.by_id[mp].sex for f, mp in targets]) if targets else np.zeros(0, dtype=str)
+    v_sex = [sexes.get(it, "unknown") for it in items]
+    kinds = {x: int(((mp_sex == x) | (mp_sex == "unknown") | (x == "unknown")).sum()) if len(mp_sex) else 0
+             for x in ("male", "female", "unknown")}
+    n_row = np.array([n_t if opts.ignore_sex else kinds[x] for x in v_sex], dtype=np.int64)
+    col_kinds = {x: sum(1 for y in v_sex if y == x or y == "unknown" or x == "unknown") for x in ("male", "female", "unknown")}
+    n_col = np.array([n_v if opts.ignore_sex else col_kinds[x] for x in mp_sex], dtype=np.int64)
+    with np.errstate(divide="ignore"):
+        log_w = np.log(pi) - np.log(np.maximum(1.0 - n_row * pi, 1e-300))
+    if opts.prior == "flat":
+        log_w = np.zeros(n_v)
+    family_of = [f for f, _ in targets]
+    fam_targets: dict[str, list[int]] = {}
+    for c, (f, _mp) in enumerate(targets):
+        fam_targets.setdefault(f.name, []).append(c)
+    parent = list(range(n_v + n_t))
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    by_edge: dict[tuple[int, int], float] = {}
+    for v, t, lv in edges:
+        if lv == -math.inf:
+            continue
+        by_edge[(v, t)] = lv
+        ra, rb = find(v), find(n_v + t)
+        if ra != rb:
+            parent[ra] = rb
+    touched_fams = {family_of[t].name for _v, t in by_edge}
+    for name in touched_fams:
+        cols = fam_targets[name]
+        for c in cols[1:]:
+            ra, rb = find(n_v + cols[0]), find(n_v + c)
+            if ra != rb:
+                parent[ra] = rb
+    comps: dict[int, tuple[list[int], list[int]]] = {}
+    for v in range(n_v):
+        comps.setdefault(find(v), ([], []))[0].append(v)
+    for t in range(n_t):
+        if family_of[t].name in touched_fams:
+            comps.setdefault(find(n_v + t), ([], []))[1].append(t)
+    multi = {f.name for f in families if len(f.missing) > 1 or opts.theta > 0}
+    fam_mutation = {f.name: mutation for f in families}
+    groups: list[Group] = []
+    todo = [c for c in comps.values() if c[0] and c[1]]
+    for k, (vs, ts) in enumerate(todo):
+        if progress:
+            progress("groups", k + 1, len(todo))
+        pos_t = {t: j for j, t in enumerate(ts)}
+        local = np.full((len(vs), len(ts)), -np.inf)
+        vset = {v: i for i, v in enumerate(vs)}
+        for (v, t), lv in by_edge.items():
+            if v in vset and t in pos_t:
+                local[vset[v], pos_t[t]] = lv
+        sub_groups = _solve_groups(local, log_w[vs], [family_of[t] for t in ts], [targets[t] for t in ts], multi,
+                                   [items[v] for v in vs], bodies, profiles, sprof, table, fam_mutation, degradation,
+                                   opts, None)
+        ts_arr = np.asarray(ts)
+        for g in sub_groups:
+            g.local_lr = local[np.ix_(g.victims, g.targets)]
+            g.own = {vs[i]: x for i, x in g.own.items()}
+            g.cut = [(vs[i], ts[j], lv) for i, j, lv in g.cut]
+            if g.assignments is not None:
+                g.assignments = np.where(g.assignments >= 0, ts_arr[np.maximum(g.assignments, 0)], -1)
+            g.victims = [vs[i] for i in g.victims]
+            g.targets = [ts[j] for j in g.targets]
+            if unreported and g.exact:
+                g.extra_mass = float(sum(unreported.get(v, 0.0) for v in g.victims))
+            groups.append(g)
+    res = JointResult(items, [(f.name, mp) for f, mp in targets], math.nan, groups, [], [], [], [],
+                      {"kind": opts.prior, "pair": pi if opts.prior == "pairwise" else None,
+                       "missing": n_missing, "remains": n_v})
+    _report(res, opts, lambda v, t: (v, t) in by_edge, n_row, n_col)
+    for a in res.assignments:
+        a["loglik"] = None
     return res
 
 
@@ -699,11 +809,16 @@ def _own_loglik(v, items, bodies, sprof, table, degradation, theta, cache) -> fl
 
 # --- reporting -------------------------------------------------------------------------------
 
-def _report(res: JointResult, log_lr, log_w, allowed, opts: JointOptions, family_of, targets) -> None:
-    """Marginals, GLRs, the best global assignments and the symmetric matches."""
-    items = res.items
-    marg: dict[tuple[int, int], float] = {}
+def _report(res: JointResult, opts: JointOptions, allowed_fn, n_row, n_col) -> None:
+    """Marginals, GLRs, tolerances, the best global assignments and the symmetric matches.
+
+    ``allowed_fn(v, t)``: whether a pairing is admissible (its marginal is listed, 0 included);
+    ``n_row[v]``, ``n_col[t]``: admissible pairings of a victim and of a missing person.
+    """
+    items, targets = res.items, res.targets
+    marg: dict[int, dict[int, float]] = {}
     star: dict[int, float] = {}
+    free: dict[int, float] = {}
     in_groups = {v for g in res.groups for v in g.victims}
     for g in res.groups:
         if not g.exact:
@@ -711,15 +826,15 @@ def _report(res: JointResult, log_lr, log_w, allowed, opts: JointOptions, family
         # Marginals use prior × LR; rows are sorted by the plain likelihood (dvir's order).
         lse = np.logaddexp.reduce(g.loglr)
         w = np.exp(g.loglr - lse)
+        lut = np.full(max(g.targets) + 1, len(g.targets), dtype=np.int64)
+        lut[np.asarray(g.targets)] = np.arange(len(g.targets))
+        idx = np.where(g.assignments >= 0, lut[np.maximum(g.assignments, 0)], len(g.targets))
+        for j, t in enumerate(g.targets):
+            free[t] = float(w[~(idx == j).any(axis=1)].sum())
         for i, v in enumerate(g.victims):
             col = g.assignments[:, i]
-            lut = np.full(max(g.targets) + 1, len(g.targets), dtype=np.int64)
-            lut[np.asarray(g.targets)] = np.arange(len(g.targets))
-            sums = np.bincount(np.where(col >= 0, lut[np.maximum(col, 0)], len(g.targets)), weights=w,
-                               minlength=len(g.targets) + 1)
-            for j, t in enumerate(g.targets):
-                if allowed[v, t]:
-                    marg[(v, t)] = float(sums[j])
+            sums = np.bincount(idx[:, i], weights=w, minlength=len(g.targets) + 1)
+            marg[v] = {t: float(sums[j]) for j, t in enumerate(g.targets) if allowed_fn(v, t)}
             star[v] = float(sums[-1])
             # GLR (dvir's pairwiseGLR): best with v = m against the best without it.
             for t in g.targets:
@@ -730,39 +845,31 @@ def _report(res: JointResult, log_lr, log_w, allowed, opts: JointOptions, family
     # Tolerance of a group: Σ over its cut pairings of λ·P(victim unassigned)·P(person free),
     # the first-order change of its marginals if the pairing were put back (adding pairing e to
     # independent groups multiplies the mass by 1 + λ_e·P(v = *)·P(m free) exactly).
-    free = {t: 1.0 for t in range(len(targets))}
-    for g in res.groups:
-        if g.exact:
-            lse = np.logaddexp.reduce(g.loglr)
-            w = np.exp(g.loglr - lse)
-            for t in g.targets:
-                free[t] = float(w[~(g.assignments == t).any(axis=1)].sum())
     for g in res.groups:
         if g.exact and not g.fixed:
-            g.tolerance = sum(math.exp(lv) * star.get(v, 1.0) * free.get(t, 1.0) for v, t, lv in g.cut)
+            g.tolerance = g.extra_mass + sum(math.exp(lv) * star.get(v, 1.0) * free.get(t, 1.0) for v, t, lv in g.cut)
     tol = {v: g.tolerance for g in res.groups if g.exact for v in g.victims}
     for v, it in enumerate(items):
         extra = {"tolerance": tol[v]} if tol.get(v) else {}
-        for t, (f, mp) in enumerate(targets):
-            if (v, t) in marg:
-                res.marginals.append({"sample": it, "family": f.name, "missing": mp, "probability": marg[(v, t)],
-                                      **extra})
+        for t, p in sorted(marg.get(v, {}).items()):
+            f, mp = targets[t]
+            res.marginals.append({"sample": it, "family": f, "missing": mp, "probability": p, **extra})
         if v not in in_groups:
             star[v] = 1.0
         if v in star:
             res.marginals.append({"sample": it, "family": None, "missing": "*", "probability": star[v], **extra})
     for g in res.groups:
         if not g.exact:
-            _approximate(res, g, log_lr, allowed)
+            _approximate(res, g, n_row, n_col)
     res.assignments = _top_assignments(res, opts.top)
     res.symmetric = _symmetric(res)
 
 
-def _approximate(res: JointResult, g: Group, log_lr, allowed) -> None:
+def _approximate(res: JointResult, g: Group, n_row, n_col) -> None:
     """A group too large to solve exactly: pairwise posteriors with both axes of competition
     (:func:`vestige.kinship.search.posterior`), marked ``exact: false``."""
     from vestige.kinship.search import posterior
-    sub = log_lr[np.ix_(g.victims, g.targets)]
+    sub = g.local_lr
     row = np.logaddexp.reduce(sub, axis=1)
     col = np.logaddexp.reduce(sub, axis=0)
     pi = res.prior["pair"] or default_prior(res.prior["missing"], res.prior["remains"])
@@ -770,8 +877,7 @@ def _approximate(res: JointResult, g: Group, log_lr, allowed) -> None:
         total = 0.0
         for j, t in enumerate(g.targets):
             if np.isfinite(sub[i, j]):
-                p = posterior(float(sub[i, j]), float(row[i]), int(allowed[v].sum()), float(col[j]),
-                              int(allowed[:, t].sum()), pi)
+                p = posterior(float(sub[i, j]), float(row[i]), int(n_row[v]), float(col[j]), int(n_col[t]), pi)
                 total += p
                 f, mp = res.targets[t]
                 res.marginals.append({"sample": res.items[v], "family": f, "missing": mp, "probability": p,
