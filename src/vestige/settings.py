@@ -208,6 +208,9 @@ VESTIGE_MUTATION_MODEL = os.environ.get("VESTIGE_MUTATION_MODEL", "equal")
 VESTIGE_MUTATION_RATE = float(os.environ.get("VESTIGE_MUTATION_RATE", "0.001"))
 VESTIGE_MIN_ALLELE_FREQUENCY = float(os.environ.get("VESTIGE_MIN_ALLELE_FREQUENCY", "0.001"))
 VESTIGE_MAX_DISTANCE_KM = float(os.environ.get("VESTIGE_MAX_DISTANCE_KM", "150"))
+# A matching run's worker touches its heartbeat at least every few seconds; a run silent for
+# longer than this is marked failed (its worker died) so that the next run can start.
+VESTIGE_RUN_STALE_S = _env_int("VESTIGE_RUN_STALE_S", 300)
 # Evidence intake.
 VESTIGE_MAX_EVIDENCE_BYTES = _env_int("VESTIGE_MAX_EVIDENCE_MB", 20_000) * 1024 * 1024
 VESTIGE_ZIP_MAX_MEMBERS = _env_int("VESTIGE_ZIP_MAX_MEMBERS", 10_000)

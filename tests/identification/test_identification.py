@@ -163,16 +163,30 @@ def test_withdrawn_consent_removes_the_profile_from_matching(users, world):
     assert best is None or best.missing_person != mp or best.posterior < 0.5
 
 
-def test_samples_of_one_body_must_agree(users, world):
+def _profile(r):
+    s = r.dna_samples.first()
+    return ident.decrypt_profile(s.profile_encrypted)
+
+
+def test_samples_of_one_body_agree_by_dropout_or_are_flagged_not_refused(users, world):
+    from vestige.identification.models import RemainsSample
     people, _ = world
     _fam, _mp, r = people[0]
-    first = ident.remains_profiles_for(r)
-    marker = next(iter(first))
-    wrong = {marker: ("99", "99")}
-    with pytest.raises(InvalidInput, match="disagrees"):
-        ident.add_remains_sample(users["dna_analyst"], r, wrong, material="tooth", lab="Lab2", kit="K")
-    ident.add_remains_sample(users["dna_analyst"], r, {marker: first[marker]}, material="tooth", lab="Lab2", kit="K")
-    assert r.dna_samples.count() == 2
+    first = _profile(r)
+    het = next(m for m, (a, b) in first.items() if a != b)
+    # A second bone that lost one allele by drop-out agrees with the first: accepted, combined.
+    drop = ident.add_remains_sample(users["dna_analyst"], r, {het: (first[het][0], None)}, material="tooth",
+                                    lab="Lab2", kit="K", dropout=0.1)
+    assert drop.status == "accepted"
+    # A real disagreement is kept, flagged with the marker, and left out of matching.
+    wrong = ident.add_remains_sample(users["dna_analyst"], r, {het: ("99", "99")}, material="tooth", lab="Lab2", kit="K")
+    assert wrong.status == "discordant" and het in wrong.note
+    assert RemainsSample.objects.filter(remains=r).count() == 3
+    with pytest.raises(InvalidInput, match="drop-out"):
+        ident.add_remains_sample(users["dna_analyst"], r, {het: (first[het][0], None)}, material="tooth", lab="L", kit="K")
+    ident.resolve_sample(users["dna_analyst"], wrong, False, "contaminated: re-typed")
+    wrong.refresh_from_db()
+    assert wrong.status == "excluded"
 
 
 def test_two_person_decision_notification_and_stats(users, admin, world):
@@ -198,12 +212,19 @@ def test_two_person_decision_notification_and_stats(users, admin, world):
     after = ident.stats()
     assert after["identified"] == before["identified"] + 1
     assert after["accounted_for_pct"] == pytest.approx(100 * after["identified"] / after["missing"], abs=0.01)
+    today = dt.date.today()
     with pytest.raises(Conflict):
-        ident.record_return(liaison, proposal, dt.date(2023, 2, 1))
+        ident.record_return(liaison, proposal, today)
     with pytest.raises(PermissionDenied):
-        ident.record_notification(dna, proposal, dt.date(2023, 1, 10), "in person")
-    ident.record_notification(liaison, proposal, dt.date(2023, 1, 10), "in person, at home")
-    ident.record_return(liaison, proposal, dt.date(2023, 2, 1))
+        ident.record_notification(dna, proposal, today, "in person")
+    with pytest.raises(InvalidInput, match="future"):
+        ident.record_notification(liaison, proposal, today + dt.timedelta(days=3), "in person, at home")
+    with pytest.raises(InvalidInput, match="before the identification"):
+        ident.record_notification(liaison, proposal, today - dt.timedelta(days=30), "in person, at home")
+    ident.record_notification(liaison, proposal, today, "in person, at home")
+    with pytest.raises(InvalidInput, match="future"):
+        ident.record_return(liaison, proposal, today + dt.timedelta(days=1))
+    ident.record_return(liaison, proposal, today)
     r.refresh_from_db()
     assert r.status == "returned"
     actions = [h.changes for h in ChangeRecord.objects.filter(object_id=mp.pk, content_type__model="missingperson")]
@@ -291,7 +312,7 @@ def test_identify_cli(users, world, capsys):
     assert main(["identify", "stats", "--json"]) == 0
     out = capsys.readouterr().out.strip().splitlines()[-1]
     data = json.loads(out)
-    assert set(data) == {"missing", "identified", "accounted_for_pct", "remains_total", "remains_identified",
+    assert set(data) == {"missing", "identified", "accounted_for_pct", "remains_total", "bodies", "remains_identified",
                          "remains_without_candidate"}
     assert data["missing"] == 4 and data["remains_total"] == 5  # 4 family remains and the stranger
     assert MatchingRun.objects.get().status == "done"
@@ -377,14 +398,14 @@ def test_profile_imports_from_the_cli_are_all_or_nothing(users, world, tmp_path,
     from vestige.identification.models import RemainsSample
     people, _ = world
     _fam, _mp, r = people[0]
-    first = ident.remains_profiles_for(r)
+    first = _profile(r)
     marker = next(iter(first))
     path = tmp_path / "s.csv"
     path.write_text(f"sample,marker,allele1,allele2\n{r.body_number},{marker},{first[marker][0]},{first[marker][1]}\n"
                     f"NOPE-1,{marker},10,11\n")
     before = RemainsSample.objects.count()
-    assert main(["identify", "import-samples", str(path), "--lab", "L", "--kit", "K", "--as", users["dna_analyst"].username]) == 3
-    assert "'NOPE-1' is not known; nothing was imported" in capsys.readouterr().err
+    assert main(["identify", "import-samples", str(path), "--lab", "L", "--kit", "K", "--as", users["dna_analyst"].username]) == 2
+    assert "line 3, column 'sample', value 'NOPE-1': no remains with this body number" in capsys.readouterr().err
     assert RemainsSample.objects.count() == before
     donor = people[1][0].donors.first()
     ref = tmp_path / "r.csv"

@@ -58,7 +58,7 @@ CAPABILITIES: dict[str, frozenset[Cap]] = {
     # Investigators open sites and record graves and exhumations found in the field.
     Role.INVESTIGATOR: frozenset(_READ | {Cap.SITE_WRITE, Cap.GRAVE_WRITE, Cap.EXHUMATION_WRITE,
                                           Cap.CLAIM_WRITE, Cap.CLAIM_VERIFY, Cap.WITNESS_WRITE,
-                                          Cap.WITNESS_IDENTITY, Cap.MISSING_WRITE, Cap.EVIDENCE_WRITE,
+                                          Cap.WITNESS_IDENTITY, Cap.EVIDENCE_WRITE,
                                           Cap.EVIDENCE_EXPORT}),
     # Forensic examiners exhume and examine: graves, exhumations and the post-mortem record.
     Role.FORENSIC_EXAMINER: frozenset(

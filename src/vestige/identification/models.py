@@ -18,6 +18,12 @@ class Material(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class SampleStatus(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted")
+    DISCORDANT = "discordant", _("Disagrees with the body's other samples")  # out of matching until resolved
+    EXCLUDED = "excluded", _("Excluded")
+
+
 class RemainsSample(models.Model):
     code = models.CharField(_("sample code"), max_length=40, unique=True)
     remains = models.ForeignKey(Remains, on_delete=models.PROTECT, related_name="dna_samples")
@@ -27,6 +33,10 @@ class RemainsSample(models.Model):
     taken_on = models.DateField(_("taken on"), null=True, blank=True)
     profile_encrypted = models.TextField(editable=False)
     markers = models.PositiveSmallIntegerField(editable=False, default=0)
+    dropout = models.FloatField(_("drop-out probability"), default=0.0,
+                                help_text=_("Allelic drop-out probability of a degraded sample (0 for a clean profile)."))
+    status = models.CharField(_("status"), max_length=10, choices=SampleStatus.choices, default=SampleStatus.ACCEPTED)
+    note = models.TextField(_("note"), blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
@@ -56,6 +66,13 @@ class MatchingRun(models.Model):
     candidates_found = models.PositiveIntegerField(default=0)
     engine_seconds = models.FloatField(default=0)
     total_seconds = models.FloatField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)  # a live worker touches it; a stale one failed
+    inputs = models.JSONField(default=dict)  # frequency table and its SHA-256, mutation model, drop-out, prior, engine
+    timings = models.JSONField(default=dict)  # seconds per phase
+    counts = models.JSONField(default=dict)  # remains, bodies, families searched, groups, ...
+    joint = models.JSONField(default=dict)  # the joint result: groups with their best assignments, symmetric matches
+    unsearchable = models.JSONField(default=list)  # families that cannot be searched yet, with the reason
+    duplicates = models.JSONField(default=list)  # remains samples that look like one person (pm-match)
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -78,6 +95,12 @@ class Candidate(models.Model):
     marker_lrs = models.JSONField(default=dict)
     flags = models.JSONField(default=dict)  # {"sex": "ok"|"conflict"|"unknown", ...} with details
     conflicts = models.PositiveSmallIntegerField(default=0)
+    prior = models.FloatField(default=0.0)  # the prior per pair the posterior used
+    tolerance = models.FloatField(default=0.0)  # how far the posterior may be off (the joint group's bound)
+    exact = models.BooleanField(default=True)  # the posterior is the joint marginal (False: pairwise only)
+    log10_glr = models.FloatField(null=True)  # best assignment with this pairing against the best without it
+    dna_flags = models.JSONField(default=list)  # competing candidates, symmetric match, drop-out, duplicates
+    group = models.PositiveIntegerField(null=True)  # index of the joint group in the run
 
     class Meta:
         ordering = ["-log10_lr"]
@@ -113,3 +136,29 @@ class Identification(models.Model):
 
     class Meta:
         ordering = ["-proposed_at"]
+
+
+class DuplicateGroup(models.Model):
+    """Remains that are one person (several bones of one body), confirmed by two people.
+
+    A confirmed group is one body in matching, counts and reports; every bone keeps its own record.
+    """
+
+    remains = models.ManyToManyField(Remains, related_name="duplicate_groups")
+    status = models.CharField(max_length=10, choices=DecisionStatus.choices, default=DecisionStatus.PROPOSED)
+    log10_lr = models.FloatField(null=True)  # the DNA's LR "same person" against "unrelated", when from pm-match
+    basis = models.TextField(_("basis"))
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at"]
+
+    def __str__(self) -> str:
+        return " + ".join(r.body_number for r in self.remains.all())
+
+    def get_absolute_url(self) -> str:
+        return reverse("identification:duplicate-detail", args=[self.pk])

@@ -14,4 +14,8 @@ urlpatterns = [
     path("identification/decisions/<int:pk>/decide/", views.decide, name="decide"),
     path("identification/decisions/<int:pk>/notify/", views.notify, name="notify"),
     path("identification/stats/", views.stats_page, name="stats"),
+    path("identification/worklists/<str:name>/", views.worklist_page, name="worklist"),
+    path("identification/same-body/new/", views.duplicate_new, name="duplicate-new"),
+    path("identification/same-body/<int:pk>/", views.duplicate_detail, name="duplicate-detail"),
+    path("identification/samples/<int:pk>/resolve/", views.sample_resolve, name="sample-resolve"),
 ]

@@ -1,4 +1,7 @@
-"""Matching runs, candidates and decisions."""
+"""Matching runs, candidates, decisions, duplicate groups and worklists (pages).
+
+Writes go through :mod:`vestige.identification.services`; reads check a capability.
+"""
 
 from __future__ import annotations
 
@@ -12,26 +15,49 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from vestige.accounts.roles import Cap
-from vestige.errors import Conflict, InvalidInput, PermissionDenied
+from vestige.accounts.services import require
+from vestige.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from vestige.identification import services
-from vestige.identification.models import Candidate, DecisionStatus, Identification, MatchingRun
+from vestige.identification.models import (
+    Candidate,
+    DecisionStatus,
+    DuplicateGroup,
+    Identification,
+    MatchingRun,
+    RemainsSample,
+)
+from vestige.identification.worklists import WORKLISTS
 from vestige.missing.pedigree import pedigree_svg
-from vestige.registry.models import Site
+from vestige.registry.models import Remains, Site
 
 
 def index(request):
+    require(request.user, Cap.REGISTRY_READ)
+    services.reap_stale_runs()
     run = services.current_run()
     best = []
+    site, state = request.GET.get("site", ""), request.GET.get("state", "")
     if run is not None:
-        qs = Candidate.objects.filter(run=run).select_related("remains", "missing_person").order_by("-log10_lr")
+        qs = Candidate.objects.filter(run=run).select_related("remains__site", "missing_person").order_by(
+            "-posterior", "-log10_lr")
         if request.GET.get("confident") == "yes":
             qs = qs.filter(posterior__gte=services.THRESHOLD)
+        if site:
+            qs = qs.filter(remains__site__ref=site)
+        decided = Identification.objects.exclude(status=DecisionStatus.REJECTED)
+        if state == "undecided":
+            qs = qs.exclude(remains__in=decided.values("remains")).exclude(missing_person__in=decided.values("missing_person"))
+        elif state == "decided":
+            qs = qs.filter(pk__in=decided.values("candidate"))
         best = Paginator(qs, 50).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    from vestige.identification.worklists import counts
     return render(request, "identification/index.html", {
         "run": run, "runs": MatchingRun.objects.all()[:10], "stats": services.stats(), "candidates": best,
         "sites": Site.objects.filter(withdrawn_at__isnull=True), "can_run": request.user.can(Cap.RUN_START),
-        "query": "", "threshold": services.THRESHOLD,
-        "pending": Identification.objects.filter(status=DecisionStatus.PROPOSED).select_related("remains", "missing_person"),
+        "query": params.urlencode(), "threshold": services.THRESHOLD, "site": site, "state": state,
+        "worklists": [(name, WORKLISTS[name], n) for name, n in counts(request.user).items()],
     })
 
 
@@ -47,23 +73,41 @@ def start(request):
 
 
 def run_detail(request, pk):
+    require(request.user, Cap.REGISTRY_READ)
+    services.reap_stale_runs()
     run = get_object_or_404(MatchingRun, pk=pk)
     template = "identification/_run_status.html" if request.headers.get("HX-Request") else "identification/run.html"
     return render(request, template, {"run": run})
 
 
+def _group(run: MatchingRun, index):
+    if index is None:
+        return None
+    return next((g for g in run.joint.get("groups", []) if g["index"] == index), None)
+
+
 def candidate_detail(request, pk):
+    require(request.user, Cap.REGISTRY_READ)
     c = get_object_or_404(Candidate.objects.select_related("remains__site", "remains__exhumation", "remains__grave",
-                                                           "missing_person__family", "run"), pk=pk)
-    markers = services.marker_lrs(c)
+                                                           "missing_person__family", "missing_person__member", "run"), pk=pk)
     ident = Identification.objects.filter(candidate=c).order_by("-proposed_at").first()
+    competing = Identification.objects.filter(status__in=[DecisionStatus.PROPOSED, DecisionStatus.CONFIRMED]).exclude(
+        candidate=c).filter(remains=c.remains) | Identification.objects.filter(
+        status__in=[DecisionStatus.PROPOSED, DecisionStatus.CONFIRMED], missing_person=c.missing_person).exclude(candidate=c)
+    samples = list(c.remains.dna_samples.all())
     return render(request, "identification/candidate.html", {
-        "c": c, "r": c.remains, "mp": c.missing_person, "markers": markers, "ident": ident,
+        "c": c, "r": c.remains, "mp": c.missing_person, "markers": services.marker_lrs(c), "ident": ident,
         "pedigree": mark_safe(pedigree_svg(c.missing_person.family, highlight=c.missing_person.member_id)),
-        "threshold": services.THRESHOLD, "today": dt.date.today().isoformat(),
+        "threshold": services.THRESHOLD, "today": dt.date.today().isoformat(), "certainty": services.certainty(c),
         "can_propose": request.user.can(Cap.IDENT_PROPOSE), "can_confirm": request.user.can(Cap.IDENT_CONFIRM),
-        "can_notify": request.user.can(Cap.NOTIFY),
-        "others": Candidate.objects.filter(run=c.run, remains=c.remains).exclude(pk=c.pk).select_related("missing_person")[:5],
+        "can_notify": request.user.can(Cap.NOTIFY), "basis": services.basis_text(c),
+        "symmetric": "symmetric" in c.dna_flags or any(f.startswith("indistinguishable") for f in c.dna_flags),
+        "others": Candidate.objects.filter(run=c.run, remains=c.remains).exclude(pk=c.pk).select_related(
+            "missing_person").order_by("-posterior")[:8],
+        "rivals": Candidate.objects.filter(run=c.run, missing_person=c.missing_person).exclude(pk=c.pk).select_related(
+            "remains").order_by("-posterior")[:8],
+        "group": _group(c.run, c.group), "competing": competing.distinct(), "samples": samples,
+        "notes": [f for f in c.dna_flags if f.startswith(("degraded", "samples", "same_body", "possible_duplicate"))],
     })
 
 
@@ -93,11 +137,12 @@ def decide(request, pk):
 @require_POST
 def notify(request, pk):
     ident = get_object_or_404(Identification, pk=pk)
+    back = ident.candidate.get_absolute_url() if ident.candidate else "identification:index"
     try:
         day = dt.date.fromisoformat(request.POST.get("on", ""))
     except ValueError:
         messages.error(request, _("Give the date as YYYY-MM-DD."))
-        return redirect(ident.candidate.get_absolute_url())
+        return redirect(back)
     try:
         if request.POST.get("what") == "return":
             services.record_return(request.user, ident, day)
@@ -106,7 +151,7 @@ def notify(request, pk):
         messages.success(request, _("Recorded."))
     except (InvalidInput, Conflict) as e:
         messages.error(request, e.message)
-    return redirect(ident.candidate.get_absolute_url())
+    return redirect(back)
 
 
 def candidate_pdf(request, pk):
@@ -117,6 +162,7 @@ def candidate_pdf(request, pk):
     from vestige.history.services import record
     from vestige.identification.report import identification_pdf
 
+    require(request.user, Cap.REGISTRY_READ)
     c = get_object_or_404(Candidate.objects.select_related("remains__site", "remains__grave", "missing_person__family"), pk=pk)
     ident = Identification.objects.filter(candidate=c).order_by("-proposed_at").first()
     record(c.remains, Action.VIEWED, request.user, {"identification report": [None, c.missing_person.ref]})
@@ -126,6 +172,66 @@ def candidate_pdf(request, pk):
 
 
 def stats_page(request):
+    require(request.user, Cap.REGISTRY_READ)
     per_site = [(s, services.stats(s.ref)) for s in Site.objects.filter(withdrawn_at__isnull=True)]
+    run = services.current_run()
     return render(request, "identification/stats.html", {
-        "overall": services.stats(), "per_site": per_site, "weak": services.weak_families()})
+        "overall": services.stats(), "per_site": per_site, "unsearchable": run.unsearchable if run else []})
+
+
+def worklist_page(request, name):
+    try:
+        rows = services.worklist(name, request.user)
+    except NotFound:
+        from django.http import Http404
+        raise Http404(name) from None
+    shown = [{k: (" + ".join(map(str, v)) if isinstance(v, list) else v) for k, v in r.items()} for r in rows]
+    return render(request, "identification/worklist.html", {"name": name, "title": WORKLISTS[name], "rows": shown,
+                                                            "lists": WORKLISTS})
+
+
+def duplicate_new(request):
+    require(request.user, Cap.IDENT_PROPOSE)
+    bodies = [b.strip() for b in (request.POST.get("remains") or request.GET.get("remains", "")).split(",") if b.strip()]
+    remains = list(Remains.objects.filter(body_number__in=bodies))
+    run = services.current_run()
+    pair = next((d for d in (run.duplicates if run else []) if set(d["remains"]) == set(bodies)), None)
+    if request.method == "POST":
+        try:
+            if len(remains) != len(set(bodies)):
+                raise InvalidInput(_("Unknown body number among %(b)s.") % {"b": ", ".join(bodies)}, field="remains")
+            g = services.propose_duplicate(request.user, remains, request.POST.get("basis", ""),
+                                           log10_lr=pair["log10_lr"] if pair else None)
+            messages.success(request, _("Proposed; a second person must confirm it."))
+            return redirect(g.get_absolute_url())
+        except (InvalidInput, Conflict) as e:
+            messages.error(request, e.message)
+    basis = (_("DNA: LR 10^%(lr).1f that these samples are one person (%(n)d markers).")
+             % {"lr": pair["log10_lr"], "n": pair["markers_compared"]}) if pair else ""
+    return render(request, "identification/duplicate_new.html", {"bodies": ",".join(bodies), "remains": remains,
+                                                                 "basis": basis, "pair": pair})
+
+
+def duplicate_detail(request, pk):
+    require(request.user, Cap.REGISTRY_READ)
+    g = get_object_or_404(DuplicateGroup, pk=pk)
+    if request.method == "POST":
+        try:
+            services.decide_duplicate(request.user, g, request.POST.get("decision") == "confirm",
+                                      request.POST.get("note", ""))
+            messages.success(request, _("Decision recorded."))
+        except (Conflict, PermissionDenied) as e:
+            messages.error(request, e.message)
+        return redirect(g.get_absolute_url())
+    return render(request, "identification/duplicate.html", {"g": g, "can_confirm": request.user.can(Cap.IDENT_CONFIRM)})
+
+
+@require_POST
+def sample_resolve(request, pk):
+    s = get_object_or_404(RemainsSample, pk=pk)
+    try:
+        services.resolve_sample(request.user, s, request.POST.get("decision") == "accept", request.POST.get("note", ""))
+        messages.success(request, _("Recorded."))
+    except (InvalidInput, Conflict) as e:
+        messages.error(request, e.message)
+    return redirect(s.remains.get_absolute_url())

@@ -366,14 +366,14 @@ def joint_sparse(families: list[Family], profiles: Profiles, table: FrequencyTab
                  edges: list[tuple[int, int, float]], *, sample_profiles: Profiles | None = None,
                  sexes: dict[str, str] | None = None, mutation: MutationModel | None = None,
                  degradation: Degradation | None = None, bodies: dict[str, list[str]] | None = None,
-                 options: JointOptions | None = None, unreported: dict[int, float] | None = None,
+                 options: JointOptions | None = None, row_lse: dict[int, float] | None = None,
                  progress=None) -> JointResult:
     """The joint engine on a sparse set of pairings, for matching runs at national scale.
 
     ``edges``: ``(item index, target index, natural log LR)`` — e.g. every pair the blind search
     reported; targets are the families' missing persons in order. Pairings not given count as
-    cut; ``unreported[item]`` is the prior-weighted LR mass of a sample's pairings the search did
-    not report (its row total minus what it reported), added to its group's tolerance. Absolute
+    cut; ``row_lse[item]`` (the search's log Σ LR over all the sample's pairings) gives the mass of
+    the pairings it did not report, prior-weighted, which is added to the group's tolerance. Absolute
     log-likelihoods are not computed here (``loglik`` is ``null``); undisputed pairings come from
     the dense entry point only.
     """
@@ -418,6 +418,9 @@ def joint_sparse(families: list[Family], profiles: Profiles, table: FrequencyTab
         ra, rb = find(v), find(n_v + t)
         if ra != rb:
             parent[ra] = rb
+    reported: dict[int, float] = {}
+    for (v, _t), lv in by_edge.items():
+        reported[v] = reported.get(v, 0.0) + math.exp(lv + log_w[v])
     touched_fams = {family_of[t].name for _v, t in by_edge}
     for name in touched_fams:
         cols = fam_targets[name]
@@ -456,8 +459,9 @@ def joint_sparse(families: list[Family], profiles: Profiles, table: FrequencyTab
                 g.assignments = np.where(g.assignments >= 0, ts_arr[np.maximum(g.assignments, 0)], -1)
             g.victims = [vs[i] for i in g.victims]
             g.targets = [ts[j] for j in g.targets]
-            if unreported and g.exact:
-                g.extra_mass = float(sum(unreported.get(v, 0.0) for v in g.victims))
+            if row_lse and g.exact:
+                g.extra_mass = float(sum(max(0.0, math.exp(row_lse[v] + log_w[v]) - reported.get(v, 0.0))
+                                         for v in g.victims if v in row_lse))
             groups.append(g)
     res = JointResult(items, [(f.name, mp) for f, mp in targets], math.nan, groups, [], [], [], [],
                       {"kind": opts.prior, "pair": pi if opts.prior == "pairwise" else None,

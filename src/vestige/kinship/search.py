@@ -57,6 +57,7 @@ class SearchHit:
     markers_compared: int
     posterior: float = 0.0
     flags: list[str] = field(default_factory=list)
+    markers: dict[str, float] | None = None  # per-marker LR, with ``marker_detail``
 
     @property
     def log10_lr(self) -> float | None:
@@ -83,6 +84,7 @@ class SearchResult:
     markers: list[str]
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (family, reason)
     notes: list[str] = field(default_factory=list)
+    row_lse: dict[str, float] = field(default_factory=dict)  # sample → log Σ LR over its compared targets
 
 
 @dataclass
@@ -436,7 +438,7 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
                  degradation: Degradation | None = None, bodies: dict[str, list[str]] | None = None,
                  theta: float = 0.0, top: int = 5, min_lr: float | None = None, all_pairs: bool = False,
                  compare_all_sexes: bool = False, prior: float | None = None, missing_total: int | None = None,
-                 progress: Progress | None = None) -> SearchResult:
+                 marker_detail: bool = False, progress: Progress | None = None) -> SearchResult:
     """Search ``samples`` (or bodies: ``bodies[name]`` lists the samples of one body) against
     every missing person of ``families``; see the module docstring."""
     mutation = mutation or MutationModel()
@@ -518,6 +520,14 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
             cols_chosen.append(chosen.astype(np.int64))
         rr, cc = np.concatenate(rows_chosen), np.concatenate(cols_chosen)
         exact = acc[rr, cc]
+        detail = None
+        if marker_detail and len(rr):
+            detail = np.zeros((len(markers), len(rr)))
+            for mi, m in enumerate(markers):
+                ms = per_marker[m]
+                detail[mi] = log_tables[m][ms.rows[block[rr]], cc] + _terms_for_pairs(block[rr], cc, ms, value_tables[m])
+        for row in range(len(block)):
+            result.row_lse[samples[int(block[row])]] = float(row_lse[row])
         top_sets = None if log_min is None or all_pairs else [_top(acc[r], top) for r in range(len(block))]
         for i in range(len(rr)):
             row, c, value = int(rr[i]), int(cc[i]), float(exact[i])
@@ -534,17 +544,18 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
                 o = targets[j]
                 same = o.family is t.family and abs(acc[row, j] - value) <= 1e-9 * max(1.0, abs(value))
                 flags.append(f"{'indistinguishable' if same else 'competing_missing'}:{o.family.name}/{o.missing}")
-            pending.append((s, c, value, flags, float(row_lse[row]), int(row_n[row]), bool(conflict[row, c])))
+            per = {m: float(np.exp(detail[mi, i])) for mi, m in enumerate(markers)} if detail is not None else None
+            pending.append((s, c, value, flags, float(row_lse[row]), int(row_n[row]), per))
         if progress:
             progress("samples", int(block[-1]) + 1, len(samples))
-    for s, c, value, flags, r_lse, r_n, _conf in pending:
+    for s, c, value, flags, r_lse, r_n, per in pending:
         t = targets[c]
         for k in range(2):
             other = col_best_i[k, c]
             if value > 0 and other >= 0 and other != s and col_best[k, c] >= max(value - COMPETE, 0.0):
                 flags.append(f"competing_remains:{samples[other]}")
                 break
-        hit = SearchHit(samples[s], t.family.name, t.missing, value, int(compared[s, c]), flags=flags)
+        hit = SearchHit(samples[s], t.family.name, t.missing, value, int(compared[s, c]), flags=flags, markers=per)
         hit.posterior = posterior(value, r_lse, r_n, float(col_lse[c]), int(col_n[c]), pi)
         result.hits.append(hit)
     result.hits.sort(key=lambda h: (h.sample, -h.log_lr))

@@ -31,6 +31,7 @@ class MemberForm(forms.Form):
     label = forms.CharField(label=_("Relationship"), required=False)
     deceased = forms.BooleanField(label=_("Deceased"), required=False)
     donor = forms.BooleanField(label=_("Gives a reference sample (consent recorded today)"), required=False)
+    contact = forms.CharField(label=_("Donor's contact (encrypted)"), required=False, max_length=300)
 
 
 class ConsentWithdrawalForm(forms.Form):
@@ -40,3 +41,36 @@ class ConsentWithdrawalForm(forms.Form):
 class MergeForm(forms.Form):
     kept = forms.CharField(label=_("Keep record"), help_text=_("The reference of the record to keep, e.g. MP-00012"))
     reason = forms.CharField(label=_("Reason"), required=False)
+
+
+class RelativeForm(forms.Form):
+    """Add a relative of someone already in the pedigree, as the family describes them."""
+
+    relation = forms.ChoiceField(label=_("Relationship"), choices=[
+        ("father", _("father")), ("mother", _("mother")), ("full_sibling", _("full sibling")),
+        ("half_sibling_paternal", _("half sibling (same father)")),
+        ("half_sibling_maternal", _("half sibling (same mother)")),
+        ("child", _("child")), ("spouse", _("spouse / partner"))])
+    of = forms.ChoiceField(label=_("Of"), help_text=_("The person already in the pedigree they are related to."))
+    sex = forms.ChoiceField(label=_("Sex"), choices=[("unknown", _("Unknown")), ("male", _("Male")), ("female", _("Female"))])
+    other_parent = forms.ChoiceField(label=_("Other parent (for a child)"), required=False)
+    code = forms.CharField(label=_("Pedigree id (optional)"), required=False, max_length=32)
+    label = forms.CharField(label=_("Relationship, in words (optional)"), required=False, max_length=100)
+    deceased = forms.BooleanField(label=_("Deceased"), required=False)
+    donor = forms.BooleanField(label=_("Gives a reference sample (consent recorded today)"), required=False)
+    contact = forms.CharField(label=_("Donor's contact (encrypted)"), required=False, max_length=300)
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(m.code, f"{m.code} {m.label}".strip()) for m in members]
+        self.fields["of"].choices = choices
+        self.fields["other_parent"].choices = [("", "—"), *choices]
+
+
+class MemberEditForm(forms.Form):
+    sex = forms.ChoiceField(label=_("Sex"), choices=[("unknown", _("Unknown")), ("male", _("Male")), ("female", _("Female"))])
+    father = forms.CharField(label=_("Father's id"), required=False, max_length=32)
+    mother = forms.CharField(label=_("Mother's id"), required=False, max_length=32)
+    code = forms.CharField(label=_("Pedigree id"), max_length=32)
+    label = forms.CharField(label=_("Relationship"), required=False, max_length=100)
+    deceased = forms.BooleanField(label=_("Deceased"), required=False)

@@ -68,3 +68,42 @@ def import_persons(actor, data: BinaryIO, name: str, *, dry_run: bool = False, v
             services.create_missing_person(actor, family, data_, via=via)
     report.created = len(clean)
     return report
+
+
+def import_references(actor, data: BinaryIO, name: str, *, lab: str, kit: str, dropout: float = 0.0,
+                      dry_run: bool = False, via: str = "import") -> ImportReport:
+    """Reference profiles from a lab file (CSV or GeneMapper export; sample column = donor code):
+    all rows or none; a dry run names every bad cell. Markers and alleles are checked against the
+    frequency table the matching runs use, here and not later."""
+    from vestige.dnafiles import read_profile_file
+    from vestige.identification.services import frequency_table
+    from vestige.missing.models import Donor
+
+    require(actor, Cap.DNA_WRITE)
+    problems = []
+    if not lab:
+        problems.append(RowError(0, "lab", "", _("record the laboratory")))
+    if not kit:
+        problems.append(RowError(0, "kit", "", _("record the kit")))
+    if not 0.0 <= dropout < 1.0:
+        problems.append(RowError(0, "dropout", str(dropout), _("a probability in [0, 1)")))
+    parsed = read_profile_file(data.read(), name, frequency_table(), degraded=dropout > 0)
+    problems += parsed.errors
+    donors = {d.code: d for d in Donor.objects.filter(code__in=list(parsed.profiles))}
+    for sample, line in parsed.lines.items():
+        d = donors.get(sample)
+        if d is None:
+            problems.append(RowError(line, "sample", sample, _("no donor with this code")))
+        elif d.withdrawn_at is not None or not d.consent_active:
+            problems.append(RowError(line, "sample", sample, _("this donor's consent is not in force")))
+    report = ImportReport("reference profiles", name, parsed.rows, 0, dry_run, problems)
+    if dry_run:
+        return report
+    if problems:
+        raise ImportRejected(name, problems)
+    with transaction.atomic():
+        for sample, genotypes in parsed.profiles.items():
+            services.add_reference_profile(actor, donors[sample], genotypes, lab=lab, kit=kit, source=name,
+                                           dropout=dropout, via=via)
+    report.created = len(parsed.profiles)
+    return report

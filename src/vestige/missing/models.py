@@ -133,6 +133,7 @@ class ReferenceProfile(models.Model):
     kit = models.CharField(_("kit"), max_length=100)
     profile_encrypted = models.TextField(editable=False)
     markers = models.PositiveSmallIntegerField(editable=False, default=0)  # count, shown to every role
+    dropout = models.FloatField(_("drop-out probability"), default=0.0)  # a degraded reference (e.g. a toothbrush)
     imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     imported_at = models.DateTimeField(auto_now_add=True)
     source = models.CharField(max_length=300, blank=True)

@@ -226,22 +226,32 @@ def withdraw_consent(actor, donor: Donor, on, reason: str, *, via: str = "web") 
     return donor
 
 
-def _check_genotypes(genotypes: dict[str, tuple[str, str]], where: str) -> dict[str, list[str]]:
+def _check_genotypes(genotypes: dict[str, tuple[str, str | None]], where: str, dropout: float) -> dict:
     if not genotypes:
         raise InvalidInput(_("%(w)s: the profile has no typed marker.") % {"w": where}, field="profile")
-    return {m: [str(a), str(b)] for m, (a, b) in sorted(genotypes.items())}
+    if not 0.0 <= dropout < 1.0:
+        raise InvalidInput(_("The drop-out probability must be in [0, 1)."), field="dropout")
+    if dropout == 0.0 and any(b is None for _a, b in genotypes.values()):
+        raise InvalidInput(_("%(w)s: one allele only at some marker; give the drop-out probability.") % {"w": where},
+                           field="dropout")
+    return {m: [str(a), None if b is None else str(b)] for m, (a, b) in sorted(genotypes.items())}
 
 
 @transaction.atomic
-def add_reference_profile(actor, donor: Donor, genotypes: dict[str, tuple[str, str]], *, lab: str, kit: str,
-                          source: str = "", via: str = "web") -> ReferenceProfile:
+def add_reference_profile(actor, donor: Donor, genotypes: dict[str, tuple[str, str | None]], *, lab: str, kit: str,
+                          source: str = "", dropout: float = 0.0, via: str = "web") -> ReferenceProfile:
     require(actor, Cap.DNA_WRITE)
     if not lab or not kit:
         raise InvalidInput(_("Record the laboratory and the kit."), field="lab" if not lab else "kit")
-    profile = _check_genotypes(genotypes, donor.code)
-    row = ReferenceProfile.objects.create(donor=donor, lab=lab, kit=kit, source=source, imported_by=actor,
-                                          profile_encrypted=crypto.encrypt(json.dumps(profile)), markers=len(profile))
-    record(donor, Action.UPDATED, actor, {"reference profile": [None, f"{len(profile)} markers, {lab}, {kit}"]}, via=via)
+    if donor.withdrawn_at is not None or not donor.consent_active:
+        raise Conflict(_("%(c)s has no consent in force: the profile is not recorded.") % {"c": donor.code})
+    profile = _check_genotypes(genotypes, donor.code, dropout)
+    row = ReferenceProfile(donor=donor, lab=lab, kit=kit, source=source, imported_by=actor, dropout=dropout,
+                           profile_encrypted=crypto.encrypt(json.dumps(profile)), markers=len(profile))
+    row.save()
+    record(donor, Action.UPDATED, actor, {"reference profile": [None, f"{len(profile)} markers, {lab}, {kit}"
+                                                                  + (f", drop-out {dropout:g}" if dropout else "")]},
+           via=via)
     return row
 
 
@@ -258,18 +268,22 @@ def read_contact(actor, owner, *, via: str = "web") -> str:
     return crypto.decrypt(owner.contact_encrypted)
 
 
-def profiles_for_matching(family: Family | None = None) -> dict[int, dict[str, tuple[str, str]]]:
+def profiles_for_matching(family: Family | None = None, *, with_dropout: bool = False):
     """Donor pk → merged genotypes of its reference profiles, for donors whose consent stands
-    (of one family, when given). Internal to the engine's callers: no person sees these values."""
-    out: dict[int, dict[str, tuple[str, str]]] = {}
+    (of one family, when given). Internal to the engine's callers: no person sees these values.
+    With ``with_dropout``, also donor pk → the largest drop-out probability of its profiles."""
+    out: dict[int, dict[str, tuple[str, str | None]]] = {}
+    dropout: dict[int, float] = {}
     rows = ReferenceProfile.objects.filter(donor__consent_withdrawn_on__isnull=True, donor__withdrawn_at__isnull=True)
     if family is not None:
         rows = rows.filter(donor__family=family)
-    for row in rows.select_related("donor"):
+    for row in rows.only("donor_id", "profile_encrypted", "dropout"):
         merged = out.setdefault(row.donor_id, {})
         for m, (a, b) in json.loads(crypto.decrypt(row.profile_encrypted)).items():
             merged.setdefault(m, (a, b))
-    return out
+        if row.dropout:
+            dropout[row.donor_id] = max(dropout.get(row.donor_id, 0.0), row.dropout)
+    return (out, dropout) if with_dropout else out
 
 
 def get_person(ref: str) -> MissingPerson:

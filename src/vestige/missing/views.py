@@ -7,6 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -14,11 +15,18 @@ from django.views.decorators.http import require_POST
 
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
-from vestige.errors import InvalidInput
+from vestige.errors import Conflict, InvalidInput
 from vestige.history.services import history_of
 from vestige.identification.models import Candidate, Identification
-from vestige.missing import services
-from vestige.missing.forms import ConsentWithdrawalForm, MemberForm, MergeForm, PersonForm
+from vestige.missing import pedigrees, services
+from vestige.missing.forms import (
+    ConsentWithdrawalForm,
+    MemberEditForm,
+    MemberForm,
+    MergeForm,
+    PersonForm,
+    RelativeForm,
+)
 from vestige.missing.models import Donor, Family, MissingPerson, MissingStatus
 from vestige.missing.pedigree import pedigree_svg
 
@@ -131,16 +139,21 @@ def family_list(request):
 
 
 def family_detail(request, ref):
+    require(request.user, Cap.REGISTRY_READ)
     family = get_object_or_404(Family, ref=ref)
     shown = request.session.pop(f"shown:{family.pk}", {})
+    members = list(family.members.select_related("father", "mother"))
     return render(request, "missing/family_detail.html", {
         "family": family, "pedigree": mark_safe(pedigree_svg(family)),
-        "members": family.members.select_related("father", "mother"),
+        "members": members, "relative_form": RelativeForm(members=members),
+        "carries": {m.pk for m in members if hasattr(m, "donor") or hasattr(m, "missing_person")}
+        | {m.father_id for m in members if m.father_id} | {m.mother_id for m in members if m.mother_id},
         "persons": family.missing_persons.filter(withdrawn_at__isnull=True),
         "donors": family.donors.prefetch_related("profiles").select_related("member"),
         "history": history_of(family)[:200], "member_form": MemberForm(), "withdraw_form": ConsentWithdrawalForm(),
         "can_write": request.user.can(Cap.MISSING_WRITE), "can_dna": request.user.can(Cap.DNA_READ),
         "can_contact": request.user.can(Cap.CONTACT_READ), "shown": shown,
+        "sexes": [("unknown", _("Unknown")), ("male", _("Male")), ("female", _("Female"))],
     })
 
 
@@ -155,7 +168,8 @@ def family_member(request, ref):
     try:
         if d["donor"]:
             services.add_donor(request.user, family, d["code"], consent_on=dt.date.today(), sex=d["sex"],
-                               father=d["father"] or None, mother=d["mother"] or None, label=d["label"])
+                               father=d["father"] or None, mother=d["mother"] or None, label=d["label"],
+                               contact=d["contact"])
         else:
             services.add_member(request.user, family, d["code"], d["sex"], father=d["father"] or None,
                                 mother=d["mother"] or None, deceased=d["deceased"], label=d["label"])
@@ -188,3 +202,54 @@ def donor_show(request, code, what):
         shown["contact"] = services.read_contact(request.user, donor)
     request.session[f"shown:{donor.family_id}"] = {donor.code: shown}
     return redirect(donor.family.get_absolute_url())
+
+
+@require_POST
+def family_relative(request, ref):
+    """Add a relative by relationship (and, if they give a sample, their donor record)."""
+    family = get_object_or_404(Family, ref=ref)
+    form = RelativeForm(request.POST, members=list(family.members.all()))
+    if not form.is_valid():
+        messages.error(request, "; ".join(f"{k}: {v[0]}" for k, v in form.errors.items()))
+        return redirect(family.get_absolute_url())
+    d = form.cleaned_data
+    try:
+        with transaction.atomic():
+            m = pedigrees.add_relative(request.user, family, d["relation"], d["of"], sex=d["sex"], code=d["code"],
+                                       other_parent=d["other_parent"], label=d["label"], deceased=d["deceased"])
+            if d["donor"]:
+                services.add_donor(request.user, family, m.code, consent_on=dt.date.today(), contact=d["contact"])
+        messages.success(request, _("%(c)s added to the pedigree.") % {"c": m.code})
+    except (InvalidInput, Conflict) as e:
+        messages.error(request, e.message)
+    return redirect(family.get_absolute_url())
+
+
+@require_POST
+def member_edit(request, ref, code):
+    family = get_object_or_404(Family, ref=ref)
+    member = get_object_or_404(family.members, code=code)
+    form = MemberEditForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "; ".join(f"{k}: {v[0]}" for k, v in form.errors.items()))
+        return redirect(family.get_absolute_url())
+    d = form.cleaned_data
+    try:
+        pedigrees.update_member(request.user, member, sex=d["sex"], father=d["father"], mother=d["mother"],
+                                code=d["code"], label=d["label"], deceased=d["deceased"])
+        messages.success(request, _("%(c)s saved.") % {"c": d["code"]})
+    except (InvalidInput, Conflict) as e:
+        messages.error(request, e.message)
+    return redirect(family.get_absolute_url())
+
+
+@require_POST
+def member_remove(request, ref, code):
+    family = get_object_or_404(Family, ref=ref)
+    member = get_object_or_404(family.members, code=code)
+    try:
+        pedigrees.remove_member(request.user, member)
+        messages.success(request, _("%(c)s removed from the pedigree.") % {"c": code})
+    except (InvalidInput, Conflict) as e:
+        messages.error(request, e.message)
+    return redirect(family.get_absolute_url())

@@ -142,7 +142,25 @@ class WithdrawForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Records"), choices=[("graves", _("Graves")), ("remains", _("Remains")),
-                                                          ("missing", _("Missing persons"))])
-    file = forms.FileField(label=_("CSV or XLSX file"))
+    kind = forms.ChoiceField(label=_("Records"))
+    file = forms.FileField(label=_("CSV, XLSX or JSON file"), required=False)
+    staged = forms.CharField(widget=forms.HiddenInput, required=False)
+    lab = forms.CharField(label=_("Laboratory (DNA files)"), required=False, max_length=200)
+    kit = forms.CharField(label=_("Kit (DNA files)"), required=False, max_length=100)
+    material = forms.ChoiceField(label=_("Material (remains samples)"), required=False,
+                                 choices=[("bone", _("Bone")), ("tooth", _("Tooth")), ("tissue", _("Tissue")),
+                                          ("other", _("Other"))])
+    dropout = forms.FloatField(label=_("Drop-out probability (degraded samples; 0 for clean profiles)"),
+                               required=False, min_value=0.0, max_value=0.99, initial=0.0)
     dry_run = forms.BooleanField(label=_("Dry run: check only, write nothing"), required=False, initial=True)
+
+    def __init__(self, *args, kinds=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        from vestige.importers import KINDS
+        self.fields["kind"].choices = [(k, KINDS[k].label) for k in kinds]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("file") and not data.get("staged"):
+            self.add_error("file", _("Choose a file."))
+        return data

@@ -5,7 +5,8 @@ from vestige.registry.models import Exhumation, Grave, Remains, Site
 
 app_name = "registry"
 
-urlpatterns = [path("import/", views.import_view, name="import")]
+urlpatterns = [path("import/", views.import_view, name="import"),
+               path("import/template/<str:kind>.csv", views.import_template, name="import-template")]
 
 for model, conv in ((Site, "str"), (Grave, "int"), (Exhumation, "int"), (Remains, "int")):
     res = views.RESOURCES[model]

@@ -20,7 +20,7 @@ from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import ImportRejected, InvalidInput
 from vestige.history.services import history_of
-from vestige.registry import importing, services
+from vestige.registry import services
 from vestige.registry.forms import FORMS, ImportForm, WithdrawForm, initial_for
 from vestige.registry.listing import SPECS, ListSpec, csv_lines
 from vestige.registry.models import Exhumation, Grave, Remains, Site
@@ -173,32 +173,58 @@ def withdraw_view(request, model, key, restore=False):
 
 
 def import_view(request):
-    report = None
-    rejected = None
+    """Every kind of import the user may do; a dry run keeps the file so it can be imported next."""
+    from vestige.importers import KINDS, kinds_for, run_import, stage, unstage
+
+    kinds = kinds_for(request.user)
+    if not kinds:
+        from vestige.errors import PermissionDenied
+        raise PermissionDenied(gettext("Your role imports nothing."))
+    report = rejected = None
+    staged = ""
     if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
+        from vestige.accounts.services import require
+        if request.POST.get("kind") in KINDS:
+            require(request.user, KINDS[request.POST["kind"]].cap)
+        form = ImportForm(request.POST, request.FILES, kinds=kinds)
         if form.is_valid():
-            upload = form.cleaned_data["file"]
-            if upload.size > settings.MAX_UPLOAD_MB * 1024 * 1024:
-                form.add_error("file", gettext("The file is larger than %(n)d MB.") % {"n": settings.MAX_UPLOAD_MB})
-            else:
-                try:
-                    if form.cleaned_data["kind"] == "missing":
-                        from vestige.missing.importing import import_persons
-                        report = import_persons(request.user, upload, upload.name,
-                                                dry_run=form.cleaned_data["dry_run"], via="web-import")
-                    else:
-                        report = importing.import_file(
-                            request.user, form.cleaned_data["kind"], upload, upload.name,
-                            dry_run=form.cleaned_data["dry_run"], via="web-import",
-                        )
-                    if not report.dry_run:
-                        messages.success(request, gettext("Imported %(n)d records from %(f)s.") % {"n": report.created, "f": upload.name})
-                except ImportRejected as e:
-                    rejected = e
-                except InvalidInput as e:
-                    form.add_error("file", e.message)
+            d = form.cleaned_data
+            upload = d["file"]
+            try:
+                if upload is not None and upload.size > settings.MAX_UPLOAD_MB * 1024 * 1024:
+                    raise InvalidInput(gettext("The file is larger than %(n)d MB.") % {"n": settings.MAX_UPLOAD_MB},
+                                       field="file")
+                name, data = (upload.name, upload.read()) if upload is not None else unstage(d["staged"], keep=d["dry_run"])
+                import io
+                options = {k: d.get(k) for k in ("lab", "kit", "material", "dropout")}
+                report = run_import(request.user, d["kind"], io.BytesIO(data), name, dry_run=d["dry_run"],
+                                    options=options, via="web-import")
+                if report.dry_run and report.ok:
+                    staged = d["staged"] or stage(name, data)
+                elif not report.dry_run:
+                    if d["staged"]:
+                        unstage(d["staged"], keep=False)
+                    messages.success(request, gettext("Imported %(n)d records from %(f)s.") % {"n": report.created, "f": name})
+            except ImportRejected as e:
+                rejected = e
+            except InvalidInput as e:
+                form.add_error("file" if e.field in (None, "file", "staged") else None, e.message)
     else:
-        form = ImportForm()
+        form = ImportForm(kinds=kinds, initial={"kind": request.GET.get("kind") or kinds[0]})
     status = 400 if rejected is not None else 200
-    return render(request, "registry/import.html", {"form": form, "report": report, "rejected": rejected}, status=status)
+    return render(request, "registry/import.html", {"form": form, "report": report, "rejected": rejected,
+                                                    "staged": staged, "kinds": [(k, KINDS[k]) for k in kinds]},
+                  status=status)
+
+
+def import_template(request, kind):
+    """An empty file with the kind's columns."""
+    from django.http import HttpResponse
+
+    from vestige.importers import KINDS, template_csv
+    if kind not in KINDS or not request.user.can(KINDS[kind].cap):
+        from django.http import Http404
+        raise Http404(kind)
+    response = HttpResponse(template_csv(kind), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{kind}-template.csv"'
+    return response

@@ -1,0 +1,76 @@
+"""`vestige user create` and `vestige token create|list|revoke`."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from vestige.cli import actor_of, as_user, run_import, setup_django, stderr_console  # noqa: F401
+from vestige.errors import InvalidInput, NotFound  # noqa: F401
+
+
+def cmd_user_create(args) -> int:
+    setup_django()
+    from vestige.accounts.services import create_user
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
+    if not password:
+        import secrets
+        password = secrets.token_urlsafe(12)
+        print(f"password: {password}")
+    user = create_user(args.username, password, args.role)
+    print(f"created {user.username} ({user.role_label})")
+    return 0
+
+
+def cmd_token_create(args) -> int:
+    setup_django()
+    from vestige.accounts.services import create_token
+
+    row, token = create_token(actor_of(args), args.name)
+    print(json.dumps({"id": row.pk, "name": row.name, "token": token}) if args.json else token)
+    return 0
+
+
+def cmd_token_list(args) -> int:
+    setup_django()
+    actor = actor_of(args)
+    for t in actor.api_tokens.all():
+        state = "active" if t.active else f"revoked {t.revoked_at:%Y-%m-%d}"
+        print(f"{t.pk}\t{t.prefix}…\t{t.name}\t{t.created_at:%Y-%m-%d}\t{state}")
+    return 0
+
+
+def cmd_token_revoke(args) -> int:
+    setup_django()
+    from vestige.accounts.services import revoke_token
+
+    row = revoke_token(actor_of(args), args.id)
+    print(f"revoked token {row.pk} ({row.name})")
+    return 0
+
+
+
+def add_commands(sub) -> None:
+    u = sub.add_parser("user", help="manage users").add_subparsers(dest="sub", metavar="ACTION", required=True)
+    uc = u.add_parser("create", help="create a user")
+    uc.set_defaults(fn=cmd_user_create)
+    uc.add_argument("username")
+    uc.add_argument("--role", required=True, help="administrator, investigator, forensic_examiner, "
+                    "dna_analyst, family_liaison, analyst or auditor")
+    uc.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+
+    t = sub.add_parser("token", help="API tokens").add_subparsers(dest="sub", metavar="ACTION", required=True)
+    tc = t.add_parser("create", help="create an API token for --as USER (printed once)")
+    tc.set_defaults(fn=cmd_token_create)
+    tc.add_argument("--name", required=True)
+    tc.add_argument("--json", action="store_true")
+    as_user(tc)
+    tl = t.add_parser("list", help="list the tokens of --as USER")
+    tl.set_defaults(fn=cmd_token_list)
+    as_user(tl)
+    tr = t.add_parser("revoke", help="revoke a token")
+    tr.set_defaults(fn=cmd_token_revoke)
+    tr.add_argument("id", type=int)
+    as_user(tr)
+

@@ -1,0 +1,155 @@
+"""`vestige evidence ...`: the evidence vault from the command line."""
+
+from __future__ import annotations
+
+import sys
+
+from vestige.cli import actor_of, as_user, run_import, setup_django, stderr_console  # noqa: F401
+from vestige.errors import InvalidInput, NotFound  # noqa: F401
+
+
+def _evidence_links(args) -> dict:
+    return {k: getattr(args, k) for k in ("site", "grave", "remains") if getattr(args, k, None)}
+
+
+def cmd_evidence_ingest(args) -> int:
+    setup_django()
+    from rich.progress import Progress
+
+    from vestige.evidence import services
+
+    actor = actor_of(args)
+    provenance = {"source": args.source, "source_url": args.source_url, "collected_by": args.collected_by,
+                  "method": args.method, "acquired_at": services.acquired(args.acquired_at),
+                  "source_hash": args.source_hash}
+    with Progress(transient=True, console=stderr_console()) as bar:
+        task = bar.add_task("ingesting", total=None)
+        results = services.ingest_paths(actor, args.paths, progress=lambda n, t: bar.update(task, completed=n, total=t),
+                                        provenance=provenance, links=_evidence_links(args), graphic=not args.not_graphic)
+    failed = 0
+    for r in results:
+        if r.error:
+            failed += 1
+            print(f"{r.name}: skipped: {r.error}", file=sys.stderr)
+        else:
+            state = "new" if r.created else "already held (provenance added)"
+            steps = f"; failed steps: {', '.join(r.failed_steps)}" if r.failed_steps else ""
+            print(f"{r.item.ref}\t{r.item.blob.sha256}\t{state}\t{r.name}{steps}")
+    return 2 if failed else 0
+
+
+def cmd_evidence_import_archiver(args) -> int:
+    setup_django()
+    from vestige.evidence.archiver import import_archive
+
+    results = import_archive(actor_of(args), args.path, links=_evidence_links(args))
+    bad = 0
+    for r in results:
+        if r.error:
+            bad += 1
+            print(f"{r.name}: skipped: {r.error}", file=sys.stderr)
+        else:
+            warn = f"; failed checks: {', '.join(r.failed_steps)}" if r.failed_steps else ""
+            bad += bool(r.failed_steps)
+            print(f"{r.item.ref}\t{r.item.blob.sha256}\t{'new' if r.created else 'already held'}\t{r.name}{warn}")
+    return 2 if bad else 0
+
+
+def cmd_evidence_public_key(args) -> int:
+    """Print the custody ledger's Ed25519 public key (PEM), for anyone to check tree heads."""
+    setup_django()
+    from vestige.evidence import custody
+
+    sys.stdout.write(custody.signer().public_pem().decode())
+    return 0
+
+
+def cmd_evidence_verify(args) -> int:
+    setup_django()
+    from vestige.evidence import services
+
+    if not args.items and not args.all:
+        raise InvalidInput("name items to verify, or --all", field="items")
+    problems = services.verify(actor_of(args), None if args.all else args.items)
+    for p in problems:
+        print(f"FAIL {p}")
+    if not problems:
+        print("OK: blobs, rows, the custody chain, the Merkle tree and the signed tree heads all verify")
+    return 6 if problems else 0
+
+
+def cmd_evidence_export(args) -> int:
+    setup_django()
+    from vestige.evidence import bag
+    from vestige.evidence.models import EvidenceItem
+
+    actor = actor_of(args)
+    qs = EvidenceItem.objects.select_related("blob")
+    if args.site:
+        qs = qs.filter(links__site__ref=args.site).distinct()
+    elif args.items:
+        qs = qs.filter(ref__in=args.items)
+        missing = set(args.items) - set(qs.values_list("ref", flat=True))
+        if missing:
+            raise NotFound(f"no evidence item {', '.join(sorted(missing))}")
+    elif not args.all:
+        raise InvalidInput("choose --site REF, --items REF..., or --all", field="items")
+    out = bag.export(actor, list(qs.order_by("ref")), args.out)
+    print(f"wrote a BagIt bag of {qs.count()} items to {out}; check it with: python {out}/data/verify.py {out}")
+    return 0
+
+
+def cmd_evidence_verify_bag(args) -> int:
+    setup_django()
+    from vestige.evidence import bag
+
+    problems = bag.verify(args.dir)
+    for p in problems:
+        print(f"FAIL {p}")
+    if not problems:
+        print("OK: the bag, every file, the custody events and the signed tree head verify")
+    return 6 if problems else 0
+
+
+
+def add_commands(sub) -> None:
+    ev = sub.add_parser("evidence", help="the evidence vault").add_subparsers(dest="sub", metavar="ACTION", required=True)
+    ei = ev.add_parser("ingest", help="ingest files, folders (recursively) and zip archives")
+    ei.set_defaults(fn=cmd_evidence_ingest)
+    ei.add_argument("paths", nargs="+", metavar="PATH")
+    for opt in ("site", "remains"):
+        ei.add_argument(f"--{opt}", metavar="REF", help=f"link every item to this {opt}")
+    ei.add_argument("--grave", metavar="SITE#LABEL", help="link every item to this grave, e.g. IZM-PISH#319")
+    ei.add_argument("--source", help="where the files came from")
+    ei.add_argument("--source-url", help="the original URL")
+    ei.add_argument("--collected-by", help="who collected them")
+    ei.add_argument("--acquired-at", help="when they were acquired (ISO 8601)")
+    ei.add_argument("--method", help="how they were collected")
+    ei.add_argument("--source-hash", help="a hash the source gave (checked on intake)")
+    ei.add_argument("--not-graphic", action="store_true", help="do not blur these items in lists")
+    as_user(ei)
+    eaa = ev.add_parser("import-auto-archiver", help="import bellingcat auto-archiver output (JSON or CSV + media)")
+    eaa.set_defaults(fn=cmd_evidence_import_archiver)
+    eaa.add_argument("path", help="a metadata JSON/CSV file or a folder of them, with the media next to them")
+    eaa.add_argument("--site", metavar="REF")
+    eaa.add_argument("--grave", metavar="SITE#LABEL")
+    eaa.add_argument("--remains", metavar="REF")
+    as_user(eaa)
+    evv = ev.add_parser("verify", help="re-hash blobs; check rows, the custody chain, the tree and signatures")
+    evv.set_defaults(fn=cmd_evidence_verify)
+    evv.add_argument("items", nargs="*", metavar="ITEM")
+    evv.add_argument("--all", action="store_true")
+    as_user(evv)
+    ee = ev.add_parser("export", help="write a BagIt bag that anyone can verify")
+    ee.set_defaults(fn=cmd_evidence_export)
+    ee.add_argument("--site", metavar="REF")
+    ee.add_argument("--items", nargs="+", metavar="REF")
+    ee.add_argument("--all", action="store_true")
+    ee.add_argument("--out", required=True, metavar="DIR")
+    as_user(ee)
+    epk = ev.add_parser("public-key", help="print the custody ledger's public key (PEM)")
+    epk.set_defaults(fn=cmd_evidence_public_key)
+    evb = ev.add_parser("verify-bag", help="verify an exported bag (as its own verify.py does)")
+    evb.set_defaults(fn=cmd_evidence_verify_bag)
+    evb.add_argument("dir")
+

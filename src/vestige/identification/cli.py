@@ -1,0 +1,338 @@
+"""`vestige identify ...`: matching runs, candidates, the joint result, decisions, worklists."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from vestige.cli import (
+    actor_of,
+    as_user,
+    print_json_lines,
+    run_import,
+    setup_django,
+    stderr_console,
+)
+from vestige.errors import InvalidInput, NotFound
+
+
+def cmd_identify_run(args) -> int:
+    setup_django()
+    from rich.progress import Progress
+
+    from vestige.identification import services
+
+    actor = actor_of(args)
+    run = services.start_run(actor, site=args.site or "", families=args.family or [], background=False)
+    with Progress(transient=True, console=stderr_console()) as bar:
+        task = bar.add_task(f"matching run {run.pk}", total=100)
+        run = services.execute_run(run.pk, progress=lambda pct: bar.update(task, completed=pct))
+    print(f"run {run.pk}: {run.message} (engine {run.engine_seconds} s, in all {run.total_seconds} s)")
+    return 0
+
+
+def cmd_identify_stats(args) -> int:
+    setup_django()
+    from vestige.identification.services import stats
+
+    data = stats(args.site or "")
+    if args.json:
+        print(json.dumps(data))
+    else:
+        for k, v in data.items():
+            print(f"{k:<28}{v}")
+    return 0
+
+
+def cmd_import_samples(args) -> int:
+    """A lab's profiles file whose sample column is the remains' body number; one DNA sample each."""
+    setup_django()
+    from vestige.identification.samples import import_samples
+
+    return run_import(args, lambda actor, f, name, **kw: import_samples(
+        actor, f, name, lab=args.lab, kit=args.kit, material=args.material, dropout=args.dropout, **kw),
+        "remains samples")
+
+
+def _run(args):
+    from vestige.identification.models import MatchingRun
+    from vestige.identification.services import current_run
+
+    run = MatchingRun.objects.filter(pk=args.run).first() if args.run else current_run()
+    if run is None:
+        raise NotFound("no matching run" + (f" {args.run}" if args.run else " yet: start one with `vestige identify run`"))
+    return run
+
+
+def candidate_rows(run, *, min_posterior: float = 0.0, remains: str = "", missing_person: str = "", limit: int = 0):
+    """One dict per candidate of ``run`` (statistics only; no DNA): the CLI's and API's rows."""
+    from vestige.identification.models import Candidate
+
+    qs = Candidate.objects.filter(run=run, posterior__gte=min_posterior).select_related(
+        "remains", "missing_person__family", "missing_person__member").order_by("-posterior", "-log10_lr")
+    if remains:
+        qs = qs.filter(remains__body_number=remains)
+    if missing_person:
+        qs = qs.filter(missing_person__ref=missing_person)
+    if limit:
+        qs = qs[:limit]
+    for c in qs:
+        yield {"id": c.pk, "run": run.pk, "body_number": c.remains.body_number, "missing_person": c.missing_person.ref,
+               "family": c.missing_person.family.ref, "member": c.missing_person.member.code, "log10_lr": c.log10_lr,
+               "posterior": c.posterior, "tolerance": c.tolerance, "exact": c.exact, "log10_glr": c.log10_glr,
+               "prior": c.prior, "markers_compared": c.markers_compared, "conflicts": c.conflicts,
+               "flags": [*c.dna_flags, *[f"{k}_conflict" for k, f in c.flags.items() if f.get("state") == "conflict"]]}
+
+
+def cmd_candidates(args) -> int:
+    setup_django()
+    from vestige.accounts.roles import Cap
+    from vestige.accounts.services import require
+
+    require(actor_of(args), Cap.REGISTRY_READ)
+    rows = candidate_rows(_run(args), min_posterior=args.min_posterior, remains=args.remains or "",
+                          missing_person=args.missing_person or "")
+    if args.json:
+        print_json_lines(rows)
+    else:
+        for r in rows:
+            lr = "0" if r["log10_lr"] is None else f"10^{r['log10_lr']:.2f}"
+            print(f"{r['body_number']}\t{r['missing_person']}\t{r['family']}/{r['member']}\tLR {lr}\t"
+                  f"posterior {r['posterior']:.6f}\t{','.join(r['flags'])}")
+    return 0
+
+
+def cmd_joint(args) -> int:
+    setup_django()
+    from vestige.accounts.roles import Cap
+    from vestige.accounts.services import require
+
+    require(actor_of(args), Cap.REGISTRY_READ)
+    run = _run(args)
+    out = {"run": run.pk, "current": run.current, "inputs": run.inputs, "counts": run.counts, **run.joint,
+           "unsearchable": run.unsearchable, "duplicates": run.duplicates}
+    if args.json:
+        print(json.dumps(out))
+    else:
+        for g in run.joint.get("groups", []):
+            state = "exact" if g["exact"] else "too large: pairwise only"
+            print(f"group {g['index']}: {', '.join(g['remains'])} / {', '.join(g['missing'])} ({state})")
+            for a in g.get("assignments", []):
+                print(f"   log10 LR {a['log10_lr']:.2f}: " + ", ".join(f"{b}={m}" for b, m in a["pairs"]))
+            for s in g.get("symmetric", []):
+                print(f"   cannot be told apart: {', '.join(s['remains'])}")
+    return 0
+
+
+def cmd_worklist(args) -> int:
+    setup_django()
+    from vestige.identification.worklists import worklist
+
+    rows = worklist(args.name, actor_of(args))
+    if args.json:
+        print_json_lines(rows)
+    else:
+        for r in rows:
+            print("\t".join(str(v) for k, v in r.items() if k != "url"))
+        print(f"{len(rows)} item(s)")
+    return 0
+
+
+def _candidate(pk: int):
+    from vestige.identification.models import Candidate
+
+    c = Candidate.objects.filter(pk=pk).select_related("run", "remains", "missing_person").first()
+    if c is None:
+        raise NotFound(f"no candidate {pk}")
+    return c
+
+
+def _identification(pk: int):
+    from vestige.identification.models import Identification
+
+    i = Identification.objects.filter(pk=pk).first()
+    if i is None:
+        raise NotFound(f"no identification {pk}")
+    return i
+
+
+def cmd_propose(args) -> int:
+    setup_django()
+    from vestige.identification import services
+
+    c = _candidate(args.candidate)
+    basis = args.basis or services.basis_text(c)
+    ident = services.propose(actor_of(args), c, basis, below_threshold_reason=args.reason or "", via="cli")
+    print(f"identification {ident.pk} proposed: {c.remains.body_number} = {c.missing_person.ref}; a second person "
+          f"confirms it with `vestige identify decide {ident.pk} --confirm`")
+    return 0
+
+
+def cmd_decide(args) -> int:
+    setup_django()
+    from vestige.identification import services
+
+    if args.confirm == args.reject:
+        raise InvalidInput("say --confirm or --reject", field="decision")
+    ident = services.decide(actor_of(args), _identification(args.identification), args.confirm, args.note or "",
+                            via="cli")
+    print(f"identification {ident.pk}: {ident.status}")
+    return 0
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a date (YYYY-MM-DD)", field="on") from None
+
+
+def cmd_notify(args) -> int:
+    setup_django()
+    from vestige.identification import services
+
+    ident = services.record_notification(actor_of(args), _identification(args.identification), _date(args.on),
+                                         args.how, via="cli")
+    print(f"identification {ident.pk}: family notified on {ident.notified_on}")
+    return 0
+
+
+def cmd_return(args) -> int:
+    setup_django()
+    from vestige.identification import services
+
+    ident = services.record_return(actor_of(args), _identification(args.identification), _date(args.on), via="cli")
+    print(f"identification {ident.pk}: remains returned on {ident.returned_on}")
+    return 0
+
+
+def cmd_duplicate_propose(args) -> int:
+    setup_django()
+    from vestige.identification import services
+    from vestige.registry.models import Remains
+
+    found = list(Remains.objects.filter(body_number__in=args.remains))
+    missing = set(args.remains) - {r.body_number for r in found}
+    if missing:
+        raise NotFound(f"no remains {', '.join(sorted(missing))}")
+    g = services.propose_duplicate(actor_of(args), found, args.basis, via="cli")
+    print(f"group {g.pk} proposed: {g}")
+    return 0
+
+
+def cmd_duplicate_decide(args) -> int:
+    setup_django()
+    from vestige.identification import services
+    from vestige.identification.models import DuplicateGroup
+
+    g = DuplicateGroup.objects.filter(pk=args.group).first()
+    if g is None:
+        raise NotFound(f"no group {args.group}")
+    if args.confirm == args.reject:
+        raise InvalidInput("say --confirm or --reject", field="decision")
+    g = services.decide_duplicate(actor_of(args), g, args.confirm, args.note or "", via="cli")
+    print(f"group {g.pk}: {g.status}")
+    return 0
+
+
+def cmd_resolve_sample(args) -> int:
+    setup_django()
+    from vestige.identification import services
+    from vestige.identification.models import RemainsSample
+
+    s = RemainsSample.objects.filter(code=args.sample).first()
+    if s is None:
+        raise NotFound(f"no sample {args.sample!r}")
+    if args.accept == args.exclude:
+        raise InvalidInput("say --accept or --exclude", field="decision")
+    s = services.resolve_sample(actor_of(args), s, args.accept, args.note, via="cli")
+    print(f"{s.code}: {s.status}")
+    return 0
+
+
+WORKLISTS = ("confirm", "notify", "return", "donors", "no-candidate", "duplicates", "discordant")  # = worklists.WORKLISTS
+
+
+def add_commands(sub) -> None:
+    idf = sub.add_parser("identify", help="identification: matching runs, candidates, decisions, worklists").add_subparsers(
+        dest="sub", metavar="ACTION", required=True)
+    ir = idf.add_parser("run", help="run the matching over all remains (or one site), with progress")
+    ir.set_defaults(fn=cmd_identify_run)
+    ir.add_argument("--site", help="only the remains of this site")
+    ir.add_argument("--family", action="append", metavar="REF", help="only these families (repeat the option)")
+    as_user(ir)
+    ist = idf.add_parser("stats", help="missing, identified, accounted for, remains without candidate")
+    ist.set_defaults(fn=cmd_identify_stats)
+    ist.add_argument("--site")
+    ist.add_argument("--json", action="store_true")
+    isa = idf.add_parser("import-samples", help="remains DNA samples: CSV or GeneMapper export, sample = body number")
+    isa.set_defaults(fn=cmd_import_samples)
+    isa.add_argument("file")
+    isa.add_argument("--lab", required=True)
+    isa.add_argument("--kit", required=True)
+    isa.add_argument("--material", default="bone", choices=["bone", "tooth", "tissue", "other"])
+    isa.add_argument("--dropout", type=float, default=0.0, help="drop-out probability of these degraded samples")
+    isa.add_argument("--dry-run", action="store_true")
+    isa.add_argument("--json", action="store_true")
+    as_user(isa)
+    ic = idf.add_parser("candidates", help="the candidates of a run (default: the current one), best first")
+    ic.set_defaults(fn=cmd_candidates)
+    ic.add_argument("--run", type=int)
+    ic.add_argument("--min-posterior", type=float, default=0.0)
+    ic.add_argument("--remains", metavar="BODY")
+    ic.add_argument("--missing-person", metavar="REF")
+    ic.add_argument("--json", action="store_true", help="one JSON object per line")
+    as_user(ic)
+    ij = idf.add_parser("joint", help="the run's joint result: groups, best assignments, symmetric matches")
+    ij.set_defaults(fn=cmd_joint)
+    ij.add_argument("--run", type=int)
+    ij.add_argument("--json", action="store_true")
+    as_user(ij)
+    iw = idf.add_parser("worklist", help="what waits: " + ", ".join(WORKLISTS))
+    iw.set_defaults(fn=cmd_worklist)
+    iw.add_argument("name", choices=list(WORKLISTS))
+    iw.add_argument("--json", action="store_true")
+    as_user(iw)
+    ip = idf.add_parser("propose", help="propose a candidate as an identification")
+    ip.set_defaults(fn=cmd_propose)
+    ip.add_argument("candidate", type=int)
+    ip.add_argument("--basis", help="the basis (default: what the candidate's figures state)")
+    ip.add_argument("--reason", help="the reason, when the posterior is below 99.95 %")
+    as_user(ip)
+    idd = idf.add_parser("decide", help="confirm or reject a proposed identification (a second person)")
+    idd.set_defaults(fn=cmd_decide)
+    idd.add_argument("identification", type=int)
+    idd.add_argument("--confirm", action="store_true")
+    idd.add_argument("--reject", action="store_true")
+    idd.add_argument("--note")
+    as_user(idd)
+    inn = idf.add_parser("notify", help="record that the family was told")
+    inn.set_defaults(fn=cmd_notify)
+    inn.add_argument("identification", type=int)
+    inn.add_argument("--on", required=True, help="YYYY-MM-DD")
+    inn.add_argument("--how", required=True)
+    as_user(inn)
+    irr = idf.add_parser("return", help="record the return of the remains")
+    irr.set_defaults(fn=cmd_return)
+    irr.add_argument("identification", type=int)
+    irr.add_argument("--on", required=True, help="YYYY-MM-DD")
+    as_user(irr)
+    dp = idf.add_parser("same-body", help="propose that several remains are one person")
+    dp.set_defaults(fn=cmd_duplicate_propose)
+    dp.add_argument("remains", nargs="+", metavar="BODY")
+    dp.add_argument("--basis", required=True)
+    as_user(dp)
+    dd = idf.add_parser("decide-same-body", help="confirm or reject a proposed same-individual group")
+    dd.set_defaults(fn=cmd_duplicate_decide)
+    dd.add_argument("group", type=int)
+    dd.add_argument("--confirm", action="store_true")
+    dd.add_argument("--reject", action="store_true")
+    dd.add_argument("--note")
+    as_user(dd)
+    rs = idf.add_parser("resolve-sample", help="accept or exclude a sample that disagrees with its body")
+    rs.set_defaults(fn=cmd_resolve_sample)
+    rs.add_argument("sample")
+    rs.add_argument("--accept", action="store_true")
+    rs.add_argument("--exclude", action="store_true")
+    rs.add_argument("--note", required=True)
+    as_user(rs)

@@ -1,0 +1,465 @@
+"""Matching runs: the blind search, then the joint engine on every group of related pairings.
+
+A run (:func:`execute_run`) reads the consented reference profiles and the remains' accepted
+samples (the bones of a confirmed duplicate group as one body, degraded samples with their
+drop-out), searches every body against every missing person of every searchable family with the
+whole register's prior, and gives the search's pairs to the joint engine
+(:func:`vestige.kinship.joint.joint_sparse`): the stored posterior of a candidate is its joint
+marginal — it accounts for relatives found together and for competitors on both sides — with
+the group's tolerance, its GLR and the flags (indistinguishable relatives, competing remains or
+missing persons, sex conflict, drop-out, possible duplicate). The run records its inputs
+(frequency table with its SHA-256, mutation model, drop-out settings, prior, engine version),
+per-marker LRs, timings and counts. A run's worker beats a heartbeat; a run silent for
+``VESTIGE_RUN_STALE_S`` is marked failed with that reason and the next run can start.
+Families without any reference profile in force are not searched and are listed as such.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import close_old_connections, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+import vestige
+from vestige.accounts.roles import Cap
+from vestige.accounts.services import require
+from vestige.errors import Conflict, InvalidInput
+from vestige.history.models import Action
+from vestige.history.services import record
+from vestige.identification.models import (
+    Candidate,
+    DecisionStatus,
+    DuplicateGroup,
+    MatchingRun,
+    RemainsSample,
+    RunStatus,
+    SampleStatus,
+)
+from vestige.identification.samples import decrypt_profile
+from vestige.missing.models import Family, MissingPerson, MissingStatus
+from vestige.missing.services import profiles_for_matching
+from vestige.registry.models import Remains, Sex
+
+ENGINE = f"vestige {vestige.__version__} / kinship joint engine 2"
+TOP = 5
+DUPLICATE_LR = 1e6  # pm-match: pairs of remains proposed as one person above this
+
+
+def frequency_table():
+    from vestige.kinship import read_frequencies
+
+    return read_frequencies(settings.VESTIGE_ALLELE_FREQUENCIES)
+
+
+def mutation_model():
+    from vestige.kinship.mutation import MutationModel
+
+    return MutationModel.uniform(settings.VESTIGE_MUTATION_MODEL, settings.VESTIGE_MUTATION_RATE)
+
+
+def _sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return f"sha256:{h.hexdigest()}"
+
+
+# --- starting and watching -------------------------------------------------------------------
+
+def reap_stale_runs() -> int:
+    """Mark failed every queued or running run whose worker has been silent too long."""
+    cutoff = timezone.now() - timedelta(seconds=settings.VESTIGE_RUN_STALE_S)
+    stale = MatchingRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).filter(
+        heartbeat_at__lt=cutoff) | MatchingRun.objects.filter(
+        status__in=[RunStatus.QUEUED, RunStatus.RUNNING], heartbeat_at__isnull=True, started_at__lt=cutoff)
+    n = 0
+    for run in stale:
+        last = run.heartbeat_at or run.started_at
+        MatchingRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED, finished_at=timezone.now(),
+            message=_("The worker stopped: no sign of life since %(t)s (after %(p)d %%). Start a new run.")
+            % {"t": last.strftime("%Y-%m-%d %H:%M:%S"), "p": run.progress})
+        n += 1
+    return n
+
+
+def start_run(actor, *, site: str = "", families: list[str] | None = None, background: bool = True) -> MatchingRun:
+    """Create a run over all remains (or one site's) against all families (or the ones named),
+    and execute it (in a background thread for the web app)."""
+    require(actor, Cap.RUN_START)
+    if site and not Remains.objects.filter(site__ref=site).exists():
+        raise InvalidInput(_("No remains at site %(s)r.") % {"s": site}, field="site")
+    families = [f.strip() for f in (families or []) if f.strip()]
+    unknown = sorted(set(families) - set(Family.objects.filter(ref__in=families).values_list("ref", flat=True)))
+    if unknown:
+        raise InvalidInput(_("No family %(f)s.") % {"f": ", ".join(unknown)}, field="families")
+    reap_stale_runs()
+    if MatchingRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).exists():
+        raise Conflict(_("A matching run is already under way; wait for it to finish."))
+    run = MatchingRun.objects.create(started_by=actor, scope_site=site, scope_families=",".join(families),
+                                     heartbeat_at=timezone.now())
+    record(run, Action.CREATED, actor, {"scope": [None, f"{site or 'all remains'}; {','.join(families) or 'all families'}"]})
+    if background and settings.VESTIGE_TASKS_INLINE:
+        execute_run(run.pk)
+    if background and not settings.VESTIGE_TASKS_INLINE:
+        threading.Thread(target=_run_in_thread, args=(run.pk,), daemon=True, name=f"matching-run-{run.pk}").start()
+    return run
+
+
+def _run_in_thread(run_id: int) -> None:
+    try:
+        execute_run(run_id)
+    except Exception:  # noqa: BLE001 - recorded on the run by execute_run
+        pass
+    finally:
+        close_old_connections()
+
+
+def _beat(run_id: int, percent: int | None = None, message: str | None = None) -> None:
+    fields = {"heartbeat_at": timezone.now()}
+    if percent is not None:
+        fields["progress"] = percent
+    if message:
+        fields["message"] = message
+    MatchingRun.objects.filter(pk=run_id).update(**fields)
+
+
+# --- what a run reads ------------------------------------------------------------------------
+
+def _pedigrees(typed_by_family: dict[int, dict[int, str]], only: list[str] | None = None):
+    """Kinship families of every family with a missing person still missing, built from plain
+    rows (10^4 families in a fraction of a second); a map (family ref, pedigree id) → missing
+    person pk; and the families that cannot be searched yet (no reference profile in force)."""
+    from vestige.kinship import Family as KFamily
+    from vestige.kinship import KinshipInputError
+    from vestige.kinship import Member as KMember
+    from vestige.missing.models import Member
+
+    qs = Family.objects.filter(withdrawn_at__isnull=True)
+    if only:
+        qs = qs.filter(ref__in=only)
+    refs = dict(qs.values_list("pk", "ref"))
+    missing = {member: (pk, fam) for pk, fam, member in MissingPerson.objects.filter(
+        withdrawn_at__isnull=True, status=MissingStatus.MISSING, family_id__in=refs).values_list("pk", "family_id", "member_id")}
+    by_family: dict[int, list[tuple]] = {}
+    for row in Member.objects.filter(family_id__in={f for _p, f in missing.values()}).values_list(
+            "pk", "family_id", "code", "sex", "father_id", "mother_id", "deceased").order_by("family_id", "pk"):
+        by_family.setdefault(row[1], []).append(row)
+    families, mp_by_key, unsearchable = [], {}, []
+    for fam_pk, rows in by_family.items():
+        typed = typed_by_family.get(fam_pk, {})
+        if not typed:
+            unsearchable.append({"family": refs[fam_pk], "reason": "no reference profile with consent in force"})
+            continue
+        code = {r[0]: r[2] for r in rows}
+        try:
+            fam = KFamily(refs[fam_pk], [
+                KMember(id=r[2], sex=r[3], father=code.get(r[4]), mother=code.get(r[5]), missing=r[0] in missing,
+                        sample=typed.get(r[0]), deceased=r[6]) for r in rows], source=refs[fam_pk])
+        except KinshipInputError as e:
+            unsearchable.append({"family": refs[fam_pk], "reason": e.message})
+            continue
+        families.append(fam)
+        for r in rows:
+            if r[0] in missing:
+                mp_by_key[(refs[fam_pk], r[2])] = missing[r[0]][0]
+    return families, mp_by_key, unsearchable
+
+
+def _bodies(site: str = ""):
+    """The remains to search: per body (a remains, or a confirmed duplicate group) its accepted
+    samples. Returns (items, bodies {item: [sample names]}, primary remains pk per item,
+    other remains pks per item, profiles {sample name: genotypes}, drop-out per sample)."""
+    qs = RemainsSample.objects.filter(remains__withdrawn_at__isnull=True, status=SampleStatus.ACCEPTED)
+    if site:
+        qs = qs.filter(remains__site__ref=site)
+    samples_of: dict[int, list[tuple[str, dict, float]]] = {}
+    for s in qs.only("pk", "remains_id", "profile_encrypted", "dropout").order_by("pk"):
+        samples_of.setdefault(s.remains_id, []).append((f"S:{s.pk}", decrypt_profile(s.profile_encrypted), s.dropout))
+    group_of: dict[int, int] = {}
+    for g in DuplicateGroup.objects.filter(status=DecisionStatus.CONFIRMED).prefetch_related("remains"):
+        pks = sorted(r.pk for r in g.remains.all())
+        for pk in pks:
+            group_of[pk] = pks[0]
+    items, bodies, primary, others, profiles, dropout = [], {}, {}, {}, {}, {}
+    seen: dict[int, str] = {}
+    for rpk in sorted(samples_of):
+        head = group_of.get(rpk, rpk)
+        if head not in seen:
+            name = f"B:{head}"
+            seen[head] = name
+            items.append(name)
+            bodies[name] = []
+            primary[name] = head if head in samples_of else rpk
+            others[name] = []
+        name = seen[head]
+        if rpk != primary[name]:
+            others[name].append(rpk)
+        for sname, genotypes, d in samples_of[rpk]:
+            bodies[name].append(sname)
+            profiles[sname] = genotypes
+            if d:
+                dropout[sname] = d
+    return items, bodies, primary, others, profiles, dropout
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+def execute_run(run_id: int, progress=None) -> MatchingRun:
+    """Run the search and the joint engine and store the candidates; any failure is recorded on
+    the run, never lost."""
+    t0 = time.perf_counter()
+    run = MatchingRun.objects.get(pk=run_id)
+    MatchingRun.objects.filter(pk=run_id).update(status=RunStatus.RUNNING, progress=1, message=_("Reading profiles"),
+                                                 heartbeat_at=timezone.now())
+    try:
+        from vestige.kinship.io import Profiles
+        from vestige.kinship.joint import JointOptions, joint_sparse
+        from vestige.kinship.observe import Degradation
+        from vestige.kinship.pmmatch import pm_match
+        from vestige.kinship.search import blind_search
+
+        phases: dict[str, float] = {}
+        mark = time.perf_counter()
+
+        def lap(name: str) -> None:
+            nonlocal mark
+            now = time.perf_counter()
+            phases[name] = round(now - mark, 3)
+            mark = now
+
+        table = frequency_table()
+        mutation = mutation_model()
+        refs, ref_dropout = profiles_for_matching(with_dropout=True)
+        lap("decrypt references")
+        typed_by_family: dict[int, dict[int, str]] = {}
+        for donor, member, family in _donor_members(refs):
+            typed_by_family.setdefault(family, {})[member] = f"DON:{donor}"
+        scope = [f for f in run.scope_families.split(",") if f]
+        families, mp_by_key, unsearchable = _pedigrees(typed_by_family, scope)
+        lap("pedigrees")
+        items, bodies, primary, others, sample_genos, sample_dropout = _bodies(run.scope_site)
+        lap("decrypt samples")
+        _beat(run_id, 5)
+        remains = {r.pk: r for r in Remains.objects.filter(pk__in=set(primary.values())).select_related("site", "exhumation")}
+        profiles = Profiles({**{f"DON:{d}": g for d, g in refs.items()}, **sample_genos}, source="vestige")
+        added = profiles.check_against(table, add_missing=settings.VESTIGE_MIN_ALLELE_FREQUENCY)
+        dropout = {**sample_dropout, **{f"DON:{d}": v for d, v in ref_dropout.items()}}
+        degradation = Degradation(dropout)
+        sexes = {}
+        for item in items:
+            r = remains[primary[item]]
+            sexes[item] = "unknown" if r.sex == Sex.UNDETERMINED else r.sex
+        missing_total = MissingPerson.objects.filter(withdrawn_at__isnull=True, status=MissingStatus.MISSING).count()
+        n_targets = sum(len(f.missing) for f in families)
+        _beat(run_id, 10, _("Computing likelihood ratios"))
+        t_engine = time.perf_counter()
+
+        def engine_progress(what, done, total):
+            pct = 10 + int(60 * done / max(total, 1)) if what == "families × markers" else 70 + int(10 * done / max(total, 1))
+            _beat(run_id, pct)
+            if progress:
+                progress(pct)
+
+        res = blind_search(families, profiles, table, items, bodies=bodies, sexes=sexes, mutation=mutation,
+                           degradation=degradation, top=TOP, missing_total=max(missing_total, n_targets, 1),
+                           marker_detail=True, progress=engine_progress) if families and items else None
+        engine = time.perf_counter() - t_engine
+        lap("search")
+        _beat(run_id, 80, _("Joint identification of related remains"))
+        index = {it: i for i, it in enumerate(items)}
+        tindex = {(f.name, mp): j for j, (f, mp) in enumerate((f, mp) for f in families for mp in f.missing)}
+        joint = None
+        if res is not None and res.hits:
+            edges = [(index[h.sample], tindex[(h.family, h.missing)], h.log_lr) for h in res.hits if h.log_lr > -math.inf]
+            joint = joint_sparse(families, profiles, table, items, edges, bodies=bodies, sexes=sexes, mutation=mutation,
+                                 degradation=degradation, row_lse={index[k]: v for k, v in res.row_lse.items()},
+                                 options=JointOptions(missing_total=max(missing_total, n_targets, 1), top=0))
+        engine_joint = time.perf_counter() - t_engine
+        lap("joint")
+        _beat(run_id, 88, _("Looking for bones of one body"))
+        duplicates = _duplicates(pm_match, profiles, table, items, bodies, degradation, primary, remains)
+        lap("duplicates")
+        rows, groups_out = _candidate_rows(run, res, joint, items, primary, others, remains, mp_by_key, index, tindex,
+                                           sample_dropout, bodies, duplicates)
+        lap("flags")
+        with transaction.atomic():
+            _insert_candidates(rows)
+            lap("store")
+            MatchingRun.objects.filter(current=True).update(current=False)
+            n_samples = sum(len(v) for v in bodies.values())
+            MatchingRun.objects.filter(pk=run_id).update(
+                status=RunStatus.DONE, progress=100, current=True, finished_at=timezone.now(), samples=n_samples,
+                missing_persons=len(mp_by_key), candidates_found=len(rows), engine_seconds=round(engine_joint, 3),
+                total_seconds=round(time.perf_counter() - t0, 3), heartbeat_at=timezone.now(),
+                inputs=_inputs(table, mutation, dropout, res, missing_total, added),
+                timings={**phases, "search_engine": round(engine, 3)},
+                counts={"bodies": len(items), "remains": sum(1 + len(o) for o in others.values()), "samples": n_samples,
+                        "degraded_samples": len(sample_dropout), "families_searched": len(families),
+                        "families_unsearchable": len(unsearchable), "missing_persons": len(mp_by_key),
+                        "missing_total": missing_total, "candidates": len(rows),
+                        "groups": len(groups_out), "symmetric": sum(1 for g in groups_out if g.get("symmetric")),
+                        "duplicates_proposed": len(duplicates), "families_skipped": len(res.skipped) if res else 0},
+                joint={"groups": groups_out,
+                       "skipped": [{"family": f, "reason": r} for f, r in (res.skipped if res else [])]},
+                unsearchable=unsearchable, duplicates=duplicates,
+                message=_("%(n)d candidates for %(s)d bodies") % {"n": len(rows), "s": len(items)}
+                + " (" + ", ".join(f"{k} {v} s" for k, v in phases.items()) + ")"
+                + ("; " + _("rare alleles added at the minimum frequency: %(a)s") % {
+                    "a": ", ".join(f"{m} {a}" for m, a, _f in added)} if added else ""))
+    except Exception as e:  # recorded on the run, never only logged
+        MatchingRun.objects.filter(pk=run_id).update(status=RunStatus.FAILED, finished_at=timezone.now(),
+                                                     message=f"{type(e).__name__}: {e}")
+        raise
+    return MatchingRun.objects.get(pk=run_id)
+
+
+def _inputs(table, mutation, dropout, res, missing_total, added) -> dict:
+    values = sorted({round(v, 6) for v in dropout.values()})
+    return {"frequency_table": str(Path(settings.VESTIGE_ALLELE_FREQUENCIES).name),
+            "frequency_table_sha256": _sha256(settings.VESTIGE_ALLELE_FREQUENCIES),
+            "markers": len(table.markers), "mutation": mutation.describe(),
+            "dropout": {"samples": len(dropout), "values": values[:20]},
+            "prior_per_pair": res.prior if res else None, "missing_total": missing_total,
+            "min_allele_frequency": settings.VESTIGE_MIN_ALLELE_FREQUENCY,
+            "alleles_added": [f"{m} {a}" for m, a, _f in added], "engine": ENGINE, "top": TOP}
+
+
+def _duplicates(pm_match, profiles, table, items, bodies, degradation, primary, remains) -> list[dict]:
+    """Pairs of bodies whose samples look like one person (pm-match), best first."""
+    from vestige.kinship.io import Profiles
+
+    if len(items) < 2:
+        return []
+    merged: dict[str, dict] = {}
+    for item in items:  # one reading per body: its first sample (the others agree by construction)
+        merged[item] = profiles.genotypes[bodies[item][0]]
+    deg = type(degradation)({item: (degradation.dropout or {}).get(bodies[item][0], 0.0) for item in items})
+    pairs = pm_match(Profiles(merged, "bodies"), table, items, degradation=deg, min_lr=DUPLICATE_LR)
+    out = []
+    for p in pairs[:500]:
+        a, b = remains[primary[p.sample_a]], remains[primary[p.sample_b]]
+        out.append({"remains": [a.body_number, b.body_number], "remains_pk": [a.pk, b.pk],
+                    "log10_lr": p.log10_lr, "markers_compared": p.markers_compared})
+    return out
+
+
+def _candidate_rows(run, res, joint, items, primary, others, remains, mp_by_key, index, tindex, sample_dropout,
+                    bodies, duplicates):
+    """Rows for the candidates table and the run's summary of joint groups."""
+    from vestige.identification.services import consistency
+
+    if res is None:
+        return [], []
+    marg: dict[tuple[int, int], tuple[float, float, bool]] = {}
+    group_of: dict[int, int] = {}
+    groups_out = []
+    targets = list(tindex)
+    if joint is not None:
+        for m in joint.marginals:
+            if m["missing"] == "*":
+                continue
+            marg[(index[m["sample"]], tindex[(m["family"], m["missing"])])] = (
+                m["probability"], m.get("tolerance", 0.0), m.get("exact", True))
+        for gi, g in enumerate(joint.groups):
+            for v in g.victims:
+                group_of[v] = gi
+            if len(g.victims) > 1 or len(g.targets) > 1 or not g.exact:
+                groups_out.append(_group_summary(gi, g, joint, items, primary, remains, mp_by_key, targets))
+    dup_of: dict[int, list[str]] = {}
+    for d in duplicates:
+        a, b = d["remains_pk"]
+        dup_of.setdefault(a, []).append(d["remains"][1])
+        dup_of.setdefault(b, []).append(d["remains"][0])
+    symmetric_pairs = {(s, mp) for g in groups_out for sym in g.get("symmetric", []) for s, mp in sym["pairs"]}
+    persons = MissingPerson.objects.in_bulk({mp_by_key[(h.family, h.missing)] for h in res.hits})
+    rows = []
+    for h in res.hits:
+        v = index[h.sample]
+        t = tindex[(h.family, h.missing)]
+        p, tol, exact = marg.get((v, t), (h.posterior, 0.0, False))
+        if h.log_lr < 0 and p < 1e-3:
+            continue
+        r = remains[primary[h.sample]]
+        mp_id = mp_by_key[(h.family, h.missing)]
+        flags = consistency(r, persons[mp_id])
+        dna = list(h.flags)
+        if (r.body_number, persons[mp_id].ref) in symmetric_pairs:
+            dna.append("symmetric")
+        degraded = [sample_dropout[s] for s in bodies[h.sample] if s in sample_dropout]
+        if degraded:
+            dna.append(f"degraded:drop-out {max(degraded):g}")
+        if len(bodies[h.sample]) > 1:
+            dna.append(f"samples:{len(bodies[h.sample])}")
+        for o in others[h.sample]:
+            dna.append(f"same_body:{remains[o].body_number if o in remains else o}")
+        for d in dup_of.get(r.pk, []):
+            dna.append(f"possible_duplicate:{d}")
+        glr = joint.glr.get((v, t)) if joint is not None else None
+        rows.append((run.pk, r.pk, mp_id, h.lr if math.isfinite(h.lr) else 1e308, h.log10_lr, p, h.markers_compared,
+                     json.dumps(h.markers or {}), json.dumps(flags), sum(1 for f in flags.values() if f["state"] == "conflict"),
+                     res.prior, tol, exact, None if glr is None else glr / math.log(10), json.dumps(dna),
+                     group_of.get(v)))
+    return rows, groups_out
+
+
+def _group_summary(gi, g, joint, items, primary, remains, mp_by_key, targets) -> dict:
+    def body(v):
+        return remains[primary[items[v]]].body_number
+
+    persons = MissingPerson.objects.in_bulk([mp_by_key[targets[t]] for t in g.targets])
+
+    def person(t):
+        return persons[mp_by_key[targets[t]]].ref
+
+    out = {"index": gi, "remains": [body(v) for v in g.victims], "missing": [person(t) for t in g.targets],
+           "families": sorted({targets[t][0] for t in g.targets}), "exact": g.exact, "tolerance": g.tolerance,
+           "assignments": []}
+    if g.exact and g.plain is not None:
+        for r in range(min(3, len(g.plain))):
+            pairs = [[body(v), person(int(t))] for v, t in zip(g.victims, g.assignments[r], strict=True) if t >= 0]
+            out["assignments"].append({"pairs": pairs, "log10_lr": float(g.plain[r]) / math.log(10)})
+        for s in joint.symmetric:
+            if set(s["samples"]) <= {items[v] for v in g.victims}:
+                out.setdefault("symmetric", []).append(
+                    {"remains": [remains[primary[x]].body_number for x in s["samples"]],
+                     "pairs": [[remains[primary[a["sample"]]].body_number,
+                                persons[mp_by_key[(s["family"], a["missing"])]].ref] for a in s["assignments"][0] + s["assignments"][1]]})
+    else:
+        out["reason"] = g.reason
+    return out
+
+
+def _insert_candidates(rows: list[tuple]) -> None:
+    """One INSERT per batch for the run's candidates (the run's hot path; see the benchmark)."""
+    from django.db import connection
+
+    table = connection.ops.quote_name(Candidate._meta.db_table)
+    cast = "::jsonb" if connection.vendor == "postgresql" else ""
+    sql = (f"INSERT INTO {table} (run_id, remains_id, missing_person_id, lr, log10_lr, posterior, markers_compared, "
+           f"marker_lrs, flags, conflicts, prior, tolerance, exact, log10_glr, dna_flags, \"group\") VALUES "
+           f"(%s, %s, %s, %s, %s, %s, %s, %s{cast}, %s{cast}, %s, %s, %s, %s, %s, %s{cast}, %s)")
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), 5000):
+            cursor.executemany(sql, rows[i:i + 5000])
+
+
+def _donor_members(refs):
+    """(donor pk, member pk, family pk) of the donors with usable profiles."""
+    from vestige.missing.models import Donor
+
+    return Donor.objects.filter(pk__in=refs).values_list("pk", "member_id", "family_id")
+
+
+def current_run() -> MatchingRun | None:
+    return MatchingRun.objects.filter(current=True).first()

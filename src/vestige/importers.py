@@ -1,0 +1,128 @@
+"""Every kind of file import, in one table: what it is, who may, what it needs.
+
+The Import page, ``/api/imports/{kind}`` and the CLI commands all dispatch here, so that one
+file gives the same report (every bad cell: line, column, value, reason) and the same
+all-or-nothing write whichever door it came through.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from django.utils.translation import gettext_lazy as _
+
+from vestige.accounts.roles import Cap
+from vestige.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class Kind:
+    label: str
+    cap: Cap
+    options: tuple[str, ...] = ()
+    help: str = ""
+    columns: str = ""
+    accepts: str = ".csv,.xlsx"
+    extra: dict = field(default_factory=dict)
+
+
+KINDS: dict[str, Kind] = {
+    "graves": Kind(_("Graves"), Cap.GRAVE_WRITE, columns="site,label,marker_type,inscription,latitude,longitude,"
+                   "position_note,expected_occupants,status,notes"),
+    "remains": Kind(_("Remains"), Cap.REMAINS_WRITE, columns="body_number,site,grave,exhumation,recovered_on,sex,"
+                    "age_min,age_max,stature_min_cm,stature_max_cm,injuries,torture_signs,cause_of_death,"
+                    "manner_of_death,clothing_effects,category,status,notes"),
+    "missing": Kind(_("Missing persons"), Cap.MISSING_WRITE, columns="family,family_name,given_name,patronymic,sex,"
+                    "birth_date,height_cm,last_seen_on,last_seen_place,last_seen_latitude,last_seen_longitude,"
+                    "circumstances,clothing,distinguishing_marks,dental_notes"),
+    "pedigrees": Kind(_("Pedigrees"), Cap.MISSING_WRITE, accepts=".csv,.xlsx,.json",
+                      help=_("One row per member, or the kinship engine's family JSON."),
+                      columns="family,member,sex,father,mother,missing_ref,donor_code,name,label,deceased"),
+    "references": Kind(_("Reference profiles (DNA)"), Cap.DNA_WRITE, ("lab", "kit", "dropout"), accepts=".csv,.tsv,.txt",
+                       help=_("CSV or a GeneMapper export; the sample column is the donor's code."),
+                       columns="sample,marker,allele1,allele2"),
+    "samples": Kind(_("Remains samples (DNA)"), Cap.DNA_WRITE, ("lab", "kit", "material", "dropout"),
+                    accepts=".csv,.tsv,.txt", help=_("CSV or a GeneMapper export; the sample column is the body number."),
+                    columns="sample,marker,allele1,allele2"),
+}
+
+
+def kinds_for(user) -> list[str]:
+    return [k for k, v in KINDS.items() if user.can(v.cap)]
+
+
+def template_csv(kind: str) -> str:
+    """An empty file with the kind's header, to fill in."""
+    if kind not in KINDS:
+        raise InvalidInput(f"no import kind {kind!r}", field="kind")
+    return KINDS[kind].columns + "\n"
+
+
+def run_import(actor, kind: str, data: BinaryIO, name: str, *, dry_run: bool, options: dict | None = None,
+               via: str = "import"):
+    """Check (and unless ``dry_run``, write) one file; returns an ImportReport, raises ImportRejected."""
+    options = options or {}
+    if kind not in KINDS:
+        raise InvalidInput(f"no import kind {kind!r}; use one of {', '.join(KINDS)}", field="kind")
+    if kind in ("graves", "remains"):
+        from vestige.registry.importing import import_file
+        return import_file(actor, kind, data, name, dry_run=dry_run, via=via)
+    if kind == "missing":
+        from vestige.missing.importing import import_persons
+        return import_persons(actor, data, name, dry_run=dry_run, via=via)
+    if kind == "pedigrees":
+        from vestige.missing.pedigrees import import_pedigrees
+        return import_pedigrees(actor, [(name, data.read())], dry_run=dry_run, via=via)
+    dropout = _float(options.get("dropout") or 0)
+    if kind == "references":
+        from vestige.missing.importing import import_references
+        return import_references(actor, data, name, lab=options.get("lab", ""), kit=options.get("kit", ""),
+                                 dropout=dropout, dry_run=dry_run, via=via)
+    from vestige.identification.samples import import_samples
+    return import_samples(actor, data, name, lab=options.get("lab", ""), kit=options.get("kit", ""),
+                          material=options.get("material") or "bone", dropout=dropout, dry_run=dry_run, via=via)
+
+
+def _float(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"drop-out {value!r} is not a number", field="dropout") from None
+
+
+def _staging():
+    from django.conf import settings
+    folder = settings.VESTIGE_HOME / "uploads"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def stage(name: str, data: bytes) -> str:
+    """Keep a checked upload (mode 0600) so that the person can import it without choosing it
+    again; returns the token that names it."""
+    import os
+    import secrets
+
+    token = secrets.token_urlsafe(18)
+    path = _staging() / token
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(len(name.encode()).to_bytes(2, "big") + name.encode() + data)
+    return token
+
+
+def unstage(token: str, *, keep: bool) -> tuple[str, bytes]:
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9_-]{10,64}", token or ""):
+        raise InvalidInput("the staged file has expired; choose the file again", field="file")
+    path = _staging() / token
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        raise InvalidInput("the staged file has expired; choose the file again", field="file") from None
+    if not keep:
+        path.unlink(missing_ok=True)
+    n = int.from_bytes(raw[:2], "big")
+    return raw[2:2 + n].decode(), raw[2 + n:]

@@ -1,0 +1,170 @@
+"""`vestige missing ...`: the register of the missing, pedigrees and reference profiles."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from vestige.cli import actor_of, as_user, run_import, setup_django
+from vestige.errors import NotFound
+
+
+def cmd_missing_import(args) -> int:
+    setup_django()
+    from vestige.missing.importing import import_persons
+
+    return run_import(args, import_persons, "missing persons")
+
+
+def cmd_import_references(args) -> int:
+    """A lab's profiles file (CSV or GeneMapper export) whose sample column is the donor code."""
+    setup_django()
+    from vestige.missing.importing import import_references
+
+    return run_import(args, lambda actor, f, name, **kw: import_references(
+        actor, f, name, lab=args.lab, kit=args.kit, dropout=args.dropout, **kw), "reference profiles")
+
+
+def cmd_import_pedigrees(args) -> int:
+    """Pedigrees from CSV/XLSX rows or the kinship engine's family JSON files (a file or a folder)."""
+    setup_django()
+    from vestige.missing.pedigrees import import_pedigrees
+
+    path = Path(args.file)
+    if path.is_dir():
+        files = sorted(path.glob("*.json"))
+        if not files:
+            raise NotFound(f"{path}: no *.json family files in this folder")
+    elif path.is_file():
+        files = [path]
+    else:
+        raise NotFound(f"{path}: no such file or folder")
+    payload = [(str(f), f.read_bytes()) for f in files]
+
+    def importer(actor, _f, _name, **kw):
+        return import_pedigrees(actor, payload, **kw)
+
+    args.file = str(files[0])
+    return run_import(args, importer, "pedigree members")
+
+
+def cmd_relative_add(args) -> int:
+    setup_django()
+    from vestige.missing.models import Family
+    from vestige.missing.pedigrees import add_relative
+
+    family = Family.objects.filter(ref=args.family).first()
+    if family is None:
+        raise NotFound(f"no family {args.family!r}")
+    m = add_relative(actor_of(args), family, args.relation, args.of, sex=args.sex, code=args.code or "",
+                     other_parent=args.other_parent or "", label=args.label or "", deceased=args.deceased, via="cli")
+    print(f"{family.ref}: added {m.code} ({args.relation} of {args.of})")
+    return 0
+
+
+def _member(family_ref: str, code: str):
+    from vestige.missing.models import Member
+
+    m = Member.objects.filter(family__ref=family_ref, code=code).select_related("family").first()
+    if m is None:
+        raise NotFound(f"no member {code!r} in family {family_ref!r}")
+    return m
+
+
+def cmd_member_update(args) -> int:
+    setup_django()
+    from vestige.missing.pedigrees import update_member
+
+    m = update_member(actor_of(args), _member(args.family, args.member), sex=args.sex, father=args.father,
+                      mother=args.mother, code=args.code, label=args.label,
+                      deceased=None if args.deceased is None else args.deceased == "yes", via="cli")
+    print(f"{args.family}: {m.code} saved")
+    return 0
+
+
+def cmd_member_remove(args) -> int:
+    setup_django()
+    from vestige.missing.pedigrees import remove_member
+
+    remove_member(actor_of(args), _member(args.family, args.member), via="cli")
+    print(f"{args.family}: {args.member} removed")
+    return 0
+
+
+def cmd_family_show(args) -> int:
+    """A family's pedigree as the kinship engine's JSON (no DNA, no contacts)."""
+    setup_django()
+    from vestige.missing.models import Family
+    from vestige.missing.services import kinship_family
+
+    family = Family.objects.filter(ref=args.family).first()
+    if family is None:
+        raise NotFound(f"no family {args.family!r}")
+    donors = {d.member_id: d.code for d in family.donors.all()}
+    k = kinship_family(family, typed=donors, require_missing=False)
+    print(json.dumps({"family": k.name, "members": [
+        {"id": m.id, "sex": m.sex, **({"father": m.father, "mother": m.mother} if m.father else {}),
+         **({"missing": True} if m.missing else {}), **({"sample": m.sample} if m.sample else {}),
+         **({"deceased": True} if m.deceased else {})} for m in k.members]}, indent=1))
+    return 0
+
+
+RELATIONS = ("father", "mother", "full_sibling", "half_sibling_paternal", "half_sibling_maternal", "child",
+             "spouse")  # = pedigrees.RELATIONS (the parser is built without Django)
+
+
+def add_commands(sub) -> None:
+    mi = sub.add_parser("missing", help="missing persons, families and their pedigrees").add_subparsers(
+        dest="sub", metavar="ACTION", required=True)
+    mim = mi.add_parser("import", help="missing persons from CSV/XLSX (all rows or none)")
+    mim.set_defaults(fn=cmd_missing_import)
+    mim.add_argument("file")
+    mim.add_argument("--dry-run", action="store_true")
+    mim.add_argument("--json", action="store_true")
+    as_user(mim)
+    mir = mi.add_parser("import-references", help="reference profiles: CSV or GeneMapper export, sample = donor code")
+    mir.set_defaults(fn=cmd_import_references)
+    mir.add_argument("file")
+    mir.add_argument("--lab", required=True)
+    mir.add_argument("--kit", required=True)
+    mir.add_argument("--dropout", type=float, default=0.0, help="drop-out probability of degraded references")
+    mir.add_argument("--dry-run", action="store_true")
+    mir.add_argument("--json", action="store_true")
+    as_user(mir)
+    mip = mi.add_parser("import-pedigrees", help="pedigrees: CSV/XLSX family,member,sex,father,mother,missing_ref,"
+                        "donor_code — or family JSON files (a file or a folder)")
+    mip.set_defaults(fn=cmd_import_pedigrees)
+    mip.add_argument("file")
+    mip.add_argument("--dry-run", action="store_true")
+    mip.add_argument("--json", action="store_true")
+    as_user(mip)
+    ra = mi.add_parser("add-relative", help="add a relative by relationship to a pedigree member")
+    ra.set_defaults(fn=cmd_relative_add)
+    ra.add_argument("family")
+    ra.add_argument("relation", choices=list(RELATIONS))
+    ra.add_argument("of", help="the pedigree id of the member they are related to")
+    ra.add_argument("--sex", default="unknown", choices=["male", "female", "unknown"])
+    ra.add_argument("--code", help="pedigree id for the new member (default: generated)")
+    ra.add_argument("--other-parent", help="child: the pedigree id of the child's other parent")
+    ra.add_argument("--label")
+    ra.add_argument("--deceased", action="store_true")
+    as_user(ra)
+    mu = mi.add_parser("update-member", help="correct a pedigree member (sex, parents, id, relationship)")
+    mu.set_defaults(fn=cmd_member_update)
+    mu.add_argument("family")
+    mu.add_argument("member")
+    mu.add_argument("--sex", choices=["male", "female", "unknown"])
+    mu.add_argument("--father", help="pedigree id ('' for none, with --mother '')")
+    mu.add_argument("--mother")
+    mu.add_argument("--code", help="a new pedigree id")
+    mu.add_argument("--label")
+    mu.add_argument("--deceased", choices=["yes", "no"])
+    as_user(mu)
+    mr = mi.add_parser("remove-member", help="remove a pedigree member who carries no data")
+    mr.set_defaults(fn=cmd_member_remove)
+    mr.add_argument("family")
+    mr.add_argument("member")
+    as_user(mr)
+    fs = mi.add_parser("show-family", help="print a family's pedigree as kinship JSON")
+    fs.set_defaults(fn=cmd_family_show)
+    fs.add_argument("family")
