@@ -109,6 +109,7 @@ def _http_error(request, exc: HttpError):
 
 from vestige.claims.api import router as claims_router  # noqa: E402
 from vestige.evidence.api import router as evidence_router  # noqa: E402
+from vestige.identification.api import router as identification_router  # noqa: E402
 from vestige.missing.api import router as missing_router  # noqa: E402
 from vestige.registry.api import router as registry_router  # noqa: E402
 from vestige.reports.api import router as reports_router  # noqa: E402
@@ -118,3 +119,30 @@ api.add_router("/stats", reports_router)
 api.add_router("/", claims_router)
 api.add_router("/", missing_router)
 api.add_router("/", evidence_router)
+api.add_router("/", identification_router)
+
+
+from ninja import File, Form  # noqa: E402
+from ninja.files import UploadedFile  # noqa: E402
+
+
+@api.post("/imports/{kind}", tags=["imports"], url_name="import")
+def import_file(request, kind: str, file: UploadedFile = File(...),  # noqa: B008 (ninja's idiom)
+                dry_run: bool = Form(False), lab: str = Form(""), kit: str = Form(""),  # noqa: B008
+                material: str = Form("bone"), dropout: float = Form(0.0)):  # noqa: B008
+    """Import a file (graves, remains, missing, pedigrees, references, samples): all rows or none.
+
+    A dry run answers 200 with every bad cell listed; a rejected import answers 400 with the same
+    rows in the error envelope; a good one 200 with the count written.
+    """
+    from django.conf import settings
+
+    from vestige.importers import KINDS, run_import
+
+    if kind not in KINDS:
+        raise InvalidInput(f"no import kind {kind!r}; use one of {', '.join(KINDS)}", field="kind")
+    if file.size > settings.MAX_UPLOAD_MB * 1024 * 1024:
+        raise InvalidInput(f"the file is larger than {settings.MAX_UPLOAD_MB} MB", field="file")
+    report = run_import(request.user, kind, file, file.name, dry_run=dry_run,
+                        options={"lab": lab, "kit": kit, "material": material, "dropout": dropout}, via="api")
+    return report.as_dict()

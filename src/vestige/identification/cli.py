@@ -64,32 +64,14 @@ def _run(args):
     return run
 
 
-def candidate_rows(run, *, min_posterior: float = 0.0, remains: str = "", missing_person: str = "", limit: int = 0):
-    """One dict per candidate of ``run`` (statistics only; no DNA): the CLI's and API's rows."""
-    from vestige.identification.models import Candidate
-
-    qs = Candidate.objects.filter(run=run, posterior__gte=min_posterior).select_related(
-        "remains", "missing_person__family", "missing_person__member").order_by("-posterior", "-log10_lr")
-    if remains:
-        qs = qs.filter(remains__body_number=remains)
-    if missing_person:
-        qs = qs.filter(missing_person__ref=missing_person)
-    if limit:
-        qs = qs[:limit]
-    for c in qs:
-        yield {"id": c.pk, "run": run.pk, "body_number": c.remains.body_number, "missing_person": c.missing_person.ref,
-               "family": c.missing_person.family.ref, "member": c.missing_person.member.code, "log10_lr": c.log10_lr,
-               "posterior": c.posterior, "tolerance": c.tolerance, "exact": c.exact, "log10_glr": c.log10_glr,
-               "prior": c.prior, "markers_compared": c.markers_compared, "conflicts": c.conflicts,
-               "flags": [*c.dna_flags, *[f"{k}_conflict" for k, f in c.flags.items() if f.get("state") == "conflict"]]}
-
-
 def cmd_candidates(args) -> int:
     setup_django()
     from vestige.accounts.roles import Cap
     from vestige.accounts.services import require
 
     require(actor_of(args), Cap.REGISTRY_READ)
+    from vestige.identification.services import candidate_rows
+
     rows = candidate_rows(_run(args), min_posterior=args.min_posterior, remains=args.remains or "",
                           missing_person=args.missing_person or "")
     if args.json:

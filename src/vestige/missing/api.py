@@ -1,4 +1,4 @@
-"""JSON API: missing persons (the register), candidates of the current run, identification stats.
+"""JSON API: missing persons (the register), families and their pedigrees.
 DNA profiles and family contacts are never in these payloads."""
 
 from __future__ import annotations
@@ -10,12 +10,10 @@ from ninja import Router, Schema, Status
 
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
-from vestige.identification import services as ident
-from vestige.identification.models import Candidate
 from vestige.missing import services
 from vestige.missing.models import Family, MissingPerson, MissingStatus
 
-router = Router(tags=["missing persons and identification"])
+router = Router(tags=["missing persons and families"])
 
 
 class PersonIn(Schema):
@@ -76,26 +74,6 @@ class PersonPage(Schema):
     items: list[PersonOut]
 
 
-class CandidateOut(Schema):
-    id: int
-    remains: str
-    missing_person: str
-    lr: float
-    log10_lr: float | None
-    posterior: float
-    markers_compared: int
-    conflicts: int
-    flags: dict
-
-    @staticmethod
-    def resolve_remains(obj):
-        return obj.remains.body_number
-
-    @staticmethod
-    def resolve_missing_person(obj):
-        return obj.missing_person.ref
-
-
 @router.get("/missing-persons", response=PersonPage, url_name="person-list")
 def list_persons(request, q: str = "", status: str = "", limit: int = 50, offset: int = 0):
     """The register. ``q`` matches names in Cyrillic or Latin, any common spelling."""
@@ -130,22 +108,83 @@ def update_person(request, ref: str, payload: PersonPatch):
                                           payload.dict(exclude_unset=True), via="api")
 
 
-@router.get("/candidates", response=list[CandidateOut], url_name="candidate-list")
-def candidates(request, remains: str = "", missing_person: str = "", min_posterior: float = 0.0, limit: int = 100):
-    """Candidates of the current matching run (statistics only)."""
-    require(request.user, Cap.REGISTRY_READ)
-    run = ident.current_run()
-    if run is None:
-        return []
-    qs = Candidate.objects.filter(run=run, posterior__gte=min_posterior).select_related("remains", "missing_person")
-    if remains:
-        qs = qs.filter(remains__body_number=remains)
-    if missing_person:
-        qs = qs.filter(missing_person__ref=missing_person)
-    return list(qs.order_by("-log10_lr")[: max(1, min(limit, 1000))])
 
 
-@router.get("/identification/stats", url_name="identify-stats")
-def identification_stats(request, site: str = ""):
+class MemberOut(Schema):
+    code: str
+    sex: str
+    father: str | None
+    mother: str | None
+    label: str
+    deceased: bool
+    missing_person: str | None
+    donor: str | None
+
+
+class FamilyOut(Schema):
+    ref: str
+    name: str
+    members: list[MemberOut]
+    missing_persons: list[str]
+
+
+class RelativeIn(Schema):
+    relation: str
+    of: str
+    sex: str = "unknown"
+    code: str = ""
+    other_parent: str = ""
+    label: str = ""
+    deceased: bool = False
+
+
+class MemberPatch(Schema):
+    sex: str | None = None
+    father: str | None = None
+    mother: str | None = None
+    code: str | None = None
+    label: str | None = None
+    deceased: bool | None = None
+
+
+def _family_out(family: Family) -> dict:
+    members = list(family.members.select_related("father", "mother"))
+    mps = {mp.member_id: mp.ref for mp in family.missing_persons.filter(withdrawn_at__isnull=True)}
+    donors = {d.member_id: d.code for d in family.donors.all()}
+    return {"ref": family.ref, "name": family.name, "missing_persons": sorted(mps.values()), "members": [
+        {"code": m.code, "sex": m.sex, "father": m.father.code if m.father_id else None,
+         "mother": m.mother.code if m.mother_id else None, "label": m.label, "deceased": m.deceased,
+         "missing_person": mps.get(m.pk), "donor": donors.get(m.pk)} for m in members]}
+
+
+@router.get("/families/{ref}", response=FamilyOut, url_name="family-get")
+def get_family(request, ref: str):
+    """A family's pedigree (no contacts, no DNA)."""
     require(request.user, Cap.REGISTRY_READ)
-    return ident.stats(site)
+    return _family_out(get_object_or_404(Family, ref=ref))
+
+
+@router.post("/families/{ref}/relatives", response={201: FamilyOut}, url_name="family-relative")
+def add_relative(request, ref: str, payload: RelativeIn):
+    """Add a relative by relationship to a member (father, mother, full_sibling,
+    half_sibling_paternal, half_sibling_maternal, child, spouse)."""
+    from vestige.missing.pedigrees import add_relative as add
+    family = get_object_or_404(Family, ref=ref)
+    add(request.user, family, **payload.dict(), via="api")
+    return Status(201, _family_out(family))
+
+
+@router.patch("/families/{ref}/members/{code}", response=FamilyOut, url_name="family-member-update")
+def update_member(request, ref: str, code: str, payload: MemberPatch):
+    from vestige.missing.pedigrees import update_member as update
+    family = get_object_or_404(Family, ref=ref)
+    update(request.user, get_object_or_404(family.members, code=code), **payload.dict(exclude_unset=True), via="api")
+    return _family_out(family)
+
+
+@router.post("/families/{ref}/members/{code}/remove", response=FamilyOut, url_name="family-member-remove")
+def remove_member(request, ref: str, code: str):
+    from vestige.missing.pedigrees import remove_member as remove
+    family = get_object_or_404(Family, ref=ref)
+    remove(request.user, get_object_or_404(family.members, code=code), via="api")
+    return _family_out(family)
