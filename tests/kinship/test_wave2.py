@@ -255,3 +255,17 @@ def test_samples_file_without_header_keeps_its_first_line(tmp_path):
 def test_allele_labels_that_are_not_labels_are_refused(tmp_path, allele):
     with pytest.raises(KinshipInputError, match="not an allele label"):
         read_profiles(write(tmp_path, "p.csv", f"sample,marker,allele1,allele2\nS,L1,{allele},9\n"))
+
+
+def test_pm_match_fast_table_equals_the_general_formula():
+    # Without drop-in the vectorised table must equal Σ_G P(G) P(O_A|G) P(O_B|G) / (P(O_A) P(O_B)).
+    from vestige.kinship.observe import reading
+    from vestige.kinship.pmmatch import _fast_table, _general_table
+    alleles = ["a", "b", "c", "d"]
+    freqs = np.array([0.1, 0.2, 0.3, 0.4])
+    readings = [(reading("a", "b"),), (reading("a", "a"),), (reading("a", None, 0.1),), (reading("c", None, 0.3),),
+                (reading("b", "c", 0.2),), (reading("d", "d"),), (reading("a", None, 0.25),)]
+    fast, general = _fast_table(readings, alleles, freqs), _general_table(readings, alleles, freqs)
+    finite = np.isfinite(general)
+    assert np.array_equal(finite, np.isfinite(fast))
+    assert np.allclose(fast[finite], general[finite], rtol=1e-12, atol=1e-12)

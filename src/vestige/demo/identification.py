@@ -4,9 +4,19 @@ Every name is synthetic (random combinations of common Ukrainian names); every p
 simulated from the Norwegian frequency table through the family's pedigree (with mutation),
 so the right answer is known. The shape follows the real work at Izium (402 of 448 identified):
 most remains have a well-referenced family; some families have only a distant relative (too
-weak); some remains have no family in the register at all; some families' missing were not
-among these remains. Two records of one person, spelled in Cyrillic and in Latin, show the
-duplicate check.
+weak: they need another donor); some remains have no family in the register at all; some
+families' missing were not among these remains. What a real grave adds:
+
+- households that died together (the airstrike on an apartment building): families that lost
+  two to four members, among them two sisters whose only reference is their father — the DNA
+  cannot tell which is which;
+- degraded bone: a third of the samples show allelic drop-out (declared, drop-out 0.1);
+- bodies with a second bone sample (from another bone, also degraded);
+- two body numbers that are one person (a body part recovered apart), for pm-match.
+
+Pedigrees are built with the calls a family liaison makes on the family page: register the
+missing person, add the relatives, correct a member's parents. Two records of one person,
+spelled in Cyrillic and in Latin, show the duplicate check.
 """
 
 from __future__ import annotations
@@ -17,8 +27,8 @@ import numpy as np
 from django.db import transaction
 
 from vestige.identification.services import add_remains_sample, frequency_table, mutation_model
-from vestige.kinship.simulate import TEMPLATES, _Drawer
-from vestige.missing import services
+from vestige.kinship.simulate import TEMPLATES, _Drawer, _drop_out, household
+from vestige.missing import pedigrees, services
 from vestige.missing.models import Family
 from vestige.registry.models import Remains, Sex
 
@@ -34,6 +44,8 @@ SURNAMES = ["Коваленко", "Бондаренко", "Ткаченко", "�
             "Клименко", "Павленко", "Гончаренко", "Левченко", "Кузьменко", "Зінченко", "Дорошенко", "Яковенко"]
 STRONG = ["parents", "parent_sibling", "siblings", "spouse_children", "direct", "parents", "siblings"]
 N_WEAK, N_NONE, N_ELSEWHERE = 25, 17, 45
+HOUSEHOLDS = [(2, False), (3, True), (4, True), (2, False)]  # (members lost, parents among them); the first: sisters
+DEGRADED, DROPOUT, SECOND_BONES = 1 / 3, 0.1, 6
 IZIUM = (49.2103, 37.2569)
 
 
@@ -57,17 +69,97 @@ def load_identification(liaison, dna_analyst) -> int:
     order = rng.permutation(len(remains))
     none = {remains[i].pk for i in order[:N_NONE]}
     weak = {remains[i].pk for i in order[N_NONE:N_NONE + N_WEAK]}
-    n = 0
+    taken = none | weak
+    genos: dict[int, np.ndarray] = {}
+    # Households of the airstrike: their remains are identified together.
+    pool = [remains[i] for i in order[N_NONE + N_WEAK:] if remains[i].sex in (Sex.MALE, Sex.FEMALE)]
+    cursor = 0
+    for k, (lost, parents) in enumerate(HOUSEHOLDS):
+        # The template's sexes: the two sisters; a father and a mother among the lost parents.
+        wanted = ["female", "female"] if k == 0 else (["male", "female"] if parents else [])
+        chosen = []
+        skipped = []
+        while len(chosen) < lost:
+            r = pool[cursor]
+            cursor += 1
+            need = wanted[len(chosen)] if len(chosen) < len(wanted) else None
+            if r.pk in taken or (need and r.sex != need):
+                skipped.append(r)
+                continue
+            chosen.append(r)
+        taken |= {r.pk for r in chosen}
+        for r, g in zip(chosen, _household(liaison, dna_analyst, rng, drawer, table, lost, parents, chosen), strict=True):
+            genos[r.pk] = g
     for r in remains:
+        if r.pk in genos:
+            continue
         kind = None if r.pk in none else "avuncular" if r.pk in weak else STRONG[int(rng.integers(len(STRONG)))]
-        mp_geno = _family(liaison, dna_analyst, rng, drawer, table, kind, r) if kind else drawer.founder()
-        add_remains_sample(dna_analyst, r, _genotypes(rng, table, mp_geno, 0.03), material="bone",
-                           lab="Demo forensic DNA laboratory", kit="GlobalFiler", via="demo")
+        genos[r.pk] = _family(liaison, dna_analyst, rng, drawer, table, kind, r) if kind else drawer.founder()
+    # One person, two body numbers: a body part recovered apart from the rest of the body.
+    a, b = remains[order[-1]], remains[order[-2]]
+    genos[b.pk] = genos[a.pk]
+    n = 0
+    degraded = {r.pk for r in remains if rng.random() < DEGRADED}
+    second = {remains[i].pk for i in order[N_NONE + N_WEAK + cursor:N_NONE + N_WEAK + cursor + SECOND_BONES]}
+    for r in remains:
+        _sample(dna_analyst, rng, table, r, genos[r.pk], r.pk in degraded, "bone")
         n += 1
+        if r.pk in second:
+            _sample(dna_analyst, rng, table, r, genos[r.pk], True, "tooth")
+            n += 1
     for _ in range(N_ELSEWHERE):  # missing persons who are not among these remains
         _family(liaison, dna_analyst, rng, drawer, table, STRONG[int(rng.integers(len(STRONG)))], None)
     _duplicate_pair(liaison)
     return n
+
+
+def _sample(dna_analyst, rng, table, r: Remains, alleles: np.ndarray, degraded: bool, material: str) -> None:
+    typed = _genotypes(rng, table, alleles, 0.03 if not degraded else 0.15)
+    if degraded:
+        typed = _drop_out(typed, DROPOUT, rng)
+    add_remains_sample(dna_analyst, r, typed, material=material, lab="Demo forensic DNA laboratory",
+                       kit="GlobalFiler", dropout=DROPOUT if degraded else 0.0, via="demo")
+
+
+def _household(liaison, dna_analyst, rng, drawer, table, lost: int, parents: bool, chosen: list[Remains]):
+    """A family that lost ``lost`` members together, built as a liaison does on the family page;
+    returns the genotypes of the chosen remains' people, in order."""
+    template = household(lost, parents)
+    surname = SURNAMES[int(rng.integers(len(SURNAMES)))]
+    family = services.create_family(liaison, surname, contact=f"+380 00 000 {int(rng.integers(1000, 9999))} (demo)",
+                                    via="demo")
+    alleles: dict[str, np.ndarray] = {}
+    missing_ids = [row[0] for row in template if row[4]]
+    sex_of = {mid: r.sex for mid, r in zip(missing_ids, chosen, strict=True)}
+    father_name = MALE[int(rng.integers(len(MALE)))]
+    for mid, msex, father, mother, missing, typed in template:
+        if missing:
+            msex = sex_of[mid]
+        elif msex == "X":
+            msex = "male" if rng.random() < 0.5 else "female"
+        g = drawer.founder() if father is None else np.stack(
+            [drawer.transmit(alleles[father], "male"), drawer.transmit(alleles[mother], "female")], axis=1)
+        alleles[mid] = g
+        if missing:
+            given = (MALE if msex == "male" else FEMALE)[int(rng.integers(20))]
+            services.create_missing_person(liaison, family, {
+                "family_name": surname, "given_name": given, "patronymic": _patronymic(father_name, msex),
+                "sex": msex, "last_seen_on": dt.date(2022, 3, 7), "last_seen_place": "Izium, apartment building",
+                "last_seen_latitude": IZIUM[0], "last_seen_longitude": IZIUM[1],
+                "circumstances": "Killed with their family when the building was struck (synthetic).",
+            }, member=mid, via="demo")
+        elif typed:
+            services.add_donor(liaison, family, mid, consent_on=dt.date(2022, 10, 1), sex=msex, label=_label(mid),
+                               contact="(demo contact)", via="demo")
+        else:
+            services.add_member(liaison, family, mid, msex, label=_label(mid), via="demo")
+        if father is not None:  # the liaison places the person under their parents
+            pedigrees.update_member(liaison, family.members.get(code=mid), father=father, mother=mother, via="demo")
+        if typed:
+            services.add_reference_profile(dna_analyst, family.donors.get(member__code=mid),
+                                           _genotypes(rng, table, g, 0.02), lab="Demo reference laboratory",
+                                           kit="GlobalFiler", via="demo")
+    return [alleles[mid] for mid in missing_ids]
 
 
 def _genotypes(rng, table, alleles: np.ndarray, drop: float) -> dict[str, tuple[str, str]]:
@@ -110,7 +202,9 @@ def _family(liaison, dna_analyst, rng, drawer, table, kind: str, remains: Remain
                 "last_seen_place": "Izium", "last_seen_latitude": IZIUM[0] + rng.normal(0, 0.01),
                 "last_seen_longitude": IZIUM[1] + rng.normal(0, 0.01),
                 "circumstances": "Not heard from during the occupation of Izium (synthetic).",
-            }, member=mid, father=father, mother=mother, via="demo")
+            }, member=mid, via="demo")
+            if father is not None:  # placed under the parents, as on the family page
+                pedigrees.update_member(liaison, family.members.get(code=mid), father=father, mother=mother, via="demo")
         elif not family.members.filter(code=mid).exists():
             if typed:
                 services.add_donor(liaison, family, mid, consent_on=dt.date(2022, 10, 1), sex=msex, father=father,
@@ -127,8 +221,8 @@ def _family(liaison, dna_analyst, rng, drawer, table, kind: str, remains: Remain
 
 def _label(code: str) -> str:
     return {"F": "father", "M": "mother", "S1": "sibling", "S2": "sibling", "W": "spouse", "C1": "child",
-            "C2": "child", "GF": "grandfather", "GM": "grandmother", "HS": "half-sibling", "U": "uncle or aunt",
-            "MP": "missing person's own item"}.get(code, "")
+            "C2": "child", "C": "surviving child", "GF": "grandfather", "GM": "grandmother", "HS": "half-sibling",
+            "U": "uncle or aunt", "MP": "missing person's own item"}.get(code, "")
 
 
 def _duplicate_pair(liaison) -> None:

@@ -73,6 +73,7 @@ class MatchingRun(models.Model):
     joint = models.JSONField(default=dict)  # the joint result: groups with their best assignments, symmetric matches
     unsearchable = models.JSONField(default=list)  # families that cannot be searched yet, with the reason
     duplicates = models.JSONField(default=list)  # remains samples that look like one person (pm-match)
+    plans = models.JSONField(default=dict)  # weak families: the planning engine's figures (whom to ask for)
 
     class Meta:
         ordering = ["-started_at", "-id"]

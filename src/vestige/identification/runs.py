@@ -290,6 +290,11 @@ def execute_run(run_id: int, progress=None) -> MatchingRun:
         _beat(run_id, 88, _("Looking for bones of one body"))
         duplicates = _duplicates(pm_match, profiles, table, items, bodies, degradation, primary, remains)
         lap("duplicates")
+        _beat(run_id, 92, _("Planning donors for weakly referenced families"))
+        from vestige.identification.worklists import plan_weak_families
+        run.plans = {}
+        plan_weak_families(run, current_run())
+        lap("plans")
         rows, groups_out = _candidate_rows(run, res, joint, items, primary, others, remains, mp_by_key, index, tindex,
                                            sample_dropout, bodies, duplicates)
         lap("flags")
@@ -312,7 +317,7 @@ def execute_run(run_id: int, progress=None) -> MatchingRun:
                         "duplicates_proposed": len(duplicates), "families_skipped": len(res.skipped) if res else 0},
                 joint={"groups": groups_out,
                        "skipped": [{"family": f, "reason": r} for f, r in (res.skipped if res else [])]},
-                unsearchable=unsearchable, duplicates=duplicates,
+                unsearchable=unsearchable, duplicates=duplicates, plans=run.plans,
                 message=_("%(n)d candidates for %(s)d bodies") % {"n": len(rows), "s": len(items)}
                 + " (" + ", ".join(f"{k} {v} s" for k, v in phases.items()) + ")"
                 + ("; " + _("rare alleles added at the minimum frequency: %(a)s") % {

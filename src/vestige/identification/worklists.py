@@ -145,9 +145,9 @@ def _weak_candidates() -> list[Family]:
     return out
 
 
-def family_plan(fam: Family) -> dict:
-    """The planning engine's figures for a family's first missing person (cached until the
-    family's pedigree or profiles change)."""
+def family_plan(fam: Family, run=None) -> dict:
+    """The planning engine's figures for a family's first missing person (kept with the run and
+    cached until the family's pedigree or profiles change)."""
     from vestige.identification.runs import _donor_members, frequency_table, mutation_model
     from vestige.kinship.io import Profiles
     from vestige.kinship.plan import plan
@@ -158,6 +158,9 @@ def family_plan(fam: Family) -> dict:
     kfam = kinship_family(fam, typed=typed)
     key = "plan:" + hashlib.sha256(repr((fam.pk, [(m.id, m.sex, m.father, m.mother, m.missing, m.sample)
                                                   for m in kfam.members], sorted(refs.items()))).encode()).hexdigest()
+    kept = (run.plans.get(fam.ref) if run is not None else None) or {}
+    if kept.get("key") == key:
+        return kept["plan"]
     hit = cache.get(key)
     if hit is not None:
         return hit
@@ -167,17 +170,41 @@ def family_plan(fam: Family) -> dict:
     kit = [m for m in table.markers if any(m in g for g in refs.values())] or table.markers[:21]
     result = plan(kfam, profiles, table, markers=kit, mutation=mutation_model()).as_dict()
     cache.set(key, result, 24 * 3600)
+    if run is not None:
+        run.plans[fam.ref] = {"key": key, "plan": result}
     return result
+
+
+PLANS_PER_RUN = 200  # new plans computed by one run (the others wait for the next; unchanged ones are kept)
+
+
+def plan_weak_families(run, previous=None) -> int:
+    """Keep with ``run`` the plans of the families that need another donor: the previous run's
+    where the family has not changed, new ones (at most :data:`PLANS_PER_RUN`) otherwise."""
+    if previous is not None:
+        run.plans.update(previous.plans)
+    fresh = 0
+    for fam in _weak_candidates():
+        before = run.plans.get(fam.ref, {}).get("key")
+        family_plan(fam, run)
+        if run.plans.get(fam.ref, {}).get("key") != before:
+            fresh += 1
+            if fresh >= PLANS_PER_RUN:
+                break
+    return fresh
 
 
 def families_needing_donor(*, limit: int = 200) -> list[dict]:
     """Weak families ranked: largest shortfall of the expected log10 LR first, with the best
     relative to ask for."""
+    from vestige.identification.runs import current_run
+
     n_missing = MissingPerson.objects.filter(withdrawn_at__isnull=True, status=MissingStatus.MISSING).count()
     needed = _needed_log10_lr(n_missing)
+    run = current_run()
     rows = []
     for fam in _weak_candidates()[:limit]:
-        p = family_plan(fam)
+        p = family_plan(fam, run)
         best = p["candidates"][0] if p["candidates"] else None
         rows.append({"family": fam.ref, "name": fam.name, "missing": p["missing"],
                      "exclusion_power": p["exclusion_power"], "expected_log10_lr": p["expected_log10_lr"],

@@ -26,7 +26,7 @@ from vestige.kinship.errors import KinshipInputError
 from vestige.kinship.io import FrequencyTable, Profiles
 from vestige.kinship.likelihood import eliminate
 from vestige.kinship.lr import _labels, check_missing, family_readings, structure_of
-from vestige.kinship.mutation import MutationModel, lump
+from vestige.kinship.mutation import MutationModel, split_lump
 from vestige.kinship.observe import Degradation, evidence_matrix
 from vestige.kinship.pedigree import Family, Member
 
@@ -60,16 +60,6 @@ class Plan:
                 "candidates": [c.as_dict() for c in self.candidates]}
 
 
-def _genotype_table(full: np.ndarray) -> np.ndarray:
-    """Ordered (…, n, n) → unordered upper-triangle genotype values (…, G)."""
-    n = full.shape[-1]
-    iu = np.triu_indices(n)
-    sym = full + np.swapaxes(full, -1, -2)
-    diag = np.arange(n)
-    sym[..., diag, diag] = full[..., diag, diag]
-    return sym[..., iu[0], iu[1]]
-
-
 def _hw(freqs: np.ndarray) -> np.ndarray:
     n = len(freqs)
     iu = np.triu_indices(n)
@@ -78,18 +68,39 @@ def _hw(freqs: np.ndarray) -> np.ndarray:
     return hw
 
 
+def _pair_weights(weights: np.ndarray) -> np.ndarray:
+    """(G, a²): how each unordered specific genotype {i ≤ j} spreads over ordered virtual pairs."""
+    n, a = weights.shape
+    i, j = np.triu_indices(n)
+    w = weights[i][:, :, None] * weights[j][:, None, :]
+    w = w + np.where((i != j)[:, None, None], weights[j][:, :, None] * weights[i][:, None, :], 0.0)
+    return w.reshape(len(i), a * a)
+
+
 def _joint(family: Family, keep: list[str], refs: dict, table: FrequencyTable, marker: str,
            mutation: MutationModel) -> np.ndarray:
-    """P(data, kept persons' ordered genotypes) over the full allele set: shape (n, n[, n, n])."""
+    """P(data, kept persons' unordered genotypes) over the marker's genotypes {i ≤ j}: shape (G,)
+    for one kept person, (G, G) for two.
+
+    Computed on the references' alleles plus the two virtual lumps of :func:`split_lump` (exact
+    for every allele the references never showed), then mapped to specific genotypes by the
+    lumps' weights: ``T = W₂ J W₂ᵀ``.
+    """
     alleles, freqs = table.alleles[marker], table.freqs[marker]
-    space = lump(alleles, freqs, set(alleles), mutation.spec(marker, "male"), mutation.spec(marker, "female"))
+    observed = {a for rs in refs.values() for r in rs for a in r.alleles}
+    space = split_lump(alleles, freqs, observed, mutation.spec(marker, "male"), mutation.spec(marker, "female"))
     labels = _labels(space)
     index = {a: i for i, a in enumerate(alleles)}
     structure, idx = structure_of(family, set(refs))
     evidence = {idx[m]: evidence_matrix(rs, labels, lambda lab: freqs[index[lab]])[None] for m, rs in refs.items()}
     out = eliminate(structure, space.prior[None], space.male[None], space.female[None], evidence,
-                    keep_persons=tuple(idx[k] for k in keep))
-    return out[0]
+                    keep_persons=tuple(idx[k] for k in keep))[0]
+    weights = space.weights if space.weights is not None else np.eye(len(alleles))
+    w2 = _pair_weights(weights)
+    a = space.size
+    if len(keep) == 1:
+        return w2 @ out.reshape(a * a)
+    return w2 @ out.reshape(a * a, a * a) @ w2.T
 
 
 def _figures(family: Family, missing: str, relative: str | None, profiles: Profiles, table: FrequencyTable,
@@ -98,38 +109,27 @@ def _figures(family: Family, missing: str, relative: str | None, profiles: Profi
     none = MutationModel()
     ep_m: dict[str, float | None] = {}
     elr = 0.0
+    keep = [missing] + ([relative] if relative else [])
     for marker in markers:
         refs = family_readings(family, profiles, marker, degradation)
-        freqs = table.freqs[marker]
-        hw = _hw(freqs)
-        keep = [missing] + ([relative] if relative else [])
-        j0 = _genotype_table(_joint(family, keep[:1] if not relative else keep[::-1], refs, table, marker, none))
+        hw = _hw(table.freqs[marker])
+        j0 = _joint(family, keep, refs, table, marker, none)  # (Gx[, Gr]) without mutation: exclusions
+        total = j0.sum()
+        if total <= 0:
+            ep_m[marker] = None  # the references themselves need a mutation: left out, as forrel does
+            continue
+        jm = _joint(family, keep, refs, table, marker, mutation)
+        tm = jm.sum()
         if relative:
-            j0 = _genotype_table(np.moveaxis(j0, -1, 0))  # (Gx, Gr) → unordered over r too
-            jm = _genotype_table(np.moveaxis(_genotype_table(_joint(family, keep[::-1], refs, table, marker,
-                                                                    mutation)), -1, 0))
-            # j*[gx, gr]: P(data, X = gx, R = gr)
-            total = j0.sum()
-            if total <= 0:
-                ep_m[marker] = None
-                continue
             p_r = j0.sum(axis=0) / total
-            excluded = (j0 <= 0)
-            ep_r = (excluded * hw[:, None]).sum(axis=0)
+            ep_r = ((j0 <= 0) * hw[:, None]).sum(axis=0)
             ep_m[marker] = float((p_r * ep_r).sum())
-            tm = jm.sum()
             post = jm / np.maximum(jm.sum(axis=0, keepdims=True), 1e-300)  # P(x | data, r)
             with np.errstate(divide="ignore", invalid="ignore"):
-                terms = np.where(jm > 0, (jm / tm) * np.log10(post / hw[:, None]), 0.0)
-            elr += float(terms.sum())
+                elr += float(np.where(jm > 0, (jm / tm) * np.log10(post / hw[:, None]), 0.0).sum())
         else:
-            total = j0.sum()
-            if total <= 0:
-                ep_m[marker] = None
-                continue
             ep_m[marker] = float(hw[j0 <= 0].sum())
-            jm = _genotype_table(_joint(family, [missing], refs, table, marker, mutation))
-            post = jm / jm.sum()
+            post = jm / tm
             with np.errstate(divide="ignore", invalid="ignore"):
                 elr += float(np.where(post > 0, post * np.log10(post / hw), 0.0).sum())
     prod = 1.0

@@ -55,6 +55,64 @@ def _pair_value(ra, rb, alleles, freqs) -> float:
     return math.log(num / den) if num > 0 else -math.inf
 
 
+def _general_table(readings, alleles, freqs) -> np.ndarray:
+    """log LR for every pair of distinct readings, from the drop-out model (any drop-in)."""
+    k = len(readings)
+    mat = np.zeros((k + 1, k + 1))  # last row/column: untyped (0)
+    for i in range(k):
+        for j in range(i, k):
+            mat[i, j] = mat[j, i] = _pair_value(readings[i], readings[j], alleles, freqs)
+    return mat
+
+
+def _fast_table(readings, alleles, freqs) -> np.ndarray:
+    """The same without drop-in, vectorised. A reading of two alleles then pins the genotype (its
+    drop-out factor cancels in the LR); a reading of one allele ``a`` with drop-out ``d`` says
+    ``P({a} | aa) = 1 − d²``, ``P({a} | ax) = d(1 − d)``, 0 otherwise. So, with ``P_a`` the
+    reading's own probability: genotype × genotype ``[equal]/P(g)``; one allele × genotype
+    ``P({a} | g)/P_a``; one allele × one allele: ``a = b``: ``(p_a²(1−d₁²)(1−d₂²) + 2p_a(1−p_a)
+    d₁(1−d₁)d₂(1−d₂)) / (P_a P_b)``, ``a ≠ b``: ``2 p_a p_b d₁(1−d₁) d₂(1−d₂) / (P_a P_b)``.
+    """
+    index = {a: i for i, a in enumerate(alleles)}
+    k = len(readings)
+    single = np.zeros(k, dtype=bool)
+    x = np.zeros(k, dtype=np.int64)
+    y = np.zeros(k, dtype=np.int64)
+    d = np.zeros(k)
+    for i, rs in enumerate(readings):
+        r = rs[0]
+        if len(rs) == 1 and len(r.alleles) == 1 and r.dropout > 0:
+            single[i] = True
+            x[i] = y[i] = index[r.alleles[0]]
+            d[i] = r.dropout
+        elif len(rs) == 1:
+            x[i], y[i] = index[r.alleles[0]], index[r.alleles[-1]]
+        else:  # several readings of one sample (not produced here): the general formula
+            return _general_table(readings, alleles, freqs)
+    p = freqs
+    hw = np.where(x == y, p[x] ** 2, 2 * p[x] * p[y])
+    own = np.where(single, (1 - d ** 2) * p[x] ** 2 + 2 * d * (1 - d) * p[x] * (1 - p[x]), hw)
+    with np.errstate(divide="ignore"):
+        out = np.full((k + 1, k + 1), 0.0)
+        same = (x[:, None] == x[None, :]) & (y[:, None] == y[None, :])
+        g = ~single
+        gg = np.where(same, 1.0 / hw[None, :], 0.0)  # genotype × genotype
+        a = x[:, None]
+        carries = (a == x[None, :]) | (a == y[None, :])
+        homo_a = (x[None, :] == y[None, :]) & (x[None, :] == a)
+        sg = np.where(homo_a, 1 - d[:, None] ** 2, np.where(carries, d[:, None] * (1 - d[:, None]), 0.0)) / own[:, None]
+        e = d * (1 - d)
+        eq = (x[:, None] == x[None, :])
+        ss = np.where(eq, p[x][:, None] ** 2 * (1 - d[:, None] ** 2) * (1 - d[None, :] ** 2)
+                      + 2 * p[x][:, None] * (1 - p[x][:, None]) * e[:, None] * e[None, :],
+                      2 * p[x][:, None] * p[x][None, :] * e[:, None] * e[None, :]) / (own[:, None] * own[None, :])
+        body = np.where(g[:, None] & g[None, :], gg,
+                        np.where(single[:, None] & g[None, :], sg,
+                                 np.where(g[:, None] & single[None, :], sg.T, ss)))
+        out[:k, :k] = np.log(body)
+    return out
+
+
 def pm_match(profiles: Profiles, table: FrequencyTable, samples: list[str], *,
              degradation: Degradation | None = None, min_lr: float = 1e6, progress=None) -> list[DuplicatePair]:
     """Every pair of ``samples`` with LR ≥ ``min_lr`` (best first)."""
@@ -76,19 +134,10 @@ def pm_match(profiles: Profiles, table: FrequencyTable, samples: list[str], *,
             keys[mi, s] = distinct.setdefault(tuple(rs), len(distinct))
         k = len(distinct)
         readings = list(distinct)
-        mat = np.zeros((k + 1, k + 1))  # last row/column: untyped (0)
-        clean = [i for i, rs in enumerate(readings) if len(rs) == 1 and rs[0].clean]
-        index = {a: i for i, a in enumerate(alleles)}
-        for i in clean:  # two clean readings: 1/P(g) if equal, else exclusion
-            al = readings[i][0].alleles
-            p = freqs[index[al[0]]] ** 2 if len(al) == 1 else 2 * freqs[index[al[0]]] * freqs[index[al[1]]]
-            mat[i, clean] = -np.inf
-            mat[i, i] = -math.log(p)
-        others = [i for i in range(k) if i not in set(clean)]
-        for i in others:
-            for j in range(k):
-                v = _pair_value(readings[i], readings[j], alleles, freqs)
-                mat[i, j] = mat[j, i] = v
+        if all(r.dropin == 0.0 for rs in readings for r in rs):
+            mat = _fast_table(readings, alleles, freqs)
+        else:
+            mat = _general_table(readings, alleles, freqs)
         keys[mi, keys[mi] < 0] = k
         tables.append(mat)
     out: list[DuplicatePair] = []
