@@ -329,7 +329,16 @@ def _validate_rows(rows: list[_Row], source: str) -> list[RowError]:
         if existing is not None:
             for m in kinship_family(existing, require_missing=False).members:
                 members[m.id] = m
+        codes = set(members) | {r.member for r in frows}
+        sex_of = {**{k: m.sex for k, m in members.items()}, **{r.member: r.sex for r in frows}}
+        for r in frows:  # each row's own parents: present, and of the right sex
+            for col, pid, need in (("father", r.father, "male"), ("mother", r.mother, "female")):
+                if pid and pid not in codes:
+                    errors.append(RowError(r.where, col, pid, _("not a member of family %(f)s") % {"f": fam_ref}))
+                elif pid and sex_of.get(pid) != need:
+                    errors.append(RowError(r.where, col, pid, _("a %(role)s must be %(sex)s") % {"role": col, "sex": need}))
         seen: set[str] = set()
+        fresh = []
         for r in frows:
             if r.member in seen:
                 errors.append(RowError(r.where, "member", r.member, _("listed twice for family %(f)s") % {"f": fam_ref}))
@@ -338,6 +347,10 @@ def _validate_rows(rows: list[_Row], source: str) -> list[RowError]:
             if r.member in members:
                 errors.append(RowError(r.where, "member", r.member, _("already in the pedigree of %(f)s") % {"f": fam_ref}))
                 continue
+            fresh.append(r)
+        if any(e.line in {r.where for r in frows} for e in errors):
+            continue  # the whole-pedigree check below would only repeat these
+        for r in fresh:
             members[r.member] = KMember(r.member, r.sex if r.sex in MemberSex.values else "unknown",
                                         r.father or None, r.mother or None, r.missing, r.donor_code or None, r.deceased)
         try:
