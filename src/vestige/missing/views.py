@@ -145,12 +145,12 @@ def family_detail(request, ref):
     members = list(family.members.select_related("father", "mother"))
     return render(request, "missing/family_detail.html", {
         "family": family, "pedigree": mark_safe(pedigree_svg(family)),
-        "members": members, "relative_form": RelativeForm(members=members),
+        "members": members, "relative_form": RelativeForm(members=members, prefix="rel"),
         "carries": {m.pk for m in members if hasattr(m, "donor") or hasattr(m, "missing_person")}
         | {m.father_id for m in members if m.father_id} | {m.mother_id for m in members if m.mother_id},
         "persons": family.missing_persons.filter(withdrawn_at__isnull=True),
         "donors": family.donors.prefetch_related("profiles").select_related("member"),
-        "history": history_of(family)[:200], "member_form": MemberForm(), "withdraw_form": ConsentWithdrawalForm(),
+        "history": history_of(family)[:200], "member_form": MemberForm(prefix="add"), "withdraw_form": ConsentWithdrawalForm(),
         "can_write": request.user.can(Cap.MISSING_WRITE), "can_dna": request.user.can(Cap.DNA_READ),
         "can_contact": request.user.can(Cap.CONTACT_READ), "shown": shown,
         "sexes": [("unknown", _("Unknown")), ("male", _("Male")), ("female", _("Female"))],
@@ -160,7 +160,7 @@ def family_detail(request, ref):
 @require_POST
 def family_member(request, ref):
     family = get_object_or_404(Family, ref=ref)
-    form = MemberForm(request.POST)
+    form = MemberForm(request.POST, prefix="add")
     if not form.is_valid():
         messages.error(request, "; ".join(f"{k}: {v[0]}" for k, v in form.errors.items()))
         return redirect(family.get_absolute_url())
@@ -208,7 +208,7 @@ def donor_show(request, code, what):
 def family_relative(request, ref):
     """Add a relative by relationship (and, if they give a sample, their donor record)."""
     family = get_object_or_404(Family, ref=ref)
-    form = RelativeForm(request.POST, members=list(family.members.all()))
+    form = RelativeForm(request.POST, members=list(family.members.all()), prefix="rel")
     if not form.is_valid():
         messages.error(request, "; ".join(f"{k}: {v[0]}" for k, v in form.errors.items()))
         return redirect(family.get_absolute_url())
