@@ -276,7 +276,7 @@ def test_sisters_the_dna_cannot_tell_apart_are_flagged_and_cannot_be_proposed(us
     page = client.get(cands.first().get_absolute_url()).content.decode()
     assert 'id="symmetric"' in page and "propose-form" not in page
     run.refresh_from_db()
-    assert any(g.get("symmetric") for g in run.joint["groups"])
+    assert any(g.data.get("symmetric") for g in run.groups.all())
 
 
 def test_confirmation_rechecks_run_consent_and_competition(users, admin, world_one):

@@ -160,9 +160,7 @@ def joint(request, run: int | None = None):
     """The run's joint result: related remains solved together, their best assignments, the
     matches the DNA cannot tell apart; the families that cannot be searched; possible duplicates."""
     require(request.user, Cap.REGISTRY_READ)
-    r = _run(run)
-    return {"run": r.pk, "current": r.current, "inputs": r.inputs, "counts": r.counts, **r.joint,
-            "unsearchable": r.unsearchable, "duplicates": r.duplicates}
+    return services.joint_result(_run(run))
 
 
 @router.post("/identification/runs", response={201: RunOut}, url_name="run-start")

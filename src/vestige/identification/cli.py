@@ -90,13 +90,14 @@ def cmd_joint(args) -> int:
     from vestige.accounts.services import require
 
     require(actor_of(args), Cap.REGISTRY_READ)
+    from vestige.identification.services import joint_result
+
     run = _run(args)
-    out = {"run": run.pk, "current": run.current, "inputs": run.inputs, "counts": run.counts, **run.joint,
-           "unsearchable": run.unsearchable, "duplicates": run.duplicates}
+    out = joint_result(run)
     if args.json:
         print(json.dumps(out))
     else:
-        for g in run.joint.get("groups", []):
+        for g in out["groups"]:
             state = "exact" if g["exact"] else "too large: pairwise only"
             print(f"group {g['index']}: {', '.join(g['remains'])} / {', '.join(g['missing'])} ({state})")
             for a in g.get("assignments", []):

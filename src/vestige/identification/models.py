@@ -85,6 +85,19 @@ class MatchingRun(models.Model):
         return reverse("identification:run-detail", args=[self.pk])
 
 
+class JointGroup(models.Model):
+    """One group of related remains and missing persons solved jointly by a run: its remains,
+    missing persons, best assignments and the matches the DNA cannot tell apart."""
+
+    run = models.ForeignKey(MatchingRun, on_delete=models.PROTECT, related_name="groups")
+    index = models.PositiveIntegerField()
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["run", "index"]
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="joint_group_unique_in_run")]
+
+
 class Candidate(models.Model):
     run = models.ForeignKey(MatchingRun, on_delete=models.PROTECT, related_name="candidates")
     remains = models.ForeignKey(Remains, on_delete=models.PROTECT, related_name="candidates")

@@ -39,6 +39,7 @@ from vestige.identification.models import (
     Candidate,
     DecisionStatus,
     DuplicateGroup,
+    JointGroup,
     MatchingRun,
     RemainsSample,
     RunStatus,
@@ -52,6 +53,7 @@ from vestige.registry.models import Remains, Sex
 ENGINE = f"vestige {vestige.__version__} / kinship joint engine 2"
 TOP = 5
 DUPLICATE_LR = 1e6  # pm-match: pairs of remains proposed as one person above this
+EDGE_LOG_LR = math.log(1e-2)  # the joint engine is given the search's pairs with LR at least this
 
 
 def frequency_table():
@@ -281,7 +283,11 @@ def execute_run(run_id: int, progress=None) -> MatchingRun:
         tindex = {(f.name, mp): j for j, (f, mp) in enumerate((f, mp) for f in families for mp in f.missing)}
         joint = None
         if res is not None and res.hits:
-            edges = [(index[h.sample], tindex[(h.family, h.missing)], h.log_lr) for h in res.hits if h.log_lr > -math.inf]
+            # Pairings below LR 10^-2 carry a prior-weighted mass of at most ~10^-2/N each: they go to
+            # the groups' tolerance (with the pairs the search did not report) instead of
+            # tying unrelated remains into one large group.
+            edges = [(index[h.sample], tindex[(h.family, h.missing)], h.log_lr) for h in res.hits
+                     if h.log_lr >= EDGE_LOG_LR]
             joint = joint_sparse(families, profiles, table, items, edges, bodies=bodies, sexes=sexes, mutation=mutation,
                                  degradation=degradation, row_lse={index[k]: v for k, v in res.row_lse.items()},
                                  options=JointOptions(missing_total=max(missing_total, n_targets, 1), top=0))
@@ -290,16 +296,13 @@ def execute_run(run_id: int, progress=None) -> MatchingRun:
         _beat(run_id, 88, _("Looking for bones of one body"))
         duplicates = _duplicates(pm_match, profiles, table, items, bodies, degradation, primary, remains)
         lap("duplicates")
-        _beat(run_id, 92, _("Planning donors for weakly referenced families"))
-        from vestige.identification.worklists import plan_weak_families
-        run.plans = {}
-        plan_weak_families(run, current_run())
-        lap("plans")
         rows, groups_out = _candidate_rows(run, res, joint, items, primary, others, remains, mp_by_key, index, tindex,
                                            sample_dropout, bodies, duplicates)
         lap("flags")
         with transaction.atomic():
             _insert_candidates(rows)
+            JointGroup.objects.bulk_create([JointGroup(run_id=run_id, index=g["index"], data=g) for g in groups_out],
+                                           batch_size=2000)
             lap("store")
             MatchingRun.objects.filter(current=True).update(current=False)
             n_samples = sum(len(v) for v in bodies.values())
@@ -315,9 +318,9 @@ def execute_run(run_id: int, progress=None) -> MatchingRun:
                         "missing_total": missing_total, "candidates": len(rows),
                         "groups": len(groups_out), "symmetric": sum(1 for g in groups_out if g.get("symmetric")),
                         "duplicates_proposed": len(duplicates), "families_skipped": len(res.skipped) if res else 0},
-                joint={"groups": groups_out,
+                joint={"groups": len(groups_out),
                        "skipped": [{"family": f, "reason": r} for f, r in (res.skipped if res else [])]},
-                unsearchable=unsearchable, duplicates=duplicates, plans=run.plans,
+                unsearchable=unsearchable, duplicates=duplicates,
                 message=_("%(n)d candidates for %(s)d bodies") % {"n": len(rows), "s": len(items)}
                 + " (" + ", ".join(f"{k} {v} s" for k, v in phases.items()) + ")"
                 + ("; " + _("rare alleles added at the minimum frequency: %(a)s") % {
@@ -326,7 +329,26 @@ def execute_run(run_id: int, progress=None) -> MatchingRun:
         MatchingRun.objects.filter(pk=run_id).update(status=RunStatus.FAILED, finished_at=timezone.now(),
                                                      message=f"{type(e).__name__}: {e}")
         raise
+    _plan_donors(run_id)
     return MatchingRun.objects.get(pk=run_id)
+
+
+def _plan_donors(run_id: int) -> None:
+    """After the run: which relative to ask for, for the weakly referenced families (the
+    planning engine; kept with the run, reused while a family does not change). The run's
+    candidates are in force before this starts; a failure here is recorded, the run stays done."""
+    from vestige.identification.worklists import plan_weak_families
+
+    run = MatchingRun.objects.get(pk=run_id)
+    previous = MatchingRun.objects.filter(status=RunStatus.DONE).exclude(pk=run_id).order_by("-finished_at").first()
+    t = time.perf_counter()
+    try:
+        run.plans = {}
+        fresh = plan_weak_families(run, previous)
+        MatchingRun.objects.filter(pk=run_id).update(plans=run.plans, timings={**run.timings, "plans (after)": round(
+            time.perf_counter() - t, 3), "plans computed": fresh})
+    except Exception as e:  # noqa: BLE001 - the planning is advice; the run's results stand
+        MatchingRun.objects.filter(pk=run_id).update(message=f"{run.message}; donor planning failed: {e}")
 
 
 def _inputs(table, mutation, dropout, res, missing_total, added) -> dict:

@@ -137,5 +137,13 @@ def candidate_rows(run, *, min_posterior: float = 0.0, remains: str = "", missin
                "flags": [*c.dna_flags, *[f"{k}_conflict" for k, f in c.flags.items() if f.get("state") == "conflict"]]}
 
 
+def joint_result(run) -> dict:
+    """A run's joint result as the CLI and the API give it (groups from their own rows)."""
+    groups = [g.data for g in run.groups.all()]
+    return {"run": run.pk, "current": run.current, "inputs": run.inputs, "counts": run.counts,
+            "groups": groups, "skipped": run.joint.get("skipped", []), "unsearchable": run.unsearchable,
+            "duplicates": run.duplicates}
+
+
 def frequencies_path() -> Path:
     return Path(settings.VESTIGE_ALLELE_FREQUENCIES)

@@ -23,6 +23,7 @@ from vestige.identification.models import (
     DecisionStatus,
     DuplicateGroup,
     Identification,
+    JointGroup,
     MatchingRun,
     RemainsSample,
 )
@@ -77,19 +78,23 @@ def run_detail(request, pk):
     services.reap_stale_runs()
     run = get_object_or_404(MatchingRun, pk=pk)
     template = "identification/_run_status.html" if request.headers.get("HX-Request") else "identification/run.html"
-    return render(request, template, {"run": run})
+    return render(request, template, {"run": run, "groups": [g.data for g in run.groups.all()[:500]]})
 
 
 def _group(run: MatchingRun, index):
     if index is None:
         return None
-    return next((g for g in run.joint.get("groups", []) if g["index"] == index), None)
+    row = JointGroup.objects.filter(run=run, index=index).first()
+    return row.data if row else None
 
 
 def candidate_detail(request, pk):
     require(request.user, Cap.REGISTRY_READ)
+    heavy = ("run__joint", "run__plans", "run__duplicates", "run__unsearchable", "run__inputs", "run__counts",
+             "run__timings")
     c = get_object_or_404(Candidate.objects.select_related("remains__site", "remains__exhumation", "remains__grave",
-                                                           "missing_person__family", "missing_person__member", "run"), pk=pk)
+                                                           "missing_person__family", "missing_person__member", "run")
+                          .defer(*heavy), pk=pk)
     ident = Identification.objects.filter(candidate=c).order_by("-proposed_at").first()
     competing = Identification.objects.filter(status__in=[DecisionStatus.PROPOSED, DecisionStatus.CONFIRMED]).exclude(
         candidate=c).filter(remains=c.remains) | Identification.objects.filter(

@@ -447,9 +447,12 @@ def joint_sparse(families: list[Family], profiles: Profiles, table: FrequencyTab
         for (v, t), lv in by_edge.items():
             if v in vset and t in pos_t:
                 local[vset[v], pos_t[t]] = lv
-        sub_groups = _solve_groups(local, log_w[vs], [family_of[t] for t in ts], [targets[t] for t in ts], multi,
-                                   [items[v] for v in vs], bodies, profiles, sprof, table, fam_mutation, degradation,
-                                   opts, None)
+        if (len(vs) == 1 or len(ts) == 1) and not any(family_of[t].name in multi for t in ts):
+            sub_groups = [_star_group(local, log_w[vs])]  # one victim or one person: no enumeration needed
+        else:
+            sub_groups = _solve_groups(local, log_w[vs], [family_of[t] for t in ts], [targets[t] for t in ts], multi,
+                                       [items[v] for v in vs], bodies, profiles, sprof, table, fam_mutation,
+                                       degradation, opts, None)
         ts_arr = np.asarray(ts)
         for g in sub_groups:
             g.local_lr = local[np.ix_(g.victims, g.targets)]
@@ -569,6 +572,7 @@ def _solve_groups(log_lr, log_w, family_of, targets, multi, items, bodies, profi
     groups: list[Group] = []
     cache: dict = {}
     todo = [(vs, ts, 0) for vs, ts in comps]
+    kept = np.zeros_like(finite)  # the pairings kept, written per group (groups never overlap)
     fixed_done: set[tuple[int, ...]] = set()
     single = np.array([f.name not in multi for f in family_of], dtype=bool)
     done = 0
@@ -588,7 +592,7 @@ def _solve_groups(log_lr, log_w, family_of, targets, multi, items, bodies, profi
             if fixed:
                 sub0 = np.zeros_like(finite)
                 sub0[np.ix_(vs2, ts2)] = finite[np.ix_(vs2, ts2)]
-                parts = _components(sub0[np.ix_(vs2, ts2)], [family_of[c] for c in ts2], _restrict(fam_targets, ts2))
+                parts = _components(sub0[np.ix_(vs2, ts2)], [family_of[c] for c in ts2], _restrict(fam_targets, ts2, family_of))
                 for a, b in parts:
                     part = ([vs2[i] for i in a], [ts2[j] for j in b])
                     fixed_done.add(tuple(part[0]))
@@ -596,12 +600,13 @@ def _solve_groups(log_lr, log_w, family_of, targets, multi, items, bodies, profi
                 # victims left with no pairing at all: nothing to enumerate (marginal '*' = 1)
                 continue
             fixed_done.add(tuple(vs))
-        keep = finite if level == 0 else (lam >= math.log(CUTOFFS[level]))
-        keep = keep & finite
-        sub = np.zeros_like(keep)
-        sub[np.ix_(vs, ts)] = keep[np.ix_(vs, ts)]
+        block = finite[np.ix_(vs, ts)]
+        if level > 0:
+            block = block & (lam[np.ix_(vs, ts)] >= math.log(CUTOFFS[level]))
+        kept[np.ix_(vs, ts)] = block
+        sub = kept
         if level > 0:  # the cut may split the component
-            parts = _components(sub[np.ix_(vs, ts)], [family_of[c] for c in ts], _restrict(fam_targets, ts))
+            parts = _components(block, [family_of[c] for c in ts], _restrict(fam_targets, ts, family_of))
             parts = [([vs[i] for i in a], [ts[j] for j in b]) for a, b in parts]
             if len(parts) > 1:
                 todo.extend((a, b, level) for a, b in parts)
@@ -662,6 +667,25 @@ def _components(edges: np.ndarray, family_of, fam_targets) -> list[tuple[list[in
     return [x for x in comps.values() if x[0] and x[1]]
 
 
+def _star_group(local: np.ndarray, log_w: np.ndarray) -> Group:
+    """A group of one victim (or one missing person) whose families each have one missing
+    person: its assignments are "nobody" and each single pairing — listed without enumeration,
+    in local indices, sorted like :func:`_enumerate_group`'s."""
+    nv, nt = local.shape
+    pairs = [(i, j) for i in range(nv) for j in range(nt) if np.isfinite(local[i, j])]
+    rows = np.full((len(pairs) + 1, nv), -1, dtype=np.int64)
+    plain = np.zeros(len(pairs) + 1)
+    weighted = np.zeros(len(pairs) + 1)
+    for r, (i, j) in enumerate(pairs, start=1):
+        rows[r, i] = j
+        plain[r] = local[i, j]
+        weighted[r] = local[i, j] + log_w[i]
+    order = np.lexsort((np.arange(len(rows)), -plain))
+    g = Group(list(range(nv)), list(range(nt)))
+    g.assignments, g.plain, g.loglr, g.count = rows[order], plain[order], weighted[order], len(rows)
+    return g
+
+
 def _fix_certain(vs, ts, lam, finite, single):
     """Pairings certain enough to fix, and the victims and targets they leave.
 
@@ -705,24 +729,34 @@ def _fits(vs, ts, sub, opts) -> bool:
 
 
 def _cut_pairings(g: Group, lam, finite, sub) -> list[tuple[int, int, float]]:
-    """The cut pairings that touch the group: (victim, target, log λ)."""
+    """The cut pairings that touch the group: (victim, target, log λ) — every possible pairing of
+    its victims or its missing persons that the group does not hold."""
     vs, ts = g.victims, g.targets
-    cut = finite & ~sub
+    inside_t = np.zeros(finite.shape[1], dtype=bool)
+    inside_t[ts] = True
+    inside_v = np.zeros(finite.shape[0], dtype=bool)
+    inside_v[vs] = True
     out = []
     for v in vs:
-        for t in np.flatnonzero(cut[v]):
+        held = np.zeros(finite.shape[1], dtype=bool)
+        held[ts] = sub[v, ts]
+        for t in np.flatnonzero(finite[v] & ~held):
             out.append((v, int(t), float(lam[v, t])))
-    inside = set(vs)
     for t in ts:
-        for v in np.flatnonzero(cut[:, t]):
-            if int(v) not in inside:
-                out.append((int(v), t, float(lam[v, t])))
+        col = finite[:, t] & ~inside_v
+        for v in np.flatnonzero(col):
+            out.append((int(v), t, float(lam[v, t])))
     return out
 
 
-def _restrict(fam_targets, tcols):
+def _restrict(fam_targets, tcols, family_of=None):
+    """The families of ``tcols``, each with its missing persons' positions in ``tcols``."""
+    out: dict[str, list[int]] = {}
+    if family_of is not None:
+        for j, c in enumerate(tcols):
+            out.setdefault(family_of[c].name, []).append(j)
+        return out
     pos = {c: j for j, c in enumerate(tcols)}
-    out = {}
     for f, cols in fam_targets.items():
         js = [pos[c] for c in cols if c in pos]
         if js:
@@ -748,7 +782,14 @@ def _enumerate_group(g: Group, sub, log_lr, log_w, targets, multi, items, bodies
         f = targets[c][0]
         if f.name in multi:
             multi_fams.setdefault(f.name, []).append(j)
-    single_cols = np.array([j for j, c in enumerate(ts) if targets[c][0].name not in multi], dtype=np.int64)
+    # A family of several missing persons that only one victim of the group could join never
+    # holds two at once: its factor is that victim's pairwise LR, as for a family of one (θ = 0).
+    for fname, js in list(multi_fams.items()):
+        takers = {i for i in range(len(vs)) if any(j in opts_local[i] for j in js)}
+        if len(takers) <= 1 and opts.theta == 0:
+            del multi_fams[fname]
+    in_multi_cols = {j for js in multi_fams.values() for j in js}
+    single_cols = np.array([j for j in range(len(ts)) if j not in in_multi_cols], dtype=np.int64)
     for i in range(len(vs)):
         col = rows[:, i]
         mask = np.isin(col, single_cols)
@@ -761,7 +802,8 @@ def _enumerate_group(g: Group, sub, log_lr, log_w, targets, multi, items, bodies
         key = (fname, tuple(tuple(c) for c in cands))
         if key not in cache:
             cache[key] = build_family_table(fam, [ts[j] for j in js], mps, cands, items, bodies, profiles, sprof,
-                                            table, _family_markers(fam, profiles, table, items, bodies, sprof),
+                                            table, _family_markers(fam, profiles, table,
+                                                                   [items[v] for c in cands for v in c], bodies, sprof),
                                             fam_mutation[fname], degradation, opts.theta, cache.setdefault("reads", {}))
         ft: FamilyTable = cache[key]
         g.tables[fname] = ft
@@ -795,12 +837,16 @@ def _enumerate_group(g: Group, sub, log_lr, log_w, targets, multi, items, bodies
     g.loglr = score[order]
     g.plain = plain[order]
     g.count = len(rows)
-    g.own = {v: _own_loglik(v, items, bodies, sprof, table, degradation, opts.theta, cache) for v in vs}
+    # Victims' own likelihoods, for the conditional pairwise LRs of families with several
+    # missing persons (undisputed identifications): only those that such a family could take.
+    in_multi = {vs[i] for i in range(len(vs)) if any(j in opts_local[i] for js in multi_fams.values() for j in js)}
+    g.own = {v: _own_loglik(v, items, bodies, sprof, table, degradation, opts.theta, cache) for v in in_multi}
 
 
 def _family_markers(fam, profiles, table, items, bodies, sprof) -> list[str]:
-    typed = {mk for m in fam.typed for mk in profiles.genotypes.get(m.sample, {})}
-    typed |= {mk for it in items for s in bodies.get(it, [it]) for mk in sprof.genotypes.get(s, {})}
+    """Markers where a candidate victim (``items``) is typed: at any other marker every placement
+    has the likelihood of the family alone, and the ratios the engine uses are 1."""
+    typed = {mk for it in items for s in bodies.get(it, [it]) for mk in sprof.genotypes.get(s, {})}
     return [m for m in table.markers if m in typed]
 
 

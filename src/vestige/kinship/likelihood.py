@@ -136,16 +136,36 @@ def _key(v) -> tuple:
     return (0, v) if isinstance(v, int) else (1, str(v))
 
 
+_PATHS: dict[tuple, list] = {}  # einsum contraction orders, by subscripts and shapes
+
+
 def _einsum(parts: list[Factor], out: tuple[Hashable, ...]) -> np.ndarray:
-    """Multiply factors (each with a leading, broadcasting batch axis) and keep ``out``."""
+    """Multiply factors (each with a leading, broadcasting batch axis) and keep ``out``.
+
+    The contraction order numpy's optimiser picks depends only on the subscripts and shapes,
+    which repeat across markers and families: it is computed once per signature.
+    """
     letters: dict[Hashable, int] = {}
     args: list = []
+    sig = []
     for vs, arr in parts:
+        subs = [letters.setdefault(v, len(letters)) for v in vs]
         args.append(arr)
-        args.append([Ellipsis] + [letters.setdefault(v, len(letters)) for v in vs])
+        args.append([Ellipsis] + subs)
+        sig.append((tuple(subs), arr.shape))
     for v in out:
         letters.setdefault(v, len(letters))
-    res = np.einsum(*args, [Ellipsis] + [letters[v] for v in out], optimize=len(parts) > 2)
+    out_subs = [Ellipsis] + [letters[v] for v in out]
+    if len(parts) > 2:
+        key = (tuple(sig), tuple(out_subs[1:]))
+        path = _PATHS.get(key)
+        if path is None:
+            path = np.einsum_path(*args, out_subs, optimize="greedy")[0]
+            if len(_PATHS) < 50_000:
+                _PATHS[key] = path
+        res = np.einsum(*args, out_subs, optimize=path)
+    else:
+        res = np.einsum(*args, out_subs)
     if res.ndim == len(out):  # every operand had its batch axis squeezed away (cannot happen)
         res = res[None]
     return res

@@ -177,7 +177,10 @@ def lump(alleles: list[str], freqs: np.ndarray, observed: set[str],
     rest = np.array([i for i, a in enumerate(alleles) if a not in observed], dtype=int)
     mm = mutation_matrix(male, alleles, freqs)
     mf = mutation_matrix(female, alleles, freqs)
-    if len(rest) <= 1 or not (_lumpable(mm, rest, obs_idx) and _lumpable(mf, rest, obs_idx)):
+    # none, equal and proportional are lumpable for every partition (their rows to the kept
+    # alleles agree across the lump, and so do their sums into it); others are checked.
+    known = all(s.trivial or s.model in ("equal", "proportional") for s in (male, female))
+    if len(rest) <= 1 or not (known or (_lumpable(mm, rest, obs_idx) and _lumpable(mf, rest, obs_idx))):
         return VirtualSpace(freqs.copy(), mm, mf, {a: i for i, a in enumerate(alleles)}, np.eye(n))
     k = len(obs_idx)
 
