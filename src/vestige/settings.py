@@ -216,6 +216,9 @@ VESTIGE_MAX_EVIDENCE_BYTES = _env_int("VESTIGE_MAX_EVIDENCE_MB", 20_000) * 1024 
 VESTIGE_ZIP_MAX_MEMBERS = _env_int("VESTIGE_ZIP_MAX_MEMBERS", 10_000)
 VESTIGE_ZIP_MAX_RATIO = _env_int("VESTIGE_ZIP_MAX_RATIO", 200)
 VESTIGE_ZIP_MAX_BYTES = _env_int("VESTIGE_ZIP_MAX_GB", 50) * 1024**3
+# The custody ledger's Ed25519 signing key: a file outside VESTIGE_HOME (or VESTIGE_LEDGER_KEY_PEM,
+# read from the environment when needed); required in production (see evidence/custody.py).
+VESTIGE_LEDGER_KEY = os.environ.get("VESTIGE_LEDGER_KEY", "")
 # Large uploads are streamed to temporary files on disk, never held in memory.
 FILE_UPLOAD_TEMP_DIR = None
 

@@ -10,6 +10,8 @@ import pytest
 
 from vestige.ledger import (
     EMPTY_ROOT,
+    Frontier,
+    ProofTree,
     Signer,
     TreeHead,
     canonical_json,
@@ -22,6 +24,7 @@ from vestige.ledger import (
     verify_consistency,
     verify_inclusion,
     verify_tree_head,
+    write_secret,
 )
 from vestige.ledger.chain import GENESIS, ChainError, Entry
 
@@ -150,3 +153,42 @@ def test_signed_tree_heads(tmp_path):
                    TreeHead(8, head.root, "2026-11-25T12:00:00Z", head.signature)):
         assert not verify_tree_head(signer.public_key, forged)
     assert not verify_tree_head(Signer.generate().public_key, head)
+    numbered = again.sign(8, ROOTS[8], "2026-11-24T12:00:00Z", number=3)
+    assert verify_tree_head(signer.public_key, numbered)
+    # The number is signed: a head renumbered to hide a deleted one no longer verifies.
+    assert not verify_tree_head(signer.public_key, TreeHead(8, ROOTS[8], numbered.time, numbered.signature, 2))
+    assert TreeHead.from_dict(numbered.as_dict()) == numbered
+
+
+def test_frontier_and_proof_tree_agree_with_the_reference_roots():
+    leaves = [leaf_hash(d) for d in LEAVES]
+    f = Frontier()
+    for n, leaf in enumerate(leaves, 1):
+        f.append(leaf)
+        assert f.root().hex() == ROOTS[n]  # the published root of every prefix
+        assert Frontier.load(n, f.dump()).root() == f.root()
+    assert Frontier().root() == EMPTY_ROOT
+    for index, size, path in INCLUSION:
+        assert [p.hex() for p in ProofTree(leaves[:size]).inclusion_proof(index)] == path
+    rng = random.Random(5)
+    for n in range(1, 80):
+        more = [hashlib.sha256(rng.randbytes(4)).digest() for _ in range(n)]
+        tree = ProofTree(more)
+        assert tree.root() == root_hash(more) == Frontier.of(more).root()
+        for i in range(n):
+            assert verify_inclusion(i, n, more[i], tree.inclusion_proof(i), tree.root())
+    with pytest.raises(ValueError):
+        Frontier(3, [leaves[0]])  # a tree of 3 leaves has two perfect subtrees
+
+
+def test_secret_files_are_written_once_and_private(tmp_path):
+    from vestige.ledger import fingerprint
+    path = tmp_path / "k" / "secret"
+    assert write_secret(path, b"first") == b"first"
+    assert write_secret(path, b"second") == b"first"  # a second writer gets the first one's key
+    assert oct(path.stat().st_mode & 0o777) == "0o600" and oct(path.parent.stat().st_mode & 0o777) == "0o700"
+    assert not [p for p in path.parent.iterdir() if p.name.startswith(".tmp")]
+    s = Signer.generate()
+    fp = fingerprint(s.public_pem())
+    assert fp == s.fingerprint() and fp.startswith("SHA256:") and len(fp) == 7 + 64 + 15
+    assert fp != Signer.generate().fingerprint()

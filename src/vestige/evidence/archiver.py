@@ -90,8 +90,8 @@ def import_archive(actor, path: str | Path, **kwargs) -> list[services.IngestRes
             with file.open("rb") as fh:
                 r = services.ingest(actor, fh, str(file), provenance=provenance, **kwargs)
             if r.item is not None and meta.get("title") and not r.item.title.strip(" .") == meta["title"]:
-                r.item.metadata = {**r.item.metadata, "archived_title": meta["title"], "archived_url": meta.get("url", "")}
-                r.item.save(update_fields=["metadata"])
+                services.annotate(actor, r.item, {"archived_title": meta["title"], "archived_url": meta.get("url", "")},
+                                  "auto-archiver record")
             if mismatch and r.item is not None and not recorded.upper().startswith("SHA-256"):
                 services._fail(actor, r.item, "auto-archiver hash", mismatch)
                 r.failed_steps.append("auto-archiver hash")

@@ -1,20 +1,31 @@
-"""Export evidence as a BagIt bag (RFC 8493) that anyone can verify without Vestige.
+"""Export evidence as a BagIt bag (RFC 8493) that a court can verify alone, without Vestige.
 
     data/originals/<REF>-<sha256 prefix><ext>   the files as received
-    data/metadata/<REF>.json                    hashes, provenance, links, metadata
-    data/custody/events.jsonl                   the items' custody events with inclusion proofs
-    data/custody/tree-head.json                 the signed tree head the proofs lead to
+    data/metadata/<REF>.json                    the item's facts (hashes, size, type, names,
+                                                provenance, links, failed steps) and metadata
+    data/custody/events.jsonl                   every custody event of the items, with its
+                                                inclusion proof to the signed head
+    data/custody/tree-head.json                 the signed, numbered tree head
     data/custody/public-key.pem                 the ledger's Ed25519 public key
-    data/verify.py                              the verifier (stdlib + cryptography)
+    data/verify.py                              the verifier (Python standard library + cryptography)
+    bag-info.txt                                with the key's fingerprint and the bag's identifier
+    bag-signature.json                          the ledger key's signature over the tag manifest
+
+The facts in each metadata file must equal those of the item's newest facts event; each item's
+``exported`` event (in the log, under the signed head) lists the indexes of all its earlier
+events, so a dropped event is missed; the tag manifest covers the payload manifest and
+bag-info, and the signature covers the tag manifest: editing any file fails and names it.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import uuid
 from pathlib import Path
 
 import bagit
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from vestige.accounts.roles import Cap
@@ -22,13 +33,38 @@ from vestige.accounts.services import require
 from vestige.errors import Conflict, IntegrityFailure, InvalidInput
 from vestige.evidence import blobstore, custody
 from vestige.evidence.bag_verify import verify_bag
+from vestige.evidence.facts import differences, facts_of
 from vestige.evidence.models import CustodyEvent, EventKind, EvidenceItem
+from vestige.ledger import ProofTree
 from vestige.media.hashing import hash_stream
 
 EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp",
               "image/tiff": ".tif", "application/pdf": ".pdf", "video/mp4": ".mp4", "video/quicktime": ".mov",
               "video/webm": ".webm", "audio/mpeg": ".mp3", "audio/wav": ".wav", "audio/ogg": ".ogg",
               "text/plain": ".txt", "text/html": ".html", "application/zip": ".zip"}
+
+
+@transaction.atomic
+def _record_export(actor, items: list[EvidenceItem], name: str, bag_id: str) -> dict[str, dict]:
+    """One ``exported`` event per item listing its earlier events; refused if any item's rows
+    differ from its custody record (the bag would carry the tampered values)."""
+    custody._state()  # lock: no event of these items can slip in between the listing and the export
+    ledger = custody.check_ledger()
+    if ledger.problems:
+        raise IntegrityFailure(_("The custody ledger does not verify (%(p)s); export stopped.") % {"p": ledger.problems[0]})
+    facts = {}
+    for item in items:
+        recorded = ledger.facts.get(item.ref)
+        now = facts_of(item)
+        bad = differences(recorded[1], now) if recorded else ["no facts recorded"]
+        if bad:
+            raise IntegrityFailure(_("%(ref)s: the database differs from the custody record (%(d)s); export "
+                                     "stopped. Run `vestige evidence verify`.") % {"ref": item.ref, "d": bad[0]})
+        facts[item.ref] = now
+        earlier = list(item.events.order_by("index").values_list("index", flat=True))
+        custody.append(EventKind.EXPORTED, item, actor.username,
+                       {"to": name, "bag": bag_id, "events": earlier, "of": len(items)})
+    return facts
 
 
 def export(actor, items: list[EvidenceItem], out: str | Path) -> Path:
@@ -38,50 +74,54 @@ def export(actor, items: list[EvidenceItem], out: str | Path) -> Path:
         raise Conflict(_("%(d)s exists and is not empty; choose a new folder.") % {"d": out})
     if not items:
         raise InvalidInput(_("Nothing to export."), field="items")
+    bag_id = f"urn:uuid:{uuid.uuid4()}"
+    facts = _record_export(actor, items, out.name, bag_id)
+    head = custody.keep_head()
     out.mkdir(parents=True, exist_ok=True)
-    for item in items:  # the export itself is an event, and is in the signed head below
-        custody.append(EventKind.EXPORTED, item, actor.username, {"to": out.name})
-    head = custody.sign_head()
-    all_leaves = custody.leaves()[: head.size]
-    (out / "originals").mkdir()
-    (out / "metadata").mkdir()
-    (out / "custody").mkdir()
+    try:
+        _write(items, facts, head, out, bag_id)
+    except BaseException:
+        shutil.rmtree(out, ignore_errors=True)
+        raise
+    return out
+
+
+def _write(items, facts, head, out: Path, bag_id: str) -> None:
+    tree = ProofTree(custody.leaves()[: head.size])
+    for sub in ("originals", "metadata", "custody"):
+        (out / sub).mkdir()
     for item in items:
         src = blobstore.path_for(item.blob.sha256)
         name = f"originals/{item.ref}-{item.blob.sha256[7:19]}{EXTENSIONS.get(item.media_type, '')}"
         with src.open("rb") as fin, (out / name).open("wb") as fout:
             digests = hash_stream(fin, sink=fout.write)
         if digests.sha256 != item.blob.sha256:
-            shutil.rmtree(out)
             raise IntegrityFailure(_("%(ref)s: the stored blob no longer has its hash; export stopped") % {"ref": item.ref})
-        meta = {"ref": item.ref, "file": name, "sha256": item.blob.sha256, "sha1": item.blob.sha1, "md5": item.blob.md5,
-                "size": item.blob.size, "media_type": item.media_type, "title": item.title,
-                "original_name": item.original_name, "derived_from": item.derived_from.ref if item.derived_from else None,
-                "derivation": item.derivation, "metadata": item.metadata,
-                "provenance": [{"source": p.source, "source_url": p.source_url, "collected_by": p.collected_by,
-                                "method": p.method, "acquired_at": p.acquired_at.isoformat() if p.acquired_at else None,
-                                "original_name": p.original_name, "source_hash": p.source_hash,
-                                "added_by": p.added_by.username, "added_at": p.added_at.isoformat()}
-                               for p in item.provenance.all()],
-                "links": [str(link.target) for link in item.links.all()]}
+        meta = {"ref": item.ref, "file": name, "title": item.title, "facts": facts[item.ref], "metadata": item.metadata}
         (out / "metadata" / f"{item.ref}.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
     with (out / "custody" / "events.jsonl").open("w", encoding="utf-8") as f:
         events = CustodyEvent.objects.filter(item__in=items, index__lt=head.size).order_by("index")
-        for ev in events:
+        for ev in events.iterator():
             f.write(json.dumps({"index": ev.index, "entry": ev.data, "leaf_hash": ev.leaf_hash,
-                                "proof": custody.proof_for(ev.index, head.size, all_leaves)}, ensure_ascii=False) + "\n")
+                                "proof": [p.hex() for p in tree.inclusion_proof(ev.index)]}, ensure_ascii=False) + "\n")
     (out / "custody" / "tree-head.json").write_text(json.dumps(custody.head_of(head).as_dict(), indent=1))
-    (out / "custody" / "public-key.pem").write_bytes(custody.signer().public_pem())
+    signer = custody.signer()
+    (out / "custody" / "public-key.pem").write_bytes(signer.public_pem())
     shutil.copyfile(Path(__file__).with_name("bag_verify.py"), out / "verify.py")
-    bagit.make_bag(str(out), {"Source-Organization": "Vestige", "External-Description":
-                              f"{len(items)} evidence items with custody events and a signed tree head"},
+    bagit.make_bag(str(out), {"Source-Organization": "Vestige", "External-Identifier": bag_id,
+                              "External-Description": f"{len(items)} evidence items with their custody events and "
+                                                      f"signed tree head {head.number}",
+                              "Vestige-Ledger-Key-Fingerprint": signer.fingerprint()},
                    checksums=["sha256"])
-    return out
+    tag_manifest = (out / "tagmanifest-sha256.txt").read_bytes()
+    (out / "bag-signature.json").write_text(json.dumps({
+        "signs": "tagmanifest-sha256.txt", "algorithm": "Ed25519", "context": "vestige bag tag manifest v1",
+        "key_fingerprint": signer.fingerprint(), "signature": signer.sign_bag(tag_manifest)}, indent=1))
 
 
-def verify(path: str | Path) -> list[str]:
+def verify(path: str | Path, fingerprint: str = "") -> list[str]:
     """The bag's own checks (as data/verify.py runs them) plus bagit-python's validation."""
-    problems = verify_bag(path)
+    problems = verify_bag(path, fingerprint)
     try:
         bagit.Bag(str(path)).validate()
     except (bagit.BagError, bagit.BagValidationError) as e:

@@ -1,23 +1,32 @@
 #!/usr/bin/env python3
 """Verify a Vestige evidence bag without Vestige: Python 3.9+ standard library + `cryptography`.
 
-    python data/verify.py BAG_DIR        (or: python verify.py from inside data/ with ..)
+    python data/verify.py BAG_DIR [--fingerprint SHA256:....]
 
-Checks, and names every failure:
-1. BagIt payload: every file listed in manifest-sha256.txt has that SHA-256; no file is missing
-   or unlisted (RFC 8493 §3).
-2. Each original matches the SHA-256 in its item's metadata.
-3. The tree head's Ed25519 signature verifies with the public key in the bag.
-4. Each custody event: its leaf hash is SHA-256(0x00 || entry) and its inclusion proof leads
-   to the signed root (RFC 9162 §2.1.3.2); the event's item hash matches the item's metadata.
+Checks, and names the file of every failure:
+1. BagIt (RFC 8493): the tag manifest's hashes (bagit.txt, bag-info.txt, manifest-sha256.txt);
+   every payload file has its manifest SHA-256, none missing or unlisted; Payload-Oxum.
+2. bag-signature.json: the ledger key's Ed25519 signature over the tag manifest (so no manifest
+   can be recomputed after an edit); the key's fingerprint equals the one in bag-info.txt and,
+   when given, the one you obtained from the organisation out of band (compare it: a forger can
+   make a whole new bag with a new key, but not with theirs).
+3. The tree head's signature; each custody event's leaf hash and inclusion proof to the signed
+   root (RFC 9162 §2.1.3.2).
+4. Each item: its file's SHA-256 and size; its metadata file's facts (hashes, type, names,
+   provenance, links, failed steps, the digest of its metadata) equal those of its newest facts
+   event; its `exported` event is present and every earlier event it lists is in the bag.
 Exit status 0 when everything holds, 1 otherwise.
 """
 
+import argparse
 import base64
 import hashlib
 import json
 import sys
 from pathlib import Path
+
+BAG_CONTEXT = b"vestige bag tag manifest v1\n"
+TAG_FILES = ("bagit.txt", "bag-info.txt", "manifest-sha256.txt")
 
 
 def _node(left, right):
@@ -44,6 +53,21 @@ def verify_inclusion(index, size, leaf, proof, root):
     return sn == 0 and r == root
 
 
+def canonical(value):
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+def normal(value):
+    """As Vestige normalises values before hashing them (an integral float is an integer)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {str(k): normal(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [normal(v) for v in value]
+    return value
+
+
 def _sha256_file(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -52,73 +76,217 @@ def _sha256_file(path):
     return h.hexdigest()
 
 
-def verify_bag(bag):
+def _manifest(path, problems):
+    listed = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.split(None, 1)
+        if len(parts) != 2:
+            problems.append(f"{path.name} line {n}: not 'HASH PATH'")
+            continue
+        listed[parts[1].strip()] = parts[0].lower()
+    return listed
+
+
+def fingerprint(key):
+    from cryptography.hazmat.primitives import serialization
+    der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    h = hashlib.sha256(der).hexdigest()
+    return "SHA256:" + ":".join(h[i:i + 4] for i in range(0, 64, 4))
+
+
+def _bag_info(path):
+    info = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if ":" in line and not line[:1].isspace():
+            k, v = line.split(":", 1)
+            info[k.strip()] = v.strip()
+    return info
+
+
+def _json(path, problems):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        problems.append(f"{path.name}: unreadable ({e})")
+        return None
+
+
+def verify_bag(bag, expected_fingerprint=""):  # noqa: C901 - one list of checks, in order
     bag = Path(bag)
     problems = []
     data = bag / "data"
-    manifest = bag / "manifest-sha256.txt"
-    if not (bag / "bagit.txt").exists() or not manifest.exists():
-        return [f"{bag}: not a BagIt bag with a SHA-256 manifest"]
-    listed = {}
-    for line in manifest.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            digest, name = line.split(None, 1)
-            listed[name.strip()] = digest.lower()
-    for name, digest in listed.items():
-        path = bag / name
-        if not path.exists():
-            problems.append(f"payload {name}: missing")
-        elif _sha256_file(path) != digest:
-            problems.append(f"payload {name}: SHA-256 differs from the manifest (the file was changed)")
-    for path in data.rglob("*"):
-        if path.is_file() and str(path.relative_to(bag)).replace("\\", "/") not in listed:
-            problems.append(f"payload {path.relative_to(bag)}: not in the manifest (added after export)")
-    items = {}
-    for meta_path in sorted((data / "metadata").glob("*.json")):
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        items[meta["ref"]] = meta
-        original = data / meta["file"]
-        if not original.exists():
-            problems.append(f"{meta['ref']}: its file {meta['file']} is missing")
-        elif "sha256:" + _sha256_file(original) != meta["sha256"]:
-            problems.append(f"{meta['ref']}: the file's SHA-256 differs from the recorded {meta['sha256']}")
-    head = json.loads((data / "custody" / "tree-head.json").read_text(encoding="utf-8"))
+    for name in (*TAG_FILES, "tagmanifest-sha256.txt", "bag-signature.json"):
+        if not (bag / name).is_file():
+            problems.append(f"{name}: missing")
+    if problems:
+        return problems
     try:
         from cryptography.exceptions import InvalidSignature
         from cryptography.hazmat.primitives.serialization import load_pem_public_key
     except ImportError:
-        return problems + ["the `cryptography` package is needed to check the signature (pip install cryptography)"]
-    key = load_pem_public_key((data / "custody" / "public-key.pem").read_bytes())
-    signed = json.dumps({"root": head["root"], "size": head["size"], "time": head["time"], "v": 1},
-                        sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return ["the `cryptography` package is needed to check the signatures (pip install cryptography)"]
+
+    # 1. Tag manifest, payload manifest, Payload-Oxum.
+    tags = _manifest(bag / "tagmanifest-sha256.txt", problems)
+    for name in TAG_FILES:
+        if name not in tags:
+            problems.append(f"tagmanifest-sha256.txt: does not cover {name}")
+    for name, digest in tags.items():
+        path = bag / name
+        if not path.is_file():
+            problems.append(f"{name}: missing (listed in the tag manifest)")
+        elif _sha256_file(path) != digest:
+            problems.append(f"{name}: SHA-256 differs from the tag manifest (the file was changed)")
+    for path in bag.iterdir():
+        if path.is_file() and path.name not in tags and path.name not in ("tagmanifest-sha256.txt", "bag-signature.json"):
+            problems.append(f"{path.name}: a tag file not in the tag manifest (added after export)")
+    listed = _manifest(bag / "manifest-sha256.txt", problems)
+    octets = 0
+    for name, digest in listed.items():
+        path = bag / name
+        if not path.is_file():
+            problems.append(f"{name}: missing")
+        elif _sha256_file(path) != digest:
+            problems.append(f"{name}: SHA-256 differs from the manifest (the file was changed)")
+        else:
+            octets += path.stat().st_size
+    for path in data.rglob("*"):
+        if path.is_file() and str(path.relative_to(bag)).replace("\\", "/") not in listed:
+            problems.append(f"{path.relative_to(bag)}: not in the manifest (added after export)")
+    info = _bag_info(bag / "bag-info.txt")
+    oxum = info.get("Payload-Oxum", "")
+    if oxum != f"{octets}.{len(listed)}":
+        problems.append(f"bag-info.txt: Payload-Oxum {oxum or '(none)'}, the payload is {octets}.{len(listed)}")
+
+    # 2. The signature over the tag manifest, the key's fingerprint.
+    key_path = data / "custody" / "public-key.pem"
     try:
-        key.verify(base64.b64decode(head["signature"]), signed)
+        key = load_pem_public_key(key_path.read_bytes())
+    except (OSError, ValueError) as e:
+        return problems + [f"data/custody/public-key.pem: not a public key ({e})"]
+    fp = fingerprint(key)
+    if info.get("Vestige-Ledger-Key-Fingerprint") != fp:
+        problems.append(f"bag-info.txt: the key fingerprint {info.get('Vestige-Ledger-Key-Fingerprint')!r} is not "
+                        f"that of data/custody/public-key.pem ({fp})")
+    if expected_fingerprint and expected_fingerprint.strip().lower() != fp.lower():
+        problems.append(f"data/custody/public-key.pem: its fingerprint {fp} is not the expected {expected_fingerprint}")
+    sig = _json(bag / "bag-signature.json", problems) or {}
+    try:
+        key.verify(base64.b64decode(sig.get("signature", "")),
+                   BAG_CONTEXT + (bag / "tagmanifest-sha256.txt").read_bytes())
     except (InvalidSignature, ValueError):
-        problems.append("tree head: the signature does not verify with the bag's public key")
-    root = bytes.fromhex(head["root"])
-    for line in (data / "custody" / "events.jsonl").read_text(encoding="utf-8").splitlines():
-        event = json.loads(line)
-        entry = event["entry"].encode("utf-8")
-        leaf = hashlib.sha256(b"\x00" + entry).digest()
-        if leaf.hex() != event["leaf_hash"]:
-            problems.append(f"custody event {event['index']}: the entry was altered (leaf hash differs)")
+        problems.append("tagmanifest-sha256.txt: the bag signature (bag-signature.json) does not verify: "
+                        "a manifest or the signature was changed")
+
+    # 3. The tree head and the events.
+    head = _json(data / "custody" / "tree-head.json", problems)
+    if not isinstance(head, dict):
+        return problems
+    try:
+        signed = canonical({"number": head["number"], "root": head["root"], "size": head["size"],
+                            "time": head["time"], "v": 2})
+        key.verify(base64.b64decode(head["signature"]), signed)
+        root, size = bytes.fromhex(head["root"]), int(head["size"])
+    except (InvalidSignature, KeyError, TypeError, ValueError):
+        return problems + ["data/custody/tree-head.json: the signature does not verify with the bag's public key"]
+    events = {}
+    lines = (data / "custody" / "events.jsonl").read_text(encoding="utf-8").splitlines()
+    for n, line in enumerate(lines, 1):
+        where = f"data/custody/events.jsonl line {n}"
+        try:
+            event = json.loads(line)
+            entry = event["entry"].encode("utf-8")
+            body = json.loads(event["entry"])
+            index = int(event["index"])
+            proof = [bytes.fromhex(p) for p in event["proof"]]
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            problems.append(f"{where}: not a custody event ({e})")
             continue
-        if not verify_inclusion(event["index"], head["size"], leaf, [bytes.fromhex(p) for p in event["proof"]], root):
-            problems.append(f"custody event {event['index']}: not in the signed log (inclusion proof fails)")
-        body = json.loads(event["entry"])
-        ref = body.get("ref")
-        if ref in items and body.get("item") != items[ref]["sha256"]:
-            problems.append(f"custody event {event['index']}: names {body.get('item')}, not {ref}'s hash")
+        leaf = hashlib.sha256(b"\x00" + entry).digest()
+        if leaf.hex() != event.get("leaf_hash"):
+            problems.append(f"{where}: event {index}: the entry was altered (leaf hash differs)")
+            continue
+        if body.get("index") != index or not verify_inclusion(index, size, leaf, proof, root):
+            problems.append(f"{where}: event {index}: not in the signed log (inclusion proof fails)")
+            continue
+        events[index] = body
+
+    # 4. Items: files, facts, completeness.
+    info_id = info.get("External-Identifier", "")
+    exports = {}
+    for _index, body in sorted(events.items()):
+        details = body.get("details") if isinstance(body.get("details"), dict) else {}
+        if body.get("kind") == "exported" and details.get("bag") == info_id:
+            exports[body.get("ref")] = details
+    items = sorted((data / "metadata").glob("*.json"))
+    for meta_path in items:
+        where = f"data/metadata/{meta_path.name}"
+        meta = _json(meta_path, problems)
+        if not isinstance(meta, dict) or not isinstance(meta.get("facts"), dict):
+            problems.append(f"{where}: not an item's metadata")
+            continue
+        ref, facts = meta.get("ref"), meta["facts"]
+        original = data / str(meta.get("file", "")).replace("..", "")
+        if not original.is_file():
+            problems.append(f"{where}: its file {meta.get('file')} is missing")
+        elif "sha256:" + _sha256_file(original) != facts.get("sha256") or original.stat().st_size != facts.get("size"):
+            problems.append(f"data/{meta.get('file')}: its SHA-256 or size differs from {where}")
+        if "sha256:" + hashlib.sha256(canonical(normal(meta.get("metadata")))).hexdigest() != facts.get("metadata_sha256"):
+            problems.append(f"{where}: its metadata differs from the digest in its facts")
+        mine = [(i, b) for i, b in sorted(events.items()) if b.get("ref") == ref]
+        recorded = [((b.get("details") or {}).get("facts"), i) for i, b in mine if (b.get("details") or {}).get("facts")]
+        if not recorded:
+            problems.append(f"{where}: no custody event in the bag records {ref}'s facts")
+        else:
+            last, at = recorded[-1]
+            for k in sorted(set(last) | set(facts)):
+                a, b = normal(last.get(k)), normal(facts.get(k))
+                if a == b:
+                    continue
+                if k == "provenance" and isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+                    for n, (pa, pb) in enumerate(zip(a, b), 1):  # noqa: B905 - Python 3.9 has no strict=
+                        for f in sorted(set(pa) | set(pb)):
+                            if pa.get(f) != pb.get(f):
+                                problems.append(f"{where}: provenance entry {n} {f} is {pb.get(f)!r}; custody event "
+                                                f"{at} records {pa.get(f)!r}")
+                else:
+                    problems.append(f"{where}: {k} differs from custody event {at}")
+        if any(b.get("item") != facts.get("sha256") for _i, b in mine):
+            problems.append(f"{where}: a custody event of {ref} names another file's hash")
+        export = exports.get(ref)
+        if export is None:
+            problems.append(f"data/custody/events.jsonl: the export event of {ref} is missing")
+            continue
+        absent = [i for i in export.get("events", []) if i not in events or events[i].get("ref") != ref]
+        if absent:
+            problems.append(f"data/custody/events.jsonl: {len(absent)} custody events of {ref} are missing "
+                            f"(e.g. {absent[0]})")
+        if export.get("of") != len(items):
+            problems.append(f"data/metadata: the bag was exported with {export.get('of')} items; it holds {len(items)}")
+    for ref in sorted(set(exports) - {(_json(p, []) or {}).get("ref") for p in items}):
+        problems.append(f"data/metadata/{ref}.json: missing (the bag was exported with it)")
     return problems
 
 
 def main(argv):
-    bag = argv[1] if len(argv) > 1 else str(Path(__file__).resolve().parent.parent)
-    problems = verify_bag(bag)
+    parser = argparse.ArgumentParser(description="Verify a Vestige evidence bag.")
+    parser.add_argument("bag", nargs="?", default=str(Path(__file__).resolve().parent.parent))
+    parser.add_argument("--fingerprint", default="", help="the ledger key's fingerprint, obtained out of band")
+    args = parser.parse_args(argv[1:])
+    problems = verify_bag(args.bag, args.fingerprint)
     for p in problems:
         print("FAIL", p)
     if not problems:
-        print("OK: every file, hash, custody event and the signed tree head verify")
+        try:
+            from cryptography.hazmat.primitives.serialization import load_pem_public_key
+            fp = fingerprint(load_pem_public_key((Path(args.bag) / "data" / "custody" / "public-key.pem").read_bytes()))
+        except Exception:  # noqa: BLE001 - only for the message
+            fp = "?"
+        print("OK: every file, hash, custody event and signature verify")
+        print(f"signed by the ledger key {fp}" + ("" if args.fingerprint else
+              " - compare it with the fingerprint the organisation publishes, or pass --fingerprint"))
     return 1 if problems else 0
 
 

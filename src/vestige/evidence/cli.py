@@ -61,21 +61,54 @@ def cmd_evidence_public_key(args) -> int:
     from vestige.evidence import custody
 
     sys.stdout.write(custody.signer().public_pem().decode())
+    print(f"fingerprint: {custody.fingerprint()}", file=sys.stderr)
+    return 0
+
+
+def cmd_evidence_head(args) -> int:
+    """Print the newest signed tree head as JSON: keep it somewhere the database's owner cannot
+    reach (another organisation, a printout, a notary) and later prove the log only grew."""
+    setup_django()
+    import json
+
+    from vestige.evidence import custody
+
+    head = custody.newest_head()
+    if head is None:
+        raise NotFound("the custody ledger is empty: no head to print yet")
+    print(json.dumps({**head.as_dict(), "key_fingerprint": custody.fingerprint()}, indent=1))
     return 0
 
 
 def cmd_evidence_verify(args) -> int:
     setup_django()
-    from vestige.evidence import services
+    from pathlib import Path
 
-    if not args.items and not args.all:
-        raise InvalidInput("name items to verify, or --all", field="items")
-    problems = services.verify(actor_of(args), None if args.all else args.items)
-    for p in problems:
+    from vestige.evidence import custody, services
+
+    if args.since_head:
+        try:
+            text = Path(args.since_head).read_text(encoding="utf-8")
+        except OSError as e:
+            raise InvalidInput(f"{args.since_head}: {e.strerror}", field="since_head") from None
+        old, new, problems = custody.verify_since(text)
+        for p in problems:
+            print(f"FAIL {p}")
+        if not problems:
+            print(f"OK: the log grew from head {old.number} ({old.size} entries) to head {new.number} "
+                  f"({new.size} entries) without rewriting (RFC 9162 consistency proof)")
+        if not args.items and not args.all:
+            return 6 if problems else 0
+    elif not args.items and not args.all:
+        raise InvalidInput("name items to verify, or --all, or --since-head FILE", field="items")
+    else:
+        problems = []
+    found = services.verify(actor_of(args), None if args.all else args.items)
+    for p in found:
         print(f"FAIL {p}")
-    if not problems:
-        print("OK: blobs, rows, the custody chain, the Merkle tree and the signed tree heads all verify")
-    return 6 if problems else 0
+    if not found:
+        print("OK: blobs, the facts of every item, the custody chain, the Merkle tree and every signed head verify")
+    return 6 if problems or found else 0
 
 
 def cmd_evidence_export(args) -> int:
@@ -103,13 +136,12 @@ def cmd_evidence_verify_bag(args) -> int:
     setup_django()
     from vestige.evidence import bag
 
-    problems = bag.verify(args.dir)
+    problems = bag.verify(args.dir, args.fingerprint or "")
     for p in problems:
         print(f"FAIL {p}")
     if not problems:
-        print("OK: the bag, every file, the custody events and the signed tree head verify")
+        print("OK: the bag, every file, the custody events and the signatures verify")
     return 6 if problems else 0
-
 
 
 def add_commands(sub) -> None:
@@ -139,6 +171,8 @@ def add_commands(sub) -> None:
     evv.set_defaults(fn=cmd_evidence_verify)
     evv.add_argument("items", nargs="*", metavar="ITEM")
     evv.add_argument("--all", action="store_true")
+    evv.add_argument("--since-head", metavar="FILE",
+                     help="a head printed earlier by `vestige evidence head`: prove the log only grew since")
     as_user(evv)
     ee = ev.add_parser("export", help="write a BagIt bag that anyone can verify")
     ee.set_defaults(fn=cmd_evidence_export)
@@ -152,4 +186,7 @@ def add_commands(sub) -> None:
     evb = ev.add_parser("verify-bag", help="verify an exported bag (as its own verify.py does)")
     evb.set_defaults(fn=cmd_evidence_verify_bag)
     evb.add_argument("dir")
+    evb.add_argument("--fingerprint", metavar="SHA256:...", help="the ledger key's fingerprint, obtained out of band")
+    eh = ev.add_parser("head", help="print the newest signed tree head (JSON), to keep outside the system")
+    eh.set_defaults(fn=cmd_evidence_head)
 

@@ -116,17 +116,28 @@ class CustodyEvent(models.Model):
 
 
 class LedgerState(models.Model):
-    """A single row locked by every append, so that entries get consecutive indexes."""
+    """A single row locked by every append, so that entries get consecutive indexes. It holds the
+    Merkle frontier (O(log n) hashes) and the live signed head covering every entry; none of it
+    is trusted by the verifier, which recomputes everything from the entries."""
 
     size = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=71)
+    frontier = models.TextField(default="", blank=True)
+    head_number = models.BigIntegerField(default=0)
+    head_size = models.BigIntegerField(default=0)
+    head_root = models.CharField(max_length=64, blank=True)
+    head_time = models.CharField(max_length=40, blank=True)
+    head_signature = models.TextField(blank=True)
 
 
 class TreeHeadRecord(models.Model):
+    """A kept signed head, numbered 1, 2, 3 ... (the number is signed: a deleted head is a gap)."""
+
+    number = models.BigIntegerField(unique=True)
     size = models.BigIntegerField()
     root = models.CharField(max_length=64)
     time = models.CharField(max_length=40)
     signature = models.TextField()
 
     class Meta:
-        ordering = ["-size", "-id"]
+        ordering = ["-number"]

@@ -118,7 +118,8 @@ def _record(actor, digests, media_type, name, provenance, graphic, derived_from,
     existing = EvidenceItem.objects.filter(blob__sha256=digests.sha256).first()
     if existing is not None:
         Provenance.objects.create(item=existing, added_by=actor, **provenance)
-        custody.append(EventKind.PROVENANCE, existing, _actor(actor), {"duplicate of": existing.ref, **_plain(provenance)})
+        custody.append(EventKind.PROVENANCE, existing, _actor(actor), {"duplicate of": existing.ref, **_plain(provenance)},
+                       facts=True)
         return existing, False
     blob = Blob.objects.create(sha256=digests.sha256, sha1=digests.sha1, md5=digests.md5, size=digests.size)
     item = EvidenceItem.objects.create(ref=_next_ref(), blob=blob, media_type=media_type, original_name=name[:500],
@@ -126,7 +127,7 @@ def _record(actor, digests, media_type, name, provenance, graphic, derived_from,
                                        derived_from=derived_from, derivation=derivation, metadata={"steps": []})
     Provenance.objects.create(item=item, added_by=actor, **provenance)
     who = _actor(actor)
-    custody.append(EventKind.RECEIVED, item, who, {"name": name, **_plain(provenance)})
+    custody.append(EventKind.RECEIVED, item, who, {"name": name, **_plain(provenance)}, facts=True)
     custody.append(EventKind.STORED, item, who, {"blob": str(blobstore.path_for(digests.sha256).relative_to(blobstore.root()))})
     custody.append(EventKind.HASHED, item, who, {"sha256": digests.sha256, "sha1": digests.sha1, "md5": digests.md5,
                                                  "size": digests.size, "type": media_type})
@@ -145,7 +146,7 @@ def _plain(d: dict) -> dict:
 def _fail(actor, item: EvidenceItem, step: str, error: str) -> None:
     item.failed_steps = [*item.failed_steps, {"step": step, "error": error[:500]}]
     item.save(update_fields=["failed_steps"])
-    custody.append(EventKind.STEP_FAILED, item, _actor(actor), {"step": step, "error": error[:500]})
+    custody.append(EventKind.STEP_FAILED, item, _actor(actor), {"step": step, "error": error[:500]}, facts=True)
 
 
 def _pending_steps(item: EvidenceItem, path: Path, name: str):
@@ -179,7 +180,7 @@ def _apply(actor, item: EvidenceItem, computed, result: IngestResult) -> None:
             if meta.get("phash"):
                 item.phash = _signed(int(meta["phash"], 16))
             item.save(update_fields=["metadata", "phash"])
-            custody.append(EventKind.METADATA, item, _actor(actor), {"step": step_name})
+            custody.append(EventKind.METADATA, item, _actor(actor), {"step": step_name}, facts=True)
         for derivation, data, _mime in derivatives:
             if not item.derivatives.filter(derivation=derivation).exists():
                 ingest(actor, io.BytesIO(data), f"{item.ref}-{derivation}.jpg", derived_from=item,
@@ -206,8 +207,19 @@ def run_steps_batch(actor, results: list[IngestResult]) -> None:
 def link(actor, item: EvidenceItem, *, site=None, grave=None, remains=None) -> EvidenceLink:
     require(actor, Cap.EVIDENCE_WRITE)
     row = EvidenceLink.objects.create(item=item, site=site, grave=grave, remains=remains)
-    custody.append(EventKind.LINKED, item, _actor(actor), {"to": str(row.target)})
+    custody.append(EventKind.LINKED, item, _actor(actor), {"to": str(row.target)}, facts=True)
     return row
+
+
+@transaction.atomic
+def annotate(actor, item: EvidenceItem, values: dict, why: str) -> EvidenceItem:
+    """Add keys to an item's metadata (e.g. what an archiver recorded), as a custody event."""
+    require(actor, Cap.EVIDENCE_WRITE)
+    item.refresh_from_db()
+    item.metadata = {**item.metadata, **values}
+    item.save(update_fields=["metadata"])
+    custody.append(EventKind.METADATA, item, _actor(actor), {"step": why, "keys": sorted(values)}, facts=True)
+    return item
 
 
 # --- files, folders, zip archives -------------------------------------------------------------
@@ -317,11 +329,15 @@ def near_duplicates(item: EvidenceItem, max_distance: int = 10, limit: int = 20)
 # --- verification ----------------------------------------------------------------------------
 
 def verify(actor, refs: list[str] | None = None) -> list[str]:
-    """Re-hash blobs and check rows, the custody chain, the Merkle tree and the signed heads.
+    """Re-hash blobs; check the log (chain, tree, every signed head: :func:`custody.check_ledger`)
+    and that each item's rows (hashes, size, type, names, metadata, provenance, links, failed
+    steps) are what its newest custody event records.
 
     Returns every problem found (empty: all good); each checked item gets a ``verified`` event
     and its last verification recorded.
     """
+    from vestige.evidence.facts import differences, facts_of
+
     require(actor, Cap.EVIDENCE_READ)
     items = EvidenceItem.objects.select_related("blob")
     if refs:
@@ -329,6 +345,7 @@ def verify(actor, refs: list[str] | None = None) -> list[str]:
         missing = set(refs) - set(items.values_list("ref", flat=True))
         if missing:
             raise NotFound(_("No evidence item %(r)s.") % {"r": ", ".join(sorted(missing))})
+    ledger = custody.check_ledger()
     problems: list[str] = []
     checked = []
     for item in items:
@@ -340,12 +357,19 @@ def verify(actor, refs: list[str] | None = None) -> list[str]:
             item_problems.append(f"{item.ref}: the blob changed (now {now.sha256}, {now.size} bytes)")
         elif now.md5 != item.blob.md5 or now.sha1 != item.blob.sha1:
             item_problems.append(f"{item.ref}: the database row's MD5 or SHA-1 was edited")
-        hashed = item.events.filter(kind=EventKind.HASHED).first()
-        if hashed is None or f'"sha256":"{item.blob.sha256}"' not in hashed.data:
-            item_problems.append(f"{item.ref}: the database row's hash differs from the one recorded in the ledger")
+        recorded = ledger.facts.get(item.ref)
+        if recorded is None:
+            item_problems.append(f"{item.ref}: the custody ledger records no facts for this item")
+        else:
+            item_problems += [f"{item.ref}: {d} (custody event {recorded[0]})"
+                              for d in differences(recorded[1], facts_of(item))]
         problems += item_problems
         checked.append((item, not item_problems))
-    problems += custody.verify_ledger()
+    if not refs:
+        held = set(EvidenceItem.objects.values_list("ref", flat=True))
+        problems += [f"{ref}: the custody ledger records this item; the database has no such row (deleted)"
+                     for ref in sorted(set(ledger.facts) - held)]
+    problems += ledger.problems
     with transaction.atomic():
         for item, ok in checked:
             EvidenceItem.objects.filter(pk=item.pk).update(last_verified_at=timezone.now(), last_verification_ok=ok and not problems)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import InvalidInput
-from vestige.evidence import blobstore, services
+from vestige.evidence import blobstore, custody, services
 from vestige.evidence.models import EventKind, EvidenceItem, TreeHeadRecord
 
 
@@ -35,6 +35,7 @@ def item_detail(request, ref):
         "item": item, "provenance": item.provenance.select_related("added_by"), "links": item.links.all(),
         "events": item.events.order_by("index"), "derivatives": item.derivatives.all(),
         "near": services.near_duplicates(item), "head": TreeHeadRecord.objects.first(),
+        "fingerprint": custody.fingerprint(),
     })
 
 
@@ -77,7 +78,6 @@ def upload(request):
                 r = services.ingest(request.user, f, f.name, provenance=provenance, links=links,
                                     graphic=request.POST.get("not_graphic") != "on")
                 results.append({"name": f.name, "ref": r.item.ref, "created": r.created, "failed": r.failed_steps})
-            from vestige.evidence import custody
             custody.sign_head()
         except InvalidInput as e:
             if request.headers.get("Accept") == "application/json":

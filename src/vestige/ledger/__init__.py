@@ -11,6 +11,8 @@ The evidence vault (issue 4) records custody events here; this package knows not
 from vestige.ledger.chain import ChainError, Entry, canonical_json, make_entry, verify_chain
 from vestige.ledger.merkle import (
     EMPTY_ROOT,
+    Frontier,
+    ProofTree,
     consistency_proof,
     inclusion_proof,
     leaf_hash,
@@ -19,10 +21,10 @@ from vestige.ledger.merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from vestige.ledger.signing import Signer, TreeHead, verify_tree_head
+from vestige.ledger.signing import Signer, TreeHead, fingerprint, verify_tree_head, write_secret
 
 __all__ = [
-    "EMPTY_ROOT", "ChainError", "Entry", "Signer", "TreeHead", "canonical_json", "consistency_proof",
+    "EMPTY_ROOT", "ChainError", "Entry", "Frontier", "ProofTree", "Signer", "TreeHead", "canonical_json", "consistency_proof", "fingerprint",
     "inclusion_proof", "leaf_hash", "make_entry", "node_hash", "root_hash", "verify_chain", "verify_consistency",
-    "verify_inclusion", "verify_tree_head",
+    "verify_inclusion", "verify_tree_head", "write_secret",
 ]

@@ -1,14 +1,19 @@
 """Ed25519-signed tree heads (RFC 8032 signatures, via the `cryptography` library).
 
-A tree head states "the log had ``size`` entries with Merkle root ``root`` at ``time``"; the
-signature covers its canonical JSON. The private key lives in a file of mode 600; the public
-key is exported as PEM (for someone who has never installed Vestige to check the log).
+A tree head states "head number ``number`` of the log: it had ``size`` entries with Merkle root
+``root`` at ``time``"; the signature covers its canonical JSON. Heads are numbered from 1 so
+that a deleted head leaves a gap a verifier sees. The private key lives in a file of mode 600
+(written atomically: temporary file, fsync, link into place, so two processes starting together
+end with one key); the public key is exported as PEM and named by its fingerprint, the SHA-256
+of its DER form, which anyone can compare out of band (a phone call, a printed letter).
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +23,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from vestige.ledger.chain import canonical_json
 
+BAG_CONTEXT = b"vestige bag tag manifest v1\n"
+
 
 @dataclass(frozen=True)
 class TreeHead:
@@ -25,12 +32,59 @@ class TreeHead:
     root: str  # hex SHA-256
     time: str  # ISO 8601 UTC
     signature: str = ""  # base64
+    number: int = 0  # 1, 2, 3 ... in the order heads were kept
 
     def signed_bytes(self) -> bytes:
-        return canonical_json({"root": self.root, "size": self.size, "time": self.time, "v": 1})
+        return canonical_json({"number": self.number, "root": self.root, "size": self.size, "time": self.time, "v": 2})
 
     def as_dict(self) -> dict:
-        return {"size": self.size, "root": self.root, "time": self.time, "signature": self.signature}
+        return {"number": self.number, "size": self.size, "root": self.root, "time": self.time,
+                "signature": self.signature, "v": 2}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> TreeHead:
+        try:
+            return cls(int(d["size"]), str(d["root"]), str(d["time"]), str(d["signature"]), int(d.get("number", 0)))
+        except (KeyError, TypeError, ValueError) as e:
+            raise ValueError(f"not a tree head: {e}") from None
+
+
+def write_secret(path: str | Path, data: bytes) -> bytes:
+    """Write ``data`` to ``path`` (mode 600, its folder 700) unless the file exists; return what
+    the file holds. Temporary file, fsync, then a hard link into place: no reader ever sees a
+    half-written key, and of two processes starting together one wins and both use its key."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if p.exists():
+        return p.read_bytes()
+    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".tmp-key-")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp, p)
+        except FileExistsError:
+            pass
+        dfd = os.open(p.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    finally:
+        os.unlink(tmp)
+    return p.read_bytes()
+
+
+def fingerprint(public_key: Ed25519PublicKey | bytes) -> str:
+    """``SHA256:`` and the hex SHA-256 of the key's DER SubjectPublicKeyInfo, in groups of four."""
+    if isinstance(public_key, bytes):
+        public_key = serialization.load_pem_public_key(public_key)
+    der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    h = hashlib.sha256(der).hexdigest()
+    return "SHA256:" + ":".join(h[i:i + 4] for i in range(0, 64, 4))
 
 
 class Signer:
@@ -42,21 +96,26 @@ class Signer:
         return cls(Ed25519PrivateKey.generate())
 
     @classmethod
-    def load_or_create(cls, path: str | Path) -> Signer:
-        """The key at ``path`` (PEM, PKCS#8), created with mode 600 when absent."""
+    def from_pem(cls, pem: bytes, where: str = "the key") -> Signer:
+        try:
+            key = serialization.load_pem_private_key(pem, password=None)
+        except (ValueError, TypeError) as e:
+            raise ValueError(f"{where} is not a PEM private key: {e}") from None
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ValueError(f"{where} is not an Ed25519 private key")
+        return cls(key)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Signer:
         p = Path(path)
-        if p.exists():
-            key = serialization.load_pem_private_key(p.read_bytes(), password=None)
-            if not isinstance(key, Ed25519PrivateKey):
-                raise ValueError(f"{p} is not an Ed25519 private key")
-            return cls(key)
-        signer = cls.generate()
-        p.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(signer.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                             serialization.NoEncryption()))
-        return signer
+        return cls.from_pem(p.read_bytes(), str(p))
+
+    @classmethod
+    def load_or_create(cls, path: str | Path) -> Signer:
+        """The key at ``path`` (PEM, PKCS#8), created (see :func:`write_secret`) when absent."""
+        pem = cls.generate().key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption())
+        return cls.from_pem(write_secret(path, pem), str(path))
 
     @property
     def public_key(self) -> Ed25519PublicKey:
@@ -65,9 +124,16 @@ class Signer:
     def public_pem(self) -> bytes:
         return self.public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
-    def sign(self, size: int, root: str, time: str) -> TreeHead:
-        head = TreeHead(size, root, time)
-        return TreeHead(size, root, time, base64.b64encode(self.key.sign(head.signed_bytes())).decode())
+    def fingerprint(self) -> str:
+        return fingerprint(self.public_key)
+
+    def sign(self, size: int, root: str, time: str, number: int = 0) -> TreeHead:
+        head = TreeHead(size, root, time, number=number)
+        return TreeHead(size, root, time, base64.b64encode(self.key.sign(head.signed_bytes())).decode(), number)
+
+    def sign_bag(self, tag_manifest: bytes) -> str:
+        """A signature over a bag's tag manifest (which covers its payload manifest)."""
+        return base64.b64encode(self.key.sign(BAG_CONTEXT + tag_manifest)).decode()
 
 
 def verify_tree_head(public_key: Ed25519PublicKey | bytes, head: TreeHead) -> bool:
