@@ -12,7 +12,7 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import APIKeyHeader, HttpBearer, django_auth
+from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
 from vestige.accounts.services import user_for_token
 from vestige.errors import (
@@ -59,13 +59,25 @@ class HeaderToken(APIKeyHeader):
         return BearerToken().authenticate(request, key)
 
 
+class VerifiedSession(SessionAuth):
+    """The session cookie, but only once the second factor was passed where it is required."""
+
+    def authenticate(self, request, key):
+        user = super().authenticate(request, key)
+        if user is not None:
+            from vestige.accounts import otp
+            if otp.required(user) and not user.is_verified():
+                return None
+        return user
+
+
 api = NinjaAPI(
     title="Vestige API",
     version="1",
     description="Sites, graves, exhumations and remains. Log in (session) or send "
     "`Authorization: Bearer <token>`; create tokens on your profile page or with "
     "`vestige token create`.",
-    auth=[BearerToken(), HeaderToken(), django_auth],
+    auth=[BearerToken(), HeaderToken(), VerifiedSession()],
     docs_decorator=login_required,
     urls_namespace="api",
 )

@@ -11,6 +11,11 @@ README, with a safe local default:
 ``VESTIGE_ALLOWED_HOSTS``  comma-separated host names (default ``127.0.0.1,localhost``)
 ``VESTIGE_TILE_URL``       map tile URL template (``https://.../{z}/{x}/{y}.png``); off when unset
 ``VESTIGE_TILE_ATTRIBUTION``  attribution text shown with the tiles
+``VESTIGE_REQUIRE_2FA``    ``1`` requires a TOTP second factor of administrators, DNA analysts, family
+                           liaisons and investigators (default: on in production, off otherwise)
+``VESTIGE_LEDGER_KEY``     the custody ledger's signing key file (outside VESTIGE_HOME; required in
+                           production, or ``VESTIGE_LEDGER_KEY_PEM``)
+``VESTIGE_FIELD_KEYS``     field-encryption keys, newest first, comma-separated (or ``VESTIGE_FIELD_KEY_FILE``)
 ``VESTIGE_LOGIN_MAX_FAILURES``  failed logins per user name within the window before refusal (5)
 ``VESTIGE_LOGIN_WINDOW_S`` rate-limit window in seconds (900)
 ``VESTIGE_PAGE_SIZE``      rows per list page (50)
@@ -79,6 +84,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "vestige.accounts",
     "vestige.history",
     "vestige.registry",
@@ -99,9 +106,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "vestige.accounts.middleware.LoginRequiredMiddleware",
+    "vestige.accounts.middleware.SecondFactorMiddleware",
     "vestige.web.middleware.VestigeErrorMiddleware",
 ]
 
@@ -195,6 +204,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 VESTIGE_TILE_URL = os.environ.get("VESTIGE_TILE_URL", "")
 VESTIGE_TILE_ATTRIBUTION = os.environ.get("VESTIGE_TILE_ATTRIBUTION", "")
+# Second factor (TOTP) for administrators, DNA analysts, family liaisons and investigators.
+VESTIGE_REQUIRE_2FA = _env_bool("VESTIGE_REQUIRE_2FA", PRODUCTION)
+OTP_TOTP_ISSUER = os.environ.get("VESTIGE_OTP_ISSUER", "Vestige")
 LOGIN_MAX_FAILURES = _env_int("VESTIGE_LOGIN_MAX_FAILURES", 5)
 LOGIN_WINDOW_S = _env_int("VESTIGE_LOGIN_WINDOW_S", 900)
 PAGE_SIZE = _env_int("VESTIGE_PAGE_SIZE", 50)

@@ -128,9 +128,9 @@ def test_witness_page_hides_identity_from_analysts(client, users, db):
     assert "Hidden Name" not in page and "your role may not see it" in page
     assert client.post(f"/witnesses/{w.code}/identity/").status_code == 403
     client.force_login(users["investigator"])
-    client.post(f"/witnesses/{w.code}/identity/")
-    assert "Hidden Name" in client.get(f"/witnesses/{w.code}/").content.decode()
-    assert "Hidden Name" not in client.get(f"/witnesses/{w.code}/").content.decode()  # shown once
+    shown = client.post(f"/witnesses/{w.code}/identity/")
+    assert "Hidden Name" in shown.content.decode() and shown["Cache-Control"] == "no-store"
+    assert "Hidden Name" not in client.get(f"/witnesses/{w.code}/").content.decode()  # shown once, kept nowhere
 
 
 ACLED = ("event_id_cnty,event_date,year,time_precision,event_type,sub_event_type,actor1,country,admin1,admin2,"

@@ -263,8 +263,9 @@ def test_dna_and_contacts_are_encrypted_hidden_and_views_recorded(users, world, 
     assert "21 markers" in page and "Show profile" not in page and "Show contact" not in page
     assert client.post(f"/donors/{row.donor.code}/show/profile/").status_code == 403
     client.force_login(users["dna_analyst"])
-    client.post(f"/donors/{row.donor.code}/show/profile/")
-    assert "D3S1358" in client.get(fam.get_absolute_url()).content.decode()
+    shown = client.post(f"/donors/{row.donor.code}/show/profile/")
+    assert "D3S1358" in shown.content.decode() and shown["Cache-Control"] == "no-store"
+    assert "D3S1358" not in client.get(fam.get_absolute_url()).content.decode()
 
 
 def test_candidate_page_and_web_flow(users, world, client, admin):

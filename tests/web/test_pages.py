@@ -128,8 +128,7 @@ def test_tokens_from_the_profile_page(login, users):
     from django.test import Client
     client = Client()  # no session: the token alone must authenticate
     c = login(users["analyst"])
-    c.post("/accounts/tokens/new/", {"name": "laptop"})
-    page = c.get("/accounts/profile/").content.decode()
+    page = c.post("/accounts/tokens/new/", {"name": "laptop"}).content.decode()
     import re
     token = re.search(r'id="new-token">(vst_[^<]+)<', page).group(1)
     assert "vst_" not in c.get("/accounts/profile/").content.decode().replace(token[:10], "")  # shown once

@@ -49,6 +49,18 @@ def cmd_token_revoke(args) -> int:
     print(f"revoked token {row.pk} ({row.name})")
     return 0
 
+def cmd_user_otp_reset(args) -> int:
+    """Remove a user's authenticator (a lost phone); they set up a new one at their next login."""
+    setup_django()
+    from vestige.accounts import otp
+    from vestige.accounts.models import User
+
+    user = User.objects.filter(username=args.username).first()
+    if user is None:
+        raise NotFound(f"no user {args.username!r}")
+    n = otp.reset(actor_of(args), user)
+    print(f"removed {n} authenticator device(s) of {user.username}")
+    return 0
 
 
 def add_commands(sub) -> None:
@@ -59,6 +71,10 @@ def add_commands(sub) -> None:
     uc.add_argument("--role", required=True, help="administrator, investigator, forensic_examiner, "
                     "dna_analyst, family_liaison, analyst or auditor")
     uc.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    uo = u.add_parser("otp-reset", help="remove a user's authenticator app (lost phone); an administrator's act")
+    uo.set_defaults(fn=cmd_user_otp_reset)
+    uo.add_argument("username")
+    as_user(uo)
 
     t = sub.add_parser("token", help="API tokens").add_subparsers(dest="sub", metavar="ACTION", required=True)
     tc = t.add_parser("create", help="create an API token for --as USER (printed once)")

@@ -75,5 +75,10 @@ CAPABILITIES: dict[str, frozenset[Cap]] = {
 }
 
 
+# The roles that reach DNA, families' and witnesses' identities, or everything: a second factor
+# is required of them in production (VESTIGE_REQUIRE_2FA).
+TWO_FACTOR_ROLES = frozenset({Role.ADMINISTRATOR, Role.DNA_ANALYST, Role.FAMILY_LIAISON, Role.INVESTIGATOR})
+
+
 def capabilities(role: str) -> frozenset[Cap]:
     return CAPABILITIES.get(role, frozenset())

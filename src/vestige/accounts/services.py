@@ -34,14 +34,10 @@ def _digest(token: str) -> str:
     return "sha256:" + hashlib.sha256(token.encode()).hexdigest()
 
 
-def login(request, username: str, password: str) -> User:
-    """Check a password, refusing after too many recent failures for this user name or address.
-
-    Failures are stored (not cached) so the limit holds across processes and the auditor can see
-    them. A refused attempt is not checked at all, so a guessed password is not even tried.
-    """
+def check_rate(username: str, ip: str | None) -> None:
+    """Refuse while this user name (or address) has too many recent failures: passwords and
+    second-factor codes alike, on every login path (the site's and the admin's, which is the same)."""
     window_start = timezone.now() - timedelta(seconds=settings.LOGIN_WINDOW_S)
-    ip = request.META.get("REMOTE_ADDR") if request is not None else None
     recent = LoginFailure.objects.filter(at__gte=window_start)
     limit = settings.LOGIN_MAX_FAILURES
     if (
@@ -53,6 +49,16 @@ def login(request, username: str, password: str) -> User:
             % {"minutes": max(1, settings.LOGIN_WINDOW_S // 60)},
             retry_after_s=settings.LOGIN_WINDOW_S,
         )
+
+
+def login(request, username: str, password: str) -> User:
+    """Check a password, refusing after too many recent failures for this user name or address.
+
+    Failures are stored (not cached) so the limit holds across processes and the auditor can see
+    them. A refused attempt is not checked at all, so a guessed password is not even tried.
+    """
+    ip = request.META.get("REMOTE_ADDR") if request is not None else None
+    check_rate(username, ip)
     user = authenticate(request, username=username, password=password)
     if user is None:
         LoginFailure.objects.create(username=username[:150], ip=ip)

@@ -213,9 +213,8 @@ def witness_list(request):
         "witnesses": Witness.objects.filter(withdrawn_at__isnull=True), "can_write": request.user.can(Cap.WITNESS_WRITE)})
 
 
-def witness_detail(request, code):
+def witness_detail(request, code, identity: dict | None = None):
     w = get_object_or_404(Witness, code=code)
-    identity = request.session.pop(f"identity:{w.pk}", None)
     return render(request, "claims/witness_detail.html", {
         "witness": w, "statements": w.statements.all(), "identity": identity,
         "can_identity": request.user.can(Cap.WITNESS_IDENTITY), "can_write": request.user.can(Cap.WITNESS_WRITE),
@@ -225,9 +224,10 @@ def witness_detail(request, code):
 @require_POST
 def witness_identity(request, code):
     w = get_object_or_404(Witness, code=code)
-    # Shown once on the next page, never kept in the page's URL or cache.
-    request.session[f"identity:{w.pk}"] = services.reveal_identity(request.user, w)
-    return redirect(w.get_absolute_url())
+    # Rendered in the answer to this POST only: never stored in the session, a URL or a cache.
+    response = witness_detail(request, code, identity=services.reveal_identity(request.user, w))
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_POST

@@ -138,10 +138,10 @@ def family_list(request):
     return render(request, "missing/family_list.html", {"page": page, "query": ""})
 
 
-def family_detail(request, ref):
+def family_detail(request, ref, shown: dict | None = None):
     require(request.user, Cap.REGISTRY_READ)
     family = get_object_or_404(Family, ref=ref)
-    shown = request.session.pop(f"shown:{family.pk}", {})
+    shown = shown or {}
     members = list(family.members.select_related("father", "mother"))
     return render(request, "missing/family_detail.html", {
         "family": family, "pedigree": mark_safe(pedigree_svg(family)),
@@ -200,8 +200,10 @@ def donor_show(request, code, what):
                 {"lab": p.lab, "kit": p.kit, "genotypes": services.read_profile(request.user, p.profile_encrypted, donor)})
     else:
         shown["contact"] = services.read_contact(request.user, donor)
-    request.session[f"shown:{donor.family_id}"] = {donor.code: shown}
-    return redirect(donor.family.get_absolute_url())
+    # Rendered in the answer to this POST, never stored (not in the session, not in a cache).
+    response = family_detail(request, donor.family.ref, shown={donor.code: shown})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_POST

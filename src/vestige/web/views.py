@@ -1,21 +1,37 @@
 from __future__ import annotations
 
+import time
+
+import django_otp
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as django_login
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from vestige.accounts import otp
 from vestige.accounts import services as accounts
 from vestige.errors import NotAuthenticated, RateLimited, VestigeError
 from vestige.registry.models import Grave, Site
 from vestige.reports.services import dashboard_stats
 
+OTP_PENDING = "otp_pending"  # {"user": pk, "at": epoch seconds, "next": url}: a password passed, the code not yet
+OTP_PENDING_S = 300
+
+
+def _safe_next(request, target: str) -> str:
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return resolve_url(settings.LOGIN_REDIRECT_URL)
+    return target or resolve_url(settings.LOGIN_REDIRECT_URL)
+
 
 def login_view(request):
+    """The one login path (``/admin/login/`` redirects here): one rate limiter, failures recorded,
+    then the second factor when the user has one."""
     error = None
     status = 200
     if request.method == "POST":
@@ -27,13 +43,75 @@ def login_view(request):
             error = e.message
             status = 429 if isinstance(e, RateLimited) else 200
         else:
+            target = _safe_next(request, request.POST.get("next") or request.GET.get("next") or "")
+            if otp.device_of(user) is not None:
+                request.session.cycle_key()
+                request.session[OTP_PENDING] = {"user": user.pk, "at": int(time.time()), "next": target}
+                return redirect("login-otp")
             django_login(request, user)
-            target = request.POST.get("next") or request.GET.get("next") or ""
-            if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
-                target = settings.LOGIN_REDIRECT_URL
-            return redirect(target or settings.LOGIN_REDIRECT_URL)
+            if otp.required(user):
+                return redirect("otp-setup")
+            return redirect(target)
     return render(request, "registration/login.html",
                   {"error": error, "next": request.GET.get("next", "")}, status=status)
+
+
+def login_otp(request):
+    """The second step of a login: the code from the user's authenticator app."""
+    from vestige.accounts.models import User
+
+    pending = request.session.get(OTP_PENDING)
+    if not pending or time.time() - pending.get("at", 0) > OTP_PENDING_S:
+        request.session.pop(OTP_PENDING, None)
+        messages.error(request, _("Log in again: the password step has expired."))
+        return redirect("login")
+    user = User.objects.filter(pk=pending["user"], is_active=True).first()
+    if user is None:
+        request.session.pop(OTP_PENDING, None)
+        return redirect("login")
+    error, status = None, 200
+    if request.method == "POST":
+        ip = request.META.get("REMOTE_ADDR")
+        try:
+            accounts.check_rate(user.username, ip)
+            device = otp.check(user, request.POST.get("code", ""), ip)
+        except (NotAuthenticated, RateLimited, VestigeError) as e:
+            error = e.message
+            status = 429 if isinstance(e, RateLimited) else 200
+        else:
+            request.session.pop(OTP_PENDING, None)
+            django_login(request, user)
+            django_otp.login(request, device)
+            return redirect(pending.get("next") or settings.LOGIN_REDIRECT_URL)
+    return render(request, "registration/login_otp.html", {"error": error, "who": user.username}, status=status)
+
+
+def otp_setup(request):
+    """Set up an authenticator app: scan the code (or type the key), then enter a code to confirm."""
+    device = otp.pending(request.user) or otp.begin_setup(request.user)
+    error = None
+    if request.method == "POST":
+        try:
+            device = otp.confirm(request.user, request.POST.get("code", ""))
+        except VestigeError as e:
+            error = e.message
+        else:
+            django_otp.login(request, device)
+            messages.success(request, _("Two-factor authentication is on: each login now asks for a code."))
+            return redirect("profile")
+    import base64
+    response = render(request, "web/otp_setup.html", {
+        "qr": mark_safe(otp.qr_svg(device)),  # noqa: S308 - SVG made by the qrcode library from our own URI
+        "key": base64.b32encode(device.bin_key).decode(), "error": error,
+        "required": otp.required(request.user) and otp.device_of(request.user) is None})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def admin_login(request):
+    """Django admin's own login is not used: it has no rate limit and no second factor."""
+    from urllib.parse import urlencode
+    return redirect(resolve_url("login") + "?" + urlencode({"next": request.GET.get("next") or "/admin/"}))
 
 
 def dashboard(request):
@@ -72,11 +150,12 @@ def map_data(request):
     return JsonResponse({"type": "FeatureCollection", "features": features})
 
 
-def profile(request):
-    new_token = request.session.pop("new_token", None)
-    return render(request, "web/profile.html", {
-        "tokens": request.user.api_tokens.all(), "new_token": new_token,
+def profile(request, new_token: str | None = None):
+    response = render(request, "web/profile.html", {
+        "tokens": request.user.api_tokens.all(), "new_token": new_token, "otp": otp.state(request.user),
     })
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_POST
@@ -85,10 +164,9 @@ def token_create(request):
         _row, token = accounts.create_token(request.user, request.POST.get("name", ""))
     except VestigeError as e:
         messages.error(request, e.message)
-    else:
-        # Shown once, on the next page only.
-        request.session["new_token"] = token
-    return redirect("profile")
+        return redirect("profile")
+    # Shown once, in the answer to this POST; only its SHA-256 is stored, nowhere the token itself.
+    return profile(request, new_token=token)
 
 
 @require_POST
