@@ -95,7 +95,8 @@ def main() -> None:
     for d, sample in donors:
         g = sim.profiles[sample]
         profiles.append(ReferenceProfile(donor=d, lab="L", kit="GlobalFiler", imported_by=admin, markers=len(g),
-                                         profile_encrypted=crypto.encrypt(json.dumps({k: list(v) for k, v in g.items()}))))
+                                         profile_encrypted=crypto.encrypt(json.dumps({k: list(v) for k, v in g.items()}),
+                                                                          crypto.context("reference.profile", d.code))))
     ReferenceProfile.objects.bulk_create(profiles, batch_size=5000)
     remains = Remains.objects.bulk_create([Remains(body_number=r[0], site=site, sex=r[1]) for r in sim.remains],
                                           batch_size=5000)
@@ -103,7 +104,8 @@ def main() -> None:
     RemainsSample.objects.bulk_create([
         RemainsSample(code=f"{r.body_number}-S1", remains=r, material="bone", lab="L", kit="GlobalFiler", recorded_by=admin,
                       markers=len(sim.profiles[r.body_number]), dropout=dropout.get(r.body_number, 0.0),
-                      profile_encrypted=crypto.encrypt(json.dumps({k: list(v) for k, v in sim.profiles[r.body_number].items()})))
+                      profile_encrypted=crypto.encrypt(json.dumps({k: list(v) for k, v in sim.profiles[r.body_number].items()}),
+                                                       crypto.context("sample.profile", f"{r.body_number}-S1")))
         for r in remains], batch_size=5000)
     print(f"database: {connection.vendor}; {len(families):,} families, {len(persons):,} missing persons, "
           f"{len(donors):,} donors, {len(remains):,} remains filled in {time.perf_counter() - t:.1f} s", flush=True)

@@ -1,10 +1,20 @@
-"""Field-level encryption for sensitive personal data (witness identities; later family contacts
-and DNA profiles).
+"""Field-level encryption for sensitive personal data: witness identities, family and donor
+contacts, DNA profiles. Nothing of it is ever stored decrypted.
 
-Fernet (AES-128-CBC with HMAC-SHA256, from the `cryptography` library). The key comes from
-``VESTIGE_FIELD_KEY`` (a urlsafe base64 Fernet key) or from ``$VESTIGE_HOME/keys/field.key``,
-created with mode 600 on first use. Losing the key loses the data: back it up apart from the
-database.
+Fernet (AES-128-CBC with HMAC-SHA256, from the `cryptography` library) under a MultiFernet:
+the first key encrypts, every listed key decrypts, so keys can be rotated (``vestige keys
+rotate`` re-encrypts every value under the newest key; the older keys can then be dropped).
+
+Each ciphertext is bound to its record and field: the plaintext starts with a context such as
+``donor.contact:DON-0007``, inside the authenticated token, and :func:`decrypt` refuses a value
+whose context is not the one asked for — so two donors' profiles swapped in the database fail
+to decrypt instead of being read as each other's.
+
+Keys, newest first: ``VESTIGE_FIELD_KEYS`` (comma-separated; ``VESTIGE_FIELD_KEY`` for one), or
+the file ``VESTIGE_FIELD_KEY_FILE`` (one key per line), or — outside production only — the file
+``$VESTIGE_HOME/keys/field.key``, created on first use. In production a key file inside
+``$VESTIGE_HOME`` is refused: a backup of the database must not carry the key that opens it.
+Losing every key loses the data: back the keys up apart from the database.
 """
 
 from __future__ import annotations
@@ -13,41 +23,105 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 
 from vestige.errors import ConfigurationError, IntegrityFailure
+from vestige.ledger.signing import write_secret
+
+PREFIX = b"vestige:1\x00"
 
 
-@lru_cache(maxsize=4)
-def _fernet(home: str, env_key: str) -> Fernet:
-    if env_key:
+def context(kind: str, key: str) -> str:
+    """The binding of one value: its kind (``donor.contact``) and its record's key (``DON-0007``)."""
+    return f"{kind}:{key}"
+
+
+def key_source() -> tuple[str, str]:
+    """("env", keys) or ("file", path): where the keys come from, checked for production."""
+    env = os.environ.get("VESTIGE_FIELD_KEYS") or os.environ.get("VESTIGE_FIELD_KEY") or ""
+    if env:
+        return "env", env
+    home = Path(settings.VESTIGE_HOME).resolve()
+    path = os.environ.get("VESTIGE_FIELD_KEY_FILE", "")
+    if path:
+        p = Path(path).expanduser().resolve()
+        if settings.PRODUCTION and (home == p or home in p.parents):
+            raise ConfigurationError(f"VESTIGE_FIELD_KEY_FILE={p} lies inside VESTIGE_HOME; keep the key apart from "
+                                     "the database it opens", field="VESTIGE_FIELD_KEY_FILE")
+        if not p.exists():
+            raise ConfigurationError(f"VESTIGE_FIELD_KEY_FILE={p}: no such file (make one with `vestige keys "
+                                     "new-field-key > FILE`)", field="VESTIGE_FIELD_KEY_FILE")
+        return "file", str(p)
+    if settings.PRODUCTION:
+        raise ConfigurationError("VESTIGE_PRODUCTION is on but no field-encryption key is configured: set "
+                                 "VESTIGE_FIELD_KEYS or VESTIGE_FIELD_KEY_FILE (outside VESTIGE_HOME); the key "
+                                 "created automatically beside the database is for development only",
+                                 field="VESTIGE_FIELD_KEYS")
+    return "auto", str(home / "keys" / "field.key")
+
+
+def _parse(text: str, where: str) -> list[Fernet]:
+    keys = [k.strip() for k in text.replace(",", "\n").splitlines() if k.strip()]
+    if not keys:
+        raise ConfigurationError(f"{where}: no key", field="VESTIGE_FIELD_KEYS")
+    out = []
+    for n, k in enumerate(keys, 1):
         try:
-            return Fernet(env_key.encode())
+            out.append(Fernet(k.encode()))
         except ValueError:
-            raise ConfigurationError("VESTIGE_FIELD_KEY is not a valid Fernet key (32 urlsafe base64 bytes)",
-                                     field="VESTIGE_FIELD_KEY") from None
-    path = Path(home) / "keys" / "field.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(Fernet.generate_key())
-    return Fernet(path.read_bytes().strip())
+            raise ConfigurationError(f"{where}: key {n} is not a Fernet key (32 urlsafe base64 bytes)",
+                                     field="VESTIGE_FIELD_KEYS") from None
+    return out
 
 
-def fernet() -> Fernet:
-    return _fernet(str(settings.VESTIGE_HOME), os.environ.get("VESTIGE_FIELD_KEY", ""))
+@lru_cache(maxsize=8)
+def _keys(kind: str, value: str, mtime: float) -> MultiFernet:
+    if kind == "env":
+        return MultiFernet(_parse(value, "VESTIGE_FIELD_KEYS"))
+    if kind == "auto":
+        write_secret(value, Fernet.generate_key() + b"\n")
+    return MultiFernet(_parse(Path(value).read_text(), value))
 
 
-def encrypt(text: str) -> str:
-    return fernet().encrypt(text.encode()).decode() if text else ""
+def keys() -> MultiFernet:
+    kind, value = key_source()
+    mtime = Path(value).stat().st_mtime if kind != "env" and Path(value).exists() else 0.0
+    return _keys(kind, value, mtime)
 
 
-def decrypt(token: str) -> str:
+def encrypt(text: str, ctx: str) -> str:
+    if not text:
+        return ""
+    return keys().encrypt(PREFIX + ctx.encode() + b"\x00" + text.encode()).decode()
+
+
+def decrypt(token: str, ctx: str) -> str:
     if not token:
         return ""
     try:
-        return fernet().decrypt(token.encode()).decode()
+        plain = keys().decrypt(token.encode())
     except InvalidToken:
-        raise IntegrityFailure("an encrypted field cannot be read with this key (wrong key or altered data)") from None
+        raise IntegrityFailure("an encrypted field cannot be read with these keys (wrong key or altered data)") from None
+    if not plain.startswith(PREFIX):
+        raise IntegrityFailure(f"the encrypted value of {ctx} is not bound to its record (written before binding); "
+                               "run `vestige keys rotate`")
+    bound, _sep, text = plain[len(PREFIX):].partition(b"\x00")
+    if bound.decode() != ctx:
+        raise IntegrityFailure(f"the encrypted value stored for {ctx} belongs to {bound.decode()}: it was moved or "
+                               "swapped in the database")
+    return text.decode()
+
+
+def reencrypt(token: str, ctx: str) -> str:
+    """The same value under the newest key, bound to ``ctx`` (binding an unbound legacy value)."""
+    if not token:
+        return ""
+    try:
+        plain = keys().decrypt(token.encode())
+    except InvalidToken:
+        raise IntegrityFailure(f"{ctx}: cannot be read with these keys") from None
+    if plain.startswith(PREFIX):
+        decrypt(token, ctx)  # refuses a swapped value rather than re-binding it to the wrong record
+        return keys().rotate(token.encode()).decode()
+    return encrypt(plain.decode(), ctx)

@@ -99,16 +99,18 @@ def _staging():
 
 
 def stage(name: str, data: bytes) -> str:
-    """Keep a checked upload (mode 0600) so that the person can import it without choosing it
+    """Keep a checked upload (encrypted, mode 0600; removed after a day) so that the person can import it without choosing it
     again; returns the token that names it."""
     import os
     import secrets
 
+    from vestige import crypto
+
     token = secrets.token_urlsafe(18)
     path = _staging() / token
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(len(name.encode()).to_bytes(2, "big") + name.encode() + data)
+    with os.fdopen(fd, "wb") as f:  # encrypted: a staged file may hold DNA profiles
+        f.write(crypto.keys().encrypt(len(name.encode()).to_bytes(2, "big") + name.encode() + data))
     return token
 
 
@@ -124,5 +126,13 @@ def unstage(token: str, *, keep: bool) -> tuple[str, bytes]:
         raise InvalidInput("the staged file has expired; choose the file again", field="file") from None
     if not keep:
         path.unlink(missing_ok=True)
+    from cryptography.fernet import InvalidToken
+
+    from vestige import crypto
+    try:
+        raw = crypto.keys().decrypt(raw)
+    except InvalidToken:
+        raise InvalidInput("the staged file cannot be read (altered, or the keys changed); choose the file again",
+                           field="file") from None
     n = int.from_bytes(raw[:2], "big")
     return raw[2:2 + n].decode(), raw[2 + n:]

@@ -58,6 +58,9 @@ def _env_int(name: str, default: int) -> int:
 
 BASE_DIR = Path(__file__).resolve().parent
 VESTIGE_HOME = Path(os.environ.get("VESTIGE_HOME") or "var").resolve()
+# Everything Vestige writes (the SQLite database and its WAL, blobs, keys, staged uploads,
+# exported bags) is readable by its own user only: files 0600, folders 0700.
+os.umask(0o077)
 PRODUCTION = _env_bool("VESTIGE_PRODUCTION")
 DEBUG = _env_bool("VESTIGE_DEBUG") and not PRODUCTION
 
@@ -142,7 +145,10 @@ if DATABASE_URL:
     DATABASES["default"].setdefault("TEST", {})
 else:
     # The embedded default: create the home folder so the first `migrate` just works.
-    VESTIGE_HOME.mkdir(parents=True, exist_ok=True)
+    VESTIGE_HOME.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for _private in (VESTIGE_HOME, VESTIGE_HOME / "vestige.sqlite3"):
+        if _private.exists() and _private.stat().st_uid == os.getuid():
+            _private.chmod(0o700 if _private.is_dir() else 0o600)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -231,6 +237,8 @@ VESTIGE_ZIP_MAX_BYTES = _env_int("VESTIGE_ZIP_MAX_GB", 50) * 1024**3
 # The custody ledger's Ed25519 signing key: a file outside VESTIGE_HOME (or VESTIGE_LEDGER_KEY_PEM,
 # read from the environment when needed); required in production (see evidence/custody.py).
 VESTIGE_LEDGER_KEY = os.environ.get("VESTIGE_LEDGER_KEY", "")
+# Temporary intake files untouched for this long are a crash's leftovers, removed at start.
+VESTIGE_TMP_STALE_S = _env_int("VESTIGE_TMP_STALE_S", 3600)
 # Large uploads are streamed to temporary files on disk, never held in memory.
 FILE_UPLOAD_TEMP_DIR = None
 

@@ -57,7 +57,7 @@ def test_image_intake_with_metadata_thumbnail_and_custody(inv, site, settings):
     path = blobstore.path_for(item.blob.sha256)
     hexd = item.blob.sha256[7:]
     assert path == Path(settings.VESTIGE_HOME) / "blobs" / "sha256" / hexd[:2] / hexd[2:4] / hexd
-    assert oct(path.stat().st_mode & 0o777) == "0o440"  # written once, read-only
+    assert oct(path.stat().st_mode & 0o777) == "0o400"  # written once, read-only, owner only
     kinds = list(item.events.order_by("index").values_list("kind", flat=True))
     assert kinds[:3] == ["received", "stored", "hashed"] and "metadata" in kinds and "linked" in kinds and "derived" in kinds
     assert services.verify(inv) == []

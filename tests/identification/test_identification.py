@@ -165,7 +165,7 @@ def test_withdrawn_consent_removes_the_profile_from_matching(users, world):
 
 def _profile(r):
     s = r.dna_samples.first()
-    return ident.decrypt_profile(s.profile_encrypted)
+    return ident.decrypt_profile(s.profile_encrypted, s.code)
 
 
 def test_samples_of_one_body_agree_by_dropout_or_are_flagged_not_refused(users, world):

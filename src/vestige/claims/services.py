@@ -272,11 +272,12 @@ def create_witness(actor, data: dict[str, Any], identity: dict[str, str] | None 
     require(actor, Cap.WITNESS_WRITE)
     w = Witness()
     _apply(w, WITNESS_FIELDS, data)
-    if identity:
-        w.identity_encrypted = crypto.encrypt(json.dumps(identity, ensure_ascii=False))
     if w.consent_given and not w.consent_on:
         raise InvalidInput(_("Give the date consent was given."), field="consent_on")
     _validate(w)
+    if identity:
+        w.identity_encrypted = crypto.encrypt(json.dumps(identity, ensure_ascii=False),
+                                              crypto.context("witness.identity", w.code))
     w.save()
     w.issuer = Issuer.objects.create(name=w.code, kind=IssuerType.WITNESS)
     w.save(update_fields=["issuer"])
@@ -289,7 +290,9 @@ def reveal_identity(actor, witness: Witness, *, via: str = "web") -> dict[str, s
     """Decrypt a witness's identity for a role that needs it; every view is recorded."""
     require(actor, Cap.WITNESS_IDENTITY)
     record(witness, Action.VIEWED, actor, {"identity": [None, "viewed"]}, via=via)
-    return json.loads(crypto.decrypt(witness.identity_encrypted)) if witness.identity_encrypted else {}
+    if not witness.identity_encrypted:
+        return {}
+    return json.loads(crypto.decrypt(witness.identity_encrypted, crypto.context("witness.identity", witness.code)))
 
 
 @transaction.atomic

@@ -38,7 +38,7 @@ def _fsync_dir(path: Path) -> None:
 
 def put(stream: BinaryIO) -> tuple[Digests, Path]:
     tmp_dir = root() / "tmp"
-    tmp_dir.mkdir(parents=True, exist_ok=True)
+    tmp_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix="incoming-")
     try:
         with os.fdopen(fd, "wb") as out:
@@ -50,7 +50,7 @@ def put(stream: BinaryIO) -> tuple[Digests, Path]:
         if final.exists():
             os.unlink(tmp_name)  # the same content is already stored: write-once
         else:
-            os.chmod(tmp_name, 0o440)
+            os.chmod(tmp_name, 0o400)
             os.replace(tmp_name, final)
             _fsync_dir(final.parent)
         return digests, final

@@ -144,6 +144,22 @@ def cmd_evidence_verify_bag(args) -> int:
     return 6 if problems else 0
 
 
+def cmd_evidence_cleanup(args) -> int:
+    """Remove temporary intake files (and unconfirmed staged imports) left by a crash."""
+    setup_django()
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from vestige.housekeeping import clean
+
+    removed = clean(Path(settings.VESTIGE_HOME), args.max_age)
+    for path, size in removed:
+        print(f"removed\t{size}\t{path}")
+    print(f"{len(removed)} file(s), {sum(n for _p, n in removed) / 1e6:.1f} MB removed", file=sys.stderr)
+    return 0
+
+
 def add_commands(sub) -> None:
     ev = sub.add_parser("evidence", help="the evidence vault").add_subparsers(dest="sub", metavar="ACTION", required=True)
     ei = ev.add_parser("ingest", help="ingest files, folders (recursively) and zip archives")
@@ -187,6 +203,10 @@ def add_commands(sub) -> None:
     evb.set_defaults(fn=cmd_evidence_verify_bag)
     evb.add_argument("dir")
     evb.add_argument("--fingerprint", metavar="SHA256:...", help="the ledger key's fingerprint, obtained out of band")
+    ec = ev.add_parser("cleanup", help="remove temporary intake files left by an interrupted intake")
+    ec.set_defaults(fn=cmd_evidence_cleanup)
+    ec.add_argument("--max-age", type=float, default=None, metavar="SECONDS",
+                    help="only files untouched this long (default VESTIGE_TMP_STALE_S, an hour)")
     eh = ev.add_parser("head", help="print the newest signed tree head (JSON), to keep outside the system")
     eh.set_defaults(fn=cmd_evidence_head)
 

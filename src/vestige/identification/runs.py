@@ -186,8 +186,9 @@ def _bodies(site: str = ""):
     if site:
         qs = qs.filter(remains__site__ref=site)
     samples_of: dict[int, list[tuple[str, dict, float]]] = {}
-    for s in qs.only("pk", "remains_id", "profile_encrypted", "dropout").order_by("pk"):
-        samples_of.setdefault(s.remains_id, []).append((f"S:{s.pk}", decrypt_profile(s.profile_encrypted), s.dropout))
+    for s in qs.only("pk", "code", "remains_id", "profile_encrypted", "dropout").order_by("pk"):
+        samples_of.setdefault(s.remains_id, []).append((f"S:{s.pk}", decrypt_profile(s.profile_encrypted, s.code),
+                                                         s.dropout))
     group_of: dict[int, int] = {}
     for g in DuplicateGroup.objects.filter(status=DecisionStatus.CONFIRMED).prefetch_related("remains"):
         pks = sorted(r.pk for r in g.remains.all())

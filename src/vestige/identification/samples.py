@@ -26,8 +26,9 @@ from vestige.identification.models import Material, RemainsSample, SampleStatus
 from vestige.registry.models import Remains
 
 
-def decrypt_profile(encrypted: str) -> dict[str, tuple[str, str | None]]:
-    return {m: (a, b) for m, (a, b) in json.loads(crypto.decrypt(encrypted)).items()}
+def decrypt_profile(encrypted: str, code: str) -> dict[str, tuple[str, str | None]]:
+    """A remains sample's profile; ``code`` is the sample's, to which the ciphertext is bound."""
+    return {m: (a, b) for m, (a, b) in json.loads(crypto.decrypt(encrypted, crypto.context("sample.profile", code))).items()}
 
 
 def _readings(genotypes, dropout):
@@ -79,16 +80,16 @@ def add_remains_sample(actor, remains: Remains, genotypes: dict[str, tuple[str, 
         raise InvalidInput(_("Material must be one of: %(v)s.") % {"v": ", ".join(Material.values)}, field="material")
     if remains.withdrawn_at is not None:
         raise Conflict(_("%(b)s is withdrawn; restore it before adding samples.") % {"b": remains.body_number})
-    earlier = [(s.code, decrypt_profile(s.profile_encrypted), s.dropout)
+    earlier = [(s.code, decrypt_profile(s.profile_encrypted, s.code), s.dropout)
                for s in remains.dna_samples.filter(status=SampleStatus.ACCEPTED)]
     bad = disagreements(genotypes, dropout, earlier)
     n = remains.dna_samples.count() + 1
     sample = RemainsSample(code=code or f"{remains.body_number}-S{n}", remains=remains, material=material, lab=lab,
                            kit=kit, taken_on=taken_on, recorded_by=actor, markers=len(genotypes), dropout=dropout,
                            status=SampleStatus.DISCORDANT if bad else SampleStatus.ACCEPTED,
-                           note=(_("Disagrees with the body's other samples: %(m)s") % {"m": "; ".join(bad)}) if bad else "",
-                           profile_encrypted=crypto.encrypt(json.dumps(
-                               {m: list(g) for m, g in sorted(genotypes.items())})))
+                           note=(_("Disagrees with the body's other samples: %(m)s") % {"m": "; ".join(bad)}) if bad else "")
+    sample.profile_encrypted = crypto.encrypt(json.dumps({m: list(g) for m, g in sorted(genotypes.items())}),
+                                              crypto.context("sample.profile", sample.code))
     if RemainsSample.objects.filter(code=sample.code).exists():
         raise Conflict(_("A sample %(c)s is already recorded.") % {"c": sample.code})
     sample.full_clean()

@@ -78,6 +78,28 @@ def write_secret(path: str | Path, data: bytes) -> bytes:
     return p.read_bytes()
 
 
+def replace_secret(path: str | Path, data: bytes) -> None:
+    """Replace the file at ``path`` with ``data`` atomically (temporary file, fsync, rename; mode 600)."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".tmp-key-")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, p)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    dfd = os.open(p.parent, os.O_RDONLY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+
+
 def fingerprint(public_key: Ed25519PublicKey | bytes) -> str:
     """``SHA256:`` and the hex SHA-256 of the key's DER SubjectPublicKeyInfo, in groups of four."""
     if isinstance(public_key, bytes):

@@ -62,8 +62,8 @@ def kinship_family(family: Family, *, typed: dict[int, str] | None = None, requi
 @transaction.atomic
 def create_family(actor, name: str, *, ref: str = "", contact: str = "", notes: str = "", via: str = "web") -> Family:
     require(actor, Cap.MISSING_WRITE)
-    family = Family(ref=ref or _next(Family, "ref", "FAM-"), name=(name or "").strip(), notes=notes,
-                    contact_encrypted=crypto.encrypt(contact) if contact else "")
+    family = Family(ref=ref or _next(Family, "ref", "FAM-"), name=(name or "").strip(), notes=notes)
+    family.contact_encrypted = crypto.encrypt(contact, crypto.context("family.contact", family.ref)) if contact else ""
     _validate(family)
     family.save()
     record(family, Action.CREATED, actor, {"ref": [None, family.ref], "name": [None, family.name],
@@ -202,8 +202,8 @@ def add_donor(actor, family: Family, member: str, *, consent_on, contact: str = 
     if hasattr(node, "donor"):
         raise Conflict(_("%(c)s already has a donor record.") % {"c": member})
     donor = Donor(code=code or _next(Donor, "code", "DON-"), family=family, member=node, consent_on=consent_on,
-                  contact_encrypted=crypto.encrypt(contact) if contact else "",
                   **({"consent_scope": scope} if scope else {}))
+    donor.contact_encrypted = crypto.encrypt(contact, crypto.context("donor.contact", donor.code)) if contact else ""
     _validate(donor)
     donor.save()
     record(donor, Action.CREATED, actor, {"code": [None, donor.code], "member": [None, member],
@@ -247,7 +247,9 @@ def add_reference_profile(actor, donor: Donor, genotypes: dict[str, tuple[str, s
         raise Conflict(_("%(c)s has no consent in force: the profile is not recorded.") % {"c": donor.code})
     profile = _check_genotypes(genotypes, donor.code, dropout)
     row = ReferenceProfile(donor=donor, lab=lab, kit=kit, source=source, imported_by=actor, dropout=dropout,
-                           profile_encrypted=crypto.encrypt(json.dumps(profile)), markers=len(profile))
+                           profile_encrypted=crypto.encrypt(json.dumps(profile),
+                                                            crypto.context("reference.profile", donor.code)),
+                           markers=len(profile))
     row.save()
     record(donor, Action.UPDATED, actor, {"reference profile": [None, f"{len(profile)} markers, {lab}, {kit}"
                                                                   + (f", drop-out {dropout:g}" if dropout else "")]},
@@ -255,17 +257,19 @@ def add_reference_profile(actor, donor: Donor, genotypes: dict[str, tuple[str, s
     return row
 
 
-def read_profile(actor, encrypted: str, owner, *, via: str = "web") -> dict[str, list[str]]:
-    """Decrypt a DNA profile for a role that may see it; the view is recorded on ``owner``."""
+def read_profile(actor, encrypted: str, donor: Donor, *, via: str = "web") -> dict[str, list[str]]:
+    """Decrypt one of ``donor``'s DNA profiles for a role that may see it; the view is recorded."""
     require(actor, Cap.DNA_READ)
-    record(owner, Action.VIEWED, actor, {"DNA profile": [None, "viewed"]}, via=via)
-    return json.loads(crypto.decrypt(encrypted))
+    record(donor, Action.VIEWED, actor, {"DNA profile": [None, "viewed"]}, via=via)
+    return json.loads(crypto.decrypt(encrypted, crypto.context("reference.profile", donor.code)))
 
 
-def read_contact(actor, owner, *, via: str = "web") -> str:
+def read_contact(actor, owner: Family | Donor, *, via: str = "web") -> str:
     require(actor, Cap.CONTACT_READ)
     record(owner, Action.VIEWED, actor, {"contact": [None, "viewed"]}, via=via)
-    return crypto.decrypt(owner.contact_encrypted)
+    ctx = crypto.context("family.contact", owner.ref) if isinstance(owner, Family) else crypto.context(
+        "donor.contact", owner.code)
+    return crypto.decrypt(owner.contact_encrypted, ctx)
 
 
 def profiles_for_matching(family: Family | None = None, *, with_dropout: bool = False):
@@ -277,12 +281,13 @@ def profiles_for_matching(family: Family | None = None, *, with_dropout: bool = 
     rows = ReferenceProfile.objects.filter(donor__consent_withdrawn_on__isnull=True, donor__withdrawn_at__isnull=True)
     if family is not None:
         rows = rows.filter(donor__family=family)
-    for row in rows.only("donor_id", "profile_encrypted", "dropout"):
-        merged = out.setdefault(row.donor_id, {})
-        for m, (a, b) in json.loads(crypto.decrypt(row.profile_encrypted)).items():
+    for donor_id, code, encrypted, row_dropout in rows.values_list("donor_id", "donor__code", "profile_encrypted",
+                                                                   "dropout").order_by("pk"):
+        merged = out.setdefault(donor_id, {})
+        for m, (a, b) in json.loads(crypto.decrypt(encrypted, crypto.context("reference.profile", code))).items():
             merged.setdefault(m, (a, b))
-        if row.dropout:
-            dropout[row.donor_id] = max(dropout.get(row.donor_id, 0.0), row.dropout)
+        if row_dropout:
+            dropout[donor_id] = max(dropout.get(donor_id, 0.0), row_dropout)
     return (out, dropout) if with_dropout else out
 
 
