@@ -2,12 +2,13 @@
 
 Authentication: a session cookie (with CSRF for writes) or ``Authorization: Bearer <token>``.
 Every error is one envelope ``{"error": {"type", "message", "field"}}`` with the status from
-``STATUS_BY_ERROR``.
+``vestige.errors.error_table``.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -15,33 +16,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
 from vestige.accounts.services import user_for_token
-from vestige.errors import (
-    Conflict,
-    ImportRejected,
-    InvalidInput,
-    NotAuthenticated,
-    NotFound,
-    PermissionDenied,
-    RateLimited,
-    VestigeError,
-)
-
-STATUS_BY_ERROR: dict[type[VestigeError], int] = {
-    ImportRejected: 400,
-    InvalidInput: 400,
-    NotAuthenticated: 401,
-    PermissionDenied: 403,
-    NotFound: 404,
-    Conflict: 409,
-    RateLimited: 429,
-}
-
-
-def status_for(error: VestigeError) -> int:
-    for cls in type(error).__mro__:
-        if cls in STATUS_BY_ERROR:
-            return STATUS_BY_ERROR[cls]
-    return 500
+from vestige.errors import InvalidInput, VestigeError, status_for
 
 
 class BearerToken(HttpBearer):
@@ -116,7 +91,27 @@ def _not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
-    return envelope(request, "HttpError", str(exc), exc.status_code)
+    from vestige.web.errors import TYPES
+    return envelope(request, TYPES.get(exc.status_code, "HttpError"), str(exc), exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, exc):
+    from vestige.web.errors import too_large_message
+    return envelope(request, "TooLarge", too_large_message(), 413)
+
+
+@api.exception_handler(SuspiciousOperation)
+def _suspicious(request, exc):
+    return envelope(request, "InvalidInput", "The request could not be read (malformed).", 400)
+
+
+@api.exception_handler(Exception)
+def _unexpected(request, exc):
+    """A bug: logged with its traceback for the operators; the client gets the envelope, no traceback."""
+    import logging
+    logging.getLogger("vestige").exception("unexpected error in %s %s", request.method, request.path)
+    return envelope(request, "InternalError", "Something went wrong on the server; it was logged.", 500)
 
 
 from vestige.claims.api import router as claims_router  # noqa: E402

@@ -1,5 +1,5 @@
 """The ``vestige`` command. Thin: it parses arguments, calls services, prints, and maps errors
-to exit codes (``EXIT_BY_ERROR``). Nobody sees a traceback for their own mistake.
+to exit codes (``vestige.errors.error_table``). Nobody sees a traceback for their own mistake.
 
 Commands that touch the database act as a named user (``--as USER`` or ``$VESTIGE_USER``) so
 that every change is attributable; shell access to the server is the authentication, as with
@@ -14,34 +14,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from vestige.errors import (
-    ConfigurationError,
-    Conflict,
-    ImportRejected,
-    IntegrityFailure,
-    InvalidInput,
-    NotAuthenticated,
-    NotFound,
-    PermissionDenied,
-    VestigeError,
-)
-
-EXIT_BY_ERROR: dict[type[VestigeError], int] = {
-    InvalidInput: 2,
-    NotFound: 3,
-    PermissionDenied: 4,
-    NotAuthenticated: 4,
-    Conflict: 5,
-    IntegrityFailure: 6,
-    ConfigurationError: 7,
-}
-
-
-def exit_code(error: VestigeError) -> int:
-    for cls in type(error).__mro__:
-        if cls in EXIT_BY_ERROR:
-            return EXIT_BY_ERROR[cls]
-    return 1
+from vestige.errors import ImportRejected, InvalidInput, NotFound, VestigeError, exit_code
 
 
 def err(message: str) -> None:
@@ -196,10 +169,15 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "fn", None):
         parser.print_help()
         return 2
+    from vestige.kinship.errors import KinshipError
+
     try:
         return args.fn(args) or 0
     except VestigeError as e:
         err(e.message)
+        return exit_code(e)
+    except KinshipError as e:
+        err(str(e))
         return exit_code(e)
     except KeyboardInterrupt:
         return 130

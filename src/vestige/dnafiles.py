@@ -28,6 +28,27 @@ SEX_MARKERS = {"AMEL", "AMELOGENIN", "AM"}
 MAX_BYTES = 50 * 1024 * 1024
 
 
+MARKER_NAME = r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,31}$"
+
+
+def check_labels(genotypes: dict, where: str = "") -> None:
+    """Refuse marker names and allele labels that are not plain (no markup, no formula, no
+    space): whatever door a profile came through, the same rule as for lab files."""
+    import re
+
+    from vestige.errors import InvalidInput
+    from vestige.kinship.io import ALLELE
+
+    for marker, alleles in genotypes.items():
+        if not isinstance(marker, str) or not re.match(MARKER_NAME, marker):
+            raise InvalidInput(f"{where}marker {marker!r} is not a marker name (letters, digits, '.', '-', '_')",
+                               field="profile")
+        for a in alleles:
+            if a is not None and not ALLELE.match(str(a)):
+                raise InvalidInput(f"{where}{marker}: allele {a!r} is not an allele label (e.g. 12, 9.3, X, OL)",
+                                   field="profile")
+
+
 @dataclass
 class ProfileFile:
     profiles: dict[str, dict[str, tuple[str, str | None]]] = field(default_factory=dict)

@@ -1,14 +1,15 @@
-"""The one exception tree of Vestige.
+"""The one exception tree of Vestige, and the one table that maps it to HTTP and exit codes.
 
 Every failure that a user can cause, or that the integrity checks find, is a subclass of
-:class:`VestigeError`. The tree knows nothing of HTTP: the API maps classes to status codes in
-one table (``vestige.api.STATUS_BY_ERROR``) and the CLI maps them to exit codes
-(``vestige.cli.EXIT_BY_ERROR``).
+:class:`VestigeError` (the kinship engine, a pure core, has its own small tree, mapped here
+too). :func:`error_table` gives each class its HTTP status (API, pages) and its exit code
+(CLI); :func:`status_for` and :func:`exit_code` read it, walking the class's ancestors.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 
 class VestigeError(Exception):
@@ -110,6 +111,51 @@ class IntegrityFailure(VestigeError):
 
 class ConfigurationError(VestigeError):
     """A setting is missing or unsafe."""
+
+
+class TooLarge(InvalidInput):
+    """The request body or file is larger than the limit."""
+
+
+@lru_cache(maxsize=1)
+def error_table() -> dict[type[Exception], tuple[int, int]]:
+    """Each error class → (HTTP status, exit code). Built on first use: the kinship engine's
+    errors are imported then, not when the settings import this module."""
+    from vestige.kinship.errors import KinshipError
+
+    return {
+        # class: (HTTP status, exit code)
+        TooLarge: (413, 2),
+        ImportRejected: (400, 2),
+        InvalidInput: (400, 2),
+        KinshipError: (400, 2),
+        NotAuthenticated: (401, 4),
+        PermissionDenied: (403, 4),
+        NotFound: (404, 3),
+        Conflict: (409, 5),
+        IntegrityFailure: (409, 6),  # stored data no longer verifies: nothing was changed; alert, do not retry
+        RateLimited: (429, 8),
+        ConfigurationError: (503, 7),  # the installation is not fit to serve this; an operator must act
+        VestigeError: (400, 1),
+    }
+
+
+def _row(error: BaseException) -> tuple[int, int]:
+    table = error_table()
+    for cls in type(error).__mro__:
+        if cls in table:
+            return table[cls]
+    return (500, 1)
+
+
+def status_for(error: BaseException) -> int:
+    """The HTTP status of an error (500 only for what is not in the table: a bug)."""
+    return _row(error)[0]
+
+
+def exit_code(error: BaseException) -> int:
+    """The CLI exit status of an error."""
+    return _row(error)[1]
 
 
 @dataclass

@@ -65,10 +65,18 @@ PRODUCTION = _env_bool("VESTIGE_PRODUCTION")
 DEBUG = _env_bool("VESTIGE_DEBUG") and not PRODUCTION
 
 SECRET_KEY = os.environ.get("VESTIGE_SECRET_KEY") or DEV_SECRET_KEY
-if PRODUCTION and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 32):
+def weak_secret(secret: str) -> bool:
+    """Unset, the development key, shorter than 32 characters once blanks are removed, or made of
+    fewer than 10 distinct characters (40 spaces, ``aaaa...``, ``abab...`` are not secrets)."""
+    core = "".join(secret.split())
+    return secret == DEV_SECRET_KEY or len(core) < 32 or len(set(core)) < 10 or core != secret
+
+
+if PRODUCTION and weak_secret(SECRET_KEY):
     raise ConfigurationError(
-        "VESTIGE_PRODUCTION is on but VESTIGE_SECRET_KEY is unset, the development key, or "
-        "shorter than 32 characters; set a long random secret",
+        "VESTIGE_PRODUCTION is on but VESTIGE_SECRET_KEY is unset, the development key, too short, "
+        "contains spaces or repeats a few characters; set a long random secret (e.g. python -c "
+        "'import secrets; print(secrets.token_urlsafe(50))')",
         field="VESTIGE_SECRET_KEY",
     )
 
@@ -102,6 +110,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "vestige.web.errors.ApiEnvelopeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -202,6 +211,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "vestige.web.errors.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 MAX_UPLOAD_MB = _env_int("VESTIGE_MAX_UPLOAD_MB", 50)

@@ -9,6 +9,11 @@ from vestige.web import views
 
 admin.site.site_header = "Vestige administration"
 
+handler400 = "vestige.web.errors.bad_request"
+handler403 = "vestige.web.errors.permission_denied"
+handler404 = "vestige.web.errors.page_not_found"
+handler500 = "vestige.web.errors.server_error"
+
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("map/", views.map_view, name="map"),

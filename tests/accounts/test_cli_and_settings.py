@@ -40,8 +40,13 @@ def _settings_in_subprocess(env: dict) -> subprocess.CompletedProcess:
 def test_production_refuses_the_development_secret(tmp_path):
     r = _settings_in_subprocess({"VESTIGE_PRODUCTION": "1", "VESTIGE_HOME": str(tmp_path)})
     assert r.returncode != 0 and "VESTIGE_SECRET_KEY" in r.stderr
+    for weak in (" " * 40, "k" * 50, "ab" * 30, "short-but-random-Zq8", " padded-" + "x1y2z3w4v5u6" * 3):
+        r = _settings_in_subprocess({"VESTIGE_PRODUCTION": "1", "VESTIGE_HOME": str(tmp_path),
+                                     "VESTIGE_SECRET_KEY": weak})
+        assert r.returncode != 0 and "VESTIGE_SECRET_KEY" in r.stderr, weak
+    import secrets
     r = _settings_in_subprocess({"VESTIGE_PRODUCTION": "1", "VESTIGE_HOME": str(tmp_path),
-                                 "VESTIGE_SECRET_KEY": "k" * 50})
+                                 "VESTIGE_SECRET_KEY": secrets.token_urlsafe(50)})
     assert r.returncode == 0 and r.stdout.strip() == "ok"
 
 

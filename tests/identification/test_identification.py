@@ -425,3 +425,21 @@ def test_run_scope_by_families(users, world):
     run.refresh_from_db()
     assert run.missing_persons == 1
     assert set(Candidate.objects.filter(run=run).values_list("missing_person", flat=True)) == {mp.pk}
+
+
+def test_pdf_prints_user_text_as_typed_never_as_markup(users, world, client):
+    """The attack: a basis of ``<b>unclosed`` gave a 500 for every role; ``<font>``/``<img>``
+    could alter a report meant for a court."""
+    people, _ = world
+    _fam, mp, r = people[0]
+    run = ident.start_run(users["dna_analyst"])
+    cand = Candidate.objects.get(run=run, remains=r, missing_person=mp)
+    basis = "<b>unclosed <font color='white'>hidden</font> <img src='/etc/passwd'/> & more"
+    ident.propose(users["dna_analyst"], cand, basis)
+    for role in ("dna_analyst", "administrator"):
+        client.force_login(users[role])
+        resp = client.get(f"/identification/candidates/{cand.pk}/report.pdf")
+        assert resp.status_code == 200 and resp.content.startswith(b"%PDF-")
+        from pypdf import PdfReader
+        text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(resp.content)).pages)
+        assert "<b>unclosed <font color='white'>hidden</font>" in text.replace("\n", " ")

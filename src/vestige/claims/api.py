@@ -10,6 +10,7 @@ from ninja import Field, Router, Schema, Status
 
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
+from vestige.api_types import Limit, Offset
 from vestige.claims import services
 from vestige.claims.listing import CLAIMS, INCIDENTS
 from vestige.claims.models import (
@@ -147,6 +148,22 @@ class IncidentIn(Schema):
     sites: list[str] = []
 
 
+class IncidentPatch(Schema):
+    """Only the fields sent are changed (the reference is not: it names the record)."""
+
+    kind: IncidentType | None = None
+    title: str | None = None
+    started_on: dt.date | None = None
+    ended_on: dt.date | None = None
+    date_precision: DatePrecision | None = None
+    place: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    description: str | None = None
+    reported_fatalities: int | None = None
+    source: str | None = None
+
+
 class IncidentOut(Schema):
     ref: str
     kind: str
@@ -189,7 +206,7 @@ def _page(request, spec, limit, offset):
 
 
 @router.get("/claims", response=ClaimPage, url_name="claim-list")
-def list_claims(request, limit: int = 50, offset: int = 0):
+def list_claims(request, limit: Limit = 50, offset: Offset = 0):
     """Claims. Query: q, site, status, category, issuer_kind, incident, sort, withdrawn, limit, offset."""
     return _page(request, CLAIMS, limit, offset)
 
@@ -260,7 +277,7 @@ def restore_claim(request, ref: str, payload: ReasonIn):
 
 
 @router.get("/incidents", response=IncidentPage, url_name="incident-list")
-def list_incidents(request, limit: int = 50, offset: int = 0):
+def list_incidents(request, limit: Limit = 50, offset: Offset = 0):
     """Incidents. Query: q, kind, sort, withdrawn, limit, offset."""
     return _page(request, INCIDENTS, limit, offset)
 
@@ -279,5 +296,6 @@ def create_incident(request, payload: IncidentIn):
 
 
 @router.patch("/incidents/{ref}", response=IncidentOut, url_name="incident-update")
-def update_incident(request, ref: str, payload: dict):
-    return services.update_incident(request.user, get_object_or_404(Incident, ref=ref), payload, via="api")
+def update_incident(request, ref: str, payload: IncidentPatch):
+    return services.update_incident(request.user, get_object_or_404(Incident, ref=ref),
+                                    payload.dict(exclude_unset=True), via="api")

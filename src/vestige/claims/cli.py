@@ -11,14 +11,11 @@ from vestige.errors import InvalidInput, NotFound  # noqa: F401
 def cmd_claims_export(args) -> int:
     """All claims as CSV on stdout: issuer, date, quantity, qualifier, unit, status, ..."""
     setup_django()
-    import csv
-
     from vestige.claims.listing import CLAIMS
+    from vestige.tables import write_csv
 
-    writer = csv.writer(sys.stdout)
     params = {"withdrawn": "include" if args.include_withdrawn else "exclude"}
-    for row in CLAIMS.csv_rows(CLAIMS.queryset(params)):
-        writer.writerow(row)
+    write_csv(sys.stdout, CLAIMS.csv_rows(CLAIMS.queryset(params)))  # formulas neutralised
     return 0
 
 

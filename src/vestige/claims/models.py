@@ -17,7 +17,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from vestige.registry.models import Grave, Remains, Site, Withdrawable
+from vestige.records import CheckedFields, Withdrawable
+from vestige.registry.models import Grave, Remains, Site
 
 
 class IssuerType(models.TextChoices):
@@ -108,6 +109,8 @@ class IncidentType(models.TextChoices):
 
 
 class Incident(Withdrawable):
+
+    IDENTIFIERS = ('ref',)
     ref = models.CharField(_("reference"), max_length=40, unique=True)
     kind = models.CharField(_("type"), max_length=20, choices=IncidentType.choices)
     title = models.CharField(_("title"), max_length=200)
@@ -145,6 +148,8 @@ class Incident(Withdrawable):
 
 
 class Claim(Withdrawable):
+
+    IDENTIFIERS = ('ref',)
     ref = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
     issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="claims", verbose_name=_("issuer"))
     said_on = models.DateField(_("date"))
@@ -264,7 +269,7 @@ class Relation(models.TextChoices):
     CONTRADICTS = "contradicts", _("contradicts")
 
 
-class ClaimLink(models.Model):
+class ClaimLink(CheckedFields):
     """Something that supports or contradicts a claim: another claim, a record, or a source."""
 
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="links")
@@ -302,6 +307,8 @@ class Willingness(models.TextChoices):
 class Witness(Withdrawable):
     """A person who gives testimony, known by a code. The identity is encrypted at rest."""
 
+    IDENTIFIERS = ('code',)
+
     code = models.CharField(_("code"), max_length=20, unique=True, help_text=_("e.g. W-017"))
     identity_encrypted = models.TextField(editable=False, blank=True)
     consent_given = models.BooleanField(_("consent given"), default=False)
@@ -325,7 +332,7 @@ class Witness(Withdrawable):
         return reverse("claims:witness-detail", args=[self.code])
 
 
-class Statement(models.Model):
+class Statement(CheckedFields):
     """A witness statement: its date, summary, and the recording or transcript as an evidence item."""
 
     witness = models.ForeignKey(Witness, on_delete=models.PROTECT, related_name="statements")

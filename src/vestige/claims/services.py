@@ -107,9 +107,8 @@ def _missing(field: str, value):
 
 
 def _next_ref(model, prefix: str) -> str:
-    last = model.objects.filter(ref__startswith=prefix).order_by("-ref").values_list("ref", flat=True).first()
-    n = int(last[len(prefix):]) + 1 if last and last[len(prefix):].isdigit() else 1
-    return f"{prefix}{n:04d}"
+    from vestige.history.services import next_reference
+    return next_reference(model, "ref", prefix, 4)
 
 
 @transaction.atomic
@@ -245,6 +244,10 @@ def update_incident(actor, inc: Incident, data: dict[str, Any], *, via: str = "w
 def link_incident(actor, inc: Incident, *, sites=(), remains=(), via: str = "web") -> Incident:
     require(actor, Cap.CLAIM_WRITE)
     added_sites = [get_site(s) for s in sites]
+    for target in [*added_sites, *remains]:
+        if target.withdrawn_at is not None:
+            raise InvalidInput(_("%(t)s is withdrawn; restore it before linking to it.") % {"t": target},
+                               field="sites" if isinstance(target, Site) else "remains")
     inc.sites.add(*added_sites)
     inc.remains.add(*remains)
     record(inc, Action.UPDATED, actor, {"linked": [None, [str(s) for s in added_sites] + [str(r) for r in remains]]}, via=via)

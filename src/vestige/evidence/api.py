@@ -9,6 +9,7 @@ from ninja.files import UploadedFile
 
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
+from vestige.api_types import Limit, Offset
 from vestige.evidence import custody, services
 from vestige.evidence.models import EvidenceItem
 
@@ -46,9 +47,9 @@ class UploadIn(Schema):
 
 
 @router.get("/evidence", response=list[ItemOut], url_name="evidence-list")
-def list_items(request, limit: int = 50, offset: int = 0):
+def list_items(request, limit: Limit = 50, offset: Offset = 0):
     require(request.user, Cap.EVIDENCE_READ)
-    return list(EvidenceItem.objects.select_related("blob", "derived_from").order_by("-id")[offset:offset + min(limit, 500)])
+    return list(EvidenceItem.objects.select_related("blob", "derived_from").order_by("-id")[offset:offset + limit])
 
 
 @router.get("/evidence/{ref}", response=ItemOut, url_name="evidence-get")

@@ -12,6 +12,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from vestige.records import CheckedFields
 from vestige.registry.models import Grave, Remains, Site
 
 
@@ -59,7 +60,7 @@ class EvidenceItem(models.Model):
         return self.blob.sha256
 
 
-class Provenance(models.Model):
+class Provenance(CheckedFields):
     item = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="provenance")
     source = models.CharField(_("source"), max_length=300, blank=True)
     source_url = models.CharField(_("source URL"), max_length=2000, blank=True)

@@ -50,8 +50,8 @@ def _signed(value: int) -> int:
 
 
 def _next_ref() -> str:
-    last = EvidenceItem.objects.order_by("-ref").values_list("ref", flat=True).first()
-    return f"EV-{(int(last[3:]) + 1) if last else 1:06d}"
+    from vestige.history.services import next_reference
+    return next_reference(EvidenceItem, "ref", "EV-", 6)
 
 
 def _resolve_links(links: dict[str, str] | None) -> list[dict]:
@@ -70,6 +70,9 @@ def _resolve_links(links: dict[str, str] | None) -> list[dict]:
             raise InvalidInput(_("Unknown link %(k)r; use site, grave (SITE#LABEL) or remains.") % {"k": kind}, field=kind)
         if target is None:
             raise InvalidInput(_("No %(k)s %(r)r.") % {"k": kind, "r": ref}, field=kind)
+        if target.withdrawn_at is not None:
+            raise InvalidInput(_("%(t)s is withdrawn; restore it before linking evidence to it.") % {"t": target},
+                               field=kind)
         out.append({kind: target})
     return out
 

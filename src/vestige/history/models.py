@@ -38,3 +38,15 @@ class ChangeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.content_type}#{self.object_id}"
+
+
+class Counter(models.Model):
+    """The last number handed out for one kind of reference (``MP-``, ``CLM-``, ``EV-`` ...).
+
+    Incremented by an UPDATE in the caller's transaction, which locks the row until commit: two
+    writers can never get the same number (PostgreSQL or SQLite), and numbers grow past any
+    width (``MP-99999`` is followed by ``MP-100000``), unlike sorting the references as text.
+    """
+
+    name = models.CharField(max_length=40, unique=True)
+    value = models.BigIntegerField(default=0)

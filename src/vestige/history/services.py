@@ -78,3 +78,36 @@ def history_of(instance: models.Model):
     return ChangeRecord.objects.filter(
         content_type=ContentType.objects.get_for_model(type(instance)), object_id=instance.pk
     ).select_related("actor")
+
+
+def next_reference(model, field: str, prefix: str, width: int) -> str:
+    """The next free reference ``prefix`` + number (zero-padded to ``width``) for ``model.field``.
+
+    Call inside the transaction that creates the record. On first use the counter starts after
+    the largest number already in use (compared as numbers); a number someone typed by hand is
+    skipped rather than collided with.
+    """
+    from django.db import IntegrityError, transaction
+    from django.db.models import F
+
+    from vestige.history.models import Counter
+
+    name = f"{model._meta.label_lower}.{field}:{prefix}"
+    with transaction.atomic():
+        if not Counter.objects.filter(name=name).update(value=F("value") + 1):
+            start = 0
+            for value in model.objects.filter(**{f"{field}__startswith": prefix}).values_list(field, flat=True):
+                tail = value[len(prefix):]
+                if tail.isdigit():
+                    start = max(start, int(tail))
+            try:
+                with transaction.atomic():
+                    Counter.objects.create(name=name, value=start + 1)
+            except IntegrityError:  # another writer created it first: take the next number after theirs
+                Counter.objects.filter(name=name).update(value=F("value") + 1)
+        while True:
+            n = Counter.objects.get(name=name).value
+            ref = f"{prefix}{n:0{width}d}"
+            if not model.objects.filter(**{field: ref}).exists():
+                return ref
+            Counter.objects.filter(name=name).update(value=F("value") + 1)

@@ -10,6 +10,7 @@ from ninja import Router, Schema, Status
 
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
+from vestige.api_types import Limit
 from vestige.errors import NotFound
 from vestige.identification import services
 from vestige.identification.models import Candidate, DuplicateGroup, Identification, MatchingRun
@@ -139,7 +140,7 @@ def _run(run: int | None) -> MatchingRun:
 
 @router.get("/candidates", response=list[CandidateOut], url_name="candidate-list")
 def candidates(request, run: int | None = None, remains: str = "", missing_person: str = "", min_posterior: float = 0.0,
-               limit: int = 100):
+               limit: Limit = 100):
     """Candidates of a run (default: the current one), best posterior first. Statistics only."""
     require(request.user, Cap.REGISTRY_READ)
     r = _run(run) if run else services.current_run()

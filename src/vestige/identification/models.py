@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from vestige.missing.models import MissingPerson
+from vestige.records import CheckedFields
 from vestige.registry.models import Remains
 
 
@@ -24,7 +25,9 @@ class SampleStatus(models.TextChoices):
     EXCLUDED = "excluded", _("Excluded")
 
 
-class RemainsSample(models.Model):
+class RemainsSample(CheckedFields):
+
+    IDENTIFIERS = ('code',)
     code = models.CharField(_("sample code"), max_length=40, unique=True)
     remains = models.ForeignKey(Remains, on_delete=models.PROTECT, related_name="dna_samples")
     material = models.CharField(_("material"), max_length=10, choices=Material.choices)

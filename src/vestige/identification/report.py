@@ -8,6 +8,7 @@ carries statistics, as a report for a family or a court does.
 from __future__ import annotations
 
 import io
+from xml.sax.saxutils import escape
 
 from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, Rect, String
 from reportlab.lib import colors
@@ -55,23 +56,30 @@ def pedigree_drawing(family, highlight: int | None, max_width: float = 170 * mm)
     return d
 
 
+def e(value) -> str:
+    """Text for a reportlab Paragraph: its markup characters escaped, so a basis of
+    ``<b>unclosed`` or ``<font>``/``<img>`` is printed as typed, not interpreted."""
+    return escape("" if value is None else str(value))
+
+
 def identification_pdf(candidate: Candidate, ident: Identification | None) -> bytes:
     styles = getSampleStyleSheet()
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=A4, title=f"Identification report {candidate.remains.body_number}",
                             leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm, bottomMargin=16 * mm)
     r, mp = candidate.remains, candidate.missing_person
-    story = [Paragraph(f"Identification report — {r.body_number} / {mp.ref}", styles["Title"])]
+    story = [Paragraph(f"Identification report — {e(r.body_number)} / {e(mp.ref)}", styles["Title"])]
     status = ident.get_status_display() if ident else "not proposed"
-    lines = [f"<b>Status:</b> {status}"]
+    lines = [f"<b>Status:</b> {e(status)}"]
     if ident:
-        lines.append(f"<b>Proposed</b> by {ident.proposed_by} on {ident.proposed_at:%Y-%m-%d}: {ident.basis}")
+        lines.append(f"<b>Proposed</b> by {e(ident.proposed_by)} on {ident.proposed_at:%Y-%m-%d}: {e(ident.basis)}")
         if ident.below_threshold_reason:
-            lines.append(f"<b>Below the 99.95 % threshold because:</b> {ident.below_threshold_reason}")
+            lines.append(f"<b>Below the 99.95 % threshold because:</b> {e(ident.below_threshold_reason)}")
         if ident.decided_by:
-            lines.append(f"<b>{ident.get_status_display()}</b> by {ident.decided_by} on {ident.decided_at:%Y-%m-%d}. {ident.decision_note}")
+            lines.append(f"<b>{e(ident.get_status_display())}</b> by {e(ident.decided_by)} on {ident.decided_at:%Y-%m-%d}. "
+                         f"{e(ident.decision_note)}")
         if ident.notified_on:
-            lines.append(f"<b>Family notified</b> on {ident.notified_on:%Y-%m-%d} ({ident.notified_how}) by {ident.notified_by}")
+            lines.append(f"<b>Family notified</b> on {ident.notified_on:%Y-%m-%d} ({e(ident.notified_how)}) by {e(ident.notified_by)}")
         if ident.returned_on:
             lines.append(f"<b>Remains returned</b> on {ident.returned_on:%Y-%m-%d}")
     story += [Paragraph(x, styles["Normal"]) for x in lines] + [Spacer(1, 6)]
@@ -91,7 +99,7 @@ def identification_pdf(candidate: Candidate, ident: Identification | None) -> by
     t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.grey), ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
                            ("FONTSIZE", (0, 0), (-1, -1), 8), ("ALIGN", (1, 1), (1, -1), "RIGHT"),
                            ("ALIGN", (3, 1), (3, -1), "RIGHT")]))
-    story += [t, Spacer(1, 6), Paragraph(f"Pedigree of family {mp.family.ref}", styles["Heading2"]),
+    story += [t, Spacer(1, 6), Paragraph(f"Pedigree of family {e(mp.family.ref)}", styles["Heading2"]),
               pedigree_drawing(mp.family, mp.member_id),
               Paragraph("Red: missing; dot: reference profile; thick outline: this missing person.", styles["Italic"])]
     story.append(Paragraph("Ante-mortem and post-mortem data", styles["Heading2"]))
@@ -100,10 +108,10 @@ def identification_pdf(candidate: Candidate, ident: Identification | None) -> by
     t2.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.grey), ("FONTSIZE", (0, 0), (-1, -1), 8),
                             ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke)]))
     story += [t2, Spacer(1, 4), Paragraph(
-        f"<b>Missing person</b> {mp.ref} {mp.full_name}: {mp.get_sex_display()}, born {mp.birth_date or '?'}, "
-        f"{mp.height_cm or '?'} cm, last seen {mp.last_seen_on or '?'} {mp.last_seen_place}.", styles["Normal"]),
-        Paragraph(f"<b>Remains</b> {r.body_number}: {r.get_sex_display()}, {r.age_min}–{r.age_max} years, "
-                  f"{r.stature_min_cm}–{r.stature_max_cm} cm; site {r.site.ref}"
-                  f"{', grave ' + r.grave.label if r.grave_id else ''}; recovered {r.recovered_on or '?'}.", styles["Normal"])]
+        f"<b>Missing person</b> {e(mp.ref)} {e(mp.full_name)}: {e(mp.get_sex_display())}, born {mp.birth_date or '?'}, "
+        f"{mp.height_cm or '?'} cm, last seen {mp.last_seen_on or '?'} {e(mp.last_seen_place)}.", styles["Normal"]),
+        Paragraph(f"<b>Remains</b> {e(r.body_number)}: {e(r.get_sex_display())}, {r.age_min}–{r.age_max} years, "
+                  f"{r.stature_min_cm}–{r.stature_max_cm} cm; site {e(r.site.ref)}"
+                  f"{', grave ' + e(r.grave.label) if r.grave_id else ''}; recovered {r.recovered_on or '?'}.", styles["Normal"])]
     doc.build(story)
     return buf.getvalue()

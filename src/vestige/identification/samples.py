@@ -57,8 +57,11 @@ def disagreements(new: dict, new_dropout: float, earlier: list[tuple[str, dict, 
 
 
 def _check_profile(genotypes: dict, dropout: float) -> None:
+    from vestige.dnafiles import check_labels
+
     if not genotypes:
         raise InvalidInput(_("The profile has no typed marker."), field="profile")
+    check_labels(genotypes)
     if not 0.0 <= dropout < 1.0:
         raise InvalidInput(_("The drop-out probability must be in [0, 1)."), field="dropout")
     if dropout == 0.0 and any(b is None for _a, b in genotypes.values()):

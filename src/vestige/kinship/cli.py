@@ -16,8 +16,6 @@ from pathlib import Path
 
 from vestige.kinship.errors import KinshipError, KinshipInputError
 
-EXIT_INVALID = 2  # vestige.cli maps KinshipError to the same code
-
 
 def _mutation(args):
     from vestige.kinship.io import read_mutation
@@ -419,15 +417,14 @@ def cmd_simulate(args) -> int:
 
 
 def _run(fn):
+    """Errors go up to ``vestige.cli.main``, which maps them through the one error table."""
     def wrapped(args) -> int:
         try:
             return fn(args)
-        except KinshipError as e:
-            print(f"error: {e}", file=sys.stderr)
-            return EXIT_INVALID
+        except KinshipError:
+            raise
         except ValueError as e:  # bad numbers in arguments
-            print(f"error: {e}", file=sys.stderr)
-            return EXIT_INVALID
+            raise KinshipInputError("", str(e)) from None
     return wrapped
 
 

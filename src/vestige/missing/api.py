@@ -10,6 +10,7 @@ from ninja import Router, Schema, Status
 
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
+from vestige.api_types import Limit, Offset
 from vestige.missing import services
 from vestige.missing.models import Family, MissingPerson, MissingStatus
 
@@ -75,7 +76,7 @@ class PersonPage(Schema):
 
 
 @router.get("/missing-persons", response=PersonPage, url_name="person-list")
-def list_persons(request, q: str = "", status: str = "", limit: int = 50, offset: int = 0):
+def list_persons(request, q: str = "", status: str = "", limit: Limit = 50, offset: Offset = 0):
     """The register. ``q`` matches names in Cyrillic or Latin, any common spelling."""
     require(request.user, Cap.REGISTRY_READ)
     qs = services.search_names(MissingPerson.objects.filter(withdrawn_at__isnull=True).select_related("family"), q)

@@ -11,7 +11,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from vestige.registry.models import Withdrawable
+from vestige.records import CheckedFields, Withdrawable
 
 
 class MemberSex(models.TextChoices):
@@ -27,6 +27,8 @@ class MissingStatus(models.TextChoices):
 
 
 class Family(Withdrawable):
+
+    IDENTIFIERS = ('ref',)
     ref = models.CharField(_("reference"), max_length=20, unique=True)
     name = models.CharField(_("family name"), max_length=200, help_text=_("How the family is known, e.g. a surname."))
     contact_encrypted = models.TextField(editable=False, blank=True)
@@ -44,8 +46,10 @@ class Family(Withdrawable):
         return reverse("missing:family-detail", args=[self.ref])
 
 
-class Member(models.Model):
+class Member(CheckedFields):
     """A person in a family's pedigree: the missing, the donors and the untyped links between them."""
+
+    IDENTIFIERS = ('code',)
 
     family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="members")
     code = models.CharField(_("pedigree id"), max_length=32, help_text=_("e.g. F, M, S1 (unique in the family)"))
@@ -64,6 +68,8 @@ class Member(models.Model):
 
 
 class MissingPerson(Withdrawable):
+
+    IDENTIFIERS = ('ref',)
     ref = models.CharField(_("reference"), max_length=20, unique=True)
     family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="missing_persons")
     member = models.OneToOneField(Member, on_delete=models.PROTECT, related_name="missing_person")
@@ -105,6 +111,8 @@ class MissingPerson(Withdrawable):
 
 class Donor(Withdrawable):
     """A relative (or the missing person's own item) who gave a reference sample, with consent."""
+
+    IDENTIFIERS = ('code',)
 
     code = models.CharField(_("code"), max_length=20, unique=True)
     family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="donors")

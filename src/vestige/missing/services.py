@@ -40,9 +40,8 @@ def _validate(obj) -> None:
 
 
 def _next(model, field: str, prefix: str) -> str:
-    last = model.objects.filter(**{f"{field}__startswith": prefix}).order_by(f"-{field}").values_list(field, flat=True).first()
-    n = int(last[len(prefix):]) + 1 if last and last[len(prefix):].isdigit() else 1
-    return f"{prefix}{n:05d}"
+    from vestige.history.services import next_reference
+    return next_reference(model, field, prefix, 5)
 
 
 def kinship_family(family: Family, *, typed: dict[int, str] | None = None, require_missing: bool = True) -> KFamily:
@@ -227,8 +226,11 @@ def withdraw_consent(actor, donor: Donor, on, reason: str, *, via: str = "web") 
 
 
 def _check_genotypes(genotypes: dict[str, tuple[str, str | None]], where: str, dropout: float) -> dict:
+    from vestige.dnafiles import check_labels
+
     if not genotypes:
         raise InvalidInput(_("%(w)s: the profile has no typed marker.") % {"w": where}, field="profile")
+    check_labels(genotypes, f"{where}: ")
     if not 0.0 <= dropout < 1.0:
         raise InvalidInput(_("The drop-out probability must be in [0, 1)."), field="dropout")
     if dropout == 0.0 and any(b is None for _a, b in genotypes.values()):

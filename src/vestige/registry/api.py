@@ -12,6 +12,7 @@ from ninja import Field, Router, Schema, Status
 
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
+from vestige.api_types import Limit, Offset
 from vestige.history.services import history_of
 from vestige.registry import services
 from vestige.registry.listing import SPECS
@@ -274,7 +275,7 @@ def _register(path: str, model, lookup: str, lookup_type: type, In, Patch, Out) 
     def get(key):
         return get_object_or_404(spec.queryset({"withdrawn": "include"}), **{lookup: key})
 
-    def list_(request, limit: int = 50, offset: int = 0):
+    def list_(request, limit: Limit = 50, offset: Offset = 0):
         require(request.user, Cap.REGISTRY_READ)
         limit = max(1, min(limit, MAX_LIMIT))
         offset = max(0, offset)

@@ -8,10 +8,7 @@ transaction, each record with its history row.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import BinaryIO
 
 from django.core.exceptions import ValidationError
@@ -25,10 +22,10 @@ from vestige.history.services import record_many, snapshot
 from vestige.registry.listing import GRAVES, REMAINS
 from vestige.registry.models import Exhumation, Grave, Remains, Site
 from vestige.registry.services import FIELDS, REQUIRED_ON_CREATE, WRITE_CAP
+from vestige.tables import read_table  # noqa: F401 (imported from here by the other apps' importers)
 
 KINDS: dict[str, type[models.Model]] = {"graves": Grave, "remains": Remains}
 COLUMNS = {Grave: [c.header for c in GRAVES.columns], Remains: [c.header for c in REMAINS.columns]}
-MAX_ROWS = 500_000
 LIST_FIELDS = {"injuries", "torture_signs"}
 
 
@@ -50,83 +47,6 @@ class ImportReport:
             "kind": self.kind, "source": self.source, "rows": self.rows, "created": self.created,
             "dry_run": self.dry_run, "ok": self.ok, "errors": [e.__dict__ for e in self.errors],
         }
-
-
-def read_table(data: BinaryIO, name: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """Read a CSV (UTF-8) or XLSX file into its header and (line number, row) pairs.
-
-    Line numbers are those a person sees: the header is line 1. Blank rows are skipped.
-    """
-    suffix = Path(name).suffix.lower()
-    if suffix == ".xlsx":
-        rows = _read_xlsx(data, name)
-    elif suffix in {".csv", ".txt", ""}:
-        rows = _read_csv(data, name)
-    else:
-        raise InvalidInput(
-            _("%(name)s: unsupported file type %(s)r; use .csv or .xlsx") % {"name": name, "s": suffix},
-            field="file",
-        )
-    if not rows:
-        raise InvalidInput(_("%(name)s is empty: no header row.") % {"name": name}, field="file")
-    header = [h.strip().lower() for h in rows[0][1]]
-    body = []
-    for line, cells in rows[1:]:
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) > len(header):
-            extra = [c for c in cells[len(header):] if c.strip()]
-            if extra:
-                raise ImportRejected(name, [RowError(line, "?", extra[0], _("more cells than header columns"))])
-        body.append((line, {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}))
-        if len(body) > MAX_ROWS:
-            raise InvalidInput(_("%(name)s has more than %(n)d rows; split it.") % {"name": name, "n": MAX_ROWS}, field="file")
-    return header, body
-
-
-def _read_csv(data: BinaryIO, name: str) -> list[tuple[int, list[str]]]:
-    raw = data.read()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise InvalidInput(
-            _("%(name)s is not UTF-8 text (byte %(pos)d); save it as CSV UTF-8.") % {"name": name, "pos": e.start},
-            field="file",
-        ) from None
-    if "\x00" in text:
-        raise InvalidInput(_("%(name)s contains NUL bytes: not a CSV file.") % {"name": name}, field="file")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        return [(reader.line_num, row) for row in reader]
-    except csv.Error as e:
-        raise InvalidInput(_("%(name)s, line %(l)d: %(e)s") % {"name": name, "l": reader.line_num, "e": e}, field="file") from None
-
-
-def _read_xlsx(data: BinaryIO, name: str) -> list[tuple[int, list[str]]]:
-    import zipfile
-
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(data, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
-        raise InvalidInput(_("%(name)s is not a readable XLSX workbook (%(e)s).") % {"name": name, "e": e}, field="file") from None
-    ws = wb.worksheets[0]
-    out = []
-    for idx, row in enumerate(ws.iter_rows(values_only=True), start=1):
-        out.append((idx, ["" if v is None else _xlsx_text(v) for v in row]))
-    wb.close()
-    return out
-
-
-def _xlsx_text(value) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if hasattr(value, "date") and callable(value.date) and hasattr(value, "hour"):
-        return value.date().isoformat() if (value.hour, value.minute, value.second) == (0, 0, 0) else value.isoformat()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
 
 
 class _Resolver:

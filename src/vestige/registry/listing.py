@@ -6,7 +6,6 @@ three always agree. Exported CSV columns are the import columns: an export can b
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import reduce
@@ -126,17 +125,10 @@ def _cell(value) -> str:
     return str(value)
 
 
-class Echo:
-    """A file-like object whose write returns the line: lets csv.writer feed a streaming response."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def csv_lines(rows: Iterator[list]) -> Iterator[str]:
-    writer = csv.writer(Echo())
-    for row in rows:
-        yield writer.writerow(row)
+    """CSV lines with formulas neutralised (the one writer: :mod:`vestige.tables`)."""
+    from vestige.tables import csv_lines as lines
+    return lines(rows)
 
 
 def ref_of(attr: str, sub: str):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -17,27 +16,8 @@ from django.urls import reverse
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
+from vestige.records import CheckedFields, Withdrawable  # noqa: F401 (re-exported for the other apps)
 from vestige.registry.geo import validate_geometry
-
-
-class Withdrawable(models.Model):
-    """Records are never hard-deleted by users: they are withdrawn, with a reason, and can be restored."""
-
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True, editable=False)
-    withdrawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False,
-        on_delete=models.PROTECT, related_name="+",
-    )
-    withdrawal_reason = models.TextField(_("withdrawal reason"), blank=True, editable=False)
-
-    class Meta:
-        abstract = True
-
-    @property
-    def withdrawn(self) -> bool:
-        return self.withdrawn_at is not None
 
 
 class SiteKind(models.TextChoices):
@@ -60,6 +40,8 @@ class DiscoveryMethod(models.TextChoices):
 
 
 class Site(Withdrawable):
+
+    IDENTIFIERS = ('ref',)
     ref = models.CharField(
         _("reference"), max_length=32, unique=True,
         validators=[models.fields.validators.RegexValidator(
@@ -119,6 +101,8 @@ _LEADING_NUMBER = re.compile(r"^\s*(\d{1,9})")
 
 
 class Grave(Withdrawable):
+
+    IDENTIFIERS = ('label',)
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="graves", verbose_name=_("site"))
     label = models.CharField(_("marker label"), max_length=64, help_text=_("Number or label on the marker, e.g. 319."))
     # Derived from the label (its leading number) so that 2 sorts before 10.
@@ -176,6 +160,8 @@ class Grave(Withdrawable):
 
 
 class Exhumation(Withdrawable):
+
+    IDENTIFIERS = ('reference',)
     reference = models.CharField(_("reference"), max_length=32, unique=True, help_text=_("e.g. EXH-IZM-2022-09."))
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="exhumations", verbose_name=_("site"))
     team = models.CharField(_("team"), max_length=200)
@@ -277,6 +263,8 @@ class ChoiceListValidator:
 
 class Remains(Withdrawable):
     """A post-mortem case: a body or body parts, with the examiner's findings."""
+
+    IDENTIFIERS = ('body_number',)
 
     body_number = models.CharField(_("body number"), max_length=32, unique=True)
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="remains", verbose_name=_("site"))

@@ -16,7 +16,7 @@ class VestigeErrorMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, VestigeError) and not request.path_info.startswith("/api/"):
-            from vestige.api import status_for  # the one error → status table
+            from vestige.errors import status_for  # the one error table
 
             return render(request, "web/error.html", {"error": exception}, status=status_for(exception))
         return None
