@@ -189,7 +189,9 @@ def test_claims_api_and_roles(client, users, site, api_token):
 def test_claims_export_cli(capsys, analyst, site):
     from vestige.cli import main
     make_claim(analyst, site, value=400, qualifier="up_to")
-    assert main(["claims", "export", "--csv"]) == 0
+    assert main(["claims", "export", "--csv"]) == 2  # who is exporting? (--as)
+    capsys.readouterr()
+    assert main(["claims", "export", "--csv", "--as", analyst.username]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert rows[0]["issuer"] == "Officials" and rows[0]["qualifier"] == "up_to" and rows[0]["unit"] == "bodies"
     assert rows[0]["said_on"] == "2022-09-23" and rows[0]["status"] == "reported" and rows[0]["value_min"] == "400.00"

@@ -257,8 +257,11 @@ def test_dna_and_contacts_are_encrypted_hidden_and_views_recorded(users, world, 
             missing.read_contact(users[role], fam)
     assert "D3S1358" in missing.read_profile(users["dna_analyst"], row.profile_encrypted, row.donor)
     assert ChangeRecord.objects.filter(action="viewed", actor=users["dna_analyst"]).count() == 1
-    # The family page shows counts to an analyst, never profiles or contacts.
+    # The register is not the analyst's; a forensic examiner sees the family with counts, never
+    # profiles or contacts.
     client.force_login(users["analyst"])
+    assert client.get(fam.get_absolute_url()).status_code == 403
+    client.force_login(users["forensic_examiner"])
     page = client.get(fam.get_absolute_url()).content.decode()
     assert "21 markers" in page and "Show profile" not in page and "Show contact" not in page
     assert client.post(f"/donors/{row.donor.code}/show/profile/").status_code == 403
@@ -283,6 +286,8 @@ def test_candidate_page_and_web_flow(users, world, client, admin):
     proposal.refresh_from_db()
     assert proposal.status == "confirmed"
     client.force_login(users["analyst"])
+    assert client.get(cand.get_absolute_url()).status_code == 403  # candidates are not the analyst's work
+    client.force_login(users["forensic_examiner"])
     assert client.get(cand.get_absolute_url()).status_code == 200  # statistics, no profiles
     assert client.post(f"/identification/decisions/{proposal.pk}/notify/", {"on": "2023-01-01", "how": "x"}).status_code == 403
     proposal.refresh_from_db()
@@ -323,7 +328,10 @@ def test_identify_cli(users, world, capsys):
 def test_api_register_candidates_and_stats(users, world, client, api_token):
     people, _ = world
     ident.start_run(users["dna_analyst"])
-    h = {"HTTP_AUTHORIZATION": f"Bearer {api_token(users['analyst'])}"}
+    analyst = {"HTTP_AUTHORIZATION": f"Bearer {api_token(users['analyst'])}"}
+    assert client.get("/api/missing-persons", **analyst).status_code == 403  # the register is not the analyst's
+    assert client.get("/api/candidates", **analyst).status_code == 403
+    h = {"HTTP_AUTHORIZATION": f"Bearer {api_token(users['forensic_examiner'])}"}
     page = client.get("/api/missing-persons", {"q": "Melnyk"}, **h).json()  # Latin query, Cyrillic record
     assert page["count"] == 1 and page["items"][0]["family_name"] == "Мельник"
     assert "contact" not in json.dumps(page) and "profile" not in json.dumps(page)
@@ -332,12 +340,12 @@ def test_api_register_candidates_and_stats(users, world, client, api_token):
     assert client.get("/api/identification/stats", **h).json()["remains_total"] == 5
     r = client.post("/api/missing-persons", {"family": "New", "family_name": "A", "given_name": "B"},
                     content_type="application/json", **h)
-    assert r.status_code == 403  # analysts do not register the missing
+    assert r.status_code == 403  # examiners do not register the missing
     h2 = {"HTTP_AUTHORIZATION": f"Bearer {api_token(users['family_liaison'])}"}
     r = client.post("/api/missing-persons", {"family": "New", "family_name": "A", "given_name": "B", "height_cm": 999},
                     content_type="application/json", **h2)
     assert r.status_code == 400 and r.json()["error"]["field"] == "height_cm"
-    client.force_login(users["analyst"])
+    client.force_login(users["forensic_examiner"])
     export = b"".join(client.get("/missing/export.csv").streaming_content).decode()
     assert export.startswith("ref,family,family_name") and "contact" not in export
 

@@ -1,7 +1,19 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from vestige.accounts.models import ApiToken, LoginFailure, User
+from vestige.accounts.models import ApiToken, Case, CaseMembership, LoginFailure, User
+
+
+class MembershipInline(admin.TabularInline):
+    model = CaseMembership
+    extra = 1
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "created_at")
+    search_fields = ("code", "name")
+    inlines = [MembershipInline]
 
 
 @admin.register(User)

@@ -18,8 +18,9 @@ def cmd_user_create(args) -> int:
         import secrets
         password = secrets.token_urlsafe(12)
         print(f"password: {password}")
-    user = create_user(args.username, password, args.role)
-    print(f"created {user.username} ({user.role_label})")
+    user = create_user(args.username, password, args.role, cases=args.case or None)
+    cases = ", ".join(user.case_memberships.values_list("case__code", flat=True)) or "none yet"
+    print(f"created {user.username} ({user.role_label}); cases: {cases}")
     return 0
 
 
@@ -48,6 +49,49 @@ def cmd_token_revoke(args) -> int:
     row = revoke_token(actor_of(args), args.id)
     print(f"revoked token {row.pk} ({row.name})")
     return 0
+
+def cmd_case_create(args) -> int:
+    setup_django()
+    from vestige.accounts.services import create_case
+
+    case = create_case(actor_of(args), args.code, args.name, args.description or "")
+    print(f"created case {case.code} ({case.name})")
+    return 0
+
+
+def cmd_case_list(args) -> int:
+    setup_django()
+    from vestige.accounts.models import Case
+
+    for c in Case.objects.prefetch_related("memberships__user"):
+        members = ", ".join(sorted(m.user.username for m in c.memberships.all()))
+        print(f"{c.code}\t{c.name}\t{members}")
+    return 0
+
+
+def _user(username: str):
+    from vestige.accounts.models import User
+
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    return user
+
+
+def cmd_case_member(args) -> int:
+    setup_django()
+    from vestige.accounts.services import add_case_member, remove_case_member
+
+    actor = actor_of(args)
+    user = _user(args.username)
+    if args.remove:
+        remove_case_member(actor, args.code, user)
+        print(f"{user.username} is no longer a member of {args.code}")
+    else:
+        add_case_member(actor, args.code, user)
+        print(f"{user.username} is a member of {args.code}")
+    return 0
+
 
 def cmd_user_otp_reset(args) -> int:
     """Remove a user's authenticator (a lost phone); they set up a new one at their next login."""
@@ -94,6 +138,22 @@ def cmd_keys_new_ledger_key(args) -> int:
 
 
 def add_commands(sub) -> None:
+    c = sub.add_parser("case", help="cases and their members").add_subparsers(dest="sub", metavar="ACTION",
+                                                                            required=True)
+    cc = c.add_parser("create", help="create a case (an investigation, a region, an agency's share)")
+    cc.set_defaults(fn=cmd_case_create)
+    cc.add_argument("code")
+    cc.add_argument("name")
+    cc.add_argument("--description")
+    as_user(cc)
+    cl = c.add_parser("list", help="the cases and their members")
+    cl.set_defaults(fn=cmd_case_list)
+    cm = c.add_parser("member", help="add a user to a case (or --remove)")
+    cm.set_defaults(fn=cmd_case_member)
+    cm.add_argument("code")
+    cm.add_argument("username")
+    cm.add_argument("--remove", action="store_true")
+    as_user(cm)
     k = sub.add_parser("keys", help="encryption and signing keys").add_subparsers(dest="sub", metavar="ACTION",
                                                                                   required=True)
     kr = k.add_parser("rotate", help="new field-encryption key; re-encrypt every encrypted value under it")
@@ -114,6 +174,8 @@ def add_commands(sub) -> None:
     uc.add_argument("--role", required=True, help="administrator, investigator, forensic_examiner, "
                     "dna_analyst, family_liaison, analyst or auditor")
     uc.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    uc.add_argument("--case", action="append", metavar="CODE",
+                    help="a case the user works in (repeat for several; default: the only case, if one)")
     uo = u.add_parser("otp-reset", help="remove a user's authenticator app (lost phone); an administrator's act")
     uo.set_defaults(fn=cmd_user_otp_reset)
     uo.add_argument("username")

@@ -57,3 +57,34 @@ class LoginFailure(models.Model):
 
     class Meta:
         ordering = ["-at"]
+
+
+class Case(models.Model):
+    """A case: one investigation, region or agency's share of the programme (e.g. the Izium
+    exhumations, the Kharkiv region's missing). Case records (sites and what lies in them,
+    families and their missing, incidents, claims, witnesses, evidence) belong to one case;
+    a user sees and changes only the records of the cases they are a member of, except the
+    administrator and the auditor, who work across cases (:mod:`vestige.access`)."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True, help_text=_("e.g. IZM-2022"))
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    members = models.ManyToManyField(User, through="CaseMembership", related_name="cases", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class CaseMembership(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="case_memberships")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        unique_together = [("case", "user")]

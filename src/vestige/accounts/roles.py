@@ -36,10 +36,12 @@ class Cap(StrEnum):
     CLAIM_VERIFY = "claim.verify"  # change a claim's verification status
     WITNESS_WRITE = "witness.write"
     WITNESS_IDENTITY = "witness.identity"  # see who a witness is (decrypted identity)
+    MISSING_READ = "missing.read"  # the missing-persons register, families and their pedigrees
     MISSING_WRITE = "missing.write"  # missing persons, families, pedigrees, donors and consent
     CONTACT_READ = "contact.read"  # family contact details
     DNA_READ = "dna.read"  # see DNA profiles
     DNA_WRITE = "dna.write"  # import reference profiles and remains samples
+    IDENT_READ = "identify.read"  # matching runs, candidates and their reports, worklists, decisions
     RUN_START = "identify.run"
     IDENT_PROPOSE = "identify.propose"
     IDENT_CONFIRM = "identify.confirm"
@@ -60,18 +62,21 @@ CAPABILITIES: dict[str, frozenset[Cap]] = {
                                           Cap.CLAIM_WRITE, Cap.CLAIM_VERIFY, Cap.WITNESS_WRITE,
                                           Cap.WITNESS_IDENTITY, Cap.EVIDENCE_WRITE,
                                           Cap.EVIDENCE_EXPORT}),
-    # Forensic examiners exhume and examine: graves, exhumations and the post-mortem record.
+    # Forensic examiners exhume and examine: graves, exhumations and the post-mortem record; they
+    # compare it with the missing persons' ante-mortem data and the candidates.
     Role.FORENSIC_EXAMINER: frozenset(
-        _READ | {Cap.GRAVE_WRITE, Cap.EXHUMATION_WRITE, Cap.REMAINS_WRITE, Cap.EVIDENCE_WRITE}
+        _READ | {Cap.GRAVE_WRITE, Cap.EXHUMATION_WRITE, Cap.REMAINS_WRITE, Cap.EVIDENCE_WRITE,
+                 Cap.MISSING_READ, Cap.IDENT_READ}
     ),
-    Role.DNA_ANALYST: frozenset(_READ | {Cap.DNA_READ, Cap.DNA_WRITE, Cap.RUN_START, Cap.IDENT_PROPOSE,
-                                         Cap.IDENT_CONFIRM}),
+    Role.DNA_ANALYST: frozenset(_READ | {Cap.MISSING_READ, Cap.DNA_READ, Cap.DNA_WRITE, Cap.IDENT_READ,
+                                         Cap.RUN_START, Cap.IDENT_PROPOSE, Cap.IDENT_CONFIRM}),
     # Family liaisons register the missing, take donors' consent and tell families.
-    Role.FAMILY_LIAISON: frozenset(_READ | {Cap.MISSING_WRITE, Cap.CONTACT_READ, Cap.NOTIFY}),
+    Role.FAMILY_LIAISON: frozenset(_READ | {Cap.MISSING_READ, Cap.MISSING_WRITE, Cap.CONTACT_READ, Cap.IDENT_READ,
+                                            Cap.NOTIFY}),
     # Analysts never change the case registry; verifying claims is their work (issue 6).
     Role.ANALYST: frozenset(_READ | {Cap.CLAIM_WRITE, Cap.CLAIM_VERIFY}),
     # Auditors read everything that was done, including failed logins and token use.
-    Role.AUDITOR: frozenset(_READ | {Cap.AUDIT_READ}),
+    Role.AUDITOR: frozenset(_READ | {Cap.AUDIT_READ, Cap.MISSING_READ, Cap.IDENT_READ}),
 }
 
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vestige.accounts.models import ApiToken, LoginFailure, User
+from vestige.accounts.models import ApiToken, Case, CaseMembership, LoginFailure, User
 from vestige.accounts.roles import Cap, Role
 from vestige.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied, RateLimited
 
@@ -110,7 +110,9 @@ def user_for_token(token: str) -> User | None:
 
 
 @transaction.atomic
-def create_user(username: str, password: str, role: str, **extra) -> User:
+def create_user(username: str, password: str, role: str, *, cases: list[str] | None = None, **extra) -> User:
+    """A user with ``role``, member of ``cases`` (codes); with none named, of the only case when
+    there is exactly one (a single-case installation needs no case management)."""
     if role not in Role.values:
         raise InvalidInput(
             _("Unknown role %(role)r; choose one of: %(roles)s")
@@ -122,4 +124,47 @@ def create_user(username: str, password: str, role: str, **extra) -> User:
     user = User(username=username, role=role, **extra)
     user.set_password(password)
     user.save()
+    if cases:
+        for code in cases:
+            add_case_member(None, code, user)
+    elif Case.objects.count() == 1:
+        CaseMembership.objects.create(case=Case.objects.get(), user=user)
     return user
+
+
+def _case(code: str) -> Case:
+    try:
+        return Case.objects.get(code=code)
+    except Case.DoesNotExist:
+        raise NotFound(_("No case %(c)r.") % {"c": code}) from None
+
+
+@transaction.atomic
+def create_case(actor, code: str, name: str, description: str = "") -> Case:
+    """A new case; its records are seen by its members only (and administrators, auditors)."""
+    if actor is not None:
+        require(actor, Cap.ACCOUNTS_MANAGE)
+    code, name = (code or "").strip(), (name or "").strip()
+    import re
+    if not re.fullmatch(r"[A-Z0-9][A-Z0-9-]{0,31}", code):
+        raise InvalidInput(_("A case code is capital letters, digits and hyphens, e.g. KHA-2022."), field="code")
+    if not name:
+        raise InvalidInput(_("Name the case."), field="name")
+    if Case.objects.filter(code=code).exists():
+        raise InvalidInput(_("Case %(c)s already exists.") % {"c": code}, field="code")
+    return Case.objects.create(code=code, name=name, description=description)
+
+
+@transaction.atomic
+def add_case_member(actor, code: str, user: User) -> CaseMembership:
+    if actor is not None:
+        require(actor, Cap.ACCOUNTS_MANAGE)
+    row, _created = CaseMembership.objects.get_or_create(case=_case(code), user=user)
+    return row
+
+
+@transaction.atomic
+def remove_case_member(actor, code: str, user: User) -> int:
+    require(actor, Cap.ACCOUNTS_MANAGE)
+    n, _detail = CaseMembership.objects.filter(case=_case(code), user=user).delete()
+    return n

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
+from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.api_types import Limit, Offset
@@ -40,6 +40,7 @@ class IssuerIn(Schema):
 
 
 class ClaimIn(Schema):
+    case: str = ""  # default: the site's or incident's case, else your only case
     issuer: IssuerIn
     said_on: dt.date
     date_precision: DatePrecision = DatePrecision.DAY
@@ -133,6 +134,7 @@ class LinkIn(Schema):
 
 
 class IncidentIn(Schema):
+    case: str = ""  # the case (code); default: your only case
     ref: str
     kind: IncidentType
     title: str
@@ -201,7 +203,7 @@ class IncidentPage(Schema):
 def _page(request, spec, limit, offset):
     require(request.user, Cap.REGISTRY_READ)
     limit, offset = max(1, min(limit, 1000)), max(0, offset)
-    qs = spec.queryset(request.GET)
+    qs = spec.queryset(request.GET, user=request.user)
     return {"count": qs.count(), "limit": limit, "offset": offset, "items": list(qs[offset:offset + limit])}
 
 
@@ -228,7 +230,7 @@ def reconciliation(request, site: str):
 @router.get("/claims/{ref}", response=ClaimOut, url_name="claim-get")
 def get_claim(request, ref: str):
     require(request.user, Cap.REGISTRY_READ)
-    return get_object_or_404(Claim.objects.select_related("issuer", "site", "incident"), ref=ref)
+    return access.get(request.user, Claim.objects.select_related("issuer", "site", "incident"), ref=ref)
 
 
 @router.post("/claims", response={201: ClaimOut}, url_name="claim-create")
@@ -241,12 +243,12 @@ def create_claim(request, payload: ClaimIn):
 
 @router.patch("/claims/{ref}", response=ClaimOut, url_name="claim-update")
 def update_claim(request, ref: str, payload: ClaimPatch):
-    return services.update_claim(request.user, get_object_or_404(Claim, ref=ref), payload.dict(exclude_unset=True), via="api")
+    return services.update_claim(request.user, access.get(request.user, Claim, ref=ref), payload.dict(exclude_unset=True), via="api")
 
 
 @router.post("/claims/{ref}/status", response=ClaimOut, url_name="claim-status")
 def claim_status(request, ref: str, payload: StatusIn):
-    claim = get_object_or_404(Claim, ref=ref)
+    claim = access.get(request.user, Claim, ref=ref)
     data = payload.dict()
     services.change_status(request.user, claim, data.pop("status"), data.pop("rationale"), via="api", **data)
     claim.refresh_from_db()
@@ -255,7 +257,7 @@ def claim_status(request, ref: str, payload: StatusIn):
 
 @router.post("/claims/{ref}/links", response={201: dict}, url_name="claim-link")
 def claim_link(request, ref: str, payload: LinkIn):
-    claim = get_object_or_404(Claim, ref=ref)
+    claim = access.get(request.user, Claim, ref=ref)
     link = services.add_link(request.user, claim, payload.relation, other_claim=payload.other_claim, site=payload.site,
                              remains=payload.remains, evidence=payload.evidence, url=payload.url, note=payload.note,
                              via="api")
@@ -268,12 +270,12 @@ class ReasonIn(Schema):
 
 @router.post("/claims/{ref}/withdraw", response=ClaimOut, url_name="claim-withdraw")
 def withdraw_claim(request, ref: str, payload: ReasonIn):
-    return services.withdraw(request.user, get_object_or_404(Claim, ref=ref), payload.reason, via="api")
+    return services.withdraw(request.user, access.get(request.user, Claim, ref=ref), payload.reason, via="api")
 
 
 @router.post("/claims/{ref}/restore", response=ClaimOut, url_name="claim-restore")
 def restore_claim(request, ref: str, payload: ReasonIn):
-    return services.restore(request.user, get_object_or_404(Claim, ref=ref), payload.reason, via="api")
+    return services.restore(request.user, access.get(request.user, Claim, ref=ref), payload.reason, via="api")
 
 
 @router.get("/incidents", response=IncidentPage, url_name="incident-list")
@@ -285,7 +287,7 @@ def list_incidents(request, limit: Limit = 50, offset: Offset = 0):
 @router.get("/incidents/{ref}", response=IncidentOut, url_name="incident-get")
 def get_incident(request, ref: str):
     require(request.user, Cap.REGISTRY_READ)
-    return get_object_or_404(Incident, ref=ref)
+    return access.get(request.user, Incident, ref=ref)
 
 
 @router.post("/incidents", response={201: IncidentOut}, url_name="incident-create")
@@ -297,5 +299,5 @@ def create_incident(request, payload: IncidentIn):
 
 @router.patch("/incidents/{ref}", response=IncidentOut, url_name="incident-update")
 def update_incident(request, ref: str, payload: IncidentPatch):
-    return services.update_incident(request.user, get_object_or_404(Incident, ref=ref),
+    return services.update_incident(request.user, access.get(request.user, Incident, ref=ref),
                                     payload.dict(exclude_unset=True), via="api")

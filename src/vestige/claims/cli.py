@@ -15,7 +15,7 @@ def cmd_claims_export(args) -> int:
     from vestige.tables import write_csv
 
     params = {"withdrawn": "include" if args.include_withdrawn else "exclude"}
-    write_csv(sys.stdout, CLAIMS.csv_rows(CLAIMS.queryset(params)))  # formulas neutralised
+    write_csv(sys.stdout, CLAIMS.csv_rows(CLAIMS.queryset(params, user=actor_of(args))))  # formulas neutralised
     return 0
 
 
@@ -33,6 +33,7 @@ def add_commands(sub) -> None:
     ce.set_defaults(fn=cmd_claims_export)
     ce.add_argument("--csv", action="store_true", help="CSV (the only format; the flag is accepted for clarity)")
     ce.add_argument("--include-withdrawn", action="store_true")
+    as_user(ce)
 
     inc = sub.add_parser("incidents", help="incidents").add_subparsers(dest="sub", metavar="ACTION", required=True)
     ii = inc.add_parser("import", help="import incidents from a CSV/XLSX in the ACLED column layout (all or none)")

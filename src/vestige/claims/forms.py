@@ -13,10 +13,14 @@ class _Form(RecordForm):
     fields_order: tuple[str, ...] = ()
 
     def payload(self) -> dict:
-        return {k: v for k, v in self.cleaned_data.items() if k in self.fields_order}
+        out = {k: v for k, v in self.cleaned_data.items() if k in self.fields_order}
+        if self.cleaned_data.get("case"):
+            out["case"] = self.cleaned_data["case"]
+        return out
 
 
 class ClaimForm(_Form):
+    with_case = True
     fields_order = ("said_on", "date_precision", "quote", "quote_language", "translation", "is_paraphrase",
                     "source_url", "source_note", "source_evidence", "category", "site", "incident", "value_min", "value_max",
                     "qualifier", "unit", "counted", "measure")
@@ -66,6 +70,7 @@ class LinkForm(forms.Form):
 
 
 class IncidentForm(_Form):
+    with_case = True
     fields_order = ("ref", "kind", "title", "started_on", "ended_on", "date_precision", "place", "latitude",
                     "longitude", "description", "reported_fatalities", "source")
 
@@ -74,6 +79,7 @@ IncidentForm.base_fields = fields_for_model(Incident, IncidentForm.fields_order)
 
 
 class WitnessForm(_Form):
+    with_case = True
     fields_order = ("code", "consent_given", "consent_on", "consent_scope", "willing_to_testify", "notes")
 
 

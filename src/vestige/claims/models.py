@@ -111,6 +111,8 @@ class IncidentType(models.TextChoices):
 class Incident(Withdrawable):
 
     IDENTIFIERS = ('ref',)
+    case = models.ForeignKey("accounts.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                             verbose_name=_("case"), help_text=_("The case this record belongs to."))
     ref = models.CharField(_("reference"), max_length=40, unique=True)
     kind = models.CharField(_("type"), max_length=20, choices=IncidentType.choices)
     title = models.CharField(_("title"), max_length=200)
@@ -150,6 +152,8 @@ class Incident(Withdrawable):
 class Claim(Withdrawable):
 
     IDENTIFIERS = ('ref',)
+    case = models.ForeignKey("accounts.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                             verbose_name=_("case"), help_text=_("The case this record belongs to."))
     ref = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
     issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="claims", verbose_name=_("issuer"))
     said_on = models.DateField(_("date"))
@@ -309,6 +313,8 @@ class Witness(Withdrawable):
 
     IDENTIFIERS = ('code',)
 
+    case = models.ForeignKey("accounts.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                             verbose_name=_("case"), help_text=_("The case this record belongs to."))
     code = models.CharField(_("code"), max_length=20, unique=True, help_text=_("e.g. W-017"))
     identity_encrypted = models.TextField(editable=False, blank=True)
     consent_given = models.BooleanField(_("consent given"), default=False)

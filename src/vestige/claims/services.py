@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from vestige import crypto
+from vestige import access, crypto
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.claims.models import (
@@ -76,25 +76,37 @@ def issuer(actor, name: str, kind: str, description: str = "") -> Issuer:
     return obj
 
 
-def _resolve_claim_refs(data: dict[str, Any]) -> dict[str, Any]:
+def _seen(actor, model):
+    """The records of ``model`` that ``actor`` may see (and so may name in a link)."""
+    return access.scope(model.objects.all(), actor)
+
+
+def _resolve_claim_refs(data: dict[str, Any], actor) -> dict[str, Any]:
     out = dict(data)
-    if isinstance(out.get("site"), str) and out["site"]:
+    if out.get("site") not in (None, ""):
         try:
-            out["site"] = get_site(out["site"])
+            out["site"] = get_site(out["site"], actor)
         except NotFound as e:
             raise InvalidInput(e.message, field="site") from None
-    if isinstance(out.get("incident"), str) and out["incident"]:
-        out["incident"] = Incident.objects.filter(ref=out["incident"]).first() or _missing("incident", out["incident"])
+    if isinstance(out.get("incident"), Incident):
+        access.check(actor, out["incident"])
+    elif isinstance(out.get("incident"), str) and out["incident"]:
+        out["incident"] = _seen(actor, Incident).filter(ref=out["incident"]).first() or _missing("incident", out["incident"])
     if isinstance(out.get("grave"), int | str) and out.get("grave") not in ("", None) and not isinstance(out["grave"], Grave):
         site = out.get("site")
-        q = Grave.objects.filter(pk=out["grave"]) if isinstance(out["grave"], int) else Grave.objects.filter(site=site, label=out["grave"])
+        graves = _seen(actor, Grave)
+        q = graves.filter(pk=out["grave"]) if isinstance(out["grave"], int) else graves.filter(site=site, label=out["grave"])
         out["grave"] = q.first() or _missing("grave", out["grave"])
     if isinstance(out.get("remains"), int | str) and out.get("remains") not in ("", None) and not isinstance(out["remains"], Remains):
-        q = Remains.objects.filter(pk=out["remains"]) if isinstance(out["remains"], int) else Remains.objects.filter(body_number=out["remains"])
+        bodies = _seen(actor, Remains)
+        q = bodies.filter(pk=out["remains"]) if isinstance(out["remains"], int) else bodies.filter(body_number=out["remains"])
         out["remains"] = q.first() or _missing("remains", out["remains"])
+    for k in ("grave", "remains"):
+        if isinstance(out.get(k), models.Model):
+            access.check(actor, out[k])
     if isinstance(out.get("source_evidence"), str) and out["source_evidence"]:
         from vestige.evidence.models import EvidenceItem
-        out["source_evidence"] = EvidenceItem.objects.filter(ref=out["source_evidence"]).first() or _missing(
+        out["source_evidence"] = _seen(actor, EvidenceItem).filter(ref=out["source_evidence"]).first() or _missing(
             "source_evidence", out["source_evidence"])
     for k in ("site", "grave", "remains", "incident", "source_evidence"):
         if out.get(k) == "":
@@ -120,8 +132,12 @@ def create_claim(actor, data: dict[str, Any], *, via: str = "web") -> Claim:
         data["issuer"] = issuer(actor, spec.get("name", ""), spec.get("kind", ""), spec.get("description", ""))
     if not isinstance(data.get("issuer"), Issuer):
         raise InvalidInput(_("issuer: this field is required."), field="issuer")
+    given_case = data.pop("case", None)
     claim = Claim(ref=_next_ref(Claim, "CLM-"))
-    _apply(claim, CLAIM_FIELDS, _resolve_claim_refs(data))
+    _apply(claim, CLAIM_FIELDS, _resolve_claim_refs(data, actor))
+    # A claim about a site or an incident is in its case; otherwise in the one chosen.
+    claim.case = (access.case_of(claim.site) if claim.site_id else access.case_of(claim.incident)
+                  if claim.incident_id else None) or access.case_for_new(actor, given_case)
     _validate(claim)
     claim.save()
     record(claim, Action.CREATED, actor, diff({}, snapshot(claim, ("ref", *CLAIM_FIELDS))), via=via)
@@ -130,6 +146,7 @@ def create_claim(actor, data: dict[str, Any], *, via: str = "web") -> Claim:
 
 def _update(actor, instance, fields: tuple[str, ...], data: dict[str, Any], via: str):
     """Lock, apply, validate, save and record the changes (if any) of a claims-app record."""
+    access.check(actor, instance)
     instance = type(instance).objects.select_for_update().get(pk=instance.pk)
     if instance.withdrawn:
         raise Conflict(_("%(obj)s is withdrawn; restore it before editing.") % {"obj": instance.ref})
@@ -146,7 +163,7 @@ def _update(actor, instance, fields: tuple[str, ...], data: dict[str, Any], via:
 @transaction.atomic
 def update_claim(actor, claim: Claim, data: dict[str, Any], *, via: str = "web") -> Claim:
     require(actor, Cap.CLAIM_WRITE)
-    return _update(actor, claim, CLAIM_FIELDS, _resolve_claim_refs(data), via)
+    return _update(actor, claim, CLAIM_FIELDS, _resolve_claim_refs(data, actor), via)
 
 
 @transaction.atomic
@@ -155,18 +172,22 @@ def add_link(actor, claim: Claim, relation: str, *, other_claim: Claim | str | N
              evidence=None, url: str = "", note: str = "", via: str = "web") -> ClaimLink:
     """Link a supporting or contradicting claim, record or source to ``claim``."""
     require(actor, Cap.CLAIM_WRITE)
+    access.check(actor, claim)
     if relation not in Relation.values:
         raise InvalidInput(_("relation must be supports or contradicts"), field="relation")
     other_claim, site, remains, evidence = (x if x not in ("", None) else None for x in (other_claim, site, remains, evidence))
     if isinstance(evidence, str):
         from vestige.evidence.models import EvidenceItem
-        evidence = EvidenceItem.objects.filter(ref=evidence).first() or _missing("evidence", evidence)
+        evidence = _seen(actor, EvidenceItem).filter(ref=evidence).first() or _missing("evidence", evidence)
     if isinstance(other_claim, str):
-        other_claim = Claim.objects.filter(ref=other_claim).first() or _missing("other_claim", other_claim)
+        other_claim = _seen(actor, Claim).filter(ref=other_claim).first() or _missing("other_claim", other_claim)
     if isinstance(site, str):
-        site = Site.objects.filter(ref=site).first() or _missing("site", site)
+        site = _seen(actor, Site).filter(ref=site).first() or _missing("site", site)
     if isinstance(remains, str):
-        remains = Remains.objects.filter(body_number=remains).first() or _missing("remains", remains)
+        remains = _seen(actor, Remains).filter(body_number=remains).first() or _missing("remains", remains)
+    for target in (evidence, other_claim, site, grave, remains):
+        if isinstance(target, models.Model):
+            access.check(actor, target)
     if other_claim is not None and other_claim.pk == claim.pk:
         raise InvalidInput(_("A claim cannot support or contradict itself."), field="other_claim")
     if not any((other_claim, site, grave, remains, evidence, url)):
@@ -189,6 +210,7 @@ def change_status(actor, claim: Claim, to_status: str, rationale: str, *, via: s
                   **assessments: str) -> Verification:
     """Move ``claim`` to ``to_status`` under the rules in this module's docstring."""
     require(actor, Cap.CLAIM_VERIFY)
+    access.check(actor, claim)
     claim = Claim.objects.select_for_update().get(pk=claim.pk)
     if to_status not in Status.values:
         raise InvalidInput(_("Unknown status %(s)r.") % {"s": to_status}, field="status")
@@ -222,12 +244,15 @@ def change_status(actor, claim: Claim, to_status: str, rationale: str, *, via: s
 @transaction.atomic
 def create_incident(actor, data: dict[str, Any], *, via: str = "web", sites=(), remains=()) -> Incident:
     require(actor, Cap.CLAIM_WRITE)
+    data = dict(data)
+    given_case = data.pop("case", None)
     inc = Incident()
     _apply(inc, INCIDENT_FIELDS, data)
+    inc.case = access.case_for_new(actor, given_case)
     _validate(inc)
     inc.save()
     if sites:
-        inc.sites.set([get_site(s) for s in sites])
+        inc.sites.set([get_site(s, actor) for s in sites])
     if remains:
         inc.remains.set(remains)
     record(inc, Action.CREATED, actor, diff({}, snapshot(inc, INCIDENT_FIELDS)), via=via)
@@ -243,7 +268,9 @@ def update_incident(actor, inc: Incident, data: dict[str, Any], *, via: str = "w
 @transaction.atomic
 def link_incident(actor, inc: Incident, *, sites=(), remains=(), via: str = "web") -> Incident:
     require(actor, Cap.CLAIM_WRITE)
-    added_sites = [get_site(s) for s in sites]
+    access.check(actor, inc)
+    added_sites = [get_site(s, actor) for s in sites]
+    remains = [access.check(actor, r) for r in remains]
     for target in [*added_sites, *remains]:
         if target.withdrawn_at is not None:
             raise InvalidInput(_("%(t)s is withdrawn; restore it before linking to it.") % {"t": target},
@@ -273,8 +300,11 @@ def restore(actor, record: Claim | Incident, reason: str, *, via: str = "web"):
 def create_witness(actor, data: dict[str, Any], identity: dict[str, str] | None = None, *, via: str = "web") -> Witness:
     """A witness known by ``code``; ``identity`` (name, contact, ...) is stored encrypted."""
     require(actor, Cap.WITNESS_WRITE)
+    data = dict(data)
+    given_case = data.pop("case", None)
     w = Witness()
     _apply(w, WITNESS_FIELDS, data)
+    w.case = access.case_for_new(actor, given_case)
     if w.consent_given and not w.consent_on:
         raise InvalidInput(_("Give the date consent was given."), field="consent_on")
     _validate(w)
@@ -292,6 +322,7 @@ def create_witness(actor, data: dict[str, Any], identity: dict[str, str] | None 
 def reveal_identity(actor, witness: Witness, *, via: str = "web") -> dict[str, str]:
     """Decrypt a witness's identity for a role that needs it; every view is recorded."""
     require(actor, Cap.WITNESS_IDENTITY)
+    access.check(actor, witness)
     record(witness, Action.VIEWED, actor, {"identity": [None, "viewed"]}, via=via)
     if not witness.identity_encrypted:
         return {}
@@ -303,11 +334,14 @@ def add_statement(actor, witness: Witness, given_on, summary: str, evidence_refe
                   *, evidence=None, via: str = "web") -> Statement:
     """A statement; ``evidence`` (an item or its reference) is the recording or transcript."""
     require(actor, Cap.WITNESS_WRITE)
+    access.check(actor, witness)
     if not (summary or "").strip():
         raise InvalidInput(_("Summarise the statement."), field="summary")
     if isinstance(evidence, str) and evidence:
         from vestige.evidence.models import EvidenceItem
-        evidence = EvidenceItem.objects.filter(ref=evidence).first() or _missing("evidence", evidence)
+        evidence = _seen(actor, EvidenceItem).filter(ref=evidence).first() or _missing("evidence", evidence)
+    elif evidence is not None:
+        access.check(actor, evidence)
     s = Statement(witness=witness, given_on=given_on, summary=summary.strip(), evidence=evidence or None,
                   evidence_reference=evidence_reference or (evidence.ref if evidence else ""), recorded_by=actor)
     _validate(s)

@@ -6,11 +6,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.claims import importing, services
@@ -35,7 +36,7 @@ from vestige.reports.services import site_stats
 
 def _list(request, spec, template, extra=None):
     try:
-        qs, error = spec.queryset(request.GET), None
+        qs, error = spec.queryset(request.GET, user=request.user), None
     except InvalidInput as e:
         qs, error = spec.model.objects.none(), e.message
     page = Paginator(qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
@@ -46,7 +47,7 @@ def _list(request, spec, template, extra=None):
 
 
 def _export(request, spec, name):
-    qs = spec.queryset(request.GET)
+    qs = spec.queryset(request.GET, user=request.user)
     response = StreamingHttpResponse(csv_lines(spec.csv_rows(qs)), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.now():%Y%m%d-%H%M%S}.csv"'
     return response
@@ -61,7 +62,7 @@ def claim_export(request):
 
 
 def claim_detail(request, ref):
-    claim = get_object_or_404(Claim.objects.select_related("issuer", "site", "incident"), ref=ref)
+    claim = access.get(request.user, Claim.objects.select_related("issuer", "site", "incident"), ref=ref)
     return render(request, "claims/claim_detail.html", {
         "claim": claim, "links": claim.links.select_related("other_claim__issuer", "site", "remains"),
         "verifications": claim.verifications.select_related("actor"), "history": history_of(claim)[:200],
@@ -72,9 +73,9 @@ def claim_detail(request, ref):
 
 def claim_form(request, ref=None):
     require(request.user, Cap.CLAIM_WRITE)
-    claim = get_object_or_404(Claim, ref=ref) if ref else None
+    claim = access.get(request.user, Claim, ref=ref) if ref else None
     if request.method == "POST":
-        form = ClaimForm(request.POST, instance=claim)
+        form = ClaimForm(request.POST, instance=claim, user=request.user)
         if form.is_valid():
             try:
                 if claim is None:
@@ -93,14 +94,14 @@ def claim_form(request, ref=None):
             initial = {f: getattr(claim, f) for f in ClaimForm.fields_order}
             initial["source_evidence"] = claim.source_evidence.ref if claim.source_evidence else ""
             initial.update(issuer_name=claim.issuer.name, issuer_kind=claim.issuer.kind)
-        form = ClaimForm(initial=initial, instance=claim)
+        form = ClaimForm(initial=initial, instance=claim, user=request.user)
     return render(request, "claims/form.html", {"form": form, "title": claim.ref if claim else _("New claim"),
                                                 "back": claim.get_absolute_url() if claim else "/claims/"})
 
 
 @require_POST
 def claim_status(request, ref):
-    claim = get_object_or_404(Claim, ref=ref)
+    claim = access.get(request.user, Claim, ref=ref)
     form = StatusForm(request.POST)
     if form.is_valid():
         data = dict(form.cleaned_data)
@@ -116,7 +117,7 @@ def claim_status(request, ref):
 
 @require_POST
 def claim_withdraw(request, ref, restore=False):
-    claim = get_object_or_404(Claim, ref=ref)
+    claim = access.get(request.user, Claim, ref=ref)
     reason = request.POST.get("reason", "")
     try:
         (services.restore if restore else services.withdraw)(request.user, claim, reason)
@@ -129,7 +130,7 @@ def claim_withdraw(request, ref, restore=False):
 
 @require_POST
 def claim_link(request, ref):
-    claim = get_object_or_404(Claim, ref=ref)
+    claim = access.get(request.user, Claim, ref=ref)
     form = LinkForm(request.POST)
     if form.is_valid():
         d = form.cleaned_data
@@ -146,7 +147,7 @@ def claim_link(request, ref):
 
 def site_claims(request, ref):
     """Claimed, recorded and verified figures for one site, on one page."""
-    site = get_object_or_404(Site, ref=ref)
+    site = access.get(request.user, Site, ref=ref)
     groups, other = site_reconciliation(site)
     return render(request, "claims/reconciliation.html", {
         "subject": site, "groups": groups, "other": other, "stats": site_stats(site),
@@ -162,10 +163,11 @@ def incident_export(request):
 
 
 def incident_detail(request, ref):
-    inc = get_object_or_404(Incident, ref=ref)
+    inc = access.get(request.user, Incident, ref=ref)
     from vestige.reports.services import remains_stats
     # Recorded figures for an incident: the remains linked to it (graves are not incident-scoped).
-    groups, other = reconcile(Claim.objects.filter(incident=inc), remains_stats(inc.remains.all()))
+    groups, other = reconcile(access.scope(Claim.objects.filter(incident=inc), request.user),
+                              remains_stats(access.scope(inc.remains.all(), request.user)))
     return render(request, "claims/incident_detail.html", {
         "incident": inc, "groups": groups, "other": other, "history": history_of(inc)[:200],
         "sites": inc.sites.all(), "remains": inc.remains.all()[:200]})
@@ -173,9 +175,9 @@ def incident_detail(request, ref):
 
 def incident_form(request, ref=None):
     require(request.user, Cap.CLAIM_WRITE)
-    inc = get_object_or_404(Incident, ref=ref) if ref else None
+    inc = access.get(request.user, Incident, ref=ref) if ref else None
     if request.method == "POST":
-        form = IncidentForm(request.POST, instance=inc)
+        form = IncidentForm(request.POST, instance=inc, user=request.user)
         if form.is_valid():
             try:
                 inc = (services.update_incident(request.user, inc, form.payload()) if inc
@@ -184,7 +186,7 @@ def incident_form(request, ref=None):
             except InvalidInput as e:
                 form.add_service_errors(e.errors or {None: [e.message]})
     else:
-        form = IncidentForm(initial={f: getattr(inc, f) for f in IncidentForm.fields_order} if inc else None, instance=inc)
+        form = IncidentForm(initial={f: getattr(inc, f) for f in IncidentForm.fields_order} if inc else None, instance=inc, user=request.user)
     return render(request, "claims/form.html", {"form": form, "title": inc.ref if inc else _("New incident"),
                                                 "back": "/incidents/"})
 
@@ -210,11 +212,11 @@ def incident_import(request):
 
 def witness_list(request):
     return render(request, "claims/witness_list.html", {
-        "witnesses": Witness.objects.filter(withdrawn_at__isnull=True), "can_write": request.user.can(Cap.WITNESS_WRITE)})
+        "witnesses": access.scope(Witness.objects.filter(withdrawn_at__isnull=True), request.user), "can_write": request.user.can(Cap.WITNESS_WRITE)})
 
 
 def witness_detail(request, code, identity: dict | None = None):
-    w = get_object_or_404(Witness, code=code)
+    w = access.get(request.user, Witness, code=code)
     return render(request, "claims/witness_detail.html", {
         "witness": w, "statements": w.statements.all(), "identity": identity,
         "can_identity": request.user.can(Cap.WITNESS_IDENTITY), "can_write": request.user.can(Cap.WITNESS_WRITE),
@@ -223,7 +225,7 @@ def witness_detail(request, code, identity: dict | None = None):
 
 @require_POST
 def witness_identity(request, code):
-    w = get_object_or_404(Witness, code=code)
+    w = access.get(request.user, Witness, code=code)
     # Rendered in the answer to this POST only: never stored in the session, a URL or a cache.
     response = witness_detail(request, code, identity=services.reveal_identity(request.user, w))
     response["Cache-Control"] = "no-store"
@@ -232,7 +234,7 @@ def witness_identity(request, code):
 
 @require_POST
 def witness_statement(request, code):
-    w = get_object_or_404(Witness, code=code)
+    w = access.get(request.user, Witness, code=code)
     form = StatementForm(request.POST)
     if form.is_valid():
         try:
@@ -248,7 +250,7 @@ def witness_statement(request, code):
 def witness_form(request):
     require(request.user, Cap.WITNESS_WRITE)
     if request.method == "POST":
-        form = WitnessForm(request.POST)
+        form = WitnessForm(request.POST, user=request.user)
         if form.is_valid():
             identity = {k: form.cleaned_data[k] for k in ("full_name", "contact") if form.cleaned_data[k]}
             try:
@@ -257,5 +259,5 @@ def witness_form(request):
             except InvalidInput as e:
                 form.add_service_errors(e.errors or {None: [e.message]})
     else:
-        form = WitnessForm()
+        form = WitnessForm(user=request.user)
     return render(request, "claims/form.html", {"form": form, "title": _("New witness"), "back": "/witnesses/"})

@@ -51,6 +51,9 @@ def ensure_demo_users() -> dict[str, tuple[str, str]]:
         if not user.check_password(pw):
             user.set_password(pw)
         user.save()
+        from vestige.accounts.models import Case, CaseMembership
+        main, _created = Case.objects.get_or_create(code="MAIN", defaults={"name": "Main case"})
+        CaseMembership.objects.get_or_create(case=main, user=user)  # the demo is one case, MAIN
         accounts[name] = (Role(role).label, pw)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

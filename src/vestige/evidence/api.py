@@ -7,6 +7,7 @@ import datetime as dt
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.api_types import Limit, Offset
@@ -44,17 +45,19 @@ class UploadIn(Schema):
     site: str = ""
     grave: str = ""
     remains: str = ""
+    case: str = ""
 
 
 @router.get("/evidence", response=list[ItemOut], url_name="evidence-list")
 def list_items(request, limit: Limit = 50, offset: Offset = 0):
     require(request.user, Cap.EVIDENCE_READ)
-    return list(EvidenceItem.objects.select_related("blob", "derived_from").order_by("-id")[offset:offset + limit])
+    qs = access.scope(EvidenceItem.objects.select_related("blob", "derived_from"), request.user)
+    return list(qs.order_by("-id")[offset:offset + limit])
 
 
 @router.get("/evidence/{ref}", response=ItemOut, url_name="evidence-get")
 def get_item(request, ref: str):
-    item = services.get(ref)
+    item = services.get(ref, request.user)
     services.record_view(request.user, item)
     return item
 
@@ -64,8 +67,9 @@ def upload(request, file: UploadedFile = File(...), meta: UploadIn = Form(...)):
     """Upload one file (multipart). 201 for a new item; 200 when the file is already held."""
     data = meta.dict()
     links = {k: data.pop(k) for k in ("site", "grave", "remains")}
+    case = data.pop("case") or None
     data["acquired_at"] = services.acquired(data["acquired_at"])
-    result = services.ingest(request.user, file, file.name or "upload", provenance=data, links=links)
+    result = services.ingest(request.user, file, file.name or "upload", provenance=data, links=links, case=case)
     custody.sign_head()
     return Status(201 if result.created else 200, result.item)
 
@@ -74,5 +78,5 @@ def upload(request, file: UploadedFile = File(...), meta: UploadIn = Form(...)):
 def near(request, ref: str, max_distance: int = 10):
     """Items whose perceptual hash is within ``max_distance`` bits (Hamming distance)."""
     require(request.user, Cap.EVIDENCE_READ)
-    item = services.get(ref)
-    return [{"ref": other.ref, "distance": d} for other, d in services.near_duplicates(item, max_distance)]
+    item = services.get(ref, request.user)
+    return [{"ref": other.ref, "distance": d} for other, d in services.near_duplicates(item, max_distance, actor=request.user)]

@@ -69,6 +69,8 @@ def _record_export(actor, items: list[EvidenceItem], name: str, bag_id: str) -> 
 
 def export(actor, items: list[EvidenceItem], out: str | Path) -> Path:
     require(actor, Cap.EVIDENCE_EXPORT)
+    from vestige import access
+    items = [access.check(actor, item) for item in items]
     out = Path(out)
     if out.exists() and any(out.iterdir()):
         raise Conflict(_("%(d)s exists and is not empty; choose a new folder.") % {"d": out})

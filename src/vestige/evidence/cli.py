@@ -25,7 +25,8 @@ def cmd_evidence_ingest(args) -> int:
     with Progress(transient=True, console=stderr_console()) as bar:
         task = bar.add_task("ingesting", total=None)
         results = services.ingest_paths(actor, args.paths, progress=lambda n, t: bar.update(task, completed=n, total=t),
-                                        provenance=provenance, links=_evidence_links(args), graphic=not args.not_graphic)
+                                        provenance=provenance, links=_evidence_links(args), graphic=not args.not_graphic,
+                                        case=args.case)
     failed = 0
     for r in results:
         if r.error:
@@ -113,11 +114,12 @@ def cmd_evidence_verify(args) -> int:
 
 def cmd_evidence_export(args) -> int:
     setup_django()
+    from vestige import access
     from vestige.evidence import bag
     from vestige.evidence.models import EvidenceItem
 
     actor = actor_of(args)
-    qs = EvidenceItem.objects.select_related("blob")
+    qs = access.scope(EvidenceItem.objects.select_related("blob"), actor)
     if args.site:
         qs = qs.filter(links__site__ref=args.site).distinct()
     elif args.items:
@@ -175,6 +177,7 @@ def add_commands(sub) -> None:
     ei.add_argument("--method", help="how they were collected")
     ei.add_argument("--source-hash", help="a hash the source gave (checked on intake)")
     ei.add_argument("--not-graphic", action="store_true", help="do not blur these items in lists")
+    ei.add_argument("--case", metavar="CODE", help="the case the items belong to (when not linked to a record)")
     as_user(ei)
     eaa = ev.add_parser("import-auto-archiver", help="import bellingcat auto-archiver output (JSON or CSV + media)")
     eaa.set_defaults(fn=cmd_evidence_import_archiver)

@@ -28,6 +28,8 @@ class Blob(models.Model):
 
 
 class EvidenceItem(models.Model):
+    case = models.ForeignKey("accounts.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                             verbose_name=_("case"), help_text=_("The case this record belongs to."))
     ref = models.CharField(_("reference"), max_length=20, unique=True)
     blob = models.OneToOneField(Blob, on_delete=models.PROTECT, related_name="item")
     title = models.CharField(_("title"), max_length=300, blank=True)

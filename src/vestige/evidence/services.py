@@ -21,9 +21,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
-from vestige.errors import InvalidInput, NotFound
+from vestige.errors import Conflict, InvalidInput, NotFound
 from vestige.evidence import blobstore, custody, intake
 from vestige.evidence.models import (
     Blob,
@@ -54,18 +55,21 @@ def _next_ref() -> str:
     return next_reference(EvidenceItem, "ref", "EV-", 6)
 
 
-def _resolve_links(links: dict[str, str] | None) -> list[dict]:
+def _resolve_links(links: dict[str, str] | None, actor=None) -> list[dict]:
     out = []
+
+    def seen(model):
+        return access.scope(model.objects.all(), actor) if actor is not None else model.objects.all()
     for kind, ref in (links or {}).items():
         if not ref:
             continue
         if kind == "site":
-            target = Site.objects.filter(ref=ref).first()
+            target = seen(Site).filter(ref=ref).first()
         elif kind == "remains":
-            target = Remains.objects.filter(body_number=ref).first()
+            target = seen(Remains).filter(body_number=ref).first()
         elif kind == "grave":
             site, _sep, label = ref.partition("#")
-            target = Grave.objects.filter(site__ref=site, label=label).first()
+            target = seen(Grave).filter(site__ref=site, label=label).first()
         else:
             raise InvalidInput(_("Unknown link %(k)r; use site, grave (SITE#LABEL) or remains.") % {"k": kind}, field=kind)
         if target is None:
@@ -89,23 +93,26 @@ class IngestResult:
 
 def ingest(actor, stream: BinaryIO, name: str, *, provenance: dict | None = None, links: dict | None = None,
            graphic: bool = True, derived_from: EvidenceItem | None = None, derivation: str = "",
-           run_steps: bool = True) -> IngestResult:
+           run_steps: bool = True, case=None) -> IngestResult:
     """Ingest one file; see the module docstring. With ``run_steps=False`` the metadata steps are
-    left to the caller (:func:`run_steps_batch`)."""
+    left to the caller (:func:`run_steps_batch`). The item goes into the case of what it is linked
+    to (or derived from), else ``case``, else the actor's only case."""
     require(actor, Cap.EVIDENCE_WRITE)
     provenance = {k: v for k, v in (provenance or {}).items() if v not in (None, "")}
     unknown = set(provenance) - set(PROVENANCE_FIELDS)
     if unknown:
         raise InvalidInput(_("Unknown provenance field(s): %(f)s") % {"f": ", ".join(sorted(unknown))}, field=sorted(unknown)[0])
-    targets = _resolve_links(links)
+    targets = _resolve_links(links, actor)
+    parent = derived_from or (next(iter(targets[0].values())) if targets else None)
+    case = access.case_for_new(actor, case, parent=parent)
     digests, path = blobstore.put(stream)
     with path.open("rb") as f:
         media_type = detect_type(f.read(64))
     provenance.setdefault("original_name", name)
     try:
-        item, created = _record(actor, digests, media_type, name, provenance, graphic, derived_from, derivation)
+        item, created = _record(actor, digests, media_type, name, provenance, graphic, derived_from, derivation, case)
     except IntegrityError:  # a concurrent intake of the same file won the race: it is a duplicate
-        item, created = _record(actor, digests, media_type, name, provenance, graphic, derived_from, derivation)
+        item, created = _record(actor, digests, media_type, name, provenance, graphic, derived_from, derivation, case)
     result = IngestResult(name, item, created)
     for kind_target in targets:
         link(actor, item, **kind_target)
@@ -116,16 +123,18 @@ def ingest(actor, stream: BinaryIO, name: str, *, provenance: dict | None = None
 
 
 @transaction.atomic
-def _record(actor, digests, media_type, name, provenance, graphic, derived_from, derivation):
+def _record(actor, digests, media_type, name, provenance, graphic, derived_from, derivation, case=None):
     LedgerState.objects.select_for_update().get_or_create(pk=1, defaults={"last_hash": GENESIS})
     existing = EvidenceItem.objects.filter(blob__sha256=digests.sha256).first()
+    if existing is not None and not access.visible(actor, existing):
+        raise Conflict(_("This file is already held in a case you are not a member of; ask an administrator."))
     if existing is not None:
         Provenance.objects.create(item=existing, added_by=actor, **provenance)
         custody.append(EventKind.PROVENANCE, existing, _actor(actor), {"duplicate of": existing.ref, **_plain(provenance)},
                        facts=True)
         return existing, False
     blob = Blob.objects.create(sha256=digests.sha256, sha1=digests.sha1, md5=digests.md5, size=digests.size)
-    item = EvidenceItem.objects.create(ref=_next_ref(), blob=blob, media_type=media_type, original_name=name[:500],
+    item = EvidenceItem.objects.create(ref=_next_ref(), blob=blob, case=case, media_type=media_type, original_name=name[:500],
                                        title=Path(name).name[:300], graphic=graphic, created_by=actor,
                                        derived_from=derived_from, derivation=derivation, metadata={"steps": []})
     Provenance.objects.create(item=item, added_by=actor, **provenance)
@@ -209,6 +218,10 @@ def run_steps_batch(actor, results: list[IngestResult]) -> None:
 @transaction.atomic
 def link(actor, item: EvidenceItem, *, site=None, grave=None, remains=None) -> EvidenceLink:
     require(actor, Cap.EVIDENCE_WRITE)
+    access.check(actor, item)
+    for target in (site, grave, remains):
+        if target is not None:
+            access.check(actor, target)
     row = EvidenceLink.objects.create(item=item, site=site, grave=grave, remains=remains)
     custody.append(EventKind.LINKED, item, _actor(actor), {"to": str(row.target)}, facts=True)
     return row
@@ -309,24 +322,34 @@ class _Limited:
 
 # --- reading ---------------------------------------------------------------------------------
 
-def get(ref: str) -> EvidenceItem:
+def get(ref: str, actor=None) -> EvidenceItem:
+    """The item ``ref`` (among those ``actor`` may see, when given)."""
+    qs = EvidenceItem.objects.select_related("blob")
+    if actor is not None:
+        qs = access.scope(qs, actor)
     try:
-        return EvidenceItem.objects.select_related("blob").get(ref=ref)
+        return qs.get(ref=ref)
     except EvidenceItem.DoesNotExist:
         raise NotFound(_("No evidence item %(r)r.") % {"r": ref}) from None
 
 
 def record_view(actor, item: EvidenceItem, kind: str = EventKind.VIEWED) -> None:
     require(actor, Cap.EVIDENCE_READ)
+    access.check(actor, item)
     custody.append(kind, item, _actor(actor), {})
 
 
-def near_duplicates(item: EvidenceItem, max_distance: int = 10, limit: int = 20) -> list[tuple[EvidenceItem, int]]:
-    """Items whose perceptual hash is within ``max_distance`` bits (Hamming) of this one's."""
+def near_duplicates(item: EvidenceItem, max_distance: int = 10, limit: int = 20, *,
+                    actor=None) -> list[tuple[EvidenceItem, int]]:
+    """Items whose perceptual hash is within ``max_distance`` bits (Hamming) of this one's (among
+    those ``actor`` may see, when given)."""
     if item.phash is None:
         return []
     from vestige.evidence.nearby import index
-    return [(EvidenceItem.objects.get(pk=pk), d) for pk, d in index().query(item.phash, max_distance, limit) if pk != item.pk]
+    found = [(pk, d) for pk, d in index().query(item.phash, max_distance, limit) if pk != item.pk]
+    qs = EvidenceItem.objects.filter(pk__in=[pk for pk, _d in found])
+    shown = {i.pk: i for i in (access.scope(qs, actor) if actor is not None else qs)}
+    return [(shown[pk], d) for pk, d in found if pk in shown]
 
 
 # --- verification ----------------------------------------------------------------------------
@@ -342,7 +365,7 @@ def verify(actor, refs: list[str] | None = None) -> list[str]:
     from vestige.evidence.facts import differences, facts_of
 
     require(actor, Cap.EVIDENCE_READ)
-    items = EvidenceItem.objects.select_related("blob")
+    items = access.scope(EvidenceItem.objects.select_related("blob"), actor)
     if refs:
         items = items.filter(ref__in=refs)
         missing = set(refs) - set(items.values_list("ref", flat=True))
@@ -368,7 +391,7 @@ def verify(actor, refs: list[str] | None = None) -> list[str]:
                               for d in differences(recorded[1], facts_of(item))]
         problems += item_problems
         checked.append((item, not item_problems))
-    if not refs:
+    if not refs and access.sees_all(actor):
         held = set(EvidenceItem.objects.values_list("ref", flat=True))
         problems += [f"{ref}: the custody ledger records this item; the database has no such row (deleted)"
                      for ref in sorted(set(ledger.facts) - held)]

@@ -9,6 +9,7 @@ from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import InvalidInput
@@ -18,7 +19,8 @@ from vestige.evidence.models import EventKind, EvidenceItem, TreeHeadRecord
 
 def item_list(request):
     require(request.user, Cap.EVIDENCE_READ)
-    qs = EvidenceItem.objects.filter(derived_from__isnull=True).select_related("blob").prefetch_related("derivatives")
+    qs = access.scope(EvidenceItem.objects.filter(derived_from__isnull=True), request.user).select_related(
+        "blob").prefetch_related("derivatives")
     if q := request.GET.get("q", "").strip():
         qs = qs.filter(original_name__icontains=q) | qs.filter(ref__icontains=q) | qs.filter(blob__sha256__icontains=q)
     if site := request.GET.get("site", "").strip():
@@ -29,12 +31,12 @@ def item_list(request):
 
 
 def item_detail(request, ref):
-    item = services.get(ref)
+    item = services.get(ref, request.user)
     services.record_view(request.user, item)
     return render(request, "evidence/detail.html", {
         "item": item, "provenance": item.provenance.select_related("added_by"), "links": item.links.all(),
         "events": item.events.order_by("index"), "derivatives": item.derivatives.all(),
-        "near": services.near_duplicates(item), "head": TreeHeadRecord.objects.first(),
+        "near": services.near_duplicates(item, actor=request.user), "head": TreeHeadRecord.objects.first(),
         "fingerprint": custody.fingerprint(),
     })
 
@@ -42,7 +44,7 @@ def item_detail(request, ref):
 def item_thumbnail(request, ref):
     """The item's thumbnail (a derived item); not a custody event of the original."""
     require(request.user, Cap.EVIDENCE_READ)
-    item = services.get(ref)
+    item = services.get(ref, request.user)
     thumb = item.derivatives.filter(derivation="thumbnail").select_related("blob").first()
     if thumb is None:
         return HttpResponse(status=404)
@@ -50,7 +52,7 @@ def item_thumbnail(request, ref):
 
 
 def item_download(request, ref):
-    item = services.get(ref)
+    item = services.get(ref, request.user)
     services.record_view(request.user, item, EventKind.DOWNLOADED)
     path = blobstore.path_for(item.blob.sha256)
     return FileResponse(path.open("rb"), as_attachment=True, filename=item.original_name.split("/")[-1] or item.ref,
@@ -70,12 +72,13 @@ def upload(request):
         try:
             provenance["acquired_at"] = services.acquired(request.POST.get("acquired_at", "").strip())
             links = {k: request.POST.get(k, "").strip() for k in ("site", "grave", "remains")}
+            case = request.POST.get("case", "").strip() or None
             results = []
             for f in files:
                 if not services.size_ok(f.size):
                     results.append({"name": f.name, "error": _("larger than the limit")})
                     continue
-                r = services.ingest(request.user, f, f.name, provenance=provenance, links=links,
+                r = services.ingest(request.user, f, f.name, provenance=provenance, links=links, case=case,
                                     graphic=request.POST.get("not_graphic") != "on")
                 results.append({"name": f.name, "ref": r.item.ref, "created": r.created, "failed": r.failed_steps})
             custody.sign_head()
@@ -92,4 +95,5 @@ def upload(request):
             else:
                 messages.error(request, f"{r['name']}: {r['error']}")
         return redirect("evidence:list")
-    return render(request, "evidence/upload.html", {"max_mb": settings.VESTIGE_MAX_EVIDENCE_BYTES // (1024 * 1024)})
+    return render(request, "evidence/upload.html", {"max_mb": settings.VESTIGE_MAX_EVIDENCE_BYTES // (1024 * 1024),
+                                                    "cases": list(access.cases_for(request.user))})

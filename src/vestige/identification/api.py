@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
+from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.api_types import Limit
@@ -142,12 +142,12 @@ def _run(run: int | None) -> MatchingRun:
 def candidates(request, run: int | None = None, remains: str = "", missing_person: str = "", min_posterior: float = 0.0,
                limit: Limit = 100):
     """Candidates of a run (default: the current one), best posterior first. Statistics only."""
-    require(request.user, Cap.REGISTRY_READ)
+    require(request.user, Cap.IDENT_READ)
     r = _run(run) if run else services.current_run()
     if r is None:
         return []
     return list(services.candidate_rows(r, min_posterior=min_posterior, remains=remains, missing_person=missing_person,
-                               limit=max(1, min(limit, 1000))))
+                                        limit=limit, actor=request.user))
 
 
 @router.get("/identification/stats", url_name="identify-stats")
@@ -160,8 +160,8 @@ def identification_stats(request, site: str = ""):
 def joint(request, run: int | None = None):
     """The run's joint result: related remains solved together, their best assignments, the
     matches the DNA cannot tell apart; the families that cannot be searched; possible duplicates."""
-    require(request.user, Cap.REGISTRY_READ)
-    return services.joint_result(_run(run))
+    require(request.user, Cap.IDENT_READ)
+    return services.joint_result(_run(run), actor=request.user)
 
 
 @router.post("/identification/runs", response={201: RunOut}, url_name="run-start")
@@ -172,9 +172,9 @@ def start_run(request, payload: RunIn):
 
 @router.get("/identification/runs/{run_id}", response=RunOut, url_name="run-get")
 def get_run(request, run_id: int):
-    require(request.user, Cap.REGISTRY_READ)
+    require(request.user, Cap.IDENT_READ)
     services.reap_stale_runs()
-    return get_object_or_404(MatchingRun, pk=run_id)
+    return access.get(request.user, MatchingRun, pk=run_id)
 
 
 @router.get("/identification/worklists/{name}", url_name="worklist")
@@ -186,7 +186,7 @@ def worklist(request, name: str):
 @router.post("/identification/candidates/{candidate_id}/propose", response={201: IdentificationOut},
              url_name="propose")
 def propose(request, candidate_id: int, payload: ProposeIn):
-    c = get_object_or_404(Candidate, pk=candidate_id)
+    c = access.get(request.user, Candidate, pk=candidate_id)
     basis = payload.basis or services.basis_text(c)
     return Status(201, services.propose(request.user, c, basis, below_threshold_reason=payload.below_threshold_reason,
                                         via="api"))
@@ -194,24 +194,24 @@ def propose(request, candidate_id: int, payload: ProposeIn):
 
 @router.post("/identification/decisions/{ident_id}/decide", response=IdentificationOut, url_name="decide")
 def decide(request, ident_id: int, payload: DecisionIn):
-    return services.decide(request.user, get_object_or_404(Identification, pk=ident_id), payload.confirm, payload.note,
+    return services.decide(request.user, access.get(request.user, Identification, pk=ident_id), payload.confirm, payload.note,
                            via="api")
 
 
 @router.post("/identification/decisions/{ident_id}/notify", response=IdentificationOut, url_name="notify")
 def notify(request, ident_id: int, payload: NotifyIn):
-    return services.record_notification(request.user, get_object_or_404(Identification, pk=ident_id), payload.on,
+    return services.record_notification(request.user, access.get(request.user, Identification, pk=ident_id), payload.on,
                                         payload.how, via="api")
 
 
 @router.post("/identification/decisions/{ident_id}/return", response=IdentificationOut, url_name="return")
 def returned(request, ident_id: int, payload: ReturnIn):
-    return services.record_return(request.user, get_object_or_404(Identification, pk=ident_id), payload.on, via="api")
+    return services.record_return(request.user, access.get(request.user, Identification, pk=ident_id), payload.on, via="api")
 
 
 @router.post("/identification/same-body", response={201: SameBodyOut}, url_name="same-body")
 def same_body(request, payload: SameBodyIn):
-    found = list(Remains.objects.filter(body_number__in=payload.remains))
+    found = list(access.scope(Remains.objects.filter(body_number__in=payload.remains), request.user))
     missing = set(payload.remains) - {r.body_number for r in found}
     if missing:
         raise NotFound(f"no remains {', '.join(sorted(missing))}")
@@ -220,5 +220,5 @@ def same_body(request, payload: SameBodyIn):
 
 @router.post("/identification/same-body/{group_id}/decide", response=SameBodyOut, url_name="same-body-decide")
 def same_body_decide(request, group_id: int, payload: DecisionIn):
-    return services.decide_duplicate(request.user, get_object_or_404(DuplicateGroup, pk=group_id), payload.confirm,
+    return services.decide_duplicate(request.user, access.get(request.user, DuplicateGroup, pk=group_id), payload.confirm,
                                      payload.note, via="api")

@@ -69,11 +69,11 @@ def cmd_candidates(args) -> int:
     from vestige.accounts.roles import Cap
     from vestige.accounts.services import require
 
-    require(actor_of(args), Cap.REGISTRY_READ)
+    require(actor_of(args), Cap.IDENT_READ)
     from vestige.identification.services import candidate_rows
 
     rows = candidate_rows(_run(args), min_posterior=args.min_posterior, remains=args.remains or "",
-                          missing_person=args.missing_person or "")
+                          missing_person=args.missing_person or "", actor=actor_of(args))
     if args.json:
         print_json_lines(rows)
     else:
@@ -89,11 +89,11 @@ def cmd_joint(args) -> int:
     from vestige.accounts.roles import Cap
     from vestige.accounts.services import require
 
-    require(actor_of(args), Cap.REGISTRY_READ)
+    require(actor_of(args), Cap.IDENT_READ)
     from vestige.identification.services import joint_result
 
     run = _run(args)
-    out = joint_result(run)
+    out = joint_result(run, actor=actor_of(args))
     if args.json:
         print(json.dumps(out))
     else:

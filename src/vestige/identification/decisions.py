@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import Conflict, InvalidInput, PermissionDenied
@@ -78,6 +79,7 @@ def basis_text(candidate: Candidate) -> str:
 @transaction.atomic
 def propose(actor, candidate: Candidate, basis: str, *, below_threshold_reason: str = "", via: str = "web") -> Identification:
     require(actor, Cap.IDENT_PROPOSE)
+    access.check(actor, candidate)
     if not candidate.run.current:
         raise Conflict(_("This candidate is from a superseded run; use the current run's candidates."))
     if not (basis or "").strip():
@@ -107,6 +109,7 @@ def propose(actor, candidate: Candidate, basis: str, *, below_threshold_reason: 
 @transaction.atomic
 def decide(actor, ident: Identification, confirm: bool, note: str = "", *, via: str = "web") -> Identification:
     require(actor, Cap.IDENT_CONFIRM)
+    access.check(actor, ident)
     ident = Identification.objects.select_for_update().get(pk=ident.pk)
     if ident.status != DecisionStatus.PROPOSED:
         raise Conflict(_("This identification is already %(s)s.") % {"s": ident.get_status_display()})
@@ -152,6 +155,7 @@ def _not_future(on: dt.date, what: str) -> None:
 @transaction.atomic
 def record_notification(actor, ident: Identification, on: dt.date, how: str, *, via: str = "web") -> Identification:
     require(actor, Cap.NOTIFY)
+    access.check(actor, ident)
     ident = Identification.objects.select_for_update().get(pk=ident.pk)
     if ident.status != DecisionStatus.CONFIRMED:
         raise Conflict(_("Only a confirmed identification is notified to the family."))
@@ -172,6 +176,7 @@ def record_notification(actor, ident: Identification, on: dt.date, how: str, *, 
 @transaction.atomic
 def record_return(actor, ident: Identification, on: dt.date, *, via: str = "web") -> Identification:
     require(actor, Cap.NOTIFY)
+    access.check(actor, ident)
     ident = Identification.objects.select_for_update().get(pk=ident.pk)
     if ident.notified_on is None:
         raise Conflict(_("Record the notification of the family first."))
@@ -194,6 +199,7 @@ def propose_duplicate(actor, remains: list[Remains], basis: str, *, log10_lr: fl
                       via: str = "web") -> DuplicateGroup:
     """Propose that several remains are one person (two or more, none in an open group)."""
     require(actor, Cap.IDENT_PROPOSE)
+    remains = [access.check(actor, r) for r in remains]
     remains = list({r.pk: r for r in remains}.values())
     if len(remains) < 2:
         raise InvalidInput(_("Name at least two remains."), field="remains")
@@ -213,6 +219,7 @@ def propose_duplicate(actor, remains: list[Remains], basis: str, *, log10_lr: fl
 @transaction.atomic
 def decide_duplicate(actor, group: DuplicateGroup, confirm: bool, note: str = "", *, via: str = "web") -> DuplicateGroup:
     require(actor, Cap.IDENT_CONFIRM)
+    access.check(actor, group)
     group = DuplicateGroup.objects.select_for_update().get(pk=group.pk)
     if group.status != DecisionStatus.PROPOSED:
         raise Conflict(_("This group is already %(s)s.") % {"s": group.get_status_display()})

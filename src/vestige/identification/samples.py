@@ -16,7 +16,7 @@ from typing import BinaryIO
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from vestige import crypto
+from vestige import access, crypto
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import Conflict, ImportRejected, InvalidInput, RowError
@@ -76,6 +76,7 @@ def add_remains_sample(actor, remains: Remains, genotypes: dict[str, tuple[str, 
     """Record a DNA sample of ``remains``. One that no genotype reconciles with the body's other
     accepted samples is kept as discordant (out of matching) with the markers named."""
     require(actor, Cap.DNA_WRITE)
+    access.check(actor, remains)
     _check_profile(genotypes, dropout)
     if not lab or not kit:
         raise InvalidInput(_("Record the laboratory and the kit."), field="lab" if not lab else "kit")
@@ -107,6 +108,7 @@ def add_remains_sample(actor, remains: Remains, genotypes: dict[str, tuple[str, 
 def resolve_sample(actor, sample: RemainsSample, accept: bool, note: str, *, via: str = "web") -> RemainsSample:
     """A person decides a discordant sample: accept it into matching, or exclude it."""
     require(actor, Cap.DNA_WRITE)
+    access.check(actor, sample)
     if not (note or "").strip():
         raise InvalidInput(_("Say why."), field="note")
     sample = RemainsSample.objects.select_for_update().get(pk=sample.pk)
@@ -141,7 +143,7 @@ def import_samples(actor, data: BinaryIO, name: str, *, lab: str, kit: str, mate
         problems.append(RowError(0, "dropout", str(dropout), _("a probability in [0, 1)")))
     parsed = read_profile_file(data.read(), name, frequency_table(), degraded=dropout > 0)
     problems += parsed.errors
-    bodies = {r.body_number: r for r in Remains.objects.filter(body_number__in=list(parsed.profiles))}
+    bodies = {r.body_number: r for r in access.scope(Remains.objects.filter(body_number__in=list(parsed.profiles)), actor)}
     for sample, line in parsed.lines.items():
         r = bodies.get(sample)
         if r is None:

@@ -117,11 +117,17 @@ def stats(site: str = "") -> dict:
             "remains_without_candidate": without}
 
 
-def candidate_rows(run, *, min_posterior: float = 0.0, remains: str = "", missing_person: str = "", limit: int = 0):
-    """One dict per candidate of ``run`` (statistics only; no DNA): the CLI's and API's rows."""
+def candidate_rows(run, *, min_posterior: float = 0.0, remains: str = "", missing_person: str = "", limit: int = 0,
+                   actor=None):
+    """One dict per candidate of ``run`` (statistics only; no DNA): the CLI's and API's rows; only
+    the candidates ``actor`` may see (the body's or the family's case), when given."""
+    from vestige import access
     from vestige.identification.models import Candidate
 
-    qs = Candidate.objects.filter(run=run, posterior__gte=min_posterior).select_related(
+    qs = Candidate.objects.filter(run=run, posterior__gte=min_posterior)
+    if actor is not None:
+        qs = access.scope(qs, actor)
+    qs = qs.select_related(
         "remains", "missing_person__family", "missing_person__member").order_by("-posterior", "-log10_lr")
     if remains:
         qs = qs.filter(remains__body_number=remains)
@@ -137,9 +143,19 @@ def candidate_rows(run, *, min_posterior: float = 0.0, remains: str = "", missin
                "flags": [*c.dna_flags, *[f"{k}_conflict" for k, f in c.flags.items() if f.get("state") == "conflict"]]}
 
 
-def joint_result(run) -> dict:
-    """A run's joint result as the CLI and the API give it (groups from their own rows)."""
+def joint_result(run, actor=None) -> dict:
+    """A run's joint result as the CLI and the API give it (groups from their own rows); for a
+    user bound to cases, only the groups that hold a body or a missing person of their cases."""
     groups = [g.data for g in run.groups.all()]
+    if actor is not None:
+        from vestige import access
+        if not access.sees_all(actor):
+            from vestige.missing.models import MissingPerson
+            from vestige.registry.models import Remains
+            bodies = set(access.scope(Remains.objects.all(), actor).values_list("body_number", flat=True))
+            persons = set(access.scope(MissingPerson.objects.all(), actor).values_list("ref", flat=True))
+            groups = [g for g in groups if set(map(str, g.get("remains", []))) & bodies
+                      or set(map(str, g.get("missing", []))) & persons]
     return {"run": run.pk, "current": run.current, "inputs": run.inputs, "counts": run.counts,
             "groups": groups, "skipped": run.joint.get("skipped", []), "unsearchable": run.unsearchable,
             "duplicates": run.duplicates}

@@ -9,11 +9,12 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -33,13 +34,13 @@ from vestige.registry.models import Remains, Site
 
 
 def index(request):
-    require(request.user, Cap.REGISTRY_READ)
+    require(request.user, Cap.IDENT_READ)
     services.reap_stale_runs()
     run = services.current_run()
     best = []
     site, state = request.GET.get("site", ""), request.GET.get("state", "")
     if run is not None:
-        qs = Candidate.objects.filter(run=run).select_related("remains__site", "missing_person").order_by(
+        qs = access.scope(Candidate.objects.filter(run=run), request.user).select_related("remains__site", "missing_person").order_by(
             "-posterior", "-log10_lr")
         if request.GET.get("confident") == "yes":
             qs = qs.filter(posterior__gte=services.THRESHOLD)
@@ -56,7 +57,7 @@ def index(request):
     from vestige.identification.worklists import counts
     return render(request, "identification/index.html", {
         "run": run, "runs": MatchingRun.objects.all()[:10], "stats": services.stats(), "candidates": best,
-        "sites": Site.objects.filter(withdrawn_at__isnull=True), "can_run": request.user.can(Cap.RUN_START),
+        "sites": access.scope(Site.objects.filter(withdrawn_at__isnull=True), request.user), "can_run": request.user.can(Cap.RUN_START),
         "query": params.urlencode(), "threshold": services.THRESHOLD, "site": site, "state": state,
         "worklists": [(name, WORKLISTS[name], n) for name, n in counts(request.user).items()],
     })
@@ -74,9 +75,9 @@ def start(request):
 
 
 def run_detail(request, pk):
-    require(request.user, Cap.REGISTRY_READ)
+    require(request.user, Cap.IDENT_READ)
     services.reap_stale_runs()
-    run = get_object_or_404(MatchingRun, pk=pk)
+    run = access.get(request.user, MatchingRun, pk=pk)
     template = "identification/_run_status.html" if request.headers.get("HX-Request") else "identification/run.html"
     return render(request, template, {"run": run, "groups": [g.data for g in run.groups.all()[:500]]})
 
@@ -89,10 +90,10 @@ def _group(run: MatchingRun, index):
 
 
 def candidate_detail(request, pk):
-    require(request.user, Cap.REGISTRY_READ)
+    require(request.user, Cap.IDENT_READ)
     heavy = ("run__joint", "run__plans", "run__duplicates", "run__unsearchable", "run__inputs", "run__counts",
              "run__timings")
-    c = get_object_or_404(Candidate.objects.select_related("remains__site", "remains__exhumation", "remains__grave",
+    c = access.get(request.user, Candidate.objects.select_related("remains__site", "remains__exhumation", "remains__grave",
                                                            "missing_person__family", "missing_person__member", "run")
                           .defer(*heavy), pk=pk)
     ident = Identification.objects.filter(candidate=c).order_by("-proposed_at").first()
@@ -107,9 +108,10 @@ def candidate_detail(request, pk):
         "can_propose": request.user.can(Cap.IDENT_PROPOSE), "can_confirm": request.user.can(Cap.IDENT_CONFIRM),
         "can_notify": request.user.can(Cap.NOTIFY), "basis": services.basis_text(c),
         "symmetric": "symmetric" in c.dna_flags or any(f.startswith("indistinguishable") for f in c.dna_flags),
-        "others": Candidate.objects.filter(run=c.run, remains=c.remains).exclude(pk=c.pk).select_related(
+        "others": access.scope(Candidate.objects.filter(run=c.run, remains=c.remains), request.user).exclude(pk=c.pk).select_related(
             "missing_person").order_by("-posterior")[:8],
-        "rivals": Candidate.objects.filter(run=c.run, missing_person=c.missing_person).exclude(pk=c.pk).select_related(
+        "rivals": access.scope(Candidate.objects.filter(run=c.run, missing_person=c.missing_person), request.user).exclude(
+            pk=c.pk).select_related(
             "remains").order_by("-posterior")[:8],
         "group": _group(c.run, c.group), "competing": competing.distinct(), "samples": samples,
         "notes": [f for f in c.dna_flags if f.startswith(("degraded", "samples", "same_body", "possible_duplicate"))],
@@ -118,7 +120,7 @@ def candidate_detail(request, pk):
 
 @require_POST
 def propose(request, pk):
-    c = get_object_or_404(Candidate, pk=pk)
+    c = access.get(request.user, Candidate, pk=pk)
     try:
         services.propose(request.user, c, request.POST.get("basis", ""),
                          below_threshold_reason=request.POST.get("below_threshold_reason", ""))
@@ -130,7 +132,7 @@ def propose(request, pk):
 
 @require_POST
 def decide(request, pk):
-    ident = get_object_or_404(Identification, pk=pk)
+    ident = access.get(request.user, Identification, pk=pk)
     try:
         services.decide(request.user, ident, request.POST.get("decision") == "confirm", request.POST.get("note", ""))
         messages.success(request, _("Decision recorded."))
@@ -141,7 +143,7 @@ def decide(request, pk):
 
 @require_POST
 def notify(request, pk):
-    ident = get_object_or_404(Identification, pk=pk)
+    ident = access.get(request.user, Identification, pk=pk)
     back = ident.candidate.get_absolute_url() if ident.candidate else "identification:index"
     try:
         day = dt.date.fromisoformat(request.POST.get("on", ""))
@@ -167,8 +169,8 @@ def candidate_pdf(request, pk):
     from vestige.history.services import record
     from vestige.identification.report import identification_pdf
 
-    require(request.user, Cap.REGISTRY_READ)
-    c = get_object_or_404(Candidate.objects.select_related("remains__site", "remains__grave", "missing_person__family"), pk=pk)
+    require(request.user, Cap.IDENT_READ)
+    c = access.get(request.user, Candidate.objects.select_related("remains__site", "remains__grave", "missing_person__family"), pk=pk)
     ident = Identification.objects.filter(candidate=c).order_by("-proposed_at").first()
     record(c.remains, Action.VIEWED, request.user, {"identification report": [None, c.missing_person.ref]})
     response = HttpResponse(identification_pdf(c, ident), content_type="application/pdf")
@@ -178,7 +180,7 @@ def candidate_pdf(request, pk):
 
 def stats_page(request):
     require(request.user, Cap.REGISTRY_READ)
-    per_site = [(s, services.stats(s.ref)) for s in Site.objects.filter(withdrawn_at__isnull=True)]
+    per_site = [(s, services.stats(s.ref)) for s in access.scope(Site.objects.filter(withdrawn_at__isnull=True), request.user)]
     run = services.current_run()
     return render(request, "identification/stats.html", {
         "overall": services.stats(), "per_site": per_site, "unsearchable": run.unsearchable if run else []})
@@ -198,7 +200,7 @@ def worklist_page(request, name):
 def duplicate_new(request):
     require(request.user, Cap.IDENT_PROPOSE)
     bodies = [b.strip() for b in (request.POST.get("remains") or request.GET.get("remains", "")).split(",") if b.strip()]
-    remains = list(Remains.objects.filter(body_number__in=bodies))
+    remains = list(access.scope(Remains.objects.filter(body_number__in=bodies), request.user))
     run = services.current_run()
     pair = next((d for d in (run.duplicates if run else []) if set(d["remains"]) == set(bodies)), None)
     if request.method == "POST":
@@ -218,8 +220,8 @@ def duplicate_new(request):
 
 
 def duplicate_detail(request, pk):
-    require(request.user, Cap.REGISTRY_READ)
-    g = get_object_or_404(DuplicateGroup, pk=pk)
+    require(request.user, Cap.IDENT_READ)
+    g = access.get(request.user, DuplicateGroup, pk=pk)
     if request.method == "POST":
         try:
             services.decide_duplicate(request.user, g, request.POST.get("decision") == "confirm",
@@ -233,7 +235,7 @@ def duplicate_detail(request, pk):
 
 @require_POST
 def sample_resolve(request, pk):
-    s = get_object_or_404(RemainsSample, pk=pk)
+    s = access.get(request.user, RemainsSample, pk=pk)
     try:
         services.resolve_sample(request.user, s, request.POST.get("decision") == "accept", request.POST.get("note", ""))
         messages.success(request, _("Recorded."))

@@ -46,8 +46,8 @@ WORKLISTS = {
     "duplicates": _("Possible bones of one body"),
     "discordant": _("Samples that disagree with their body"),
 }
-CAPABILITY = {"confirm": Cap.IDENT_CONFIRM, "notify": Cap.NOTIFY, "return": Cap.NOTIFY, "donors": Cap.REGISTRY_READ,
-              "no-candidate": Cap.REGISTRY_READ, "duplicates": Cap.DNA_READ, "discordant": Cap.DNA_READ}
+CAPABILITY = {"confirm": Cap.IDENT_CONFIRM, "notify": Cap.NOTIFY, "return": Cap.NOTIFY, "donors": Cap.IDENT_READ,
+              "no-candidate": Cap.IDENT_READ, "duplicates": Cap.DNA_READ, "discordant": Cap.DNA_READ}
 
 
 def _ident_row(i: Identification) -> dict:
@@ -61,41 +61,47 @@ def worklist(name: str, actor, *, limit: int = 200) -> list[dict]:
     if name not in WORKLISTS:
         raise NotFound(f"no worklist {name!r}; the worklists are {', '.join(WORKLISTS)}")
     require(actor, CAPABILITY[name])
+    from vestige import access
     from vestige.identification.runs import current_run
+
+    def seen(qs):
+        return access.scope(qs, actor)
     if name == "confirm":
-        qs = Identification.objects.filter(status=DecisionStatus.PROPOSED).exclude(proposed_by=actor).select_related(
+        qs = seen(Identification.objects.filter(status=DecisionStatus.PROPOSED).exclude(proposed_by=actor)).select_related(
             "remains", "missing_person", "proposed_by", "candidate")
         rows = [{"kind": "identification", **_ident_row(i)} for i in qs[:limit]]
-        for g in DuplicateGroup.objects.filter(status=DecisionStatus.PROPOSED).exclude(proposed_by=actor)[:limit]:
+        for g in seen(DuplicateGroup.objects.filter(status=DecisionStatus.PROPOSED).exclude(proposed_by=actor))[:limit]:
             rows.append({"kind": "same individual", "id": g.pk, "remains": str(g), "missing_person": None,
                          "proposed_by": str(g.proposed_by), "proposed_at": g.proposed_at.isoformat(),
                          "url": g.get_absolute_url()})
         return rows
     if name == "notify":
-        qs = Identification.objects.filter(status=DecisionStatus.CONFIRMED, notified_on__isnull=True)
+        qs = seen(Identification.objects.filter(status=DecisionStatus.CONFIRMED, notified_on__isnull=True))
         return [_ident_row(i) for i in qs.select_related("remains", "missing_person", "proposed_by", "candidate")[:limit]]
     if name == "return":
-        qs = Identification.objects.filter(status=DecisionStatus.CONFIRMED, notified_on__isnull=False,
-                                           returned_on__isnull=True)
+        qs = seen(Identification.objects.filter(status=DecisionStatus.CONFIRMED, notified_on__isnull=False,
+                                                returned_on__isnull=True))
         return [_ident_row(i) for i in qs.select_related("remains", "missing_person", "proposed_by", "candidate")[:limit]]
     if name == "donors":
-        return families_needing_donor(limit=limit)
+        return families_needing_donor(limit=limit, actor=actor)
     run = current_run()
     if name == "no-candidate":
         from vestige.registry.models import Remains
-        with_dna = Remains.objects.filter(withdrawn_at__isnull=True, dna_samples__status=SampleStatus.ACCEPTED).distinct()
+        with_dna = seen(Remains.objects.filter(withdrawn_at__isnull=True, dna_samples__status=SampleStatus.ACCEPTED)).distinct()
         found = set(Candidate.objects.filter(run=run, log10_lr__gte=0).values_list("remains_id", flat=True)) if run else set()
         return [{"remains": r.body_number, "site": r.site.ref if r.site_id else None, "url": r.get_absolute_url()}
                 for r in with_dna.exclude(pk__in=found).select_related("site").order_by("body_number")[:limit]]
     if name == "duplicates":
         grouped = {frozenset(g.remains.values_list("body_number", flat=True))
                    for g in DuplicateGroup.objects.exclude(status=DecisionStatus.REJECTED)}
+        from vestige.registry.models import Remains
+        mine = set(seen(Remains.objects.all()).values_list("body_number", flat=True))
         out = []
         for d in (run.duplicates if run else []):
-            if not any(set(d["remains"]) <= g for g in grouped):
+            if set(d["remains"]) <= mine and not any(set(d["remains"]) <= g for g in grouped):
                 out.append({**d, "url": reverse("identification:duplicate-new") + "?remains=" + ",".join(d["remains"])})
         return out[:limit]
-    qs = RemainsSample.objects.filter(status=SampleStatus.DISCORDANT).select_related("remains")
+    qs = seen(RemainsSample.objects.filter(status=SampleStatus.DISCORDANT)).select_related("remains")
     return [{"sample": s.code, "remains": s.remains.body_number, "note": s.note, "id": s.pk,
              "url": s.remains.get_absolute_url()} for s in qs[:limit]]
 
@@ -107,7 +113,8 @@ def counts(actor) -> dict[str, int]:
         if not actor.can(CAPABILITY[name]):
             continue
         if name == "donors":
-            out[name] = len(_weak_candidates())
+            from vestige import access
+            out[name] = len([f for f in _weak_candidates() if access.sees_all(actor) or access.visible(actor, f)])
         else:
             out[name] = len(worklist(name, actor, limit=10_000))
     return out
@@ -194,16 +201,20 @@ def plan_weak_families(run, previous=None) -> int:
     return fresh
 
 
-def families_needing_donor(*, limit: int = 200) -> list[dict]:
+def families_needing_donor(*, limit: int = 200, actor=None) -> list[dict]:
     """Weak families ranked: largest shortfall of the expected log10 LR first, with the best
-    relative to ask for."""
+    relative to ask for (the families of ``actor``'s cases, when given)."""
+    from vestige import access
     from vestige.identification.runs import current_run
 
     n_missing = MissingPerson.objects.filter(withdrawn_at__isnull=True, status=MissingStatus.MISSING).count()
     needed = _needed_log10_lr(n_missing)
     run = current_run()
     rows = []
-    for fam in _weak_candidates()[:limit]:
+    weak = _weak_candidates()
+    if actor is not None and not access.sees_all(actor):
+        weak = [f for f in weak if access.visible(actor, f)]
+    for fam in weak[:limit]:
         p = family_plan(fam, run)
         best = p["candidates"][0] if p["candidates"] else None
         rows.append({"family": fam.ref, "name": fam.name, "missing": p["missing"],

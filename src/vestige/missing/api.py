@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
+from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.api_types import Limit, Offset
@@ -18,6 +18,7 @@ router = Router(tags=["missing persons and families"])
 
 
 class PersonIn(Schema):
+    case: str = ""  # for a new family: its case (code); default: your only case
     family: str  # an existing family's reference, or a new family's name
     family_name: str
     given_name: str
@@ -78,8 +79,9 @@ class PersonPage(Schema):
 @router.get("/missing-persons", response=PersonPage, url_name="person-list")
 def list_persons(request, q: str = "", status: str = "", limit: Limit = 50, offset: Offset = 0):
     """The register. ``q`` matches names in Cyrillic or Latin, any common spelling."""
-    require(request.user, Cap.REGISTRY_READ)
-    qs = services.search_names(MissingPerson.objects.filter(withdrawn_at__isnull=True).select_related("family"), q)
+    require(request.user, Cap.MISSING_READ)
+    qs = services.search_names(access.scope(MissingPerson.objects.filter(withdrawn_at__isnull=True), request.user)
+                               .select_related("family"), q)
     if status:
         if status not in MissingStatus.values:
             from vestige.errors import InvalidInput
@@ -91,21 +93,23 @@ def list_persons(request, q: str = "", status: str = "", limit: Limit = 50, offs
 
 @router.get("/missing-persons/{ref}", response=PersonOut, url_name="person-get")
 def get_person(request, ref: str):
-    require(request.user, Cap.REGISTRY_READ)
-    return get_object_or_404(MissingPerson.objects.select_related("family"), ref=ref)
+    require(request.user, Cap.MISSING_READ)
+    return access.get(request.user, MissingPerson.objects.select_related("family"), ref=ref)
 
 
 @router.post("/missing-persons", response={201: PersonOut}, url_name="person-create")
 def create_person(request, payload: PersonIn):
     data = payload.dict()
     fam_ref = data.pop("family")
-    family = Family.objects.filter(ref=fam_ref).first() or services.create_family(request.user, fam_ref, via="api")
+    case = data.pop("case") or None
+    family = (access.scope(Family.objects.filter(ref=fam_ref), request.user).first()
+              or services.create_family(request.user, fam_ref, case=case, via="api"))
     return Status(201, services.create_missing_person(request.user, family, data, via="api"))
 
 
 @router.patch("/missing-persons/{ref}", response=PersonOut, url_name="person-update")
 def update_person(request, ref: str, payload: PersonPatch):
-    return services.update_missing_person(request.user, get_object_or_404(MissingPerson, ref=ref),
+    return services.update_missing_person(request.user, access.get(request.user, MissingPerson, ref=ref),
                                           payload.dict(exclude_unset=True), via="api")
 
 
@@ -161,8 +165,8 @@ def _family_out(family: Family) -> dict:
 @router.get("/families/{ref}", response=FamilyOut, url_name="family-get")
 def get_family(request, ref: str):
     """A family's pedigree (no contacts, no DNA)."""
-    require(request.user, Cap.REGISTRY_READ)
-    return _family_out(get_object_or_404(Family, ref=ref))
+    require(request.user, Cap.MISSING_READ)
+    return _family_out(access.get(request.user, Family, ref=ref))
 
 
 @router.post("/families/{ref}/relatives", response={201: FamilyOut}, url_name="family-relative")
@@ -170,7 +174,7 @@ def add_relative(request, ref: str, payload: RelativeIn):
     """Add a relative by relationship to a member (father, mother, full_sibling,
     half_sibling_paternal, half_sibling_maternal, child, spouse)."""
     from vestige.missing.pedigrees import add_relative as add
-    family = get_object_or_404(Family, ref=ref)
+    family = access.get(request.user, Family, ref=ref)
     add(request.user, family, **payload.dict(), via="api")
     return Status(201, _family_out(family))
 
@@ -178,14 +182,14 @@ def add_relative(request, ref: str, payload: RelativeIn):
 @router.patch("/families/{ref}/members/{code}", response=FamilyOut, url_name="family-member-update")
 def update_member(request, ref: str, code: str, payload: MemberPatch):
     from vestige.missing.pedigrees import update_member as update
-    family = get_object_or_404(Family, ref=ref)
-    update(request.user, get_object_or_404(family.members, code=code), **payload.dict(exclude_unset=True), via="api")
+    family = access.get(request.user, Family, ref=ref)
+    update(request.user, access.get(request.user, family.members, code=code), **payload.dict(exclude_unset=True), via="api")
     return _family_out(family)
 
 
 @router.post("/families/{ref}/members/{code}/remove", response=FamilyOut, url_name="family-member-remove")
 def remove_member(request, ref: str, code: str):
     from vestige.missing.pedigrees import remove_member as remove
-    family = get_object_or_404(Family, ref=ref)
-    remove(request.user, get_object_or_404(family.members, code=code), via="api")
+    family = access.get(request.user, Family, ref=ref)
+    remove(request.user, access.get(request.user, family.members, code=code), via="api")
     return _family_out(family)

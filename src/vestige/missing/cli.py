@@ -50,22 +50,22 @@ def cmd_import_pedigrees(args) -> int:
 
 def cmd_relative_add(args) -> int:
     setup_django()
+    from vestige import access
     from vestige.missing.models import Family
     from vestige.missing.pedigrees import add_relative
 
-    family = Family.objects.filter(ref=args.family).first()
-    if family is None:
-        raise NotFound(f"no family {args.family!r}")
+    family = access.get(actor_of(args), Family, ref=args.family)
     m = add_relative(actor_of(args), family, args.relation, args.of, sex=args.sex, code=args.code or "",
                      other_parent=args.other_parent or "", label=args.label or "", deceased=args.deceased, via="cli")
     print(f"{family.ref}: added {m.code} ({args.relation} of {args.of})")
     return 0
 
 
-def _member(family_ref: str, code: str):
+def _member(family_ref: str, code: str, actor):
+    from vestige import access
     from vestige.missing.models import Member
 
-    m = Member.objects.filter(family__ref=family_ref, code=code).select_related("family").first()
+    m = access.scope(Member.objects.filter(family__ref=family_ref, code=code), actor).select_related("family").first()
     if m is None:
         raise NotFound(f"no member {code!r} in family {family_ref!r}")
     return m
@@ -75,7 +75,8 @@ def cmd_member_update(args) -> int:
     setup_django()
     from vestige.missing.pedigrees import update_member
 
-    m = update_member(actor_of(args), _member(args.family, args.member), sex=args.sex, father=args.father,
+    actor = actor_of(args)
+    m = update_member(actor, _member(args.family, args.member, actor), sex=args.sex, father=args.father,
                       mother=args.mother, code=args.code, label=args.label,
                       deceased=None if args.deceased is None else args.deceased == "yes", via="cli")
     print(f"{args.family}: {m.code} saved")
@@ -86,7 +87,8 @@ def cmd_member_remove(args) -> int:
     setup_django()
     from vestige.missing.pedigrees import remove_member
 
-    remove_member(actor_of(args), _member(args.family, args.member), via="cli")
+    actor = actor_of(args)
+    remove_member(actor, _member(args.family, args.member, actor), via="cli")
     print(f"{args.family}: {args.member} removed")
     return 0
 
@@ -94,12 +96,15 @@ def cmd_member_remove(args) -> int:
 def cmd_family_show(args) -> int:
     """A family's pedigree as the kinship engine's JSON (no DNA, no contacts)."""
     setup_django()
+    from vestige import access
+    from vestige.accounts.roles import Cap
+    from vestige.accounts.services import require
     from vestige.missing.models import Family
     from vestige.missing.services import kinship_family
 
-    family = Family.objects.filter(ref=args.family).first()
-    if family is None:
-        raise NotFound(f"no family {args.family!r}")
+    actor = actor_of(args)
+    require(actor, Cap.MISSING_READ)
+    family = access.get(actor, Family, ref=args.family)
     donors = {d.member_id: d.code for d in family.donors.all()}
     k = kinship_family(family, typed=donors, require_missing=False)
     print(json.dumps({"family": k.name, "members": [
@@ -168,3 +173,4 @@ def add_commands(sub) -> None:
     fs = mi.add_parser("show-family", help="print a family's pedigree as kinship JSON")
     fs.set_defaults(fn=cmd_family_show)
     fs.add_argument("family")
+    as_user(fs)

@@ -10,6 +10,14 @@ from vestige.registry.forms import RecordForm
 
 
 class PersonForm(RecordForm):
+    with_case = True  # for the new family, when one is named
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        if user is not None:  # only the families of the user's cases
+            from vestige.access import scope
+            self.fields["family"].queryset = scope(Family.objects.filter(withdrawn_at__isnull=True), user)
+
     def payload(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if k in PERSON_FIELDS}
 

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import ImportRejected, RowError
@@ -23,6 +24,16 @@ from vestige.registry.importing import ImportReport, read_table
 
 COLUMNS = ("family", *services.PERSON_FIELDS)
 REQUIRED = ("family", "family_name", "given_name")
+
+
+def _family_for(actor, ref: str, via: str) -> Family:
+    """The family ``ref`` among those ``actor`` may see, created (in the actor's case) if new."""
+    found = access.scope(Family.objects.filter(ref=ref), actor).first()
+    if found is not None:
+        return found
+    if Family.objects.filter(ref=ref).exists():
+        raise ImportRejected(ref, [RowError(0, "family", ref, _("this family reference is used in another case"))])
+    return services.create_family(actor, ref, via=via)
 
 
 def import_persons(actor, data: BinaryIO, name: str, *, dry_run: bool = False, via: str = "import") -> ImportReport:
@@ -64,7 +75,7 @@ def import_persons(actor, data: BinaryIO, name: str, *, dry_run: bool = False, v
         raise ImportRejected(name, errors)
     with transaction.atomic():
         for family_ref, data_ in clean:
-            family = Family.objects.filter(ref=family_ref).first() or services.create_family(actor, family_ref, via=via)
+            family = _family_for(actor, family_ref, via)
             services.create_missing_person(actor, family, data_, via=via)
     report.created = len(clean)
     return report
@@ -89,7 +100,7 @@ def import_references(actor, data: BinaryIO, name: str, *, lab: str, kit: str, d
         problems.append(RowError(0, "dropout", str(dropout), _("a probability in [0, 1)")))
     parsed = read_profile_file(data.read(), name, frequency_table(), degraded=dropout > 0)
     problems += parsed.errors
-    donors = {d.code: d for d in Donor.objects.filter(code__in=list(parsed.profiles))}
+    donors = {d.code: d for d in access.scope(Donor.objects.filter(code__in=list(parsed.profiles)), actor)}
     for sample, line in parsed.lines.items():
         d = donors.get(sample)
         if d is None:

@@ -29,6 +29,8 @@ class MissingStatus(models.TextChoices):
 class Family(Withdrawable):
 
     IDENTIFIERS = ('ref',)
+    case = models.ForeignKey("accounts.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                             verbose_name=_("case"), help_text=_("The case this record belongs to."))
     ref = models.CharField(_("reference"), max_length=20, unique=True)
     name = models.CharField(_("family name"), max_length=200, help_text=_("How the family is known, e.g. a surname."))
     contact_encrypted = models.TextField(editable=False, blank=True)

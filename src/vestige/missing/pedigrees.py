@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import Conflict, ImportRejected, InvalidInput, RowError
@@ -98,6 +99,7 @@ def add_relative(actor, family: Family, relation: str, of: str, *, sex: str = Me
                  other_parent: str = "", label: str = "", deceased: bool = False, via: str = "web") -> Member:
     """Add a relative of pedigree member ``of``; returns the new relative."""
     require(actor, Cap.MISSING_WRITE)
+    access.check(actor, family)
     if relation not in RELATIONS:
         raise InvalidInput(_("The relationship must be one of: %(r)s.") % {"r": ", ".join(RELATIONS)}, field="relation")
     if sex not in MemberSex.values:
@@ -175,6 +177,7 @@ def update_member(actor, member: Member, *, sex: str | None = None, father: str 
                   deceased: bool | None = None, via: str = "web") -> Member:
     """Correct a member: sex, parents (both or none, by pedigree id; "" for none), id, relationship."""
     require(actor, Cap.MISSING_WRITE)
+    access.check(actor, member)
     member = Member.objects.select_for_update().get(pk=member.pk)
     family = member.family
     before = {"sex": member.sex, "father": member.father.code if member.father_id else None,
@@ -223,6 +226,7 @@ def update_member(actor, member: Member, *, sex: str | None = None, father: str 
 def remove_member(actor, member: Member, *, via: str = "web") -> None:
     """Remove a pedigree member who carries no data (no donor, no missing person, no children)."""
     require(actor, Cap.MISSING_WRITE)
+    access.check(actor, member)
     member = Member.objects.select_for_update().get(pk=member.pk)
     if Donor.objects.filter(member=member).exists():
         raise Conflict(_("%(c)s is a donor: withdraw the donor record instead.") % {"c": member.code})
@@ -297,7 +301,7 @@ def _rows_from_json(data: bytes, name: str) -> list[_Row]:
     return out
 
 
-def _validate_rows(rows: list[_Row], source: str) -> list[RowError]:
+def _validate_rows(rows: list[_Row], source: str, actor=None) -> list[RowError]:
     from vestige.kinship import Family as KFamily
     from vestige.kinship import Member as KMember
 
@@ -318,13 +322,19 @@ def _validate_rows(rows: list[_Row], source: str) -> list[RowError]:
             errors.append(RowError(r.where, "donor_code", r.donor_code, _("a donor with this code already exists")))
         if r.missing_ref:
             mp = MissingPerson.objects.filter(ref=r.missing_ref).select_related("family").first()
-            if mp is not None and mp.family.ref != r.family:
+            if mp is not None and not access.visible(actor, mp):
+                errors.append(RowError(r.where, "missing_ref", r.missing_ref,
+                                       _("this missing person is registered in another case")))
+            elif mp is not None and mp.family.ref != r.family:
                 errors.append(RowError(r.where, "missing_ref", r.missing_ref,
                                        _("this missing person belongs to family %(f)s") % {"f": mp.family.ref}))
         if r.family and r.member:
             by_family.setdefault(r.family, []).append(r)
     for fam_ref, frows in by_family.items():
         existing = Family.objects.filter(ref=fam_ref).first()
+        if existing is not None and not access.visible(actor, existing):
+            errors.append(RowError(frows[0].where, "family", fam_ref, _("this family reference is used in another case")))
+            continue
         members: dict[str, KMember] = {}
         if existing is not None:
             for m in kinship_family(existing, require_missing=False).members:
@@ -383,7 +393,7 @@ def import_pedigrees(actor, files: list[tuple[str, bytes]], *, dry_run: bool = F
             continue
         rows += got
     if not problems:
-        problems = _validate_rows(rows, names)
+        problems = _validate_rows(rows, names, actor)
     report = ImportReport("pedigrees", names, len(rows), 0, dry_run, problems)
     if dry_run:
         return report

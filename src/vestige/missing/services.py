@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from vestige import crypto
+from vestige import access, crypto
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import Conflict, InvalidInput, NotFound
@@ -59,9 +59,11 @@ def kinship_family(family: Family, *, typed: dict[int, str] | None = None, requi
 
 
 @transaction.atomic
-def create_family(actor, name: str, *, ref: str = "", contact: str = "", notes: str = "", via: str = "web") -> Family:
+def create_family(actor, name: str, *, ref: str = "", contact: str = "", notes: str = "", case=None,
+                  via: str = "web") -> Family:
     require(actor, Cap.MISSING_WRITE)
-    family = Family(ref=ref or _next(Family, "ref", "FAM-"), name=(name or "").strip(), notes=notes)
+    case = access.case_for_new(actor, case)
+    family = Family(ref=ref or _next(Family, "ref", "FAM-"), name=(name or "").strip(), notes=notes, case=case)
     family.contact_encrypted = crypto.encrypt(contact, crypto.context("family.contact", family.ref)) if contact else ""
     _validate(family)
     family.save()
@@ -75,6 +77,7 @@ def add_member(actor, family: Family, code: str, sex: str = "unknown", *, father
                mother: str | None = None, deceased: bool = False, label: str = "", via: str = "web") -> Member:
     """Add a person to the pedigree; both parents or none, by their pedigree ids."""
     require(actor, Cap.MISSING_WRITE)
+    access.check(actor, family)
     code = (code or "").strip()
     if not code:
         raise InvalidInput(_("Give the member a pedigree id."), field="code")
@@ -103,6 +106,7 @@ def create_missing_person(actor, family: Family, data: dict[str, Any], *, member
                           mother: str | None = None, ref: str = "", via: str = "web") -> MissingPerson:
     """Register a missing person in ``family`` (as pedigree member ``member``, created if new)."""
     require(actor, Cap.MISSING_WRITE)
+    access.check(actor, family)
     unknown = sorted(set(data) - set(PERSON_FIELDS))
     if unknown:
         raise InvalidInput(_("Unknown field(s): %(f)s") % {"f": ", ".join(unknown)}, field=unknown[0])
@@ -127,6 +131,7 @@ def create_missing_person(actor, family: Family, data: dict[str, Any], *, member
 @transaction.atomic
 def update_missing_person(actor, person: MissingPerson, data: dict[str, Any], *, via: str = "web") -> MissingPerson:
     require(actor, Cap.MISSING_WRITE)
+    access.check(actor, person)
     person = MissingPerson.objects.select_for_update().get(pk=person.pk)
     if person.withdrawn:
         raise Conflict(_("%(obj)s is withdrawn; restore it before editing.") % {"obj": person.ref})
@@ -181,6 +186,8 @@ def merge(actor, duplicate: MissingPerson, kept: MissingPerson, reason: str = ""
     from vestige.registry.services import withdraw
 
     require(actor, Cap.MISSING_WRITE)
+    access.check(actor, duplicate)
+    access.check(actor, kept)
     if duplicate.pk == kept.pk:
         raise InvalidInput(_("A record cannot be merged into itself."), field="kept")
     text = _("Merged into %(ref)s.") % {"ref": kept.ref} + (f" {reason}" if reason else "")
@@ -194,6 +201,7 @@ def add_donor(actor, family: Family, member: str, *, consent_on, contact: str = 
     """A donor at pedigree position ``member`` (created if new) with consent; the MP's own item is
     a donor at the missing person's position (a direct reference)."""
     require(actor, Cap.MISSING_WRITE)
+    access.check(actor, family)
     if not consent_on:
         raise InvalidInput(_("Record the date consent was given."), field="consent_on")
     node = family.members.filter(code=member).first() or add_member(
@@ -214,6 +222,7 @@ def add_donor(actor, family: Family, member: str, *, consent_on, contact: str = 
 def withdraw_consent(actor, donor: Donor, on, reason: str, *, via: str = "web") -> Donor:
     """Withdrawn consent removes the donor's profiles from every later matching run."""
     require(actor, Cap.MISSING_WRITE)
+    access.check(actor, donor)
     if not (reason or "").strip():
         raise InvalidInput(_("Record why consent was withdrawn."), field="reason")
     if donor.consent_withdrawn_on:
@@ -243,6 +252,7 @@ def _check_genotypes(genotypes: dict[str, tuple[str, str | None]], where: str, d
 def add_reference_profile(actor, donor: Donor, genotypes: dict[str, tuple[str, str | None]], *, lab: str, kit: str,
                           source: str = "", dropout: float = 0.0, via: str = "web") -> ReferenceProfile:
     require(actor, Cap.DNA_WRITE)
+    access.check(actor, donor)
     if not lab or not kit:
         raise InvalidInput(_("Record the laboratory and the kit."), field="lab" if not lab else "kit")
     if donor.withdrawn_at is not None or not donor.consent_active:
@@ -262,12 +272,14 @@ def add_reference_profile(actor, donor: Donor, genotypes: dict[str, tuple[str, s
 def read_profile(actor, encrypted: str, donor: Donor, *, via: str = "web") -> dict[str, list[str]]:
     """Decrypt one of ``donor``'s DNA profiles for a role that may see it; the view is recorded."""
     require(actor, Cap.DNA_READ)
+    access.check(actor, donor)
     record(donor, Action.VIEWED, actor, {"DNA profile": [None, "viewed"]}, via=via)
     return json.loads(crypto.decrypt(encrypted, crypto.context("reference.profile", donor.code)))
 
 
 def read_contact(actor, owner: Family | Donor, *, via: str = "web") -> str:
     require(actor, Cap.CONTACT_READ)
+    access.check(actor, owner)
     record(owner, Action.VIEWED, actor, {"contact": [None, "viewed"]}, via=via)
     ctx = crypto.context("family.contact", owner.ref) if isinstance(owner, Family) else crypto.context(
         "donor.contact", owner.code)
@@ -293,8 +305,11 @@ def profiles_for_matching(family: Family | None = None, *, with_dropout: bool = 
     return (out, dropout) if with_dropout else out
 
 
-def get_person(ref: str) -> MissingPerson:
+def get_person(ref: str, actor=None) -> MissingPerson:
+    qs = MissingPerson.objects.select_related("family", "member")
+    if actor is not None:
+        qs = access.scope(qs, actor)
     try:
-        return MissingPerson.objects.select_related("family", "member").get(ref=ref)
+        return qs.get(ref=ref)
     except MissingPerson.DoesNotExist:
         raise NotFound(_("No missing person %(r)r.") % {"r": ref}) from None

@@ -8,11 +8,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import Conflict, InvalidInput
@@ -32,7 +33,8 @@ from vestige.missing.pedigree import pedigree_svg
 
 
 def person_list(request):
-    qs = MissingPerson.objects.filter(withdrawn_at__isnull=True).select_related("family")
+    require(request.user, Cap.MISSING_READ)
+    qs = access.scope(MissingPerson.objects.filter(withdrawn_at__isnull=True), request.user).select_related("family")
     q = request.GET.get("q", "").strip()
     if q:
         qs = services.search_names(qs, q)
@@ -52,7 +54,9 @@ def person_export(request):
     from django.utils import timezone
 
     from vestige.registry.listing import csv_lines
-    qs = services.search_names(MissingPerson.objects.filter(withdrawn_at__isnull=True).select_related("family"),
+    require(request.user, Cap.MISSING_READ)
+    qs = services.search_names(access.scope(MissingPerson.objects.filter(withdrawn_at__isnull=True),
+                                             request.user).select_related("family"),
                                request.GET.get("q", ""))
 
     def rows():
@@ -67,12 +71,14 @@ def person_export(request):
 
 
 def person_detail(request, ref):
-    person = get_object_or_404(MissingPerson.objects.select_related("family", "member"), ref=ref)
+    require(request.user, Cap.MISSING_READ)
+    person = access.get(request.user, MissingPerson.objects.select_related("family", "member"), ref=ref)
     from vestige.identification.services import current_run
     run = current_run()
     return render(request, "missing/person_detail.html", {
         "person": person, "duplicates": services.possible_duplicates(person) if not person.withdrawn else [],
-        "candidates": Candidate.objects.filter(run=run, missing_person=person).select_related("remains")[:10] if run else [],
+        "candidates": access.scope(Candidate.objects.filter(run=run, missing_person=person), request.user).select_related(
+            "remains")[:10] if run else [],
         "identifications": Identification.objects.filter(missing_person=person),
         "history": history_of(person)[:200], "merge_form": MergeForm(),
         "can_write": request.user.can(Cap.MISSING_WRITE),
@@ -83,27 +89,27 @@ def person_detail(request, ref):
 def person_form(request):
     require(request.user, Cap.MISSING_WRITE)
     if request.method == "POST":
-        form = PersonForm(request.POST)
+        form = PersonForm(request.POST, user=request.user)
         if form.is_valid():
             d = form.cleaned_data
             try:
                 family = d["family"] or services.create_family(request.user, d["new_family"] or d["family_name"],
-                                                               contact=d["contact"])
+                                                               contact=d["contact"], case=d.get("case") or None)
                 person = services.create_missing_person(request.user, family, form.payload())
                 messages.success(request, _("%(obj)s registered.") % {"obj": person.ref})
                 return redirect(person.get_absolute_url())
             except InvalidInput as e:
                 form.add_service_errors(e.errors or {None: [e.message]})
     else:
-        form = PersonForm()
+        form = PersonForm(user=request.user)
     return render(request, "claims/form.html", {"form": form, "title": _("Report a missing person"), "back": "/missing/"})
 
 
 def person_edit(request, ref):
     require(request.user, Cap.MISSING_WRITE)
-    person = get_object_or_404(MissingPerson, ref=ref)
+    person = access.get(request.user, MissingPerson, ref=ref)
     if request.method == "POST":
-        form = PersonForm(request.POST, instance=person)
+        form = PersonForm(request.POST, instance=person, user=request.user)
         if form.is_valid():
             try:
                 services.update_missing_person(request.user, person, form.payload())
@@ -112,7 +118,7 @@ def person_edit(request, ref):
             except InvalidInput as e:
                 form.add_service_errors(e.errors or {None: [e.message]})
     else:
-        form = PersonForm(initial={f: getattr(person, f) for f in services.PERSON_FIELDS} | {"family": person.family},
+        form = PersonForm(user=request.user, initial={f: getattr(person, f) for f in services.PERSON_FIELDS} | {"family": person.family},
                           instance=person)
     for name in ("family", "new_family", "contact"):  # the family is not changed here
         form.fields.pop(name, None)
@@ -121,10 +127,10 @@ def person_edit(request, ref):
 
 @require_POST
 def person_merge(request, ref):
-    person = get_object_or_404(MissingPerson, ref=ref)
+    person = access.get(request.user, MissingPerson, ref=ref)
     form = MergeForm(request.POST)
     if form.is_valid():
-        kept = get_object_or_404(MissingPerson, ref=form.cleaned_data["kept"].strip())
+        kept = access.get(request.user, MissingPerson, ref=form.cleaned_data["kept"].strip())
         services.merge(request.user, person, kept, form.cleaned_data["reason"])
         messages.success(request, _("%(a)s merged into %(b)s.") % {"a": person.ref, "b": kept.ref})
         return redirect(kept.get_absolute_url())
@@ -133,14 +139,15 @@ def person_merge(request, ref):
 
 
 def family_list(request):
-    qs = Family.objects.filter(withdrawn_at__isnull=True)
+    require(request.user, Cap.MISSING_READ)
+    qs = access.scope(Family.objects.filter(withdrawn_at__isnull=True), request.user)
     page = Paginator(qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "missing/family_list.html", {"page": page, "query": ""})
 
 
 def family_detail(request, ref, shown: dict | None = None):
-    require(request.user, Cap.REGISTRY_READ)
-    family = get_object_or_404(Family, ref=ref)
+    require(request.user, Cap.MISSING_READ)
+    family = access.get(request.user, Family, ref=ref)
     shown = shown or {}
     members = list(family.members.select_related("father", "mother"))
     return render(request, "missing/family_detail.html", {
@@ -159,7 +166,7 @@ def family_detail(request, ref, shown: dict | None = None):
 
 @require_POST
 def family_member(request, ref):
-    family = get_object_or_404(Family, ref=ref)
+    family = access.get(request.user, Family, ref=ref)
     form = MemberForm(request.POST, prefix="add")
     if not form.is_valid():
         messages.error(request, "; ".join(f"{k}: {v[0]}" for k, v in form.errors.items()))
@@ -181,7 +188,7 @@ def family_member(request, ref):
 
 @require_POST
 def donor_withdraw_consent(request, code):
-    donor = get_object_or_404(Donor, code=code)
+    donor = access.get(request.user, Donor, code=code)
     form = ConsentWithdrawalForm(request.POST)
     if form.is_valid():
         services.withdraw_consent(request.user, donor, dt.date.today(), form.cleaned_data["reason"])
@@ -192,7 +199,7 @@ def donor_withdraw_consent(request, code):
 @require_POST
 def donor_show(request, code, what):
     """Decrypt a donor's profile or contact for a role that may see it (recorded), shown once."""
-    donor = get_object_or_404(Donor, code=code)
+    donor = access.get(request.user, Donor, code=code)
     shown = {}
     if what == "profile":
         for p in donor.profiles.all():
@@ -209,7 +216,7 @@ def donor_show(request, code, what):
 @require_POST
 def family_relative(request, ref):
     """Add a relative by relationship (and, if they give a sample, their donor record)."""
-    family = get_object_or_404(Family, ref=ref)
+    family = access.get(request.user, Family, ref=ref)
     form = RelativeForm(request.POST, members=list(family.members.all()), prefix="rel")
     if not form.is_valid():
         messages.error(request, "; ".join(f"{k}: {v[0]}" for k, v in form.errors.items()))
@@ -229,8 +236,8 @@ def family_relative(request, ref):
 
 @require_POST
 def member_edit(request, ref, code):
-    family = get_object_or_404(Family, ref=ref)
-    member = get_object_or_404(family.members, code=code)
+    family = access.get(request.user, Family, ref=ref)
+    member = access.get(request.user, family.members, code=code)
     form = MemberEditForm(request.POST)
     if not form.is_valid():
         messages.error(request, "; ".join(f"{k}: {v[0]}" for k, v in form.errors.items()))
@@ -247,8 +254,8 @@ def member_edit(request, ref, code):
 
 @require_POST
 def member_remove(request, ref, code):
-    family = get_object_or_404(Family, ref=ref)
-    member = get_object_or_404(family.members, code=code)
+    family = access.get(request.user, Family, ref=ref)
+    member = access.get(request.user, family.members, code=code)
     try:
         pedigrees.remove_member(request.user, member)
         messages.success(request, _("%(c)s removed from the pedigree.") % {"c": code})

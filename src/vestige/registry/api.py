@@ -54,6 +54,7 @@ class ChangeOut(Schema):
 # --- sites -------------------------------------------------------------------------------
 
 class SiteIn(Schema):
+    case: str = ""  # the case (code); default: your only case
     ref: str
     name: str
     kind: SiteKind
@@ -272,35 +273,35 @@ def _register(path: str, model, lookup: str, lookup_type: type, In, Patch, Out) 
     name = model.__name__.lower()
     item_path = f"/{path}/{{{lookup}}}"
 
-    def get(key):
-        return get_object_or_404(spec.queryset({"withdrawn": "include"}), **{lookup: key})
+    def get(request, key):
+        return get_object_or_404(spec.queryset({"withdrawn": "include"}, user=request.user), **{lookup: key})
 
     def list_(request, limit: Limit = 50, offset: Offset = 0):
         require(request.user, Cap.REGISTRY_READ)
         limit = max(1, min(limit, MAX_LIMIT))
         offset = max(0, offset)
-        qs = spec.queryset(request.GET)
+        qs = spec.queryset(request.GET, user=request.user)
         return {"count": qs.count(), "limit": limit, "offset": offset, "items": list(qs[offset:offset + limit])}
 
     def detail(request, key):
         require(request.user, Cap.REGISTRY_READ)
-        return get(key)
+        return get(request, key)
 
     def create(request, payload):
         return Status(201, services.create(request.user, model, payload.dict(), via="api"))
 
     def update(request, key, payload):
-        return services.update(request.user, get(key), payload.dict(exclude_unset=True), via="api")
+        return services.update(request.user, get(request, key), payload.dict(exclude_unset=True), via="api")
 
     def withdraw(request, key, payload: Reason):
-        return services.withdraw(request.user, get(key), payload.reason, via="api")
+        return services.withdraw(request.user, get(request, key), payload.reason, via="api")
 
     def restore(request, key, payload: Reason):
-        return services.restore(request.user, get(key), payload.reason, via="api")
+        return services.restore(request.user, get(request, key), payload.reason, via="api")
 
     def history(request, key):
         require(request.user, Cap.HISTORY_READ)
-        return list(history_of(get(key))[:500])
+        return list(history_of(get(request, key))[:500])
 
     list_.__doc__ = f"List {path}. Query: q (search), sort, withdrawn (exclude|include|only), " + ", ".join(
         f.name for f in spec.filters) + "; limit (≤ 1000), offset."

@@ -24,10 +24,18 @@ DATE_WIDGET = forms.DateInput(
 
 class RecordForm(forms.Form):
     model: type = None
+    with_case = False  # the record carries its own case (sites, families, incidents, claims, witnesses)
 
-    def __init__(self, *args, instance=None, **kwargs):
+    def __init__(self, *args, instance=None, user=None, **kwargs):
         self.instance = instance
         super().__init__(*args, **kwargs)
+        if self.with_case and instance is None and user is not None:
+            from vestige.access import cases_for
+            cases = list(cases_for(user))
+            if len(cases) > 1:  # with one case there is nothing to choose
+                self.fields["case"] = forms.ChoiceField(
+                    label=_("Case"), choices=[("", "—")] + [(c.code, str(c)) for c in cases],
+                    help_text=_("The case this record belongs to: only its members will see it."))
         for f in self.fields.values():
             if isinstance(f.widget, forms.DateInput):
                 f.widget = DATE_WIDGET
@@ -36,7 +44,10 @@ class RecordForm(forms.Form):
 
     def payload(self) -> dict:
         """The cleaned data as the service takes it."""
-        return {k: v for k, v in self.cleaned_data.items() if k in FIELDS[self.model]}
+        out = {k: v for k, v in self.cleaned_data.items() if k in FIELDS[self.model]}
+        if self.cleaned_data.get("case"):
+            out["case"] = self.cleaned_data["case"]
+        return out
 
     def add_service_errors(self, errors: dict[str, list[str]]) -> None:
         for field, messages in errors.items():
@@ -50,6 +61,7 @@ def _base_fields(model, exclude=()):
 
 class SiteForm(RecordForm):
     model = Site
+    with_case = True
     point_latitude = forms.FloatField(label=_("Point latitude"), required=False,
                                       help_text=_("Instead of GeoJSON: a point's latitude."))
     point_longitude = forms.FloatField(label=_("Point longitude"), required=False)

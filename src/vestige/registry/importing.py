@@ -52,9 +52,15 @@ class ImportReport:
 class _Resolver:
     """Preloaded look-ups so that a 100,000-row file does not cost a query per reference."""
 
-    def __init__(self) -> None:
-        self.sites = {s.ref: s for s in Site.objects.filter(withdrawn_at__isnull=True)}
-        self.exhumations = {e.reference: e for e in Exhumation.objects.filter(withdrawn_at__isnull=True)}
+    def __init__(self, actor=None) -> None:
+        from vestige import access
+
+        def seen(qs):
+            return access.scope(qs, actor) if actor is not None else qs
+        # Only the sites and exhumations of the importer's cases: a row naming another case's
+        # site is "no such site", as on every other door.
+        self.sites = {s.ref: s for s in seen(Site.objects.filter(withdrawn_at__isnull=True))}
+        self.exhumations = {e.reference: e for e in seen(Exhumation.objects.filter(withdrawn_at__isnull=True))}
         self._graves: dict[int, dict[str, Grave]] = {}
 
     def grave(self, site: Site, label: str) -> Grave | None:
@@ -67,11 +73,11 @@ class _Resolver:
         return self._graves[site.pk].get(label)
 
 
-def check_rows(model: type[models.Model], rows, name: str) -> tuple[list[models.Model], list[RowError]]:
+def check_rows(model: type[models.Model], rows, name: str, actor=None) -> tuple[list[models.Model], list[RowError]]:
     """Build and validate one unsaved instance per row; return them and every bad cell."""
     errors: list[RowError] = []
     instances: list[models.Model] = []
-    resolver = _Resolver()
+    resolver = _Resolver(actor)
     seen: dict[tuple, int] = {}
     allowed = FIELDS[model]
     existing_bodies: set[str] = set()
@@ -164,7 +170,7 @@ def import_file(actor, kind: str, data: BinaryIO, name: str, *, dry_run: bool = 
         if dry_run:
             return ImportReport(kind, name, len(rows), 0, True, problems)
         raise ImportRejected(name, problems)
-    instances, errors = check_rows(model, rows, name)
+    instances, errors = check_rows(model, rows, name, actor)
     report = ImportReport(kind, name, rows=len(rows), dry_run=dry_run, errors=errors)
     if dry_run:
         return report

@@ -62,9 +62,14 @@ class ListSpec:
     search_help: str = ""
     extra: dict = field(default_factory=dict)
 
-    def queryset(self, params: Mapping[str, str], base: QuerySet | None = None) -> QuerySet:
-        """Apply ``q``, filters, ``withdrawn`` (exclude|include|only) and ``sort`` from ``params``."""
+    def queryset(self, params: Mapping[str, str], base: QuerySet | None = None, *, user=None) -> QuerySet:
+        """Apply ``q``, filters, ``withdrawn`` (exclude|include|only) and ``sort`` from ``params``,
+        to the records ``user`` may see (every caller that shows rows to a person passes one)."""
+        from vestige import access
+
         qs = base if base is not None else self.model.objects.all()
+        if user is not None:
+            qs = access.scope(qs, user)
         if self.related:
             qs = qs.select_related(*self.related)
         withdrawn = params.get("withdrawn") or "exclude"

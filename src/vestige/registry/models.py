@@ -42,6 +42,8 @@ class DiscoveryMethod(models.TextChoices):
 class Site(Withdrawable):
 
     IDENTIFIERS = ('ref',)
+    case = models.ForeignKey("accounts.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                             verbose_name=_("case"), help_text=_("The case this record belongs to."))
     ref = models.CharField(
         _("reference"), max_length=32, unique=True,
         validators=[models.fields.validators.RegexValidator(

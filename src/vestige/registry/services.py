@@ -18,6 +18,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import Conflict, InvalidInput, NotFound
@@ -68,28 +69,31 @@ def invalid_from(error: ValidationError, *, aliases: dict[str, str] | None = Non
     return InvalidInput(message, field=shown_field, errors=errors)
 
 
-def get_site(ref: str | Site) -> Site:
+def get_site(ref: str | Site, actor=None) -> Site:
+    """The site ``ref`` (among those ``actor`` may see, when given)."""
     if isinstance(ref, Site):
-        return ref
+        return access.check(actor, ref) if actor is not None else ref
+    qs = Site.objects.all() if actor is None else access.scope(Site.objects.all(), actor)
     try:
-        return Site.objects.get(ref=str(ref).strip())
+        return qs.get(ref=str(ref).strip())
     except Site.DoesNotExist:
         raise NotFound(_("No site with reference %(ref)r.") % {"ref": ref}) from None
 
 
-def _resolve(model: type[models.Model], instance: models.Model, data: dict[str, Any]) -> dict[str, Any]:
-    """Replace reference codes in ``data`` by instances; an unknown code is a field error."""
+def _resolve(model: type[models.Model], instance: models.Model, data: dict[str, Any], actor=None) -> dict[str, Any]:
+    """Replace reference codes in ``data`` by instances (among the records ``actor`` may see);
+    an unknown code is a field error."""
     out = dict(data)
-    if "site" in out and out["site"] not in (None, "") and not isinstance(out["site"], Site):
+    if "site" in out and out["site"] not in (None, ""):
         try:
-            out["site"] = get_site(out["site"])
+            out["site"] = get_site(out["site"], actor)
         except NotFound as e:
             raise InvalidInput(e.message, field="site") from None
     site = out.get("site") if "site" in out else getattr(instance, "site", None) if instance.pk else None
     if model is Remains:
         grave = out.get("grave")
         if grave not in (None, "") and not isinstance(grave, Grave):
-            qs = Grave.objects.select_related("site")
+            qs = access.scope(Grave.objects.select_related("site"), actor) if actor else Grave.objects.select_related("site")
             try:
                 if isinstance(grave, int):
                     out["grave"] = qs.get(pk=grave)
@@ -105,7 +109,8 @@ def _resolve(model: type[models.Model], instance: models.Model, data: dict[str, 
         exh = out.get("exhumation")
         if exh not in (None, "") and not isinstance(exh, Exhumation):
             try:
-                out["exhumation"] = Exhumation.objects.get(reference=str(exh).strip())
+                exhs = access.scope(Exhumation.objects.all(), actor) if actor else Exhumation.objects.all()
+                out["exhumation"] = exhs.get(reference=str(exh).strip())
             except Exhumation.DoesNotExist:
                 raise InvalidInput(
                     _("No exhumation with reference %(r)r.") % {"r": exh}, field="exhumation"
@@ -116,7 +121,7 @@ def _resolve(model: type[models.Model], instance: models.Model, data: dict[str, 
     return out
 
 
-def _apply(model: type[models.Model], instance: models.Model, data: dict[str, Any]) -> None:
+def _apply(model: type[models.Model], instance: models.Model, data: dict[str, Any], actor=None) -> None:
     allowed = FIELDS[model]
     unknown = sorted(set(data) - set(allowed))
     if unknown:
@@ -124,7 +129,7 @@ def _apply(model: type[models.Model], instance: models.Model, data: dict[str, An
             _("Unknown field(s): %(f)s. Allowed: %(a)s") % {"f": ", ".join(unknown), "a": ", ".join(allowed)},
             field=unknown[0],
         )
-    for key, value in _resolve(model, instance, data).items():
+    for key, value in _resolve(model, instance, data, actor).items():
         if value is None and not model._meta.get_field(key).null:
             field = model._meta.get_field(key)
             value = [] if isinstance(field, models.JSONField) else "" if field.blank else None
@@ -152,11 +157,19 @@ def create(actor, model: type[models.Model], data: dict[str, Any], *, via: str =
             field=missing[0],
             errors={f: [_("This field is required.")] for f in missing},
         )
+    data = dict(data)
+    given_case = data.pop("case", None)
     instance = model()
-    _apply(model, instance, data)
+    _apply(model, instance, data, actor)
+    if model is Site:
+        instance.case = access.case_for_new(actor, given_case)
+    elif given_case:
+        raise InvalidInput(_("A %(m)s is in its site's case; give the site.") % {"m": model._meta.verbose_name},
+                           field="case")
     validate(instance)
     instance.save()
-    record(instance, Action.CREATED, actor, diff({}, snapshot(instance, FIELDS[model])), via=via)
+    extra = {"case": [None, instance.case.code]} if model is Site else {}
+    record(instance, Action.CREATED, actor, diff({}, snapshot(instance, FIELDS[model])) | extra, via=via)
     return instance
 
 
@@ -164,11 +177,12 @@ def create(actor, model: type[models.Model], data: dict[str, Any], *, via: str =
 def update(actor, instance: models.Model, data: dict[str, Any], *, via: str = "web") -> models.Model:
     model = type(instance)
     require(actor, WRITE_CAP[model])
+    access.check(actor, instance)
     instance = model.objects.select_for_update().get(pk=instance.pk)
     if instance.withdrawn:
         raise Conflict(_("%(obj)s is withdrawn; restore it before editing.") % {"obj": instance})
     before = snapshot(instance, FIELDS[model])
-    _apply(model, instance, data)
+    _apply(model, instance, data, actor)
     validate(instance)
     changes = diff(before, snapshot(instance, FIELDS[model]))
     if changes:
@@ -186,6 +200,7 @@ def withdraw(actor, instance: models.Model, reason: str, *, via: str = "web", ca
     """
     model = type(instance)
     require(actor, cap or WRITE_CAP[model])
+    access.check(actor, instance)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_("Say why the record is withdrawn."), field="reason")
@@ -204,6 +219,7 @@ def withdraw(actor, instance: models.Model, reason: str, *, via: str = "web", ca
 def restore(actor, instance: models.Model, reason: str, *, via: str = "web", cap: Cap | None = None) -> models.Model:
     model = type(instance)
     require(actor, cap or WRITE_CAP[model])
+    access.check(actor, instance)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_("Say why the record is restored."), field="reason")

@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import ImportRejected, InvalidInput
@@ -44,11 +45,11 @@ class Resource:
     def cap(self) -> Cap:
         return services.WRITE_CAP[self.model]
 
-    def get(self, key):
+    def get(self, key, user):
         qs = self.model.objects.all()
         if self.model in (Grave, Remains, Exhumation):
             qs = qs.select_related("site")
-        return get_object_or_404(qs, **{self.lookup: key})
+        return get_object_or_404(access.scope(qs, user), **{self.lookup: key})
 
     def key(self, obj):
         return getattr(obj, self.lookup)
@@ -85,7 +86,7 @@ def list_view(request, model):
     res = RESOURCES[model]
     spec = res.spec
     try:
-        qs = spec.queryset(request.GET)
+        qs = spec.queryset(request.GET, user=request.user)
         error = None
     except InvalidInput as e:
         qs, error = spec.model.objects.none(), e.message
@@ -105,7 +106,7 @@ def list_view(request, model):
 
 def export_view(request, model):
     spec = RESOURCES[model].spec
-    qs = spec.queryset(request.GET)  # InvalidInput → 400 page via the error middleware
+    qs = spec.queryset(request.GET, user=request.user)  # InvalidInput → 400 page via the error middleware
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     response = StreamingHttpResponse(csv_lines(spec.csv_rows(qs)), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{RESOURCES[model].plural}-{stamp}.csv"'
@@ -114,7 +115,7 @@ def export_view(request, model):
 
 def detail_view(request, model, key):
     res = RESOURCES[model]
-    obj = res.get(key)
+    obj = res.get(key, request.user)
     context = {"res": res, "obj": obj, "history": history_of(obj)[:200],
                "can_write": request.user.can(res.cap), "withdraw_form": WithdrawForm()}
     if model is Site:
@@ -135,10 +136,10 @@ def detail_view(request, model, key):
 def form_view(request, model, key=None):
     res = RESOURCES[model]
     form_class = FORMS[model]
-    obj = res.get(key) if key is not None else None
+    obj = res.get(key, request.user) if key is not None else None
     require(request.user, res.cap)
     if request.method == "POST":
-        form = form_class(request.POST, instance=obj)
+        form = form_class(request.POST, instance=obj, user=request.user)
         if form.is_valid():
             try:
                 if obj is None:
@@ -154,14 +155,14 @@ def form_view(request, model, key=None):
         initial = initial_for(obj) if obj is not None else {
             k: v for k, v in request.GET.items() if k in services.FIELDS[model]
         }
-        form = form_class(initial=initial, instance=obj)
+        form = form_class(initial=initial, instance=obj, user=request.user)
     return render(request, "registry/form.html", {"res": res, "form": form, "obj": obj})
 
 
 @require_POST
 def withdraw_view(request, model, key, restore=False):
     res = RESOURCES[model]
-    obj = res.get(key)
+    obj = res.get(key, request.user)
     form = WithdrawForm(request.POST)
     if not form.is_valid():
         messages.error(request, gettext("Say why."))

@@ -116,16 +116,21 @@ def site_stats(site: Site) -> Stats:
     return Stats(**remains, **graves, site=site)
 
 
-def dashboard_stats() -> tuple[Stats, list[Stats]]:
-    """(overall, per site) in two grouped queries whatever the number of sites.
+def dashboard_stats(actor=None) -> tuple[Stats, list[Stats]]:
+    """(overall, per site) in two grouped queries whatever the number of sites; of the sites of
+    ``actor``'s cases, when given.
 
     The overall figures are the sums of the per-site groups (one scan of each table instead of
     two); they include records at withdrawn sites, as ``overall_stats`` does.
     """
-    sites = {s.pk: s for s in Site.objects.filter(withdrawn_at__isnull=True)}
+    from vestige import access
+
+    def seen(qs):
+        return access.scope(qs, actor) if actor is not None else qs
+    sites = {s.pk: s for s in seen(Site.objects.filter(withdrawn_at__isnull=True))}
     groups: dict[int, Stats] = {}
     remains = (
-        Remains.objects.filter(withdrawn_at__isnull=True).order_by()
+        seen(Remains.objects.filter(withdrawn_at__isnull=True)).order_by()
         .values("site_id").annotate(**_remains_aggregates(None))
     )
     for row in remains:
@@ -133,7 +138,7 @@ def dashboard_stats() -> tuple[Stats, list[Stats]]:
         for k, v in row.items():
             setattr(st, k, v)
     graves = (
-        Grave.objects.filter(withdrawn_at__isnull=True).order_by()
+        seen(Grave.objects.filter(withdrawn_at__isnull=True)).order_by()
         .values("site_id").annotate(**_grave_aggregates())
     )
     for row in graves:

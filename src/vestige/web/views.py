@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from vestige import access
 from vestige.accounts import otp
 from vestige.accounts import services as accounts
 from vestige.errors import NotAuthenticated, RateLimited, VestigeError
@@ -115,7 +116,7 @@ def admin_login(request):
 
 
 def dashboard(request):
-    overall, sites = dashboard_stats()
+    overall, sites = dashboard_stats(request.user)
     breakdown = [
         (_("Women"), overall.b_women), (_("Men"), overall.b_men), (_("Children"), overall.b_children),
         (_("Servicemen"), overall.b_servicemen), (_("Sex undetermined"), overall.b_undetermined),
@@ -135,13 +136,14 @@ def map_view(request):
 def map_data(request):
     """GeoJSON FeatureCollection: every site, plus the graves of ``?site=REF`` when given."""
     features = []
-    for s in Site.objects.filter(withdrawn_at__isnull=True):
+    for s in access.scope(Site.objects.filter(withdrawn_at__isnull=True), request.user):
         features.append({"type": "Feature", "geometry": s.geometry, "properties": {
             "kind": "site", "ref": s.ref, "name": s.name, "site_kind": s.get_kind_display(),
             "url": s.get_absolute_url()}})
     ref = request.GET.get("site")
     if ref:
-        graves = Grave.objects.filter(site__ref=ref, withdrawn_at__isnull=True, latitude__isnull=False)
+        graves = access.scope(Grave.objects.filter(site__ref=ref, withdrawn_at__isnull=True, latitude__isnull=False),
+                              request.user)
         for g in graves.only("id", "label", "latitude", "longitude", "status", "marker_type"):
             features.append({"type": "Feature",
                              "geometry": {"type": "Point", "coordinates": [g.longitude, g.latitude]},
