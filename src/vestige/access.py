@@ -49,6 +49,9 @@ PATHS: dict[str, tuple[str, ...]] = {
 }
 
 
+MULTI_VALUED = {"identification.duplicategroup"}
+
+
 def sees_all(user) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active
                 and user.role in CROSS_CASE_ROLES)
@@ -78,7 +81,8 @@ def scope(qs: QuerySet, user) -> QuerySet:
     if not ids:
         return qs.none()
     q = reduce(or_, (Q(**{f"{p}__in": ids}) for p in paths))
-    return qs.filter(q).distinct() if len(paths) > 1 else qs.filter(q)
+    # Several paths, or one through a many-to-many relation, can match a row more than once.
+    return qs.filter(q).distinct() if len(paths) > 1 or _label(qs.model) in MULTI_VALUED else qs.filter(q)
 
 
 def visible(user, obj: Model) -> bool:

@@ -217,7 +217,7 @@ def list_claims(request, limit: Limit = 50, offset: Offset = 0):
 def reconciliation(request, site: str):
     """Claimed, recorded and verified figures for a site, with the flags."""
     require(request.user, Cap.REGISTRY_READ)
-    groups, other = site_reconciliation(get_site(site))
+    groups, other = site_reconciliation(get_site(site, request.user))
     return {"site": site, "measures": [{
         "measure": g.measure, "recorded": g.recorded,
         "verified": g.verified.ref if g.verified else None,

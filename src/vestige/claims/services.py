@@ -340,7 +340,7 @@ def add_statement(actor, witness: Witness, given_on, summary: str, evidence_refe
     if isinstance(evidence, str) and evidence:
         from vestige.evidence.models import EvidenceItem
         evidence = _seen(actor, EvidenceItem).filter(ref=evidence).first() or _missing("evidence", evidence)
-    elif evidence is not None:
+    elif isinstance(evidence, models.Model):
         access.check(actor, evidence)
     s = Statement(witness=witness, given_on=given_on, summary=summary.strip(), evidence=evidence or None,
                   evidence_reference=evidence_reference or (evidence.ref if evidence else ""), recorded_by=actor)

@@ -101,6 +101,7 @@ def claim_form(request, ref=None):
 
 @require_POST
 def claim_status(request, ref):
+    require(request.user, Cap.CLAIM_VERIFY)  # the role first: a refused role learns nothing of the record
     claim = access.get(request.user, Claim, ref=ref)
     form = StatusForm(request.POST)
     if form.is_valid():
@@ -117,6 +118,7 @@ def claim_status(request, ref):
 
 @require_POST
 def claim_withdraw(request, ref, restore=False):
+    require(request.user, Cap.CLAIM_WRITE)
     claim = access.get(request.user, Claim, ref=ref)
     reason = request.POST.get("reason", "")
     try:
@@ -130,6 +132,7 @@ def claim_withdraw(request, ref, restore=False):
 
 @require_POST
 def claim_link(request, ref):
+    require(request.user, Cap.CLAIM_WRITE)  # the role first: a refused role learns nothing of the record
     claim = access.get(request.user, Claim, ref=ref)
     form = LinkForm(request.POST)
     if form.is_valid():
@@ -225,6 +228,7 @@ def witness_detail(request, code, identity: dict | None = None):
 
 @require_POST
 def witness_identity(request, code):
+    require(request.user, Cap.WITNESS_IDENTITY)  # the role first: a refused role learns nothing of the record
     w = access.get(request.user, Witness, code=code)
     # Rendered in the answer to this POST only: never stored in the session, a URL or a cache.
     response = witness_detail(request, code, identity=services.reveal_identity(request.user, w))
@@ -234,6 +238,7 @@ def witness_identity(request, code):
 
 @require_POST
 def witness_statement(request, code):
+    require(request.user, Cap.WITNESS_WRITE)  # the role first: a refused role learns nothing of the record
     w = access.get(request.user, Witness, code=code)
     form = StatementForm(request.POST)
     if form.is_valid():

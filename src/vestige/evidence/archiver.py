@@ -67,6 +67,10 @@ def _check(path: Path, recorded: str) -> str | None:
 
 
 def import_archive(actor, path: str | Path, **kwargs) -> list[services.IngestResult]:
+    from vestige.accounts.roles import Cap
+    from vestige.accounts.services import require
+
+    require(actor, Cap.EVIDENCE_WRITE)
     path = Path(path)
     if not path.exists():
         raise InvalidInput(_("%(p)s: no such file or folder") % {"p": path}, field="path")

@@ -111,10 +111,10 @@ def decide(actor, ident: Identification, confirm: bool, note: str = "", *, via: 
     require(actor, Cap.IDENT_CONFIRM)
     access.check(actor, ident)
     ident = Identification.objects.select_for_update().get(pk=ident.pk)
-    if ident.status != DecisionStatus.PROPOSED:
-        raise Conflict(_("This identification is already %(s)s.") % {"s": ident.get_status_display()})
     if ident.proposed_by_id == actor.pk:
         raise PermissionDenied(_("Nobody confirms their own proposal: a second person must decide."))
+    if ident.status != DecisionStatus.PROPOSED:
+        raise Conflict(_("This identification is already %(s)s.") % {"s": ident.get_status_display()})
     if confirm:
         c = ident.candidate
         if c is not None and not c.run.current:
@@ -221,10 +221,10 @@ def decide_duplicate(actor, group: DuplicateGroup, confirm: bool, note: str = ""
     require(actor, Cap.IDENT_CONFIRM)
     access.check(actor, group)
     group = DuplicateGroup.objects.select_for_update().get(pk=group.pk)
-    if group.status != DecisionStatus.PROPOSED:
-        raise Conflict(_("This group is already %(s)s.") % {"s": group.get_status_display()})
     if group.proposed_by_id == actor.pk:
         raise PermissionDenied(_("Nobody confirms their own proposal: a second person must decide."))
+    if group.status != DecisionStatus.PROPOSED:
+        raise Conflict(_("This group is already %(s)s.") % {"s": group.get_status_display()})
     group.status = DecisionStatus.CONFIRMED if confirm else DecisionStatus.REJECTED
     group.decided_by, group.decided_at, group.decision_note = actor, timezone.now(), note
     group.save()

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
-from vestige.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from vestige.errors import Conflict, InvalidInput, NotFound
 from vestige.identification import services
 from vestige.identification.models import (
     Candidate,
@@ -65,6 +65,7 @@ def index(request):
 
 @require_POST
 def start(request):
+    require(request.user, Cap.RUN_START)  # the role first: a refused role learns nothing of the record
     try:
         run = services.start_run(request.user, site=request.POST.get("site", ""),
                                  families=request.POST.get("families", "").replace(" ", ",").split(","))
@@ -120,6 +121,7 @@ def candidate_detail(request, pk):
 
 @require_POST
 def propose(request, pk):
+    require(request.user, Cap.IDENT_PROPOSE)  # the role first: a refused role learns nothing of the record
     c = access.get(request.user, Candidate, pk=pk)
     try:
         services.propose(request.user, c, request.POST.get("basis", ""),
@@ -132,17 +134,19 @@ def propose(request, pk):
 
 @require_POST
 def decide(request, pk):
+    require(request.user, Cap.IDENT_CONFIRM)  # the role first: a refused role learns nothing of the record
     ident = access.get(request.user, Identification, pk=pk)
     try:
         services.decide(request.user, ident, request.POST.get("decision") == "confirm", request.POST.get("note", ""))
         messages.success(request, _("Decision recorded."))
-    except (Conflict, PermissionDenied) as e:
+    except Conflict as e:  # a refusal by role or by the two-person rule is a 403 page
         messages.error(request, e.message)
     return redirect(ident.candidate.get_absolute_url() if ident.candidate else "identification:index")
 
 
 @require_POST
 def notify(request, pk):
+    require(request.user, Cap.NOTIFY)  # the role first: a refused role learns nothing of the record
     ident = access.get(request.user, Identification, pk=pk)
     back = ident.candidate.get_absolute_url() if ident.candidate else "identification:index"
     try:
@@ -201,6 +205,9 @@ def duplicate_new(request):
     require(request.user, Cap.IDENT_PROPOSE)
     bodies = [b.strip() for b in (request.POST.get("remains") or request.GET.get("remains", "")).split(",") if b.strip()]
     remains = list(access.scope(Remains.objects.filter(body_number__in=bodies), request.user))
+    if len({r.body_number for r in remains}) < len(set(bodies)):
+        from vestige.errors import NotFound
+        raise NotFound(_("No remains %(b)s.") % {"b": ", ".join(sorted(set(bodies) - {r.body_number for r in remains}))})
     run = services.current_run()
     pair = next((d for d in (run.duplicates if run else []) if set(d["remains"]) == set(bodies)), None)
     if request.method == "POST":
@@ -220,14 +227,14 @@ def duplicate_new(request):
 
 
 def duplicate_detail(request, pk):
-    require(request.user, Cap.IDENT_READ)
+    require(request.user, Cap.IDENT_CONFIRM if request.method == "POST" else Cap.IDENT_READ)
     g = access.get(request.user, DuplicateGroup, pk=pk)
     if request.method == "POST":
         try:
             services.decide_duplicate(request.user, g, request.POST.get("decision") == "confirm",
                                       request.POST.get("note", ""))
             messages.success(request, _("Decision recorded."))
-        except (Conflict, PermissionDenied) as e:
+        except Conflict as e:  # a refusal by role or by the two-person rule is a 403 page
             messages.error(request, e.message)
         return redirect(g.get_absolute_url())
     return render(request, "identification/duplicate.html", {"g": g, "can_confirm": request.user.can(Cap.IDENT_CONFIRM)})
@@ -235,6 +242,7 @@ def duplicate_detail(request, pk):
 
 @require_POST
 def sample_resolve(request, pk):
+    require(request.user, Cap.DNA_WRITE)  # the role first: a refused role learns nothing of the record
     s = access.get(request.user, RemainsSample, pk=pk)
     try:
         services.resolve_sample(request.user, s, request.POST.get("decision") == "accept", request.POST.get("note", ""))

@@ -127,6 +127,7 @@ def person_edit(request, ref):
 
 @require_POST
 def person_merge(request, ref):
+    require(request.user, Cap.MISSING_WRITE)  # the role first: a refused role learns nothing of the record
     person = access.get(request.user, MissingPerson, ref=ref)
     form = MergeForm(request.POST)
     if form.is_valid():
@@ -166,6 +167,7 @@ def family_detail(request, ref, shown: dict | None = None):
 
 @require_POST
 def family_member(request, ref):
+    require(request.user, Cap.MISSING_WRITE)  # the role first: a refused role learns nothing of the record
     family = access.get(request.user, Family, ref=ref)
     form = MemberForm(request.POST, prefix="add")
     if not form.is_valid():
@@ -188,6 +190,7 @@ def family_member(request, ref):
 
 @require_POST
 def donor_withdraw_consent(request, code):
+    require(request.user, Cap.MISSING_WRITE)  # the role first: a refused role learns nothing of the record
     donor = access.get(request.user, Donor, code=code)
     form = ConsentWithdrawalForm(request.POST)
     if form.is_valid():
@@ -199,6 +202,7 @@ def donor_withdraw_consent(request, code):
 @require_POST
 def donor_show(request, code, what):
     """Decrypt a donor's profile or contact for a role that may see it (recorded), shown once."""
+    require(request.user, Cap.DNA_READ if what == "profile" else Cap.CONTACT_READ)
     donor = access.get(request.user, Donor, code=code)
     shown = {}
     if what == "profile":
@@ -216,6 +220,7 @@ def donor_show(request, code, what):
 @require_POST
 def family_relative(request, ref):
     """Add a relative by relationship (and, if they give a sample, their donor record)."""
+    require(request.user, Cap.MISSING_WRITE)  # the role first: a refused role learns nothing of the record
     family = access.get(request.user, Family, ref=ref)
     form = RelativeForm(request.POST, members=list(family.members.all()), prefix="rel")
     if not form.is_valid():
@@ -236,6 +241,7 @@ def family_relative(request, ref):
 
 @require_POST
 def member_edit(request, ref, code):
+    require(request.user, Cap.MISSING_WRITE)  # the role first: a refused role learns nothing of the record
     family = access.get(request.user, Family, ref=ref)
     member = access.get(request.user, family.members, code=code)
     form = MemberEditForm(request.POST)
@@ -254,6 +260,7 @@ def member_edit(request, ref, code):
 
 @require_POST
 def member_remove(request, ref, code):
+    require(request.user, Cap.MISSING_WRITE)  # the role first: a refused role learns nothing of the record
     family = access.get(request.user, Family, ref=ref)
     member = access.get(request.user, family.members, code=code)
     try:

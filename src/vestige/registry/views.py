@@ -162,6 +162,7 @@ def form_view(request, model, key=None):
 @require_POST
 def withdraw_view(request, model, key, restore=False):
     res = RESOURCES[model]
+    require(request.user, res.cap)
     obj = res.get(key, request.user)
     form = WithdrawForm(request.POST)
     if not form.is_valid():
@@ -223,9 +224,10 @@ def import_template(request, kind):
     from django.http import HttpResponse
 
     from vestige.importers import KINDS, template_csv
-    if kind not in KINDS or not request.user.can(KINDS[kind].cap):
+    if kind not in KINDS:
         from django.http import Http404
         raise Http404(kind)
+    require(request.user, KINDS[kind].cap)
     response = HttpResponse(template_csv(kind), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{kind}-template.csv"'
     return response
