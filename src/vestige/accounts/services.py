@@ -127,8 +127,11 @@ def create_user(username: str, password: str, role: str, *, cases: list[str] | N
     if cases:
         for code in cases:
             add_case_member(None, code, user)
-    elif Case.objects.count() == 1:
-        CaseMembership.objects.create(case=Case.objects.get(), user=user)
+    else:
+        if not Case.objects.exists():  # a database without its MAIN case (flushed, restored): make it again
+            Case.objects.get_or_create(code="MAIN", defaults={"name": "Main case"})
+        if Case.objects.count() == 1:
+            CaseMembership.objects.create(case=Case.objects.get(), user=user)
     return user
 
 
