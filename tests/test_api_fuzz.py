@@ -16,8 +16,23 @@ schema = schemathesis.openapi.from_dict(api.get_openapi_schema(path_prefix="/api
 schema.app = application
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """The WSGI app ends each request with close_old_connections, which closes (as does the start of each request) a
+    connection inside the test's transaction (PostgreSQL then fails every later test); Django's own test
+    client disconnects it the same way."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
-def token(users, site, grave):
+def token(users, site, grave, settings):
+    settings.VESTIGE_TASKS_INLINE = True  # a matching run started by the fuzzer runs in the request
     from vestige.accounts.services import create_token
     return create_token(users["administrator"], "fuzz")[1]
 

@@ -130,7 +130,7 @@ def test_the_session_scan_finds_no_decrypted_value_and_no_token(users, db):
     token = re.search(r'id="new-token">(vst_[^<]+)<',
                       c.post("/accounts/tokens/new/", {"name": "scan"}).content.decode()).group(1)
     stored = _everything_stored()
-    for secret in ("donor-contact@synthetic.invalid", "+380 00 SYNTHETIC 1", "Synthetic Witness Name", "9.3",
+    for secret in ("donor-contact@synthetic.invalid", "+380 00 SYNTHETIC 1", "Synthetic Witness Name", '"9.3"',
                    token, token[10:]):
         assert secret not in stored, secret
     assert ApiToken.objects.get(name="scan").digest.startswith("sha256:")

@@ -25,7 +25,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -124,7 +124,8 @@ def _run_in_thread(run_id: int) -> None:
     except Exception:  # noqa: BLE001 - recorded on the run by execute_run
         pass
     finally:
-        close_old_connections()
+        from django.db import connection
+        connection.close()  # this thread's own connection: never left open for the garbage collector
 
 
 def _beat(run_id: int, percent: int | None = None, message: str | None = None) -> None:
