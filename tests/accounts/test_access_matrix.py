@@ -384,7 +384,9 @@ def test_pages_follow_the_roles_table(world, users, route, method, url, body, wh
         c.force_login(users[role])
         data = {k: _fmt(v, a) if isinstance(v, str) else v for k, v in (body or {}).items()}
         r = c.get(url) if method == "GET" else c.post(url, data)
-        r.close()  # a download's file handle (the server closes it after sending)
+        for closer in getattr(r, "_resource_closers", []):
+            closer()  # a download's file (the server closes it after sending; response.close() would also
+            # signal request_finished, which closes the test's database connection on PostgreSQL)
         if role in who:
             ok = _allowed_status(r.status_code) or (route.endswith("thumbnail.jpg") and r.status_code == 404)
             assert ok, (role, url, r.status_code)
