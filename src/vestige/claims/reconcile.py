@@ -94,7 +94,7 @@ def timeline(claims: list[Claim], recorded: int | None, width: int = 640, height
         points.append({"claim": c, "x": x(c.said_on), "y": y(float(c.value_min)), "y_lo": y(lo), "y_hi": y(hi_shown),
                        "colour": COLOURS.get(c.issuer.kind, "#555"), "verified": c.status == Status.VERIFIED,
                        "open_top": hi == float("inf")})
-    ticks = [{"y": y(v), "label": f"{v:,.0f}"} for v in (0, vmax / 2, vmax / 1.1)]
+    ticks = [{"y": y(v), "value": round(v)} for v in (0, vmax / 2, vmax / 1.1)]
     return {"width": width, "height": height, "points": points, "ticks": ticks,
             "recorded_y": y(recorded) if recorded is not None else None,
             "x0": pad_l, "x1": width - pad_r, "y0": height - pad_b,

@@ -8,15 +8,36 @@ from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from vestige.accounts.models import LoginFailure
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
+from vestige.errors import InvalidInput
 from vestige.history.models import Action, ChangeRecord
 from vestige.registry.listing import csv_lines
 
+SINCE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y")
 
-def _changes(request):
+
+def _since(request):
+    """The ``since`` filter as a date, or ``None`` when absent; a value that is not a date (in ISO
+    or the day-first forms people type, ``01.12.2026``) raises a ``InvalidInput`` naming it."""
+    import datetime as dt
+
+    raw = request.GET.get("since", "").strip()
+    if not raw:
+        return None
+    for fmt in SINCE_FORMATS:
+        try:
+            return dt.datetime.strptime(raw, fmt).date()
+        except ValueError:
+            continue
+    raise InvalidInput(_("“%(value)s” is not a date; write it as YYYY-MM-DD, e.g. 2026-12-01.")
+                       % {"value": raw[:40]}, field="since")
+
+
+def _changes(request, since=None):
     qs = ChangeRecord.objects.select_related("actor", "content_type")
     if actor := request.GET.get("actor", "").strip():
         qs = qs.filter(actor__username=actor)
@@ -24,20 +45,25 @@ def _changes(request):
         qs = qs.filter(action=action)
     if kind := request.GET.get("kind", "").strip():
         qs = qs.filter(content_type__model=kind)
-    if since := request.GET.get("since", "").strip():
+    if since is not None:
         qs = qs.filter(at__date__gte=since)
     return qs
 
 
 def audit(request):
     require(request.user, Cap.AUDIT_READ)
-    page = Paginator(_changes(request), settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    errors, since = {}, None
+    try:
+        since = _since(request)
+    except InvalidInput as exc:
+        errors = exc.errors
+    page = Paginator(_changes(request, since), settings.PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     kinds = ContentType.objects.filter(changerecord__isnull=False).distinct().values_list("model", flat=True)
     return render(request, "history/audit.html", {
         "page": page, "query": params.urlencode(), "values": request.GET, "actions": Action.choices,
-        "kinds": sorted(set(kinds)), "failures": LoginFailure.objects.all()[:50]})
+        "kinds": sorted(set(kinds)), "failures": LoginFailure.objects.all()[:50], "errors": errors}, status=400 if errors else 200)
 
 
 def audit_export(request):
@@ -47,9 +73,10 @@ def audit_export(request):
 
     require(request.user, Cap.AUDIT_READ)
     as_json = request.GET.get("format") == "json"
+    since = _since(request)  # a bad date is a 400 with the envelope, before anything streams
 
     def records():
-        for c in _changes(request).iterator(chunk_size=2000):
+        for c in _changes(request, since).iterator(chunk_size=2000):
             yield {"at": c.at.isoformat(), "actor": c.actor.username, "action": c.action,
                    "record_type": c.content_type.model, "record_id": c.object_id, "via": c.via, "reason": c.reason,
                    "changes": c.changes}

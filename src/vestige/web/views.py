@@ -148,6 +148,7 @@ def map_data(request):
             features.append({"type": "Feature",
                              "geometry": {"type": "Point", "coordinates": [g.longitude, g.latitude]},
                              "properties": {"kind": "grave", "label": g.label, "status": g.status,
+                                            "status_label": str(g.get_status_display()),
                                             "url": g.get_absolute_url()}})
     return JsonResponse({"type": "FeatureCollection", "features": features})
 
