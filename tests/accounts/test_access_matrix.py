@@ -188,6 +188,7 @@ WEB = [
     ("missing/<str:ref>/merge/", "POST", "/missing/{person}/merge/", {"kept": "{person}", "reason": "r"}, MISSING_W),
     ("families/", "GET", "/families/", None, MISSING_R),
     ("families/<str:ref>/", "GET", "/families/{family}/", None, MISSING_R),
+    ("families/<str:ref>/contact/", "POST", "/families/{family}/contact/", {}, CONTACT),
     ("families/<str:ref>/members/", "POST", "/families/{family}/members/", {"add-code": "S9", "add-sex": "male"}, MISSING_W),
     ("families/<str:ref>/relatives/", "POST", "/families/{family}/relatives/",
      {"rel-relation": "full_sibling", "rel-of": "X", "rel-sex": "female"}, MISSING_W),

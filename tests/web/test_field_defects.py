@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 
 def test_audit_since_accepts_day_first_dates_and_refuses_non_dates(login, admin, remains):
     c = login(admin)
@@ -53,3 +55,49 @@ def test_map_data_names_grave_status_and_keeps_its_colour(login, admin, grave):
     (g,) = [f for f in data["features"] if f["properties"]["kind"] == "grave"]
     assert g["properties"]["status"] == "recorded"
     assert g["properties"]["status_label"] == "Зафіксовано"  # before: the popup showed "(recorded)", a raw code
+
+
+def test_merging_takes_the_duplicates_empty_family_and_tells_the_kept_record(users):
+    from vestige.errors import Conflict
+    from vestige.history.models import ChangeRecord
+    from vestige.missing import services as missing
+
+    liaison = users["family_liaison"]
+    fam_a = missing.create_family(liaison, "Коваленко")
+    kept = missing.create_missing_person(liaison, fam_a, {"family_name": "Коваленко", "given_name": "Оксана"})
+    fam_b = missing.create_family(liaison, "Kovalenko")
+    dup = missing.create_missing_person(liaison, fam_b, {"family_name": "Kovalenko", "given_name": "Oksana"})
+    missing.merge(liaison, dup, kept, "reported twice")
+    fam_b.refresh_from_db()
+    # Before: the duplicate's family stayed on the family list with nobody missing in it.
+    assert fam_b.withdrawn and dup.ref in fam_b.withdrawal_reason
+    # Before: the kept record's history said nothing about the merge or the other spelling.
+    last = ChangeRecord.objects.filter(object_id=str(kept.pk), content_type__model="missingperson").order_by("at").last()
+    assert last.changes["merged from"] == [None, dup.ref]
+    assert last.changes["alias"] == [None, "Kovalenko Oksana"]
+
+    # References given for a duplicate are not silently orphaned: the merge is refused with the way out.
+    fam_c = missing.create_family(liaison, "Шевченко")
+    with_refs = missing.create_missing_person(liaison, fam_c, {"family_name": "Шевченко", "given_name": "Петро"})
+    missing.add_donor(liaison, fam_c, "F", consent_on=dt.date(2024, 1, 1), sex="male")
+    with pytest.raises(Conflict, match="Merge the other way"):
+        missing.merge(liaison, with_refs, kept, "")
+    with_refs.refresh_from_db()
+    assert not with_refs.withdrawn
+
+
+def test_family_contact_is_shown_to_the_liaison_once_and_recorded(login, users):
+    from vestige.history.models import ChangeRecord
+    from vestige.missing import services as missing
+
+    liaison = users["family_liaison"]
+    fam = missing.create_family(liaison, "Бондаренко", contact="+380 00 111 2233 (synthetic)")
+    c = login(liaison)
+    page = c.get(f"/families/{fam.ref}/").content.decode()
+    assert "+380 00 111 2233" not in page and "Show family contact" in page
+    r = c.post(f"/families/{fam.ref}/contact/")
+    # Before: the contact given at registration was never shown anywhere.
+    assert r.status_code == 200 and "+380 00 111 2233 (synthetic)" in r.content.decode()
+    assert r["Cache-Control"] == "no-store"
+    assert ChangeRecord.objects.filter(content_type__model="family", object_id=str(fam.pk), action="viewed").exists()
+    assert login(users["analyst"]).post(f"/families/{fam.ref}/contact/").status_code == 403

@@ -190,8 +190,31 @@ def merge(actor, duplicate: MissingPerson, kept: MissingPerson, reason: str = ""
     access.check(actor, kept)
     if duplicate.pk == kept.pk:
         raise InvalidInput(_("A record cannot be merged into itself."), field="kept")
+    if duplicate.withdrawn or kept.withdrawn:
+        raise Conflict(_("Only two current records can be merged; restore the withdrawn one first."))
+    family = duplicate.family
+    other_family = family.pk != kept.family_id
+    # The duplicate's family goes with it when nothing else is left in it; references given for
+    # the duplicate are relative to its place in that pedigree, so they cannot silently follow.
+    if other_family and not family.withdrawn:
+        others = family.missing_persons.filter(withdrawn_at__isnull=True).exclude(pk=duplicate.pk).exists()
+        donors = family.donors.filter(withdrawn_at__isnull=True).count()
+        if donors and not others:
+            raise Conflict(_("Family %(f)s holds %(n)d reference donor(s) placed around %(dup)s, which would be left "
+                             "with nobody to identify. Merge the other way (keep %(dup)s, merge %(kept)s into it), "
+                             "or record those relatives in the family of %(kept)s first.")
+                           % {"f": family.ref, "n": donors, "dup": duplicate.ref, "kept": kept.ref})
     text = _("Merged into %(ref)s.") % {"ref": kept.ref} + (f" {reason}" if reason else "")
-    return withdraw(actor, duplicate, text, via=via, cap=Cap.MISSING_WRITE)
+    withdrawn = withdraw(actor, duplicate, text, via=via, cap=Cap.MISSING_WRITE)
+    if other_family and not family.withdrawn and not family.missing_persons.filter(withdrawn_at__isnull=True).exists():
+        withdraw(actor, family, _("Its only missing person, %(dup)s, was merged into %(kept)s.")
+                 % {"dup": duplicate.ref, "kept": kept.ref}, via=via, cap=Cap.MISSING_WRITE)
+    # The kept record's own history says what was merged into it, and under which name (an alias).
+    change = {"merged from": [None, duplicate.ref]}
+    if duplicate.full_name != kept.full_name:
+        change["alias"] = [None, duplicate.full_name]
+    record(kept, Action.UPDATED, actor, change, reason=reason or text, via=via)
+    return withdrawn
 
 
 @transaction.atomic

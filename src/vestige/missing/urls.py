@@ -14,6 +14,7 @@ urlpatterns = [
     path("families/", views.family_list, name="family-list"),
     path("families/<str:ref>/", views.family_detail, name="family-detail"),
     path("families/<str:ref>/members/", views.family_member, name="family-member"),
+    path("families/<str:ref>/contact/", views.family_contact, name="family-contact"),
     path("families/<str:ref>/relatives/", views.family_relative, name="family-relative"),
     path("families/<str:ref>/members/<str:code>/", views.member_edit, name="member-edit"),
     path("families/<str:ref>/members/<str:code>/remove/", views.member_remove, name="member-remove"),

@@ -132,7 +132,11 @@ def person_merge(request, ref):
     form = MergeForm(request.POST)
     if form.is_valid():
         kept = access.get(request.user, MissingPerson, ref=form.cleaned_data["kept"].strip())
-        services.merge(request.user, person, kept, form.cleaned_data["reason"])
+        try:
+            services.merge(request.user, person, kept, form.cleaned_data["reason"])
+        except (Conflict, InvalidInput) as exc:  # said on the record's page, nothing changed
+            messages.error(request, exc.message)
+            return redirect(person.get_absolute_url())
         messages.success(request, _("%(a)s merged into %(b)s.") % {"a": person.ref, "b": kept.ref})
         return redirect(kept.get_absolute_url())
     messages.error(request, _("Name the record to keep."))
@@ -146,7 +150,7 @@ def family_list(request):
     return render(request, "missing/family_list.html", {"page": page, "query": ""})
 
 
-def family_detail(request, ref, shown: dict | None = None):
+def family_detail(request, ref, shown: dict | None = None, family_contact: str | None = None):
     require(request.user, Cap.MISSING_READ)
     family = access.get(request.user, Family, ref=ref)
     shown = shown or {}
@@ -160,7 +164,7 @@ def family_detail(request, ref, shown: dict | None = None):
         "donors": family.donors.prefetch_related("profiles").select_related("member"),
         "history": history_of(family)[:200], "member_form": MemberForm(prefix="add"), "withdraw_form": ConsentWithdrawalForm(),
         "can_write": request.user.can(Cap.MISSING_WRITE), "can_dna": request.user.can(Cap.DNA_READ),
-        "can_contact": request.user.can(Cap.CONTACT_READ), "shown": shown,
+        "can_contact": request.user.can(Cap.CONTACT_READ), "shown": shown, "family_contact": family_contact,
         "sexes": [("unknown", _("Unknown")), ("male", _("Male")), ("female", _("Female"))],
     })
 
@@ -213,6 +217,18 @@ def donor_show(request, code, what):
         shown["contact"] = services.read_contact(request.user, donor)
     # Rendered in the answer to this POST, never stored (not in the session, not in a cache).
     response = family_detail(request, donor.family.ref, shown={donor.code: shown})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+def family_contact(request, ref):
+    """Decrypt the family's contact (given at registration) for a role that may see it; the
+    viewing is recorded in the family's history and the value is shown once, in this answer."""
+    require(request.user, Cap.CONTACT_READ)
+    family = access.get(request.user, Family, ref=ref)
+    contact = services.read_contact(request.user, family) if family.contact_encrypted else ""
+    response = family_detail(request, family.ref, family_contact=contact or _("none recorded"))
     response["Cache-Control"] = "no-store"
     return response
 
