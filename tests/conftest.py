@@ -24,6 +24,12 @@ def _isolated_home(tmp_path, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.VESTIGE_HOME = tmp_path / "home"
     settings.VESTIGE_HOME.mkdir()
+    yield
+    # A request in Ukrainian leaves the language active in this thread (LocaleMiddleware does not
+    # reset it); the next test starts in the default language, as a new request would.
+    from django.utils import translation
+
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -236,6 +236,8 @@ VESTIGE_MUTATION_MODEL = os.environ.get("VESTIGE_MUTATION_MODEL", "equal")
 VESTIGE_MUTATION_RATE = float(os.environ.get("VESTIGE_MUTATION_RATE", "0.001"))
 VESTIGE_MIN_ALLELE_FREQUENCY = float(os.environ.get("VESTIGE_MIN_ALLELE_FREQUENCY", "0.001"))
 VESTIGE_MAX_DISTANCE_KM = float(os.environ.get("VESTIGE_MAX_DISTANCE_KM", "150"))
+# A grave's position farther than this beyond its site's geometry is refused (a sign or a swap).
+VESTIGE_GRAVE_MAX_KM = float(os.environ.get("VESTIGE_GRAVE_MAX_KM", "25"))
 # A matching run's worker touches its heartbeat at least every few seconds; a run silent for
 # longer than this is marked failed (its worker died) so that the next run can start.
 VESTIGE_RUN_STALE_S = _env_int("VESTIGE_RUN_STALE_S", 300)

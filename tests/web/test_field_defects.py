@@ -101,3 +101,64 @@ def test_family_contact_is_shown_to_the_liaison_once_and_recorded(login, users):
     assert r["Cache-Control"] == "no-store"
     assert ChangeRecord.objects.filter(content_type__model="family", object_id=str(fam.pk), action="viewed").exists()
     assert login(users["analyst"]).post(f"/families/{fam.ref}/contact/").status_code == 403
+
+
+def test_a_grave_far_from_its_site_is_refused_with_the_likely_slip(admin, site):
+    from vestige.errors import InvalidInput
+    from vestige.registry import services
+    from vestige.registry.models import Grave
+
+    # The site is a 0.01° square at 49.00–49.01 N, 37.00–37.01 E. Before: −49.005 was accepted.
+    with pytest.raises(InvalidInput) as exc:
+        services.create(admin, Grave, {"site": site, "label": "7", "latitude": -49.005, "longitude": 37.005})
+    msg = exc.value.errors["latitude"][0]
+    # −49.005 → 49.005 is 10,897 km of latitude away: 98.01° × 111.19 km/° ≈ 10,898 km (less the site's radius).
+    assert "from site TST-SITE" in msg and "sign reversed" in msg and "1089" in msg.replace(",", "")
+    with pytest.raises(InvalidInput, match="swapped"):
+        services.create(admin, Grave, {"site": site, "label": "8", "latitude": 37.005, "longitude": 49.005})
+    assert not Grave.objects.filter(label__in=["7", "8"]).exists()
+    # Inside the site, or a few hundred metres outside its edge, is a grave at its site.
+    services.create(admin, Grave, {"site": site, "label": "9", "latitude": 49.005, "longitude": 37.005})
+    services.create(admin, Grave, {"site": site, "label": "10", "latitude": 49.013, "longitude": 37.005})
+
+
+def test_a_remains_row_reports_every_bad_cell_and_choices_take_their_labels(admin, site, grave):
+    import io
+
+    from vestige.errors import ImportRejected
+    from vestige.registry.importing import import_file
+    from vestige.registry.models import Grave, Remains
+
+    # Line 2: an unknown grave and four other bad cells. Before: only the grave was reported.
+    bad = ("body_number,site,grave,sex,age_min,age_max,stature_min_cm,category\n"
+           "TST-0100,TST-SITE,999,hermaphrodite,60,40,900,tourist\n")
+    with pytest.raises(ImportRejected) as exc:
+        import_file(admin, "remains", io.BytesIO(bad.encode()), "r.csv")
+    cols = {r.column for r in exc.value.rows if r.line == 2}
+    assert {"grave", "sex", "age_max", "stature_min_cm", "category"} <= cols, cols
+    sex = next(r for r in exc.value.rows if r.column == "sex")
+    assert "female" in sex.reason and "male" in sex.reason  # the valid codes are named
+    assert not Remains.objects.filter(body_number="TST-0100").exists()
+
+    # The labels the interface shows are taken as well as the codes, in either language.
+    graves = ("site,label,marker_type,status\n"
+              "TST-SITE,20,Wooden cross,Recorded\n"
+              "TST-SITE,21,ДЕРЕВ'ЯНИЙ ХРЕСТ,exhumed\n")
+    import_file(admin, "graves", io.BytesIO(graves.encode()), "g.csv")
+    assert list(Grave.objects.filter(label__in=["20", "21"]).order_by("label").values_list("marker_type", "status")) == [
+        ("wooden_cross", "recorded"), ("wooden_cross", "exhumed")]
+
+
+def test_a_form_shows_every_error_at_once(login, users, site):
+    c = login(users["investigator"])
+    new = c.get("/sites/new/").content.decode()
+    # Before: the empty Geometry box was filled with the literal "null".
+    assert ">null</textarea>" not in new
+    r = c.post("/sites/new/", {"ref": "TST-SITE", "name": "x", "kind": "mass_grave", "discovered_on": "31.02.2022",
+                               "point_latitude": "95", "point_longitude": "37.3"})
+    errors = r.context["form"].errors
+    # Before: only the date was reported; the taken reference and the latitude waited for the next try.
+    assert "discovered_on" in errors
+    assert "ref" in errors and "already exists" in str(errors["ref"])
+    assert "latitude 95" in str(errors["geometry"])
+    assert "null" not in r.content.decode().split('name="geometry"')[1].split("</textarea>")[0]

@@ -10,7 +10,6 @@ module adds the non-DNA consistency checks and the statistics.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from pathlib import Path
 
 from django.conf import settings
@@ -43,14 +42,8 @@ from vestige.identification.samples import (  # noqa: F401
 )
 from vestige.identification.worklists import WORKLISTS, families_needing_donor, worklist  # noqa: F401
 from vestige.missing.models import MissingPerson, MissingStatus
+from vestige.registry.geo import distance_km
 from vestige.registry.models import Remains, RemainsStatus, Sex
-
-
-def _haversine_km(lat1, lon1, lat2, lon2) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 6371.0 * 2 * math.asin(math.sqrt(a))
 
 
 def consistency(r: Remains, mp: MissingPerson) -> dict[str, dict]:
@@ -82,7 +75,7 @@ def consistency(r: Remains, mp: MissingPerson) -> dict[str, dict]:
     else:
         out["dates"] = {"state": "unknown", "detail": ""}
     if mp.last_seen_latitude is not None and r.site_id:
-        km = _haversine_km(mp.last_seen_latitude, mp.last_seen_longitude, r.site.latitude, r.site.longitude)
+        km = distance_km(mp.last_seen_latitude, mp.last_seen_longitude, r.site.latitude, r.site.longitude)
         out["distance"] = {"state": "ok" if km <= settings.VESTIGE_MAX_DISTANCE_KM else "conflict",
                            "detail": f"{km:.0f} km from the last-seen place to the site"}
     else:

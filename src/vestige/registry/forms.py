@@ -22,6 +22,13 @@ DATE_WIDGET = forms.DateInput(
 )
 
 
+class GeoJSONField(forms.JSONField):
+    """A JSON text box that shows nothing, not the literal ``null``, when there is no value."""
+
+    def prepare_value(self, value):
+        return "" if value is None else super().prepare_value(value)
+
+
 class RecordForm(forms.Form):
     model: type = None
     with_case = False  # the record carries its own case (sites, families, incidents, claims, witnesses)
@@ -68,7 +75,7 @@ class SiteForm(RecordForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["geometry"] = forms.JSONField(
+        self.fields["geometry"] = GeoJSONField(
             label=_("Geometry (GeoJSON)"), required=False,
             help_text=_('Point or Polygon, e.g. {"type": "Point", "coordinates": [37.26, 49.17]} '
                          "(longitude first). Leave empty and give a point below instead."),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -47,3 +49,21 @@ def centroid(geom: dict) -> tuple[float, float]:
         return float(lat), float(lon)
     ring = geom["coordinates"][0][:-1]
     return (sum(p[1] for p in ring) / len(ring), sum(p[0] for p in ring) / len(ring))
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine, mean Earth radius 6,371 km)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 6371.0 * 2 * math.asin(math.sqrt(min(1.0, a)))
+
+
+def km_outside(geom: dict, lat: float, lon: float) -> float:
+    """How far (km) a point lies beyond a site's geometry: its distance from the centroid less the
+    site's own radius (the farthest vertex of a Polygon; 0 for a Point)."""
+    clat, clon = centroid(geom)
+    radius = 0.0
+    if geom.get("type") == "Polygon":
+        radius = max(distance_km(clat, clon, p[1], p[0]) for p in geom["coordinates"][0])
+    return max(0.0, distance_km(clat, clon, lat, lon) - radius)

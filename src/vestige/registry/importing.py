@@ -73,6 +73,25 @@ class _Resolver:
         return self._graves[site.pk].get(label)
 
 
+def choice_code(field, raw: str) -> str | None:
+    """The stored code of a choice cell written as its code or as its label (in English or in the
+    interface's languages, any case): "Wooden cross", "wooden_cross" and "Дерев'яний хрест" alike."""
+    from django.conf import settings
+    from django.utils import translation
+
+    text = raw.strip()
+    folded = text.casefold()
+    for value, _label in field.flatchoices:
+        if value != "" and folded == str(value).casefold():
+            return value
+    for lang, _name in settings.LANGUAGES:
+        with translation.override(lang):
+            for value, label in field.flatchoices:
+                if value != "" and folded == str(label).casefold():
+                    return value
+    return None
+
+
 def check_rows(model: type[models.Model], rows, name: str, actor=None) -> tuple[list[models.Model], list[RowError]]:
     """Build and validate one unsaved instance per row; return them and every bad cell."""
     errors: list[RowError] = []
@@ -121,16 +140,27 @@ def check_rows(model: type[models.Model], rows, name: str, actor=None) -> tuple[
                 f = model._meta.get_field(col)
                 if raw == "":
                     setattr(obj, col, None if f.null else "" if f.blank else f.get_default())
+                elif f.choices:
+                    code = choice_code(f, raw)
+                    if code is None:
+                        row_errors.append(RowError(line, col, raw, _("not one of: %(codes)s") % {
+                            "codes": ", ".join(f"{v} ({lbl})" for v, lbl in f.flatchoices if v != "")}))
+                    else:
+                        setattr(obj, col, code)
                 else:
                     setattr(obj, col, raw)
-        if not row_errors:
-            try:
-                obj.full_clean(validate_unique=False, validate_constraints=False)
-            except ValidationError as e:
-                for col, messages in e.message_dict.items():
-                    value = row.get(col, "")
-                    for m in messages:
-                        row_errors.append(RowError(line, col, value, m))
+        # Every bad cell of the row, not only the first: the model's rules still run on the cells
+        # that parsed (a rule tripped only by a cell already reported is not repeated).
+        bad = {e.column for e in row_errors}
+        try:
+            obj.full_clean(exclude=sorted(bad), validate_unique=False, validate_constraints=False)
+        except ValidationError as e:
+            for col, messages in e.message_dict.items():
+                if col in bad:
+                    continue
+                value = row.get(col, "")
+                for m in messages:
+                    row_errors.append(RowError(line, col, value, m))
         if model is Remains and row.get("status", "") not in ("", "unidentified"):
             row_errors.append(RowError(line, "status", row["status"],
                                        _("set by identification decisions, not by import; leave it empty")))

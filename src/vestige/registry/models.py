@@ -99,6 +99,15 @@ class GraveStatus(models.TextChoices):
     EXHUMED = "exhumed", _("Exhumed")
 
 
+def _position(lat, lon) -> tuple[float, float] | None:
+    """(lat, lon) as numbers in range, or None when either is absent or not yet a valid number."""
+    try:
+        lat, lon = float(lat), float(lon)
+    except (TypeError, ValueError):
+        return None
+    return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
+
+
 _LEADING_NUMBER = re.compile(r"^\s*(\d{1,9})")
 
 
@@ -155,6 +164,31 @@ class Grave(Withdrawable):
             and Grave.objects.filter(site_id=self.site_id, label=self.label).exclude(pk=self.pk).exists()
         ):
             errors["label"] = _("A grave labelled %(label)r already exists at this site.") % {"label": self.label}
+        position = _position(self.latitude, self.longitude)
+        if position is not None and self.site_id and "latitude" not in errors:
+            from django.conf import settings
+
+            from vestige.registry.geo import km_outside
+
+            site = self.site
+            lat, lon = position
+            if site.geometry:
+                km = km_outside(site.geometry, lat, lon)
+                if km > settings.VESTIGE_GRAVE_MAX_KM:
+                    hint = ""
+                    if km_outside(site.geometry, -lat, lon) <= settings.VESTIGE_GRAVE_MAX_KM:
+                        hint = " " + _("With the latitude's sign reversed (%(lat)s) it would lie at the site.") % {
+                            "lat": -lat}
+                    elif km_outside(site.geometry, lat, -lon) <= settings.VESTIGE_GRAVE_MAX_KM:
+                        hint = " " + _("With the longitude's sign reversed (%(lon)s) it would lie at the site.") % {
+                            "lon": -lon}
+                    elif km_outside(site.geometry, lon, lat) <= settings.VESTIGE_GRAVE_MAX_KM:
+                        hint = " " + _("Latitude and longitude look swapped.")
+                    errors["latitude"] = _(
+                        "This position is %(km).0f km from site %(site)s (at %(lat).5f, %(lon).5f); a grave lies at "
+                        "its site (within %(max)g km).") % {"km": km, "site": site.ref, "lat": site.latitude,
+                                                            "lon": site.longitude,
+                                                            "max": settings.VESTIGE_GRAVE_MAX_KM} + hint
         if errors:
             raise ValidationError(errors)
         m = _LEADING_NUMBER.match(self.label or "")

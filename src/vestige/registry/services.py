@@ -80,15 +80,19 @@ def get_site(ref: str | Site, actor=None) -> Site:
         raise NotFound(_("No site with reference %(ref)r.") % {"ref": ref}) from None
 
 
-def _resolve(model: type[models.Model], instance: models.Model, data: dict[str, Any], actor=None) -> dict[str, Any]:
-    """Replace reference codes in ``data`` by instances (among the records ``actor`` may see);
-    an unknown code is a field error."""
+def _resolve(model: type[models.Model], instance: models.Model, data: dict[str, Any],
+             actor=None) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Replace reference codes in ``data`` by instances (among the records ``actor`` may see).
+    An unknown code is a field error, returned beside the data (its field left out of it) so that
+    the other fields are still checked and every bad one is reported at once."""
     out = dict(data)
+    errors: dict[str, list[str]] = {}
     if "site" in out and out["site"] not in (None, ""):
         try:
             out["site"] = get_site(out["site"], actor)
         except NotFound as e:
-            raise InvalidInput(e.message, field="site") from None
+            errors["site"] = [e.message]
+            del out["site"]
     site = out.get("site") if "site" in out else getattr(instance, "site", None) if instance.pk else None
     if model is Remains:
         grave = out.get("grave")
@@ -102,26 +106,25 @@ def _resolve(model: type[models.Model], instance: models.Model, data: dict[str, 
                 else:
                     raise Grave.DoesNotExist
             except Grave.DoesNotExist:
-                raise InvalidInput(
-                    _("No grave %(g)r at site %(s)s.") % {"g": grave, "s": getattr(site, "ref", "?")},
-                    field="grave",
-                ) from None
+                errors["grave"] = [_("No grave %(g)r at site %(s)s.") % {"g": grave, "s": getattr(site, "ref", "?")}]
+                del out["grave"]
         exh = out.get("exhumation")
         if exh not in (None, "") and not isinstance(exh, Exhumation):
             try:
                 exhs = access.scope(Exhumation.objects.all(), actor) if actor else Exhumation.objects.all()
                 out["exhumation"] = exhs.get(reference=str(exh).strip())
             except Exhumation.DoesNotExist:
-                raise InvalidInput(
-                    _("No exhumation with reference %(r)r.") % {"r": exh}, field="exhumation"
-                ) from None
+                errors["exhumation"] = [_("No exhumation with reference %(r)r.") % {"r": exh}]
+                del out["exhumation"]
     for key in ("grave", "exhumation", "site"):
         if out.get(key) == "":
             out[key] = None
-    return out
+    return out, errors
 
 
-def _apply(model: type[models.Model], instance: models.Model, data: dict[str, Any], actor=None) -> None:
+def _apply(model: type[models.Model], instance: models.Model, data: dict[str, Any],
+           actor=None) -> dict[str, list[str]]:
+    """Set ``data`` on ``instance``; returns the errors of references that could not be resolved."""
     allowed = FIELDS[model]
     unknown = sorted(set(data) - set(allowed))
     if unknown:
@@ -129,22 +132,52 @@ def _apply(model: type[models.Model], instance: models.Model, data: dict[str, An
             _("Unknown field(s): %(f)s. Allowed: %(a)s") % {"f": ", ".join(unknown), "a": ", ".join(allowed)},
             field=unknown[0],
         )
-    for key, value in _resolve(model, instance, data, actor).items():
+    resolved, errors = _resolve(model, instance, data, actor)
+    for key, value in resolved.items():
         if value is None and not model._meta.get_field(key).null:
             field = model._meta.get_field(key)
             value = [] if isinstance(field, models.JSONField) else "" if field.blank else None
         setattr(instance, key, value)
+    return errors
 
 
-def validate(instance: models.Model) -> None:
-    """Apply every model rule; raise InvalidInput naming all bad fields."""
+def validate(instance: models.Model, errors: dict[str, list[str]] | None = None,
+             skip: tuple[str, ...] = ()) -> None:
+    """Apply every model rule; raise InvalidInput naming all bad fields (``errors`` already found,
+    e.g. unknown references, are reported with them; fields in ``skip`` are not checked)."""
+    errors = dict(errors or {})
     try:
         # The grave-label constraint is checked in Grave.clean, where it names its field.
-        instance.full_clean(validate_constraints=False)
+        instance.full_clean(exclude=[*errors, *skip], validate_constraints=False)
     except ValidationError as e:
-        raise invalid_from(e) from None
+        for field, messages in invalid_from(e).errors.items():
+            if field not in errors:  # a rule tripped only by the value left out
+                errors[field] = messages
+    if errors:
+        raise _invalid(errors)
     if isinstance(instance, Site):
         instance.latitude, instance.longitude = centroid(instance.geometry)
+
+
+def _invalid(errors: dict[str, list[str]]) -> InvalidInput:
+    field, messages = next(iter(errors.items()))
+    shown = None if field == NON_FIELD_ERRORS else field
+    return InvalidInput(f"{shown}: {messages[0]}" if shown else messages[0], field=shown, errors=errors)
+
+
+def problems(actor, model: type[models.Model], data: dict[str, Any], instance: models.Model | None = None,
+             skip: tuple[str, ...] = ()) -> dict[str, list[str]]:
+    """Every rule ``data`` breaks, without writing: a form whose own parsing failed on some fields
+    still shows what is wrong with the others (``skip``: those fields)."""
+    import copy
+
+    target = copy.copy(instance) if instance is not None else model()
+    try:
+        errs = _apply(model, target, {k: v for k, v in data.items() if k not in skip}, actor)
+        validate(target, errs, skip)
+    except InvalidInput as e:
+        return {k: v for k, v in e.errors.items() if k not in skip}
+    return {}
 
 
 @transaction.atomic
@@ -160,13 +193,13 @@ def create(actor, model: type[models.Model], data: dict[str, Any], *, via: str =
     data = dict(data)
     given_case = data.pop("case", None)
     instance = model()
-    _apply(model, instance, data, actor)
+    errors = _apply(model, instance, data, actor)
     if model is Site:
         instance.case = access.case_for_new(actor, given_case)
     elif given_case:
         raise InvalidInput(_("A %(m)s is in its site's case; give the site.") % {"m": model._meta.verbose_name},
                            field="case")
-    validate(instance)
+    validate(instance, errors)
     instance.save()
     extra = {"case": [None, instance.case.code]} if model is Site else {}
     record(instance, Action.CREATED, actor, diff({}, snapshot(instance, FIELDS[model])) | extra, via=via)
@@ -182,8 +215,7 @@ def update(actor, instance: models.Model, data: dict[str, Any], *, via: str = "w
     if instance.withdrawn:
         raise Conflict(_("%(obj)s is withdrawn; restore it before editing.") % {"obj": instance})
     before = snapshot(instance, FIELDS[model])
-    _apply(model, instance, data, actor)
-    validate(instance)
+    validate(instance, _apply(model, instance, data, actor))
     changes = diff(before, snapshot(instance, FIELDS[model]))
     if changes:
         instance.save()

@@ -151,6 +151,11 @@ def form_view(request, model, key=None):
                 return redirect(obj.get_absolute_url())
             except InvalidInput as e:
                 form.add_service_errors(e.errors or {None: [e.message]})
+        else:
+            # The form could not parse some fields; the rules still run on the others, so that
+            # every mistake is shown at once rather than one per submission.
+            parsed = {k: v for k, v in form.cleaned_data.items() if k in services.FIELDS[model]}
+            form.add_service_errors(services.problems(request.user, model, parsed, obj, skip=tuple(form.errors)))
     else:
         initial = initial_for(obj) if obj is not None else {
             k: v for k, v in request.GET.items() if k in services.FIELDS[model]
