@@ -14,8 +14,10 @@ def test_demo_reproduces_published_izium_figures_and_is_idempotent(db, capsys):
 
     assert main(["demo", "--no-serve"]) == 0
     out = capsys.readouterr().out
-    for user in ("admin", "investigator", "examiner", "dna", "liaison", "analyst", "auditor"):
+    for user in ("admin", "investigator", "examiner", "dna", "dna2", "liaison", "analyst", "auditor"):
         assert f"\n  {user} " in out
+    # It says what it is doing while it loads (before: silent for the whole load).
+    assert "Loading the Izium registry" in out and "Simulating families" in out
     izium = Site.objects.get(ref="IZM-PISH")
     s = site_stats(izium)
     # DOMAIN.md: 447 bodies exhumed 16–23 Sept 2022: 215 women, 194 men, 5 children,

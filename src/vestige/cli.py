@@ -44,9 +44,16 @@ def actor_of(args):
 
 def cmd_demo(args) -> int:
     setup_django()
+    import time
+
     from vestige.demo.loader import run_demo
 
-    accounts, created = run_demo()
+    started = time.monotonic()
+
+    def say(text: str) -> None:
+        print(f"[{time.monotonic() - started:5.1f} s] {text}…", flush=True)
+
+    accounts, created = run_demo(say=say)
     total = sum(created.values())
     print("Vestige demo: the Izium case is loaded "
           + (f"({', '.join(f'{v} {k}' for k, v in created.items() if v)} created)." if total else "(already there)."))
@@ -55,6 +62,7 @@ def cmd_demo(args) -> int:
     for name, (role, pw) in accounts.items():
         print(f"  {name:<14}{role:<22}{pw}")
     from django.conf import settings
+    print("\n  dna and dna2 are two DNA analysts: one proposes an identification, the other confirms it")
     print(f"\n(also saved in {settings.VESTIGE_HOME / 'demo-accounts.txt'})")
     if args.no_serve:
         return 0

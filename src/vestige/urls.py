@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from vestige.api import api
@@ -19,6 +20,7 @@ urlpatterns = [
     path("map/", views.map_view, name="map"),
     path("map/data.geojson", views.map_data, name="map-data"),
     path("accounts/login/", views.login_view, name="login"),
+    path("login/", RedirectView.as_view(pattern_name="login", query_string=True), name="login-short"),
     path("accounts/login/code/", views.login_otp, name="login-otp"),
     path("accounts/two-factor/", views.otp_setup, name="otp-setup"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -255,7 +255,7 @@ WEB = [
     ("admin/", "GET", "/admin/", None, ADMIN),
 ]
 # Routes every logged-in user has, or that take no user at all (login, logout, language).
-WEB_OPEN = {"accounts/login/", "accounts/login/code/", "accounts/logout/", "accounts/tokens/<int:token_id>/revoke/",
+WEB_OPEN = {"accounts/login/", "login/", "accounts/login/code/", "accounts/logout/", "accounts/tokens/<int:token_id>/revoke/",
             "i18n/setlang/", "admin/login/"}
 
 API = [

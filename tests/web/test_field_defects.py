@@ -162,3 +162,8 @@ def test_a_form_shows_every_error_at_once(login, users, site):
     assert "ref" in errors and "already exists" in str(errors["ref"])
     assert "latitude 95" in str(errors["geometry"])
     assert "null" not in r.content.decode().split('name="geometry"')[1].split("</textarea>")[0]
+
+
+def test_login_is_reachable_at_slash_login(client):
+    r = client.get("/login/?next=/remains/")
+    assert r.status_code == 302 and r["Location"] == "/accounts/login/?next=/remains/"

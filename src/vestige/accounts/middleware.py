@@ -8,7 +8,7 @@ from django.contrib.auth import logout
 from django.shortcuts import redirect, resolve_url
 from django.utils.http import urlencode
 
-OPEN_PREFIXES = ("/accounts/login/", "/static/", "/i18n/", "/api/")
+OPEN_PREFIXES = ("/accounts/login/", "/login/", "/static/", "/i18n/", "/api/")
 SETUP_OPEN = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/i18n/", "/api/")
 
 

@@ -13,14 +13,17 @@ from vestige.accounts.models import User
 from vestige.accounts.roles import Role
 from vestige.demo.izium import load_izium
 
+# user name → role: one per role, and a second DNA analyst, so that the two-person rule (one
+# proposes an identification, another confirms it) can be tried.
 DEMO_USERS = {
-    Role.ADMINISTRATOR: "admin",
-    Role.INVESTIGATOR: "investigator",
-    Role.FORENSIC_EXAMINER: "examiner",
-    Role.DNA_ANALYST: "dna",
-    Role.FAMILY_LIAISON: "liaison",
-    Role.ANALYST: "analyst",
-    Role.AUDITOR: "auditor",
+    "admin": Role.ADMINISTRATOR,
+    "investigator": Role.INVESTIGATOR,
+    "examiner": Role.FORENSIC_EXAMINER,
+    "dna": Role.DNA_ANALYST,
+    "dna2": Role.DNA_ANALYST,
+    "liaison": Role.FAMILY_LIAISON,
+    "analyst": Role.ANALYST,
+    "auditor": Role.AUDITOR,
 }
 
 
@@ -42,12 +45,12 @@ def ensure_demo_users() -> dict[str, tuple[str, str]]:
                 name, _role, pw = line.split("\t")
                 saved[name] = pw
     accounts = {}
-    for role, name in DEMO_USERS.items():
+    for name, role in DEMO_USERS.items():
         pw = saved.get(name) or secrets.token_urlsafe(9)
         user = User.objects.filter(username=name).first() or User(username=name, role=role)
         user.role = role
         user.first_name = "Demo"
-        user.last_name = Role(role).label
+        user.last_name = Role(role).label + (" 2" if name == "dna2" else "")
         if not user.check_password(pw):
             user.set_password(pw)
         user.save()
@@ -64,19 +67,26 @@ def ensure_demo_users() -> dict[str, tuple[str, str]]:
     return accounts
 
 
-def run_demo(verbosity: int = 1) -> tuple[dict, dict]:
+def run_demo(verbosity: int = 1, say=None) -> tuple[dict, dict]:
+    """Load the demo; ``say(text)`` is told each step as it starts (the CLI prints them)."""
+    say = say or (lambda _text: None)
     Path(settings.VESTIGE_HOME).mkdir(parents=True, exist_ok=True)
+    say("Preparing the database")
     call_command("migrate", interactive=False, verbosity=0)
     accounts = ensure_demo_users()
-    admin = User.objects.get(username=DEMO_USERS[Role.ADMINISTRATOR])
+    admin = User.objects.get(username="admin")
+    say("Loading the Izium registry (sites, 446 graves, 447 remains)")
     created = load_izium(admin)
     from vestige.demo.claims import load_izium_claims
 
+    say("Loading the public claims about Izium")
     created["claims"] = load_izium_claims(User.objects.get(username="investigator"), User.objects.get(username="analyst"))
     from vestige.demo.evidence import load_evidence
     from vestige.demo.identification import load_identification
 
+    say("Recording the demo evidence in the custody ledger")
     created["evidence items"] = load_evidence(User.objects.get(username="investigator"))
+    say("Simulating families, references and DNA of the remains (synthetic people)")
     created["remains DNA samples"] = load_identification(User.objects.get(username="liaison"),
                                                           User.objects.get(username="dna"))
     return accounts, created
