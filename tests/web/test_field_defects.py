@@ -167,3 +167,49 @@ def test_a_form_shows_every_error_at_once(login, users, site):
 def test_login_is_reachable_at_slash_login(client):
     r = client.get("/login/?next=/remains/")
     assert r.status_code == 302 and r["Location"] == "/accounts/login/?next=/remains/"
+
+
+def _jpeg(seed: int) -> bytes:
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    buf = io.BytesIO()
+    Image.fromarray(rng.integers(0, 255, (64, 80, 3), dtype=np.uint8)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def test_upload_says_what_became_of_each_file_and_a_wrong_hash_on_a_held_file_is_flagged(login, users):
+    import hashlib
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from vestige.evidence.models import EvidenceItem
+
+    c = login(users["investigator"])
+    data = _jpeg(1)
+    post = lambda **kw: c.post("/evidence/upload/", {"files": [SimpleUploadedFile("a.jpg", data)], **kw},  # noqa: E731
+                               HTTP_ACCEPT="application/json").json()["results"][0]
+    first = post(source="first", source_hash=hashlib.sha256(data).hexdigest())
+    assert first["outcome"] == "new" and "received as" in first["message"]
+    again = post(source="second", source_hash=hashlib.md5(data).hexdigest())
+    assert again["outcome"] == "held" and again["ref"] == first["ref"]
+    wrong = post(source="third", source_hash="0" * 64)
+    # Before: a wrong hash on a file already held was recorded with no failed step.
+    assert wrong["outcome"] == "mismatch" and "does not match" in wrong["message"]
+    item = EvidenceItem.objects.get(ref=first["ref"])
+    assert [s["step"] for s in item.failed_steps] == ["source hash"] and "third" in item.failed_steps[0]["error"]
+    assert item.events.filter(kind="step_failed").count() == 1
+    # Every input of the upload form has its label (before: none was associated).
+    import re
+    page = c.get("/evidence/upload/").content.decode()
+    ids = set(re.findall(r'<input id="([^"]+)"', page))
+    assert len(ids) >= 10 and ids <= set(re.findall(r'<label for="([^"]+)"', page))
+    # The thumbnail is named after its original and takes no number of the register.
+    second = c.post("/evidence/upload/", {"files": [SimpleUploadedFile("b.jpg", _jpeg(2))]},
+                    HTTP_ACCEPT="application/json").json()["results"][0]
+    n1, n2 = int(first["ref"][3:]), int(second["ref"][3:])
+    assert n2 == n1 + 1  # before: the thumbnail of the first took the number between them
+    assert EvidenceItem.objects.get(ref=first["ref"]).derivatives.get().ref == first["ref"] + "-T1"

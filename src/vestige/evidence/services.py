@@ -55,6 +55,16 @@ def _next_ref() -> str:
     return next_reference(EvidenceItem, "ref", "EV-", 6)
 
 
+def _derived_ref(parent: EvidenceItem, derivation: str) -> str:
+    """A derivative (thumbnail, extracted frame) is named after its original, ``EV-000012-T1``:
+    it takes no number of the register, whose sequence then has no gaps that look like deletions."""
+    letter = (derivation[:1] or "D").upper() if derivation[:1].isalpha() else "D"
+    n = parent.derivatives.count() + 1
+    while EvidenceItem.objects.filter(ref=f"{parent.ref}-{letter}{n}").exists():
+        n += 1
+    return f"{parent.ref}-{letter}{n}"
+
+
 def _resolve_links(links: dict[str, str] | None, actor=None) -> list[dict]:
     out = []
 
@@ -89,6 +99,7 @@ class IngestResult:
     error: str = ""
     failed_steps: list[str] = field(default_factory=list)
     path: Path | None = None
+    source_hash_ok: bool | None = None  # None: the source gave no hash
 
 
 def ingest(actor, stream: BinaryIO, name: str, *, provenance: dict | None = None, links: dict | None = None,
@@ -113,7 +124,8 @@ def ingest(actor, stream: BinaryIO, name: str, *, provenance: dict | None = None
         item, created = _record(actor, digests, media_type, name, provenance, graphic, derived_from, derivation, case)
     except IntegrityError:  # a concurrent intake of the same file won the race: it is a duplicate
         item, created = _record(actor, digests, media_type, name, provenance, graphic, derived_from, derivation, case)
-    result = IngestResult(name, item, created)
+    given = provenance.get("source_hash", "")
+    result = IngestResult(name, item, created, source_hash_ok=None if not given else source_hash_matches(given, digests))
     for kind_target in targets:
         link(actor, item, **kind_target)
     result.path = path
@@ -132,9 +144,11 @@ def _record(actor, digests, media_type, name, provenance, graphic, derived_from,
         Provenance.objects.create(item=existing, added_by=actor, **provenance)
         custody.append(EventKind.PROVENANCE, existing, _actor(actor), {"duplicate of": existing.ref, **_plain(provenance)},
                        facts=True)
+        _check_source_hash(actor, existing, provenance, digests, again=True)
         return existing, False
     blob = Blob.objects.create(sha256=digests.sha256, sha1=digests.sha1, md5=digests.md5, size=digests.size)
-    item = EvidenceItem.objects.create(ref=_next_ref(), blob=blob, case=case, media_type=media_type, original_name=name[:500],
+    ref = _derived_ref(derived_from, derivation) if derived_from is not None else _next_ref()
+    item = EvidenceItem.objects.create(ref=ref, blob=blob, case=case, media_type=media_type, original_name=name[:500],
                                        title=Path(name).name[:300], graphic=graphic, created_by=actor,
                                        derived_from=derived_from, derivation=derivation, metadata={"steps": []})
     Provenance.objects.create(item=item, added_by=actor, **provenance)
@@ -143,12 +157,28 @@ def _record(actor, digests, media_type, name, provenance, graphic, derived_from,
     custody.append(EventKind.STORED, item, who, {"blob": str(blobstore.path_for(digests.sha256).relative_to(blobstore.root()))})
     custody.append(EventKind.HASHED, item, who, {"sha256": digests.sha256, "sha1": digests.sha1, "md5": digests.md5,
                                                  "size": digests.size, "type": media_type})
-    given = provenance.get("source_hash", "")
-    if given and given.lower().removeprefix("sha256:") not in (digests.sha256[7:], digests.sha1, digests.md5):
-        _fail(actor, item, "source hash", f"the source gave {given}; the file's hashes differ")
+    _check_source_hash(actor, item, provenance, digests)
     if derived_from is not None:
         custody.append(EventKind.DERIVED, derived_from, who, {"derivative": item.ref, "derivation": derivation})
     return item, True
+
+
+def source_hash_matches(given: str, digests) -> bool:
+    """Whether a hash the source gave (SHA-256, SHA-1 or MD5, hex, optionally ``sha256:``) is the file's."""
+    value = given.strip().lower().removeprefix("sha256:").removeprefix("sha1:").removeprefix("md5:")
+    return value in (digests.sha256.removeprefix("sha256:"), digests.sha1, digests.md5)
+
+
+def _check_source_hash(actor, item: EvidenceItem, provenance: dict, digests, *, again: bool = False) -> bool:
+    """A source hash that is not the file's is a failed step on the item, whether the file is new
+    or already held (a second source vouching wrongly for a held file is as telling)."""
+    given = provenance.get("source_hash", "")
+    if given and not source_hash_matches(given, digests):
+        who = provenance.get("source") or provenance.get("submitted_by") or "a source"
+        _fail(actor, item, "source hash", f"{who} gave {given}{' (re-submitted file)' if again else ''}; "
+                                          "the file's hashes differ")
+        return False
+    return True
 
 
 def _plain(d: dict) -> dict:

@@ -59,6 +59,19 @@ def item_download(request, ref):
                         content_type=item.media_type)
 
 
+def _outcome_text(r, mismatch: bool) -> str:
+    """What became of one uploaded file, in the words the uploader needs."""
+    if mismatch:
+        return _("%(ref)s — the hash given by the source does not match the file; recorded as a failed step, "
+                 "check the source.") % {"ref": r.item.ref}
+    if not r.created:
+        return _("already held as %(ref)s; this source was added to its provenance.") % {"ref": r.item.ref}
+    if r.failed_steps:
+        return _("received as %(ref)s; some steps failed: %(steps)s.") % {"ref": r.item.ref,
+                                                                         "steps": ", ".join(r.failed_steps)}
+    return _("received as %(ref)s.") % {"ref": r.item.ref}
+
+
 def upload(request):
     """Files streamed to disk by Django's upload handlers (large files never sit in memory)."""
     require(request.user, Cap.EVIDENCE_WRITE)
@@ -76,11 +89,15 @@ def upload(request):
             results = []
             for f in files:
                 if not services.size_ok(f.size):
-                    results.append({"name": f.name, "error": _("larger than the limit")})
+                    results.append({"name": f.name, "error": _("larger than the limit"), "outcome": "error"})
                     continue
                 r = services.ingest(request.user, f, f.name, provenance=provenance, links=links, case=case,
                                     graphic=request.POST.get("not_graphic") != "on")
-                results.append({"name": f.name, "ref": r.item.ref, "created": r.created, "failed": r.failed_steps})
+                mismatch = r.source_hash_ok is False
+                results.append({"name": f.name, "ref": r.item.ref, "url": r.item.get_absolute_url(),
+                                "created": r.created, "failed": r.failed_steps,
+                                "outcome": "mismatch" if mismatch else "new" if r.created else "held",
+                                "message": _outcome_text(r, mismatch)})
             custody.sign_head()
         except InvalidInput as e:
             if request.headers.get("Accept") == "application/json":
@@ -90,10 +107,10 @@ def upload(request):
         if request.headers.get("Accept") == "application/json":
             return JsonResponse({"results": results})
         for r in results:
-            if "ref" in r:
-                messages.success(request, f"{r['name']}: {r['ref']}" + ("" if r["created"] else " " + _("(already held; provenance added)")))
+            if r.get("outcome") in ("new", "held"):
+                messages.success(request, f"{r['name']}: {r['message']}")
             else:
-                messages.error(request, f"{r['name']}: {r['error']}")
+                messages.error(request, f"{r['name']}: {r.get('message') or r['error']}")
         return redirect("evidence:list")
     return render(request, "evidence/upload.html", {"max_mb": settings.VESTIGE_MAX_EVIDENCE_BYTES // (1024 * 1024),
                                                     "cases": list(access.cases_for(request.user))})
