@@ -213,3 +213,20 @@ def test_upload_says_what_became_of_each_file_and_a_wrong_hash_on_a_held_file_is
     n1, n2 = int(first["ref"][3:]), int(second["ref"][3:])
     assert n2 == n1 + 1  # before: the thumbnail of the first took the number between them
     assert EvidenceItem.objects.get(ref=first["ref"]).derivatives.get().ref == first["ref"] + "-T1"
+
+
+def test_the_audit_trail_names_records_and_shows_labels_not_codes(login, admin, grave, remains):
+    from vestige.registry import services
+
+    services.update(admin, grave, {"marker_type": "plaque"})
+    c = login(admin)
+    html = c.get("/audit/").content.decode()
+    # Before: "grave #1", "remains #1" and "marker_type: wooden_cross → plaque".
+    assert f'<a href="{remains.get_absolute_url()}">remains TST-0001</a>' in html
+    assert f'href="{grave.get_absolute_url()}"' in html
+    assert "<b>marker type</b>: Wooden cross → Plaque" in html or "<b>marker type</b>: None → Plaque" in html
+    assert "marker_type" not in html.split("<table>")[1]
+    assert "Bound hands" in html and "bound_hands" not in html.split("<table>")[1]
+    c.post("/i18n/setlang/", {"language": "uk", "next": "/"})
+    uk = c.get(f"/remains/{remains.pk}/").content.decode()
+    assert "Зв&#x27;язані руки" in uk  # the history's coded values in the interface's language

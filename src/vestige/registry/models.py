@@ -301,6 +301,7 @@ class Remains(Withdrawable):
     """A post-mortem case: a body or body parts, with the examiner's findings."""
 
     IDENTIFIERS = ('body_number',)
+    LIST_CHOICES = {"injuries": Injury, "torture_signs": TortureSign}  # coded lists, shown by their labels
 
     body_number = models.CharField(_("body number"), max_length=32, unique=True)
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="remains", verbose_name=_("site"))
