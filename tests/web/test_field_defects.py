@@ -230,3 +230,35 @@ def test_the_audit_trail_names_records_and_shows_labels_not_codes(login, admin, 
     c.post("/i18n/setlang/", {"language": "uk", "next": "/"})
     uk = c.get(f"/remains/{remains.pk}/").content.decode()
     assert "Зв&#x27;язані руки" in uk  # the history's coded values in the interface's language
+
+
+@pytest.mark.parametrize("tag, expected", [
+    ("+49.1790+037.2450/", (49.179, 37.245)),            # what phones write (the example)
+    ("+49.1790+037.2450+125.300/", (49.179, 37.245)),    # with altitude
+    ("-33.8688+151.2093/", (-33.8688, 151.2093)),
+    # Degrees and minutes: +4910.74 = 49° 10.74′ = 49 + 10.74/60 = 49.179; +03714.70 = 37 + 14.7/60 = 37.245.
+    ("+4910.74+03714.70/", (49.179, 37.245)),
+    # Degrees, minutes, seconds: +491044.4 = 49 + 10/60 + 44.4/3600 = 49.179; +0371442 = 37 + 14/60 + 42/3600 = 37.245.
+    ("+491044.4+0371442/", (49.179, 37.245)),
+    ("not a place", None), ("+95.0+037.0/", None), ("", None),
+])
+def test_iso6709_locations_are_read(tag, expected):
+    from vestige.media.geo import parse_iso6709
+
+    got = parse_iso6709(tag)
+    assert got == expected if expected is None else got == pytest.approx(expected, abs=1e-6)
+
+
+def test_evidence_page_shows_metadata_and_custody_readably(login, users):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    c = login(users["investigator"])
+    ref = c.post("/evidence/upload/", {"files": [SimpleUploadedFile("a.jpg", _jpeg(3))], "source": "field team"},
+                 HTTP_ACCEPT="application/json").json()["results"][0]["ref"]
+    html = c.get(f"/evidence/{ref}/").content.decode()
+    meta = html.split('id="metadata"')[1].split("</dl>")[0]
+    # Before: "taken_at None", "latitude None" ... and keys as codes.
+    assert "None" not in meta and "taken_at" not in meta and "width (px)" in meta
+    custody = html.split('id="custody"')[1].split("</table>")[0]
+    # Each event reads as a line (who, what, the file's name); the canonical JSON is folded away.
+    assert "investigator" in custody and "file “a.jpg”" in custody and "<details>" in custody

@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 from vestige.media import phash, thumbnail
+from vestige.media.geo import parse_iso6709
 from vestige.media.images import analyse
 
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp", "image/tiff"}
@@ -48,6 +49,9 @@ def av_step(path: Path):
         tags = dict(container.metadata or {})
         meta["creation_time"] = tags.get("creation_time")
         meta["location"] = tags.get("location") or tags.get("location-eng") or tags.get("com.apple.quicktime.location.ISO6709")
+        point = parse_iso6709(meta["location"])  # the raw tag is kept as the file gave it
+        if point is not None:
+            meta["latitude"], meta["longitude"] = point
         for s in container.streams:
             meta["streams"].append({"type": s.type, "codec": s.codec_context.name if s.codec_context else None,
                                     **({"width": s.codec_context.width, "height": s.codec_context.height}

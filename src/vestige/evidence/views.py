@@ -14,6 +14,7 @@ from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import InvalidInput
 from vestige.evidence import blobstore, custody, services
+from vestige.evidence.display import custody_rows, metadata_rows
 from vestige.evidence.models import EventKind, EvidenceItem, TreeHeadRecord
 
 
@@ -35,7 +36,7 @@ def item_detail(request, ref):
     services.record_view(request.user, item)
     return render(request, "evidence/detail.html", {
         "item": item, "provenance": item.provenance.select_related("added_by"), "links": item.links.all(),
-        "events": item.events.order_by("index"), "derivatives": item.derivatives.all(),
+        "events": custody_rows(item.events.order_by("index")), "metadata": metadata_rows(item.metadata), "derivatives": item.derivatives.all(),
         "near": services.near_duplicates(item, actor=request.user), "head": TreeHeadRecord.objects.first(),
         "fingerprint": custody.fingerprint(),
     })
