@@ -332,6 +332,11 @@ def test_two_bones_of_one_body_are_proposed_confirmed_and_matched_as_one(users, 
     best = Candidate.objects.get(run=run2, missing_person=mp)
     assert any(f.startswith("same_body:") for f in best.dna_flags)
     assert ident.stats()["bodies"] == before == ident.stats()["remains_total"] - 1
+    # The statistics page's per-site row: the site's remains (counted here) less the one extra bone.
+    overall, ((s, row),) = ident.stats_by_site([site])
+    at_site = Remains.objects.filter(site=site, withdrawn_at__isnull=True).count()
+    assert (row["remains_total"], row["bodies"]) == (at_site, at_site - 1)
+    assert overall == ident.stats()
 
 
 # --- worklists, CLI and API --------------------------------------------------------------------

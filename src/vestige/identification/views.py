@@ -184,10 +184,10 @@ def candidate_pdf(request, pk):
 
 def stats_page(request):
     require(request.user, Cap.REGISTRY_READ)
-    per_site = [(s, services.stats(s.ref)) for s in access.scope(Site.objects.filter(withdrawn_at__isnull=True), request.user)]
+    overall, per_site = services.stats_by_site(access.scope(Site.objects.filter(withdrawn_at__isnull=True), request.user))
     run = services.current_run()
     return render(request, "identification/stats.html", {
-        "overall": services.stats(), "per_site": per_site, "unsearchable": run.unsearchable if run else []})
+        "overall": overall, "per_site": per_site, "unsearchable": run.unsearchable if run else []})
 
 
 def worklist_page(request, name):
