@@ -373,6 +373,16 @@ def test_printable_report_is_a_pdf_with_the_lr_table(users, world, client, tmp_p
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(resp.content)).pages)
     assert r.body_number in text and "D3S1358" in text and "Pedigree" in text
     assert ChangeRecord.objects.filter(action="viewed", object_id=r.pk).exists()
+    # Cyrillic names are printed, not black boxes: the text extracted from the PDF holds them
+    # (before: Helvetica, no Cyrillic glyphs), and the font is embedded in the file.
+    assert f"{mp.family_name} Іван" in text
+    assert b"DejaVuSans" in resp.content and b"/FontFile2" in resp.content
+    # In the Ukrainian interface the report is in Ukrainian, checks and all.
+    client.post("/i18n/setlang/", {"language": "uk", "next": "/"})
+    uk = "".join(p.extract_text() for p in PdfReader(io.BytesIO(
+        client.get(f"/identification/candidates/{cand.pk}/report.pdf").content)).pages)
+    assert "Звіт про ідентифікацію" in uk and "Статистика ДНК" in uk and "Pedigree" not in uk
+    assert "Стать" in uk and "consistent" not in uk
 
 
 def test_remains_status_is_set_only_by_decisions(admin, examiner, remains, client):

@@ -19,6 +19,7 @@ from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import Conflict, InvalidInput, NotFound
 from vestige.identification import services
+from vestige.identification.display import checks
 from vestige.identification.models import (
     Candidate,
     DecisionStatus,
@@ -116,6 +117,7 @@ def candidate_detail(request, pk):
             "remains").order_by("-posterior")[:8],
         "group": _group(c.run, c.group), "competing": competing.distinct(), "samples": samples,
         "notes": [f for f in c.dna_flags if f.startswith(("degraded", "samples", "same_body", "possible_duplicate"))],
+        "checks": checks(c.flags),
     })
 
 

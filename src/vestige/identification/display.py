@@ -1,0 +1,48 @@
+"""Identification results as a person reads them, in the interface's language: the ante-mortem /
+post-mortem checks (their names, states and compared values) for the candidate page and the PDF."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+CHECK_NAMES = {"sex": gettext_lazy("Sex"), "age": gettext_lazy("Age"), "stature": gettext_lazy("Stature"),
+               "dates": gettext_lazy("Dates"), "distance": gettext_lazy("Distance")}
+STATES = {"ok": gettext_lazy("consistent"), "conflict": gettext_lazy("conflict"), "unknown": gettext_lazy("unknown")}
+
+
+def _sex(code: str | None) -> str:
+    from vestige.missing.models import MemberSex
+    from vestige.registry.models import Sex
+
+    labels = {**dict(MemberSex.choices), **dict(Sex.choices)}
+    return str(labels.get(code, code or "?"))
+
+
+def _range(lo, hi) -> str:
+    return f"{'?' if lo is None else lo}–{'?' if hi is None else hi}"
+
+
+def _detail(name: str, flag: dict) -> str:
+    v = flag.get("values")
+    if not v:  # a run from before the values were kept: its English text
+        return flag.get("detail", "")
+    if name == "sex":
+        return _("remains: %(r)s / missing person: %(m)s") % {"r": _sex(v.get("remains")), "m": _sex(v.get("missing"))}
+    if name == "age":
+        return _("%(age)s years at disappearance / remains %(range)s years") % {
+            "age": v.get("age"), "range": _range(v.get("min"), v.get("max"))}
+    if name == "stature":
+        return _("%(h)s cm in life / remains %(range)s cm") % {"h": v.get("height"), "range": _range(v.get("min"), v.get("max"))}
+    if name == "dates":
+        return _("last seen %(seen)s / recovered %(found)s") % {"seen": v.get("last_seen"), "found": v.get("recovered")}
+    if name == "distance":
+        return _("%(km)s km from the last-seen place to the site") % {"km": v.get("km")}
+    return flag.get("detail", "")
+
+
+def checks(flags: dict) -> list[dict]:
+    """Each check: its code, translated name, state code and label, and the compared values."""
+    return [{"code": name, "name": str(CHECK_NAMES.get(name, name)), "state": f.get("state", "unknown"),
+             "state_label": str(STATES.get(f.get("state"), f.get("state", ""))), "detail": _detail(name, f)}
+            for name, f in (flags or {}).items()]
