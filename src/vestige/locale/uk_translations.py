@@ -1170,4 +1170,7 @@ r"Signed by the ledger key <code id=\"key-fingerprint\">%(f)s</code>: compare it
 "Set up an authenticator app": "Налаштувати застосунок автентифікації",
 "Log in again: the password step has expired.": "Увійдіть знову: крок із паролем застарів.",
 "Two-factor authentication is on: each login now asks for a code.": "Двофакторну автентифікацію увімкнено: кожен вхід тепер запитує код.",
+"Skip to content": "Перейти до змісту",
+"Menu": "Меню",
+"Main menu": "Головне меню",
 })
