@@ -133,7 +133,9 @@ def world(users, settings):
     cand = Candidate.objects.filter(run=run, remains=a["remains"], missing_person=a["person"]).get()
     proposal = ident.propose(users["dna_analyst"], cand, "DNA")
     group = ident.propose_duplicate(users["dna_analyst"], [a["remains"], a["other_remains"]], "same bones?")
-    a.update(run=run, candidate=cand, ident=proposal, group=group)
+    from vestige.evidence import jobs
+    job = jobs.start(users["administrator"], "export", items=[a["item"].ref])  # an administrator's bag export
+    a.update(run=run, candidate=cand, ident=proposal, group=group, job=job)
     return a, b, b_users
 
 
@@ -142,11 +144,14 @@ def _fmt(url: str, a: dict) -> str:
             "claim": a["claim"].ref, "incident": a["incident"].ref, "witness": a["witness"].code,
             "person": a["person"].ref, "family": a["family"].ref, "donor": a["donor"].code, "item": a["item"].ref,
             "run": a["run"].pk, "candidate": a["candidate"].pk, "ident": a["ident"].pk, "group": a["group"].pk,
-            "sample": a["sample"].pk, "body": a["remains"].body_number}
+            "sample": a["sample"].pk, "body": a["remains"].body_number, "job": a["job"].pk}
     return url.format(**keys)
 
 
 # --- the table --------------------------------------------------------------------------------
+# Pages of a record that belongs to a person (the requester of an export or verification job).
+OWNED = {"evidence/jobs/<int:pk>/", "evidence/jobs/<int:pk>/bag.zip"}
+
 # (route pattern, method, concrete URL, body, who may)
 
 WEB = [
@@ -219,6 +224,12 @@ WEB = [
      {"decision": "accept", "note": "n"}, DNA),
     ("evidence/", "GET", "/evidence/", None, ALL),
     ("evidence/upload/", "GET", "/evidence/upload/", None, EV_W),
+    ("evidence/jobs/", "GET", "/evidence/jobs/", None, ALL),
+    ("evidence/jobs/#export", "POST", "/evidence/jobs/", {"kind": "export", "items": "{item}"}, EV_EXPORT),
+    ("evidence/jobs/#verify", "POST", "/evidence/jobs/", {"kind": "verify", "items": "{item}"}, ALL),
+    # A job is its requester's (here an administrator's); administrators and auditors see every job.
+    ("evidence/jobs/<int:pk>/", "GET", "/evidence/jobs/{job}/", None, AUDIT),
+    ("evidence/jobs/<int:pk>/bag.zip", "GET", "/evidence/jobs/{job}/bag.zip", None, AUDIT),
     ("evidence/<str:ref>/", "GET", "/evidence/{item}/", None, ALL),
     ("evidence/<str:ref>/thumbnail.jpg", "GET", "/evidence/{item}/thumbnail.jpg", None, ALL),
     ("evidence/<str:ref>/download/", "GET", "/evidence/{item}/download/", None, ALL),
@@ -393,6 +404,8 @@ def test_pages_follow_the_roles_table(world, users, route, method, url, body, wh
             assert ok, (role, url, r.status_code)
         elif route == "admin/":
             assert r.status_code in (302, 403) and "_auth_user_id" in c.session, (role, r.status_code)  # not the admin
+        elif route in OWNED:  # every role has its own; another's is not disclosed
+            assert r.status_code == 404, (role, url, r.status_code)
         else:
             assert r.status_code == 403, (role, url, r.status_code)
 

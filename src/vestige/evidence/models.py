@@ -144,3 +144,40 @@ class TreeHeadRecord(models.Model):
 
     class Meta:
         ordering = ["-number"]
+
+
+class JobKind(models.TextChoices):
+    EXPORT = "export", _("BagIt export")
+    VERIFY = "verify", _("verification")
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class EvidenceJob(models.Model):
+    """Long evidence work started from the pages — a bag export or a verification — run in the
+    background with its progress, its heartbeat (a silent job is marked failed) and its result."""
+
+    kind = models.CharField(max_length=8, choices=JobKind.choices)
+    status = models.CharField(max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    message = models.TextField(blank=True)
+    params = models.JSONField(default=dict)  # what was asked: site, items, all
+    result = models.JSONField(default=dict)  # items, problems, bag file, fingerprint
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("evidence:job-detail", args=[self.pk])

@@ -38,7 +38,7 @@ def item_detail(request, ref):
         "item": item, "provenance": item.provenance.select_related("added_by"), "links": item.links.all(),
         "events": custody_rows(item.events.order_by("index")), "metadata": metadata_rows(item.metadata), "derivatives": item.derivatives.all(),
         "near": services.near_duplicates(item, actor=request.user), "head": TreeHeadRecord.objects.first(),
-        "fingerprint": custody.fingerprint(),
+        "fingerprint": custody.fingerprint(), "can_export": request.user.can(Cap.EVIDENCE_EXPORT),
     })
 
 
@@ -115,3 +115,45 @@ def upload(request):
         return redirect("evidence:list")
     return render(request, "evidence/upload.html", {"max_mb": settings.VESTIGE_MAX_EVIDENCE_BYTES // (1024 * 1024),
                                                     "cases": list(access.cases_for(request.user))})
+
+
+# --- exports and verifications, in the background --------------------------------------------
+
+def jobs_page(request):
+    """Export a bag (a site's items, a selection, or all) and verify the vault from the pages."""
+    from vestige.evidence import jobs
+    from vestige.evidence.models import JobKind
+
+    require(request.user, Cap.EVIDENCE_READ)
+    if request.method == "POST":
+        kind = request.POST.get("kind", "")
+        try:
+            job = jobs.start(request.user, kind, site=request.POST.get("site", ""), items=request.POST.get("items", ""),
+                             everything=request.POST.get("all") == "on")
+        except InvalidInput as e:
+            from django.utils.http import url_has_allowed_host_and_scheme
+
+            messages.error(request, e.message)
+            back = request.POST.get("next", "")
+            safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+            return redirect(back if back and safe else "evidence:jobs")
+        return redirect(job.get_absolute_url())
+    return render(request, "evidence/jobs.html", {
+        "jobs": jobs.visible(request.user)[:50], "kinds": JobKind, "values": request.GET,
+        "can_export": request.user.can(Cap.EVIDENCE_EXPORT), "fingerprint": custody.fingerprint()})
+
+
+def job_detail(request, pk):
+    from vestige.evidence import jobs
+
+    job = jobs.get(request.user, pk)
+    template = "evidence/_job.html" if request.headers.get("HX-Request") else "evidence/job.html"
+    return render(request, template, {"job": job})
+
+
+def job_bag(request, pk):
+    from vestige.evidence import jobs
+
+    job = jobs.get(request.user, pk)
+    path = jobs.bag_file(request.user, job)
+    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name, content_type="application/zip")

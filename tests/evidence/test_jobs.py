@@ -1,0 +1,92 @@
+"""Bag export and verification from the pages, as background jobs (issue 13): progress, result,
+the ledger key's fingerprint, the bag to download that verifies on its own; a tampered file is
+found; a job whose worker died is marked failed; roles and owners are respected."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import zipfile
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from vestige.evidence import blobstore, custody, services
+from vestige.evidence.models import EvidenceJob
+
+
+@pytest.fixture(autouse=True)
+def _inline(settings):
+    settings.VESTIGE_TASKS_INLINE = True
+
+
+@pytest.fixture
+def items(users, site):
+    inv = users["investigator"]
+    return [services.ingest(inv, io.BytesIO(f"statement {i}".encode()), f"s{i}.txt", links={"site": site.ref}).item
+            for i in range(2)]
+
+
+def test_export_a_sites_bag_from_the_page_and_verify_it_with_python_alone(client, users, items, tmp_path):
+    client.force_login(users["investigator"])
+    r = client.post("/evidence/jobs/", {"kind": "export", "site": "TST-SITE"})
+    assert r.status_code == 302
+    job = EvidenceJob.objects.get()
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert job.status == "done" and 'data-status="done"' in page and "The bag was written and verifies." in page
+    assert custody.fingerprint() in page  # the key's fingerprint, to compare with the bag's
+    assert sorted(job.result["items"]) == sorted(i.ref for i in items)
+    download = client.get(f"/evidence/jobs/{job.pk}/bag.zip")
+    data = b"".join(download.streaming_content)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        z.extractall(tmp_path / "unzipped")
+    (bag,) = (tmp_path / "unzipped").iterdir()
+    # The bag's own verifier, run as a court would: a separate Python, no Vestige imported.
+    out = subprocess.run([sys.executable, str(bag / "data" / "verify.py"), str(bag), "--fingerprint",
+                          custody.fingerprint()], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    # Each item's export is in its custody record.
+    assert all(i.events.filter(kind="exported").exists() for i in items)
+
+
+def test_verification_from_the_page_finds_a_tampered_file(client, users, items):
+    client.force_login(users["investigator"])
+    client.post("/evidence/jobs/", {"kind": "verify"})
+    ok = EvidenceJob.objects.get()
+    assert ok.status == "done" and ok.result["problems"] == []
+    path = blobstore.path_for(items[0].blob.sha256)
+    path.chmod(0o644)
+    path.write_bytes(b"altered")
+    client.post("/evidence/jobs/", {"kind": "verify", "items": items[0].ref})
+    bad = EvidenceJob.objects.exclude(pk=ok.pk).get()
+    page = client.get(bad.get_absolute_url()).content.decode()
+    assert bad.status == "done" and bad.result["problems"] and items[0].ref in page and 'id="problems"' in page
+
+
+def test_jobs_say_what_is_wrong_and_respect_roles_and_owners(client, users, items):
+    client.force_login(users["investigator"])
+    r = client.post("/evidence/jobs/", {"kind": "export", "site": "NOWHERE"}, follow=True)
+    assert "No site" in r.content.decode() and not EvidenceJob.objects.exists()
+    r = client.post("/evidence/jobs/", {"kind": "export", "items": "EV-999999"}, follow=True)
+    assert "No evidence item EV-999999" in r.content.decode()
+    client.post("/evidence/jobs/", {"kind": "export", "all": "on"})
+    job = EvidenceJob.objects.get()
+    # The analyst may read evidence but not export it; nor see another person's job.
+    client.force_login(users["analyst"])
+    assert client.post("/evidence/jobs/", {"kind": "export", "all": "on"}).status_code == 403
+    assert client.get(job.get_absolute_url()).status_code == 404
+    assert client.get(f"/evidence/jobs/{job.pk}/bag.zip").status_code == 404
+    client.force_login(users["auditor"])  # auditors see every job
+    assert client.get(job.get_absolute_url()).status_code == 200
+
+
+def test_a_job_whose_worker_died_is_marked_failed_with_the_reason(client, users, settings):
+    job = EvidenceJob.objects.create(kind="verify", status="running", progress=15, requested_by=users["investigator"],
+                                     heartbeat_at=timezone.now() - timedelta(seconds=settings.VESTIGE_RUN_STALE_S + 5))
+    client.force_login(users["investigator"])
+    page = client.get(job.get_absolute_url()).content.decode()
+    job.refresh_from_db()
+    assert job.status == "failed" and "no sign of life" in job.message and "after 15 %" in job.message
+    assert 'data-status="failed"' in page
