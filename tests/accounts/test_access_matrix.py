@@ -233,6 +233,10 @@ WEB = [
     ("evidence/<str:ref>/", "GET", "/evidence/{item}/", None, ALL),
     ("evidence/<str:ref>/thumbnail.jpg", "GET", "/evidence/{item}/thumbnail.jpg", None, ALL),
     ("evidence/<str:ref>/download/", "GET", "/evidence/{item}/download/", None, ALL),
+    ("evidence/<str:ref>/view/", "GET", "/evidence/{item}/view/", None, ALL),
+    ("evidence/<str:ref>/links/", "POST", "/evidence/{item}/links/", {"site": "{site}"}, EV_W),
+    ("evidence/<str:ref>/links/<int:link_id>/remove/", "POST", "/evidence/{item}/links/999999/remove/",
+     {"reason": "r"}, EV_W),
     ("import/", "GET", "/import/", None, IMPORTERS),
     ("import/template/<str:kind>.csv", "GET", "/import/template/remains.csv", None, REMAINS_W),
     ("sites/", "GET", "/sites/", None, ALL),
@@ -400,7 +404,9 @@ def test_pages_follow_the_roles_table(world, users, route, method, url, body, wh
             closer()  # a download's file (the server closes it after sending; response.close() would also
             # signal request_finished, which closes the test's database connection on PostgreSQL)
         if role in who:
-            ok = _allowed_status(r.status_code) or (route.endswith("thumbnail.jpg") and r.status_code == 404)
+            # The world's item is a text file (no thumbnail, nothing to play) and link 999999 does not exist.
+            absent = route.endswith(("thumbnail.jpg", "/view/", "/remove/")) and r.status_code == 404
+            ok = _allowed_status(r.status_code) or absent
             assert ok, (role, url, r.status_code)
         elif route == "admin/":
             assert r.status_code in (302, 403) and "_auth_user_id" in c.session, (role, r.status_code)  # not the admin

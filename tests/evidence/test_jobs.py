@@ -90,3 +90,54 @@ def test_a_job_whose_worker_died_is_marked_failed_with_the_reason(client, users,
     job.refresh_from_db()
     assert job.status == "failed" and "no sign of life" in job.message and "after 15 %" in job.message
     assert 'data-status="failed"' in page
+
+
+def test_links_are_added_and_removed_after_upload_as_custody_events(client, users, site, grave, items):
+    from vestige.evidence.facts import facts_of
+
+    item = items[0]
+    client.force_login(users["investigator"])
+    r = client.post(f"/evidence/{item.ref}/links/", {"grave": f"{site.ref}#{grave.label}"}, follow=True)
+    assert "1 link(s) added." in r.content.decode()
+    assert item.links.filter(grave=grave).exists() and item.events.filter(kind="linked").count() == 2
+    link = item.links.get(grave=grave)
+    # Removing needs a reason; the link goes, the event stays and the facts follow.
+    assert "Say why" in client.post(f"/evidence/{item.ref}/links/{link.pk}/remove/", {"reason": ""},
+                                    follow=True).content.decode()
+    client.post(f"/evidence/{item.ref}/links/{link.pk}/remove/", {"reason": "wrong grave"})
+    assert not item.links.filter(grave=grave).exists()
+    last = item.events.order_by("index").last()
+    assert last.kind == "unlinked" and "wrong grave" in last.data
+    assert facts_of(item)["links"] == ["site:TST-SITE"]  # the grave's link gone from the facts
+    assert services.verify(users["investigator"], [item.ref]) == []  # the record and its ledger agree
+    client.post("/evidence/jobs/", {"kind": "export", "items": item.ref})
+    assert EvidenceJob.objects.get().result["problems"] == []  # and its bag verifies, the removal in it
+    # A role that may only read evidence cannot link.
+    client.force_login(users["analyst"])
+    assert client.post(f"/evidence/{item.ref}/links/", {"site": site.ref}).status_code == 403
+
+
+def test_full_size_viewer_and_register_table_filters(client, users, site, grave):
+    from tests.web.test_field_defects import _jpeg
+
+    inv = users["investigator"]
+    photo = services.ingest(inv, io.BytesIO(_jpeg(4)), "grave.jpg", links={"grave": f"{site.ref}#{grave.label}"}).item
+    note = services.ingest(inv, io.BytesIO(b"a note"), "note.txt", links={"site": site.ref}).item
+    client.force_login(inv)
+    page = client.get(f"/evidence/{photo.ref}/").content.decode()
+    # Blurred until asked: the page shows the (blurred) thumbnail; the original is fetched on request.
+    assert 'id="show-full"' in page and "blur(14px)" in page
+    before = photo.events.filter(kind="downloaded").count()
+    full = client.get(f"/evidence/{photo.ref}/view/")
+    assert full["Content-Type"] == "image/jpeg" and b"".join(full.streaming_content) == _jpeg(4)
+    assert photo.events.filter(kind="downloaded").count() == before + 1
+    assert client.get(f"/evidence/{note.ref}/view/").status_code == 404  # not a picture or a recording
+    # The register as a table, filtered by type, grave, remains and dates.
+    table = client.get("/evidence/?view=table&type=image").content.decode()
+    assert 'id="register"' in table and photo.ref in table and note.ref not in table
+    by_grave = client.get(f"/evidence/?view=table&grave={site.ref}%23{grave.label}").content.decode()
+    assert photo.ref in by_grave and note.ref not in by_grave
+    assert note.ref in client.get("/evidence/?view=table&type=text").content.decode()
+    assert photo.ref not in client.get("/evidence/?view=table&from=2999-01-01").content.decode()
+    bad = client.get("/evidence/?from=01.13.2026")
+    assert bad.status_code == 400 and "is not a date" in bad.content.decode()

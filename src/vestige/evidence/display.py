@@ -63,6 +63,10 @@ def _summary(kind: str, details: dict) -> str:
         return str(d.get("step", "")) + (f" ({', '.join(d['keys'])})" if d.get("keys") else "")
     if kind == "linked":
         return _("to %(t)s") % {"t": d.get("to", "")}
+    if kind == "unlinked":
+        return _("from %(t)s: %(r)s") % {"t": d.get("from", ""), "r": d.get("reason", "")}
+    if kind == "downloaded" and d.get("shown"):
+        return _("shown in full in the browser")
     if kind == "derived":
         return f"{d.get('derivative', '')} ({d.get('derivation', '')})"
     return "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in d.items() if not isinstance(v, (dict, list))) or "—"

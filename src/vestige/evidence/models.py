@@ -97,6 +97,7 @@ class EventKind(models.TextChoices):
     DERIVED = "derived", _("derivative made")
     STEP_FAILED = "step_failed", _("step failed")
     LINKED = "linked", _("linked")
+    UNLINKED = "unlinked", _("link removed")
     VIEWED = "viewed", _("viewed")
     DOWNLOADED = "downloaded", _("downloaded")
     EXPORTED = "exported", _("exported")

@@ -257,6 +257,41 @@ def link(actor, item: EvidenceItem, *, site=None, grave=None, remains=None) -> E
     return row
 
 
+def add_links(actor, item: EvidenceItem, links: dict[str, str]) -> list[EvidenceLink]:
+    """Link an item, after its upload, to the sites, graves (SITE#LABEL) and remains named; each
+    link is a custody event. A link the item already has is not made twice."""
+    require(actor, Cap.EVIDENCE_WRITE)
+    access.check(actor, item)
+    targets = _resolve_links(links, actor)
+    if not targets:
+        raise InvalidInput(_("Name a site, a grave (SITE#LABEL) or remains to link to."), field="site")
+    made = []
+    with transaction.atomic():
+        for kind_target in targets:
+            (kind, target), = kind_target.items()
+            if item.links.filter(**{kind: target}).exists():
+                continue
+            made.append(link(actor, item, **kind_target))
+    return made
+
+
+@transaction.atomic
+def unlink(actor, item: EvidenceItem, link_id: int, reason: str) -> None:
+    """Remove a link made in error, with the reason, as a custody event (the item's facts then
+    list its links without it; the earlier event that made it stays in the ledger)."""
+    require(actor, Cap.EVIDENCE_WRITE)
+    access.check(actor, item)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Say why the link is removed."), field="reason")
+    row = item.links.filter(pk=link_id).first()
+    if row is None:
+        raise NotFound(_("No such link of %(ref)s.") % {"ref": item.ref})
+    target = str(row.target)
+    row.delete()
+    custody.append(EventKind.UNLINKED, item, _actor(actor), {"from": target, "reason": reason[:500]}, facts=True)
+
+
 @transaction.atomic
 def annotate(actor, item: EvidenceItem, values: dict, why: str) -> EvidenceItem:
     """Add keys to an item's metadata (e.g. what an archiver recorded), as a custody event."""
@@ -363,10 +398,10 @@ def get(ref: str, actor=None) -> EvidenceItem:
         raise NotFound(_("No evidence item %(r)r.") % {"r": ref}) from None
 
 
-def record_view(actor, item: EvidenceItem, kind: str = EventKind.VIEWED) -> None:
+def record_view(actor, item: EvidenceItem, kind: str = EventKind.VIEWED, details: dict | None = None) -> None:
     require(actor, Cap.EVIDENCE_READ)
     access.check(actor, item)
-    custody.append(kind, item, _actor(actor), {})
+    custody.append(kind, item, _actor(actor), details or {})
 
 
 def near_duplicates(item: EvidenceItem, max_distance: int = 10, limit: int = 20, *,

@@ -13,4 +13,7 @@ urlpatterns = [
     path("evidence/<str:ref>/", views.item_detail, name="item-detail"),
     path("evidence/<str:ref>/thumbnail.jpg", views.item_thumbnail, name="item-thumbnail"),
     path("evidence/<str:ref>/download/", views.item_download, name="item-download"),
+    path("evidence/<str:ref>/view/", views.item_view, name="item-view"),
+    path("evidence/<str:ref>/links/", views.item_links, name="item-links"),
+    path("evidence/<str:ref>/links/<int:link_id>/remove/", views.item_links, name="item-unlink"),
 ]

@@ -21,14 +21,49 @@ from vestige.evidence.models import EventKind, EvidenceItem, TreeHeadRecord
 def item_list(request):
     require(request.user, Cap.EVIDENCE_READ)
     qs = access.scope(EvidenceItem.objects.filter(derived_from__isnull=True), request.user).select_related(
-        "blob").prefetch_related("derivatives")
+        "blob").prefetch_related("derivatives", "links__site", "links__grave__site", "links__remains")
     if q := request.GET.get("q", "").strip():
         qs = qs.filter(original_name__icontains=q) | qs.filter(ref__icontains=q) | qs.filter(blob__sha256__icontains=q)
-    if site := request.GET.get("site", "").strip():
-        qs = qs.filter(links__site__ref=site).distinct()
+    qs, errors = _register_filters(qs, request.GET)
     page = Paginator(qs.order_by("-created_at", "-id"), settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "evidence/list.html", {"page": page, "values": request.GET, "query": "",
-                                                  "can_write": request.user.can(Cap.EVIDENCE_WRITE)})
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(request, "evidence/list.html", {
+        "page": page, "values": request.GET, "query": params.urlencode(), "errors": errors,
+        "table": request.GET.get("view") == "table", "types": TYPES,
+        "can_write": request.user.can(Cap.EVIDENCE_WRITE)}, status=400 if errors else 200)
+
+
+TYPES = [("image", _("images")), ("video", _("video")), ("audio", _("audio")), ("application/pdf", _("PDF")),
+         ("text", _("text")), ("other", _("other"))]
+
+
+def _register_filters(qs, get) -> tuple:
+    """The register's filters: type, received from/to (dates), site, grave (SITE#LABEL), remains
+    (body number). A bad date is said and that filter left out."""
+    import datetime as dt
+
+    errors = {}
+    if kind := get.get("type", "").strip():
+        if kind == "other":
+            for prefix in ("image/", "video/", "audio/", "application/pdf", "text/"):
+                qs = qs.exclude(media_type__startswith=prefix)
+        elif kind in dict(TYPES):
+            qs = qs.filter(media_type__startswith=kind if "/" in kind else kind + "/")
+    for name, lookup in (("from", "created_at__date__gte"), ("to", "created_at__date__lte")):
+        if raw := get.get(name, "").strip():
+            try:
+                qs = qs.filter(**{lookup: dt.date.fromisoformat(raw)})
+            except ValueError:
+                errors[name] = _("“%(value)s” is not a date; write it as YYYY-MM-DD, e.g. 2026-12-01.") % {"value": raw[:40]}
+    if site := get.get("site", "").strip():
+        qs = qs.filter(links__site__ref=site)
+    if grave := get.get("grave", "").strip():
+        site_ref, _sep, label = grave.partition("#")
+        qs = qs.filter(links__grave__site__ref=site_ref, links__grave__label=label)
+    if body := get.get("remains", "").strip():
+        qs = qs.filter(links__remains__body_number=body)
+    return qs.distinct(), errors
 
 
 def item_detail(request, ref):
@@ -39,6 +74,7 @@ def item_detail(request, ref):
         "events": custody_rows(item.events.order_by("index")), "metadata": metadata_rows(item.metadata), "derivatives": item.derivatives.all(),
         "near": services.near_duplicates(item, actor=request.user), "head": TreeHeadRecord.objects.first(),
         "fingerprint": custody.fingerprint(), "can_export": request.user.can(Cap.EVIDENCE_EXPORT),
+        "can_write": request.user.can(Cap.EVIDENCE_WRITE), "kind": item.media_type.split("/")[0],
     })
 
 
@@ -157,3 +193,38 @@ def job_bag(request, pk):
     job = jobs.get(request.user, pk)
     path = jobs.bag_file(request.user, job)
     return FileResponse(path.open("rb"), as_attachment=True, filename=path.name, content_type="application/zip")
+
+
+PLAYABLE = ("image/", "video/", "audio/")
+
+
+def item_view(request, ref):
+    """The original, inline, for the full-size viewer and the players (only images, video and
+    audio); sending it is recorded like a download."""
+    item = services.get(ref, request.user)
+    if not item.media_type.startswith(PLAYABLE):
+        return HttpResponse(status=404)
+    services.record_view(request.user, item, EventKind.DOWNLOADED, {"shown": "inline"})
+    response = FileResponse(blobstore.path_for(item.blob.sha256).open("rb"), content_type=item.media_type)
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+def item_links(request, ref, link_id=None):
+    """Add links to an item after its upload, or remove one made in error (with the reason)."""
+    if request.method != "POST":
+        return HttpResponse(status=405)
+    require(request.user, Cap.EVIDENCE_WRITE)
+    item = services.get(ref, request.user)
+    try:
+        if link_id is None:
+            made = services.add_links(request.user, item, {k: request.POST.get(k, "").strip()
+                                                           for k in ("site", "grave", "remains")})
+            messages.success(request, _("%(n)d link(s) added.") % {"n": len(made)})
+        else:
+            services.unlink(request.user, item, link_id, request.POST.get("reason", ""))
+            messages.success(request, _("Link removed."))
+    except InvalidInput as e:
+        messages.error(request, e.message)
+    return redirect(item.get_absolute_url())
