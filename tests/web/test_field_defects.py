@@ -262,3 +262,49 @@ def test_evidence_page_shows_metadata_and_custody_readably(login, users):
     custody = html.split('id="custody"')[1].split("</table>")[0]
     # Each event reads as a line (who, what, the file's name); the canonical JSON is folded away.
     assert "investigator" in custody and "file “a.jpg”" in custody and "<details>" in custody
+
+
+def _pdf_text(content: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return "".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
+
+
+def test_site_report_prints_counts_plan_claims_and_graves_in_the_readers_language(login, users, admin, site, grave,
+                                                                                 remains):
+    from tests.claims.test_claims import make_claim
+    from vestige.registry import services
+
+    services.update(admin, site, {"name": "Піщанське кладовище <b>"})
+    make_claim(users["analyst"], site, value=3)
+    c = login(users["analyst"])
+    r = c.get(f"/sites/{site.ref}/report.pdf")
+    assert r["Content-Type"] == "application/pdf"
+    text = _pdf_text(r.content)
+    # Cyrillic and markup printed as typed; the counts are the records' (1 grave, 1 remains: a woman).
+    assert "Піщанське кладовище" in text and "<b>" in text and "Graves recorded" in text
+    assert "Women" in text and "≠" in text  # the claim of 3 bodies differs from the 1 recorded
+    assert "1 graves; the plan spans" in text
+    c.post("/i18n/setlang/", {"language": "uk", "next": "/"})
+    uk = _pdf_text(c.get(f"/sites/{site.ref}/report.pdf").content)
+    assert "Звіт про місце" in uk and "Graves recorded" not in uk
+
+
+def test_case_file_of_a_missing_person_without_dna_or_contacts(login, users):
+    import datetime as dt
+
+    from vestige.history.models import ChangeRecord
+    from vestige.missing import services as missing
+
+    liaison = users["family_liaison"]
+    fam = missing.create_family(liaison, "Ткаченко", contact="+380 00 555 0000 (synthetic)")
+    mp = missing.create_missing_person(liaison, fam, {"family_name": "Ткаченко", "given_name": "Марія", "sex": "female",
+                                                      "birth_date": dt.date(1970, 2, 3), "clothing": "синя куртка"})
+    c = login(liaison)
+    text = _pdf_text(c.get(f"/missing/{mp.ref}/case-file.pdf").content)
+    assert "Ткаченко Марія" in text and "синя куртка" in text and "1970-02-03" in text
+    assert "+380 00 555" not in text  # no contact is printed
+    assert ChangeRecord.objects.filter(object_id=mp.pk, content_type__model="missingperson", action="viewed").exists()
+    assert login(users["analyst"]).get(f"/missing/{mp.ref}/case-file.pdf").status_code == 403

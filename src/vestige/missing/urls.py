@@ -9,6 +9,7 @@ urlpatterns = [
     path("missing/new/", views.person_form, name="person-create"),
     path("missing/export.csv", views.person_export, name="person-export"),
     path("missing/<str:ref>/", views.person_detail, name="person-detail"),
+    path("missing/<str:ref>/case-file.pdf", views.person_report, name="person-report"),
     path("missing/<str:ref>/edit/", views.person_edit, name="person-edit"),
     path("missing/<str:ref>/merge/", views.person_merge, name="person-merge"),
     path("families/", views.family_list, name="family-list"),

@@ -17,7 +17,8 @@ from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import Conflict, InvalidInput
-from vestige.history.services import history_of
+from vestige.history.models import Action
+from vestige.history.services import history_of, record
 from vestige.identification.models import Candidate, Identification
 from vestige.missing import pedigrees, services
 from vestige.missing.forms import (
@@ -285,3 +286,28 @@ def member_remove(request, ref, code):
     except (InvalidInput, Conflict) as e:
         messages.error(request, e.message)
     return redirect(family.get_absolute_url())
+
+
+def person_report(request, ref):
+    """The case file of a missing person as PDF, in the reader's language (no DNA, no contacts);
+    the candidates only for a role that reads identification results."""
+    from django.http import HttpResponse
+
+    from vestige.identification.services import current_run
+    from vestige.reports.printed import missing_person_pdf
+
+    require(request.user, Cap.MISSING_READ)
+    person = access.get(request.user, MissingPerson.objects.select_related("family", "member"), ref=ref)
+    run = current_run()
+    candidates = []
+    if run and request.user.can(Cap.IDENT_READ):
+        candidates = list(access.scope(Candidate.objects.filter(run=run, missing_person=person), request.user)
+                          .select_related("remains").order_by("-posterior")[:10])
+    identifications = list(Identification.objects.filter(missing_person=person).select_related(
+        "remains", "proposed_by", "decided_by")) if request.user.can(Cap.IDENT_READ) else []
+    record(person, Action.VIEWED, request.user, {"case file": [None, "printed"]})
+    pdf = missing_person_pdf(person, candidates, identifications, history_of(person)[:300])
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="case-file-{person.ref}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -21,3 +21,5 @@ for model, conv in ((Site, "str"), (Grave, "int"), (Exhumation, "int"), (Remains
         path(f"{res.plural}/<{conv}:key>/restore/", views.withdraw_view, {**m, "restore": True},
              name=f"{res.slug}-restore"),
     ]
+
+urlpatterns.append(path("sites/<str:key>/report.pdf", views.site_report, name="site-report"))

@@ -236,3 +236,17 @@ def import_template(request, kind):
     response = HttpResponse(template_csv(kind), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{kind}-template.csv"'
     return response
+
+
+def site_report(request, key):
+    """The site report as PDF, in the reader's language: counts, a plan of the graves, the claims
+    against the records, the graves."""
+    from django.http import HttpResponse
+
+    from vestige.reports.printed import site_pdf
+
+    require(request.user, Cap.REGISTRY_READ)
+    site = RESOURCES[Site].get(key, request.user)
+    response = HttpResponse(site_pdf(site), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="site-{site.ref}.pdf"'
+    return response
