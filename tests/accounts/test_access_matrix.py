@@ -227,6 +227,8 @@ WEB = [
     ("evidence/", "GET", "/evidence/", None, ALL),
     ("evidence/upload/", "GET", "/evidence/upload/", None, EV_W),
     ("evidence/jobs/", "GET", "/evidence/jobs/", None, ALL),
+    ("evidence/bulk/", "POST", "/evidence/bulk/", {"items": "{item}", "action": "link", "site": "{site}"}, EV_W),
+    ("evidence/bulk/#verify", "POST", "/evidence/bulk/", {"items": "{item}", "action": "verify"}, ALL),
     ("evidence/jobs/#export", "POST", "/evidence/jobs/", {"kind": "export", "items": "{item}"}, EV_EXPORT),
     ("evidence/jobs/#verify", "POST", "/evidence/jobs/", {"kind": "verify", "items": "{item}"}, ALL),
     # A job is its requester's (here an administrator's); administrators and auditors see every job.

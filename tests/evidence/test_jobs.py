@@ -141,3 +141,21 @@ def test_full_size_viewer_and_register_table_filters(client, users, site, grave)
     assert photo.ref not in client.get("/evidence/?view=table&from=2999-01-01").content.decode()
     bad = client.get("/evidence/?from=01.13.2026")
     assert bad.status_code == 400 and "is not a date" in bad.content.decode()
+
+
+def test_bulk_link_export_and_verify_from_the_register(client, users, site, grave, items):
+    client.force_login(users["investigator"])
+    refs = [i.ref for i in items]
+    r = client.post("/evidence/bulk/", {"items": refs, "action": "link", "grave": f"{site.ref}#{grave.label}"},
+                    follow=True)
+    assert "2 link(s) added to 2 item(s)." in r.content.decode()
+    assert all(i.links.filter(grave=grave).exists() for i in items)
+    # A bad target links nothing (all or none) and says why.
+    r = client.post("/evidence/bulk/", {"items": refs, "action": "link", "remains": "NO-SUCH"}, follow=True)
+    assert "No remains" in r.content.decode() and not any(i.links.filter(remains__isnull=False).exists() for i in items)
+    r = client.post("/evidence/bulk/", {"items": refs, "action": "export"})
+    job = EvidenceJob.objects.get()
+    assert r["Location"] == job.get_absolute_url() and sorted(job.result["items"]) == sorted(refs)
+    assert "Select at least one item." in client.post("/evidence/bulk/", {"action": "verify"}, follow=True).content.decode()
+    client.force_login(users["analyst"])  # reads evidence, may not link it
+    assert client.post("/evidence/bulk/", {"items": refs, "action": "link", "site": site.ref}).status_code == 403

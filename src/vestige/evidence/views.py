@@ -228,3 +228,48 @@ def item_links(request, ref, link_id=None):
     except InvalidInput as e:
         messages.error(request, e.message)
     return redirect(item.get_absolute_url())
+
+
+def bulk(request):
+    """What a team does to many items at once, from the register's table: link them all to a site,
+    grave or remains; export them as one bag; verify them."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    from vestige.evidence import jobs
+
+    if request.method != "POST":
+        return HttpResponse(status=405)
+    require(request.user, Cap.EVIDENCE_READ)
+    refs = [r for r in request.POST.getlist("items") if r]
+    action = request.POST.get("action", "")
+    back = request.POST.get("next", "")
+    back = back if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) else "evidence:list"
+    if not refs:
+        messages.error(request, _("Select at least one item."))
+        return redirect(back)
+    if action in ("export", "verify"):
+        try:
+            job = jobs.start(request.user, action, items=refs)
+        except InvalidInput as e:
+            messages.error(request, e.message)
+            return redirect(back)
+        return redirect(job.get_absolute_url())
+    if action != "link":
+        messages.error(request, _("Choose what to do with the selected items."))
+        return redirect(back)
+    require(request.user, Cap.EVIDENCE_WRITE)
+    targets = {k: request.POST.get(k, "").strip() for k in ("site", "grave", "remains")}
+    items = list(access.scope(EvidenceItem.objects.filter(ref__in=refs), request.user))
+    if len(items) != len(set(refs)):
+        messages.error(request, _("No evidence item %(r)s.") % {
+            "r": ", ".join(sorted(set(refs) - {i.ref for i in items}))})
+        return redirect(back)
+    from django.db import transaction
+    try:
+        with transaction.atomic():  # all or none: a bad target links nothing
+            made = sum(len(services.add_links(request.user, item, targets)) for item in items)
+    except InvalidInput as e:
+        messages.error(request, e.message)
+        return redirect(back)
+    messages.success(request, _("%(n)d link(s) added to %(i)d item(s).") % {"n": made, "i": len(items)})
+    return redirect(back)

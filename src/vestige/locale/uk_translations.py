@@ -1267,4 +1267,13 @@ r"The custody ledger is signed by the key with fingerprint <code id=\"key-finger
 "AM/PM conflicts": "Розбіжності AM/PM",
 "Identifications": "Ідентифікації",
 "Decided": "Рішення",
+"Select all on this page": "Вибрати всі на цій сторінці",
+"Select": "Вибрати",
+"The selected items": "Вибрані докази",
+"Link them": "Пов'язати їх",
+"Export them as a bag": "Експортувати їх як пакет",
+"Verify them": "Перевірити їх",
+"Select at least one item.": "Виберіть щонайменше один доказ.",
+"Choose what to do with the selected items.": "Оберіть, що зробити з вибраними доказами.",
+"%(n)d link(s) added to %(i)d item(s).": "Додано зв'язків: %(n)d до доказів: %(i)d.",
 })
