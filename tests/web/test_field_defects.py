@@ -308,3 +308,33 @@ def test_case_file_of_a_missing_person_without_dna_or_contacts(login, users):
     assert "+380 00 555" not in text  # no contact is printed
     assert ChangeRecord.objects.filter(object_id=mp.pk, content_type__model="missingperson", action="viewed").exists()
     assert login(users["analyst"]).get(f"/missing/{mp.ref}/case-file.pdf").status_code == 403
+
+
+def test_timelines_of_a_site_and_of_a_missing_person_come_from_the_records(login, users, admin, site, exhumation,
+                                                                          remains):
+    import re
+
+    from tests.claims.test_claims import make_claim
+    from vestige.missing import services as missing
+    from vestige.registry import services
+
+    services.update(admin, remains, {"recovered_on": dt.date(2022, 9, 18)})
+    make_claim(users["analyst"], site, value=3, day=dt.date(2022, 9, 23))
+    html = login(admin).get(f"/sites/{site.ref}/").content.decode()
+    tl = html.split('id="timeline"')[1].split("</ol>")[0]
+    dates = re.findall(r'datetime="([\d-]+)"', tl)
+    assert dates == sorted(dates)  # in order
+    # The fixtures' dates: discovered 2022-09-15, the exhumation's start, one body recovered 2022-09-18, the claim.
+    assert "2022-09-15" in dates and "2022-09-18" in dates and "2022-09-23" in dates
+    assert "1 remains recovered" in tl and "Site discovered" in tl and "Claim CLM-" in tl
+
+    liaison = users["family_liaison"]
+    fam = missing.create_family(liaison, "Савченко")
+    mp = missing.create_missing_person(liaison, fam, {"family_name": "Савченко", "given_name": "Олена",
+                                                      "birth_date": dt.date(1980, 1, 2), "last_seen_on": dt.date(2022, 3, 10),
+                                                      "last_seen_place": "Ізюм"})
+    missing.add_donor(liaison, fam, "M", consent_on=dt.date(2022, 10, 1), sex="female", label="mother")
+    tl = login(liaison).get(f"/missing/{mp.ref}/").content.decode().split('id="timeline"')[1].split("</ol>")[0]
+    dates = re.findall(r'datetime="([\d-]+)"', tl)
+    assert dates[:3] == ["1980-01-02", "2022-03-10", "2022-10-01"] and "Last seen: Ізюм" in tl
+    assert "Reported missing" in tl and "gave consent" in tl

@@ -31,6 +31,7 @@ from vestige.missing.forms import (
 )
 from vestige.missing.models import Donor, Family, MissingPerson, MissingStatus
 from vestige.missing.pedigree import pedigree_svg
+from vestige.reports.timeline import person_timeline
 
 
 def person_list(request):
@@ -81,7 +82,7 @@ def person_detail(request, ref):
         "candidates": access.scope(Candidate.objects.filter(run=run, missing_person=person), request.user).select_related(
             "remains")[:10] if run else [],
         "identifications": Identification.objects.filter(missing_person=person),
-        "history": history_of(person)[:200], "merge_form": MergeForm(),
+        "history": history_of(person)[:200], "merge_form": MergeForm(), "timeline": person_timeline(person),
         "can_write": request.user.can(Cap.MISSING_WRITE),
         "pedigree": mark_safe(pedigree_svg(person.family, highlight=person.member_id)),
     })

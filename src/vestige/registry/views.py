@@ -119,7 +119,9 @@ def detail_view(request, model, key):
     context = {"res": res, "obj": obj, "history": history_of(obj)[:200],
                "can_write": request.user.can(res.cap), "withdraw_form": WithdrawForm()}
     if model is Site:
+        from vestige.reports.timeline import site_timeline
         context["stats"] = site_stats(obj)
+        context["timeline"] = site_timeline(obj, request.user)
         context["exhumations"] = obj.exhumations.filter(withdrawn_at__isnull=True)
         context["graves"] = Paginator(
             obj.graves.filter(withdrawn_at__isnull=True).annotate(
