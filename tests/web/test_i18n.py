@@ -35,3 +35,21 @@ def test_every_message_is_translated_and_compiled():
 def test_placeholders_survive_translation():
     for msgid, msgstr in _po_entries():
         assert sorted(re.findall(r"%\(\w+\)\w", msgid)) == sorted(re.findall(r"%\(\w+\)\w", msgstr)), msgid
+
+
+def test_plural_messages_have_every_ukrainian_form():
+    # Before: plural messages were left untranslated (English in the Ukrainian interface), one of
+    # them "Проблема" for every count, without its number.
+    text = (LOCALE / "uk/LC_MESSAGES/django.po").read_text()
+    blocks = [b for b in text.split("\n\n") if "msgid_plural" in b]
+    assert blocks
+    for b in blocks:
+        forms = re.findall(r'^msgstr\[(\d)\] "(.*)"', b, re.M)
+        assert [i for i, _f in forms] == ["0", "1", "2", "3"] and all(f for _i, f in forms), b
+        assert all("%(n)s" in f for _i, f in forms), b
+    from django.utils import translation
+
+    with translation.override("uk"):
+        # Ukrainian plural rule: 1, 21 → one; 2–4, 22–24 → few; 0, 5–20, 25 → many.
+        got = [translation.ngettext("%(n)s problem", "%(n)s problems", n) % {"n": n} for n in (1, 2, 5, 21, 22, 25)]
+    assert got == ["1 проблема", "2 проблеми", "5 проблем", "21 проблема", "22 проблеми", "25 проблем"]

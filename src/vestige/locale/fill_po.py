@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from uk_translations import UK  # noqa: E402
+from uk_translations import UK, UK_PLURAL  # noqa: E402
 
 PO = Path(__file__).parent / "uk" / "LC_MESSAGES" / "django.po"
 
@@ -23,7 +23,21 @@ def main() -> int:
     out = [blocks[0]]
     for block in blocks[1:]:
         m = re.search(r'^msgid ((?:".*"\n?)+)', block, re.M)
-        if not m or "msgid_plural" in block:
+        if not m:
+            out.append(block)
+            continue
+        if "msgid_plural" in block:  # Ukrainian has four forms: one (1, 21), few (2–4), many (5–20), fractions
+            msgid = "".join(re.findall(r'"(.*)"', m.group(1)))
+            forms = UK_PLURAL.get(msgid)
+            if forms is None:
+                missing.append(msgid)
+                out.append(block)
+                continue
+            for i, form in enumerate(forms):
+                block = re.sub(rf'^msgstr\[{i}\] ".*"(?:\n".*")*', f'msgstr[{i}] "{form}"', block, flags=re.M)
+            block = re.sub(r"^#, fuzzy, ", "#, ", block, flags=re.M)
+            block = re.sub(r"^#, fuzzy.*\n", "", block, flags=re.M)
+            block = re.sub(r"^#\| .*\n", "", block, flags=re.M)
             out.append(block)
             continue
         msgid = "".join(re.findall(r'"(.*)"', m.group(1)))

@@ -1294,3 +1294,12 @@ r"The custody ledger is signed by the key with fingerprint <code id=\"key-finger
 "Timeline": "Хронологія",
 "Nothing dated yet.": "Поки нічого не датовано.",
 })
+
+# Plural messages: (one — 1, 21, 31 …; few — 2–4, 22–24 …; many — 0, 5–20, 25–30 …; fractions).
+UK_PLURAL = {
+"%(n)s problem found:": ("Знайдено %(n)s проблему:", "Знайдено %(n)s проблеми:", "Знайдено %(n)s проблем:",
+                         "Знайдено %(n)s проблеми:"),
+"%(n)s problem": ("%(n)s проблема", "%(n)s проблеми", "%(n)s проблем", "%(n)s проблеми"),
+"%(n)s AM/PM conflict": ("%(n)s розбіжність AM/PM", "%(n)s розбіжності AM/PM", "%(n)s розбіжностей AM/PM",
+                         "%(n)s розбіжності AM/PM"),
+}
