@@ -241,6 +241,11 @@ def test_below_threshold_needs_a_reason(users, world, admin):
     with pytest.raises(InvalidInput) as e:
         ident.propose(users["dna_analyst"], cand, "basis")
     assert e.value.field == "below_threshold_reason"
+    assert "99.95 %;" in e.value.message and "%%" not in e.value.message  # before: "99.95 %%"
+    from django.utils import translation
+    with translation.override("uk"), pytest.raises(InvalidInput) as e:
+        ident.propose(users["dna_analyst"], cand, "basis")
+    assert "99,95 %;" in e.value.message and "%%" not in e.value.message
     assert ident.propose(users["dna_analyst"], cand, "basis", below_threshold_reason="dental match too").pk
 
 
