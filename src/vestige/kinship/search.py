@@ -500,9 +500,9 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
         allowed, conflict = _sex_filter(item_sex[block], uncertain[block], mp_sex, compare_all_sexes)
         allowed &= good[None, :]
         acc[~allowed] = -np.inf
-        row_lse = np.logaddexp.reduce(acc, axis=1)
+        row_lse = _lse(acc, 1)
         row_n = allowed.sum(axis=1)
-        col_lse = np.logaddexp(col_lse, np.logaddexp.reduce(acc, axis=0))
+        col_lse = np.logaddexp(col_lse, _lse(acc, 0))
         col_n += allowed.sum(axis=0)
         _track_best(col_best, col_best_i, acc, block)
         rows_chosen, cols_chosen = [], []
@@ -562,12 +562,30 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
     return result
 
 
+def _lse(a: np.ndarray, axis: int) -> np.ndarray:
+    """log Σ exp along ``axis``, shifted by the maximum (one exp per value; twice as fast as
+    ``np.logaddexp.reduce``, the same to rounding); ``-inf`` where every value is ``-inf``."""
+    mx = a.max(axis=axis, keepdims=True)
+    shift = np.where(np.isfinite(mx), mx, 0.0)
+    with np.errstate(divide="ignore"):
+        out = np.log(np.exp(a - shift).sum(axis=axis)) + np.squeeze(shift, axis)
+    return np.where(np.isneginf(np.squeeze(mx, axis)), -np.inf, out)
+
+
 def _track_best(best: np.ndarray, best_i: np.ndarray, acc: np.ndarray, block: np.ndarray) -> None:
     """Keep, per target, the two best samples seen so far (values and indices)."""
     if acc.shape[0] == 0:
         return
-    k = min(2, acc.shape[0])
-    top_rows = np.argpartition(-acc, k - 1, axis=0)[:k] if acc.shape[0] > 1 else np.zeros((1, acc.shape[1]), int)
+    if acc.shape[0] > 1:  # the best and the second best row of each column: two argmax passes
+        cols = np.arange(acc.shape[1])
+        first = acc.argmax(axis=0)
+        kept = acc[first, cols].copy()
+        acc[first, cols] = -np.inf
+        second = acc.argmax(axis=0)
+        acc[first, cols] = kept
+        top_rows = np.stack([first, second])
+    else:
+        top_rows = np.zeros((1, acc.shape[1]), int)
     cand_v = np.concatenate([best, np.take_along_axis(acc, top_rows, axis=0)], axis=0)
     cand_i = np.concatenate([best_i, block[top_rows]], axis=0)
     order = np.argsort(-cand_v, axis=0, kind="stable")[:2]
