@@ -30,6 +30,7 @@ weight of each category; evidence on any allele space (lumped or not) is read of
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -49,6 +50,7 @@ class Reading:
         return self.dropout == 0.0 and self.dropin == 0.0
 
 
+@lru_cache(maxsize=1 << 16)
 def reading(a1: str, a2: str | None, dropout: float = 0.0, dropin: float = 0.0) -> Reading:
     alleles = tuple(sorted({a1} if a2 is None or a2 == a1 else {a1, a2}))
     return Reading(alleles, float(dropout), float(dropin))

@@ -238,10 +238,17 @@ def _group_readings(members: list[_Target], persons: list[int], profiles: Profil
     for b, t in enumerate(members):
         fam = t.family
         by_index = {fam.order[pid]: j for j, pid in enumerate(persons)}
-        for marker in markers:
-            for mid, rs in family_readings(fam, profiles, marker, degradation).items():
-                if mid in by_index:
-                    out[marker][b][by_index[mid]] = rs
+        # One pass per typed member over the markers (as family_readings, marker by marker, does).
+        for member in fam.typed:
+            j = by_index.get(member.id)
+            if member.sample not in profiles.genotypes:
+                family_readings(fam, profiles, markers[0] if markers else "", degradation)  # raises, naming it
+            if j is None:
+                continue
+            for marker in markers:
+                rs = sample_readings(profiles, [member.sample], marker, degradation)
+                if rs:
+                    out[marker][b][j] = rs
     return out
 
 
