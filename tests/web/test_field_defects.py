@@ -338,3 +338,25 @@ def test_timelines_of_a_site_and_of_a_missing_person_come_from_the_records(login
     dates = re.findall(r'datetime="([\d-]+)"', tl)
     assert dates[:3] == ["1980-01-02", "2022-03-10", "2022-10-01"] and "Last seen: Ізюм" in tl
     assert "Reported missing" in tl and "gave consent" in tl
+
+
+def test_import_page_offers_each_role_its_kinds_keeps_a_dry_run_and_gives_templates(login, users, site):
+    import re
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from vestige.registry.models import Grave
+
+    c = login(users["investigator"])
+    page = c.get("/import/").content.decode()
+    offered = set(re.findall(r'<option value="(\w+)"', page.split('id="id_kind"')[1].split("</select>")[0]))
+    assert offered == {"graves"}  # before: "Missing persons" too, which the investigator may not import
+    template = c.get("/import/template/graves.csv")
+    assert template.content.decode().startswith("site,label,marker_type")
+    # A dry run keeps the file: the import that follows needs no second choice of it.
+    r = c.post("/import/", {"kind": "graves", "dry_run": "on",
+                            "file": SimpleUploadedFile("g.csv", b"site,label,marker_type\nTST-SITE,5,Wooden cross\n")})
+    staged = re.search(r'name="staged" value="([^"]+)"', r.content.decode()).group(1)
+    assert not Grave.objects.filter(label="5").exists()
+    r = c.post("/import/", {"kind": "graves", "staged": staged})
+    assert Grave.objects.get(site=site, label="5").marker_type == "wooden_cross"
