@@ -109,6 +109,11 @@ def test_map_graves_follow_the_legend(browser, live_server, admin, world):  # no
         return out; }""")
     # Before: every grave in the site's colour (#7a2e2e) although the legend says orange/green.
     assert colours == {"319": "#b06000", "2": "#2f6b3a"}, colours
+    # With no tile server (no network), the vendored Natural Earth outlines are the base layer.
+    page.wait_for_selector("#map[data-base]")
+    names = page.evaluate("() => { const n = []; document.getElementById('map').vestigeBase.eachLayer("
+                          "l => n.push(l.feature.properties.name)); return n; }")
+    assert "Ukraine" in names and "Natural Earth" in page.locator(".leaflet-control-attribution").inner_text()
     # At a desk's width too, and in Ukrainian: no serious or critical accessibility violation.
     page.select_option("#lang-form select", "uk")
     page.wait_for_selector("html[lang=uk]")
