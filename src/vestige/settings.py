@@ -246,6 +246,18 @@ VESTIGE_MAX_EVIDENCE_BYTES = _env_int("VESTIGE_MAX_EVIDENCE_MB", 20_000) * 1024 
 VESTIGE_ZIP_MAX_MEMBERS = _env_int("VESTIGE_ZIP_MAX_MEMBERS", 10_000)
 VESTIGE_ZIP_MAX_RATIO = _env_int("VESTIGE_ZIP_MAX_RATIO", 200)
 VESTIGE_ZIP_MAX_BYTES = _env_int("VESTIGE_ZIP_MAX_GB", 50) * 1024**3
+# WACZ signatures (Webrecorder's WACZ signing): the SHA-256 fingerprints (hex, comma-separated) of
+# the root certificates trusted for domain signatures and for their timestamps. A signature that
+# checks but ends at another root is recorded as "untrusted". Defaults: Let's Encrypt's ISRG Root
+# X1, X2 and the cross-signed X1 (letsencrypt.org/certificates), and freetsa.org's root.
+VESTIGE_WACZ_TRUSTED_ROOTS = {f.strip().lower().replace(":", "") for f in os.environ.get(
+    "VESTIGE_WACZ_TRUSTED_ROOTS",
+    "96bcec06264976f37460779acf28c5a7cfe8a3c0aae11a8ffcee05c0bddf08c6,"
+    "69729b8e15a86efc177a57afb7171dfc64add28c2fca8cf1507e34453ccb1470,"
+    "ee5f7abd6981bb0255632cd8f49283451b4b18844d12040b44ee00f07b8fe2c6").split(",") if f.strip()}
+VESTIGE_WACZ_TRUSTED_TSA_ROOTS = {f.strip().lower().replace(":", "") for f in os.environ.get(
+    "VESTIGE_WACZ_TRUSTED_TSA_ROOTS",
+    "a6379e7cecc05faa3cbf076013d745e327bbbaa38c0b9af22469d4701d18aabc").split(",") if f.strip()}
 # The custody ledger's Ed25519 signing key: a file outside VESTIGE_HOME (or VESTIGE_LEDGER_KEY_PEM,
 # read from the environment when needed); required in production (see evidence/custody.py).
 VESTIGE_LEDGER_KEY = os.environ.get("VESTIGE_LEDGER_KEY", "")

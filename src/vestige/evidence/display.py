@@ -15,7 +15,12 @@ LABELS = {
     "document": gettext_lazy("document properties"), "streams": gettext_lazy("streams"),
     "duration_s": gettext_lazy("duration"), "creation_time": gettext_lazy("created (as the file says)"),
     "location": gettext_lazy("location tag (as the file says)"), "wacz": gettext_lazy("web archive (WACZ)"),
+    "wacz_check": gettext_lazy("web archive check"),
 }
+WACZ_STATES = {"valid": gettext_lazy("valid: every file matches its hash and the signature verifies"),
+               "unsigned": gettext_lazy("unsigned: every file matches its hash, nobody signed the archive"),
+               "untrusted": gettext_lazy("signed by a certificate whose root is not trusted here"),
+               "invalid": gettext_lazy("INVALID")}
 HIDDEN = {"exif", "steps", "frame_phashes"}  # the raw EXIF block, the steps done, per-frame hashes
 
 
@@ -42,12 +47,28 @@ def metadata_rows(meta: dict) -> list[tuple[str, str]]:
             shown = "; ".join(p.get("url") or "" for p in value[:20]) + (" …" if len(value) > 20 else "")
         elif key == "wacz":
             shown = _("yes")
+        elif key == "wacz_check" and isinstance(value, dict):
+            shown = _wacz_check(value)
         elif isinstance(value, dict):
             shown = "; ".join(f"{k}: {v}" for k, v in value.items() if v not in (None, ""))
         else:
             shown = str(value)
         rows.append((str(LABELS.get(key, key.replace("_", " "))), shown))
     return rows
+
+
+def _wacz_check(check: dict) -> str:
+    parts = [str(WACZ_STATES.get(check.get("state"), check.get("state")))]
+    signer = check.get("signer") or {}
+    if signer.get("kind") == "anonymous":
+        parts.append(_("anonymous key SHA-256 %(fp)s") % {"fp": signer.get("public_key_sha256", "")})
+    elif signer.get("kind") == "domain":
+        parts.append(_("signed for %(domain)s, root %(root)s") % {"domain": signer.get("domain") or "?",
+                                                                   "root": signer.get("root") or "?"})
+        if signer.get("timestamp"):
+            parts.append(_("timestamped %(t)s") % {"t": signer["timestamp"]})
+    parts += check.get("problems") or []
+    return "; ".join(parts)
 
 
 def _summary(kind: str, details: dict) -> str:

@@ -80,7 +80,16 @@ def av_step(path: Path):
 
 
 def wacz_step(path: Path):
-    """A WACZ web archive (stored as one item): its pages."""
+    """A WACZ web archive (stored as one item): its pages, and the check of every file's hash, the
+    package digest and its signature (``media.wacz``); an archive that fails is a failed step."""
+    from django.conf import settings
+
+    from vestige.media.wacz import INVALID, check_wacz
+
+    check = check_wacz(path, trusted_roots=settings.VESTIGE_WACZ_TRUSTED_ROOTS,
+                       trusted_tsa_roots=settings.VESTIGE_WACZ_TRUSTED_TSA_ROOTS)
+    if check.state == INVALID and any(p.startswith(("not a ZIP", "datapackage.json is missing")) for p in check.problems):
+        return {"wacz": True, "wacz_check": check.as_dict(), "failure": "; ".join(check.problems)}, []
     with zipfile.ZipFile(path) as z:
         names = set(z.namelist())
         meta: dict = {"wacz": True, "pages": []}
@@ -92,6 +101,9 @@ def wacz_step(path: Path):
                     if line.strip():
                         page = json.loads(line)
                         meta["pages"].append({"url": page.get("url"), "title": page.get("title"), "ts": page.get("ts")})
+    meta["wacz_check"] = check.as_dict()
+    if check.state == INVALID:
+        meta["failure"] = "; ".join(check.problems)[:1000]
     return meta, []
 
 

@@ -216,6 +216,7 @@ def _apply(actor, item: EvidenceItem, computed, result: IngestResult) -> None:
             result.failed_steps.append(step_name)
             continue
         meta, derivatives = outcome
+        failure = meta.pop("failure", None)  # a step that read the file and found it wanting
         with transaction.atomic():
             item.refresh_from_db()
             item.metadata = {**item.metadata, **meta, "steps": [*item.metadata.get("steps", []), step_name]}
@@ -223,6 +224,10 @@ def _apply(actor, item: EvidenceItem, computed, result: IngestResult) -> None:
                 item.phash = _signed(int(meta["phash"], 16))
             item.save(update_fields=["metadata", "phash"])
             custody.append(EventKind.METADATA, item, _actor(actor), {"step": step_name}, facts=True)
+            if failure:
+                _fail(actor, item, step_name, failure)
+        if failure:
+            result.failed_steps.append(step_name)
         for derivation, data, _mime in derivatives:
             if not item.derivatives.filter(derivation=derivation).exists():
                 ingest(actor, io.BytesIO(data), f"{item.ref}-{derivation}.jpg", derived_from=item,

@@ -1293,6 +1293,14 @@ r"The custody ledger is signed by the key with fingerprint <code id=\"key-finger
 "Remains %(b)s returned to the family": "Останки %(b)s повернуто родині",
 "Timeline": "Хронологія",
 "Nothing dated yet.": "Поки нічого не датовано.",
+"web archive check": "перевірка вебархіву",
+"valid: every file matches its hash and the signature verifies": "чинний: кожен файл відповідає своєму хешу, підпис перевірено",
+"unsigned: every file matches its hash, nobody signed the archive": "без підпису: кожен файл відповідає своєму хешу, архів ніхто не підписав",
+"signed by a certificate whose root is not trusted here": "підписано сертифікатом, кореню якого тут не довіряють",
+"INVALID": "НЕЧИННИЙ",
+"anonymous key SHA-256 %(fp)s": "анонімний ключ SHA-256 %(fp)s",
+"signed for %(domain)s, root %(root)s": "підписано для %(domain)s, корінь %(root)s",
+"timestamped %(t)s": "позначка часу %(t)s",
 })
 
 # Plural messages: (one — 1, 21, 31 …; few — 2–4, 22–24 …; many — 0, 5–20, 25–30 …; fractions).
