@@ -258,6 +258,18 @@ VESTIGE_WACZ_TRUSTED_ROOTS = {f.strip().lower().replace(":", "") for f in os.env
 VESTIGE_WACZ_TRUSTED_TSA_ROOTS = {f.strip().lower().replace(":", "") for f in os.environ.get(
     "VESTIGE_WACZ_TRUSTED_TSA_ROOTS",
     "a6379e7cecc05faa3cbf076013d745e327bbbaa38c0b9af22469d4701d18aabc").split(",") if f.strip()}
+# Trusted time (RFC 3161): Time-Stamping Authorities (URLs, space- or comma-separated) that
+# timestamp kept tree heads, and the PEM file of their root certificates (needed to verify a
+# token: without it no token is asked for). A head is stamped when kept unless the newest stamp
+# is younger than VESTIGE_TSA_INTERVAL_S (0: every head); `vestige evidence timestamp` stamps the
+# newest head at any time, and every bag export stamps the head it carries.
+VESTIGE_TSA_URLS = [u for u in os.environ.get("VESTIGE_TSA_URLS", "").replace(",", " ").split() if u]
+VESTIGE_TSA_ROOTS = os.environ.get("VESTIGE_TSA_ROOTS", "")
+VESTIGE_TSA_INTERVAL_S = _env_int("VESTIGE_TSA_INTERVAL_S", 0)
+VESTIGE_TSA_TIMEOUT_S = _env_int("VESTIGE_TSA_TIMEOUT_S", 5)
+# A TSA time earlier than the head's own time by more than this is a problem (a clock set ahead,
+# or a head dated after the fact).
+VESTIGE_TSA_MAX_SKEW_S = _env_int("VESTIGE_TSA_MAX_SKEW_S", 300)
 # The custody ledger's Ed25519 signing key: a file outside VESTIGE_HOME (or VESTIGE_LEDGER_KEY_PEM,
 # read from the environment when needed); required in production (see evidence/custody.py).
 VESTIGE_LEDGER_KEY = os.environ.get("VESTIGE_LEDGER_KEY", "")

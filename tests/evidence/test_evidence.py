@@ -145,11 +145,16 @@ def test_bag_export_verifies_without_vestige_and_catches_tampering(inv, site, tm
     assert bag.verify(out) == []
     import bagit
     bagit.Bag(str(out)).validate()
-    # The verifier needs only the standard library and cryptography:
+    # The verifier needs only the standard library and cryptography; rfc3161-client is optional
+    # (imported under ``except ImportError``, with OpenSSL as the fallback for timestamps):
     tree = ast.parse((out / "data" / "verify.py").read_text())
-    imported = {n.names[0].name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import)} | {
-        n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-    assert imported <= {"argparse", "base64", "hashlib", "json", "sys", "pathlib", "cryptography"}
+    optional = {id(n) for t in ast.walk(tree) if isinstance(t, ast.Try)
+                and any(isinstance(h.type, ast.Name) and h.type.id == "ImportError" for h in t.handlers)
+                for n in ast.walk(t)}
+    imported = {n.names[0].name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) and id(n) not in optional} | {
+        n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and id(n) not in optional}
+    assert imported <= {"argparse", "base64", "hashlib", "json", "sys", "pathlib", "shutil", "subprocess", "cryptography"}
+    assert "rfc3161_client" not in imported
     run = subprocess.run([sys.executable, "-I", str(out / "data" / "verify.py"), str(out)], capture_output=True, text=True,
                          cwd=tmp_path)
     assert run.returncode == 0 and run.stdout.startswith("OK")

@@ -7,6 +7,9 @@
                                                 inclusion proof to the signed head
     data/custody/tree-head.json                 the signed, numbered tree head
     data/custody/public-key.pem                 the ledger's Ed25519 public key
+    data/custody/timestamps/                    RFC 3161 tokens over the head (when TSAs are set):
+                                                tree-head.json (the exact bytes stamped), 1.tsr,
+                                                2.tsr ... and tsa-roots.pem (the roots they chain to)
     data/verify.py                              the verifier (Python standard library + cryptography)
     bag-info.txt                                with the key's fingerprint and the bag's identifier
     bag-signature.json                          the ledger key's signature over the tag manifest
@@ -79,16 +82,35 @@ def export(actor, items: list[EvidenceItem], out: str | Path) -> Path:
     bag_id = f"urn:uuid:{uuid.uuid4()}"
     facts = _record_export(actor, items, out.name, bag_id)
     head = custody.keep_head()
+    stamp_errors = []
+    from vestige.evidence import timestamps
+    if timestamps.configured():
+        stamp_errors = [f"{url}: {err}" for url, _row, err in timestamps.stamp(head) if err]
     out.mkdir(parents=True, exist_ok=True)
     try:
-        _write(items, facts, head, out, bag_id)
+        _write(items, facts, head, out, bag_id, stamp_errors)
     except BaseException:
         shutil.rmtree(out, ignore_errors=True)
         raise
     return out
 
 
-def _write(items, facts, head, out: Path, bag_id: str) -> None:
+def _write_timestamps(head, folder: Path) -> int:
+    from django.conf import settings
+
+    from vestige.evidence import timestamps
+    rows = list(head.timestamps.order_by("tsa_url"))
+    if not rows:
+        return 0
+    folder.mkdir()
+    (folder / "tree-head.json").write_bytes(timestamps.message(head))
+    for n, row in enumerate(rows, 1):
+        (folder / f"{n}.tsr").write_bytes(bytes(row.token))
+    shutil.copyfile(settings.VESTIGE_TSA_ROOTS, folder / "tsa-roots.pem")
+    return len(rows)
+
+
+def _write(items, facts, head, out: Path, bag_id: str, stamp_errors=()) -> None:
     tree = ProofTree(custody.leaves()[: head.size])
     for sub in ("originals", "metadata", "custody"):
         (out / sub).mkdir()
@@ -109,8 +131,12 @@ def _write(items, facts, head, out: Path, bag_id: str) -> None:
     (out / "custody" / "tree-head.json").write_text(json.dumps(custody.head_of(head).as_dict(), indent=1))
     signer = custody.signer()
     (out / "custody" / "public-key.pem").write_bytes(signer.public_pem())
+    stamped = _write_timestamps(head, out / "custody" / "timestamps")
     shutil.copyfile(Path(__file__).with_name("bag_verify.py"), out / "verify.py")
-    bagit.make_bag(str(out), {"Source-Organization": "Vestige", "External-Identifier": bag_id,
+    extra = {"Vestige-Timestamps": str(stamped)}
+    if stamp_errors:
+        extra["Vestige-Timestamp-Failures"] = "; ".join(stamp_errors)[:900]
+    bagit.make_bag(str(out), {**extra, "Source-Organization": "Vestige", "External-Identifier": bag_id,
                               "External-Description": f"{len(items)} evidence items with their custody events and "
                                                       f"signed tree head {head.number}",
                               "Vestige-Ledger-Key-Fingerprint": signer.fingerprint()},
@@ -121,9 +147,9 @@ def _write(items, facts, head, out: Path, bag_id: str) -> None:
         "key_fingerprint": signer.fingerprint(), "signature": signer.sign_bag(tag_manifest)}, indent=1))
 
 
-def verify(path: str | Path, fingerprint: str = "") -> list[str]:
+def verify(path: str | Path, fingerprint: str = "", notes: list[str] | None = None, tsa_roots: str = "") -> list[str]:
     """The bag's own checks (as data/verify.py runs them) plus bagit-python's validation."""
-    problems = verify_bag(path, fingerprint)
+    problems = verify_bag(path, fingerprint, notes, tsa_roots)
     try:
         bagit.Bag(str(path)).validate()
     except (bagit.BagError, bagit.BagValidationError) as e:

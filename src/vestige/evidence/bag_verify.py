@@ -15,6 +15,13 @@ Checks, and names the file of every failure:
 4. Each item: its file's SHA-256 and size; its metadata file's facts (hashes, type, names,
    provenance, links, failed steps, the digest of its metadata) equal those of its newest facts
    event; its `exported` event is present and every earlier event it lists is in the bag.
+5. Trusted time (when the bag has data/custody/timestamps/): each RFC 3161 token (N.tsr) is a
+   TSA's signature over the exact bytes of the tree head (tree-head.json there, which must be the
+   head's canonical JSON), chaining to the TSA roots (tsa-roots.pem in the bag, or the file you
+   pass with --tsa-roots: obtain the TSA's root yourself to rule out a forged TSA). Checked with
+   the `rfc3161-client` package when installed, else with OpenSSL:
+       openssl ts -verify -data data/custody/timestamps/tree-head.json \
+           -in data/custody/timestamps/1.tsr -CAfile tsa-roots.pem
 Exit status 0 when everything holds, 1 otherwise.
 """
 
@@ -113,7 +120,87 @@ def _json(path, problems):
         return None
 
 
-def verify_bag(bag, expected_fingerprint=""):  # noqa: C901 - one list of checks, in order
+class _Unchecked(Exception):
+    pass
+
+
+def _verify_token(token_path, message_path, roots_path):
+    """(time, TSA name) of a token verified over the message's bytes; ValueError if it fails,
+    _Unchecked if neither rfc3161-client nor openssl is here."""
+    import shutil
+    import subprocess
+    try:
+        from cryptography import x509
+        from rfc3161_client import VerificationError, VerifierBuilder, decode_timestamp_response
+    except ImportError:
+        if not shutil.which("openssl"):
+            raise _Unchecked("install rfc3161-client (pip install rfc3161-client) or OpenSSL to check it") from None
+        run = subprocess.run(["openssl", "ts", "-verify", "-data", str(message_path), "-in", str(token_path),
+                              "-CAfile", str(roots_path)], capture_output=True, text=True)
+        if run.returncode != 0 or "Verification: OK" not in run.stdout:
+            raise ValueError("OpenSSL: " + (run.stdout + run.stderr).strip().splitlines()[-1]) from None
+        text = subprocess.run(["openssl", "ts", "-reply", "-in", str(token_path), "-text"], capture_output=True,
+                              text=True).stdout
+        when = next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("Time stamp:")), "?")
+        tsa = next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("TSA:")), "?")
+        return when, tsa
+    try:
+        response = decode_timestamp_response(token_path.read_bytes())
+        roots = x509.load_pem_x509_certificates(roots_path.read_bytes())
+    except (OSError, ValueError) as e:
+        raise ValueError(f"unreadable ({e})") from None
+    last = None
+    for root in roots:
+        try:
+            VerifierBuilder(roots=[root]).build().verify_message(response, message_path.read_bytes())
+            name = getattr(response.tst_info.name, "value", response.tst_info.name)
+            return (response.tst_info.gen_time.isoformat(),
+                    name.rfc4514_string() if hasattr(name, "rfc4514_string") else str(name or "?"))
+        except (VerificationError, ValueError) as e:
+            last = e
+    raise ValueError(f"does not verify against the TSA roots ({last})")
+
+
+def check_timestamps(bag, head, problems, notes, tsa_roots=""):
+    folder = Path(bag) / "data" / "custody" / "timestamps"
+    if not folder.is_dir():
+        notes.append("no trusted timestamp in this bag: only the ledger key vouches for its times")
+        return
+    stamped = folder / "tree-head.json"
+    if not stamped.is_file() or stamped.read_bytes() != canonical(head):
+        problems.append("data/custody/timestamps/tree-head.json: not the exact bytes of data/custody/tree-head.json's "
+                        "head (canonical JSON): the timestamps cover another head")
+        return
+    roots_path = Path(tsa_roots) if tsa_roots else folder / "tsa-roots.pem"
+    tokens = sorted(folder.glob("*.tsr"), key=lambda p: (len(p.name), p.name))
+    if not tokens:
+        problems.append("data/custody/timestamps: no token (*.tsr)")
+    for token in tokens:
+        where = f"data/custody/timestamps/{token.name}"
+        try:
+            when, tsa = _verify_token(token, stamped, roots_path)
+        except _Unchecked as e:
+            notes.append(f"{where}: not checked: {e}")
+            continue
+        except ValueError as e:
+            problems.append(f"{where}: the timestamp {e}")
+            continue
+        notes.append(f"{where}: head {head.get('number')} existed no later than {when} (TSA {tsa})")
+    try:
+        fps = [hashlib.sha256(c).hexdigest() for c in _pem_ders(roots_path.read_text(encoding="ascii"))]
+        notes.append(f"TSA roots {roots_path.name}: SHA-256 {', '.join(fps)}"
+                     + ("" if tsa_roots else " - compare with the TSA's published root, or pass --tsa-roots FILE"))
+    except (OSError, ValueError):
+        problems.append(f"{roots_path}: the TSA roots cannot be read")
+
+
+def _pem_ders(text):
+    blocks = text.split("-----BEGIN CERTIFICATE-----")[1:]
+    return [base64.b64decode(b.split("-----END CERTIFICATE-----")[0]) for b in blocks]
+
+
+def verify_bag(bag, expected_fingerprint="", notes=None, tsa_roots=""):  # noqa: C901 - one list of checks, in order
+    notes = [] if notes is None else notes
     bag = Path(bag)
     problems = []
     data = bag / "data"
@@ -267,6 +354,9 @@ def verify_bag(bag, expected_fingerprint=""):  # noqa: C901 - one list of checks
             problems.append(f"data/metadata: the bag was exported with {export.get('of')} items; it holds {len(items)}")
     for ref in sorted(set(exports) - {(_json(p, []) or {}).get("ref") for p in items}):
         problems.append(f"data/metadata/{ref}.json: missing (the bag was exported with it)")
+
+    # 5. Trusted time.
+    check_timestamps(bag, head, problems, notes, tsa_roots)
     return problems
 
 
@@ -274,8 +364,11 @@ def main(argv):
     parser = argparse.ArgumentParser(description="Verify a Vestige evidence bag.")
     parser.add_argument("bag", nargs="?", default=str(Path(__file__).resolve().parent.parent))
     parser.add_argument("--fingerprint", default="", help="the ledger key's fingerprint, obtained out of band")
+    parser.add_argument("--tsa-roots", default="", help="a PEM file of TSA root certificates you trust "
+                                                        "(default: the bag's own tsa-roots.pem)")
     args = parser.parse_args(argv[1:])
-    problems = verify_bag(args.bag, args.fingerprint)
+    notes = []
+    problems = verify_bag(args.bag, args.fingerprint, notes, args.tsa_roots)
     for p in problems:
         print("FAIL", p)
     if not problems:
@@ -287,6 +380,8 @@ def main(argv):
         print("OK: every file, hash, custody event and signature verify")
         print(f"signed by the ledger key {fp}" + ("" if args.fingerprint else
               " - compare it with the fingerprint the organisation publishes, or pass --fingerprint"))
+    for n in notes:
+        print("NOTE", n)
     return 1 if problems else 0
 
 

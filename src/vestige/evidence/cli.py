@@ -131,6 +131,10 @@ def cmd_evidence_export(args) -> int:
         raise InvalidInput("choose --site REF, --items REF..., or --all", field="items")
     out = bag.export(actor, list(qs.order_by("ref")), args.out)
     print(f"wrote a BagIt bag of {qs.count()} items to {out}; check it with: python {out}/data/verify.py {out}")
+    info = (out / "bag-info.txt").read_text(encoding="utf-8")
+    if "Vestige-Timestamp-Failures" in info:
+        print("warning: " + next(line for line in info.splitlines() if line.startswith("Vestige-Timestamp-Failures")),
+              file=sys.stderr)
     return 0
 
 
@@ -138,12 +142,36 @@ def cmd_evidence_verify_bag(args) -> int:
     setup_django()
     from vestige.evidence import bag
 
-    problems = bag.verify(args.dir, args.fingerprint or "")
+    notes: list[str] = []
+    problems = bag.verify(args.dir, args.fingerprint or "", notes, args.tsa_roots or "")
     for p in problems:
         print(f"FAIL {p}")
+    for n in notes:
+        print(f"NOTE {n}")
     if not problems:
         print("OK: the bag, every file, the custody events and the signatures verify")
     return 6 if problems else 0
+
+
+def cmd_evidence_timestamp(args) -> int:
+    """Timestamp the newest signed tree head with every configured TSA (RFC 3161)."""
+    setup_django()
+    from vestige.errors import ConfigurationError
+    from vestige.evidence import custody, timestamps
+
+    if not timestamps.configured():
+        raise ConfigurationError("no Time-Stamping Authority: set VESTIGE_TSA_URLS (and VESTIGE_TSA_ROOTS)")
+    head = custody.keep_head()
+    if head is None:
+        raise NotFound("the custody ledger is empty: no head to timestamp yet")
+    failed = 0
+    for url, row, error in timestamps.stamp(head):
+        if row is not None:
+            print(f"head {head.number}\t{row.time}\t{row.tsa_name or url}\t{url}")
+        else:
+            failed += 1
+            print(f"head {head.number}: {url}: {error}", file=sys.stderr)
+    return 6 if failed else 0
 
 
 def cmd_evidence_cleanup(args) -> int:
@@ -206,6 +234,9 @@ def add_commands(sub) -> None:
     evb.set_defaults(fn=cmd_evidence_verify_bag)
     evb.add_argument("dir")
     evb.add_argument("--fingerprint", metavar="SHA256:...", help="the ledger key's fingerprint, obtained out of band")
+    evb.add_argument("--tsa-roots", metavar="PEM", help="TSA root certificates you trust (default: the bag's own)")
+    ets = ev.add_parser("timestamp", help="timestamp the newest signed tree head with the TSAs of VESTIGE_TSA_URLS (RFC 3161)")
+    ets.set_defaults(fn=cmd_evidence_timestamp)
     ec = ev.add_parser("cleanup", help="remove temporary intake files left by an interrupted intake")
     ec.set_defaults(fn=cmd_evidence_cleanup)
     ec.add_argument("--max-age", type=float, default=None, metavar="SECONDS",

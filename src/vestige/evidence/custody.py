@@ -141,7 +141,10 @@ def append(kind: str, item: EvidenceItem | None, actor: str, details: dict | Non
 
 
 def _keep_on_commit() -> None:
-    keep_head()
+    record = keep_head()
+    from vestige.evidence import timestamps
+
+    timestamps.on_kept(record)
 
 
 @transaction.atomic
@@ -284,6 +287,9 @@ def check_ledger() -> LedgerCheck:
             last_time = entries[-1].body.get("time", "") if entries else ""
             if live.size == n and last_time > live.time:
                 problems.append("custody ledger: the newest event is later than the newest signed head")
+    from vestige.evidence import timestamps
+
+    problems += timestamps.problems()
     return out
 
 

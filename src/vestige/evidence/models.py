@@ -147,6 +147,25 @@ class TreeHeadRecord(models.Model):
         ordering = ["-number"]
 
 
+class HeadTimestamp(models.Model):
+    """An RFC 3161 token from a Time-Stamping Authority over a kept head (its canonical JSON,
+    signature included): a third party's word that the head existed no later than ``time``. The
+    token is self-authenticating (the TSA's signature); ``time``, ``tsa_name`` and ``root_sha256``
+    are read from it when it was verified, for lists."""
+
+    head = models.ForeignKey(TreeHeadRecord, on_delete=models.PROTECT, related_name="timestamps")
+    tsa_url = models.CharField(max_length=500)
+    token = models.BinaryField()
+    time = models.CharField(max_length=40)
+    tsa_name = models.CharField(max_length=500, blank=True)
+    root_sha256 = models.CharField(max_length=64)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-head__number", "tsa_url"]
+        constraints = [models.UniqueConstraint(fields=["head", "tsa_url"], name="one_timestamp_per_head_and_tsa")]
+
+
 class JobKind(models.TextChoices):
     EXPORT = "export", _("BagIt export")
     VERIFY = "verify", _("verification")

@@ -1301,6 +1301,9 @@ r"The custody ledger is signed by the key with fingerprint <code id=\"key-finger
 "anonymous key SHA-256 %(fp)s": "анонімний ключ SHA-256 %(fp)s",
 "signed for %(domain)s, root %(root)s": "підписано для %(domain)s, корінь %(root)s",
 "timestamped %(t)s": "позначка часу %(t)s",
+"VESTIGE_TSA_ROOTS is not set: name the PEM file of your Time-Stamping Authorities' root certificates (a timestamp cannot be verified without it)": "VESTIGE_TSA_ROOTS не задано: вкажіть PEM-файл кореневих сертифікатів ваших служб позначок часу (без нього позначку часу неможливо перевірити)",
+"VESTIGE_TSA_ROOTS %(p)s: %(e)s": "VESTIGE_TSA_ROOTS %(p)s: %(e)s",
+"skipped: unreachable in the last minute": "пропущено: була недоступна протягом останньої хвилини",
 })
 
 # Plural messages: (one — 1, 21, 31 …; few — 2–4, 22–24 …; many — 0, 5–20, 25–30 …; fractions).
