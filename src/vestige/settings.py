@@ -270,6 +270,15 @@ VESTIGE_TSA_TIMEOUT_S = _env_int("VESTIGE_TSA_TIMEOUT_S", 5)
 # A TSA time earlier than the head's own time by more than this is a problem (a clock set ahead,
 # or a head dated after the fact).
 VESTIGE_TSA_MAX_SKEW_S = _env_int("VESTIGE_TSA_MAX_SKEW_S", 300)
+# Web capture (`vestige evidence capture`, the Capture page): Debian's Chromium, the time a page
+# may take, the largest media file taken, and whether hosts on private networks may be captured
+# (off: a capture must not reach the server's own network). The capture key (ECDSA P-256) signs
+# the WACZ files the vault makes.
+VESTIGE_CHROMIUM = os.environ.get("VESTIGE_CHROMIUM", "/usr/bin/chromium")
+VESTIGE_CAPTURE_TIMEOUT_S = _env_int("VESTIGE_CAPTURE_TIMEOUT_S", 30)
+VESTIGE_CAPTURE_MAX_MEDIA_MB = _env_int("VESTIGE_CAPTURE_MAX_MEDIA_MB", 2000)
+VESTIGE_CAPTURE_ALLOW_PRIVATE = _env_bool("VESTIGE_CAPTURE_ALLOW_PRIVATE")
+VESTIGE_CAPTURE_KEY = os.environ.get("VESTIGE_CAPTURE_KEY", "")
 # The custody ledger's Ed25519 signing key: a file outside VESTIGE_HOME (or VESTIGE_LEDGER_KEY_PEM,
 # read from the environment when needed); required in production (see evidence/custody.py).
 VESTIGE_LEDGER_KEY = os.environ.get("VESTIGE_LEDGER_KEY", "")

@@ -150,7 +150,7 @@ def _fmt(url: str, a: dict) -> str:
 
 # --- the table --------------------------------------------------------------------------------
 # Pages of a record that belongs to a person (the requester of an export or verification job).
-OWNED = {"evidence/jobs/<int:pk>/", "evidence/jobs/<int:pk>/bag.zip"}
+OWNED = {"evidence/jobs/<int:pk>/", "evidence/jobs/<int:pk>/bag.zip", "GET /api/evidence/jobs/{pk}"}
 
 # (route pattern, method, concrete URL, body, who may)
 
@@ -227,6 +227,8 @@ WEB = [
     ("evidence/", "GET", "/evidence/", None, ALL),
     ("evidence/upload/", "GET", "/evidence/upload/", None, EV_W),
     ("evidence/jobs/", "GET", "/evidence/jobs/", None, ALL),
+    ("evidence/capture/", "GET", "/evidence/capture/", None, EV_W),
+    ("evidence/capture/#post", "POST", "/evidence/capture/", {"urls": "ftp://example.org/x"}, EV_W),  # 400: not http
     ("evidence/bulk/", "POST", "/evidence/bulk/", {"items": "{item}", "action": "link", "site": "{site}"}, EV_W),
     ("evidence/bulk/#verify", "POST", "/evidence/bulk/", {"items": "{item}", "action": "verify"}, ALL),
     ("evidence/jobs/#export", "POST", "/evidence/jobs/", {"kind": "export", "items": "{item}"}, EV_EXPORT),
@@ -343,6 +345,8 @@ API = [
     ("POST /api/evidence", "POST", "/api/evidence", "evidence", EV_W),
     ("GET /api/evidence/{ref}", "GET", "/api/evidence/{item}", None, ALL),
     ("GET /api/evidence/{ref}/near-duplicates", "GET", "/api/evidence/{item}/near-duplicates", None, ALL),
+    ("POST /api/evidence/captures", "POST", "/api/evidence/captures", {"urls": ["ftp://example.org/x"]}, EV_W),
+    ("GET /api/evidence/jobs/{pk}", "GET", "/api/evidence/jobs/{job}", None, AUDIT),
     ("GET /api/candidates", "GET", "/api/candidates", None, IDENT_R),
     ("GET /api/identification/stats", "GET", "/api/identification/stats", None, ALL),
     ("GET /api/identification/joint", "GET", "/api/identification/joint", None, IDENT_R),
@@ -438,6 +442,8 @@ def test_api_follows_the_roles_table(world, users, api_token, op, method, url, b
             r = getattr(c, method.lower())(url, data=json.dumps(body), content_type="application/json", **h)
         if role in who:
             assert _allowed_status(r.status_code), (role, url, r.status_code, r.content[:300])
+        elif op in OWNED:  # another's job is not disclosed
+            assert r.status_code == 404, (role, url, r.status_code, r.content[:300])
         else:
             assert r.status_code == 403, (role, url, r.status_code, r.content[:300])
             assert r.json()["error"]["type"] == "PermissionDenied"
@@ -604,6 +610,7 @@ CLI = {
     "evidence import-auto-archiver": (["{tmp}/aa.json"], EV_W),
     "evidence verify": (["--all"], ALL),
     "evidence export": (["--items", "{item}", "--out", "{tmp}/bag-{role}"], EV_EXPORT),
+    "evidence capture": (["ftp://example.org/x"], EV_W),  # refused as not http(s), after the role check
     "missing import": (["{tmp}/m.csv", "--dry-run"], MISSING_W),
     "missing import-references": (["{tmp}/p.csv", "--lab", "L", "--kit", "K", "--dry-run"], DNA),
     "missing import-pedigrees": (["{tmp}/ped.csv", "--dry-run"], MISSING_W),
@@ -620,7 +627,7 @@ CLI = {
     "case member": (["CASE-B", "u-analyst"], ADMIN),
 }
 CLI_SHELL = {"demo", "serve", "manage", "identify stats", "evidence public-key", "evidence verify-bag", "evidence cleanup",
-             "evidence head", "keys new-field-key", "keys new-ledger-key", "user create", "case list",
+             "evidence head", "evidence timestamp", "keys new-field-key", "keys new-ledger-key", "user create", "case list",
              "kinship lr", "kinship search", "kinship joint", "kinship pm-match", "kinship plan", "kinship simulate"}
 
 

@@ -55,6 +55,40 @@ def list_items(request, limit: Limit = 50, offset: Offset = 0):
     return list(qs.order_by("-id")[offset:offset + limit])
 
 
+class CaptureIn(Schema):
+    urls: list[str]
+    site: str = ""
+
+
+class JobOut(Schema):
+    id: int
+    kind: str
+    status: str
+    progress: int
+    message: str
+    params: dict
+    result: dict
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+
+
+@router.post("/evidence/captures", response={202: JobOut}, url_name="evidence-capture")
+def capture(request, body: CaptureIn):
+    """Capture web pages (WACZ, screenshot, text, media) in the background; poll the job."""
+    from vestige.evidence import jobs
+    from vestige.evidence.models import JobKind
+
+    return Status(202, jobs.start(request.user, JobKind.CAPTURE, urls=body.urls, site=body.site))
+
+
+@router.get("/evidence/jobs/{pk}", response=JobOut, url_name="evidence-job")
+def job(request, pk: int):
+    """A background job (export, verification, capture): its state, progress and result."""
+    from vestige.evidence import jobs
+
+    return jobs.get(request.user, pk)
+
+
 @router.get("/evidence/{ref}", response=ItemOut, url_name="evidence-get")
 def get_item(request, ref: str):
     item = services.get(ref, request.user)
@@ -80,3 +114,4 @@ def near(request, ref: str, max_distance: int = 10):
     require(request.user, Cap.EVIDENCE_READ)
     item = services.get(ref, request.user)
     return [{"ref": other.ref, "distance": d} for other, d in services.near_duplicates(item, max_distance, actor=request.user)]
+

@@ -153,6 +153,32 @@ def cmd_evidence_verify_bag(args) -> int:
     return 6 if problems else 0
 
 
+def cmd_evidence_capture(args) -> int:
+    """Capture web pages: a signed WACZ, a screenshot, the text and the media of each."""
+    setup_django()
+    from rich.progress import Progress
+
+    from vestige.accounts.roles import Cap
+    from vestige.accounts.services import require
+    from vestige.evidence import capture
+
+    actor = actor_of(args)
+    require(actor, Cap.EVIDENCE_WRITE)
+    with Progress(transient=True, console=stderr_console()) as bar:
+        task = bar.add_task("capturing", total=100)
+        results = capture.capture_many(actor, args.urls, site=args.site or "",
+                                       progress=lambda p, m: bar.update(task, completed=p, description=m[:70]))
+    failed = 0
+    for r in results:
+        if r.error:
+            failed += 1
+            print(f"{r.url}: not captured: {r.error}", file=sys.stderr)
+            continue
+        for item in r.items:
+            print(f"{item.ref}\t{item.blob.sha256}\t{item.media_type}\t{item.derivation or 'capture'}\t{r.url}")
+    return 2 if failed else 0
+
+
 def cmd_evidence_timestamp(args) -> int:
     """Timestamp the newest signed tree head with every configured TSA (RFC 3161)."""
     setup_django()
@@ -235,6 +261,11 @@ def add_commands(sub) -> None:
     evb.add_argument("dir")
     evb.add_argument("--fingerprint", metavar="SHA256:...", help="the ledger key's fingerprint, obtained out of band")
     evb.add_argument("--tsa-roots", metavar="PEM", help="TSA root certificates you trust (default: the bag's own)")
+    ecap = ev.add_parser("capture", help="capture web pages: signed WACZ (WARC), screenshot, text and media (yt-dlp)")
+    ecap.set_defaults(fn=cmd_evidence_capture)
+    ecap.add_argument("urls", nargs="+", metavar="URL")
+    ecap.add_argument("--site", metavar="REF", help="link the captured items to this site")
+    as_user(ecap)
     ets = ev.add_parser("timestamp", help="timestamp the newest signed tree head with the TSAs of VESTIGE_TSA_URLS (RFC 3161)")
     ets.set_defaults(fn=cmd_evidence_timestamp)
     ec = ev.add_parser("cleanup", help="remove temporary intake files left by an interrupted intake")

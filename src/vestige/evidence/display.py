@@ -16,6 +16,7 @@ LABELS = {
     "duration_s": gettext_lazy("duration"), "creation_time": gettext_lazy("created (as the file says)"),
     "location": gettext_lazy("location tag (as the file says)"), "wacz": gettext_lazy("web archive (WACZ)"),
     "wacz_check": gettext_lazy("web archive check"),
+    "capture": gettext_lazy("web capture"), "capture_media_errors": gettext_lazy("media not downloaded"),
 }
 WACZ_STATES = {"valid": gettext_lazy("valid: every file matches its hash and the signature verifies"),
                "unsigned": gettext_lazy("unsigned: every file matches its hash, nobody signed the archive"),
@@ -49,12 +50,36 @@ def metadata_rows(meta: dict) -> list[tuple[str, str]]:
             shown = _("yes")
         elif key == "wacz_check" and isinstance(value, dict):
             shown = _wacz_check(value)
+        elif key == "capture" and isinstance(value, dict):
+            shown = _capture(value)
+        elif key == "capture_media_errors" and isinstance(value, list):
+            shown = "; ".join(f"{m.get('url')}: {m.get('error')}" for m in value)
         elif isinstance(value, dict):
             shown = "; ".join(f"{k}: {v}" for k, v in value.items() if v not in (None, ""))
         else:
             shown = str(value)
         rows.append((str(LABELS.get(key, key.replace("_", " "))), shown))
     return rows
+
+
+def _capture(c: dict) -> str:
+    parts = []
+    if c.get("final_url"):
+        parts.append(_("%(url)s, final address %(final)s, HTTP %(status)s") % {
+            "url": c.get("url"), "final": c["final_url"], "status": c.get("status") or "?"})
+    elif c.get("media_url") or c.get("url"):
+        parts.append(_("from %(url)s") % {"url": c.get("media_url") or c.get("url")})
+    for r in c.get("redirects") or []:
+        parts.append(_("redirect %(status)s from %(url)s") % {"status": r.get("status"), "url": r.get("url")})
+    if c.get("captured"):
+        parts.append(_("captured %(t)s") % {"t": c["captured"]})
+    if c.get("exchanges"):
+        parts.append(_("%(n)s HTTP exchanges recorded") % {"n": c["exchanges"]})
+    if c.get("versions"):
+        parts.append(", ".join(f"{k} {v}" for k, v in c["versions"].items() if v))
+    if c.get("extractor"):
+        parts.append(f"yt-dlp: {c['extractor']}")
+    return "; ".join(str(p) for p in parts)
 
 
 def _wacz_check(check: dict) -> str:

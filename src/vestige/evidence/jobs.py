@@ -1,4 +1,4 @@
-"""Bag exports and verifications started from the pages, run in the background.
+"""Bag exports, verifications and web captures started from the pages, run in the background.
 
 A job records what was asked, beats a heartbeat while it works and ends ``done`` with its result
 (the bag, as one zip to download, with the ledger key's fingerprint; or the problems a
@@ -53,19 +53,32 @@ def _params(site: str = "", items: str | list[str] = "", everything: bool = Fals
     return {"site": (site or "").strip(), "items": sorted(set(items)), "all": bool(everything)}
 
 
-def start(actor, kind: str, *, site: str = "", items: str | list[str] = "", everything: bool = False) -> EvidenceJob:
+def start(actor, kind: str, *, site: str = "", items: str | list[str] = "", everything: bool = False,
+          urls: str | list[str] = "") -> EvidenceJob:
     """Check the request now (so that a mistake is said at once), then run it in the background."""
     if kind not in JobKind.values:
         raise InvalidInput(_("Unknown job %(k)r.") % {"k": kind}, field="kind")
-    require(actor, Cap.EVIDENCE_EXPORT if kind == JobKind.EXPORT else Cap.EVIDENCE_READ)
-    params = _params(site, items, everything)
-    if kind == JobKind.VERIFY and not (params["site"] or params["items"]):
-        params["all"] = True  # verifying checks the whole ledger in any case
-    count = _selection(actor, params).count()
-    if kind == JobKind.EXPORT and not count:
-        raise InvalidInput(_("Nothing to export: no evidence item is in that selection."), field="items")
+    if kind == JobKind.CAPTURE:
+        from vestige.evidence import capture, services
+
+        require(actor, Cap.EVIDENCE_WRITE)
+        if isinstance(urls, str):
+            urls = urls.split()
+        params = {"urls": capture.check_urls(urls), "site": (site or "").strip()}
+        if params["site"]:
+            services._resolve_links({"site": params["site"]}, actor)
+        message = _("%(n)d address(es) to capture.") % {"n": len(params["urls"])}
+    else:
+        require(actor, Cap.EVIDENCE_EXPORT if kind == JobKind.EXPORT else Cap.EVIDENCE_READ)
+        params = _params(site, items, everything)
+        if kind == JobKind.VERIFY and not (params["site"] or params["items"]):
+            params["all"] = True  # verifying checks the whole ledger in any case
+        count = _selection(actor, params).count()
+        if kind == JobKind.EXPORT and not count:
+            raise InvalidInput(_("Nothing to export: no evidence item is in that selection."), field="items")
+        message = _("%(n)d item(s) to do.") % {"n": count}
     job = EvidenceJob.objects.create(kind=kind, params=params, requested_by=actor, heartbeat_at=timezone.now(),
-                                     message=_("%(n)d item(s) to do.") % {"n": count})
+                                     message=message)
     if settings.VESTIGE_TASKS_INLINE:
         execute(job.pk)
     else:
@@ -92,6 +105,12 @@ def execute(job_id: int) -> None:
     job = EvidenceJob.objects.select_related("requested_by").get(pk=job_id)
     actor = job.requested_by
     try:
+        if job.kind == JobKind.CAPTURE:
+            result = _capture(job, actor)
+            EvidenceJob.objects.filter(pk=job.pk).update(
+                status=JobStatus.DONE, progress=100, result=result, finished_at=timezone.now(), heartbeat_at=timezone.now(),
+                message=_("Done.") if not result["problems"] else _("Done, with problems."))
+            return
         _beat(job.pk, 5, _("Selecting the items."))
         items = list(_selection(actor, job.params))
         if job.kind == JobKind.EXPORT:
@@ -130,6 +149,19 @@ def _export(job, actor, items) -> dict:
     shutil.rmtree(out)
     return {"items": [i.ref for i in items], "file": archive.name, "size": archive.stat().st_size,
             "fingerprint": custody.fingerprint(), "problems": problems}
+
+
+def _capture(job, actor) -> dict:
+    from vestige.evidence import capture
+
+    _beat(job.pk, 2, _("Starting the browser."))
+    results = capture.capture_many(actor, job.params["urls"], site=job.params.get("site", ""),
+                                   progress=lambda p, m: _beat(job.pk, max(2, min(99, p)), m[:500]))
+    return {"items": [i.ref for r in results for i in r.items],
+            "captures": [{"url": r.url, "items": [{"ref": i.ref, "type": i.media_type, "derivation": i.derivation}
+                                                  for i in r.items],
+                          "final_url": r.record.get("final_url"), "error": r.error} for r in results],
+            "problems": [f"{r.url}: {r.error}" for r in results if r.error]}
 
 
 def _verify(job, actor, items) -> dict:

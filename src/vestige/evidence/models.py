@@ -169,6 +169,7 @@ class HeadTimestamp(models.Model):
 class JobKind(models.TextChoices):
     EXPORT = "export", _("BagIt export")
     VERIFY = "verify", _("verification")
+    CAPTURE = "capture", _("web capture")
 
 
 class JobStatus(models.TextChoices):

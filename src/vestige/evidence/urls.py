@@ -8,6 +8,7 @@ urlpatterns = [
     path("evidence/", views.item_list, name="list"),
     path("evidence/upload/", views.upload, name="upload"),
     path("evidence/jobs/", views.jobs_page, name="jobs"),
+    path("evidence/capture/", views.capture_page, name="capture"),
     path("evidence/bulk/", views.bulk, name="bulk"),
     path("evidence/jobs/<int:pk>/", views.job_detail, name="job-detail"),
     path("evidence/jobs/<int:pk>/bag.zip", views.job_bag, name="job-bag"),

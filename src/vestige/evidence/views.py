@@ -20,8 +20,11 @@ from vestige.evidence.models import EventKind, EvidenceItem, TreeHeadRecord
 
 def item_list(request):
     require(request.user, Cap.EVIDENCE_READ)
-    qs = access.scope(EvidenceItem.objects.filter(derived_from__isnull=True), request.user).select_related(
-        "blob").prefetch_related("derivatives", "links__site", "links__grave__site", "links__remains")
+    from django.db.models import Exists, OuterRef
+
+    thumbs = EvidenceItem.objects.filter(derived_from=OuterRef("pk"), derivation="thumbnail")
+    qs = access.scope(EvidenceItem.objects.exclude(derivation="thumbnail"), request.user).select_related(
+        "blob").prefetch_related("links__site", "links__grave__site", "links__remains").annotate(has_thumb=Exists(thumbs))
     if q := request.GET.get("q", "").strip():
         qs = qs.filter(original_name__icontains=q) | qs.filter(ref__icontains=q) | qs.filter(blob__sha256__icontains=q)
     qs, errors = _register_filters(qs, request.GET)
@@ -71,7 +74,9 @@ def item_detail(request, ref):
     services.record_view(request.user, item)
     return render(request, "evidence/detail.html", {
         "item": item, "provenance": item.provenance.select_related("added_by"), "links": item.links.all(),
-        "events": custody_rows(item.events.order_by("index")), "metadata": metadata_rows(item.metadata), "derivatives": item.derivatives.all(),
+        "events": custody_rows(item.events.order_by("index")), "metadata": metadata_rows(item.metadata),
+        "derivatives": item.derivatives.filter(derivation="thumbnail").exists(),
+        "derived": item.derivatives.exclude(derivation="thumbnail").select_related("blob").order_by("ref"),
         "near": services.near_duplicates(item, actor=request.user), "head": TreeHeadRecord.objects.first(),
         "fingerprint": custody.fingerprint(), "can_export": request.user.can(Cap.EVIDENCE_EXPORT),
         "can_write": request.user.can(Cap.EVIDENCE_WRITE), "kind": item.media_type.split("/")[0],
@@ -177,6 +182,25 @@ def jobs_page(request):
     return render(request, "evidence/jobs.html", {
         "jobs": jobs.visible(request.user)[:50], "kinds": JobKind, "values": request.GET,
         "can_export": request.user.can(Cap.EVIDENCE_EXPORT), "fingerprint": custody.fingerprint()})
+
+
+def capture_page(request):
+    """Capture web pages: the addresses (one per line) and the site to link them to."""
+    from vestige.evidence import jobs
+    from vestige.evidence.models import JobKind
+
+    require(request.user, Cap.EVIDENCE_WRITE)
+    errors, values = {}, request.POST if request.method == "POST" else request.GET
+    if request.method == "POST":
+        try:
+            job = jobs.start(request.user, JobKind.CAPTURE, urls=request.POST.get("urls", "").split(),
+                             site=request.POST.get("site", ""))
+            return redirect(job.get_absolute_url())
+        except InvalidInput as e:
+            errors[e.field or "urls"] = e.message
+    recent = [j for j in jobs.visible(request.user).filter(kind=JobKind.CAPTURE)[:20]]
+    return render(request, "evidence/capture.html", {"errors": errors, "values": values, "jobs": recent},
+                  status=400 if errors else 200)
 
 
 def job_detail(request, pk):

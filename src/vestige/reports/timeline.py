@@ -51,7 +51,7 @@ def site_timeline(site, actor) -> list[Event]:
     for c in access.scope(Claim.objects.filter(site=site, withdrawn_at__isnull=True), actor).select_related("issuer"):
         out.append(Event(c.said_on, _("Claim %(ref)s by %(who)s: %(q)s") % {
             "ref": c.ref, "who": c.issuer, "q": c.quantity_text()}, c.get_absolute_url(), "claim"))
-    items = access.scope(EvidenceItem.objects.filter(links__site=site, derived_from__isnull=True), actor).distinct()
+    items = access.scope(EvidenceItem.objects.filter(links__site=site).exclude(derivation="thumbnail"), actor).distinct()
     for item in items:
         out.append(Event(_day(item.created_at), _("Evidence %(ref)s received (%(name)s)") % {
             "ref": item.ref, "name": item.original_name[:60]}, item.get_absolute_url(), "evidence"))
