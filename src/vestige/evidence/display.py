@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 LABELS = {
     "width": gettext_lazy("width (px)"), "height": gettext_lazy("height (px)"), "format": gettext_lazy("format"),
     "taken_at": gettext_lazy("taken at"), "latitude": gettext_lazy("latitude"), "longitude": gettext_lazy("longitude"),
-    "camera": gettext_lazy("camera"), "phash": gettext_lazy("perceptual hash"), "pages": gettext_lazy("pages"),
+    "camera": gettext_lazy("camera"), "orientation": gettext_lazy("orientation (EXIF)"), "phash": gettext_lazy("perceptual hash"), "pages": gettext_lazy("pages"),
     "document": gettext_lazy("document properties"), "streams": gettext_lazy("streams"),
     "duration_s": gettext_lazy("duration"), "creation_time": gettext_lazy("created (as the file says)"),
     "location": gettext_lazy("location tag (as the file says)"), "wacz": gettext_lazy("web archive (WACZ)"),

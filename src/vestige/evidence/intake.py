@@ -15,14 +15,16 @@ from vestige.media import phash, thumbnail
 from vestige.media.geo import parse_iso6709
 from vestige.media.images import analyse
 
-IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp", "image/tiff"}
+IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp", "image/tiff", "image/heic", "image/heif",
+               "image/avif"}
 AV_PREFIXES = ("video/", "audio/")
 
 
 def image_step(path: Path):
     info, value, thumb = analyse(path.read_bytes())
     meta = {"width": info.width, "height": info.height, "format": info.format, "taken_at": info.taken_at,
-            "latitude": info.latitude, "longitude": info.longitude, "camera": info.camera, "exif": info.exif,
+            "latitude": info.latitude, "longitude": info.longitude, "camera": info.camera, "orientation": info.orientation,
+            "exif": info.exif,
             "phash": f"{value:016x}"}
     return meta, [("thumbnail", thumb, "image/jpeg")]
 

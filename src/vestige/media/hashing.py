@@ -102,8 +102,12 @@ def detect_type(head: bytes) -> str:
             return "video/quicktime"
         if brand in (b"M4A ", b"M4B "):
             return "audio/mp4"
-        if brand in (b"heic", b"heix", b"mif1"):
+        if brand in (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"):
             return "image/heic"
+        if brand in (b"mif1", b"msf1"):
+            return "image/heif"
+        if brand in (b"avif", b"avis"):
+            return "image/avif"
         return "video/mp4"
     if head[:4] == b"PK\x03\x04":
         return "application/zip"

@@ -16,6 +16,13 @@ from typing import BinaryIO
 import numpy as np
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
+try:  # HEIC/HEIF (the iPhone's photos) and AVIF through libheif: Pillow then opens them like JPEG
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+except ImportError:  # pragma: no cover - pillow-heif is a dependency; without it HEIC is "not an image"
+    pass
+
 _N = 32
 # Orthonormal DCT-II matrix: C[k, n] = s_k cos(π (2n + 1) k / 2N).
 _K = np.arange(_N)[:, None]
@@ -36,6 +43,7 @@ class ImageInfo:
     latitude: float | None = None
     longitude: float | None = None
     camera: str = ""
+    orientation: int | None = None  # EXIF 1-8 as the file says (the thumbnail and pHash are upright)
     exif: dict = field(default_factory=dict)
 
 
@@ -102,6 +110,10 @@ def image_info(data: bytes | BinaryIO) -> ImageInfo:
     """Size, format, capture time, GPS position and camera from an image's EXIF (no pixel decode)."""
     img = _open(data, load=False)
     info = ImageInfo(img.width, img.height, img.format or "")
+    # HEIF: libheif turns the picture upright (irot/imir) and pillow-heif then resets the EXIF
+    # orientation, keeping what the file said as ``original_orientation``.
+    if isinstance(img.info.get("original_orientation"), int):
+        info.orientation = img.info["original_orientation"]
     exif = img.getexif()
     if not exif:
         return info
@@ -115,6 +127,8 @@ def image_info(data: bytes | BinaryIO) -> ImageInfo:
         except ValueError:
             info.taken_at = None
     info.camera = " ".join(str(named.get(k, "")).strip() for k in ("Make", "Model")).strip()
+    if info.orientation is None and isinstance(named.get("Orientation"), int):
+        info.orientation = named["Orientation"]
     gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
     if gps:
         g = {ExifTags.GPSTAGS.get(k, str(k)): v for k, v in gps.items()}
