@@ -1334,6 +1334,7 @@ r"The custody ledger is signed by the key with fingerprint <code id=\"key-finger
 "Addresses": "Адреси",
 "Derived items": "Похідні докази",
 "Capture a web page": "Зберегти вебсторінку",
+"orientation (EXIF)": "орієнтація (EXIF)",
 "skipped: unreachable in the last minute": "пропущено: була недоступна протягом останньої хвилини",
 })
 
