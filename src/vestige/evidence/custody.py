@@ -17,9 +17,11 @@ a key is created at ``$VESTIGE_HOME/keys/ledger.key``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -97,7 +99,10 @@ def fingerprint() -> str:
 # --- appending -------------------------------------------------------------------------------
 
 def _state() -> LedgerState:
-    """The locked ledger state; its frontier rebuilt from the leaves if it predates frontiers."""
+    """The locked ledger state; its frontier rebuilt from the leaves if it predates frontiers
+    (inside :func:`batch`, the batch's state, ahead of the database's)."""
+    if getattr(_batch, "state", None) is not None:
+        return _batch.state
     state, _created = LedgerState.objects.select_for_update().get_or_create(pk=1, defaults={"last_hash": GENESIS})
     if state.size and not state.frontier:
         state.frontier = Frontier.of(leaves()[: state.size]).dump()
@@ -114,23 +119,77 @@ def _sign_live(state: LedgerState, frontier: Frontier) -> None:
         head.number, head.size, head.root, head.time, head.signature)
 
 
-@transaction.atomic
+_batch = threading.local()
+
+
+@contextlib.contextmanager
+def batch():
+    """Many appends in one transaction with the ledger state locked once: the frontier is extended
+    in memory and the live head signed once, at the end (bulk intake: one head per batch, not a
+    signature and a state write per event; the event rows written together at the end). An event
+    whose item a rolled-back savepoint removed undoes the whole batch (checked before the write,
+    whatever the database's foreign-key timing): nothing half-recorded is ever committed. Nested
+    batches are one."""
+    if getattr(_batch, "state", None) is not None:
+        yield
+        return
+    with transaction.atomic():
+        state = _state()
+        _batch.state, _batch.frontier, _batch.rows = state, Frontier.load(state.size, state.frontier), []
+        start = state.size
+        try:
+            yield
+            items = {r.item_id for r in _batch.rows if r.item_id is not None}
+            if EvidenceItem.objects.filter(pk__in=items).count() != len(items):
+                from vestige.errors import IntegrityFailure
+
+                raise IntegrityFailure("custody batch: an event's item was rolled back under it; the batch is undone")
+            CustodyEvent.objects.bulk_create(_batch.rows, batch_size=500)
+        finally:
+            _batch.state = _batch.frontier = _batch.rows = None
+        written = CustodyEvent.objects.filter(index__gte=start).count()
+        if written != state.size - start:
+            from vestige.errors import IntegrityFailure
+
+            raise IntegrityFailure(f"custody batch: {state.size - start} events counted, {written} written; undone")
+        if state.size != start:
+            frontier = Frontier.load(state.size, state.frontier)
+            _sign_live(state, frontier)
+            state.save()
+            transaction.on_commit(_keep_on_commit)
+
+
 def append(kind: str, item: EvidenceItem | None, actor: str, details: dict | None = None, *,
-           facts: bool = False) -> CustodyEvent:
+           facts: bool | dict = False) -> CustodyEvent:
     """Append one event (actor, UTC time, item hash, details), chained to the previous one, and
     sign the new live head. With ``facts``, the event carries the item's facts after the change
     the caller just made (in the same transaction)."""
-    state = _state()
+    batched = getattr(_batch, "state", None)
+    with transaction.atomic(savepoint=batched is None):  # in a batch: no savepoint per event
+        return _append(batched, kind, item, actor, details, facts)
+
+
+def _append(batched, kind, item, actor, details, facts) -> CustodyEvent:
+    state = batched if batched is not None else _state()
     details = dict(details or {})
-    if facts and item is not None:
+    if isinstance(facts, dict):  # the caller's, for a record it has just written (facts.facts_new)
+        details["facts"] = facts
+    elif facts and item is not None:
         from vestige.evidence.facts import facts_of
         details["facts"] = facts_of(item)
     event = {"kind": kind, "actor": actor, "time": now(), "item": item.blob.sha256 if item else None,
              "ref": item.ref if item else None, "details": details}
     entry = make_entry(state.size, state.last_hash, event)
     leaf = leaf_hash(entry.data)
-    row = CustodyEvent.objects.create(index=state.size, kind=kind, item=item, data=entry.data.decode(),
-                                      entry_hash=entry.hash, leaf_hash=leaf.hex())
+    row = CustodyEvent(index=state.size, kind=kind, item=item, data=entry.data.decode(), entry_hash=entry.hash,
+                       leaf_hash=leaf.hex())
+    if batched is not None:
+        _batch.rows.append(row)
+        frontier = _batch.frontier
+        frontier.append(leaf)
+        state.size, state.last_hash, state.frontier = frontier.size, entry.hash, frontier.dump()
+        return row
+    row.save(force_insert=True)
     frontier = Frontier.load(state.size, state.frontier)
     frontier.append(leaf)
     state.size, state.last_hash, state.frontier = frontier.size, entry.hash, frontier.dump()
@@ -149,7 +208,10 @@ def _keep_on_commit() -> None:
 
 @transaction.atomic
 def keep_head() -> TreeHeadRecord | None:
-    """Keep the live head as the next numbered head, unless it is kept already; the newest head."""
+    """Keep the live head as the next numbered head, unless it is kept already; the newest head.
+    Inside :func:`batch` nothing is kept until the batch ends (its head is signed then)."""
+    if getattr(_batch, "state", None) is not None:
+        return TreeHeadRecord.objects.order_by("-number").first()
     state = _state()
     newest = TreeHeadRecord.objects.order_by("-number").first()
     if state.size == 0:

@@ -9,6 +9,7 @@ yet done are run.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import zipfile
@@ -31,13 +32,12 @@ from vestige.evidence.models import (
     EventKind,
     EvidenceItem,
     EvidenceLink,
-    LedgerState,
     Provenance,
 )
-from vestige.ledger.chain import GENESIS
 from vestige.media import detect_type
 from vestige.registry.models import Grave, Remains, Site
 
+BATCH = 32  # files recorded in one transaction by ingest_paths
 PROVENANCE_FIELDS = ("source", "source_url", "collected_by", "method", "acquired_at", "original_name", "source_hash")
 
 
@@ -100,6 +100,7 @@ class IngestResult:
     failed_steps: list[str] = field(default_factory=list)
     path: Path | None = None
     source_hash_ok: bool | None = None  # None: the source gave no hash
+    computing: object = None  # the future of its metadata steps, while they run
 
 
 def ingest(actor, stream: BinaryIO, name: str, *, provenance: dict | None = None, links: dict | None = None,
@@ -115,7 +116,10 @@ def ingest(actor, stream: BinaryIO, name: str, *, provenance: dict | None = None
         raise InvalidInput(_("Unknown provenance field(s): %(f)s") % {"f": ", ".join(sorted(unknown))}, field=sorted(unknown)[0])
     targets = _resolve_links(links, actor)
     parent = derived_from or (next(iter(targets[0].values())) if targets else None)
-    case = access.case_for_new(actor, case, parent=parent)
+    if derived_from is not None and derived_from.case_id:  # a derivative the caller just made of its item
+        case = derived_from.case_id
+    else:
+        case = access.case_for_new(actor, case, parent=parent)
     digests, path = blobstore.put(stream)
     with path.open("rb") as f:
         media_type = detect_type(f.read(64))
@@ -136,7 +140,7 @@ def ingest(actor, stream: BinaryIO, name: str, *, provenance: dict | None = None
 
 @transaction.atomic
 def _record(actor, digests, media_type, name, provenance, graphic, derived_from, derivation, case=None):
-    LedgerState.objects.select_for_update().get_or_create(pk=1, defaults={"last_hash": GENESIS})
+    custody._state()  # the ledger's lock (the batch's, inside one): one intake of a file at a time
     existing = EvidenceItem.objects.filter(blob__sha256=digests.sha256).first()
     if existing is not None and not access.visible(actor, existing):
         raise Conflict(_("This file is already held in a case you are not a member of; ask an administrator."))
@@ -148,12 +152,15 @@ def _record(actor, digests, media_type, name, provenance, graphic, derived_from,
         return existing, False
     blob = Blob.objects.create(sha256=digests.sha256, sha1=digests.sha1, md5=digests.md5, size=digests.size)
     ref = _derived_ref(derived_from, derivation) if derived_from is not None else _next_ref()
-    item = EvidenceItem.objects.create(ref=ref, blob=blob, case=case, media_type=media_type, original_name=name[:500],
+    item = EvidenceItem.objects.create(ref=ref, blob=blob, **({"case_id": case} if isinstance(case, int) else {"case": case}),
+                                       media_type=media_type, original_name=name[:500],
                                        title=Path(name).name[:300], graphic=graphic, created_by=actor,
                                        derived_from=derived_from, derivation=derivation, metadata={"steps": []})
-    Provenance.objects.create(item=item, added_by=actor, **provenance)
+    first = Provenance.objects.create(item=item, added_by=actor, **provenance)
     who = _actor(actor)
-    custody.append(EventKind.RECEIVED, item, who, {"name": name, **_plain(provenance)}, facts=True)
+    from vestige.evidence.facts import facts_new
+    custody.append(EventKind.RECEIVED, item, who, {"name": name, **_plain(provenance)},
+                   facts=facts_new(item, blob, first))
     custody.append(EventKind.STORED, item, who, {"blob": str(blobstore.path_for(digests.sha256).relative_to(blobstore.root()))})
     custody.append(EventKind.HASHED, item, who, {"sha256": digests.sha256, "sha1": digests.sha1, "md5": digests.md5,
                                                  "size": digests.size, "type": media_type})
@@ -211,14 +218,14 @@ def _apply(actor, item: EvidenceItem, computed, result: IngestResult) -> None:
     """Record each step's outcome: metadata and derivatives, or the failure (never only logged)."""
     for step_name, outcome in computed:
         if isinstance(outcome, Exception):
-            with transaction.atomic():
+            with transaction.atomic(savepoint=False):
                 _fail(actor, item, step_name, f"{type(outcome).__name__}: {outcome}")
             result.failed_steps.append(step_name)
             continue
         meta, derivatives = outcome
         failure = meta.pop("failure", None)  # a step that read the file and found it wanting
-        with transaction.atomic():
-            item.refresh_from_db()
+        with transaction.atomic(savepoint=False):
+            item.refresh_from_db(fields=["metadata"])
             item.metadata = {**item.metadata, **meta, "steps": [*item.metadata.get("steps", []), step_name]}
             if meta.get("phash"):
                 item.phash = _signed(int(meta["phash"], 16))
@@ -238,16 +245,33 @@ def _run_steps(actor, item: EvidenceItem, path: Path, name: str, result: IngestR
     _apply(actor, item, _compute(_pending_steps(item, path, name), path), result)
 
 
-def run_steps_batch(actor, results: list[IngestResult]) -> None:
+def run_steps_batch(actor, results: list[IngestResult], pool=None) -> None:
     """The metadata steps of many new items: computed two at a time (decoding releases the GIL),
-    recorded in order on this thread (one writer)."""
+    recorded in order on this thread (one writer). A result whose steps were started early
+    (``result.computing``, see :func:`ingest_paths`) is not computed again."""
     from concurrent.futures import ThreadPoolExecutor
 
-    todo = [(r, _pending_steps(r.item, r.path, r.name)) for r in results if r.item is not None and r.path is not None]
-    todo = [(r, steps) for r, steps in todo if steps]
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="intake") as pool:
-        for (r, _steps), computed in zip(todo, pool.map(lambda t: _compute(t[1], t[0].path), todo), strict=True):
-            _apply(actor, r.item, computed, r)
+    own = pool is None
+    pool = pool or ThreadPoolExecutor(max_workers=2, thread_name_prefix="intake")
+    try:
+        for r in results:
+            if r.computing is None:
+                _start_steps(r, pool)
+        for r in results:
+            if r.computing is not None:
+                computed, r.computing = r.computing.result(), None
+                _apply(actor, r.item, computed, r)
+    finally:
+        if own:
+            pool.shutdown()
+
+
+def _start_steps(r: IngestResult, pool) -> None:
+    if r.item is None or r.path is None or r.computing is not None:
+        return
+    steps = _pending_steps(r.item, r.path, r.name)
+    if steps:
+        r.computing = pool.submit(_compute, steps, r.path)
 
 
 @transaction.atomic
@@ -322,22 +346,43 @@ def ingest_paths(actor, paths: list[str | Path], progress=None, **kwargs) -> lis
             raise NotFound(_("%(p)s: no such file or folder") % {"p": p})
     results: list[IngestResult] = []
     batch: list[IngestResult] = []
-    for n, f in enumerate(files, 1):
-        with f.open("rb") as fh:
-            head = fh.read(64)
-        if head[:4] == b"PK\x03\x04" and not f.name.lower().endswith(".wacz"):
-            found = ingest_zip(actor, f, run_steps=False, **kwargs)
-        else:
-            with f.open("rb") as fh:
-                found = [ingest(actor, fh, str(f), run_steps=False, **kwargs)]
-        results += found
-        batch += found
-        if len(batch) >= 32:  # bounded: a crash loses at most a batch of steps, which a re-run completes
-            run_steps_batch(actor, batch)
-            batch = []
-        if progress:
-            progress(n, len(files))
-    run_steps_batch(actor, batch)
+    # A batch of files is one custody batch (one transaction, the ledger state locked once, one
+    # head signed and kept), not a commit, a signature and a state write per event; the blobs'
+    # folders are synced once each before that commit. Bounded: a crash loses at most a batch,
+    # whose blobs are already stored and which a re-run records (the same files, the same hashes).
+    from concurrent.futures import ThreadPoolExecutor
+
+    def open_batch() -> contextlib.ExitStack:
+        stack = contextlib.ExitStack()  # on the way out: the blobs' folders synced, then the commit
+        stack.enter_context(custody.batch())
+        stack.enter_context(blobstore.deferred_dir_sync())
+        return stack
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="intake") as pool:
+        pending = open_batch()
+        with contextlib.ExitStack() as outer:
+            outer.push(lambda *exc: pending.__exit__(*exc))  # an error rolls the open batch back
+            outer.callback(lambda: pool.shutdown(cancel_futures=True))
+            for n, f in enumerate(files, 1):
+                with f.open("rb") as fh:
+                    head = fh.read(64)
+                if head[:4] == b"PK\x03\x04" and not f.name.lower().endswith(".wacz"):
+                    found = ingest_zip(actor, f, run_steps=False, **kwargs)
+                else:
+                    with f.open("rb") as fh:
+                        found = [ingest(actor, fh, str(f), run_steps=False, **kwargs)]
+                for r in found:  # its pixels are decoded on the other core while the next file is recorded
+                    _start_steps(r, pool)
+                results += found
+                batch += found
+                if len(batch) >= BATCH:
+                    run_steps_batch(actor, batch, pool)
+                    batch = []
+                    pending.close()  # committed; a failure here leaves nothing open (closing twice is a no-op)
+                    pending = open_batch()
+                if progress:
+                    progress(n, len(files))
+            run_steps_batch(actor, batch, pool)
     if results:
         custody.sign_head()
     return results
