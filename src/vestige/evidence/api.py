@@ -110,8 +110,14 @@ def upload(request, file: UploadedFile = File(...), meta: UploadIn = Form(...)):
 
 @router.get("/evidence/{ref}/near-duplicates", url_name="evidence-near")
 def near(request, ref: str, max_distance: int = 10):
-    """Items whose perceptual hash is within ``max_distance`` bits (Hamming distance)."""
+    """Items whose perceptual hash is within ``max_distance`` bits (Hamming distance); for a
+    video, also the videos of the same footage (re-encoded, trimmed, cropped) with the share of
+    the shorter one's frames that match (``kind: "video"``)."""
     require(request.user, Cap.EVIDENCE_READ)
     item = services.get(ref, request.user)
-    return [{"ref": other.ref, "distance": d} for other, d in services.near_duplicates(item, max_distance, actor=request.user)]
+    out = [{"ref": other.ref, "kind": "image", "distance": d}
+           for other, d in services.near_duplicates(item, max_distance, actor=request.user)]
+    out += [{"ref": other.ref, "kind": "video", "score": score, "matched_frames": frames}
+            for other, score, frames in services.near_duplicate_videos(item, actor=request.user)]
+    return out
 

@@ -16,13 +16,13 @@ LABELS = {
     "duration_s": gettext_lazy("duration"), "creation_time": gettext_lazy("created (as the file says)"),
     "location": gettext_lazy("location tag (as the file says)"), "wacz": gettext_lazy("web archive (WACZ)"),
     "wacz_check": gettext_lazy("web archive check"),
-    "capture": gettext_lazy("web capture"), "capture_media_errors": gettext_lazy("media not downloaded"),
+    "capture": gettext_lazy("web capture"), "frame_interval_s": gettext_lazy("frames hashed every (s)"), "capture_media_errors": gettext_lazy("media not downloaded"),
 }
 WACZ_STATES = {"valid": gettext_lazy("valid: every file matches its hash and the signature verifies"),
                "unsigned": gettext_lazy("unsigned: every file matches its hash, nobody signed the archive"),
                "untrusted": gettext_lazy("signed by a certificate whose root is not trusted here"),
                "invalid": gettext_lazy("INVALID")}
-HIDDEN = {"exif", "steps", "frame_phashes"}  # the raw EXIF block, the steps done, per-frame hashes
+HIDDEN = {"exif", "steps", "frame_phashes", "frame_phashes_c90", "frame_phashes_c80"}  # the raw EXIF block, the steps done, per-frame hashes
 
 
 def _duration(seconds: float) -> str:

@@ -11,7 +11,7 @@ import json
 import zipfile
 from pathlib import Path
 
-from vestige.media import phash, thumbnail
+from vestige.media import thumbnail
 from vestige.media.geo import parse_iso6709
 from vestige.media.images import analyse
 
@@ -39,12 +39,11 @@ def pdf_step(path: Path):
 
 
 def av_step(path: Path):
-    """Duration, streams and their codecs, creation time and location tags; video: the pHash of
-    frames sampled through the file (for near-duplicates) and a thumbnail of the first."""
+    """Duration, streams and their codecs, creation time and location tags; video: the pHashes of
+    frames on a time grid (``media.video``: for near-duplicates) and a thumbnail of the first."""
     import av
 
     meta: dict = {"streams": []}
-    frames_hashes: list[str] = []
     derivatives = []
     with av.open(str(path)) as container:
         meta["duration_s"] = round(container.duration / 1_000_000, 3) if container.duration else None
@@ -58,26 +57,22 @@ def av_step(path: Path):
             meta["streams"].append({"type": s.type, "codec": s.codec_context.name if s.codec_context else None,
                                     **({"width": s.codec_context.width, "height": s.codec_context.height}
                                        if s.type == "video" else {})})
-        video = next((s for s in container.streams if s.type == "video"), None)
-        if video is not None:
-            import io
+    if any(st["type"] == "video" for st in meta["streams"]):
+        import io
 
-            total = video.frames or 0
-            step = max(1, total // 8) if total else 25
-            for i, frame in enumerate(container.decode(video)):
-                if i % step:
-                    continue
-                img = frame.to_image()
-                buf = io.BytesIO()
-                img.save(buf, "PNG")
-                frames_hashes.append(f"{phash(buf.getvalue()):016x}")
-                if not derivatives:
-                    derivatives.append(("thumbnail", thumbnail(buf.getvalue()), "image/jpeg"))
-                if len(frames_hashes) >= 8:
-                    break
-    if frames_hashes:
-        meta["frame_phashes"] = frames_hashes
-        meta["phash"] = frames_hashes[0]
+        from vestige.media.video import frame_hashes
+
+        hashes, interval, first = frame_hashes(path, meta.get("duration_s"))
+        if first is not None:
+            buf = io.BytesIO()
+            first.save(buf, "PNG")
+            derivatives.append(("thumbnail", thumbnail(buf.getvalue()), "image/jpeg"))
+        if hashes:
+            meta["frame_phashes"] = [f"{h[0]:016x}" for h in hashes]
+            meta["frame_phashes_c90"] = [f"{h[1]:016x}" for h in hashes]
+            meta["frame_phashes_c80"] = [f"{h[2]:016x}" for h in hashes]
+            meta["frame_interval_s"] = round(interval, 3)
+            meta["phash"] = meta["frame_phashes"][0]
     return meta, derivatives
 
 

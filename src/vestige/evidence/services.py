@@ -467,6 +467,21 @@ def near_duplicates(item: EvidenceItem, max_distance: int = 10, limit: int = 20,
     return [(shown[pk], d) for pk, d in found if pk in shown]
 
 
+def near_duplicate_videos(item: EvidenceItem, limit: int = 20, *, actor=None) -> list[tuple[EvidenceItem, float, int]]:
+    """Videos that are near-duplicates of this video (re-encoded, trimmed, cropped: the rule of
+    :mod:`vestige.media.video`): (item, share of frames matched, frames matched), best first."""
+    if not item.media_type.startswith("video/"):
+        return []
+    from vestige.evidence.nearby import frames_of, video_index
+    frames = frames_of(item.metadata)
+    if not frames:
+        return []
+    found = video_index().query(frames, limit, exclude=item.pk)
+    qs = EvidenceItem.objects.filter(pk__in=[pk for pk, _s, _m in found])
+    shown = {i.pk: i for i in (access.scope(qs, actor) if actor is not None else qs)}
+    return [(shown[pk], score, matched) for pk, score, matched in found if pk in shown]
+
+
 # --- verification ----------------------------------------------------------------------------
 
 def verify(actor, refs: list[str] | None = None) -> list[str]:

@@ -78,6 +78,7 @@ def item_detail(request, ref):
         "derivatives": item.derivatives.filter(derivation="thumbnail").exists(),
         "derived": item.derivatives.exclude(derivation="thumbnail").select_related("blob").order_by("ref"),
         "near": services.near_duplicates(item, actor=request.user), "head": TreeHeadRecord.objects.first(),
+        "near_videos": services.near_duplicate_videos(item, actor=request.user),
         "fingerprint": custody.fingerprint(), "can_export": request.user.can(Cap.EVIDENCE_EXPORT),
         "can_write": request.user.can(Cap.EVIDENCE_WRITE), "kind": item.media_type.split("/")[0],
     })

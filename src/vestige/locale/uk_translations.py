@@ -1335,6 +1335,9 @@ r"The custody ledger is signed by the key with fingerprint <code id=\"key-finger
 "Derived items": "Похідні докази",
 "Capture a web page": "Зберегти вебсторінку",
 "orientation (EXIF)": "орієнтація (EXIF)",
+"frames hashed every (s)": "кадри хешуються кожні (с)",
+"The same footage (re-encoded, trimmed or cropped)": "Те саме відео (перекодоване, обрізане за часом чи кадром)",
+"%(pct)s %% of the shorter video's frames match (%(frames)s frames)": "%(pct)s %% кадрів коротшого відео збігаються (кадрів: %(frames)s)",
 "skipped: unreachable in the last minute": "пропущено: була недоступна протягом останньої хвилини",
 })
 
