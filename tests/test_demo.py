@@ -42,6 +42,15 @@ def test_demo_reproduces_published_izium_figures_and_is_idempotent(db, capsys):
     assert samples.values("remains").distinct().count() == 447 and samples.count() > 447
     assert 100 < samples.filter(dropout__gt=0).count() < 250
     assert Family.objects.count() > 400
+    # The evidence: an iPhone HEIC with its position, and a re-encoded, trimmed repost of the drone
+    # video found as the same footage.
+    from vestige.evidence import services as evidence
+    from vestige.evidence.models import EvidenceItem
+    heic = EvidenceItem.objects.get(original_name="IMG_4021.HEIC")
+    assert heic.media_type == "image/heic" and round(heic.metadata["latitude"], 2) == 49.18
+    drone = EvidenceItem.objects.get(original_name="DJI_0007.MP4")
+    [(repost, score, _frames)] = evidence.near_duplicate_videos(drone)
+    assert repost.original_name == "channel_repost.mp4" and score >= 0.5
     counts = (Site.objects.count(), Grave.objects.count(), Remains.objects.count())
     # Second run: nothing duplicated, the same passwords printed.
     assert main(["demo", "--no-serve"]) == 0

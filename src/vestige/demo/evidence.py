@@ -1,6 +1,8 @@
 """Synthetic evidence for the Izium demo: generated pictures (never real photographs of the
 dead), with EXIF time and GPS at the site, a re-encoded near-duplicate, the same file received
-twice from two sources, and a short synthetic document; all linked to the site."""
+twice from two sources, an iPhone-style HEIC photo, a synthetic pan over the site as video with a
+re-encoded, trimmed copy "as posted online" (found as the same footage), and a short synthetic
+document; all linked to the site."""
 
 from __future__ import annotations
 
@@ -42,6 +44,35 @@ def _picture(seed: int, label: str, quality: int = 88) -> bytes:
     return out.getvalue()
 
 
+def _video(seed: int, *, start: int = 0, frames: int = 120, size=(320, 240), codec: str = "libx264") -> bytes:
+    """A slow pan across a synthetic view of the site (10 frames a second), as an MP4."""
+    from fractions import Fraction
+
+    import av
+
+    wide = Image.open(io.BytesIO(_picture(seed, "video"))).convert("RGB").resize((960, 480))
+    buf = io.BytesIO()
+    with av.open(buf, "w", format="mp4") as out:
+        stream = out.add_stream(codec, rate=10)
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        stream.time_base = Fraction(1, 10)
+        for i in range(start, start + frames):
+            x = int(i * (960 - 480) / 240)
+            frame = av.VideoFrame.from_image(wide.crop((x, 0, x + 480, 360)).resize(size))
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return buf.getvalue()
+
+
+def _heic(seed: int) -> bytes:
+    img = Image.open(io.BytesIO(_picture(seed, "iPhone")))
+    out = io.BytesIO()
+    img.save(out, "HEIF", exif=img.getexif().tobytes(), quality=80)
+    return out.getvalue()
+
+
 def load_evidence(investigator) -> int:
     if EvidenceItem.objects.exists():
         return 0
@@ -57,6 +88,13 @@ def load_evidence(investigator) -> int:
     # ... and the original received a second time, from a witness (one item, two provenances).
     services.ingest(investigator, io.BytesIO(_picture(2, "view 2")), "from_witness.jpg",
                     provenance={"source": "Witness W-001 (synthetic)", "method": "handed over"}, links=link)
+    services.ingest(investigator, io.BytesIO(_heic(3)), "IMG_4021.HEIC",
+                    provenance={"source": "Volunteer's phone (synthetic)", "method": "handed over"}, links=link)
+    services.ingest(investigator, io.BytesIO(_video(4)), "DJI_0007.MP4",
+                    provenance={"source": "Forensic team drone (synthetic)", "method": "filmed on site"}, links=link)
+    services.ingest(investigator, io.BytesIO(_video(4, start=40, frames=60, size=(256, 192), codec="mpeg4")),
+                    "channel_repost.mp4", provenance={"source": "Public channel (synthetic)", "method": "downloaded",
+                                                      "source_url": "https://example.org/post/7"}, links=link)
     services.ingest(investigator, io.BytesIO("Exhumation log, 16–23 Sept 2022 (synthetic demonstration text).\n".encode()),
                     "exhumation-log.txt", provenance={"source": "Forensic team (synthetic)"}, links=link, graphic=False)
     custody.sign_head()
