@@ -16,7 +16,7 @@ LABELS = {
     "duration_s": gettext_lazy("duration"), "creation_time": gettext_lazy("created (as the file says)"),
     "location": gettext_lazy("location tag (as the file says)"), "wacz": gettext_lazy("web archive (WACZ)"),
     "wacz_check": gettext_lazy("web archive check"),
-    "capture": gettext_lazy("web capture"), "frame_interval_s": gettext_lazy("frames hashed every (s)"), "capture_media_errors": gettext_lazy("media not downloaded"),
+    "capture": gettext_lazy("web capture"), "c2pa": gettext_lazy("content credentials (C2PA)"), "frame_interval_s": gettext_lazy("frames hashed every (s)"), "capture_media_errors": gettext_lazy("media not downloaded"),
 }
 WACZ_STATES = {"valid": gettext_lazy("valid: every file matches its hash and the signature verifies"),
                "unsigned": gettext_lazy("unsigned: every file matches its hash, nobody signed the archive"),
@@ -50,6 +50,8 @@ def metadata_rows(meta: dict) -> list[tuple[str, str]]:
             shown = _("yes")
         elif key == "wacz_check" and isinstance(value, dict):
             shown = _wacz_check(value)
+        elif key == "c2pa" and isinstance(value, dict):
+            shown = _credentials(value)
         elif key == "capture" and isinstance(value, dict):
             shown = _capture(value)
         elif key == "capture_media_errors" and isinstance(value, list):
@@ -60,6 +62,26 @@ def metadata_rows(meta: dict) -> list[tuple[str, str]]:
             shown = str(value)
         rows.append((str(LABELS.get(key, key.replace("_", " "))), shown))
     return rows
+
+
+C2PA_STATES = {"Trusted": gettext_lazy("valid, signed by a trusted signer"),
+               "Valid": gettext_lazy("valid (the signer is on no trust list here)"),
+               "Invalid": gettext_lazy("INVALID: the file or its manifest changed after signing")}
+
+
+def _credentials(c: dict) -> str:
+    parts = [str(C2PA_STATES.get(c.get("state"), c.get("state")))]
+    signer = c.get("signer") or {}
+    if signer:
+        parts.append(_("signed by %(who)s") % {"who": ", ".join(str(signer[k]) for k in ("name", "issuer") if signer.get(k))})
+    if c.get("generator"):
+        parts.append(_("made with %(g)s") % {"g": ", ".join(c["generator"])})
+    if c.get("actions"):
+        parts.append(_("claimed actions: %(a)s") % {"a": ", ".join(a.get("action", "?") for a in c["actions"])})
+    if c.get("ingredients"):
+        parts.append(_("ingredients: %(i)s") % {"i": ", ".join(c["ingredients"])})
+    parts += c.get("problems") or []
+    return "; ".join(parts)
 
 
 def _capture(c: dict) -> str:

@@ -104,13 +104,47 @@ def wacz_step(path: Path):
     return meta, []
 
 
+def credentials_of(path: Path, media_type: str) -> dict:
+    """C2PA content credentials (``media.credentials``), merged into the metadata of the file's
+    own step (one step, one custody event): recorded when present; a manifest that does not
+    validate (the file changed after it was signed) is a failed step named "content credentials"."""
+    from vestige.media import credentials
+
+    try:
+        found = credentials.read(path, media_type)
+    except Exception as e:  # noqa: BLE001 - the SDK's own failure is recorded, never the file's step
+        return {"failure": f"the C2PA reader failed: {type(e).__name__}: {e}"[:900], "failure_step": "content credentials"}
+    if found is None:
+        return {}
+    meta: dict = {"c2pa": found}
+    if found["state"] == "Invalid":
+        meta["failure"] = "content credentials do not validate: " + ("; ".join(found["problems"]) or "invalid")[:900]
+        meta["failure_step"] = "content credentials"
+    return meta
+
+
+def _with_credentials(media_type: str, steps: list) -> list:
+    from vestige.media import credentials
+
+    if not credentials.supported(media_type):
+        return steps
+
+    def wrap(step):
+        def run(path: Path):
+            meta, derivatives = step(path)
+            return {**meta, **credentials_of(path, media_type)}, derivatives
+        return run
+
+    return [(name, wrap(step)) for name, step in steps]
+
+
 def steps_for(media_type: str, path: Path, name: str) -> list[tuple[str, object]]:
     if media_type in IMAGE_TYPES:
-        return [("image", image_step)]
+        return _with_credentials(media_type, [("image", image_step)])
     if media_type == "application/pdf":
-        return [("pdf", pdf_step)]
+        return _with_credentials(media_type, [("pdf", pdf_step)])
     if media_type.startswith(AV_PREFIXES):
-        return [("audio-video", av_step)]
+        return _with_credentials(media_type, [("audio-video", av_step)])
     if media_type == "application/zip" and name.lower().endswith(".wacz"):
         return [("wacz", wacz_step)]
     return []

@@ -224,6 +224,7 @@ def _apply(actor, item: EvidenceItem, computed, result: IngestResult) -> None:
             continue
         meta, derivatives = outcome
         failure = meta.pop("failure", None)  # a step that read the file and found it wanting
+        failed_step = meta.pop("failure_step", None) or step_name
         with transaction.atomic(savepoint=False):
             item.refresh_from_db(fields=["metadata"])
             item.metadata = {**item.metadata, **meta, "steps": [*item.metadata.get("steps", []), step_name]}
@@ -232,9 +233,9 @@ def _apply(actor, item: EvidenceItem, computed, result: IngestResult) -> None:
             item.save(update_fields=["metadata", "phash"])
             custody.append(EventKind.METADATA, item, _actor(actor), {"step": step_name}, facts=True)
             if failure:
-                _fail(actor, item, step_name, failure)
+                _fail(actor, item, failed_step, failure)
         if failure:
-            result.failed_steps.append(step_name)
+            result.failed_steps.append(failed_step)
         for derivation, data, _mime in derivatives:
             if not item.derivatives.filter(derivation=derivation).exists():
                 ingest(actor, io.BytesIO(data), f"{item.ref}-{derivation}.jpg", derived_from=item,
