@@ -59,7 +59,7 @@ def _derived_ref(parent: EvidenceItem, derivation: str) -> str:
     """A derivative (thumbnail, extracted frame) is named after its original, ``EV-000012-T1``:
     it takes no number of the register, whose sequence then has no gaps that look like deletions."""
     letter = (derivation[:1] or "D").upper() if derivation[:1].isalpha() else "D"
-    n = parent.derivatives.filter(ref__startswith=f"{parent.ref}-{letter}").count() + 1
+    n = 1
     while EvidenceItem.objects.filter(ref=f"{parent.ref}-{letter}{n}").exists():
         n += 1
     return f"{parent.ref}-{letter}{n}"

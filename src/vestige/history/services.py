@@ -93,7 +93,7 @@ def next_reference(model, field: str, prefix: str, width: int) -> str:
     from vestige.history.models import Counter
 
     name = f"{model._meta.label_lower}.{field}:{prefix}"
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # an error propagates and undoes the caller's work anyway
         if not Counter.objects.filter(name=name).update(value=F("value") + 1):
             start = 0
             for value in model.objects.filter(**{f"{field}__startswith": prefix}).values_list(field, flat=True):
