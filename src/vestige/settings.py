@@ -204,6 +204,11 @@ STATIC_URL = "/static/"
 # a deployment may collect them into VESTIGE_STATIC_ROOT instead.
 STATIC_ROOT = os.environ.get("VESTIGE_STATIC_ROOT") or None
 WHITENOISE_USE_FINDERS = True
+# The production web server (`vestige serve` with VESTIGE_PRODUCTION=1: gunicorn).
+VESTIGE_WEB_WORKERS = _env_int("VESTIGE_WEB_WORKERS", 2 * (os.cpu_count() or 1) + 1)
+VESTIGE_WEB_THREADS = _env_int("VESTIGE_WEB_THREADS", 4)
+VESTIGE_WEB_TIMEOUT_S = _env_int("VESTIGE_WEB_TIMEOUT_S", 120)
+VESTIGE_FORWARDED_ALLOW_IPS = os.environ.get("VESTIGE_FORWARDED_ALLOW_IPS", "127.0.0.1")
 WHITENOISE_AUTOREFRESH = DEBUG
 
 SESSION_COOKIE_HTTPONLY = True
