@@ -57,6 +57,9 @@ bench: install
 	$(BIN)/python benchmarks/registry_pages.py
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('postgres://postgres@127.0.0.1:5432/postgres', connect_timeout=3).close()" 2>/dev/null; then \
 		$(BIN)/python benchmarks/registry_pages.py --postgres; else echo "PostgreSQL benchmark SKIPPED: none on 127.0.0.1:5432"; fi
+	$(BIN)/python benchmarks/web_load.py
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('postgres://postgres@127.0.0.1:5432/postgres', connect_timeout=3).close()" 2>/dev/null; then \
+		$(BIN)/python benchmarks/web_load.py --postgres; else echo "PostgreSQL load benchmark SKIPPED: none on 127.0.0.1:5432"; fi
 
 messages: install
 	cd src/vestige && ../../$(BIN)/vestige manage makemessages -l uk --no-obsolete && ../../$(BIN)/python locale/fill_po.py && ../../$(BIN)/vestige manage compilemessages -l uk

@@ -24,6 +24,9 @@ def _isolated_home(tmp_path, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.VESTIGE_HOME = tmp_path / "home"
     settings.VESTIGE_HOME.mkdir()
+    from django.core.cache import cache
+
+    cache.clear()  # a rolled-back test's ids come back in the next one: no figures cached across tests
     yield
     # A request in Ukrainian leaves the language active in this thread (LocaleMiddleware does not
     # reset it); the next test starts in the default language, as a new request would.

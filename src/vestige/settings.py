@@ -204,6 +204,8 @@ STATIC_URL = "/static/"
 # a deployment may collect them into VESTIGE_STATIC_ROOT instead.
 STATIC_ROOT = os.environ.get("VESTIGE_STATIC_ROOT") or None
 WHITENOISE_USE_FINDERS = True
+# The dashboard's figures are cached this long per case scope (0: computed on every request).
+VESTIGE_DASHBOARD_CACHE_S = _env_int("VESTIGE_DASHBOARD_CACHE_S", 10)
 # The production web server (`vestige serve` with VESTIGE_PRODUCTION=1: gunicorn).
 VESTIGE_WEB_WORKERS = _env_int("VESTIGE_WEB_WORKERS", 2 * (os.cpu_count() or 1) + 1)
 VESTIGE_WEB_THREADS = _env_int("VESTIGE_WEB_THREADS", 4)

@@ -176,3 +176,25 @@ def test_map_data_is_geojson(login, admin, grave):
 def test_assets_are_vendored(client, path):
     from django.contrib.staticfiles import finders
     assert finders.find(path.removeprefix("/static/"))
+
+
+def test_dashboard_figures_are_cached_until_the_next_change(client, admin, site, settings):
+    """Cached per case scope and keyed on the newest history record: a count written without a
+    history record (as a bulk load does) shows only after the cache's seconds; an edit at once."""
+    from vestige.registry import services as registry
+    from vestige.registry.models import Remains
+
+    settings.VESTIGE_DASHBOARD_CACHE_S = 3600
+    client.force_login(admin)
+
+    def total():
+        return client.get("/").context["overall"].remains_total
+
+    before = total()
+    Remains.objects.create(body_number="BULK-1", site=site)  # no history record
+    assert total() == before  # the cached figures
+    registry.create(admin, Remains, {"body_number": "EDIT-1", "site": site})
+    assert total() == before + 2  # an edit: the key changed, both are counted
+    settings.VESTIGE_DASHBOARD_CACHE_S = 0
+    Remains.objects.create(body_number="BULK-2", site=site)
+    assert total() == before + 3
