@@ -9,7 +9,7 @@ UV := $(PY) -m uv
 PG_URL ?= postgres://postgres@127.0.0.1:5432/vestige
 export VESTIGE_HOME ?= $(CURDIR)/var
 
-.PHONY: install demo test test-sqlite test-postgres test-browser chromium bench messages lint clean
+.PHONY: install demo test test-sqlite test-postgres test-browser chromium openssl bench messages lint clean
 
 $(BIN)/.installed: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PY) -m pip install --quiet uv \
@@ -28,11 +28,16 @@ test: install
 	@$(MAKE) --no-print-directory test-postgres
 	@$(MAKE) --no-print-directory test-browser
 
-test-sqlite: install
+openssl:
+	@command -v openssl >/dev/null || { echo "installing Debian's openssl (the tests' timestamping authority)"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null) \
+		|| (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null); }
+
+test-sqlite: install openssl
 	@echo "== tests on SQLite =="
 	$(BIN)/pytest -n auto -m "not browser" -q
 
-test-postgres: install
+test-postgres: install openssl
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)'.rsplit('/',1)[0]+'/postgres', connect_timeout=3).close()" 2>/dev/null; then \
 		echo "== tests on PostgreSQL ($(PG_URL)) =="; \
 		DATABASE_URL=$(PG_URL) $(BIN)/pytest -n auto -m "not browser" -q; \
@@ -45,7 +50,7 @@ chromium:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 		|| (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); }
 
-test-browser: install chromium
+test-browser: install chromium openssl
 	@echo "== browser test (Playwright + /usr/bin/chromium) =="
 	$(BIN)/pytest -m browser -q -p no:xdist
 

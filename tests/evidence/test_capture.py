@@ -75,7 +75,8 @@ def test_a_page_is_captured_with_its_exchanges_screenshot_text_and_video(site_se
     assert ("request", site_server.url("/post")) in records
     assert records[("response", url)][0].http_headers.get_statuscode() == "301"
     assert ("resource", f"urn:screenshot:{site_server.url('/post')}") in records
-    assert "127,0,0,1:" in cdx or "1,0,0,127" in cdx  # the SURT of the test host is indexed
+    port = site_server.server.server_address[1]
+    assert f"1,0,0,127:{port})/post " in cdx  # the page, indexed under its SURT key
 
     # The screenshot, the text, the video: real files, the video the server's own bytes.
     assert shot.media_type == "image/png" and shot.metadata["height"] > 2500  # full page, not the viewport

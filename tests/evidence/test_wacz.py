@@ -225,3 +225,20 @@ def test_not_a_wacz_at_all(tmp_path, data, problem):
         p.write_bytes(data)
     check = check_wacz(p)
     assert check.state == INVALID and check.problems[0].startswith(problem)
+
+
+def test_capture_without_its_extra_or_with_a_bad_key_says_so(settings, tmp_path, monkeypatch):
+    import importlib.util
+
+    from vestige.errors import ConfigurationError
+    from vestige.evidence import capture
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "yt_dlp" else real(name, *a))
+    with pytest.raises(ConfigurationError, match=r"needs yt_dlp: pip install 'vestige\[capture\]'"):
+        capture._run_browser("https://example.org/", tmp_path, None)
+    bad = tmp_path / "capture.key"
+    bad.write_text("not a key")
+    settings.VESTIGE_CAPTURE_KEY = str(bad)
+    with pytest.raises(ConfigurationError, match="is not an ECDSA P-256 private key"):
+        capture.capture_key()

@@ -50,10 +50,16 @@ def capture_key():
 
     from vestige.ledger.signing import write_secret
 
-    path = settings.VESTIGE_CAPTURE_KEY or str(Path(settings.VESTIGE_HOME) / "keys" / "capture.key")
-    fresh = ec.generate_private_key(ec.SECP256R1()).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    key = serialization.load_pem_private_key(write_secret(path, fresh), password=None)
+    path = Path(settings.VESTIGE_CAPTURE_KEY or Path(settings.VESTIGE_HOME) / "keys" / "capture.key")
+    if path.exists():
+        pem = path.read_bytes()
+    else:  # created once (write_secret: mode 600, atomic, one winner between two processes)
+        pem = write_secret(path, ec.generate_private_key(ec.SECP256R1()).private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    try:
+        key = serialization.load_pem_private_key(pem, password=None)
+    except (ValueError, TypeError) as e:
+        raise ConfigurationError(_("%(p)s is not an ECDSA P-256 private key") % {"p": path}) from e
     if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
         raise ConfigurationError(_("%(p)s is not an ECDSA P-256 private key") % {"p": path})
     return key
@@ -93,6 +99,11 @@ def check_urls(urls: list[str]) -> list[str]:
 
 
 def _run_browser(url: str, out: Path, progress) -> dict:
+    import importlib.util
+
+    missing = [m for m in ("playwright", "warcio", "yt_dlp") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ConfigurationError(_("Web capture needs %(m)s: pip install 'vestige[capture]'") % {"m": ", ".join(missing)})
     chromium = settings.VESTIGE_CHROMIUM
     if not Path(chromium).exists():
         raise ConfigurationError(_("Chromium is not at %(p)s: install Debian's chromium (`make chromium`) or set "

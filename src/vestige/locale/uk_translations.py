@@ -1334,6 +1334,7 @@ r"The custody ledger is signed by the key with fingerprint <code id=\"key-finger
 "Addresses": "Адреси",
 "Derived items": "Похідні докази",
 "Capture a web page": "Зберегти вебсторінку",
+"Web capture needs %(m)s: pip install 'vestige[capture]'": "Для збереження вебсторінок потрібні %(m)s: pip install 'vestige[capture]'",
 "orientation (EXIF)": "орієнтація (EXIF)",
 "frames hashed every (s)": "кадри хешуються кожні (с)",
 "content credentials (C2PA)": "облікові дані вмісту (C2PA)",
