@@ -85,7 +85,7 @@ def cmd_serve(args) -> int:
     setup_django()
     from django.conf import settings
 
-    if not (args.production or settings.PRODUCTION):
+    if not (getattr(args, "production", False) or settings.PRODUCTION):  # `vestige demo` serves too
         from django.core.management import call_command
 
         call_command("runserver", f"{args.host}:{args.port}", use_reloader=False, skip_checks=False)

@@ -49,3 +49,17 @@ def test_the_production_server_serves_pages_and_static_files(tmp_path):
         server.terminate()
         out, _ = server.communicate(timeout=30)
     assert "gunicorn, 2 workers" in out and "Booting worker" in out
+
+
+def test_the_demo_serves_with_the_development_server(db, monkeypatch):
+    """`vestige demo` hands its own arguments (no --production) to serve: the development server."""
+    import argparse
+
+    from django.core import management
+
+    from vestige import cli
+
+    calls = []
+    monkeypatch.setattr(management, "call_command", lambda *a, **k: calls.append(a))
+    assert cli.cmd_serve(argparse.Namespace(host="127.0.0.1", port=8000)) == 0
+    assert calls == [("runserver", "127.0.0.1:8000")]
