@@ -44,8 +44,14 @@ PATHS: dict[str, tuple[str, ...]] = {
     "evidence.evidenceitem": ("case",),
     "identification.remainssample": ("remains__site__case",),
     "identification.candidate": ("remains__site__case", "missing_person__family__case"),
-    "identification.identification": ("candidate__remains__site__case", "candidate__missing_person__family__case"),
+    "identification.identification": ("remains__site__case", "missing_person__family__case"),
     "identification.duplicategroup": ("remains__site__case",),
+    "dvi.dentalchart": ("remains__site__case", "missing_person__family__case"),
+    "dvi.mark": ("remains__site__case", "missing_person__family__case"),
+    "dvi.effect": ("remains__site__case", "missing_person__family__case"),
+    "dvi.medicalfinding": ("remains__site__case", "missing_person__family__case"),
+    "dvi.fingerprintrecord": ("remains__site__case", "missing_person__family__case"),
+    "dvi.comparison": ("remains__site__case", "missing_person__family__case"),
 }
 
 

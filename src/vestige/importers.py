@@ -45,6 +45,18 @@ KINDS: dict[str, Kind] = {
     "samples": Kind(_("Remains samples (DNA)"), Cap.DNA_WRITE, ("lab", "kit", "material", "dropout"),
                     accepts=".csv,.tsv,.txt", help=_("CSV or a GeneMapper export; the sample column is the body number."),
                     columns="sample,marker,allele1,allele2"),
+    "dental_am": Kind(_("Dental charts, ante-mortem"), Cap.MISSING_WRITE,
+                      help=_("One row per tooth (FDI number); owner is the missing person's reference."),
+                      columns="owner,tooth,state,surfaces,material,root_canal,note,charted_on,source"),
+    "dental_pm": Kind(_("Dental charts, post-mortem"), Cap.REMAINS_WRITE,
+                      help=_("One row per tooth (FDI number); owner is the body number."),
+                      columns="owner,tooth,state,surfaces,material,root_canal,note,charted_on,source"),
+    "dvi_am": Kind(_("Marks, effects, medical, fingerprints (ante-mortem)"), Cap.MISSING_WRITE,
+                   help=_("One row per record; section is marks, effects, medical or fingerprints."),
+                   columns="owner,section,kind,region,description,maker,serial,classification,quality,notes"),
+    "dvi_pm": Kind(_("Marks, effects, medical, fingerprints (post-mortem)"), Cap.REMAINS_WRITE,
+                   help=_("One row per record; section is marks, effects, medical or fingerprints."),
+                   columns="owner,section,kind,region,description,maker,serial,classification,quality,notes"),
 }
 
 
@@ -74,6 +86,10 @@ def run_import(actor, kind: str, data: BinaryIO, name: str, *, dry_run: bool, op
     if kind == "pedigrees":
         from vestige.missing.pedigrees import import_pedigrees
         return import_pedigrees(actor, [(name, data.read())], dry_run=dry_run, via=via)
+    if kind.startswith(("dental_", "dvi_")):
+        from vestige.dvi.importing import import_dental, import_records
+        fn = import_dental if kind.startswith("dental_") else import_records
+        return fn(actor, kind.rsplit("_", 1)[1], data, name, dry_run=dry_run, via=via)
     dropout = _float(options.get("dropout") or 0)
     if kind == "references":
         from vestige.missing.importing import import_references

@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "vestige.missing",
     "vestige.identification",
     "vestige.evidence",
+    "vestige.dvi",
     "vestige.reports",
     "vestige.web",
     "vestige.demo",

@@ -45,6 +45,8 @@ class Cap(StrEnum):
     RUN_START = "identify.run"
     IDENT_PROPOSE = "identify.propose"
     IDENT_CONFIRM = "identify.confirm"
+    DVI_COMPARE = "dvi.compare"  # record and verify dental and fingerprint comparisons (ACE-V)
+    BOARD = "identify.board"  # propose and confirm identifications at the board (all identifiers)
     NOTIFY = "identify.notify"  # record notification of the family and return of remains
     EVIDENCE_READ = "evidence.read"  # see evidence items (viewing is recorded)
     EVIDENCE_WRITE = "evidence.write"  # ingest and link evidence
@@ -66,10 +68,11 @@ CAPABILITIES: dict[str, frozenset[Cap]] = {
     # compare it with the missing persons' ante-mortem data and the candidates.
     Role.FORENSIC_EXAMINER: frozenset(
         _READ | {Cap.GRAVE_WRITE, Cap.EXHUMATION_WRITE, Cap.REMAINS_WRITE, Cap.EVIDENCE_WRITE,
-                 Cap.MISSING_READ, Cap.IDENT_READ}
+                 Cap.MISSING_READ, Cap.IDENT_READ, Cap.DVI_COMPARE, Cap.BOARD}
     ),
+    # ... and, with the odontologists and fingerprint examiners, sit on the identification board.
     Role.DNA_ANALYST: frozenset(_READ | {Cap.MISSING_READ, Cap.DNA_READ, Cap.DNA_WRITE, Cap.IDENT_READ,
-                                         Cap.RUN_START, Cap.IDENT_PROPOSE, Cap.IDENT_CONFIRM}),
+                                         Cap.RUN_START, Cap.IDENT_PROPOSE, Cap.IDENT_CONFIRM, Cap.BOARD}),
     # Family liaisons register the missing, take donors' consent and tell families.
     Role.FAMILY_LIAISON: frozenset(_READ | {Cap.MISSING_READ, Cap.MISSING_WRITE, Cap.CONTACT_READ, Cap.IDENT_READ,
                                             Cap.NOTIFY}),

@@ -27,7 +27,13 @@ from vestige.accounts.services import require
 from vestige.errors import Conflict, InvalidInput, PermissionDenied
 from vestige.history.models import Action
 from vestige.history.services import record
-from vestige.identification.models import Candidate, DecisionStatus, DuplicateGroup, Identification
+from vestige.identification.models import (
+    Candidate,
+    DecisionStatus,
+    DuplicateGroup,
+    Identification,
+    IdentifiedBy,
+)
 from vestige.missing.models import Donor, MissingStatus
 from vestige.registry.models import Remains, RemainsStatus
 
@@ -108,7 +114,9 @@ def propose(actor, candidate: Candidate, basis: str, *, below_threshold_reason: 
 
 @transaction.atomic
 def decide(actor, ident: Identification, confirm: bool, note: str = "", *, via: str = "web") -> Identification:
-    require(actor, Cap.IDENT_CONFIRM)
+    """Confirm or reject a proposal: a DNA identification by a DNA analyst, one that rests on dental
+    or fingerprint comparison (the identification board's) by a board member."""
+    require(actor, Cap.IDENT_CONFIRM if ident.identified_by == IdentifiedBy.DNA else Cap.BOARD)
     access.check(actor, ident)
     ident = Identification.objects.select_for_update().get(pk=ident.pk)
     if ident.proposed_by_id == actor.pk:
@@ -124,6 +132,9 @@ def decide(actor, ident: Identification, confirm: bool, note: str = "", *, via: 
             problems = _consent_problems(c)
             if problems:
                 raise Conflict(_("Consent no longer holds: %(p)s.") % {"p": "; ".join(problems)})
+        if ident.identified_by != IdentifiedBy.DNA:
+            from vestige.dvi.board import still_established
+            still_established(ident, actor)
         others = _open_decisions().exclude(pk=ident.pk)
         if others.filter(remains=ident.remains).exists() or others.filter(missing_person=ident.missing_person).exists():
             raise Conflict(_("A competing identification exists for these remains or this missing person."))

@@ -133,12 +133,23 @@ class DecisionStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
+class IdentifiedBy(models.TextChoices):
+    """The primary identifier(s) that established identity (INTERPOL DVI: DNA, odontology, friction ridge)."""
+    DNA = "dna", _("DNA")
+    DENTAL = "dental", _("Dental comparison")
+    FINGERPRINTS = "fingerprints", _("Fingerprints")
+    COMBINED = "combined", _("Combined (two or more primary identifiers)")
+
+
 class Identification(models.Model):
     remains = models.ForeignKey(Remains, on_delete=models.PROTECT, related_name="identifications")
     missing_person = models.ForeignKey(MissingPerson, on_delete=models.PROTECT, related_name="identifications")
     candidate = models.ForeignKey(Candidate, null=True, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=10, choices=DecisionStatus.choices, default=DecisionStatus.PROPOSED)
-    posterior = models.FloatField()
+    posterior = models.FloatField(null=True)  # the DNA posterior; None when DNA did not take part
+    identified_by = models.CharField(_("identified by"), max_length=12, choices=IdentifiedBy.choices,
+                                     default=IdentifiedBy.DNA)
+    identifiers = models.JSONField(default=dict)  # the board's figures when proposed: dental, prints, implants
     basis = models.TextField(_("basis"))
     below_threshold_reason = models.TextField(blank=True)
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -138,7 +138,20 @@ def stats(site: str = "") -> dict:
     remains = Remains.objects.filter(withdrawn_at__isnull=True)
     if site:
         remains = remains.filter(site__ref=site)
-    return {**_missing_figures(), **_remains_figures(remains, current_run())[None]}
+    return {**_missing_figures(), **_remains_figures(remains, current_run())[None], "identified_by": identified_by(site)}
+
+
+def identified_by(site: str = "") -> dict[str, int]:
+    """Confirmed identifications by the primary identifier that established them (INTERPOL DVI)."""
+    from django.db.models import Count
+
+    from vestige.identification.models import Identification, IdentifiedBy
+
+    qs = Identification.objects.filter(status=DecisionStatus.CONFIRMED)
+    if site:
+        qs = qs.filter(remains__site__ref=site)
+    counts = dict(qs.values_list("identified_by").annotate(n=Count("pk")).values_list("identified_by", "n"))
+    return {k: counts.get(k, 0) for k in IdentifiedBy.values}
 
 
 def stats_by_site(sites) -> tuple[dict, list[tuple[object, dict]]]:

@@ -10,6 +10,7 @@ import datetime as dt
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -136,21 +137,28 @@ def propose(request, pk):
 
 @require_POST
 def decide(request, pk):
-    require(request.user, Cap.IDENT_CONFIRM)  # the role first: a refused role learns nothing of the record
+    if not request.user.can(Cap.BOARD):  # the role first: a refused role learns nothing of the record
+        require(request.user, Cap.IDENT_CONFIRM)
     ident = access.get(request.user, Identification, pk=pk)
     try:
         services.decide(request.user, ident, request.POST.get("decision") == "confirm", request.POST.get("note", ""))
         messages.success(request, _("Decision recorded."))
     except Conflict as e:  # a refusal by role or by the two-person rule is a 403 page
         messages.error(request, e.message)
-    return redirect(ident.candidate.get_absolute_url() if ident.candidate else "identification:index")
+    return redirect(_decision_page(ident))
+
+
+def _decision_page(ident) -> str:
+    if ident.identified_by != "dna" or ident.candidate is None:
+        return reverse("dvi:board", args=[ident.remains_id, ident.missing_person.ref])
+    return ident.candidate.get_absolute_url()
 
 
 @require_POST
 def notify(request, pk):
     require(request.user, Cap.NOTIFY)  # the role first: a refused role learns nothing of the record
     ident = access.get(request.user, Identification, pk=pk)
-    back = ident.candidate.get_absolute_url() if ident.candidate else "identification:index"
+    back = _decision_page(ident)
     try:
         day = dt.date.fromisoformat(request.POST.get("on", ""))
     except ValueError:
