@@ -240,13 +240,14 @@ class Comparison(CheckedFields):
     missing_person = models.ForeignKey(MissingPerson, on_delete=models.PROTECT, related_name="+",
                                        verbose_name=_("missing person"))
     conclusion = models.CharField(_("conclusion"), max_length=16, choices=Conclusion.choices)
-    figures = models.JSONField(default=dict)  # dental: score and counts when concluded; prints: AFIS score, points
+    figures = models.JSONField(default=dict, blank=True)  # dental: score and counts when concluded; prints: AFIS score, points
     note = models.TextField(_("note"), blank=True)
     examined_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     examined_at = models.DateTimeField(auto_now_add=True)
     verification = models.CharField(max_length=10, choices=Verification.choices, default=Verification.PENDING)
-    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    verified_at = models.DateTimeField(null=True)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    verified_at = models.DateTimeField(null=True, blank=True)
     verification_note = models.TextField(blank=True)
 
     class Meta:

@@ -138,6 +138,8 @@ def save_chart(actor, owner, teeth: dict, *, charted_on: dt.date | None = None, 
         clean = odontology.normalise_chart(teeth, side=side, others_sound=others_sound)
     except odontology.ChartError as e:
         raise InvalidInput(str(e), field=f"teeth.{e.tooth}.{e.field}" if e.tooth else "teeth") from None
+    if not clean:
+        raise InvalidInput(_("Record at least one tooth (or mark the others sound)."), field="teeth")
     items = _evidence_items(actor, radiographs) if radiographs is not None else None
     chart = owned(DentalChart, owner).select_for_update().first()
     created = chart is None

@@ -1,0 +1,243 @@
+"""DVI records through the services, the CLI and the board: role rules, history, implants,
+ACE-V, the INTERPOL primary-identifier rule, the two-person decision, stats, import, exchange."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+import pytest
+
+from vestige.cli import main
+from vestige.dvi import board, exchange
+from vestige.dvi import services as dvi
+from vestige.dvi.importing import import_dental, import_records
+from vestige.dvi.models import Comparison, DentalChart, MedicalFinding
+from vestige.errors import Conflict, ImportRejected, InvalidInput, PermissionDenied
+from vestige.history.models import ChangeRecord
+from vestige.identification import services as ident
+from vestige.missing import services as missing
+from vestige.registry import services as registry
+from vestige.registry.models import Remains
+
+AM_TEETH = {"16": {"state": "crown", "root_canal": True}, "26": {"state": "filled", "surfaces": "MO"},
+            "36": {"state": "missing"}, "46": {"state": "filled", "surfaces": "O", "material": "amalgam"},
+            "11": {"state": "sound"}}
+PM_TEETH = {"16": {"state": "crown", "root_canal": True}, "26": {"state": "filled", "surfaces": "MOD"},
+            "36": {"state": "missing_am"}, "46": {"state": "filled", "surfaces": "O", "material": "amalgam"},
+            "11": {"state": "missing_pm"}, "17": {"state": "filled", "surfaces": "O"}}
+
+
+@pytest.fixture
+def pair(users, admin, site):
+    liaison = users["family_liaison"]
+    fam = missing.create_family(liaison, "Коваль")
+    mp = missing.create_missing_person(liaison, fam, {"family_name": "Коваль", "given_name": "Петро", "sex": "male",
+                                                      "birth_date": dt.date(1970, 3, 1)})
+    other = missing.create_missing_person(liaison, fam, {"family_name": "Коваль", "given_name": "Олег", "sex": "male"})
+    r = registry.create(admin, Remains, {"body_number": "D-1", "site": site, "sex": "male", "age_min": 45,
+                                         "age_max": 60})
+    return mp, other, r
+
+
+@pytest.fixture
+def charted(users, pair):
+    mp, other, r = pair
+    dvi.save_chart(users["family_liaison"], mp, AM_TEETH, charted_on=dt.date(2019, 5, 1), source="Dr. Test, clinic")
+    dvi.save_chart(users["family_liaison"], other, {"16": {"state": "sound"}, "26": {"state": "sound"},
+                                                    "36": {"state": "sound"}})
+    dvi.save_chart(users["forensic_examiner"], r, PM_TEETH, charted_on=dt.date(2022, 9, 20))
+    return pair
+
+
+def test_am_data_by_the_liaison_pm_data_by_the_examiner(users, pair):
+    mp, _other, r = pair
+    with pytest.raises(PermissionDenied):
+        dvi.save_chart(users["forensic_examiner"], mp, AM_TEETH)
+    with pytest.raises(PermissionDenied):
+        dvi.save_chart(users["family_liaison"], r, PM_TEETH)
+    with pytest.raises(PermissionDenied):
+        dvi.add_record(users["analyst"], "effects", r, {"category": "watch", "description": "steel watch"})
+    dvi.add_record(users["forensic_examiner"], "effects", r, {"category": "watch", "description": "steel watch"})
+    dvi.add_record(users["family_liaison"], "marks", mp, {"kind": "tattoo", "region": "left_arm",
+                                                          "description": "anchor"})
+    with pytest.raises(PermissionDenied):
+        dvi.record_comparison(users["family_liaison"], "dental", r, mp, "possible")
+
+
+def test_a_bad_chart_names_the_tooth_and_writes_nothing(users, pair):
+    mp, _other, _r = pair
+    with pytest.raises(InvalidInput, match="tooth 26: surface 'X'") as e:
+        dvi.save_chart(users["family_liaison"], mp, {"16": {"state": "sound"}, "26": {"state": "filled",
+                                                                                     "surfaces": "MX"}})
+    assert e.value.field == "teeth.26.surfaces"
+    with pytest.raises(InvalidInput, match="only used in a post-mortem chart"):
+        dvi.save_chart(users["family_liaison"], mp, {"16": {"state": "missing_pm"}})
+    assert not DentalChart.objects.exists()
+
+
+def test_chart_changes_are_in_the_owners_history_tooth_by_tooth(users, charted):
+    mp, _other, _r = charted
+    teeth = dict(AM_TEETH, **{"46": {"state": "crown"}})
+    dvi.save_chart(users["family_liaison"], mp, teeth, charted_on=dt.date(2019, 5, 1), source="Dr. Test, clinic")
+    last = ChangeRecord.objects.filter(object_id=mp.pk, changes__has_key="dental chart (AM): teeth").order_by("-id")
+    before, after = last.first().changes["dental chart (AM): teeth"]
+    assert before == {"46": {"state": "filled", "surfaces": "O", "material": "amalgam"}}
+    assert after == {"46": {"state": "crown"}}
+    assert DentalChart.objects.filter(missing_person=mp).count() == 1
+
+
+def test_dental_match_ranks_the_right_person_first_with_its_tooth_table(users, charted, capsys):
+    mp, other, r = charted
+    rows = dvi.dental_matches(users["forensic_examiner"], remains="D-1")
+    cands = rows[0]["candidates"]
+    assert [c["missing_person"] for c in cands] == [mp.ref, other.ref]
+    best = cands[0]
+    # 16 crown+RCT, 36 missing, 46 filled O amalgam concordant; 26 MO→MOD explainable; 11 lost after
+    # death explainable; 17 only PM: not compared.
+    assert (best["concordant"], best["explainable"], best["incompatible"]) == (3, 2, 0)
+    assert {t["tooth"]: t["verdict"] for t in best["teeth"]}["26"] == "explainable"
+    # The other brother: 16 sound → crown and 26 sound → filled are explainable, 36 sound → missing too.
+    assert cands[1]["incompatible"] == 0 and cands[1]["score"] < best["score"]
+    assert main(["dvi", "dental-match", "--remains", "D-1", "--json", "--as", "u-forensic_examiner"]) == 0
+    out = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert out["remains"] == "D-1" and out["candidates"][0]["missing_person"] == mp.ref
+    assert main(["dvi", "dental-match", "--remains", "NOPE", "--as", "u-forensic_examiner"]) != 0
+    assert "No remains NOPE" in capsys.readouterr().err
+
+
+def test_implant_serials_match_in_normalised_form(users, pair):
+    mp, other, r = pair
+    dvi.add_record(users["family_liaison"], "medical", mp, {"kind": "implant", "region": "right_leg",
+                                                            "maker": "Zimmer", "serial": "S/N 12-AB.3456"})
+    dvi.add_record(users["family_liaison"], "medical", other, {"kind": "implant", "maker": "Zimmer",
+                                                               "serial": "99-XYZ"})
+    # The PM form typed Cyrillic А and В, spaces instead of dashes.
+    dvi.add_record(users["forensic_examiner"], "medical", r, {"kind": "implant", "region": "right_leg",
+                                                              "maker": "ZIMMER", "serial": "12 АВ 3456"})
+    assert dvi.serial_key("S/N 12-AB.3456") == dvi.serial_key("12 АВ 3456") == "12AB3456"
+    rows = dvi.implant_matches(users["forensic_examiner"])
+    assert [(x["remains"], x["missing_person"], x["makers_agree"]) for x in rows] == [("D-1", mp.ref, True)]
+    assert dvi.implant_conflicts(r, other)  # both record serials, none agree
+    assert not dvi.implant_conflicts(r, mp)
+    with pytest.raises(InvalidInput, match="serial number"):
+        dvi.add_record(users["forensic_examiner"], "medical", r, {"kind": "implant"})
+    assert MedicalFinding.objects.filter(side="pm").count() == 1
+
+
+def test_ace_v_a_conclusion_is_verified_by_a_second_examiner(users, make_user, charted):
+    mp, _other, r = charted
+    first, second = users["forensic_examiner"], make_user("forensic_examiner", "odontologist-2")
+    c = dvi.record_comparison(first, "dental", r, mp, "identification", note="3 concordant restorations")
+    assert c.figures["concordant"] == 3 and c.figures["incompatible"] == 0
+    with pytest.raises(PermissionDenied, match="second examiner"):
+        dvi.verify_comparison(first, c, True)
+    with pytest.raises(InvalidInput, match="why"):
+        dvi.verify_comparison(second, c, False)
+    dvi.verify_comparison(second, c, True, "agree")
+    with pytest.raises(Conflict, match="already"):
+        dvi.verify_comparison(second, c, True)
+    with pytest.raises(InvalidInput, match="basis"):
+        dvi.record_comparison(first, "fingerprints", r, mp, "exclusion")
+    with pytest.raises(Conflict, match="both charts"):
+        dvi.record_comparison(first, "dental", r, _other_without_chart(users), "possible")
+
+
+def _other_without_chart(users):
+    fam = missing.create_family(users["family_liaison"], "No chart")
+    return missing.create_missing_person(users["family_liaison"], fam, {"family_name": "X", "given_name": "Y"})
+
+
+def test_the_board_needs_a_verified_primary_identifier_then_two_people(users, make_user, charted):
+    mp, _other, r = charted
+    examiner, second, dna = users["forensic_examiner"], make_user("forensic_examiner", "odontologist-2"), \
+        users["dna_analyst"]
+    # An implant alone is secondary: it never establishes identity.
+    dvi.add_record(users["family_liaison"], "medical", mp, {"kind": "implant", "maker": "Zimmer", "serial": "Z1"})
+    dvi.add_record(examiner, "medical", r, {"kind": "implant", "maker": "Zimmer", "serial": "Z1"})
+    b = board.board(examiner, r, mp)
+    assert b["established_by"] == [] and b["implants"]
+    with pytest.raises(Conflict, match="No primary identifier"):
+        board.propose(examiner, r, mp, "implant")
+    c = dvi.record_comparison(examiner, "dental", r, mp, "identification", note="restorations concordant")
+    with pytest.raises(Conflict, match="No primary identifier"):  # not yet verified
+        board.propose(examiner, r, mp, "dental")
+    dvi.verify_comparison(second, c, True)
+    b = board.board(examiner, r, mp)
+    assert b["established_by"] == ["dental"] and b["dental"].counts["concordant"] == 3
+    ident_ = board.propose(examiner, r, mp, board.default_basis(b))
+    assert ident_.identified_by == "dental" and ident_.posterior is None and ident_.candidate is None
+    assert ident_.identifiers["dental"]["concordant"] == 3
+    with pytest.raises(PermissionDenied, match="second person"):
+        ident.decide(examiner, ident_, True)
+    with pytest.raises(PermissionDenied):
+        ident.decide(users["family_liaison"], ident_, True)  # not a board member
+    ident.decide(dna, ident_, True, "board agrees")
+    r.refresh_from_db()
+    mp.refresh_from_db()
+    assert r.status == "identified" and mp.status == "identified"
+    stats = ident.stats()
+    assert stats["identified_by"] == {"dna": 0, "dental": 1, "fingerprints": 0, "combined": 0}
+
+
+def test_conflicts_must_be_explained_and_exclusions_block(users, make_user, charted):
+    mp, _other, r = charted
+    examiner, second = users["forensic_examiner"], make_user("forensic_examiner", "examiner-2")
+    registry.update(users["administrator"], r, {"sex": "female"})
+    r.refresh_from_db()
+    c = dvi.record_comparison(examiner, "dental", r, mp, "identification", note="x")
+    dvi.verify_comparison(second, c, True)
+    with pytest.raises(InvalidInput, match="Explain the conflicts") as e:
+        board.propose(examiner, r, mp, "dental")
+    assert e.value.field == "conflicts_explained"
+    ex = dvi.record_comparison(second, "fingerprints", r, mp, "exclusion", note="AFIS: different pattern")
+    with pytest.raises(Conflict, match="exclusion"):
+        board.propose(examiner, r, mp, "dental", conflicts_explained="sex estimate wrong")
+    assert Comparison.objects.filter(pk=ex.pk, verification="pending").exists()
+
+
+def test_csv_imports_report_every_bad_cell_and_write_all_or_nothing(users, pair):
+    mp, _other, r = pair
+    bad = (f"owner,tooth,state,surfaces\n{mp.ref},16,crown,\n{mp.ref},19,sound,\nMP-NOPE,11,sound,\n"
+           f"{mp.ref},26,filled,MX\n").encode()
+    with pytest.raises(ImportRejected) as e:
+        import_dental(users["family_liaison"], "am", io.BytesIO(bad), "am.csv")
+    got = {(x.line, x.column) for x in e.value.rows}
+    assert got == {(3, "tooth"), (4, "owner"), (5, "surfaces")}
+    assert not DentalChart.objects.exists()
+    good = f"owner,tooth,state,surfaces,charted_on\n{mp.ref},16,crown,,2019-05-01\n{mp.ref},26,filled,MO,\n".encode()
+    rep = import_dental(users["family_liaison"], "am", io.BytesIO(good), "am.csv")
+    assert rep.created == 1 and dvi.chart_of(mp).teeth["26"] == {"state": "filled", "surfaces": "MO"}
+    with pytest.raises(PermissionDenied):
+        import_dental(users["family_liaison"], "pm", io.BytesIO(good), "pm.csv")
+    recs = ("owner,section,kind,region,description,serial\n"
+            f"{r.body_number},effects,watch,,steel watch,\n{r.body_number},marks,tattoo,elbow,anchor,\n"
+            f"{r.body_number},medical,implant,right_leg,,\n").encode()
+    with pytest.raises(ImportRejected) as e:
+        import_records(users["forensic_examiner"], "pm", io.BytesIO(recs), "pm.csv")
+    assert {(x.line, x.column) for x in e.value.rows} == {(3, "region"), (4, "serial")}
+
+
+def test_exchange_round_trip_and_a_second_import_changes_nothing(users, charted, tmp_path, capsys):
+    mp, _other, r = charted
+    dvi.add_record(users["forensic_examiner"], "effects", r, {"category": "jewellery", "description": "gold ring"})
+    data = exchange.export(users["administrator"])
+    assert data["format"] == "vestige-dvi-exchange" and data["version"] == 1
+    am = {e["ref"]: e for e in data["ante_mortem"]}
+    assert am[mp.ref]["dental"]["teeth"]["26"] == {"state": "filled", "surfaces": "MO"}
+    pm = {e["body_number"]: e for e in data["post_mortem"]}
+    assert pm["D-1"]["effects"] == [{"category": "jewellery", "description": "gold ring", "photo": None}]
+    counts = exchange.load(users["administrator"], json.dumps(data))
+    assert counts["charts"] == 0 and counts["records"] == 0 and counts["unchanged"] >= 4
+    data["post_mortem"][0]["effects"].append({"category": "watch", "description": "steel watch"})
+    assert exchange.load(users["administrator"], data)["records"] == 1
+    data["ante_mortem"][0]["ref"] = "MP-99999"
+    with pytest.raises(InvalidInput, match=r"ante_mortem\[0\]"):
+        exchange.load(users["administrator"], data)
+    with pytest.raises(InvalidInput, match="Not a Vestige DVI exchange"):
+        exchange.load(users["administrator"], b'{"format": "other"}')
+    out = tmp_path / "x.json"
+    assert main(["dvi", "export", "--out", str(out), "--as", "u-administrator"]) == 0
+    assert main(["dvi", "load", str(out), "--as", "u-administrator"]) == 0
+    assert "0 charts and 0 records written" in capsys.readouterr().out
