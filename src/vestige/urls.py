@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("vestige.claims.urls")),
     path("", include("vestige.missing.urls")),
     path("", include("vestige.identification.urls")),
+    path("", include("vestige.dvi.urls")),
     path("", include("vestige.evidence.urls")),
     path("", include("vestige.registry.urls")),
 ]

@@ -241,3 +241,50 @@ def test_exchange_round_trip_and_a_second_import_changes_nothing(users, charted,
     assert main(["dvi", "export", "--out", str(out), "--as", "u-administrator"]) == 0
     assert main(["dvi", "load", str(out), "--as", "u-administrator"]) == 0
     assert "0 charts and 0 records written" in capsys.readouterr().out
+
+
+def test_pages_record_a_chart_compare_and_decide_at_the_board(users, make_user, charted, client):
+    mp, _other, r = charted
+    liaison, examiner = users["family_liaison"], users["forensic_examiner"]
+    client.force_login(liaison)
+    page = client.get(f"/dvi/am/{mp.ref}/")
+    assert page.status_code == 200 and b'class="odontogram"' in page.content and b'data-tooth="16"' in page.content
+    # A bad tooth: the form comes back with the error and the values typed, nothing saved.
+    bad = client.post(f"/dvi/am/{mp.ref}/chart/", {"t16_state": "crown", "t26_state": "filled", "t26_surfaces": "MQ",
+                                                    "charted_on": "2019-05-01"})
+    assert bad.status_code == 400 and b"surface &#x27;Q&#x27;" in bad.content and b'value="MQ"' in bad.content
+    assert dvi.chart_of(mp).teeth["26"] == {"state": "filled", "surfaces": "MO"}  # unchanged
+    ok = client.post(f"/dvi/am/{mp.ref}/chart/", {**{f"t{t}_state": e["state"] for t, e in AM_TEETH.items()},
+                                                   "t26_surfaces": "MO", "t46_surfaces": "O", "t46_material": "amalgam",
+                                                   "t16_rc": "1", "charted_on": "2019-05-01", "source": "Dr. Test"})
+    assert ok.status_code == 302 and dvi.chart_of(mp).teeth["16"] == {"state": "crown", "root_canal": True}
+    assert client.post(f"/dvi/am/{mp.ref}/add/marks/", {"kind": "tattoo", "region": "left_arm",
+                                                         "description": "anchor"}).status_code == 302
+    assert client.get(f"/dvi/pm/{r.pk}/chart/").status_code == 403  # PM data is the examiner's
+    client.force_login(examiner)
+    assert client.post(f"/dvi/pm/{r.pk}/add/effects/", {"category": "watch", "description": "steel"}).status_code == 302
+    pm_page = client.get(f"/dvi/pm/{r.pk}/")
+    assert mp.ref.encode() in pm_page.content and b"dental-candidates" in pm_page.content
+    board_url = f"/dvi/board/{r.pk}/{mp.ref}/"
+    client.post(board_url, {"action": "compare", "method": "dental", "conclusion": "identification",
+                            "note": "three restorations"})
+    c = Comparison.objects.get(remains=r, missing_person=mp)
+    page = client.get(board_url)
+    assert b'data-verdict="explainable"' in page.content and b"tooth-table" in page.content
+    assert b"propose-form" not in page.content  # not verified yet
+    second = make_user("forensic_examiner", "examiner-2")
+    client.force_login(second)
+    client.post(f"/dvi/comparisons/{c.pk}/verify/", {"decision": "agree"})
+    client.post(board_url, {"action": "propose", "basis": "dental"})
+    proposal = r.identifications.get()
+    assert proposal.identified_by == "dental"
+    client.force_login(users["dna_analyst"])
+    resp = client.post(f"/identification/decisions/{proposal.pk}/decide/", {"decision": "confirm"})
+    assert resp.status_code == 302 and resp["Location"] == board_url
+    proposal.refresh_from_db()
+    assert proposal.status == "confirmed"
+    pdf = client.get(f"/dvi/board/{r.pk}/{mp.ref}/report.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert client.get("/dvi/").status_code == 200
+    exported = client.get("/dvi/exchange.json")
+    assert exported.status_code == 200 and json.loads(exported.content)["format"] == "vestige-dvi-exchange"

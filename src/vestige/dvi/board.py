@@ -81,7 +81,9 @@ def board(actor, remains: Remains, person: MissingPerson) -> dict:
         established.append(IdentifiedBy.DENTAL)
     if _primary(print_comps):
         established.append(IdentifiedBy.FINGERPRINTS)
-    conflicts = [_("%(k)s: %(d)s") % {"k": k, "d": f["detail"]} for k, f in checks.items() if f["state"] == "conflict"]
+    from vestige.identification.display import checks as check_rows
+
+    conflicts = [f"{c['name']}: {c['detail']}" for c in check_rows(checks) if c["state"] == "conflict"]
     if dental is not None and dental.counts["incompatible"]:
         conflicts.append(_("dental: %(n)d incompatible teeth") % {"n": dental.counts["incompatible"]})
     conflicts += dvi.implant_conflicts(remains, person)

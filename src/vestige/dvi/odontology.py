@@ -22,7 +22,7 @@ difference is either
   PM present; AM crown → PM filled only; AM root canal → PM no root canal; AM erupted → PM
   unerupted).
 
-Every rule is in :data:`RULES` (or in :func:`compare_tooth` where it depends on surfaces) with
+Every reason is a fixed English sentence (translated where it is shown). Every rule is in :data:`RULES` (or in :func:`compare_tooth` where it depends on surfaces) with
 its reason, and each is tested. The *score* ranks candidates (it is a ranking aid, not a
 probability: the odontologist reviews the tooth table and records the conclusion on the ABFO
 scale): each concordant tooth adds points by how rare its state is in adults (a matching crown
@@ -266,8 +266,7 @@ class ToothComparison:
 def _filled_pair(am: dict, pm: dict) -> tuple[Verdict, str, float]:
     a, p = set(am.get("surfaces", "")), set(pm.get("surfaces", ""))
     if a and p and not a <= p:
-        missing = "".join(s for s in SURFACES if s in a - p)
-        return V.INCOMPATIBLE, f"filled surface(s) {missing} ante mortem are not filled post mortem", 0.0
+        return V.INCOMPATIBLE, "a surface filled ante mortem is not filled post mortem", 0.0
     if a == p:
         points = CONCORDANT_POINTS[S.FILLED] + (SURFACE_POINTS if a else 0.0)
         same_material = am.get("material") and am.get("material") == pm.get("material")
@@ -299,7 +298,7 @@ def compare_tooth(tooth: str, am: dict | None, pm: dict | None) -> ToothComparis
     elif am.get("root_canal") and pm.get("root_canal") and verdict == V.CONCORDANT:
         points += ROOT_CANAL_POINTS
     elif pm.get("root_canal") and not am.get("root_canal") and verdict == V.CONCORDANT:
-        verdict, reason, points = V.EXPLAINABLE, reason + "; root canal treated after the record", EXPLAINABLE_POINTS
+        verdict, reason, points = V.EXPLAINABLE, "root canal treated after the record", EXPLAINABLE_POINTS
     if verdict == V.INCOMPATIBLE:
         points = -INCOMPATIBLE_POINTS
     return ToothComparison(tooth, am, pm, verdict, reason, points)
@@ -355,14 +354,14 @@ def compare(am: Mapping[str, dict], pm: Mapping[str, dict]) -> DentalComparison:
         succ = successor(tooth)
         if succ is not None and a is not None and p is None and _present(pm.get(succ)):
             out.teeth.append(ToothComparison(tooth, a, None, V.EXPLAINABLE,
-                                             f"deciduous tooth shed; its successor {succ} is present", 0.0))
+                                             "deciduous tooth shed; its permanent successor is present", 0.0))
             continue
         if succ is None and a is not None and p is None and _present(a):
             pred = f"{int(tooth[0]) + 4}{tooth[1]}" if int(tooth[1]) <= 5 else None
             if pred and _present(pm.get(pred)):
                 out.teeth.append(ToothComparison(tooth, a, None, V.INCOMPATIBLE,
-                                                 f"permanent tooth ante mortem, its deciduous predecessor {pred} "
-                                                 "post mortem", -INCOMPATIBLE_POINTS))
+                                                 "permanent tooth ante mortem, its deciduous predecessor post mortem",
+                                                 -INCOMPATIBLE_POINTS))
                 continue
         out.teeth.append(compare_tooth(tooth, a, p))
     return out

@@ -83,7 +83,8 @@ class IdentificationOut(Schema):
     remains: str
     missing_person: str
     status: str
-    posterior: float
+    posterior: float | None
+    identified_by: str
     basis: str
     proposed_by: str
     decided_by: str | None
