@@ -115,6 +115,7 @@ def _unexpected(request, exc):
 
 
 from vestige.claims.api import router as claims_router  # noqa: E402
+from vestige.dvi.api import router as dvi_router  # noqa: E402
 from vestige.evidence.api import router as evidence_router  # noqa: E402
 from vestige.identification.api import router as identification_router  # noqa: E402
 from vestige.missing.api import router as missing_router  # noqa: E402
@@ -127,6 +128,7 @@ api.add_router("/", claims_router)
 api.add_router("/", missing_router)
 api.add_router("/", evidence_router)
 api.add_router("/", identification_router)
+api.add_router("/", dvi_router)
 
 
 from ninja import File, Form  # noqa: E402

@@ -43,6 +43,9 @@ NOTIFY = {"administrator", "family_liaison"}
 EV_W = {"administrator", "investigator", "forensic_examiner"}
 EV_EXPORT = {"administrator", "investigator"}
 AUDIT = {"administrator", "auditor"}
+DVI_C = {"administrator", "forensic_examiner"}  # odontologists and fingerprint examiners record and verify (ACE-V)
+BOARD = {"administrator", "forensic_examiner", "dna_analyst"}  # the identification board
+DVI_IMPORT = {"administrator", "forensic_examiner", "family_liaison"}  # an exchange file carries AM and PM data
 # /import/ takes graves, remains, missing persons, pedigrees and DNA files (incidents have their own page).
 IMPORTERS = {"administrator", "investigator", "forensic_examiner", "dna_analyst", "family_liaison"}
 
@@ -135,7 +138,11 @@ def world(users, settings):
     group = ident.propose_duplicate(users["dna_analyst"], [a["remains"], a["other_remains"]], "same bones?")
     from vestige.evidence import jobs
     job = jobs.start(users["administrator"], "export", items=[a["item"].ref])  # an administrator's bag export
-    a.update(run=run, candidate=cand, ident=proposal, group=group, job=job)
+    # A fingerprint conclusion by a second examiner of case A, for the others to verify.
+    from vestige.dvi import services as dvi
+    examiner2 = create_user("a-examiner-2", PASSWORD, "forensic_examiner", cases=["MAIN"])
+    comparison = dvi.record_comparison(examiner2, "fingerprints", a["remains"], a["person"], "inconclusive")
+    a.update(run=run, candidate=cand, ident=proposal, group=group, job=job, comparison=comparison)
     return a, b, b_users
 
 
@@ -144,7 +151,8 @@ def _fmt(url: str, a: dict) -> str:
             "claim": a["claim"].ref, "incident": a["incident"].ref, "witness": a["witness"].code,
             "person": a["person"].ref, "family": a["family"].ref, "donor": a["donor"].code, "item": a["item"].ref,
             "run": a["run"].pk, "candidate": a["candidate"].pk, "ident": a["ident"].pk, "group": a["group"].pk,
-            "sample": a["sample"].pk, "body": a["remains"].body_number, "job": a["job"].pk}
+            "sample": a["sample"].pk, "body": a["remains"].body_number, "job": a["job"].pk,
+            "comparison": a["comparison"].pk}
     return url.format(**keys)
 
 
@@ -224,6 +232,23 @@ WEB = [
     ("identification/same-body/<int:pk>/", "GET", "/identification/same-body/{group}/", None, IDENT_R),
     ("identification/samples/<int:pk>/resolve/", "POST", "/identification/samples/{sample}/resolve/",
      {"decision": "accept", "note": "n"}, DNA),
+    ("dvi/", "GET", "/dvi/", None, IDENT_R),
+    ("dvi/exchange.json", "GET", "/dvi/exchange.json", None, IDENT_R),
+    ("dvi/exchange/", "POST", "/dvi/exchange/", {}, DVI_IMPORT),
+    ("dvi/board/<int:remains_pk>/<str:ref>/", "GET", "/dvi/board/{remains}/{person}/", None, IDENT_R),
+    ("dvi/board/<int:remains_pk>/<str:ref>/#post", "POST", "/dvi/board/{remains}/{person}/",
+     {"action": "compare", "method": "fingerprints", "conclusion": "inconclusive"}, DVI_C),
+    ("dvi/board/<int:remains_pk>/<str:ref>/report.pdf", "GET", "/dvi/board/{remains}/{person}/report.pdf", None,
+     IDENT_R),
+    ("dvi/comparisons/<int:pk>/verify/", "POST", "/dvi/comparisons/{comparison}/verify/", {"decision": "agree"}, DVI_C),
+    ("dvi/<str:side>/<str:key>/", "GET", "/dvi/am/{person}/", None, MISSING_R),
+    ("dvi/<str:side>/<str:key>/#pm", "GET", "/dvi/pm/{remains}/", None, ALL),
+    ("dvi/<str:side>/<str:key>/chart/", "GET", "/dvi/am/{person}/chart/", None, MISSING_W),
+    ("dvi/<str:side>/<str:key>/chart/#pm", "GET", "/dvi/pm/{remains}/chart/", None, REMAINS_W),
+    ("dvi/<str:side>/<str:key>/add/<str:section>/", "POST", "/dvi/pm/{remains}/add/effects/",
+     {"category": "watch", "description": "w"}, REMAINS_W),
+    ("dvi/<str:side>/<str:key>/add/<str:section>/#am", "POST", "/dvi/am/{person}/add/marks/",
+     {"kind": "scar", "region": "face"}, MISSING_W),
     ("evidence/", "GET", "/evidence/", None, ALL),
     ("evidence/upload/", "GET", "/evidence/upload/", None, EV_W),
     ("evidence/jobs/", "GET", "/evidence/jobs/", None, ALL),
@@ -348,6 +373,23 @@ API = [
     ("POST /api/evidence/captures", "POST", "/api/evidence/captures", {"urls": ["ftp://example.org/x"]}, EV_W),
     ("GET /api/evidence/jobs/{pk}", "GET", "/api/evidence/jobs/{job}", None, AUDIT),
     ("GET /api/candidates", "GET", "/api/candidates", None, IDENT_R),
+    ("GET /api/dvi/{side}/{key}", "GET", "/api/dvi/am/{person}", None, MISSING_R),
+    ("PUT /api/dvi/{side}/{key}/chart", "PUT", "/api/dvi/pm/{body}/chart", {"teeth": {"16": {"state": "sound"}}},
+     REMAINS_W),
+    ("POST /api/dvi/{side}/{key}/{section}", "POST", "/api/dvi/am/{person}/marks", {"kind": "scar", "region": "face"},
+     MISSING_W),
+    ("GET /api/dvi-matches/dental", "GET", "/api/dvi-matches/dental", None, IDENT_R),
+    ("GET /api/dvi-matches/implants", "GET", "/api/dvi-matches/implants", None, IDENT_R),
+    ("POST /api/dvi-comparisons", "POST", "/api/dvi-comparisons",
+     {"method": "fingerprints", "remains": "B-A-1", "missing_person": "MP-00001", "conclusion": "inconclusive"}, DVI_C),
+    ("POST /api/dvi-comparisons/{pk}/verify", "POST", "/api/dvi-comparisons/{comparison}/verify", {"agree": True},
+     DVI_C),
+    ("GET /api/dvi-board/{remains}/{missing_person}", "GET", "/api/dvi-board/{body}/{person}", None, IDENT_R),
+    ("POST /api/dvi-board/{remains}/{missing_person}/propose", "POST", "/api/dvi-board/{body}/{person}/propose", {},
+     BOARD),
+    ("GET /api/dvi-exchange", "GET", "/api/dvi-exchange", None, IDENT_R),
+    ("POST /api/dvi-exchange", "POST", "/api/dvi-exchange", {"format": "vestige-dvi-exchange", "version": 1},
+     DVI_IMPORT),
     ("GET /api/identification/stats", "GET", "/api/identification/stats", None, ALL),
     ("GET /api/identification/joint", "GET", "/api/identification/joint", None, IDENT_R),
     ("POST /api/identification/runs", "POST", "/api/identification/runs", {}, RUN),
@@ -625,6 +667,15 @@ CLI = {
     "token revoke": (["999999"], ALL),
     "case create": (["CASE-{ROLE}", "Case of {role}"], ADMIN),
     "case member": (["CASE-B", "u-analyst"], ADMIN),
+    "dvi dental-match": ([], IDENT_R),
+    "dvi implant-match": ([], IDENT_R),
+    "dvi board": (["{body}", "{person}"], IDENT_R),
+    "dvi compare": (["{body}", "{person}", "--method", "fingerprints", "--conclusion", "inconclusive"], DVI_C),
+    "dvi verify": (["{comparison}", "--agree"], DVI_C),
+    "dvi propose": (["{body}", "{person}"], BOARD),
+    "dvi export": (["--out", "{tmp}/dvi-{role}.json"], IDENT_R),
+    "dvi load": (["{tmp}/dvi.json"], DVI_IMPORT),
+    "dvi import": (["dental", "pm", "{tmp}/dental.csv", "--dry-run"], REMAINS_W),
 }
 CLI_SHELL = {"demo", "serve", "manage", "identify stats", "evidence public-key", "evidence verify-bag", "evidence cleanup",
              "evidence head", "evidence timestamp", "keys new-field-key", "keys new-ledger-key", "user create", "case list",
@@ -649,12 +700,14 @@ def test_cli_follows_the_roles_table(world, users, tmp_path, capsys, command):
     (tmp_path / "acled.csv").write_text("event_id_cnty,event_date,event_type,country,latitude,longitude,fatalities\n")
     (tmp_path / "e.txt").write_text("x")
     (tmp_path / "aa.json").write_text("[]")
+    (tmp_path / "dvi.json").write_text('{"format": "vestige-dvi-exchange", "version": 1}')
+    (tmp_path / "dental.csv").write_text("owner,tooth,state\nB-A-1,16,sound\n")
     args, who = CLI[command]
     for role in ROLES:
         fill = {"tmp": str(tmp_path), "role": role, "ROLE": role.upper().replace("_", "-"),
                 "candidate": str(a["candidate"].pk), "ident": str(a["ident"].pk), "group": str(a["group"].pk),
                 "sample": str(a["sample"].pk), "sample_code": a["sample"].code, "body": a["remains"].body_number, "item": a["item"].ref,
-                "family": a["family"].ref}
+                "family": a["family"].ref, "person": a["person"].ref, "comparison": str(a["comparison"].pk)}
         argv = [*command.split(), *[x.format(**fill) for x in args], "--as", users[role].username]
         code = main(argv)
         err = capsys.readouterr().err

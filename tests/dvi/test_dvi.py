@@ -288,3 +288,40 @@ def test_pages_record_a_chart_compare_and_decide_at_the_board(users, make_user, 
     assert client.get("/dvi/").status_code == 200
     exported = client.get("/dvi/exchange.json")
     assert exported.status_code == 200 and json.loads(exported.content)["format"] == "vestige-dvi-exchange"
+
+
+def test_api_chart_records_matches_board_and_errors_in_the_envelope(users, make_user, pair, client, api_token):
+    mp, _other, r = pair
+    liaison = {"HTTP_AUTHORIZATION": f"Bearer {api_token(users['family_liaison'])}"}
+    examiner = {"HTTP_AUTHORIZATION": f"Bearer {api_token(users['forensic_examiner'])}"}
+    second = {"HTTP_AUTHORIZATION": f"Bearer {api_token(make_user('forensic_examiner', 'examiner-2'))}"}
+    put = client.put(f"/api/dvi/am/{mp.ref}/chart", {"teeth": AM_TEETH, "charted_on": "2019-05-01"},
+                     content_type="application/json", **liaison)
+    assert put.status_code == 200 and put.json()["teeth"]["26"] == {"state": "filled", "surfaces": "MO"}
+    bad = client.put(f"/api/dvi/pm/{r.body_number}/chart", {"teeth": {"16": {"state": "gone"}}},
+                     content_type="application/json", **examiner)
+    assert bad.status_code == 400 and bad.json()["error"]["field"] == "teeth.16.state"
+    assert client.put(f"/api/dvi/pm/{r.body_number}/chart", {"teeth": PM_TEETH}, content_type="application/json",
+                      **liaison).status_code == 403
+    client.put(f"/api/dvi/pm/{r.body_number}/chart", {"teeth": PM_TEETH}, content_type="application/json", **examiner)
+    add = client.post(f"/api/dvi/pm/{r.body_number}/medical", {"kind": "implant", "maker": "Zimmer",
+                                                               "serial": "Z-77"}, content_type="application/json",
+                      **examiner)
+    assert add.status_code == 201, add.json()
+    unknown = client.post(f"/api/dvi/pm/{r.body_number}/tattoos", {}, content_type="application/json", **examiner)
+    assert unknown.status_code == 400 and "Unknown section" in unknown.json()["error"]["message"]
+    assert client.get(f"/api/dvi/pm/NOPE", **examiner).status_code == 404
+    dental = client.get(f"/api/dvi-matches/dental?remains={r.body_number}", **examiner).json()
+    assert dental[0]["candidates"][0]["missing_person"] == mp.ref and dental[0]["candidates"][0]["teeth"]
+    c = client.post("/api/dvi-comparisons", {"method": "dental", "remains": r.body_number, "missing_person": mp.ref,
+                                             "conclusion": "identification", "note": "x"},
+                    content_type="application/json", **examiner).json()
+    assert client.post(f"/api/dvi-comparisons/{c['id']}/verify", {"agree": True}, content_type="application/json",
+                       **examiner).status_code == 403
+    client.post(f"/api/dvi-comparisons/{c['id']}/verify", {"agree": True}, content_type="application/json", **second)
+    b = client.get(f"/api/dvi-board/{r.body_number}/{mp.ref}", **examiner).json()
+    assert b["established_by"] == ["dental"] and b["dental"]["concordant"] == 3
+    p = client.post(f"/api/dvi-board/{r.body_number}/{mp.ref}/propose", {}, content_type="application/json",
+                    **examiner)
+    assert p.status_code == 201 and p.json()["identified_by"] == "dental"
+    assert client.get("/api/dvi-exchange", **examiner).json()["format"] == "vestige-dvi-exchange"

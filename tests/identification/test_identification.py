@@ -324,7 +324,7 @@ def test_identify_cli(users, world, capsys):
     out = capsys.readouterr().out.strip().splitlines()[-1]
     data = json.loads(out)
     assert set(data) == {"missing", "identified", "accounted_for_pct", "remains_total", "bodies", "remains_identified",
-                         "remains_without_candidate"}
+                         "remains_without_candidate", "identified_by"}
     assert data["missing"] == 4 and data["remains_total"] == 5  # 4 family remains and the stranger
     assert MatchingRun.objects.get().status == "done"
     assert main(["identify", "run", "--as", users["analyst"].username]) == 4  # not permitted

@@ -55,9 +55,12 @@ def _pair(actor, body: str, ref: str):
 
 def cmd_board(args) -> int:
     setup_django()
+    from vestige.accounts.roles import Cap
+    from vestige.accounts.services import require
     from vestige.dvi import board
 
     actor = actor_of(args)
+    require(actor, Cap.IDENT_READ)
     remains, person = _pair(actor, args.remains, args.missing_person)
     data = board.summary(board.board(actor, remains, person))
     if args.json:
@@ -72,9 +75,12 @@ def cmd_board(args) -> int:
 
 def cmd_compare(args) -> int:
     setup_django()
+    from vestige.accounts.roles import Cap
+    from vestige.accounts.services import require
     from vestige.dvi.services import record_comparison
 
     actor = actor_of(args)
+    require(actor, Cap.DVI_COMPARE)
     remains, person = _pair(actor, args.remains, args.missing_person)
     c = record_comparison(actor, args.method, remains, person, args.conclusion, note=args.note or "", via="cli")
     print(f"comparison {c.pk}: {c} (awaiting verification by a second examiner)")
@@ -90,6 +96,9 @@ def cmd_verify(args) -> int:
     if args.agree == args.disagree:
         raise InvalidInput("give --agree or --disagree")
     actor = actor_of(args)
+    from vestige.accounts.roles import Cap
+    from vestige.accounts.services import require
+    require(actor, Cap.DVI_COMPARE)
     c = access.get(actor, Comparison, pk=args.comparison)
     c = verify_comparison(actor, c, args.agree, args.note or "", via="cli")
     print(f"comparison {c.pk}: {c.get_verification_display()}")
@@ -98,9 +107,12 @@ def cmd_verify(args) -> int:
 
 def cmd_propose(args) -> int:
     setup_django()
+    from vestige.accounts.roles import Cap
+    from vestige.accounts.services import require
     from vestige.dvi import board
 
     actor = actor_of(args)
+    require(actor, Cap.BOARD)
     remains, person = _pair(actor, args.remains, args.missing_person)
     basis = args.basis or board.default_basis(board.board(actor, remains, person))
     ident = board.propose(actor, remains, person, basis, conflicts_explained=args.explain or "", via="cli")

@@ -102,6 +102,7 @@ def _same(existing: list[dict], row: dict) -> bool:
 
 def load(actor, data: bytes | str | dict, *, via: str = "import") -> dict[str, int]:
     """Import an exchange file; all or nothing. Returns the counts of charts and records written."""
+    services.require_importer(actor)
     if not isinstance(data, dict):
         try:
             data = json.loads(data)

@@ -69,6 +69,23 @@ def side_of(owner) -> str:
     raise InvalidInput(_("A DVI record belongs to a missing person or to remains."))
 
 
+SIDE_CAPS = {("am", False): Cap.MISSING_READ, ("am", True): Cap.MISSING_WRITE, ("pm", False): Cap.REGISTRY_READ,
+             ("pm", True): Cap.REMAINS_WRITE}
+
+
+def require_side(actor, side: str, *, write: bool = False) -> None:
+    """The role check of one side, before any record is looked up (a refused role learns nothing)."""
+    if side not in (Side.AM, Side.PM):
+        raise NotFound(_("No such record: the side is 'am' or 'pm'."))
+    require(actor, SIDE_CAPS[(side, write)])
+
+
+def require_importer(actor) -> None:
+    """An exchange file carries both sides: the liaison's AM data and the examiner's PM data."""
+    if not (actor.can(Cap.MISSING_WRITE) or actor.can(Cap.REMAINS_WRITE)):
+        require(actor, Cap.REMAINS_WRITE)  # raises, naming the capability
+
+
 def require_write(actor, owner) -> str:
     """AM data by the family liaison, PM data by the forensic examiner; the record in the actor's cases."""
     side = side_of(owner)

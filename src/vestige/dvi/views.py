@@ -28,7 +28,8 @@ from vestige.missing.models import MissingPerson
 from vestige.registry.models import Remains
 
 
-def _owner(request, side: str, key: str):
+def _owner(request, side: str, key: str, *, write: bool = False):
+    dvi.require_side(request.user, side, write=write)  # the role first: a refused role learns nothing
     if side == "am":
         return access.get(request.user, MissingPerson.objects.select_related("family"), ref=key)
     if side == "pm" and key.isdigit():
@@ -79,7 +80,7 @@ def record(request, side, key):
 
 @require_POST
 def add(request, side, key, section):
-    owner = _owner(request, side, key)
+    owner = _owner(request, side, key, write=True)
     dvi.require_write(request.user, owner)
     if section not in TITLES:
         raise NotFound(_("No such section."))
@@ -97,7 +98,7 @@ def add(request, side, key, section):
 
 
 def chart_edit(request, side, key):
-    owner = _owner(request, side, key)
+    owner = _owner(request, side, key, write=True)
     side = dvi.require_write(request.user, owner)
     chart = dvi.chart_of(owner)
     teeth = chart.teeth if chart else {}
@@ -210,6 +211,7 @@ def board_pdf(request, remains_pk, ref):
 
 
 def exchange_export(request):
+    require(request.user, Cap.IDENT_READ)
     data = exchange.export(request.user, case=request.GET.get("case", ""))
     resp = HttpResponse(json.dumps(data, ensure_ascii=False, indent=1, default=str),
                         content_type="application/json; charset=utf-8")
@@ -219,6 +221,7 @@ def exchange_export(request):
 
 @require_POST
 def exchange_import(request):
+    dvi.require_importer(request.user)
     f = request.FILES.get("file")
     if f is None:
         messages.error(request, _("Choose an exchange file."))

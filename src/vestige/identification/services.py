@@ -159,7 +159,8 @@ def stats_by_site(sites) -> tuple[dict, list[tuple[object, dict]]]:
     run = current_run()
     figures = _remains_figures(Remains.objects.filter(withdrawn_at__isnull=True), run)
     empty = {"remains_total": 0, "remains_identified": 0, "remains_without_candidate": 0, "bodies": 0}
-    return ({**_missing_figures(), **figures[None]}, [(s, figures.get(s.pk, empty)) for s in sites])
+    return ({**_missing_figures(), **figures[None], "identified_by": identified_by()},
+            [(s, figures.get(s.pk, empty)) for s in sites])
 
 
 def candidate_rows(run, *, min_posterior: float = 0.0, remains: str = "", missing_person: str = "", limit: int = 0,
