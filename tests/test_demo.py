@@ -14,7 +14,7 @@ def test_demo_reproduces_published_izium_figures_and_is_idempotent(db, capsys):
 
     assert main(["demo", "--no-serve"]) == 0
     out = capsys.readouterr().out
-    for user in ("admin", "investigator", "examiner", "dna", "dna2", "liaison", "analyst", "auditor"):
+    for user in ("admin", "investigator", "examiner", "odontologist", "dna", "dna2", "liaison", "analyst", "auditor"):
         assert f"\n  {user} " in out
     # It says what it is doing while it loads (before: silent for the whole load).
     assert "Loading the Izium registry" in out and "Simulating families" in out
@@ -34,12 +34,35 @@ def test_demo_reproduces_published_izium_figures_and_is_idempotent(db, capsys):
     exh = izium.exhumations.get()
     assert (str(exh.started_on), str(exh.ended_on)) == ("2022-09-16", "2022-09-23")
     assert Site.objects.filter(ref__in=["BCH-CHURCH", "LYM-CEM"]).count() == 2
+    # Issue 14: teeth and effects; three bodies without usable DNA identified by their teeth (one of
+    # them found by its hip implant's serial number), a fourth waits for the second examiner.
+    from vestige.dvi import services as dvi
+    from vestige.dvi.models import Comparison, DentalChart
+    from vestige.identification.models import Identification
+    from vestige.identification.services import stats
+    assert DentalChart.objects.filter(side="pm").count() >= 100 and DentalChart.objects.filter(side="am").count() >= 60
+    assert stats()["identified_by"]["dental"] == 3
+    dental_ids = Identification.objects.filter(identified_by="dental", status="confirmed").select_related(
+        "remains", "missing_person")
+    from vestige.accounts.models import User
+    admin = User.objects.get(username="admin")
+    from vestige.dvi import odontology
+    every_am = {c.missing_person.ref: c.teeth for c in DentalChart.objects.filter(side="am").select_related(
+        "missing_person")}
+    for i in dental_ids:
+        assert not i.remains.dna_samples.exists()
+        pm = DentalChart.objects.get(side="pm", remains=i.remains).teeth
+        assert odontology.rank(pm, every_am, top=1)[0].key == i.missing_person.ref  # the teeth single them out
+    [implant] = dvi.implant_matches(admin)
+    assert implant["missing_person"] in {i.missing_person.ref for i in dental_ids}
+    assert Comparison.objects.filter(verification="pending", method="dental").count() == 1
     # Issue 5's synthetic DNA: every Izium body has a sample; families were simulated for most.
     from vestige.identification.models import RemainsSample
     from vestige.missing.models import Family
     # Every body has a sample; a few have a second one (another bone); a third are degraded.
     samples = RemainsSample.objects.filter(remains__site=izium)
-    assert samples.values("remains").distinct().count() == 447 and samples.count() > 447
+    # Four bones gave no usable DNA (issue 14: they are identified by their teeth).
+    assert samples.values("remains").distinct().count() == 443 and samples.count() > 443
     assert 100 < samples.filter(dropout__gt=0).count() < 250
     assert Family.objects.count() > 400
     # The evidence: an iPhone HEIC with its position, and a re-encoded, trimmed repost of the drone

@@ -310,7 +310,7 @@ def test_api_chart_records_matches_board_and_errors_in_the_envelope(users, make_
     assert add.status_code == 201, add.json()
     unknown = client.post(f"/api/dvi/pm/{r.body_number}/tattoos", {}, content_type="application/json", **examiner)
     assert unknown.status_code == 400 and "Unknown section" in unknown.json()["error"]["message"]
-    assert client.get(f"/api/dvi/pm/NOPE", **examiner).status_code == 404
+    assert client.get("/api/dvi/pm/NOPE", **examiner).status_code == 404
     dental = client.get(f"/api/dvi-matches/dental?remains={r.body_number}", **examiner).json()
     assert dental[0]["candidates"][0]["missing_person"] == mp.ref and dental[0]["candidates"][0]["teeth"]
     c = client.post("/api/dvi-comparisons", {"method": "dental", "remains": r.body_number, "missing_person": mp.ref,

@@ -44,6 +44,7 @@ SURNAMES = ["Коваленко", "Бондаренко", "Ткаченко", "�
             "Клименко", "Павленко", "Гончаренко", "Левченко", "Кузьменко", "Зінченко", "Дорошенко", "Яковенко"]
 STRONG = ["parents", "parent_sibling", "siblings", "spouse_children", "direct", "parents", "siblings"]
 N_WEAK, N_NONE, N_ELSEWHERE = 25, 17, 45
+N_NO_DNA = 4  # of the N_NONE bodies: no usable DNA at all (identified by their teeth in the DVI demo)
 HOUSEHOLDS = [(2, False), (3, True), (4, True), (2, False)]  # (members lost, parents among them); the first: sisters
 DEGRADED, DROPOUT, SECOND_BONES = 1 / 3, 0.1, 6
 IZIUM = (49.2103, 37.2569)
@@ -56,8 +57,11 @@ def _patronymic(father: str, sex: str) -> str:
 
 
 @transaction.atomic
-def load_identification(liaison, dna_analyst) -> int:
-    """Families, donors, reference profiles and remains samples; 0 if already there."""
+def load_identification(liaison, dna_analyst, report: dict | None = None) -> int:
+    """Families, donors, reference profiles and remains samples; 0 if already there. ``report``
+    (when given) receives ``truth`` (remains pk → the missing person they are, for the families
+    built one per body) and ``no_dna`` (bodies whose bone gave no usable DNA, and whose family gave
+    no reference either: the DVI demo identifies them by their teeth)."""
     if Family.objects.exists():
         return 0
     rng = np.random.default_rng(SEED)
@@ -90,11 +94,13 @@ def load_identification(liaison, dna_analyst) -> int:
         taken |= {r.pk for r in chosen}
         for r, g in zip(chosen, _household(liaison, dna_analyst, rng, drawer, table, lost, parents, chosen), strict=True):
             genos[r.pk] = g
+    truth: dict[int, object] = {}
     for r in remains:
         if r.pk in genos:
             continue
         kind = None if r.pk in none else "avuncular" if r.pk in weak else STRONG[int(rng.integers(len(STRONG)))]
-        genos[r.pk] = _family(liaison, dna_analyst, rng, drawer, table, kind, r) if kind else drawer.founder()
+        genos[r.pk] = _family(liaison, dna_analyst, rng, drawer, table, kind, r, truth) if kind else drawer.founder()
+    no_dna = {remains[i].pk for i in order[:N_NO_DNA]}  # among the bodies no family references
     # One person, two body numbers: a body part recovered apart from the rest of the body.
     a, b = remains[order[-1]], remains[order[-2]]
     genos[b.pk] = genos[a.pk]
@@ -102,21 +108,26 @@ def load_identification(liaison, dna_analyst) -> int:
     degraded = {r.pk for r in remains if rng.random() < DEGRADED}
     second = {remains[i].pk for i in order[N_NONE + N_WEAK + cursor:N_NONE + N_WEAK + cursor + SECOND_BONES]}
     for r in remains:
-        _sample(dna_analyst, rng, table, r, genos[r.pk], r.pk in degraded, "bone")
-        n += 1
+        _sample(dna_analyst, rng, table, r, genos[r.pk], r.pk in degraded, "bone", store=r.pk not in no_dna)
+        n += r.pk not in no_dna
         if r.pk in second:
             _sample(dna_analyst, rng, table, r, genos[r.pk], True, "tooth")
             n += 1
     for _ in range(N_ELSEWHERE):  # missing persons who are not among these remains
         _family(liaison, dna_analyst, rng, drawer, table, STRONG[int(rng.integers(len(STRONG)))], None)
     _duplicate_pair(liaison)
+    if report is not None:
+        report.update(truth=truth, no_dna=[r for r in remains if r.pk in no_dna])
     return n
 
 
-def _sample(dna_analyst, rng, table, r: Remains, alleles: np.ndarray, degraded: bool, material: str) -> None:
+def _sample(dna_analyst, rng, table, r: Remains, alleles: np.ndarray, degraded: bool, material: str, *,
+            store: bool = True) -> None:
     typed = _genotypes(rng, table, alleles, 0.03 if not degraded else 0.15)
     if degraded:
         typed = _drop_out(typed, DROPOUT, rng)
+    if not store:  # the bone gave no usable profile (drawn all the same: the other bodies keep their DNA)
+        return
     add_remains_sample(dna_analyst, r, typed, material=material, lab="Demo forensic DNA laboratory",
                        kit="GlobalFiler", dropout=DROPOUT if degraded else 0.0, via="demo")
 
@@ -168,7 +179,8 @@ def _genotypes(rng, table, alleles: np.ndarray, drop: float) -> dict[str, tuple[
             for i, m in enumerate(GLOBALFILER) if keep[i]}
 
 
-def _family(liaison, dna_analyst, rng, drawer, table, kind: str, remains: Remains | None) -> np.ndarray:
+def _family(liaison, dna_analyst, rng, drawer, table, kind: str, remains: Remains | None,
+            truth: dict | None = None) -> np.ndarray:
     template = TEMPLATES[kind]
     sex = (remains.sex if remains is not None and remains.sex != Sex.UNDETERMINED
            else ("male" if rng.random() < 0.5 else "female"))
@@ -195,7 +207,7 @@ def _family(liaison, dna_analyst, rng, drawer, table, kind: str, remains: Remain
             age = ((remains.age_min or 30) + (remains.age_max or 40)) / 2 if remains is not None else 20 + rng.integers(0, 60)
             height = ((remains.stature_min_cm or 160) + (remains.stature_max_cm or 175)) // 2 if remains is not None else None
             given = (MALE if msex == "male" else FEMALE)[int(rng.integers(20))]
-            services.create_missing_person(liaison, family, {
+            person = services.create_missing_person(liaison, family, {
                 "family_name": surname, "given_name": given, "patronymic": _patronymic(father_name, msex),
                 "sex": msex, "birth_date": dt.date(2022 - int(age), 1 + int(rng.integers(12)), 1 + int(rng.integers(28))),
                 "height_cm": height, "last_seen_on": dt.date(2022, 3, 1 + int(rng.integers(28))),
@@ -203,6 +215,8 @@ def _family(liaison, dna_analyst, rng, drawer, table, kind: str, remains: Remain
                 "last_seen_longitude": IZIUM[1] + rng.normal(0, 0.01),
                 "circumstances": "Not heard from during the occupation of Izium (synthetic).",
             }, member=mid, via="demo")
+            if truth is not None and remains is not None:
+                truth[remains.pk] = person
             if father is not None:  # placed under the parents, as on the family page
                 pedigrees.update_member(liaison, family.members.get(code=mid), father=father, mother=mother, via="demo")
         elif not family.members.filter(code=mid).exists():

@@ -13,12 +13,14 @@ from vestige.accounts.models import User
 from vestige.accounts.roles import Role
 from vestige.demo.izium import load_izium
 
-# user name → role: one per role, and a second DNA analyst, so that the two-person rule (one
-# proposes an identification, another confirms it) can be tried.
+# user name → role: one per role, a second DNA analyst, so that the two-person rule (one
+# proposes an identification, another confirms it) can be tried, and a second examiner (an
+# odontologist) who verifies the first one's dental conclusions.
 DEMO_USERS = {
     "admin": Role.ADMINISTRATOR,
     "investigator": Role.INVESTIGATOR,
     "examiner": Role.FORENSIC_EXAMINER,
+    "odontologist": Role.FORENSIC_EXAMINER,  # a second examiner: ACE-V verification of dental conclusions
     "dna": Role.DNA_ANALYST,
     "dna2": Role.DNA_ANALYST,
     "liaison": Role.FAMILY_LIAISON,
@@ -87,6 +89,14 @@ def run_demo(verbosity: int = 1, say=None) -> tuple[dict, dict]:
     say("Recording the demo evidence in the custody ledger")
     created["evidence items"] = load_evidence(User.objects.get(username="investigator"))
     say("Simulating families, references and DNA of the remains (synthetic people)")
+    report: dict = {}
     created["remains DNA samples"] = load_identification(User.objects.get(username="liaison"),
-                                                          User.objects.get(username="dna"))
+                                                          User.objects.get(username="dna"), report)
+    if report:  # a fresh load (a re-run finds the families there and adds nothing)
+        from vestige.demo.dvi import load_dvi
+
+        say("Charting teeth and effects: ante-mortem from dentists, post-mortem from the examiners")
+        created.update(load_dvi({k: User.objects.get(username=k) for k in ("liaison", "examiner", "odontologist",
+                                                                           "dna2")},
+                                report["truth"], report["no_dna"]))
     return accounts, created

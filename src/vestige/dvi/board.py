@@ -84,8 +84,14 @@ def board(actor, remains: Remains, person: MissingPerson) -> dict:
     from vestige.identification.display import checks as check_rows
 
     conflicts = [f"{c['name']}: {c['detail']}" for c in check_rows(checks) if c["state"] == "conflict"]
-    if dental is not None and dental.counts["incompatible"]:
-        conflicts.append(_("dental: %(n)d incompatible teeth") % {"n": dental.counts["incompatible"]})
+    dental_rank = None
+    if dental is not None:
+        if dental.counts["incompatible"]:
+            conflicts.append(_("dental: %(n)d incompatible teeth") % {"n": dental.counts["incompatible"]})
+        dental_rank = _dental_rank(actor, remains, person, dental)
+        if dental_rank["better"]:
+            conflicts.append(_("dental: %(n)d other ante-mortem chart(s) score as high or higher (%(refs)s)") % {
+                "n": len(dental_rank["better"]), "refs": ", ".join(dental_rank["better"][:5])})
     conflicts += dvi.implant_conflicts(remains, person)
     if dna["candidate"] is None and remains.dna_samples.exists() and person.family.donors.filter(
             profiles__isnull=False).exists():
@@ -106,8 +112,19 @@ def board(actor, remains: Remains, person: MissingPerson) -> dict:
         "fingerprint_comparisons": print_comps, "board_comparisons": board_comps, "implants": implants,
         "secondary": dvi.secondary_matches(remains, person), "checks": checks, "established_by": established,
         "conflicts": conflicts, "exclusions": exclusions, "decision": decision, "competing": competing,
-        "am_chart": dvi.chart_of(person), "pm_chart": dvi.chart_of(remains),
+        "am_chart": dvi.chart_of(person), "pm_chart": dvi.chart_of(remains), "dental_rank": dental_rank,
     }
+
+
+def _dental_rank(actor, remains: Remains, person: MissingPerson, dental) -> dict:
+    """Where this person's AM chart ranks among every AM chart against the body's PM chart: the
+    missing persons whose charts score as high or higher are a conflict (the teeth do not single
+    this person out)."""
+    from vestige.dvi import odontology
+    pm = dvi.chart_of(remains)
+    charts = {ref: teeth for ref, (_p, teeth) in dvi._am_charts(actor).items() if ref != person.ref}
+    better = [r.key for r in odontology.rank(pm.teeth, charts) if r.comparison.score >= dental.score]
+    return {"rank": len(better) + 1, "of": len(charts) + 1, "better": better}
 
 
 def summary(b: dict) -> dict:
@@ -118,7 +135,7 @@ def summary(b: dict) -> dict:
         "established_by": [str(x) for x in b["established_by"]],
         "dna": {"state": dna["state"], "log10_lr": dna.get("log10_lr"), "posterior": dna.get("posterior"),
                 "symmetric": dna.get("symmetric", False)},
-        "dental": b["dental"].as_dict() if b["dental"] is not None else None,
+        "dental": b["dental"].as_dict() if b["dental"] is not None else None, "dental_rank": b["dental_rank"],
         "dental_conclusions": [_comp(c) for c in b["dental_comparisons"]],
         "fingerprint_conclusions": [_comp(c) for c in b["fingerprint_comparisons"]],
         "implants": b["implants"], "secondary": b["secondary"],
