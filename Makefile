@@ -57,6 +57,7 @@ test-browser: install chromium openssl
 bench: install
 	$(BIN)/python benchmarks/kinship_search.py
 	$(BIN)/python benchmarks/joint_dvi.py
+	$(BIN)/python benchmarks/dental_match.py
 	$(BIN)/python benchmarks/identification_run.py
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/registry_pages.py

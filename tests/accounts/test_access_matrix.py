@@ -244,6 +244,8 @@ WEB = [
     ("dvi/<str:side>/<str:key>/", "GET", "/dvi/am/{person}/", None, MISSING_R),
     ("dvi/<str:side>/<str:key>/#pm", "GET", "/dvi/pm/{remains}/", None, ALL),
     ("dvi/<str:side>/<str:key>/chart/", "GET", "/dvi/am/{person}/chart/", None, MISSING_W),
+    ("dvi/<str:side>/<str:key>/form.pdf", "GET", "/dvi/am/{person}/form.pdf", None, MISSING_R),
+    ("dvi/<str:side>/<str:key>/form.pdf#pm", "GET", "/dvi/pm/{remains}/form.pdf", None, ALL),
     ("dvi/<str:side>/<str:key>/chart/#pm", "GET", "/dvi/pm/{remains}/chart/", None, REMAINS_W),
     ("dvi/<str:side>/<str:key>/add/<str:section>/", "POST", "/dvi/pm/{remains}/add/effects/",
      {"category": "watch", "description": "w"}, REMAINS_W),

@@ -115,3 +115,70 @@ def board_report(b: dict, actor) -> bytes:
     story += [Spacer(1, 8), Paragraph(e(_("Printed by %(who)s.") % {"who": actor}), st["Italic"])]
     doc.build(story)
     return buf.getvalue()
+
+
+def record_pdf(owner, side: str, records: dict, chart, actor) -> bytes:
+    """One person's AM data or one body's PM data as a printable form, in the order of INTERPOL's
+    DVI forms (yellow AM, pink PM): identity or recovery, description and marks, clothing and
+    effects, medical findings, dental, fingerprints, DNA samples (counted, never printed)."""
+    from vestige.dvi.forms import TITLES
+
+    st = styles()
+    cell = st["BodyText"].clone("cell", fontSize=8, leading=10)
+
+    def p(text):
+        return Paragraph(e(text), cell)
+
+    am = side == "am"
+    title = (_("INTERPOL DVI ante-mortem data — %(who)s") % {"who": f"{owner.ref} {owner.full_name}"} if am else
+             _("INTERPOL DVI post-mortem data — %(who)s") % {"who": owner.body_number})
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(buf, pagesize=A4, title=title, leftMargin=16 * mm, rightMargin=16 * mm,
+                            topMargin=14 * mm, bottomMargin=14 * mm)
+    story = [Paragraph(e(title), st["Title"])]
+    story.append(Paragraph(e(_("A. Missing person") if am else _("A. Recovery")), st["Heading2"]))
+    if am:
+        facts = [(_("Sex"), owner.get_sex_display()), (_("Born"), _date(owner.birth_date)),
+                 (_("Height"), f"{owner.height_cm or '?'} cm"), (_("Last seen"),
+                                                                   f"{_date(owner.last_seen_on)} {owner.last_seen_place}"),
+                 (_("Family"), f"{owner.family.ref} {owner.family.name}")]
+    else:
+        facts = [(_("Site"), f"{owner.site.ref} {owner.site.name}"),
+                 (_("Grave"), owner.grave.label if owner.grave_id else "—"),
+                 (_("Recovered on"), _date(owner.recovered_on)), (_("Estimated sex"), owner.get_sex_display()),
+                 (_("Age range"), f"{owner.age_min if owner.age_min is not None else '?'}–"
+                                  f"{owner.age_max if owner.age_max is not None else '?'}")]
+    story.append(_table([[_("Field"), _("Value")]] + [[k, p(v)] for k, v in facts], [45 * mm, 133 * mm]))
+    letters = {"marks": "B", "effects": "C", "medical": "D", "fingerprints": "F"}
+    for name in ("marks", "effects", "medical"):
+        story.append(Paragraph(e(f"{letters[name]}. {TITLES[name]}"), st["Heading2"]))
+        rows = [[_("Record"), _("Description"), _("Recorded by")]]
+        for o in records[name]:
+            text = " ".join(x for x in (getattr(o, "description", ""), getattr(o, "serial", "")) if x)
+            rows.append([p(str(o)), p(text), p(f"{o.recorded_by} {_date(o.recorded_at)}")])
+        story.append(_table(rows, [50 * mm, 88 * mm, 40 * mm]) if len(rows) > 1 else p(_("None recorded.")))
+    story.append(Paragraph(e(_("E. Dental")), st["Heading2"]))
+    if chart is None:
+        story.append(p(_("No dental chart yet.")))
+    else:
+        story.append(p(f"{_('Charted on')} {_date(chart.charted_on)} — {chart.source}"))
+        rows = [[_("Tooth"), _("Record"), _("Tooth"), _("Record")]]
+        items = [(t, display.entry_text(v)) for t, v in chart.teeth.items()]
+        half = (len(items) + 1) // 2
+        for i in range(half):
+            right = items[i + half] if i + half < len(items) else ("", "")
+            rows.append([items[i][0], p(items[i][1]), right[0], p(right[1])])
+        story.append(_table(rows, [14 * mm, 75 * mm, 14 * mm, 75 * mm]))
+    story.append(Paragraph(e(f"F. {TITLES['fingerprints']}"), st["Heading2"]))
+    prints = [[_("Record"), _("Classification"), _("Evidence item")]] + [
+        [p(str(o)), p(o.classification), p(o.item.ref if o.item_id else "—")] for o in records["fingerprints"]]
+    story.append(_table(prints, [60 * mm, 78 * mm, 40 * mm]) if len(prints) > 1 else p(_("None recorded.")))
+    story.append(Paragraph(e(_("G. DNA")), st["Heading2"]))
+    if am:
+        n = owner.family.donors.filter(profiles__isnull=False).distinct().count()
+        story.append(p(_("Relatives with a reference profile: %(n)d (profiles are not printed).") % {"n": n}))
+    else:
+        story.append(p(_("DNA samples: %(n)d (profiles are not printed).") % {"n": owner.dna_samples.count()}))
+    story += [Spacer(1, 8), Paragraph(e(_("Printed by %(who)s.") % {"who": actor}), st["Italic"])]
+    doc.build(story)
+    return buf.getvalue()

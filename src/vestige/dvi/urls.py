@@ -13,5 +13,6 @@ urlpatterns = [
     path("dvi/comparisons/<int:pk>/verify/", views.verify, name="verify"),
     path("dvi/<str:side>/<str:key>/", views.record, name="record"),
     path("dvi/<str:side>/<str:key>/chart/", views.chart_edit, name="chart"),
+    path("dvi/<str:side>/<str:key>/form.pdf", views.record_pdf, name="record-pdf"),
     path("dvi/<str:side>/<str:key>/add/<str:section>/", views.add, name="add"),
 ]

@@ -199,6 +199,17 @@ def verify(request, pk):
     return redirect(reverse("dvi:board", args=[c.remains_id, c.missing_person.ref]))
 
 
+def record_pdf(request, side, key):
+    owner = _owner(request, side, key)
+    side = dvi.require_read(request.user, owner)
+    from vestige.dvi.report import record_pdf as render_pdf
+    pdf = render_pdf(owner, side, dvi.records_of(request.user, owner), dvi.chart_of(owner), request.user)
+    name = owner.ref if side == "am" else owner.body_number
+    resp = HttpResponse(pdf, content_type="application/pdf")
+    resp["Content-Disposition"] = f'inline; filename="dvi-{side}-{name}.pdf"'
+    return resp
+
+
 def board_pdf(request, remains_pk, ref):
     require(request.user, Cap.IDENT_READ)
     r = access.get(request.user, Remains.objects.select_related("site", "grave"), pk=remains_pk)

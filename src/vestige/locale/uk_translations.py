@@ -1353,6 +1353,16 @@ r"The custody ledger is signed by the key with fingerprint <code id=\"key-finger
 # Plural messages: (one — 1, 21, 31 …; few — 2–4, 22–24 …; many — 0, 5–20, 25–30 …; fractions).
 UK.update({
 # Issue 14: DVI (dental charts, the board, exchange)
+'A. Missing person': 'A. Зникла особа',
+'A. Recovery': 'A. Вилучення',
+'Classification': 'Класифікація',
+'DNA samples: %(n)d (profiles are not printed).': 'Зразків ДНК: %(n)d (профілі не друкуються).',
+'E. Dental': 'E. Зуби',
+'G. DNA': 'G. ДНК',
+'INTERPOL DVI ante-mortem data — %(who)s': 'Прижиттєві дані INTERPOL DVI — %(who)s',
+'INTERPOL DVI post-mortem data — %(who)s': 'Посмертні дані INTERPOL DVI — %(who)s',
+'Printable form (PDF)': 'Форма для друку (PDF)',
+'Relatives with a reference profile: %(n)d (profiles are not printed).': 'Родичів із референсним профілем: %(n)d (профілі не друкуються).',
 '%(b)s has no post-mortem dental chart.': '%(b)s не має посмертної зубної карти.',
 '%(c)d charts and %(r)d records written, %(u)d unchanged.': 'Записано карт: %(c)d, записів: %(r)d; без змін: %(u)d.',
 '%(l)s must be a list.': '%(l)s має бути списком.',
