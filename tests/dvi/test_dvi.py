@@ -330,3 +330,18 @@ def test_api_chart_records_matches_board_and_errors_in_the_envelope(users, make_
                     **examiner)
     assert p.status_code == 201 and p.json()["identified_by"] == "dental"
     assert client.get("/api/dvi-exchange", **examiner).json()["format"] == "vestige-dvi-exchange"
+
+
+def test_the_import_page_and_api_take_dental_charts(users, pair, client, api_token):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    _mp, _other, r = pair
+    h = {"HTTP_AUTHORIZATION": f"Bearer {api_token(users['forensic_examiner'])}"}
+    bad = client.post("/api/imports/dental_pm", {"file": SimpleUploadedFile("pm.csv", b"owner,tooth,state\nD-1,99,sound\n")},
+                      **h)
+    assert bad.status_code == 400 and "99" in json.dumps(bad.json())
+    ok = client.post("/api/imports/dental_pm", {"file": SimpleUploadedFile(
+        "pm.csv", b"owner,tooth,state,surfaces\nD-1,16,crown,\nD-1,26,filled,MOD\n")}, **h)
+    assert ok.status_code in (200, 201) and dvi.chart_of(r).teeth["26"]["surfaces"] == "MOD"
+    client.force_login(users["family_liaison"])
+    page = client.get("/import/")
+    assert b"dental_am" in page.content and b"dental_pm" not in page.content  # the liaison's kinds only
