@@ -345,3 +345,22 @@ def test_the_import_page_and_api_take_dental_charts(users, pair, client, api_tok
     client.force_login(users["family_liaison"])
     page = client.get("/import/")
     assert b"dental_am" in page.content and b"dental_pm" not in page.content  # the liaison's kinds only
+
+
+def test_distinctive_marks_on_the_same_region_propose_a_candidate(users, pair, client):
+    mp, other, r = pair
+    liaison, examiner = users["family_liaison"], users["forensic_examiner"]
+    dvi.add_record(liaison, "marks", mp, {"kind": "tattoo", "region": "left_arm", "description": "anchor"})
+    dvi.add_record(liaison, "marks", other, {"kind": "tattoo", "region": "chest", "description": "rose"})
+    dvi.add_record(liaison, "marks", other, {"kind": "scar", "region": "left_arm", "description": "old cut"})
+    dvi.add_record(examiner, "marks", r, {"kind": "tattoo", "region": "left_arm", "description": "anchor, faded"})
+    dvi.add_record(examiner, "marks", r, {"kind": "scar", "region": "left_arm", "description": "scar"})
+    rows = dvi.mark_matches(examiner)
+    assert [(x["remains"], x["missing_person"], x["kind"]) for x in rows] == [("D-1", mp.ref, "tattoo")]
+    assert "anchor" in rows[0]["basis"]
+    b = board.board(examiner, r, mp)
+    assert b["established_by"] == [] and any(s["what"] == "mark" for s in b["secondary"])
+    client.force_login(examiner)
+    page = client.get(f"/dvi/pm/{r.pk}/")
+    assert b'data-region="left_arm" data-marked="1"' in page.content and b"mark-matches" in page.content
+    assert b'data-region="chest" data-marked' not in page.content

@@ -335,6 +335,37 @@ def implant_matches(actor, *, remains: Remains | None = None, person: MissingPer
     return out
 
 
+# Marks specific enough to propose a candidate when the kind and the body region agree (a scar or
+# a birthmark alone is too common to go looking with).
+DISTINCTIVE_MARKS = ("tattoo", "amputation", "piercing", "deformity")
+
+
+def mark_matches(actor, *, remains: Remains | None = None, person: MissingPerson | None = None) -> list[dict]:
+    """PM and AM marks of a distinctive kind on the same body region: candidates, with their
+    basis, for the board to weigh (secondary identifiers: they never establish identity alone)."""
+    require(actor, Cap.IDENT_READ)
+    pm = Mark.objects.filter(side=Side.PM, kind__in=DISTINCTIVE_MARKS).exclude(region="other").select_related(
+        "remains")
+    am = Mark.objects.filter(side=Side.AM, kind__in=DISTINCTIVE_MARKS, missing_person__status=MissingStatus.MISSING
+                             ).exclude(region="other").select_related("missing_person")
+    if remains is not None:
+        pm = pm.filter(remains=remains)
+    if person is not None:
+        am = am.filter(missing_person=person)
+    by_key: dict[tuple[str, str], list[Mark]] = {}
+    for a in access.scope(am, actor):
+        by_key.setdefault((a.kind, a.region), []).append(a)
+    out = []
+    for p in access.scope(pm, actor):
+        for a in by_key.get((p.kind, p.region), ()):
+            out.append({"remains": p.remains.body_number, "remains_pk": p.remains_id,
+                        "missing_person": a.missing_person.ref, "kind": p.kind, "region": p.region,
+                        "basis": _("%(k)s on the %(r)s: AM “%(a)s”, PM “%(p)s”") % {
+                            "k": p.get_kind_display(), "r": p.get_region_display().lower(), "a": a.description,
+                            "p": p.description}})
+    return out
+
+
 def implant_conflicts(remains: Remains, person: MissingPerson) -> list[str]:
     """Both sides record implant serial numbers and none of them agree: a conflict to explain."""
     pm = {f.serial_key for f in owned(MedicalFinding, remains) if f.serial_key}

@@ -51,7 +51,8 @@ def index(request):
     proposals = access.scope(Identification.objects.filter(status=DecisionStatus.PROPOSED).exclude(
         identified_by="dna").select_related("remains", "missing_person", "proposed_by"), request.user)
     return render(request, "dvi/index.html", {
-        "dental": dental, "implants": dvi.implant_matches(request.user), "pending": pending[:200],
+        "dental": dental, "implants": dvi.implant_matches(request.user), "marks": dvi.mark_matches(request.user),
+        "pending": pending[:200],
         "proposals": proposals[:200], "can_import": request.user.can(Cap.MISSING_WRITE) or request.user.can(
             Cap.REMAINS_WRITE)})
 
@@ -61,8 +62,11 @@ def record(request, side, key):
     side = dvi.require_read(request.user, owner)
     chart = dvi.chart_of(owner)
     can_write = request.user.can(Cap.MISSING_WRITE if side == "am" else Cap.REMAINS_WRITE) and not owner.withdrawn
+    records = dvi.records_of(request.user, owner)
     sections = [(name, TITLES[name], rows, section_form(name)() if can_write else None)
-                for name, rows in dvi.records_of(request.user, owner).items()]
+                for name, rows in records.items()]
+    from vestige.dvi import bodymap
+    body_svg = mark_safe(bodymap.svg(records["marks"], title=_("Distinguishing marks")))  # noqa: S308 - escaped
     dental = []
     if side == "pm" and chart is not None and request.user.can(Cap.IDENT_READ):
         dental = dvi.dental_matches(request.user, remains=owner.body_number, top=5)[0]["candidates"]
@@ -74,7 +78,9 @@ def record(request, side, key):
         "svg": mark_safe(odontogram.svg(chart.teeth, title=str(owner))) if chart else "",  # noqa: S308 - escaped in svg()
         "legend": odontogram.legend(), "dental": dental, "implants": implants,
         "teeth_rows": [(t, display.entry_text(e)) for t, e in (chart.teeth.items() if chart else [])],
-        "owner_url": owner.get_absolute_url(),
+        "owner_url": owner.get_absolute_url(), "body_svg": body_svg,
+        "marks_matches": dvi.mark_matches(request.user, **({"remains": owner} if side == "pm" else {"person": owner}))
+        if request.user.can(Cap.IDENT_READ) else [],
     })
 
 
