@@ -114,6 +114,10 @@ def test_map_graves_follow_the_legend(browser, live_server, admin, world):  # no
     names = page.evaluate("() => { const n = []; document.getElementById('map').vestigeBase.eachLayer("
                           "l => n.push(l.feature.properties.name)); return n; }")
     assert "Ukraine" in names and "Natural Earth" in page.locator(".leaflet-control-attribution").inner_text()
+    # ... with the oblasts' outlines and the settlements, named (Izium is on the map at the site's zoom).
+    page.wait_for_selector("#map[data-oblasts][data-places]")
+    assert page.get_attribute("#map", "data-oblasts") == "27"
+    assert "GeoNames" in page.locator(".leaflet-control-attribution").inner_text()
     # At a desk's width too, and in Ukrainian: no serious or critical accessibility violation.
     page.select_option("#lang-form select", "uk")
     page.wait_for_selector("html[lang=uk]")

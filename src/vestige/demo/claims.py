@@ -1,8 +1,11 @@
 """The Izium claims of DOMAIN.md: who said what and when, and one worked verification.
 
 Figures and issuers' roles are the public ones DOMAIN.md gives; exact days are not always
-known, so dates carry a precision (day or month). Quotes are the short phrases DOMAIN.md
-quotes; everything else is paraphrase. The witness and the incident's details are synthetic.
+known, so dates carry a precision (day or month). The officials spoke Ukrainian: each claim's
+quote is in Ukrainian (``quote_language`` "uk") with its English translation beside it; the
+Ukrainian wording is the demo's rendering of the short phrases DOMAIN.md quotes in English, not
+a verbatim record, and the source note says so. Paraphrases stay marked as such. The witness and
+the incident's details are synthetic.
 Loading is idempotent (nothing is added when the Izium claims are already there).
 """
 
@@ -16,16 +19,36 @@ from vestige.claims import services
 from vestige.claims.models import Claim, Incident, Witness
 from vestige.registry.models import Site
 
-OFFICIALS = {"name": "Ukrainian officials", "kind": "official"}
-GOVERNOR = {"name": "Kharkiv regional governor", "kind": "official"}
-PROSECUTOR = {"name": "Prosecutor's office", "kind": "official"}
+OFFICIALS = {"name": "Українські посадовці (Ukrainian officials)", "kind": "official"}
+GOVERNOR = {"name": "Голова Харківської ОВА (Kharkiv regional governor)", "kind": "official"}
+PROSECUTOR = {"name": "Офіс генерального прокурора (Prosecutor General's Office)", "kind": "official"}
+
+# English (as DOMAIN.md gives it) → the Ukrainian the officials would have said (the demo's rendering).
+UKRAINIAN = {
+    "up to 400 graves": "до 400 могил",
+    "A figure of 440 was given while the exhumation was under way.": "Під час ексгумації називали цифру 440.",
+    "447 bodies exhumed": "ексгумовано 447 тіл",
+    "Of the 447 bodies: 215 women (civilians).": "З 447 тіл: 215 — жінки (цивільні).",
+    "Of the 447 bodies: 194 men (civilians).": "З 447 тіл: 194 — чоловіки (цивільні).",
+    "Of the 447 bodies: 5 children.": "З 447 тіл: 5 — діти.",
+    "Of the 447 bodies: 22 servicemen.": "З 447 тіл: 22 — військовослужбовці.",
+    "Of the 447 bodies: 11 civilians of undetermined sex.": "З 447 тіл: 11 — цивільні, стать яких не встановлено.",
+    "30 with signs of torture": "30 — з ознаками катувань",
+    "A later statement gave 17 bodies with signs of torture.": "Пізніше повідомили про 17 тіл з ознаками катувань.",
+    "Dozens of those buried there were killed in an airstrike on an apartment building.":
+        "Десятки похованих там загинули під час авіаудару по багатоквартирному будинку.",
+    "402 of 448 identified by DNA after more than 1,500 DNA tests.":
+        "За ДНК ідентифіковано 402 з 448 після понад 1500 експертиз.",
+}
 
 
 def _claim(actor, site, issuer, day, precision, quote, category, value=None, qualifier="exact", unit="",
            counted="", measure="", paraphrase=False, incident=None):
-    data = {"issuer": issuer, "said_on": day, "date_precision": precision, "quote": quote, "quote_language": "en",
+    data = {"issuer": issuer, "said_on": day, "date_precision": precision, "quote": UKRAINIAN[quote],
+            "quote_language": "uk", "translation": quote,
             "is_paraphrase": paraphrase, "category": category, "site": site, "incident": incident,
-            "source_note": "As summarised in Vestige's domain notes (demo)", "counted": counted, "measure": measure}
+            "source_note": "As summarised in Vestige's domain notes; the Ukrainian wording is the demo's rendering, "
+                           "not a verbatim record (demo)", "counted": counted, "measure": measure}
     if value is not None:
         data.update(value_min=value, qualifier=qualifier, unit=unit)
     return services.create_claim(actor, data, via="demo")

@@ -143,15 +143,18 @@ def load_izium(actor) -> dict[str, int]:
     created = {"sites": 0, "graves": 0, "exhumations": 0, "remains": 0}
     lat0, lon0 = IZIUM_ORIGIN
     site, new = _create(actor, Site, {"ref": "IZM-PISH"}, {
-        "ref": "IZM-PISH", "name": "Pishchanske forest burial site", "kind": SiteKind.BURIAL_SITE,
+        "ref": "IZM-PISH", "name": "Поховання в Піщанському лісі (Pishchanske forest burial site)",
+        "kind": SiteKind.BURIAL_SITE,
         "region": "Kharkiv oblast", "locality": "Izium",
         "geometry": _polygon(lat0 - 0.0003, lon0 - 0.0004, lat0 + 0.0017, lon0 + 0.0024),
         "discovered_on": dt.date(2022, 9, 15), "discovery_method": DiscoveryMethod.ONLINE_MEDIA,
         "discovery_notes": "First seen in videos posted online; found on the ground after Izium was "
                            "retaken in September 2022.",
-        "description": "Several hundred graves in the Pishchanske forest, most marked by numbered "
-                       "wooden crosses, and a trench marked for 17 soldiers. Demonstration record: "
-                       "individual details are synthetic; coordinates are approximate.",
+        "description": "Кілька сотень могил у Піщанському лісі, здебільшого з нумерованими дерев'яними "
+                       "хрестами, і траншея з позначкою про 17 військових. — Several hundred graves in the "
+                       "Pishchanske forest, most marked by numbered wooden crosses, and a trench marked for 17 "
+                       "soldiers. Demonstration record: individual details are synthetic; coordinates are "
+                       "approximate.",
     })
     created["sites"] += new
     exh, new = _create(actor, Exhumation, {"reference": "EXH-IZM-2022-09"}, {
@@ -213,13 +216,13 @@ def load_izium(actor) -> dict[str, int]:
 
 
 _BUCHA = dict(
-    ref="BCH-CHURCH", name="Churchyard mass grave", kind=SiteKind.MASS_GRAVE, region="Kyiv oblast",
+    ref="BCH-CHURCH", name="Масове поховання біля церкви (churchyard mass grave)", kind=SiteKind.MASS_GRAVE, region="Kyiv oblast",
     locality="Bucha", centre=(50.5437, 30.2136), discovered=dt.date(2022, 4, 3),
     method=DiscoveryMethod.OFFICIAL, exh=("EXH-BCH-2022-04", dt.date(2022, 4, 8), dt.date(2022, 4, 13)),
     graves=4, remains=9,
 )
 _LYMAN = dict(
-    ref="LYM-CEM", name="City cemetery burial section", kind=SiteKind.CEMETERY_SECTION,
+    ref="LYM-CEM", name="Ділянка міського кладовища (city cemetery burial section)", kind=SiteKind.CEMETERY_SECTION,
     region="Donetsk oblast", locality="Lyman", centre=(48.9866, 37.8030), discovered=dt.date(2022, 10, 6),
     method=DiscoveryMethod.FIELD_SURVEY, exh=("EXH-LYM-2022-10", dt.date(2022, 10, 7), dt.date(2022, 10, 14)),
     graves=8, remains=8,
