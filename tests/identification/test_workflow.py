@@ -442,3 +442,21 @@ def test_web_import_of_dna_kinds_and_staged_file(users, world_one, client, table
     client.force_login(users["investigator"])
     kinds = [k for k, _v in client.get("/import/").context["kinds"]]
     assert "missing" not in kinds and "references" not in kinds and "graves" in kinds
+
+
+def test_the_run_summary_is_in_the_readers_language(users, world_one, client):
+    """Issue 13: the run's summary was stored in the worker's language (English) and shown so in
+    the Ukrainian interface; it is now written from the run's figures when read."""
+    from django.utils import translation
+
+    run = ident.start_run(users["dna_analyst"])
+    run.refresh_from_db()
+    with translation.override("en"):
+        assert run.summary.startswith("1 candidates for 1 bodies (")
+    with translation.override("uk"):
+        uk = run.summary
+    assert "кандидат" in uk and "candidates" not in uk
+    client.force_login(users["dna_analyst"])
+    client.cookies["django_language"] = "uk"
+    page = client.get("/identification/")
+    assert uk.encode() in page.content

@@ -87,6 +87,26 @@ class MatchingRun(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("identification:run-detail", args=[self.pk])
 
+    @property
+    def summary(self) -> str:
+        """What the run did, in the reader's language, from its figures (``message`` keeps the text
+        of the language the worker ran in, and a failure's own words)."""
+        from django.utils.translation import gettext
+
+        if self.status == RunStatus.DONE and "candidates" in self.counts:
+            text = gettext("%(n)d candidates for %(s)d bodies") % {"n": self.counts["candidates"],
+                                                                    "s": self.counts.get("bodies", 0)}
+            phases = {k: v for k, v in self.timings.items() if k != "search_engine"}
+            if phases:
+                text += " (" + ", ".join(f"{k} {v} s" for k, v in phases.items()) + ")"
+            added = self.inputs.get("alleles_added") or []
+            if added:
+                text += "; " + gettext("rare alleles added at the minimum frequency: %(a)s") % {"a": ", ".join(added)}
+            return text
+        if self.status == RunStatus.RUNNING and self.message == "Reading profiles":
+            return gettext("Reading profiles")
+        return self.message
+
 
 class JointGroup(models.Model):
     """One group of related remains and missing persons solved jointly by a run: its remains,

@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 import vestige
 from vestige.accounts.roles import Cap
@@ -224,7 +225,7 @@ def execute_run(run_id: int, progress=None) -> MatchingRun:
     the run, never lost."""
     t0 = time.perf_counter()
     run = MatchingRun.objects.get(pk=run_id)
-    MatchingRun.objects.filter(pk=run_id).update(status=RunStatus.RUNNING, progress=1, message=_("Reading profiles"),
+    MatchingRun.objects.filter(pk=run_id).update(status=RunStatus.RUNNING, progress=1, message=gettext_noop("Reading profiles"),
                                                  heartbeat_at=timezone.now())
     try:
         from vestige.kinship.io import Profiles
