@@ -36,6 +36,8 @@ class Issuer(models.Model):
     description = models.TextField(_("description"), blank=True)
 
     class Meta:
+        verbose_name = _("issuer")
+        verbose_name_plural = _("issuers")
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["name", "kind"], name="issuer_unique")]
 
@@ -351,4 +353,6 @@ class Statement(CheckedFields):
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("statement")
+        verbose_name_plural = _("statements")
         ordering = ["given_on", "id"]

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from vestige import access
 from vestige.accounts.roles import Cap
@@ -37,8 +38,8 @@ def item_list(request):
         "can_write": request.user.can(Cap.EVIDENCE_WRITE)}, status=400 if errors else 200)
 
 
-TYPES = [("image", _("images")), ("video", _("video")), ("audio", _("audio")), ("application/pdf", _("PDF")),
-         ("text", _("text")), ("other", _("other"))]
+TYPES = [("image", gettext_lazy("images")), ("video", gettext_lazy("video")), ("audio", gettext_lazy("audio")),
+         ("application/pdf", gettext_lazy("PDF")), ("text", gettext_lazy("text")), ("other", gettext_lazy("other"))]
 
 
 def _register_filters(qs, get) -> tuple:

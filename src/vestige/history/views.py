@@ -60,10 +60,13 @@ def audit(request):
     page = Paginator(_changes(request, since), settings.PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
-    kinds = ContentType.objects.filter(changerecord__isnull=False).distinct().values_list("model", flat=True)
+    kinds = ContentType.objects.filter(changerecord__isnull=False).distinct()
+    # Each record type by its name in the reader's language (the filter's value stays the model's code).
+    kinds = sorted({(ct.model, str(ct.model_class()._meta.verbose_name) if ct.model_class() else ct.model)
+                    for ct in kinds}, key=lambda kv: kv[1])
     return render(request, "history/audit.html", {
         "page": page, "query": params.urlencode(), "values": request.GET, "actions": Action.choices,
-        "kinds": sorted(set(kinds)), "failures": LoginFailure.objects.all()[:50], "errors": errors}, status=400 if errors else 200)
+        "kinds": kinds, "failures": LoginFailure.objects.all()[:50], "errors": errors}, status=400 if errors else 200)
 
 
 def audit_export(request):

@@ -44,6 +44,8 @@ class RemainsSample(CheckedFields):
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("remains sample")
+        verbose_name_plural = _("remains samples")
         ordering = ["code"]
 
 
@@ -79,6 +81,8 @@ class MatchingRun(models.Model):
     plans = models.JSONField(default=dict)  # weak families: the planning engine's figures (whom to ask for)
 
     class Meta:
+        verbose_name = _("matching run")
+        verbose_name_plural = _("matching runs")
         ordering = ["-started_at", "-id"]
 
     def __str__(self) -> str:
@@ -183,6 +187,8 @@ class Identification(models.Model):
     returned_on = models.DateField(null=True)
 
     class Meta:
+        verbose_name = _("identification")
+        verbose_name_plural = _("identifications")
         ordering = ["-proposed_at"]
 
 

@@ -1353,6 +1353,19 @@ r"The custody ledger is signed by the key with fingerprint <code id=\"key-finger
 # Plural messages: (one — 1, 21, 31 …; few — 2–4, 22–24 …; many — 0, 5–20, 25–30 …; fractions).
 UK.update({
 # Issue 14: DVI (dental charts, the board, exchange)
+'donor': 'донор',
+'donors': 'донори',
+'identification': 'ідентифікація',
+'identifications': 'ідентифікації',
+'issuers': 'джерела заяв',
+'matching run': 'прогін зіставлення',
+'matching runs': 'прогони зіставлення',
+'pedigree member': 'член родоводу',
+'pedigree members': 'члени родоводу',
+'remains sample': 'зразок останків',
+'remains samples': 'зразки останків',
+'statement': 'показання',
+'statements': 'показання',
 '%(k)s on the %(r)s: AM “%(a)s”, PM “%(p)s”': '%(k)s, ділянка «%(r)s»: прижиттєво «%(a)s», посмертно «%(p)s»',
 'Distinctive marks on the same body region': 'Особливі прикмети на тій самій ділянці тіла',
 'The same kind of mark on the same body region': 'Така сама прикмета на тій самій ділянці тіла',

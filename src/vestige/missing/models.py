@@ -62,6 +62,8 @@ class Member(CheckedFields):
     label = models.CharField(_("relationship"), max_length=100, blank=True, help_text=_("e.g. mother of the missing"))
 
     class Meta:
+        verbose_name = _("pedigree member")
+        verbose_name_plural = _("pedigree members")
         ordering = ["family", "id"]
         constraints = [models.UniqueConstraint(fields=["family", "code"], name="member_code_unique_in_family")]
 
@@ -127,6 +129,8 @@ class Donor(Withdrawable):
     consent_withdrawn_reason = models.TextField(_("withdrawal of consent"), blank=True)
 
     class Meta:
+        verbose_name = _("donor")
+        verbose_name_plural = _("donors")
         ordering = ["code"]
 
     def __str__(self) -> str:
