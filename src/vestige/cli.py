@@ -85,6 +85,9 @@ def cmd_serve(args) -> int:
     setup_django()
     from django.conf import settings
 
+    from vestige.evidence import objectstore
+    if objectstore.configured():  # refuse to start on a bucket without Object Lock
+        objectstore.check_bucket()
     if not (getattr(args, "production", False) or settings.PRODUCTION):  # `vestige demo` serves too
         from django.core.management import call_command
 

@@ -680,6 +680,7 @@ CLI = {
     "dvi import": (["dental", "pm", "{tmp}/dental.csv", "--dry-run"], REMAINS_W),
 }
 CLI_SHELL = {"demo", "serve", "manage", "identify stats", "evidence public-key", "evidence verify-bag", "evidence cleanup",
+             "evidence migrate-store",
              "evidence head", "evidence timestamp", "keys new-field-key", "keys new-ledger-key", "user create", "case list",
              "kinship lr", "kinship search", "kinship joint", "kinship pm-match", "kinship plan", "kinship simulate"}
 

@@ -115,7 +115,7 @@ def _write(items, facts, head, out: Path, bag_id: str, stamp_errors=()) -> None:
     for sub in ("originals", "metadata", "custody"):
         (out / sub).mkdir()
     for item in items:
-        src = blobstore.path_for(item.blob.sha256)
+        src = blobstore.local(item.blob.sha256)
         name = f"originals/{item.ref}-{item.blob.sha256[7:19]}{EXTENSIONS.get(item.media_type, '')}"
         with src.open("rb") as fin, (out / name).open("wb") as fout:
             digests = hash_stream(fin, sink=fout.write)

@@ -1,4 +1,6 @@
-"""Write-once, content-addressed blob storage under ``$VESTIGE_HOME/blobs``.
+"""Write-once, content-addressed blob storage under ``$VESTIGE_HOME/blobs`` — and, with
+``VESTIGE_BLOB_STORE=s3://…``, in an S3 bucket with Object Lock (:mod:`vestige.evidence.objectstore`),
+the store of record, the local folder then a working cache.
 
 ``put`` streams a file into a temporary file in the store (hashing as it copies, one read),
 fsyncs it, then renames it to ``sha256/ab/cd/<hex>`` and fsyncs the folder: after a crash a
@@ -18,6 +20,7 @@ from typing import BinaryIO
 
 from django.conf import settings
 
+from vestige.evidence import objectstore
 from vestige.media import Digests, hash_stream
 
 
@@ -79,6 +82,8 @@ def put(stream: BinaryIO) -> tuple[Digests, Path]:
                 pending.add(final.parent)
             else:
                 _fsync_dir(final.parent)
+        if objectstore.configured():  # the bucket before the database row: the blob is kept first
+            objectstore.put_file(digests.sha256, final, digests.size)
         return digests, final
     except BaseException:
         if os.path.exists(tmp_name):
@@ -87,9 +92,44 @@ def put(stream: BinaryIO) -> tuple[Digests, Path]:
 
 
 def rehash(sha256: str) -> Digests | None:
-    """The digests of the stored blob now, or None when it is missing."""
+    """The digests of the stored blob now (read from the bucket when there is one), or None when
+    it is missing."""
+    if objectstore.configured():
+        if objectstore.head(sha256) is None:
+            return None
+        body = objectstore.open_blob(sha256)
+        try:
+            return hash_stream(body)
+        finally:
+            body.close()
     p = path_for(sha256)
     if not p.exists():
         return None
     with p.open("rb") as f:
         return hash_stream(f)
+
+
+def local(sha256: str) -> Path:
+    """The blob as a local file (pages, bags): the cached copy, fetched again from the bucket —
+    and checked against its hash — when the cache lost it."""
+    p = path_for(sha256)
+    if p.exists() or not objectstore.configured():
+        return p
+    tmp_dir = root() / "tmp"
+    tmp_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix="fetched-")
+    body = objectstore.open_blob(sha256)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            digests = hash_stream(body, sink=out.write)
+        if digests.sha256 != sha256:
+            from vestige.errors import IntegrityFailure
+            raise IntegrityFailure(f"the bucket's copy of {sha256} has another hash ({digests.sha256})")
+        p.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(tmp_name, 0o400)
+        os.replace(tmp_name, p)
+        return p
+    finally:
+        body.close()
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)

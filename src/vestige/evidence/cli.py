@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from vestige.cli import actor_of, as_user, run_import, setup_django, stderr_console  # noqa: F401
+from vestige.cli import actor_of, as_user, err, run_import, setup_django, stderr_console  # noqa: F401
 from vestige.errors import InvalidInput, NotFound  # noqa: F401
 
 
@@ -216,6 +216,27 @@ def cmd_evidence_cleanup(args) -> int:
     return 0
 
 
+def cmd_evidence_migrate_store(args) -> int:
+    setup_django()
+    from rich.progress import Progress
+
+    from vestige.errors import ConfigurationError, IntegrityFailure
+    from vestige.evidence import objectstore
+
+    if not objectstore.configured():
+        raise ConfigurationError("set VESTIGE_BLOB_STORE=s3://bucket/prefix (a bucket with Object Lock) first")
+    with Progress(transient=True, console=stderr_console()) as bar:
+        task = bar.add_task("copying and proving blobs", total=None)
+        counts = objectstore.migrate(progress=lambda i, n: bar.update(task, completed=i, total=n))
+    print(f"{counts['copied']} copied, {counts['already']} already in the bucket, {counts['proved']} proved by "
+          f"their SHA-256 from the bucket")
+    for p in counts["problems"]:
+        err(p)
+    if counts["problems"]:
+        raise IntegrityFailure(f"{len(counts['problems'])} blob(s) could not be proved")
+    return 0
+
+
 def add_commands(sub) -> None:
     ev = sub.add_parser("evidence", help="the evidence vault").add_subparsers(dest="sub", metavar="ACTION", required=True)
     ei = ev.add_parser("ingest", help="ingest files, folders (recursively) and zip archives")
@@ -272,6 +293,9 @@ def add_commands(sub) -> None:
     ec.set_defaults(fn=cmd_evidence_cleanup)
     ec.add_argument("--max-age", type=float, default=None, metavar="SECONDS",
                     help="only files untouched this long (default VESTIGE_TMP_STALE_S, an hour)")
+    em = ev.add_parser("migrate-store", help="copy the local blobs into VESTIGE_BLOB_STORE (S3, Object Lock) and "
+                       "prove every copy by its hash")
+    em.set_defaults(fn=cmd_evidence_migrate_store)
     eh = ev.add_parser("head", help="print the newest signed tree head (JSON), to keep outside the system")
     eh.set_defaults(fn=cmd_evidence_head)
 

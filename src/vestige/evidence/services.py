@@ -26,7 +26,7 @@ from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import Conflict, InvalidInput, NotFound
-from vestige.evidence import blobstore, custody, intake
+from vestige.evidence import blobstore, custody, intake, objectstore
 from vestige.evidence.models import (
     Blob,
     EventKind,
@@ -161,7 +161,12 @@ def _record(actor, digests, media_type, name, provenance, graphic, derived_from,
     from vestige.evidence.facts import facts_new
     custody.append(EventKind.RECEIVED, item, who, {"name": name, **_plain(provenance)},
                    facts=facts_new(item, blob, first))
-    custody.append(EventKind.STORED, item, who, {"blob": str(blobstore.path_for(digests.sha256).relative_to(blobstore.root()))})
+    stored = {"blob": str(blobstore.path_for(digests.sha256).relative_to(blobstore.root()))}
+    if objectstore.configured():  # the store of record, locked: where a court's expert finds it
+        bucket, _prefix = objectstore._location()
+        stored["object"] = f"s3://{bucket}/{objectstore.key_for(digests.sha256)}"
+        stored["lock"] = "COMPLIANCE"
+    custody.append(EventKind.STORED, item, who, stored)
     custody.append(EventKind.HASHED, item, who, {"sha256": digests.sha256, "sha1": digests.sha1, "md5": digests.md5,
                                                  "size": digests.size, "type": media_type})
     _check_source_hash(actor, item, provenance, digests)

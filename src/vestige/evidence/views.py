@@ -92,13 +92,13 @@ def item_thumbnail(request, ref):
     thumb = item.derivatives.filter(derivation="thumbnail").select_related("blob").first()
     if thumb is None:
         return HttpResponse(status=404)
-    return FileResponse(blobstore.path_for(thumb.blob.sha256).open("rb"), content_type="image/jpeg")
+    return FileResponse(blobstore.local(thumb.blob.sha256).open("rb"), content_type="image/jpeg")
 
 
 def item_download(request, ref):
     item = services.get(ref, request.user)
     services.record_view(request.user, item, EventKind.DOWNLOADED)
-    path = blobstore.path_for(item.blob.sha256)
+    path = blobstore.local(item.blob.sha256)
     return FileResponse(path.open("rb"), as_attachment=True, filename=item.original_name.split("/")[-1] or item.ref,
                         content_type=item.media_type)
 
@@ -231,7 +231,7 @@ def item_view(request, ref):
     if not item.media_type.startswith(PLAYABLE):
         return HttpResponse(status=404)
     services.record_view(request.user, item, EventKind.DOWNLOADED, {"shown": "inline"})
-    response = FileResponse(blobstore.path_for(item.blob.sha256).open("rb"), content_type=item.media_type)
+    response = FileResponse(blobstore.local(item.blob.sha256).open("rb"), content_type=item.media_type)
     response["Cache-Control"] = "private, no-store"
     response["Content-Disposition"] = "inline"
     return response
