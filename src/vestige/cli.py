@@ -70,6 +70,8 @@ def cmd_demo(args) -> int:
         print(f"  {name:<14}{role:<22}{pw}")
     from django.conf import settings
     print("\n  dna and dna2 are two DNA analysts: one proposes an identification, the other confirms it")
+    print("  examiner and odontologist are two forensic examiners: one concludes a dental comparison, the other "
+          "verifies it (DVI)")
     print(f"\n(also saved in {settings.VESTIGE_HOME / 'demo-accounts.txt'})")
     if args.no_serve:
         return 0

@@ -25,7 +25,7 @@ LOWER_D = [f"8{t}" for t in range(5, 0, -1)] + [f"7{t}" for t in range(1, 6)]
 
 SIZE, GAP, PAD = 34, 4, 6
 COLOURS = {"filled": "#2b6cb0", "caries": "#c53030", "crown": "#d69e2e", "bridge": "#805ad5", "implant": "#4a5568",
-           "sound": "#ffffff", "unerupted": "#e2e8f0", "none": "#f7fafc", "gone": "#edf2f7"}
+           "sound": "#ffffff", "unerupted": "#e2e8f0", "none": "#d5dbe1", "gone": "#edf2f7"}
 VERDICT_COLOURS = {"concordant": "#2f855a", "explainable": "#dd6b20", "incompatible": "#c53030",
                    "not_compared": "#a0aec0"}
 

@@ -146,13 +146,15 @@ def board_page(request, remains_pk, ref):
     if request.method == "POST":
         return _board_action(request, r, mp)
     b = boards.board(request.user, r, mp)
+    rows = display.tooth_rows(b["dental"]) if b["dental"] else []
     verdicts = {t.tooth: (t.verdict.value, t.reason) for t in b["dental"].teeth} if b["dental"] else {}
     pm_teeth = b["pm_chart"].teeth if b["pm_chart"] else {}
     am_teeth = b["am_chart"].teeth if b["am_chart"] else {}
     from vestige.identification.display import checks
     return render(request, "dvi/board.html", {
         "b": b, "r": r, "mp": mp, "checks": checks(b["checks"]),
-        "tooth_rows": display.tooth_rows(b["dental"]) if b["dental"] else [],
+        "tooth_rows": [t for t in rows if t["verdict"] != "not_compared"],
+        "one_sided": [t for t in rows if t["verdict"] == "not_compared"],
         "pm_svg": mark_safe(odontogram.svg(pm_teeth, verdicts=verdicts, title=_("Post-mortem"))) if pm_teeth else "",  # noqa: S308
         "am_svg": mark_safe(odontogram.svg(am_teeth, title=_("Ante-mortem"))) if am_teeth else "",  # noqa: S308
         "legend": odontogram.legend(comparison=True), "form": ComparisonForm(),

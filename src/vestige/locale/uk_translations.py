@@ -1353,6 +1353,12 @@ r"The custody ledger is signed by the key with fingerprint <code id=\"key-finger
 # Plural messages: (one — 1, 21, 31 …; few — 2–4, 22–24 …; many — 0, 5–20, 25–30 …; fractions).
 UK.update({
 # Issue 14: DVI (dental charts, the board, exchange)
+'VESTIGE_BLOB_STORE must look like s3://bucket/prefix, not %(v)r.': 'VESTIGE_BLOB_STORE має мати вигляд s3://bucket/prefix, а не %(v)r.',
+"VESTIGE_BLOB_STORE is an S3 bucket: install the extra, pip install 'vestige[s3]'.": "VESTIGE_BLOB_STORE вказує на кошик S3: встановіть додаток, pip install 'vestige[s3]'.",
+'The evidence bucket %(b)s cannot be reached: %(e)s': 'Кошик доказів %(b)s недоступний: %(e)s',
+'The bucket %(b)s has no Object Lock: evidence could be overwritten or deleted. Create the bucket with Object Lock enabled (it cannot be turned on later on most servers).': 'Кошик %(b)s не має Object Lock: докази можна перезаписати або видалити. Створіть кошик з увімкненим Object Lock (на більшості серверів його не можна ввімкнути пізніше).',
+'The bucket did not keep %(h)s whole.': 'Кошик не зберіг %(h)s повністю.',
+"The bucket's checksum of %(h)s is not ours.": 'Контрольна сума %(h)s у кошику не збігається з нашою.',
 'donor': 'донор',
 'donors': 'донори',
 'identification': 'ідентифікація',
@@ -1693,6 +1699,7 @@ UK.update({
 })
 
 UK_PLURAL = {
+"%(n)s tooth recorded on one side only or not recoverable (not compared)": ("%(n)s зуб записано лише з одного боку або не вилучено (не порівнювали)", "%(n)s зуби записано лише з одного боку або не вилучено (не порівнювали)", "%(n)s зубів записано лише з одного боку або не вилучено (не порівнювали)", "%(n)s зуба записано лише з одного боку або не вилучено (не порівнювали)"),
 "%(n)s problem found:": ("Знайдено %(n)s проблему:", "Знайдено %(n)s проблеми:", "Знайдено %(n)s проблем:",
                          "Знайдено %(n)s проблеми:"),
 "%(n)s problem": ("%(n)s проблема", "%(n)s проблеми", "%(n)s проблем", "%(n)s проблеми"),
