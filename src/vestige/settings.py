@@ -210,6 +210,8 @@ VESTIGE_DASHBOARD_CACHE_S = _env_int("VESTIGE_DASHBOARD_CACHE_S", 10)
 # Evidence blobs: "" (the local folder $VESTIGE_HOME/blobs) or s3://bucket/prefix, a bucket created with
 # Object Lock; each object is locked in compliance mode for VESTIGE_S3_RETENTION_DAYS (default 10 years).
 VESTIGE_BLOB_STORE = os.environ.get("VESTIGE_BLOB_STORE", "")
+# Matching runs score their samples on this Dask scheduler (tcp://host:8786; extra [dask]); unset: in process.
+VESTIGE_DASK_SCHEDULER = os.environ.get("VESTIGE_DASK_SCHEDULER", "")
 VESTIGE_S3_RETENTION_DAYS = _env_int("VESTIGE_S3_RETENTION_DAYS", 3650)
 # The production web server (`vestige serve` with VESTIGE_PRODUCTION=1: gunicorn).
 VESTIGE_WEB_WORKERS = _env_int("VESTIGE_WEB_WORKERS", 2 * (os.cpu_count() or 1) + 1)

@@ -460,3 +460,29 @@ def test_the_run_summary_is_in_the_readers_language(users, world_one, client):
     client.cookies["django_language"] = "uk"
     page = client.get("/identification/")
     assert uk.encode() in page.content
+
+
+def test_a_matching_run_on_a_dask_cluster_finds_the_same_candidates(users, world_one, settings):
+    """VESTIGE_DASK_SCHEDULER: the run's samples are scored on the cluster (issue 12 part 2)."""
+    pytest.importorskip("distributed")
+    from vestige.identification import runs
+    from vestige.kinship.distributed import close, connect
+
+    dna = users["dna_analyst"]
+
+    def figures(run):
+        return sorted((c.remains_id, c.missing_person_id, c.log10_lr, c.posterior, c.markers_compared)
+                      for c in Candidate.objects.filter(run=run))
+    local = figures(ident.start_run(dna))
+    client = connect(workers=2)
+    settings.VESTIGE_DASK_SCHEDULER = client.scheduler.address
+    try:
+        remote = ident.start_run(dna)
+        remote.refresh_from_db()
+        assert runs._dask_client is not None and remote.status == "done"
+        assert figures(remote) == local and local
+    finally:
+        if runs._dask_client is not None:
+            runs._dask_client.close()
+            runs._dask_client = None
+        close(client)

@@ -278,7 +278,8 @@ def execute_run(run_id: int, progress=None) -> MatchingRun:
 
         res = blind_search(families, profiles, table, items, bodies=bodies, sexes=sexes, mutation=mutation,
                            degradation=degradation, top=TOP, missing_total=max(missing_total, n_targets, 1),
-                           marker_detail=True, progress=engine_progress) if families and items else None
+                           marker_detail=True, progress=engine_progress,
+                           map_blocks=_dask_blocks()) if families and items else None
         engine = time.perf_counter() - t_engine
         lap("search")
         _beat(run_id, 80, _("Joint identification of related remains"))
@@ -352,6 +353,22 @@ def _plan_donors(run_id: int) -> None:
             time.perf_counter() - t, 3), "plans computed": fresh})
     except Exception as e:  # noqa: BLE001 - the planning is advice; the run's results stand
         MatchingRun.objects.filter(pk=run_id).update(message=f"{run.message}; donor planning failed: {e}")
+
+
+_dask_client = None
+
+
+def _dask_blocks():
+    """With VESTIGE_DASK_SCHEDULER, the blind search scores its blocks of samples on that Dask
+    cluster (one client per process, kept); None: here."""
+    global _dask_client
+    address = settings.VESTIGE_DASK_SCHEDULER
+    if not address:
+        return None
+    from vestige.kinship import distributed
+    if _dask_client is None or _dask_client.status != "running":
+        _dask_client = distributed.connect(scheduler=address)
+    return distributed.dask_map(_dask_client)
 
 
 def _inputs(table, mutation, dropout, res, missing_total, added) -> dict:

@@ -211,7 +211,7 @@ def _amelogenin(args, profiles, remains) -> set[str]:
 
 def cmd_search(args) -> int:
     from vestige.kinship.io import read_families, read_frequencies, read_profiles
-    from vestige.kinship.search import blind_search
+    from vestige.kinship.search import SAMPLE_BLOCK, blind_search
 
     t0 = time.perf_counter()
     table = read_frequencies(args.freqs)
@@ -225,15 +225,27 @@ def cmd_search(args) -> int:
     items, bodies = remains.items(), remains.bodies()
     n_mp = sum(len(f.missing) for f in families)
     progress = _progress() if not args.quiet else None
+    client = map_blocks = None
+    if args.dask_scheduler or args.dask_workers:
+        from vestige.kinship import distributed
+        client = distributed.connect(scheduler=args.dask_scheduler, workers=args.dask_workers)
+        map_blocks = distributed.dask_map(client)
     try:
         res = blind_search(families, profiles, table, items, sexes={**remains.sexes, **{b: remains.sexes.get(ss[0], "unknown") for b, ss in bodies.items()}},
                            uncertain_sex=uncertain, mutation=_mutation(args), degradation=degradation,
                            bodies=bodies, theta=args.theta, top=args.top, min_lr=args.min_lr, all_pairs=args.all,
                            compare_all_sexes=args.all_sexes, prior=_prior(args.prior),
-                           missing_total=args.missing_total, progress=progress)
+                           missing_total=args.missing_total, progress=progress, map_blocks=map_blocks)
     finally:
         if progress:
             progress.close()
+        if client is not None:
+            from vestige.kinship import distributed
+            distributed.close(client)
+    if map_blocks is not None and res.shard_seconds:
+        sh = sorted(res.shard_seconds)
+        print(f"dask: {len(sh)} shards of up to {SAMPLE_BLOCK} samples, {sum(sh):.2f} s of scoring in all "
+              f"(median {sh[len(sh) // 2]:.3f} s, slowest {sh[-1]:.3f} s)", file=sys.stderr)
     print(f"searched {len(items)} samples against {n_mp} missing persons in {len(families)} families "
           f"({len(res.markers)} markers typed in both; prior per pair {res.prior:.3g})", file=sys.stderr)
     for fam, reason in res.skipped:
@@ -477,6 +489,8 @@ def add_kinship_commands(sub) -> None:
     s.add_argument("--add-missing-alleles", metavar="MINFREQ")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.add_argument("--json", action="store_true", help="one JSON object per line")
+    s.add_argument("--dask-scheduler", metavar="ADDRESS", help="score the samples on this Dask cluster (extra [dask])")
+    s.add_argument("--dask-workers", type=int, metavar="N", help="score on a local Dask cluster of N worker processes")
     _prior_args(s)
     _add_mutation_args(s)
     _add_degradation_args(s)

@@ -85,6 +85,7 @@ class SearchResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (family, reason)
     notes: list[str] = field(default_factory=list)
     row_lse: dict[str, float] = field(default_factory=dict)  # sample → log Σ LR over its compared targets
+    shard_seconds: list[float] = field(default_factory=list)  # seconds per block of samples (one shard each)
 
 
 @dataclass
@@ -445,9 +446,11 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
                  degradation: Degradation | None = None, bodies: dict[str, list[str]] | None = None,
                  theta: float = 0.0, top: int = 5, min_lr: float | None = None, all_pairs: bool = False,
                  compare_all_sexes: bool = False, prior: float | None = None, missing_total: int | None = None,
-                 marker_detail: bool = False, progress: Progress | None = None) -> SearchResult:
+                 marker_detail: bool = False, progress: Progress | None = None, map_blocks=None) -> SearchResult:
     """Search ``samples`` (or bodies: ``bodies[name]`` lists the samples of one body) against
-    every missing person of ``families``; see the module docstring."""
+    every missing person of ``families``; see the module docstring. ``map_blocks(fn, ctx, starts)``
+    (e.g. :func:`vestige.kinship.distributed.dask_map`) scores the blocks of samples elsewhere and
+    yields their results in order; the fold is the same, so the output is identical."""
     mutation = mutation or MutationModel()
     sprof = sample_profiles or profiles
     sexes = sexes or {}
@@ -493,68 +496,27 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
     typed = np.stack([per_marker[m].typed for m in markers], axis=1) if markers else np.zeros((len(samples), 0), bool)
     compared = typed.astype(np.float32) @ informative.astype(np.float32)  # (S, T)
     log_min = math.log(min_lr) if min_lr and min_lr > 0 else None
+    ctx = _BlockContext(markers, per_marker, log_tables, value_tables, item_sex, uncertain, mp_sex, compare_all_sexes,
+                        good, n_targets, top, all_pairs, log_min, marker_detail, targets)
     col_lse = np.full(n_targets, -np.inf)
     col_n = np.zeros(n_targets, dtype=np.int64)
     col_best = np.full((2, n_targets), -np.inf)
     col_best_i = np.full((2, n_targets), -1, dtype=np.int64)
     pending: list[tuple[int, int, float, list[str], float, int, bool]] = []
-    for start in range(0, len(samples), SAMPLE_BLOCK):
-        block = np.arange(start, min(start + SAMPLE_BLOCK, len(samples)))
-        acc = np.zeros((len(block), n_targets), dtype=np.float64)
-        for m in markers:
-            acc += log_tables[m][per_marker[m].rows[block]]
-            _add_terms(acc, block, per_marker[m], value_tables[m])
-        allowed, conflict = _sex_filter(item_sex[block], uncertain[block], mp_sex, compare_all_sexes)
-        allowed &= good[None, :]
-        acc[~allowed] = -np.inf
-        row_lse = _lse(acc, 1)
-        row_n = allowed.sum(axis=1)
-        col_lse = np.logaddexp(col_lse, _lse(acc, 0))
-        col_n += allowed.sum(axis=0)
-        _track_best(col_best, col_best_i, acc, block)
-        rows_chosen, cols_chosen = [], []
-        for row in range(len(block)):
-            scores = acc[row]
-            if all_pairs:
-                chosen = np.nonzero(allowed[row])[0]
-            else:
-                k = min(top, n_targets)
-                chosen = np.argpartition(-scores, k - 1)[:k] if k > 0 else np.array([], dtype=np.int64)
-                chosen = chosen[scores[chosen] > -np.inf]
-                if log_min is not None:
-                    chosen = np.union1d(chosen, np.nonzero(scores >= log_min - 1e-3)[0])
-            rows_chosen.append(np.full(len(chosen), row, dtype=np.int64))
-            cols_chosen.append(chosen.astype(np.int64))
-        rr, cc = np.concatenate(rows_chosen), np.concatenate(cols_chosen)
-        exact = acc[rr, cc]
-        detail = None
-        if marker_detail and len(rr):
-            detail = np.zeros((len(markers), len(rr)))
-            for mi, m in enumerate(markers):
-                ms = per_marker[m]
-                detail[mi] = log_tables[m][ms.rows[block[rr]], cc] + _terms_for_pairs(block[rr], cc, ms, value_tables[m])
-        for row in range(len(block)):
-            result.row_lse[samples[int(block[row])]] = float(row_lse[row])
-        top_sets = None if log_min is None or all_pairs else [_top(acc[r], top) for r in range(len(block))]
-        for i in range(len(rr)):
-            row, c, value = int(rr[i]), int(cc[i]), float(exact[i])
-            if top_sets is not None and value < log_min and c not in top_sets[row]:
-                continue
-            s = int(block[row])
-            flags = []
-            if conflict[row, c]:
-                flags.append("sex_conflict")
-            t = targets[c]
-            rivals = np.nonzero((acc[row] >= max(value - COMPETE, 0.0)) & (np.arange(n_targets) != c))[0][:5] \
-                if value > 0 else []
-            for j in rivals:
-                o = targets[j]
-                same = o.family is t.family and abs(acc[row, j] - value) <= 1e-9 * max(1.0, abs(value))
-                flags.append(f"{'indistinguishable' if same else 'competing_missing'}:{o.family.name}/{o.missing}")
-            per = {m: float(np.exp(detail[mi, i])) for mi, m in enumerate(markers)} if detail is not None else None
-            pending.append((s, c, value, flags, float(row_lse[row]), int(row_n[row]), per))
+    starts = list(range(0, len(samples), SAMPLE_BLOCK))
+    blocks = map_blocks(score_block, ctx, starts) if map_blocks is not None else (score_block(ctx, b) for b in starts)
+    # Folded in block order whoever scored them, so that a distributed search gives exactly the
+    # single-process figures (log-sum-exp and the two best per target are order-sensitive).
+    for out in blocks:
+        col_lse = np.logaddexp(col_lse, out.col_lse)
+        col_n += out.col_n
+        _merge_best(col_best, col_best_i, out.top_v, out.top_i)
+        for i, v in out.row_lse:
+            result.row_lse[samples[i]] = v
+        pending.extend(out.pending)
+        result.shard_seconds.append(out.seconds)
         if progress:
-            progress("samples", int(block[-1]) + 1, len(samples))
+            progress("samples", out.stop, len(samples))
     for s, c, value, flags, r_lse, r_n, per in pending:
         t = targets[c]
         for k in range(2):
@@ -569,6 +531,110 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
     return result
 
 
+@dataclass
+class _BlockContext:
+    """Everything one block of samples is scored with (the LR tables and the per-sample readings);
+    shipped once to each Dask worker."""
+
+    markers: list
+    per_marker: dict
+    log_tables: dict
+    value_tables: dict
+    item_sex: np.ndarray
+    uncertain: np.ndarray
+    mp_sex: np.ndarray
+    compare_all_sexes: bool
+    good: np.ndarray
+    n_targets: int
+    top: int
+    all_pairs: bool
+    log_min: float | None
+    marker_detail: bool
+    targets: list
+
+
+@dataclass
+class BlockResult:
+    """One block's share: its column sums and best rows (folded in block order by the caller), its
+    rows' log-sum-exp and its candidate pairs, and how long the block took (seconds)."""
+
+    start: int
+    stop: int
+    col_lse: np.ndarray
+    col_n: np.ndarray
+    top_v: np.ndarray
+    top_i: np.ndarray
+    row_lse: list
+    pending: list
+    seconds: float
+
+
+def score_block(ctx: _BlockContext, start: int) -> BlockResult:
+    """Score samples ``start`` … ``start + SAMPLE_BLOCK`` against every target (one shard)."""
+    import time
+
+    t0 = time.perf_counter()
+    n_samples = len(ctx.item_sex)
+    block = np.arange(start, min(start + SAMPLE_BLOCK, n_samples))
+    n_targets, top, log_min = ctx.n_targets, ctx.top, ctx.log_min
+    acc = np.zeros((len(block), n_targets), dtype=np.float64)
+    for m in ctx.markers:
+        acc += ctx.log_tables[m][ctx.per_marker[m].rows[block]]
+        _add_terms(acc, block, ctx.per_marker[m], ctx.value_tables[m])
+    allowed, conflict = _sex_filter(ctx.item_sex[block], ctx.uncertain[block], ctx.mp_sex, ctx.compare_all_sexes)
+    allowed &= ctx.good[None, :]
+    acc[~allowed] = -np.inf
+    row_lse = _lse(acc, 1)
+    row_n = allowed.sum(axis=1)
+    top_v, top_i = _block_top(acc, block)
+    rows_chosen, cols_chosen = [], []
+    for row in range(len(block)):
+        scores = acc[row]
+        if ctx.all_pairs:
+            chosen = np.nonzero(allowed[row])[0]
+        else:
+            k = min(top, n_targets)
+            chosen = np.argpartition(-scores, k - 1)[:k] if k > 0 else np.array([], dtype=np.int64)
+            chosen = chosen[scores[chosen] > -np.inf]
+            if log_min is not None:
+                chosen = np.union1d(chosen, np.nonzero(scores >= log_min - 1e-3)[0])
+        rows_chosen.append(np.full(len(chosen), row, dtype=np.int64))
+        cols_chosen.append(chosen.astype(np.int64))
+    rr, cc = np.concatenate(rows_chosen), np.concatenate(cols_chosen)
+    exact = acc[rr, cc]
+    detail = None
+    if ctx.marker_detail and len(rr):
+        detail = np.zeros((len(ctx.markers), len(rr)))
+        for mi, m in enumerate(ctx.markers):
+            ms = ctx.per_marker[m]
+            detail[mi] = ctx.log_tables[m][ms.rows[block[rr]], cc] + _terms_for_pairs(block[rr], cc, ms,
+                                                                                     ctx.value_tables[m])
+    top_sets = None if log_min is None or ctx.all_pairs else [_top(acc[r], top) for r in range(len(block))]
+    pending = []
+    targets = ctx.targets
+    for i in range(len(rr)):
+        row, c, value = int(rr[i]), int(cc[i]), float(exact[i])
+        if top_sets is not None and value < log_min and c not in top_sets[row]:
+            continue
+        s = int(block[row])
+        flags = []
+        if conflict[row, c]:
+            flags.append("sex_conflict")
+        t = targets[c]
+        rivals = np.nonzero((acc[row] >= max(value - COMPETE, 0.0)) & (np.arange(n_targets) != c))[0][:5] \
+            if value > 0 else []
+        for j in rivals:
+            o = targets[j]
+            same = o.family is t.family and abs(acc[row, j] - value) <= 1e-9 * max(1.0, abs(value))
+            flags.append(f"{'indistinguishable' if same else 'competing_missing'}:{o.family.name}/{o.missing}")
+        per = {m: float(np.exp(detail[mi, i])) for mi, m in enumerate(ctx.markers)} if detail is not None else None
+        pending.append((s, c, value, flags, float(row_lse[row]), int(row_n[row]), per))
+    return BlockResult(int(block[0]) if len(block) else start, int(block[-1]) + 1 if len(block) else start,
+                       _lse(acc, 0), allowed.sum(axis=0), top_v, top_i,
+                       [(int(block[r]), float(row_lse[r])) for r in range(len(block))], pending,
+                       time.perf_counter() - t0)
+
+
 def _lse(a: np.ndarray, axis: int) -> np.ndarray:
     """log Σ exp along ``axis``, shifted by the maximum (one exp per value; twice as fast as
     ``np.logaddexp.reduce``, the same to rounding); ``-inf`` where every value is ``-inf``."""
@@ -579,11 +645,11 @@ def _lse(a: np.ndarray, axis: int) -> np.ndarray:
     return np.where(np.isneginf(np.squeeze(mx, axis)), -np.inf, out)
 
 
-def _track_best(best: np.ndarray, best_i: np.ndarray, acc: np.ndarray, block: np.ndarray) -> None:
-    """Keep, per target, the two best samples seen so far (values and indices)."""
+def _block_top(acc: np.ndarray, block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The best and the second best row of each column of one block (values, sample indices)."""
     if acc.shape[0] == 0:
-        return
-    if acc.shape[0] > 1:  # the best and the second best row of each column: two argmax passes
+        return np.zeros((0, acc.shape[1])), np.zeros((0, acc.shape[1]), dtype=np.int64)
+    if acc.shape[0] > 1:  # two argmax passes
         cols = np.arange(acc.shape[1])
         first = acc.argmax(axis=0)
         kept = acc[first, cols].copy()
@@ -593,11 +659,23 @@ def _track_best(best: np.ndarray, best_i: np.ndarray, acc: np.ndarray, block: np
         top_rows = np.stack([first, second])
     else:
         top_rows = np.zeros((1, acc.shape[1]), int)
-    cand_v = np.concatenate([best, np.take_along_axis(acc, top_rows, axis=0)], axis=0)
-    cand_i = np.concatenate([best_i, block[top_rows]], axis=0)
+    return np.take_along_axis(acc, top_rows, axis=0), block[top_rows]
+
+
+def _merge_best(best: np.ndarray, best_i: np.ndarray, top_v: np.ndarray, top_i: np.ndarray) -> None:
+    """Keep, per target, the two best samples seen so far (values and indices); earlier wins ties."""
+    if top_v.shape[0] == 0:
+        return
+    cand_v = np.concatenate([best, top_v], axis=0)
+    cand_i = np.concatenate([best_i, top_i], axis=0)
     order = np.argsort(-cand_v, axis=0, kind="stable")[:2]
     best[:] = np.take_along_axis(cand_v, order, axis=0)
     best_i[:] = np.take_along_axis(cand_i, order, axis=0)
+
+
+def _track_best(best: np.ndarray, best_i: np.ndarray, acc: np.ndarray, block: np.ndarray) -> None:
+    """Keep, per target, the two best samples seen so far (values and indices)."""
+    _merge_best(best, best_i, *_block_top(acc, block))
 
 
 def _add_terms(acc: np.ndarray, block: np.ndarray, ms: _MarkerSamples, values: np.ndarray) -> None:
