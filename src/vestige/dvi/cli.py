@@ -48,6 +48,17 @@ def cmd_implant_match(args) -> int:
     return 0
 
 
+def _actor_who_may(args, cap: str):
+    """The acting user, refused before any record is looked up when the role lacks the capability
+    named ``cap`` (a :class:`vestige.accounts.roles.Cap` member's name)."""
+    from vestige.accounts.roles import Cap
+    from vestige.accounts.services import require
+
+    actor = actor_of(args)
+    require(actor, Cap[cap])
+    return actor
+
+
 def _pair(actor, body: str, ref: str):
     from vestige.dvi.services import find_owner
     return find_owner(actor, "pm", body), find_owner(actor, "am", ref)
@@ -55,12 +66,9 @@ def _pair(actor, body: str, ref: str):
 
 def cmd_board(args) -> int:
     setup_django()
-    from vestige.accounts.roles import Cap
-    from vestige.accounts.services import require
     from vestige.dvi import board
 
-    actor = actor_of(args)
-    require(actor, Cap.IDENT_READ)
+    actor = _actor_who_may(args, "IDENT_READ")
     remains, person = _pair(actor, args.remains, args.missing_person)
     data = board.summary(board.board(actor, remains, person))
     if args.json:
@@ -75,12 +83,9 @@ def cmd_board(args) -> int:
 
 def cmd_compare(args) -> int:
     setup_django()
-    from vestige.accounts.roles import Cap
-    from vestige.accounts.services import require
     from vestige.dvi.services import record_comparison
 
-    actor = actor_of(args)
-    require(actor, Cap.DVI_COMPARE)
+    actor = _actor_who_may(args, "DVI_COMPARE")
     remains, person = _pair(actor, args.remains, args.missing_person)
     c = record_comparison(actor, args.method, remains, person, args.conclusion, note=args.note or "", via="cli")
     print(f"comparison {c.pk}: {c} (awaiting verification by a second examiner)")
@@ -95,10 +100,7 @@ def cmd_verify(args) -> int:
 
     if args.agree == args.disagree:
         raise InvalidInput("give --agree or --disagree")
-    actor = actor_of(args)
-    from vestige.accounts.roles import Cap
-    from vestige.accounts.services import require
-    require(actor, Cap.DVI_COMPARE)
+    actor = _actor_who_may(args, "DVI_COMPARE")
     c = access.get(actor, Comparison, pk=args.comparison)
     c = verify_comparison(actor, c, args.agree, args.note or "", via="cli")
     print(f"comparison {c.pk}: {c.get_verification_display()}")
@@ -107,12 +109,9 @@ def cmd_verify(args) -> int:
 
 def cmd_propose(args) -> int:
     setup_django()
-    from vestige.accounts.roles import Cap
-    from vestige.accounts.services import require
     from vestige.dvi import board
 
-    actor = actor_of(args)
-    require(actor, Cap.BOARD)
+    actor = _actor_who_may(args, "BOARD")
     remains, person = _pair(actor, args.remains, args.missing_person)
     basis = args.basis or board.default_basis(board.board(actor, remains, person))
     ident = board.propose(actor, remains, person, basis, conflicts_explained=args.explain or "", via="cli")
