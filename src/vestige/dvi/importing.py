@@ -20,10 +20,7 @@ from typing import BinaryIO
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from vestige.accounts.roles import Cap
-from vestige.accounts.services import require
 from vestige.dvi import odontology, services
-from vestige.dvi.models import Side
 from vestige.errors import ImportRejected, NotFound, RowError, VestigeError
 from vestige.registry.importing import ImportReport, read_table
 
@@ -33,9 +30,18 @@ RECORD_COLUMNS = ("owner", "section", "kind", "region", "description", "maker", 
 KIND_FIELD = {"marks": "kind", "effects": "category", "medical": "kind", "fingerprints": "kind"}
 
 
-def _header_problems(header, columns, required) -> list[RowError]:
+def _open(actor, side: str, data: BinaryIO, name: str, noun: str, columns, required, dry_run: bool):
+    """The side's role checked, the table read and its header checked: (rows, None), or (rows, the
+    dry run's report) when the header is wrong; raises ImportRejected for a wrong header otherwise."""
+    services.require_side(actor, side, write=True)
+    header, rows = read_table(data, name)
     problems = [RowError(1, h, h, _("unknown column")) for h in header if h not in columns]
-    return problems + [RowError(1, c, "", _("required column is missing")) for c in required if c not in header]
+    problems += [RowError(1, c, "", _("required column is missing")) for c in required if c not in header]
+    if problems:
+        if dry_run:
+            return rows, ImportReport(noun, name, len(rows), 0, True, problems)
+        raise ImportRejected(name, problems)
+    return rows, None
 
 
 def _owner(actor, side, key, cache):
@@ -49,14 +55,10 @@ def _owner(actor, side, key, cache):
 
 def import_dental(actor, side: str, data: BinaryIO, name: str, *, dry_run: bool = False,
                   via: str = "import") -> ImportReport:
-    require(actor, Cap.MISSING_WRITE if side == Side.AM else Cap.REMAINS_WRITE)
     noun = f"dental charts ({side.upper()})"
-    header, rows = read_table(data, name)
-    problems = _header_problems(header, DENTAL_COLUMNS, ("owner", "tooth", "state"))
-    if problems:
-        if dry_run:
-            return ImportReport(noun, name, len(rows), 0, True, problems)
-        raise ImportRejected(name, problems)
+    rows, early = _open(actor, side, data, name, noun, DENTAL_COLUMNS, ("owner", "tooth", "state"), dry_run)
+    if early is not None:
+        return early
     errors: list[RowError] = []
     charts: dict[str, dict] = {}
     owners: dict = {}
@@ -102,14 +104,10 @@ def import_dental(actor, side: str, data: BinaryIO, name: str, *, dry_run: bool 
 
 def import_records(actor, side: str, data: BinaryIO, name: str, *, dry_run: bool = False,
                    via: str = "import") -> ImportReport:
-    require(actor, Cap.MISSING_WRITE if side == Side.AM else Cap.REMAINS_WRITE)
     noun = f"DVI records ({side.upper()})"
-    header, rows = read_table(data, name)
-    problems = _header_problems(header, RECORD_COLUMNS, ("owner", "section", "kind"))
-    if problems:
-        if dry_run:
-            return ImportReport(noun, name, len(rows), 0, True, problems)
-        raise ImportRejected(name, problems)
+    rows, early = _open(actor, side, data, name, noun, RECORD_COLUMNS, ("owner", "section", "kind"), dry_run)
+    if early is not None:
+        return early
     errors: list[RowError] = []
     clean = []
     owners: dict = {}
