@@ -79,6 +79,61 @@ def cmd_demo(args) -> int:
     return cmd_serve(args)
 
 
+def _start_task_workers(n: int) -> None:
+    """``n`` ``vestige worker`` processes beside the web server, stopped with it (and, on Linux, by
+    the kernel if the server dies first), so the demo's matching runs and exports just work."""
+    import atexit
+    import signal
+    import subprocess
+
+    def die_with_parent() -> None:
+        try:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+    procs = [subprocess.Popen([sys.executable, "-m", "vestige.cli", "worker", "--quiet"], preexec_fn=die_with_parent)
+             for _ in range(n)]
+    print(f"{n} task worker(s) started beside the web server (VESTIGE_TASK_WORKERS; 0 when `vestige worker` "
+          "runs on its own)", file=sys.stderr, flush=True)
+
+    def stop() -> None:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    atexit.register(stop)
+
+
+def cmd_worker(args) -> int:
+    """A task worker: runs the matching runs, exports, verifications, captures and intakes that
+    the web app queued (django-tasks' database worker), one at a time, until stopped (Ctrl-C or
+    SIGTERM finish the task at hand first). Run as many as the machine has room for."""
+    setup_django()
+    from django.core.management import call_command
+
+    from vestige.evidence import jobs
+    from vestige.identification.runs import reap_stale_runs
+
+    reaped = reap_stale_runs() + jobs.reap_stale()
+    if not args.quiet:
+        print(f"Vestige task worker (pid {os.getpid()}); {reaped} stale task(s) marked failed. Ctrl-C stops it.",
+              file=sys.stderr, flush=True)
+    options = {"queue_name": "*", "interval": args.interval, "batch": args.batch, "reload": False,
+               "startup_delay": not args.batch, "verbosity": 0 if args.quiet else 1}
+    if args.max_tasks:
+        options["max_tasks"] = args.max_tasks
+    call_command("db_worker", **options)
+    return 0
+
+
 def cmd_serve(args) -> int:
     """Django's development server; with VESTIGE_PRODUCTION=1 (or --production) gunicorn, a
     production WSGI server: VESTIGE_WEB_WORKERS processes (default 2 × cores + 1) of
@@ -90,6 +145,9 @@ def cmd_serve(args) -> int:
     from vestige.evidence import objectstore
     if objectstore.configured():  # refuse to start on a bucket without Object Lock
         objectstore.check_bucket()
+    workers = settings.VESTIGE_TASK_WORKERS if getattr(args, "task_workers", None) is None else args.task_workers
+    if workers > 0 and not settings.VESTIGE_TASKS_INLINE:
+        _start_task_workers(workers)
     if not (getattr(args, "production", False) or settings.PRODUCTION):  # `vestige demo` serves too
         from django.core.management import call_command
 
@@ -202,11 +260,24 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--no-serve", action="store_true", help="load and exit")
     d.add_argument("--host", default="127.0.0.1")
     d.add_argument("--port", default=8000, type=int)
+    d.add_argument("--task-workers", type=int, default=None, metavar="N",
+                   help="task workers to start beside the server (default VESTIGE_TASK_WORKERS, 1)")
 
     s = add("serve", cmd_serve, "serve the web app (development server; gunicorn with VESTIGE_PRODUCTION=1)")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", default=8000, type=int)
     s.add_argument("--production", action="store_true", help="the production server (gunicorn) even outside production")
+    s.add_argument("--task-workers", type=int, default=None, metavar="N",
+                   help="task workers to start beside the server (default VESTIGE_TASK_WORKERS, 1; 0: none, "
+                        "when `vestige worker` runs on its own)")
+
+    w = add("worker", cmd_worker, "run a task worker: matching runs, bag exports, verifications, captures, "
+            "large uploads (queued by the web app)")
+    w.add_argument("--batch", action="store_true", help="run what is queued, then exit")
+    w.add_argument("--max-tasks", type=int, default=0, metavar="N", help="exit after N tasks")
+    w.add_argument("--interval", type=float, default=1.0, metavar="S",
+                   help="seconds between looks at the queue when it is empty (default 1)")
+    w.add_argument("--quiet", action="store_true", help="no log lines")
 
     m = add("manage", cmd_manage, "run a Django management command (migrate, createsuperuser, ...)")
     m.add_argument("rest", nargs=argparse.REMAINDER)

@@ -20,6 +20,8 @@ README, with a safe local default:
 ``VESTIGE_LOGIN_WINDOW_S`` rate-limit window in seconds (900)
 ``VESTIGE_PAGE_SIZE``      rows per list page (50)
 ``VESTIGE_MAX_UPLOAD_MB``  largest import upload accepted (50)
+``VESTIGE_TASK_WORKERS``   task workers started beside ``vestige serve`` (1; 0 when ``vestige worker``
+                           runs on its own, as in a deployment)
 ``VESTIGE_STATIC_ROOT``    where ``vestige manage collectstatic`` puts static files (unset: served from the apps)
 """
 
@@ -97,6 +99,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
     "vestige.accounts",
     "vestige.history",
     "vestige.registry",
@@ -255,7 +259,8 @@ VESTIGE_GRAVE_MAX_KM = float(os.environ.get("VESTIGE_GRAVE_MAX_KM", "25"))
 # A matching run's worker touches its heartbeat at least every few seconds; a run silent for
 # longer than this is marked failed (its worker died) so that the next run can start.
 VESTIGE_RUN_STALE_S = _env_int("VESTIGE_RUN_STALE_S", 300)
-# Evidence intake.
+# Evidence intake. An upload this large is received by a task worker (its page shows progress).
+VESTIGE_INTAKE_TASK_BYTES = _env_int("VESTIGE_INTAKE_TASK_MB", 64) * 1024 * 1024
 VESTIGE_MAX_EVIDENCE_BYTES = _env_int("VESTIGE_MAX_EVIDENCE_MB", 20_000) * 1024 * 1024
 VESTIGE_ZIP_MAX_MEMBERS = _env_int("VESTIGE_ZIP_MAX_MEMBERS", 10_000)
 VESTIGE_ZIP_MAX_RATIO = _env_int("VESTIGE_ZIP_MAX_RATIO", 200)
@@ -301,8 +306,15 @@ VESTIGE_TMP_STALE_S = _env_int("VESTIGE_TMP_STALE_S", 3600)
 # Large uploads are streamed to temporary files on disk, never held in memory.
 FILE_UPLOAD_TEMP_DIR = None
 
-# Long work (matching runs) runs in a background thread; inline when set (tests, one-process tools).
+# Long work (matching runs, bag exports and verifications, web captures, large uploads) is a task
+# of django-tasks on its database backend (vestige/tasks.py): written to the database, run by
+# `vestige worker` (one is started beside `vestige serve` and `vestige demo` unless
+# VESTIGE_TASK_WORKERS=0). VESTIGE_TASKS_INLINE runs it in the caller instead (tests, tools).
 VESTIGE_TASKS_INLINE = _env_bool("VESTIGE_TASKS_INLINE")
+VESTIGE_TASK_WORKERS = _env_int("VESTIGE_TASK_WORKERS", 1)
+# A worker touches its task's heartbeat this often, from a thread of its own.
+VESTIGE_HEARTBEAT_S = _env_int("VESTIGE_HEARTBEAT_S", 10)
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 LOGGING = {
     "version": 1,

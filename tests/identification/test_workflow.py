@@ -486,3 +486,66 @@ def test_a_matching_run_on_a_dask_cluster_finds_the_same_candidates(users, world
             runs._dask_client.close()
             runs._dask_client = None
         close(client)
+
+
+def _worker_batch():
+    """django-tasks' database worker, as `vestige worker --batch` runs it: what is queued, then exit."""
+    from django.core.management import call_command
+
+    call_command("db_worker", queue_name="*", batch=True, reload=False, startup_delay=False, verbosity=0)
+
+
+def test_a_run_from_the_page_is_a_queued_task_that_a_worker_runs(client, users, world_one, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    fam, mp, r, _ = world_one
+    settings.VESTIGE_TASKS_INLINE = False
+    client.force_login(users["dna_analyst"])
+    assert client.post("/identification/start/", {"site": ""}).status_code == 302
+    run = MatchingRun.objects.get()
+    # Nothing ran in the web process: the run waits, recorded, with its task in the database.
+    assert run.status == "queued" and run.task_id and run.message == "Waiting for a task worker"
+    task = DBTaskResult.objects.get(id=run.task_id)
+    assert task.status == "READY" and task.task_path == "vestige.tasks.matching_run" and task.args_kwargs["args"] == [run.pk]
+    _worker_batch()
+    run.refresh_from_db()
+    task.refresh_from_db()
+    assert run.status == "done" and run.progress == 100 and task.status == "SUCCESSFUL"
+    assert Candidate.objects.get(run=run, remains=r, missing_person=mp).posterior > 0.999
+    _worker_batch()  # a task is never run twice: a second worker finds nothing to do
+    assert MatchingRun.objects.get().status == "done"
+
+
+def test_a_run_whose_worker_was_killed_fails_with_its_task_and_a_new_run_completes(users, world_one, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.VESTIGE_TASKS_INLINE = False
+    run = ident.start_run(users["dna_analyst"])
+    # What a worker leaves behind when it is killed -9 mid-run: the task claimed, the run running,
+    # its heartbeat stopped (the heartbeat thread died with the process).
+    DBTaskResult.objects.filter(id=run.task_id).update(status="RUNNING", started_at=timezone.now(), worker_ids=["gone"])
+    MatchingRun.objects.filter(pk=run.pk).update(status="running", progress=40, heartbeat_at=timezone.now())
+    with pytest.raises(Conflict):  # while its heartbeat is fresh the run is alive: the next one waits
+        ident.start_run(users["dna_analyst"])
+    stale = timezone.now() - dt.timedelta(seconds=settings.VESTIGE_RUN_STALE_S + 5)
+    MatchingRun.objects.filter(pk=run.pk).update(heartbeat_at=stale)
+    again = ident.start_run(users["dna_analyst"])
+    run.refresh_from_db()
+    assert run.status == "failed" and "no sign of life" in run.message and "after 40 %" in run.message
+    task = DBTaskResult.objects.get(id=run.task_id)
+    assert task.status == "FAILED" and task.exception_class_path == "vestige.tasks.WorkerLost"
+    _worker_batch()
+    again.refresh_from_db()
+    assert again.status == "done" and again.current
+
+
+def test_a_queued_run_whose_task_failed_in_the_worker_says_why(users, world_one, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.VESTIGE_TASKS_INLINE = False
+    run = ident.start_run(users["dna_analyst"])
+    DBTaskResult.objects.filter(id=run.task_id).update(
+        status="FAILED", traceback="Traceback (most recent call last):\n  ...\nMemoryError: out of memory\n")
+    assert ident.reap_stale_runs() == 1
+    run.refresh_from_db()
+    assert run.status == "failed" and run.message == "MemoryError: out of memory"

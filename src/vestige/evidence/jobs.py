@@ -1,15 +1,18 @@
-"""Bag exports, verifications and web captures started from the pages, run in the background.
+"""Bag exports, verifications, web captures and the intake of large uploads started from the
+pages, run as tasks by a worker process (vestige/tasks.py).
 
 A job records what was asked, beats a heartbeat while it works and ends ``done`` with its result
-(the bag, as one zip to download, with the ledger key's fingerprint; or the problems a
-verification found) or ``failed`` with the reason. A job silent for ``VESTIGE_RUN_STALE_S`` (its
-worker died) is marked failed with that reason when anyone next looks, and can be started again.
+(the bag, as one zip to download, with the ledger key's fingerprint; the problems a verification
+found; the items received) or ``failed`` with the reason. A job silent for ``VESTIGE_RUN_STALE_S``
+(its worker died) is marked failed with that reason when anyone next looks, and can be started
+again (:func:`retry`): an upload waits, staged, until its intake is done, so a retry needs no new
+upload and intake is idempotent (content-addressed, the metadata steps resume).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
-import threading
 import zipfile
 from datetime import timedelta
 from pathlib import Path
@@ -27,6 +30,11 @@ from vestige.evidence.models import EvidenceItem, EvidenceJob, JobKind, JobStatu
 
 def exports_dir() -> Path:
     return Path(settings.VESTIGE_HOME) / "exports"
+
+
+def staged_dir() -> Path:
+    """Uploads waiting for their intake job (not the blob store's tmp/, which is swept at start)."""
+    return Path(settings.VESTIGE_HOME) / "staged"
 
 
 def _selection(actor, params: dict):
@@ -77,21 +85,73 @@ def start(actor, kind: str, *, site: str = "", items: str | list[str] = "", ever
         if kind == JobKind.EXPORT and not count:
             raise InvalidInput(_("Nothing to export: no evidence item is in that selection."), field="items")
         message = _("%(n)d item(s) to do.") % {"n": count}
-    job = EvidenceJob.objects.create(kind=kind, params=params, requested_by=actor, heartbeat_at=timezone.now(),
-                                     message=message)
-    if settings.VESTIGE_TASKS_INLINE:
-        execute(job.pk)
-    else:
-        threading.Thread(target=_in_thread, args=(job.pk,), daemon=True, name=f"evidence-job-{job.pk}").start()
+    return _enqueue(EvidenceJob.objects.create(kind=kind, params=params, requested_by=actor,
+                                               heartbeat_at=timezone.now(), message=message))
+
+
+def _enqueue(job: EvidenceJob) -> EvidenceJob:
+    from vestige import tasks
+
+    job.task_id = tasks.enqueue(tasks.evidence_job, job.pk)
+    if job.task_id:
+        EvidenceJob.objects.filter(pk=job.pk).update(task_id=job.task_id)
     return job
 
 
-def _in_thread(job_id: int) -> None:
-    try:
-        execute(job_id)
-    finally:
-        from django.db import connection
-        connection.close()
+def start_ingest(actor, upload_path: str | Path, name: str, *, provenance: dict, links: dict, case: str | None,
+                 graphic: bool) -> EvidenceJob:
+    """Stage an uploaded file (moved, not copied, where the file system allows) and hand its intake
+    to a worker. What can be checked now is checked now: the provenance fields, the links, the
+    case."""
+    from vestige.evidence import services
+
+    require(actor, Cap.EVIDENCE_WRITE)
+    provenance = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in provenance.items()
+                  if v not in (None, "")}
+    unknown = set(provenance) - set(services.PROVENANCE_FIELDS)
+    if unknown:
+        raise InvalidInput(_("Unknown provenance field(s): %(f)s") % {"f": ", ".join(sorted(unknown))},
+                           field=sorted(unknown)[0])
+    links = {k: v for k, v in links.items() if v}
+    targets = services._resolve_links(links, actor)
+    access.case_for_new(actor, case, parent=next(iter(targets[0].values())) if targets else None)
+    folder = staged_dir()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    job = EvidenceJob.objects.create(kind=JobKind.INGEST, requested_by=actor, heartbeat_at=timezone.now(),
+                                     params={"name": name, "provenance": provenance, "links": links, "case": case,
+                                             "graphic": bool(graphic)},
+                                     message=_("Uploaded; waiting for a task worker to receive it."))
+    staged = folder / f"job-{job.pk}"
+    shutil.move(str(upload_path), staged)
+    os.chmod(staged, 0o400)
+    job.params["file"] = staged.name
+    EvidenceJob.objects.filter(pk=job.pk).update(params=job.params)
+    return _enqueue(job)
+
+
+def retry(actor, job: EvidenceJob) -> EvidenceJob:
+    """Start a failed job again, as its requester asked it (an upload from its staged file)."""
+    if job.status != JobStatus.FAILED:
+        raise InvalidInput(_("Only a failed job can be started again."), field="job")
+    if job.requested_by_id != actor.pk and not access.sees_all(actor):
+        raise NotFound(_("No such job."))
+    if job.kind == JobKind.INGEST:
+        require(actor, Cap.EVIDENCE_WRITE)
+        staged = staged_dir() / job.params.get("file", "")
+        if not job.params.get("file") or not staged.exists():
+            raise InvalidInput(_("The uploaded file is no longer on the server; upload it again."), field="job")
+        again = EvidenceJob.objects.create(kind=job.kind, params=job.params, requested_by=job.requested_by,
+                                           heartbeat_at=timezone.now(), message=_("Started again (job #%(n)d).")
+                                           % {"n": job.pk})
+        moved = staged_dir() / f"job-{again.pk}"
+        os.replace(staged, moved)
+        again.params = {**job.params, "file": moved.name}
+        EvidenceJob.objects.filter(pk=again.pk).update(params=again.params)
+        return _enqueue(again)
+    if job.kind == JobKind.CAPTURE:
+        return start(job.requested_by, job.kind, urls=job.params.get("urls", []), site=job.params.get("site", ""))
+    return start(job.requested_by, job.kind, site=job.params.get("site", ""), items=job.params.get("items", []),
+                 everything=job.params.get("all", False))
 
 
 def _beat(job_id: int, percent: int, message: str = "") -> None:
@@ -105,8 +165,8 @@ def execute(job_id: int) -> None:
     job = EvidenceJob.objects.select_related("requested_by").get(pk=job_id)
     actor = job.requested_by
     try:
-        if job.kind == JobKind.CAPTURE:
-            result = _capture(job, actor)
+        if job.kind in (JobKind.CAPTURE, JobKind.INGEST):
+            result = _capture(job, actor) if job.kind == JobKind.CAPTURE else _ingest(job, actor)
             EvidenceJob.objects.filter(pk=job.pk).update(
                 status=JobStatus.DONE, progress=100, result=result, finished_at=timezone.now(), heartbeat_at=timezone.now(),
                 message=_("Done.") if not result["problems"] else _("Done, with problems."))
@@ -164,6 +224,34 @@ def _capture(job, actor) -> dict:
             "problems": [f"{r.url}: {r.error}" for r in results if r.error]}
 
 
+def _ingest(job, actor) -> dict:
+    from vestige.evidence import custody, services
+
+    path = staged_dir() / job.params.get("file", "")
+    if not job.params.get("file") or not path.exists():
+        raise NotFound(_("The uploaded file is no longer on the server; upload it again."))
+    _beat(job.pk, 5, _("Hashing and storing %(name)s (%(size)s bytes), then its metadata steps.")
+          % {"name": job.params["name"], "size": f"{path.stat().st_size:,}"})
+    try:
+        provenance = dict(job.params.get("provenance") or {})
+        if provenance.get("acquired_at"):
+            provenance["acquired_at"] = services.acquired(provenance["acquired_at"])
+        with path.open("rb") as f:
+            r = services.ingest(actor, f, job.params["name"], provenance=provenance,
+                                links=job.params.get("links") or {}, case=job.params.get("case") or None,
+                                graphic=job.params.get("graphic", True))
+        custody.sign_head()
+    except VestigeError:
+        path.unlink(missing_ok=True)  # the upload itself is wrong: a retry would fail the same way
+        raise
+    path.unlink(missing_ok=True)
+    problems = [_("The hash given by the source does not match the file; recorded as a failed step, check the "
+                  "source.")] if r.source_hash_ok is False else []
+    problems += [_("Step failed: %(s)s") % {"s": s} for s in r.failed_steps]
+    return {"items": [r.item.ref], "created": r.created, "failed_steps": r.failed_steps, "problems": problems,
+            "fingerprint": custody.fingerprint()}
+
+
 def _verify(job, actor, items) -> dict:
     from vestige.evidence import custody, services
 
@@ -174,13 +262,23 @@ def _verify(job, actor, items) -> dict:
 
 
 def reap_stale() -> int:
+    """Fail every running job whose worker has been silent too long (and its task), and every
+    queued job whose task failed before the job could start. A queued job waits for a worker."""
+    from vestige import tasks
+
     cutoff = timezone.now() - timedelta(seconds=settings.VESTIGE_RUN_STALE_S)
-    stale = EvidenceJob.objects.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING], heartbeat_at__lt=cutoff)
     n = 0
-    for job in stale:
-        _failed(job.pk, _("The worker stopped: no sign of life since %(t)s (after %(p)d %%). Start it again.")
-                % {"t": job.heartbeat_at.strftime("%Y-%m-%d %H:%M:%S"), "p": job.progress})
-        n += 1
+    for job in EvidenceJob.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=cutoff):
+        why = (_("The worker stopped: no sign of life since %(t)s (after %(p)d %%). Start it again.")
+               % {"t": job.heartbeat_at.strftime("%Y-%m-%d %H:%M:%S"), "p": job.progress})
+        n += EvidenceJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+            status=JobStatus.FAILED, finished_at=timezone.now(), message=why)
+        tasks.lost(job.task_id, why)
+    for job in EvidenceJob.objects.filter(status=JobStatus.QUEUED).exclude(task_id=""):
+        why = tasks.failure(job.task_id)
+        if why:
+            n += EvidenceJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+                status=JobStatus.FAILED, finished_at=timezone.now(), message=why[:2000])
     return n
 
 

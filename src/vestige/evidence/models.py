@@ -170,6 +170,7 @@ class JobKind(models.TextChoices):
     EXPORT = "export", _("BagIt export")
     VERIFY = "verify", _("verification")
     CAPTURE = "capture", _("web capture")
+    INGEST = "ingest", _("upload intake")
 
 
 class JobStatus(models.TextChoices):
@@ -180,8 +181,9 @@ class JobStatus(models.TextChoices):
 
 
 class EvidenceJob(models.Model):
-    """Long evidence work started from the pages — a bag export or a verification — run in the
-    background with its progress, its heartbeat (a silent job is marked failed) and its result."""
+    """Long evidence work started from the pages — a bag export, a verification, a web capture or
+    the intake of a large upload — run as a task (vestige/tasks.py) with its progress, its heartbeat
+    (a silent job is marked failed) and its result."""
 
     kind = models.CharField(max_length=8, choices=JobKind.choices)
     status = models.CharField(max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED)
@@ -193,6 +195,7 @@ class EvidenceJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)  # its django-tasks task, when a worker runs it
 
     class Meta:
         ordering = ["-created_at", "-id"]

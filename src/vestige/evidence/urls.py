@@ -12,6 +12,7 @@ urlpatterns = [
     path("evidence/bulk/", views.bulk, name="bulk"),
     path("evidence/jobs/<int:pk>/", views.job_detail, name="job-detail"),
     path("evidence/jobs/<int:pk>/bag.zip", views.job_bag, name="job-bag"),
+    path("evidence/jobs/<int:pk>/retry/", views.job_retry, name="job-retry"),
     path("evidence/<str:ref>/", views.item_detail, name="item-detail"),
     path("evidence/<str:ref>/thumbnail.jpg", views.item_thumbnail, name="item-thumbnail"),
     path("evidence/<str:ref>/download/", views.item_download, name="item-download"),

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -135,6 +136,15 @@ def upload(request):
                 if not services.size_ok(f.size):
                     results.append({"name": f.name, "error": _("larger than the limit"), "outcome": "error"})
                     continue
+                if f.size >= settings.VESTIGE_INTAKE_TASK_BYTES and hasattr(f, "temporary_file_path"):
+                    from vestige.evidence import jobs
+
+                    job = jobs.start_ingest(request.user, f.temporary_file_path(), f.name, provenance=provenance,
+                                            links=links, case=case, graphic=request.POST.get("not_graphic") != "on")
+                    results.append({"name": f.name, "job": job.pk, "url": job.get_absolute_url(), "outcome": "queued",
+                                    "message": _("large: it is being received in the background (job #%(n)d).")
+                                    % {"n": job.pk}})
+                    continue
                 r = services.ingest(request.user, f, f.name, provenance=provenance, links=links, case=case,
                                     graphic=request.POST.get("not_graphic") != "on")
                 mismatch = r.source_hash_ok is False
@@ -151,10 +161,12 @@ def upload(request):
         if request.headers.get("Accept") == "application/json":
             return JsonResponse({"results": results})
         for r in results:
-            if r.get("outcome") in ("new", "held"):
+            if r.get("outcome") in ("new", "held", "queued"):
                 messages.success(request, f"{r['name']}: {r['message']}")
             else:
                 messages.error(request, f"{r['name']}: {r.get('message') or r['error']}")
+        if len(results) == 1 and results[0].get("outcome") == "queued":
+            return redirect(results[0]["url"])  # the job's page shows the intake's progress
         return redirect("evidence:list")
     return render(request, "evidence/upload.html", {"max_mb": settings.VESTIGE_MAX_EVIDENCE_BYTES // (1024 * 1024),
                                                     "cases": list(access.cases_for(request.user))})
@@ -211,6 +223,18 @@ def job_detail(request, pk):
     job = jobs.get(request.user, pk)
     template = "evidence/_job.html" if request.headers.get("HX-Request") else "evidence/job.html"
     return render(request, template, {"job": job})
+
+
+@require_POST
+def job_retry(request, pk):
+    from vestige.evidence import jobs
+
+    try:
+        job = jobs.retry(request.user, jobs.get(request.user, pk))
+    except InvalidInput as e:
+        messages.error(request, e.message)
+        return redirect("evidence:job-detail", pk)
+    return redirect(job.get_absolute_url())
 
 
 def job_bag(request, pk):

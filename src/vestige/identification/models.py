@@ -72,6 +72,7 @@ class MatchingRun(models.Model):
     engine_seconds = models.FloatField(default=0)
     total_seconds = models.FloatField(default=0)
     heartbeat_at = models.DateTimeField(null=True, blank=True)  # a live worker touches it; a stale one failed
+    task_id = models.CharField(max_length=64, blank=True)  # its django-tasks task, when a worker runs it
     inputs = models.JSONField(default=dict)  # frequency table and its SHA-256, mutation model, drop-out, prior, engine
     timings = models.JSONField(default=dict)  # seconds per phase
     counts = models.JSONField(default=dict)  # remains, bodies, families searched, groups, ...
@@ -109,6 +110,8 @@ class MatchingRun(models.Model):
             return text
         if self.status == RunStatus.RUNNING and self.message == "Reading profiles":
             return gettext("Reading profiles")
+        if self.status == RunStatus.QUEUED and self.message == "Waiting for a task worker":
+            return gettext("Waiting for a task worker")
         return self.message
 
 

@@ -9,8 +9,9 @@ marginal — it accounts for relatives found together and for competitors on bot
 the group's tolerance, its GLR and the flags (indistinguishable relatives, competing remains or
 missing persons, sex conflict, drop-out, possible duplicate). The run records its inputs
 (frequency table with its SHA-256, mutation model, drop-out settings, prior, engine version),
-per-marker LRs, timings and counts. A run's worker beats a heartbeat; a run silent for
-``VESTIGE_RUN_STALE_S`` is marked failed with that reason and the next run can start.
+per-marker LRs, timings and counts. A run is a task (vestige/tasks.py) run by a worker process,
+which beats its heartbeat; a run silent for ``VESTIGE_RUN_STALE_S`` is marked failed with that
+reason and the next run can start.
 Families without any reference profile in force are not searched and are listed as such.
 """
 
@@ -19,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -80,25 +80,34 @@ def _sha256(path: str) -> str:
 # --- starting and watching -------------------------------------------------------------------
 
 def reap_stale_runs() -> int:
-    """Mark failed every queued or running run whose worker has been silent too long."""
+    """Mark failed every running run whose worker has been silent too long (and its task), and
+    every queued run whose task failed before it could start. A queued run waits for a worker."""
+    from vestige import tasks
+
     cutoff = timezone.now() - timedelta(seconds=settings.VESTIGE_RUN_STALE_S)
-    stale = MatchingRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).filter(
+    stale = MatchingRun.objects.filter(status=RunStatus.RUNNING).filter(
         heartbeat_at__lt=cutoff) | MatchingRun.objects.filter(
-        status__in=[RunStatus.QUEUED, RunStatus.RUNNING], heartbeat_at__isnull=True, started_at__lt=cutoff)
+        status=RunStatus.RUNNING, heartbeat_at__isnull=True, started_at__lt=cutoff)
     n = 0
     for run in stale:
         last = run.heartbeat_at or run.started_at
-        MatchingRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.FAILED, finished_at=timezone.now(),
-            message=_("The worker stopped: no sign of life since %(t)s (after %(p)d %%). Start a new run.")
-            % {"t": last.strftime("%Y-%m-%d %H:%M:%S"), "p": run.progress})
-        n += 1
+        why = (_("The worker stopped: no sign of life since %(t)s (after %(p)d %%). Start a new run.")
+               % {"t": last.strftime("%Y-%m-%d %H:%M:%S"), "p": run.progress})
+        n += MatchingRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+            status=RunStatus.FAILED, finished_at=timezone.now(), message=why)
+        tasks.lost(run.task_id, why)
+    for run in MatchingRun.objects.filter(status=RunStatus.QUEUED).exclude(task_id=""):
+        why = tasks.failure(run.task_id)
+        if why:
+            n += MatchingRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
+                status=RunStatus.FAILED, finished_at=timezone.now(), message=why[:2000])
     return n
 
 
 def start_run(actor, *, site: str = "", families: list[str] | None = None, background: bool = True) -> MatchingRun:
-    """Create a run over all remains (or one site's) against all families (or the ones named),
-    and execute it (in a background thread for the web app)."""
+    """Create a run over all remains (or one site's) against all families (or the ones named)
+    and, with ``background``, hand it to a task worker (vestige/tasks.py); the CLI executes it
+    itself."""
     require(actor, Cap.RUN_START)
     if site and not Remains.objects.filter(site__ref=site).exists():
         raise InvalidInput(_("No remains at site %(s)r.") % {"s": site}, field="site")
@@ -112,21 +121,15 @@ def start_run(actor, *, site: str = "", families: list[str] | None = None, backg
     run = MatchingRun.objects.create(started_by=actor, scope_site=site, scope_families=",".join(families),
                                      heartbeat_at=timezone.now())
     record(run, Action.CREATED, actor, {"scope": [None, f"{site or 'all remains'}; {','.join(families) or 'all families'}"]})
-    if background and settings.VESTIGE_TASKS_INLINE:
-        execute_run(run.pk)
-    if background and not settings.VESTIGE_TASKS_INLINE:
-        threading.Thread(target=_run_in_thread, args=(run.pk,), daemon=True, name=f"matching-run-{run.pk}").start()
+    if background:
+        from vestige import tasks
+
+        run.task_id = tasks.enqueue(tasks.matching_run, run.pk)
+        if run.task_id:
+            MatchingRun.objects.filter(pk=run.pk).update(task_id=run.task_id)
+            run.message = gettext_noop("Waiting for a task worker")
+            MatchingRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(message=run.message)
     return run
-
-
-def _run_in_thread(run_id: int) -> None:
-    try:
-        execute_run(run_id)
-    except Exception:  # noqa: BLE001 - recorded on the run by execute_run
-        pass
-    finally:
-        from django.db import connection
-        connection.close()  # this thread's own connection: never left open for the garbage collector
 
 
 def _beat(run_id: int, percent: int | None = None, message: str | None = None) -> None:

@@ -1,0 +1,113 @@
+"""Long work as durable tasks: matching runs, bag exports and verifications, web captures and the
+intake of large uploads.
+
+The framework is django-tasks (the backport of Django 6's ``django.tasks``) with its database
+backend (django-tasks-db): a task is a row in the database Vestige already has (SQLite by default,
+PostgreSQL in a deployment), so nothing else has to run, a queued task survives a restart of the
+web server, and upgrading to Django 6 only changes an import. A worker is ``vestige worker``
+(``db_worker`` underneath); ``vestige serve`` and ``vestige demo`` start ``VESTIGE_TASK_WORKERS`` of
+them beside the web server. Celery, RQ or Huey would each add a broker to deploy and to secure.
+
+The work itself is recorded on Vestige's own rows (:class:`MatchingRun`, :class:`EvidenceJob`):
+what was asked, progress, the result or the reason it failed. Those rows are what the pages show,
+never a thread of the web process. While a task runs, a thread of the *worker* touches the row's
+heartbeat every ``VESTIGE_HEARTBEAT_S``; a row silent for ``VESTIGE_RUN_STALE_S`` belongs to a
+worker that died (killed, out of memory, the machine restarted): :func:`lost` marks it failed with
+that reason and fails its task too, and the user can start it again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+from django_tasks import task
+
+WORKER_LOST = "vestige.tasks.WorkerLost"
+
+
+@contextlib.contextmanager
+def heartbeat(model, pk: int):
+    """Touch ``model``'s row ``pk`` every VESTIGE_HEARTBEAT_S while the block runs (in a worker)."""
+    if settings.VESTIGE_TASKS_INLINE:  # the caller's own work: it beats at each step itself
+        yield
+        return
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(settings.VESTIGE_HEARTBEAT_S):
+                with contextlib.suppress(Exception):  # a locked database: the next beat will do
+                    model.objects.filter(pk=pk).update(heartbeat_at=timezone.now())
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=beat, daemon=True, name=f"heartbeat-{model.__name__}-{pk}")
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
+def enqueue(work, *args) -> str:
+    """Hand ``work`` to a worker (its task id), or do it here and now with VESTIGE_TASKS_INLINE."""
+    if settings.VESTIGE_TASKS_INLINE:
+        work.call(*args)
+        return ""
+    return str(work.enqueue(*args).id)
+
+
+def lost(task_id: str, why: str) -> None:
+    """The task ``task_id`` ran in a worker that died: fail it with ``why`` (no worker will)."""
+    if not task_id:
+        return
+    from django_tasks_db.models import DBTaskResult
+
+    DBTaskResult.objects.filter(id=task_id, status__in=["READY", "RUNNING"]).update(
+        status="FAILED", finished_at=timezone.now(), exception_class_path=WORKER_LOST, traceback=why)
+
+
+def failure(task_id: str) -> str | None:
+    """Why the task failed before the work could record it (its last traceback line), if it did."""
+    if not task_id:
+        return None
+    from django_tasks_db.models import DBTaskResult
+
+    row = DBTaskResult.objects.filter(id=task_id, status="FAILED").values("traceback").first()
+    if row is None:
+        return None
+    lines = [line for line in (row["traceback"] or "").strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "the task failed"
+
+
+# --- the tasks (module level: a worker imports them by their path) --------------------------------
+
+@task()
+def matching_run(run_id: int) -> str:
+    from vestige.identification.models import MatchingRun, RunStatus
+    from vestige.identification.runs import execute_run
+
+    if not MatchingRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).exists():
+        return "not queued"  # done, failed or taken already: never run twice
+    with heartbeat(MatchingRun, run_id):
+        try:
+            return execute_run(run_id).status
+        except Exception:  # noqa: BLE001 - execute_run recorded it on the run
+            return "failed"
+
+
+@task()
+def evidence_job(job_id: int) -> str:
+    from vestige.evidence import jobs
+    from vestige.evidence.models import EvidenceJob, JobStatus
+
+    if not EvidenceJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).exists():
+        return "not queued"
+    with heartbeat(EvidenceJob, job_id):
+        jobs.execute(job_id)
+    return EvidenceJob.objects.get(pk=job_id).status
