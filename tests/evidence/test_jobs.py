@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from vestige.errors import InvalidInput
 from vestige.evidence import blobstore, custody, services
 from vestige.evidence.models import EvidenceJob
 
@@ -90,6 +91,108 @@ def test_a_job_whose_worker_died_is_marked_failed_with_the_reason(client, users,
     job.refresh_from_db()
     assert job.status == "failed" and "no sign of life" in job.message and "after 15 %" in job.message
     assert 'data-status="failed"' in page
+
+
+def _worker_batch():
+    """django-tasks' database worker, as `vestige worker --batch` runs it: what is queued, then exit."""
+    from django.core.management import call_command
+
+    call_command("db_worker", queue_name="*", batch=True, reload=False, startup_delay=False, verbosity=0)
+
+
+def test_a_job_waits_in_the_task_queue_until_a_worker_runs_it_and_a_dead_workers_job_starts_again(
+        client, users, items, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.VESTIGE_TASKS_INLINE = False
+    client.force_login(users["investigator"])
+    assert client.post("/evidence/jobs/", {"kind": "verify"}).status_code == 302
+    job = EvidenceJob.objects.get()
+    assert job.status == "queued" and job.progress == 0
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert 'data-status="queued"' in page and "Queued for a task worker" in page
+    task = DBTaskResult.objects.get(id=job.task_id)
+    assert task.status == "READY" and task.task_path == "vestige.tasks.evidence_job"
+    # The worker is killed -9 mid-way: the task claimed, the job running, its heartbeat silent.
+    DBTaskResult.objects.filter(id=job.task_id).update(status="RUNNING", worker_ids=["gone"])
+    EvidenceJob.objects.filter(pk=job.pk).update(status="running", progress=15,
+                                                 heartbeat_at=timezone.now() - timedelta(seconds=settings.VESTIGE_RUN_STALE_S + 5))
+    page = client.get(job.get_absolute_url()).content.decode()
+    job.refresh_from_db()
+    assert job.status == "failed" and "no sign of life" in job.message and 'id="job-retry"' in page
+    assert DBTaskResult.objects.get(id=job.task_id).status == "FAILED"
+    _worker_batch()  # a failed task is not taken up again by itself
+    assert EvidenceJob.objects.get(pk=job.pk).status == "failed"
+    # "Start it again": a new job with the same request, run by the next worker.
+    r = client.post(f"/evidence/jobs/{job.pk}/retry/")
+    again = EvidenceJob.objects.exclude(pk=job.pk).get()
+    assert r.status_code == 302 and r["Location"] == again.get_absolute_url()
+    assert again.kind == "verify" and again.params == job.params and again.status == "queued"
+    _worker_batch()
+    again.refresh_from_db()
+    assert again.status == "done" and again.result["problems"] == [] and sorted(again.result["items"]) == sorted(
+        i.ref for i in items)
+    assert DBTaskResult.objects.get(id=again.task_id).status == "SUCCESSFUL"
+    # Only a failed job starts again; another person's job is not theirs to start.
+    r = client.post(f"/evidence/jobs/{again.pk}/retry/", follow=True)
+    assert "Only a failed job can be started again." in r.content.decode()
+    client.force_login(users["analyst"])
+    assert client.post(f"/evidence/jobs/{job.pk}/retry/").status_code == 404
+    assert client.get(f"/evidence/jobs/{job.pk}/retry/").status_code == 405
+
+
+def test_a_large_upload_is_received_by_a_worker_and_survives_a_dead_one(client, users, site, settings, tmp_path):
+    from vestige.evidence import jobs
+    from vestige.evidence.models import EvidenceItem
+
+    settings.VESTIGE_TASKS_INLINE = False
+    settings.VESTIGE_INTAKE_TASK_BYTES = 1024 * 1024
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    data = bytes(range(256)) * (24 * 1024)  # 6 MiB: above the (lowered) threshold and streamed to disk
+    big = io.BytesIO(data)
+    big.name = "long-video.bin"
+    client.force_login(users["investigator"])
+    r = client.post("/evidence/upload/", {"files": big, "site": site.ref, "source": "phone of a witness",
+                                          "acquired_at": "2022-09-16T10:00:00Z"})
+    job = EvidenceJob.objects.get()
+    assert r.status_code == 302 and r["Location"] == job.get_absolute_url()
+    assert job.kind == "ingest" and job.status == "queued" and not EvidenceItem.objects.exists()
+    staged = jobs.staged_dir() / job.params["file"]
+    assert staged.read_bytes() == data and job.params["links"] == {"site": site.ref}
+    # Killed after the blob was stored but before the item was finished: the staged upload stays.
+    EvidenceJob.objects.filter(pk=job.pk).update(status="running", progress=5,
+                                                 heartbeat_at=timezone.now() - timedelta(seconds=settings.VESTIGE_RUN_STALE_S + 5))
+    jobs.reap_stale()
+    job.refresh_from_db()
+    assert job.status == "failed" and staged.exists()
+    again = jobs.retry(users["investigator"], job)
+    assert not staged.exists() and (jobs.staged_dir() / again.params["file"]).exists()
+    _worker_batch()
+    again.refresh_from_db()
+    item = EvidenceItem.objects.get(derived_from__isnull=True)
+    assert again.status == "done" and again.result["items"] == [item.ref] and again.result["created"]
+    assert blobstore.path_for(item.blob.sha256).read_bytes() == data
+    assert item.links.get().site == site and item.provenance.get().source == "phone of a witness"
+    assert not (jobs.staged_dir() / again.params["file"]).exists()  # received: the staged copy is gone
+    page = client.get(again.get_absolute_url()).content.decode()
+    assert f'href="/evidence/{item.ref}/"' in page and "Received." in page
+    # Its file gone (cleaned by hand), a failed intake asks for a new upload rather than failing silently.
+    with pytest.raises(InvalidInput, match="upload it again"):
+        jobs.retry(users["investigator"], job)
+
+
+def test_a_large_upload_with_a_wrong_link_is_refused_at_once_and_nothing_is_staged(client, users, settings, tmp_path):
+    from vestige.evidence import jobs
+
+    settings.VESTIGE_TASKS_INLINE = False
+    settings.VESTIGE_INTAKE_TASK_BYTES = 1024 * 1024
+    big = io.BytesIO(b"x" * (6 * 1024 * 1024))
+    big.name = "v.bin"
+    client.force_login(users["investigator"])
+    r = client.post("/evidence/upload/", {"files": big, "site": "NO-SUCH"}, follow=True)
+    assert "NO-SUCH" in r.content.decode()
+    assert not EvidenceJob.objects.exists()
+    assert not jobs.staged_dir().exists() or not any(jobs.staged_dir().iterdir())
 
 
 def test_links_are_added_and_removed_after_upload_as_custody_events(client, users, site, grave, items):

@@ -91,3 +91,67 @@ def test_two_concurrent_ingests_of_one_file_give_one_item(home, tmp_path):
     db = sqlite3.connect(home / "vestige.sqlite3")
     assert db.execute("SELECT COUNT(*) FROM evidence_provenance").fetchone()[0] == 2
     db.close()
+
+
+def _job(home: Path):
+    db = sqlite3.connect(home / "vestige.sqlite3")
+    try:
+        return db.execute("SELECT j.id, j.status, j.message, j.progress, t.status FROM evidence_evidencejob j "
+                          "LEFT JOIN django_tasks_database_dbtaskresult t ON t.id = replace(j.task_id, '-', '') ORDER BY j.id DESC").fetchall()
+    finally:
+        db.close()
+
+
+def test_a_worker_killed_during_a_large_intake_leaves_a_failed_job_that_a_retry_completes(home, tmp_path):
+    """The upload is staged and queued as the web page does it; a real `vestige worker` process
+    takes it and is killed -9 mid-intake; the next worker finds the job dead and fails it with
+    the reason; "start it again" completes it from the staged file, once."""
+    big = tmp_path / "upload.tmp"
+    big.write_bytes(os.urandom(300 * 1024 * 1024))
+    env = {**_env(home), "VESTIGE_HEARTBEAT_S": "1", "VESTIGE_RUN_STALE_S": "3"}
+    stage = ("from vestige.accounts.models import User; from vestige.evidence import jobs; "
+             f"print(jobs.start_ingest(User.objects.get(username='inv'), {str(big)!r}, 'video.bin', "
+             "provenance={'source': 'a witness'}, links={}, case=None, graphic=False).pk)")
+    r = subprocess.run([sys.executable, "-m", "vestige.cli", "manage", "shell", "-c", stage], env=env,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert not big.exists() and _job(home)[0][1] == "queued"
+    worker = subprocess.Popen([sys.executable, "-m", "vestige.cli", "worker", "--quiet"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while _job(home)[0][1] != "running":
+            assert time.monotonic() < deadline and worker.poll() is None
+            time.sleep(0.05)
+        time.sleep(0.3)
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+    job = _job(home)[0]
+    assert job[1] == "running" and job[4] == "RUNNING"  # what a killed worker leaves: nobody says it died
+    items, blobs = _rows(home)
+    assert len(items) <= 1
+    for sha in blobs:  # every blob row is a whole blob, under its own hash
+        assert (home / "blobs" / "sha256" / sha[7:9] / sha[9:11] / sha[7:]).exists()
+    time.sleep(3.5)
+    nxt = subprocess.run([sys.executable, "-m", "vestige.cli", "worker", "--batch", "--quiet"], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert nxt.returncode == 0, nxt.stderr
+    job = _job(home)[0]
+    assert job[1] == "failed" and "no sign of life" in job[2] and job[4] == "FAILED", job
+    again = ("from vestige.accounts.models import User; from vestige.evidence import jobs; "
+             "from vestige.evidence.models import EvidenceJob; "
+             f"print(jobs.retry(User.objects.get(username='inv'), EvidenceJob.objects.get(pk={job[0]})).pk)")
+    r = subprocess.run([sys.executable, "-m", "vestige.cli", "manage", "shell", "-c", again], env=env,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    nxt = subprocess.run([sys.executable, "-m", "vestige.cli", "worker", "--batch", "--quiet"], env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert nxt.returncode == 0, nxt.stderr
+    done = _job(home)[0]
+    assert done[1] == "done" and done[4] == "SUCCESSFUL", done
+    items, _ = _rows(home)
+    assert len(items) == 1
+    assert not any((home / "staged").iterdir())
+    check = _vestige(home, "evidence", "verify", "--all", "--as", "inv")
+    assert check.returncode == 0 and check.stdout.startswith("OK"), check.stdout + check.stderr
