@@ -158,7 +158,8 @@ def _fmt(url: str, a: dict) -> str:
 
 # --- the table --------------------------------------------------------------------------------
 # Pages of a record that belongs to a person (the requester of an export or verification job).
-OWNED = {"evidence/jobs/<int:pk>/", "evidence/jobs/<int:pk>/bag.zip", "GET /api/evidence/jobs/{pk}"}
+OWNED = {"evidence/jobs/<int:pk>/", "evidence/jobs/<int:pk>/bag.zip", "GET /api/evidence/jobs/{pk}",
+         "evidence/jobs/<int:pk>/retry/", "POST /api/evidence/jobs/{pk}/retry"}
 
 # (route pattern, method, concrete URL, body, who may)
 
@@ -263,6 +264,8 @@ WEB = [
     # A job is its requester's (here an administrator's); administrators and auditors see every job.
     ("evidence/jobs/<int:pk>/", "GET", "/evidence/jobs/{job}/", None, AUDIT),
     ("evidence/jobs/<int:pk>/bag.zip", "GET", "/evidence/jobs/{job}/bag.zip", None, AUDIT),
+    # The world's job is not failed: its requester and those who see every job are told so.
+    ("evidence/jobs/<int:pk>/retry/", "POST", "/evidence/jobs/{job}/retry/", {}, AUDIT),
     ("evidence/<str:ref>/", "GET", "/evidence/{item}/", None, ALL),
     ("evidence/<str:ref>/thumbnail.jpg", "GET", "/evidence/{item}/thumbnail.jpg", None, ALL),
     ("evidence/<str:ref>/download/", "GET", "/evidence/{item}/download/", None, ALL),
@@ -374,6 +377,7 @@ API = [
     ("GET /api/evidence/{ref}/near-duplicates", "GET", "/api/evidence/{item}/near-duplicates", None, ALL),
     ("POST /api/evidence/captures", "POST", "/api/evidence/captures", {"urls": ["ftp://example.org/x"]}, EV_W),
     ("GET /api/evidence/jobs/{pk}", "GET", "/api/evidence/jobs/{job}", None, AUDIT),
+    ("POST /api/evidence/jobs/{pk}/retry", "POST", "/api/evidence/jobs/{job}/retry", {}, AUDIT),
     ("GET /api/candidates", "GET", "/api/candidates", None, IDENT_R),
     ("GET /api/dvi/{side}/{key}", "GET", "/api/dvi/am/{person}", None, MISSING_R),
     ("PUT /api/dvi/{side}/{key}/chart", "PUT", "/api/dvi/pm/{body}/chart", {"teeth": {"16": {"state": "sound"}}},
@@ -679,7 +683,7 @@ CLI = {
     "dvi load": (["{tmp}/dvi.json"], DVI_IMPORT),
     "dvi import": (["dental", "pm", "{tmp}/dental.csv", "--dry-run"], REMAINS_W),
 }
-CLI_SHELL = {"demo", "serve", "manage", "identify stats", "evidence public-key", "evidence verify-bag", "evidence cleanup",
+CLI_SHELL = {"demo", "serve", "worker", "manage", "identify stats", "evidence public-key", "evidence verify-bag", "evidence cleanup",
              "evidence migrate-store",
              "evidence head", "evidence timestamp", "keys new-field-key", "keys new-ledger-key", "user create", "case list",
              "kinship lr", "kinship search", "kinship joint", "kinship pm-match", "kinship plan", "kinship simulate"}

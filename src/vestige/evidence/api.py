@@ -89,6 +89,14 @@ def job(request, pk: int):
     return jobs.get(request.user, pk)
 
 
+@router.post("/evidence/jobs/{pk}/retry", response={202: JobOut}, url_name="evidence-job-retry")
+def job_retry(request, pk: int):
+    """Start a failed job again (a new job, the same request; an upload from its staged file)."""
+    from vestige.evidence import jobs
+
+    return Status(202, jobs.retry(request.user, jobs.get(request.user, pk)))
+
+
 @router.get("/evidence/{ref}", response=ItemOut, url_name="evidence-get")
 def get_item(request, ref: str):
     item = services.get(ref, request.user)

@@ -130,17 +130,16 @@ def start_ingest(actor, upload_path: str | Path, name: str, *, provenance: dict,
 
 
 def retry(actor, job: EvidenceJob) -> EvidenceJob:
-    """Start a failed job again, as its requester asked it (an upload from its staged file)."""
+    """Start a failed job again as it was asked, as ``actor`` (whose role is checked again and who
+    is recorded as its requester): a new job; an upload's intake from its staged file."""
     if job.status != JobStatus.FAILED:
         raise InvalidInput(_("Only a failed job can be started again."), field="job")
-    if job.requested_by_id != actor.pk and not access.sees_all(actor):
-        raise NotFound(_("No such job."))
     if job.kind == JobKind.INGEST:
         require(actor, Cap.EVIDENCE_WRITE)
         staged = staged_dir() / job.params.get("file", "")
         if not job.params.get("file") or not staged.exists():
             raise InvalidInput(_("The uploaded file is no longer on the server; upload it again."), field="job")
-        again = EvidenceJob.objects.create(kind=job.kind, params=job.params, requested_by=job.requested_by,
+        again = EvidenceJob.objects.create(kind=job.kind, params=job.params, requested_by=actor,
                                            heartbeat_at=timezone.now(), message=_("Started again (job #%(n)d).")
                                            % {"n": job.pk})
         moved = staged_dir() / f"job-{again.pk}"
@@ -149,8 +148,8 @@ def retry(actor, job: EvidenceJob) -> EvidenceJob:
         EvidenceJob.objects.filter(pk=again.pk).update(params=again.params)
         return _enqueue(again)
     if job.kind == JobKind.CAPTURE:
-        return start(job.requested_by, job.kind, urls=job.params.get("urls", []), site=job.params.get("site", ""))
-    return start(job.requested_by, job.kind, site=job.params.get("site", ""), items=job.params.get("items", []),
+        return start(actor, job.kind, urls=job.params.get("urls", []), site=job.params.get("site", ""))
+    return start(actor, job.kind, site=job.params.get("site", ""), items=job.params.get("items", []),
                  everything=job.params.get("all", False))
 
 
