@@ -1698,6 +1698,26 @@ UK.update({
 '■ root canal': '■ пломбування каналів',
 })
 
+UK.update({
+    # Issue 12: durable background work
+    "Uploaded; waiting for a task worker to receive it.": "Завантажено; очікує, доки обробник завдань його прийме.",
+    "Only a failed job can be started again.": "Знову запустити можна лише завдання, що завершилося невдачею.",
+    "The uploaded file is no longer on the server; upload it again.": "Завантаженого файлу вже немає на сервері; завантажте його знову.",
+    "Started again (job #%(n)d).": "Запущено знову (завдання №%(n)d).",
+    "Hashing and storing %(name)s (%(size)s bytes), then its metadata steps.": "Обчислення хешу та збереження %(name)s (%(size)s байтів), потім кроки метаданих.",
+    "The hash given by the source does not match the file; recorded as a failed step, check the source.": "Хеш, наданий джерелом, не збігається з файлом; записано як невдалий крок, перевірте джерело.",
+    "Step failed: %(s)s": "Крок не вдався: %(s)s",
+    "upload intake": "приймання завантаження",
+    "Received.": "Прийнято.",
+    "File": "Файл",
+    "Item": "Об’єкт",
+    "already held; this source was added to its provenance": "вже зберігається; це джерело додано до його походження",
+    "Start it again": "Запустити знову",
+    "Queued for a task worker (vestige worker). It starts as soon as one is free.": "У черзі обробника завдань (vestige worker). Почнеться, щойно він звільниться.",
+    "large: it is being received in the background (job #%(n)d).": "великий: приймається у фоновому режимі (завдання №%(n)d).",
+    "Waiting for a task worker": "Очікує обробника завдань",
+})
+
 UK_PLURAL = {
 "%(n)s tooth recorded on one side only or not recoverable (not compared)": ("%(n)s зуб записано лише з одного боку або не вилучено (не порівнювали)", "%(n)s зуби записано лише з одного боку або не вилучено (не порівнювали)", "%(n)s зубів записано лише з одного боку або не вилучено (не порівнювали)", "%(n)s зуба записано лише з одного боку або не вилучено (не порівнювали)"),
 "%(n)s problem found:": ("Знайдено %(n)s проблему:", "Знайдено %(n)s проблеми:", "Знайдено %(n)s проблем:",
