@@ -90,3 +90,20 @@ def test_cli_search_with_dask_workers_prints_the_same_pairs_and_the_shards(tmp_p
     assert main([*argv, "--dask-workers", "2"]) == 0
     out = capsys.readouterr()
     assert out.out == local and "dask: 2 shards" in out.err
+
+
+def test_threads_on_one_machine_give_the_single_thread_output():
+    """The blocks scored by two threads (and the markers' tables built by two) fold to exactly the
+    one-thread output; a bad thread count is refused by name."""
+    from vestige.kinship.errors import KinshipInputError
+
+    table, refs, samples, families = _world()
+    names = list(samples.genotypes)
+    one = blind_search(families, refs, table, names, sample_profiles=samples, mutation=MutationModel(), top=3,
+                       threads=1)
+    two = blind_search(families, refs, table, names, sample_profiles=samples, mutation=MutationModel(), top=3,
+                       threads=2)
+    assert len(one.shard_seconds) == 3 and _key(two) == _key(one) and two.row_lse == one.row_lse
+    assert any(h.posterior > 0.99 for h in one.hits)  # the world has true pairs to find
+    with pytest.raises(KinshipInputError, match="threads"):
+        blind_search(families, refs, table, names, sample_profiles=samples, threads=0)

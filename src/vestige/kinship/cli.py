@@ -235,7 +235,8 @@ def cmd_search(args) -> int:
                            uncertain_sex=uncertain, mutation=_mutation(args), degradation=degradation,
                            bodies=bodies, theta=args.theta, top=args.top, min_lr=args.min_lr, all_pairs=args.all,
                            compare_all_sexes=args.all_sexes, prior=_prior(args.prior),
-                           missing_total=args.missing_total, progress=progress, map_blocks=map_blocks)
+                           missing_total=args.missing_total, progress=progress, map_blocks=map_blocks,
+                           threads=args.threads)
     finally:
         if progress:
             progress.close()
@@ -491,6 +492,8 @@ def add_kinship_commands(sub) -> None:
     s.add_argument("--json", action="store_true", help="one JSON object per line")
     s.add_argument("--dask-scheduler", metavar="ADDRESS", help="score the samples on this Dask cluster (extra [dask])")
     s.add_argument("--dask-workers", type=int, metavar="N", help="score on a local Dask cluster of N worker processes")
+    s.add_argument("--threads", type=int, metavar="N", default=None,
+                   help="threads that score the samples on this machine (default: one per core; same output)")
     _prior_args(s)
     _add_mutation_args(s)
     _add_degradation_args(s)

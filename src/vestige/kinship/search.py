@@ -282,7 +282,7 @@ def _evidence_for(rs_list, bsz: int, a: int, vindex: np.ndarray, table_alleles: 
 def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable, markers: list[str],
               mutation: MutationModel, per_marker: dict[str, _MarkerSamples],
               degradation: Degradation | None = None, progress: Progress | None = None,
-              return_den: bool = False):
+              return_den: bool = False, threads: int | None = None):
     """For each marker: the log LR (float64) of every clean sample genotype row (last row: zero,
     for untyped samples), the value rows of degraded readings (``P(data, ·)/P(data)``), whether
     the family is typed there; and the families found impossible (``{column: reason}``)."""
@@ -306,7 +306,7 @@ def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable,
         for start in range(0, len(members), BATCH):
             group_reads[(key, start)] = _group_readings(members[start:start + BATCH], persons, profiles,
                                                         table, markers, degradation)
-    for mi, marker in enumerate(markers):
+    def one_marker(mi: int, marker: str):
         ms = per_marker[marker]
         genos = ms.genos
         freqs = table.freqs[marker]
@@ -315,6 +315,8 @@ def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable,
         out = np.zeros((len(genos) + 1, len(targets)))
         vals = np.zeros((len(genos) + len(ms.alleles) + 1, len(targets)))
         dens = np.zeros(len(targets))
+        inform = np.zeros(len(targets), dtype=bool)
+        marker_bad: list[tuple[int, str]] = []
         specs = (mutation.spec(marker, "male"), mutation.spec(marker, "female"))
         mm, mf = mutation_matrix(specs[0], alleles, freqs), mutation_matrix(specs[1], alleles, freqs)
         hw = np.where(genos[:, 0] == genos[:, 1], freqs[genos[:, 0]] ** 2,
@@ -346,10 +348,10 @@ def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable,
                 cols = np.array([t.column for t in chunk])
                 for b in np.nonzero(den <= 0)[0]:
                     fam = chunk[b].family
-                    bad.setdefault(int(cols[b]), f"{fam.source or fam.name}, marker {marker}: the family's "
-                                   "reference profiles are inconsistent (likelihood 0); check them or give a "
-                                   "mutation model")
-                informative[mi, cols] = typed_any
+                    marker_bad.append((int(cols[b]), f"{fam.source or fam.name}, marker {marker}: the family's "
+                                       "reference profiles are inconsistent (likelihood 0); check them or give a "
+                                       "mutation model"))
+                inform[cols] = typed_any
                 with np.errstate(divide="ignore"):
                     dens[cols] = np.log(den)
                 safe_den = np.where(den > 0, den, 1.0)
@@ -367,9 +369,18 @@ def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable,
                     one = full.sum(axis=2)[:, u] + full.sum(axis=1)[:, u] - 2 * full[:, u, u]
                     vals[len(genos):len(genos) + len(u), cols] = (one / safe_den[:, None]).T
                 vals[-1, cols] = 1.0
+        return out, vals, dens, inform, marker_bad
+
+    # The markers are independent: computed by threads (numpy's elimination releases the GIL),
+    # gathered in marker order so that the first marker found impossible names the reason.
+    for mi, (marker, (out, vals, dens, inform, marker_bad)) in enumerate(
+            zip(markers, _ordered_map(one_marker, list(enumerate(markers)), threads), strict=True)):
         log_tables[marker] = out
         value_tables[marker] = vals
         log_den[marker] = dens
+        informative[mi] = inform
+        for c, why in marker_bad:
+            bad.setdefault(c, why)
         if progress:
             progress("families × markers", mi + 1, len(markers))
     if return_den:
@@ -433,7 +444,12 @@ def posterior(log_lr: float, row_lse: float, n_row: int, col_lse: float, n_col: 
 
 def _sex_filter(item_sex: np.ndarray, uncertain: np.ndarray, mp_sex: np.ndarray, all_sexes: bool):
     """(allowed, conflict) masks over (samples, targets)."""
-    differ = (item_sex[:, None] != mp_sex[None, :]) & (item_sex[:, None] != "unknown") & (mp_sex[None, :] != "unknown")
+    # Compared as small integer codes (one string comparison per sample and per target, not per pair).
+    values, codes = np.unique(np.concatenate([item_sex, mp_sex]).astype(str), return_inverse=True)
+    codes = codes.astype(np.int16)
+    unknown = int(np.searchsorted(values, "unknown")) if "unknown" in values else -1
+    si, mi = codes[:len(item_sex)], codes[len(item_sex):]
+    differ = (si[:, None] != mi[None, :]) & (si[:, None] != unknown) & (mi[None, :] != unknown)
     if all_sexes:
         return np.ones(differ.shape, dtype=bool), differ
     allowed = ~differ | uncertain[:, None]
@@ -446,11 +462,14 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
                  degradation: Degradation | None = None, bodies: dict[str, list[str]] | None = None,
                  theta: float = 0.0, top: int = 5, min_lr: float | None = None, all_pairs: bool = False,
                  compare_all_sexes: bool = False, prior: float | None = None, missing_total: int | None = None,
-                 marker_detail: bool = False, progress: Progress | None = None, map_blocks=None) -> SearchResult:
+                 marker_detail: bool = False, progress: Progress | None = None, map_blocks=None,
+                 threads: int | None = None) -> SearchResult:
     """Search ``samples`` (or bodies: ``bodies[name]`` lists the samples of one body) against
     every missing person of ``families``; see the module docstring. ``map_blocks(fn, ctx, starts)``
     (e.g. :func:`vestige.kinship.distributed.dask_map`) scores the blocks of samples elsewhere and
-    yields their results in order; the fold is the same, so the output is identical."""
+    yields their results in order; the fold is the same, so the output is identical. Without it
+    the blocks are scored by ``threads`` threads (default: one per core; numpy's gathers, sums and
+    exponentials release the GIL), folded in block order all the same."""
     mutation = mutation or MutationModel()
     sprof = sample_profiles or profiles
     sexes = sexes or {}
@@ -485,7 +504,7 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
                              mutation, degradation, theta, top, min_lr, all_pairs, compare_all_sexes, pi,
                              n_prior_missing)
     targets, log_tables, value_tables, informative, bad = lr_tables(families, profiles, table, markers, mutation,
-                                                                     per_marker, degradation, progress)
+                                                                     per_marker, degradation, progress, threads=threads)
     for c in sorted(bad):
         result.skipped.append((targets[c].family.name, bad[c]))
     good = np.ones(n_targets, dtype=bool)
@@ -504,7 +523,9 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
     col_best_i = np.full((2, n_targets), -1, dtype=np.int64)
     pending: list[tuple[int, int, float, list[str], float, int, bool]] = []
     starts = list(range(0, len(samples), SAMPLE_BLOCK))
-    blocks = map_blocks(score_block, ctx, starts) if map_blocks is not None else (score_block(ctx, b) for b in starts)
+    if map_blocks is None:
+        map_blocks = thread_map(threads)
+    blocks = map_blocks(score_block, ctx, starts)
     # Folded in block order whoever scored them, so that a distributed search gives exactly the
     # single-process figures (log-sum-exp and the two best per target are order-sensitive).
     for out in blocks:
@@ -529,6 +550,38 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
         result.hits.append(hit)
     result.hits.sort(key=lambda h: (h.sample, -h.log_lr))
     return result
+
+
+def _threads(threads: int | None) -> int:
+    import os
+
+    n = threads if threads is not None else min(8, os.cpu_count() or 1)
+    if n < 1:
+        raise KinshipInputError("--threads", f"{n}: give 1 or more threads")
+    return n
+
+
+def _ordered_map(fn, args: list[tuple], threads: int | None):
+    """``fn(*a)`` for each of ``args``, by ``threads`` threads, yielded in order."""
+    n = _threads(threads)
+    if n == 1 or len(args) < 2:
+        for a in args:
+            yield fn(*a)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(min(n, len(args)), thread_name_prefix="kinship") as pool:
+        yield from pool.map(lambda a: fn(*a), args)
+
+
+def thread_map(threads: int | None = None):
+    """``map_blocks`` on this machine: ``threads`` threads (default one per core, at most 8), the
+    results yielded in block order; one thread scores in the caller's thread."""
+    _threads(threads)
+
+    def run(fn, ctx, starts):
+        return _ordered_map(fn, [(ctx, b) for b in starts], threads)
+    return run
 
 
 @dataclass
@@ -588,13 +641,14 @@ def score_block(ctx: _BlockContext, start: int) -> BlockResult:
     row_n = allowed.sum(axis=1)
     top_v, top_i = _block_top(acc, block)
     rows_chosen, cols_chosen = [], []
+    k = min(top, n_targets)
+    best_k = np.argpartition(-acc, k - 1, axis=1)[:, :k] if k > 0 and not ctx.all_pairs else None
     for row in range(len(block)):
         scores = acc[row]
         if ctx.all_pairs:
             chosen = np.nonzero(allowed[row])[0]
         else:
-            k = min(top, n_targets)
-            chosen = np.argpartition(-scores, k - 1)[:k] if k > 0 else np.array([], dtype=np.int64)
+            chosen = best_k[row] if best_k is not None else np.array([], dtype=np.int64)
             chosen = chosen[scores[chosen] > -np.inf]
             if log_min is not None:
                 chosen = np.union1d(chosen, np.nonzero(scores >= log_min - 1e-3)[0])
