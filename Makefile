@@ -9,7 +9,7 @@ UV := $(PY) -m uv
 PG_URL ?= postgres://postgres@127.0.0.1:5432/vestige
 export VESTIGE_HOME ?= $(CURDIR)/var
 
-.PHONY: install demo test test-sqlite test-postgres test-browser chromium openssl bench messages lint clean
+.PHONY: install demo test test-sqlite test-postgres test-browser chromium wrk openssl bench messages lint clean
 
 $(BIN)/.installed: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PY) -m pip install --quiet uv \
@@ -45,6 +45,12 @@ test-postgres: install openssl
 		echo "== PostgreSQL SKIPPED: nothing answers as user postgres on 127.0.0.1:5432 =="; \
 	fi
 
+wrk:  # the load generator of benchmarks/web_load.py (it falls back to a Python client without it)
+	@command -v wrk >/dev/null || { echo "installing Debian's wrk for the load benchmark"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
+		|| (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
+		|| echo "wrk not installed: the load benchmark uses its Python client"; }
+
 chromium:
 	@test -x /usr/bin/chromium || { echo "installing Debian's chromium for the browser test"; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
@@ -54,7 +60,7 @@ test-browser: install chromium openssl
 	@echo "== browser test (Playwright + /usr/bin/chromium) =="
 	$(BIN)/pytest -m browser -q -p no:xdist
 
-bench: install
+bench: install wrk
 	$(BIN)/python benchmarks/kinship_search.py
 	$(BIN)/python benchmarks/joint_dvi.py
 	$(BIN)/python benchmarks/dental_match.py

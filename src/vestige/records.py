@@ -130,3 +130,31 @@ class Withdrawable(CheckedFields):
     @property
     def withdrawn(self) -> bool:
         return self.withdrawn_at is not None
+
+
+def cached_count(qs: models.QuerySet) -> int:
+    """``qs.count()``, remembered for VESTIGE_COUNT_CACHE_S seconds under the query's own SQL (its
+    filters and the reader's case scope included) and the newest change in the history log, so a
+    recorded edit changes the count at once. Counting 100,000 rows by a filter costs ~15 ms, more
+    than the rest of a list page; a list read by many people at once counts it once."""
+    import hashlib
+
+    from django.core.cache import cache
+    from django.core.exceptions import EmptyResultSet
+
+    ttl = settings.VESTIGE_COUNT_CACHE_S
+    if ttl <= 0:
+        return qs.count()
+    try:
+        sql, params = qs.query.sql_with_params()
+    except EmptyResultSet:
+        return 0
+    from vestige.history.models import ChangeRecord
+
+    newest = ChangeRecord.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    key = "vestige:count:" + hashlib.sha256(f"{qs.db}|{sql}|{params!r}|{newest}".encode()).hexdigest()
+    n = cache.get(key)
+    if n is None:
+        n = qs.count()
+        cache.set(key, n, ttl)
+    return n

@@ -211,6 +211,8 @@ STATIC_ROOT = os.environ.get("VESTIGE_STATIC_ROOT") or None
 WHITENOISE_USE_FINDERS = True
 # The dashboard's figures are cached this long per case scope (0: computed on every request).
 VESTIGE_DASHBOARD_CACHE_S = _env_int("VESTIGE_DASHBOARD_CACHE_S", 10)
+# A list's total (its COUNT) is remembered this long, keyed on the query and the newest change.
+VESTIGE_COUNT_CACHE_S = _env_int("VESTIGE_COUNT_CACHE_S", 10)
 # Evidence blobs: "" (the local folder $VESTIGE_HOME/blobs) or s3://bucket/prefix, a bucket created with
 # Object Lock; each object is locked in compliance mode for VESTIGE_S3_RETENTION_DAYS (default 10 years).
 VESTIGE_BLOB_STORE = os.environ.get("VESTIGE_BLOB_STORE", "")

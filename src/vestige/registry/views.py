@@ -6,12 +6,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Count, Q
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -21,6 +23,7 @@ from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import ImportRejected, InvalidInput
 from vestige.history.services import history_of
+from vestige.records import cached_count
 from vestige.registry import services
 from vestige.registry.forms import FORMS, ImportForm, WithdrawForm, initial_for
 from vestige.registry.listing import SPECS, ListSpec, csv_lines
@@ -67,7 +70,50 @@ RESOURCES = {
 }
 
 
-def _display(obj, column):
+class CountedPaginator(Paginator):
+    """Django's paginator with the total from :func:`vestige.records.cached_count`."""
+
+    @cached_property
+    def count(self) -> int:
+        return cached_count(self.object_list)
+
+
+def _displays(model, columns) -> list:
+    """Per column, the display of each choice (translated once per page, not once per cell), or
+    None for a column without choices."""
+    out = []
+    for c in columns:
+        try:
+            f = model._meta.get_field(c.header)
+        except FieldDoesNotExist:
+            f = None
+        out.append({k: str(v) for k, v in f.flatchoices} if f is not None and f.choices else None)
+    return out
+
+
+def _rows_html(rows) -> str:
+    """The table's rows, formatted here rather than by the template engine (50 rows × 8 cells of
+    template nodes were a third of the page's time): each cell localized and escaped as
+    ``{{ cell|default_if_none:"—" }}`` would; the first links to the record."""
+    from django.utils.formats import localize
+    from django.utils.html import format_html, format_html_join
+
+    withdrawn = format_html(' <span class="tag withdrawn">{}</span>', gettext("withdrawn"))
+
+    def cell(v):
+        return "—" if v is None else localize(v)
+
+    return format_html_join("\n", "<tr>{}</tr>", (
+        (format_html("<td><a href=\"{}\">{}</a>{}</td>{}", obj.get_absolute_url(), cell(cells[0]) if cells else "",
+                     withdrawn if obj.withdrawn else "",
+                     format_html_join("", "<td>{}</td>", ((cell(c),) for c in cells[1:]))),)
+        for obj, cells in rows))
+
+
+def _display(obj, column, choices=None):
+    if choices is not None:
+        value = column.get(obj)
+        return choices.get(value, value)
     shown = getattr(obj, f"get_{column.header}_display", None)
     return shown() if shown else column.get(obj)
 
@@ -90,14 +136,15 @@ def list_view(request, model):
         error = None
     except InvalidInput as e:
         qs, error = spec.model.objects.none(), e.message
-    paginator = Paginator(qs, settings.PAGE_SIZE)
+    paginator = CountedPaginator(qs, settings.PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     columns = [c for c in spec.columns if c.header in res.list_columns]
-    rows = [(obj, [_display(obj, c) for c in columns]) for obj in page.object_list]
+    displays = _displays(spec.model, columns)
+    rows = [(obj, [_display(obj, c, d) for c, d in zip(columns, displays, strict=True)]) for obj in page.object_list]
     params = request.GET.copy()
     params.pop("page", None)
     return render(request, "registry/list.html", {
-        "res": res, "spec": spec, "page": page, "rows": rows, "columns": columns,
+        "res": res, "spec": spec, "page": page, "rows": rows, "rows_html": _rows_html(rows), "columns": columns,
         "error": error, "query": params.urlencode(), "sort": request.GET.get("sort") or spec.default_sort,
         "sort_links": _sort_links(request, res, request.GET.get("sort") or spec.default_sort),
         "can_write": request.user.can(res.cap), "filters": spec.filters, "values": request.GET,
