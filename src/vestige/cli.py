@@ -139,6 +139,8 @@ def cmd_serve(args) -> int:
     production WSGI server: VESTIGE_WEB_WORKERS processes (default 2 × cores + 1) of
     VESTIGE_WEB_THREADS threads, static files from WhiteNoise (compressed, cached for a year when
     collected), the access log on stderr."""
+    if getattr(args, "production", False):
+        os.environ.setdefault("VESTIGE_CACHE", "shared")  # the web workers share computed figures
     setup_django()
     from django.conf import settings
 
