@@ -158,3 +158,16 @@ def cached_count(qs: models.QuerySet) -> int:
         n = qs.count()
         cache.set(key, n, ttl)
     return n
+
+
+def page_rows(qs: models.QuerySet, start: int, stop: int) -> list:
+    """``list(qs[start:stop])`` in two steps: the page's keys first (filtered and sorted without the
+    related tables), then those rows with their related records. PostgreSQL otherwise joins every
+    matching row's grave and site before sorting, to keep fifty; the rows are the same, in order."""
+    if stop <= start:
+        return []
+    ids = list(qs.values_list("pk", flat=True)[start:stop])
+    if not ids:
+        return []
+    by_pk = {o.pk: o for o in qs.order_by().filter(pk__in=ids)}
+    return [by_pk[pk] for pk in ids if pk in by_pk]

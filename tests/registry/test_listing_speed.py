@@ -45,3 +45,34 @@ def test_rows_formatted_in_python_are_escaped_and_show_choices_in_the_readers_la
     assert "<td>TST-SITE</td>" in row and "<td>Female</td>" in row and "<td>—</td>" in row and "<td>30</td>" in row
     page = client.get("/remains/", HTTP_ACCEPT_LANGUAGE="uk").content.decode()
     assert "<td>Жіноча</td>" in page and "<td>Не визначено</td>" in page
+
+
+def test_a_page_read_in_two_steps_is_the_slice_of_the_list(admin, site):
+    from django.http import QueryDict
+
+    from vestige.records import page_rows
+    from vestige.registry.listing import SPECS
+
+    for n in range(23):
+        services.create(admin, Remains, {"body_number": f"P-{n:02d}", "site": site, "sex": "male" if n % 3 else "female",
+                                         "age_min": None if n % 5 == 0 else 20 + n % 7})
+    for query in ("sort=-age_min", "sort=age_min", "sex=male&sort=site", "sort=-body_number", "q=P-1"):
+        qs = SPECS[Remains].queryset(QueryDict(query), user=admin)
+        for start, stop in ((0, 5), (5, 10), (20, 30), (30, 40), (3, 3)):
+            assert [r.pk for r in page_rows(qs, start, stop)] == [r.pk for r in qs[start:stop]], (query, start)
+
+
+def test_every_list_page_reads_its_rows_in_a_fixed_number_of_queries(client, admin, site):
+    from vestige.registry.models import Grave
+
+    for n in range(30):
+        g = services.create(admin, Grave, {"site": site, "label": f"G{n}"})
+        services.create(admin, Remains, {"body_number": f"Q-{n:02d}", "site": site, "grave": g, "sex": "male"})
+    client.force_login(admin)
+    for url in ("/remains/", "/graves/", "/sites/", "/exhumations/", "/remains/?sort=-age_min&page=2"):
+        client.get(url)
+        with CaptureQueriesContext(connection) as q:
+            r = client.get(url)
+        assert r.status_code == 200 and len(q.captured_queries) <= 7, (url, [x["sql"][:90] for x in q.captured_queries])
+    page = client.get("/remains/").content.decode()
+    assert "<td>G0</td>" in page and "<td>TST-SITE</td>" in page

@@ -14,7 +14,7 @@ from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.api_types import Limit, Offset
 from vestige.history.services import history_of
-from vestige.records import cached_count
+from vestige.records import cached_count, page_rows
 from vestige.registry import services
 from vestige.registry.listing import SPECS
 from vestige.registry.models import (
@@ -282,7 +282,7 @@ def _register(path: str, model, lookup: str, lookup_type: type, In, Patch, Out) 
         limit = max(1, min(limit, MAX_LIMIT))
         offset = max(0, offset)
         qs = spec.queryset(request.GET, user=request.user)
-        return {"count": cached_count(qs), "limit": limit, "offset": offset, "items": list(qs[offset:offset + limit])}
+        return {"count": cached_count(qs), "limit": limit, "offset": offset, "items": page_rows(qs, offset, offset + limit)}
 
     def detail(request, key):
         require(request.user, Cap.REGISTRY_READ)

@@ -23,7 +23,7 @@ from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import ImportRejected, InvalidInput
 from vestige.history.services import history_of
-from vestige.records import cached_count
+from vestige.records import cached_count, page_rows
 from vestige.registry import services
 from vestige.registry.forms import FORMS, ImportForm, WithdrawForm, initial_for
 from vestige.registry.listing import SPECS, ListSpec, csv_lines
@@ -77,6 +77,14 @@ class CountedPaginator(Paginator):
     def count(self) -> int:
         return cached_count(self.object_list)
 
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(page_rows(self.object_list, bottom, top), number, self)
+
 
 def _displays(model, columns) -> list:
     """Per column, the display of each choice (translated once per page, not once per cell), or
@@ -89,6 +97,19 @@ def _displays(model, columns) -> list:
             f = None
         out.append({k: str(v) for k, v in f.flatchoices} if f is not None and f.choices else None)
     return out
+
+
+def _shown_fields(qs, spec: ListSpec, columns):
+    """The list reads the columns it shows (and what every row needs: key, withdrawal), not the
+    notes and descriptions of fifty records; only where every column is a field of the record."""
+    names = {f.name: f.attname for f in spec.model._meta.concrete_fields}
+    if not all(c.header in names for c in columns):
+        return qs
+    own = {"id", "withdrawn_at", *(names[c.header] for c in columns)}
+    related = [f"{rel}__{name}" for rel, fields in spec.related_fields.items() for name in fields
+               if rel in {c.header for c in columns}]
+    keep = [rel for rel in spec.related_fields if rel in {c.header for c in columns}]
+    return qs.select_related(None).select_related(*keep).only(*own, *related) if spec.related_fields else qs.only(*own)
 
 
 def _rows_html(rows) -> str:
@@ -136,9 +157,9 @@ def list_view(request, model):
         error = None
     except InvalidInput as e:
         qs, error = spec.model.objects.none(), e.message
-    paginator = CountedPaginator(qs, settings.PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
     columns = [c for c in spec.columns if c.header in res.list_columns]
+    paginator = CountedPaginator(_shown_fields(qs, spec, columns), settings.PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     displays = _displays(spec.model, columns)
     rows = [(obj, [_display(obj, c, d) for c, d in zip(columns, displays, strict=True)]) for obj in page.object_list]
     params = request.GET.copy()
