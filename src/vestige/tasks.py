@@ -85,6 +85,26 @@ def failure(task_id: str) -> str | None:
     return lines[-1] if lines else "the task failed"
 
 
+def fail(model, row, why: str, *, was: str) -> int:
+    """Mark ``row`` (a MatchingRun or an EvidenceJob) failed with ``why`` if it is still ``was``
+    (``running``: its worker died, and its task is failed too; ``queued``: its task failed)."""
+    n = model.objects.filter(pk=row.pk, status=was).update(status="failed", finished_at=timezone.now(),
+                                                           message=why[:2000])
+    if n and was == "running":
+        lost(row.task_id, why)
+    return n
+
+
+def fail_queued(model) -> int:
+    """Fail every queued row of ``model`` whose task failed before the work could start."""
+    n = 0
+    for row in model.objects.filter(status="queued").exclude(task_id=""):
+        why = failure(row.task_id)
+        if why:
+            n += fail(model, row, why, was="queued")
+    return n
+
+
 # --- the tasks (module level: a worker imports them by their path) --------------------------------
 
 @task()

@@ -143,7 +143,12 @@ def retry(actor, job: EvidenceJob) -> EvidenceJob:
                                            heartbeat_at=timezone.now(), message=_("Started again (job #%(n)d).")
                                            % {"n": job.pk})
         moved = staged_dir() / f"job-{again.pk}"
-        os.replace(staged, moved)
+        try:
+            os.replace(staged, moved)
+        except FileNotFoundError:  # someone started it again a moment earlier
+            again.delete()
+            raise InvalidInput(_("The uploaded file is no longer on the server; upload it again."),
+                               field="job") from None
         again.params = {**job.params, "file": moved.name}
         EvidenceJob.objects.filter(pk=again.pk).update(params=again.params)
         return _enqueue(again)
@@ -270,15 +275,8 @@ def reap_stale() -> int:
     for job in EvidenceJob.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=cutoff):
         why = (_("The worker stopped: no sign of life since %(t)s (after %(p)d %%). Start it again.")
                % {"t": job.heartbeat_at.strftime("%Y-%m-%d %H:%M:%S"), "p": job.progress})
-        n += EvidenceJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-            status=JobStatus.FAILED, finished_at=timezone.now(), message=why)
-        tasks.lost(job.task_id, why)
-    for job in EvidenceJob.objects.filter(status=JobStatus.QUEUED).exclude(task_id=""):
-        why = tasks.failure(job.task_id)
-        if why:
-            n += EvidenceJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
-                status=JobStatus.FAILED, finished_at=timezone.now(), message=why[:2000])
-    return n
+        n += tasks.fail(EvidenceJob, job, why, was=JobStatus.RUNNING)
+    return n + tasks.fail_queued(EvidenceJob)
 
 
 def visible(actor):

@@ -93,15 +93,8 @@ def reap_stale_runs() -> int:
         last = run.heartbeat_at or run.started_at
         why = (_("The worker stopped: no sign of life since %(t)s (after %(p)d %%). Start a new run.")
                % {"t": last.strftime("%Y-%m-%d %H:%M:%S"), "p": run.progress})
-        n += MatchingRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
-            status=RunStatus.FAILED, finished_at=timezone.now(), message=why)
-        tasks.lost(run.task_id, why)
-    for run in MatchingRun.objects.filter(status=RunStatus.QUEUED).exclude(task_id=""):
-        why = tasks.failure(run.task_id)
-        if why:
-            n += MatchingRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
-                status=RunStatus.FAILED, finished_at=timezone.now(), message=why[:2000])
-    return n
+        n += tasks.fail(MatchingRun, run, why, was=RunStatus.RUNNING)
+    return n + tasks.fail_queued(MatchingRun)
 
 
 def start_run(actor, *, site: str = "", families: list[str] | None = None, background: bool = True) -> MatchingRun:
