@@ -85,6 +85,19 @@ def failure(task_id: str) -> str | None:
     return lines[-1] if lines else "the task failed"
 
 
+def unclaimed_for(task_id: str) -> int | None:
+    """Seconds the task has waited with no worker taking it (None: taken, finished, or inline)."""
+    if not task_id:
+        return None
+    from django_tasks_db.models import DBTaskResult
+
+    enqueued = DBTaskResult.objects.filter(id=task_id, status="READY").values_list("enqueued_at", flat=True).first()
+    return None if enqueued is None else int((timezone.now() - enqueued).total_seconds())
+
+
+NO_WORKER_S = 15  # a task waiting longer than this: the page asks whether a worker runs
+
+
 def fail(model, row, why: str, *, was: str) -> int:
     """Mark ``row`` (a MatchingRun or an EvidenceJob) failed with ``why`` if it is still ``was``
     (``running``: its worker died, and its task is failed too; ``queued``: its task failed)."""

@@ -113,6 +113,10 @@ def test_a_job_waits_in_the_task_queue_until_a_worker_runs_it_and_a_dead_workers
     assert 'data-status="queued"' in page and "Queued for a task worker" in page
     task = DBTaskResult.objects.get(id=job.task_id)
     assert task.status == "READY" and task.task_path == "vestige.tasks.evidence_job"
+    assert 'id="no-worker"' not in page  # just queued: nothing to worry about yet
+    DBTaskResult.objects.filter(id=job.task_id).update(enqueued_at=timezone.now() - timedelta(seconds=60))
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert 'id="no-worker"' in page and "No task worker has taken this for 6" in page  # 60 s (or 61)
     # The worker is killed -9 mid-way: the task claimed, the job running, its heartbeat silent.
     DBTaskResult.objects.filter(id=job.task_id).update(status="RUNNING", worker_ids=["gone"])
     EvidenceJob.objects.filter(pk=job.pk).update(status="running", progress=15,

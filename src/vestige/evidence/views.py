@@ -218,11 +218,13 @@ def capture_page(request):
 
 
 def job_detail(request, pk):
+    from vestige import tasks
     from vestige.evidence import jobs
 
     job = jobs.get(request.user, pk)
     template = "evidence/_job.html" if request.headers.get("HX-Request") else "evidence/job.html"
-    return render(request, template, {"job": job})
+    waited = tasks.unclaimed_for(job.task_id) if job.status == "queued" else None
+    return render(request, template, {"job": job, "no_worker": waited if (waited or 0) > tasks.NO_WORKER_S else None})
 
 
 @require_POST

@@ -82,7 +82,11 @@ def run_detail(request, pk):
     services.reap_stale_runs()
     run = access.get(request.user, MatchingRun, pk=pk)
     template = "identification/_run_status.html" if request.headers.get("HX-Request") else "identification/run.html"
-    return render(request, template, {"run": run, "groups": [g.data for g in run.groups.all()[:500]]})
+    from vestige import tasks
+
+    waited = tasks.unclaimed_for(run.task_id) if run.status == "queued" else None
+    return render(request, template, {"run": run, "groups": [g.data for g in run.groups.all()[:500]],
+                                      "no_worker": waited if (waited or 0) > tasks.NO_WORKER_S else None})
 
 
 def _group(run: MatchingRun, index):

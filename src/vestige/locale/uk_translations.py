@@ -1716,6 +1716,8 @@ UK.update({
     "Queued for a task worker (vestige worker). It starts as soon as one is free.": "У черзі обробника завдань (vestige worker). Почнеться, щойно він звільниться.",
     "large: it is being received in the background (job #%(n)d).": "великий: приймається у фоновому режимі (завдання №%(n)d).",
     "Waiting for a task worker": "Очікує обробника завдань",
+    "No task worker has taken this for %(s)s s. Is <code>vestige worker</code> running (or <code>vestige serve</code> with VESTIGE_TASK_WORKERS above 0)?":
+        "Жоден обробник завдань не взяв це вже %(s)s с. Чи запущено <code>vestige worker</code> (або <code>vestige serve</code> з VESTIGE_TASK_WORKERS більше 0)?",
 })
 
 UK_PLURAL = {
