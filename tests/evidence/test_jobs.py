@@ -100,6 +100,7 @@ def _worker_batch():
     call_command("db_worker", queue_name="*", batch=True, reload=False, startup_delay=False, verbosity=0)
 
 
+@pytest.mark.django_db(transaction=True)  # the worker checks its connection between tasks, as in production
 def test_a_job_waits_in_the_task_queue_until_a_worker_runs_it_and_a_dead_workers_job_starts_again(
         client, users, items, settings):
     from django_tasks_db.models import DBTaskResult
@@ -145,6 +146,7 @@ def test_a_job_waits_in_the_task_queue_until_a_worker_runs_it_and_a_dead_workers
     assert client.get(f"/evidence/jobs/{job.pk}/retry/").status_code == 405
 
 
+@pytest.mark.django_db(transaction=True)  # the worker checks its connection between tasks, as in production
 def test_a_large_upload_is_received_by_a_worker_and_survives_a_dead_one(client, users, site, settings, tmp_path):
     from vestige.evidence import jobs
     from vestige.evidence.models import EvidenceItem

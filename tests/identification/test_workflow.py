@@ -495,6 +495,7 @@ def _worker_batch():
     call_command("db_worker", queue_name="*", batch=True, reload=False, startup_delay=False, verbosity=0)
 
 
+@pytest.mark.django_db(transaction=True)  # the worker checks its connection between tasks, as in production
 def test_a_run_from_the_page_is_a_queued_task_that_a_worker_runs(client, users, world_one, settings):
     from django_tasks_db.models import DBTaskResult
 
@@ -518,6 +519,7 @@ def test_a_run_from_the_page_is_a_queued_task_that_a_worker_runs(client, users, 
     assert MatchingRun.objects.get().status == "done"
 
 
+@pytest.mark.django_db(transaction=True)  # the worker checks its connection between tasks, as in production
 def test_a_run_whose_worker_was_killed_fails_with_its_task_and_a_new_run_completes(users, world_one, settings):
     from django_tasks_db.models import DBTaskResult
 
