@@ -9,7 +9,7 @@ UV := $(PY) -m uv
 PG_URL ?= postgres://postgres@127.0.0.1:5432/vestige
 export VESTIGE_HOME ?= $(CURDIR)/var
 
-.PHONY: install demo test test-sqlite test-postgres test-browser chromium wrk openssl bench messages lint clean
+.PHONY: install demo test test-sqlite test-postgres test-browser chromium wrk openssl bench bench-national messages lint clean
 
 $(BIN)/.installed: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PY) -m pip install --quiet uv \
@@ -72,6 +72,10 @@ bench: install wrk
 	$(BIN)/python benchmarks/web_load.py
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('postgres://postgres@127.0.0.1:5432/postgres', connect_timeout=3).close()" 2>/dev/null; then \
 		$(BIN)/python benchmarks/web_load.py --postgres; else echo "PostgreSQL load benchmark SKIPPED: none on 127.0.0.1:5432"; fi
+	$(MAKE) --no-print-directory bench-national
+
+bench-national: install  # issue 12: 50,000 remains x 30,000 families, locally and on a 2-worker Dask cluster (~6 min, ~11 GB)
+	$(BIN)/python benchmarks/kinship_search.py --families 30000 --remains 50000 --dask-workers 2 --skip-cli
 
 messages: install
 	cd src/vestige && ../../$(BIN)/vestige manage makemessages -l uk --no-obsolete && ../../$(BIN)/python locale/fill_po.py && ../../$(BIN)/vestige manage compilemessages -l uk
