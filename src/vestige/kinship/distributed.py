@@ -35,7 +35,7 @@ def connect(*, scheduler: str | None = None, workers: int | None = None):
     if not workers or workers < 1:
         raise KinshipInputError("--dask-workers", f"{workers!r}: give 1 or more workers")
     cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=40)
+                                       dashboard_address="127.0.0.1:0", silence_logs=40)  # any free port: two clusters never collide
     return distributed.Client(cluster)
 
 

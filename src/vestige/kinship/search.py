@@ -295,7 +295,11 @@ def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable,
         typed = {m.id for m in t.family.typed}
         structure, _ = structure_of(t.family, typed, t.missing)
         groups[(structure.parents, structure.evidence, structure.keep)].append(t)
-    log_tables: dict[str, np.ndarray] = {}
+    # Every marker's log LR rows one above the other (the scoring kernel reads them as one array);
+    # log_tables[marker] is a view of its rows.
+    offsets = np.cumsum([0] + [len(per_marker[m].genos) + 1 for m in markers])
+    stack = np.zeros((int(offsets[-1]), len(targets)))
+    log_tables: dict[str, np.ndarray] = {m: stack[offsets[i]:offsets[i + 1]] for i, m in enumerate(markers)}
     value_tables: dict[str, np.ndarray] = {}
     log_den: dict[str, np.ndarray] = {}
     informative = np.zeros((len(markers), len(targets)), dtype=bool)
@@ -312,7 +316,7 @@ def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable,
         freqs = table.freqs[marker]
         alleles = table.alleles[marker]
         index = {x: i for i, x in enumerate(alleles)}
-        out = np.zeros((len(genos) + 1, len(targets)))
+        out = log_tables[marker]
         vals = np.zeros((len(genos) + len(ms.alleles) + 1, len(targets)))
         dens = np.zeros(len(targets))
         inform = np.zeros(len(targets), dtype=bool)
@@ -375,7 +379,6 @@ def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable,
     # gathered in marker order so that the first marker found impossible names the reason.
     for mi, (marker, (out, vals, dens, inform, marker_bad)) in enumerate(
             zip(markers, _ordered_map(one_marker, list(enumerate(markers)), threads), strict=True)):
-        log_tables[marker] = out
         value_tables[marker] = vals
         log_den[marker] = dens
         informative[mi] = inform
@@ -440,6 +443,15 @@ def posterior(log_lr: float, row_lse: float, n_row: int, col_lse: float, n_col: 
         log_none = math.log(none) - log_pi if none > 0 else -math.inf
         vals.append(math.exp(log_lr - np.logaddexp(lse, log_none)))
     return min(1.0, min(vals))
+
+
+def _sex_codes(item_sex: np.ndarray, mp_sex: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """The samples' and the targets' sexes as small integer codes, and the code of "unknown"
+    (-1 when nobody's is unknown)."""
+    values, codes = np.unique(np.concatenate([item_sex, mp_sex]).astype(str), return_inverse=True)
+    codes = codes.astype(np.int64)
+    unknown = int(np.searchsorted(values, "unknown")) if "unknown" in values else -1
+    return codes[:len(item_sex)], codes[len(item_sex):], unknown
 
 
 def _sex_filter(item_sex: np.ndarray, uncertain: np.ndarray, mp_sex: np.ndarray, all_sexes: bool):
@@ -513,10 +525,13 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
     item_sex = np.array([sexes.get(s, "unknown") for s in samples])
     uncertain = np.array([s in uncertain_sex for s in samples])
     typed = np.stack([per_marker[m].typed for m in markers], axis=1) if markers else np.zeros((len(samples), 0), bool)
-    compared = typed.astype(np.float32) @ informative.astype(np.float32)  # (S, T)
     log_min = math.log(min_lr) if min_lr and min_lr > 0 else None
-    ctx = _BlockContext(markers, per_marker, log_tables, value_tables, item_sex, uncertain, mp_sex, compare_all_sexes,
-                        good, n_targets, top, all_pairs, log_min, marker_detail, targets)
+    sample_code, target_code, unknown_code = _sex_codes(item_sex, mp_sex)
+    stack = log_tables[markers[0]].base if markers else np.zeros((1, n_targets))
+    offsets = np.cumsum([0] + [len(log_tables[m]) for m in markers])
+    ctx = _BlockContext(markers, per_marker, stack, offsets, value_tables, sample_code, uncertain, target_code,
+                        unknown_code, compare_all_sexes, good, n_targets, top, all_pairs, log_min, marker_detail,
+                        targets)
     col_lse = np.full(n_targets, -np.inf)
     col_n = np.zeros(n_targets, dtype=np.int64)
     col_best = np.full((2, n_targets), -np.inf)
@@ -538,14 +553,18 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
         result.shard_seconds.append(out.seconds)
         if progress:
             progress("samples", out.stop, len(samples))
-    for s, c, value, flags, r_lse, r_n, per in pending:
+    # Markers compared per reported pair: typed in the sample and informative in the family.
+    ps = np.array([p[0] for p in pending], dtype=np.int64)
+    pc = np.array([p[1] for p in pending], dtype=np.int64)
+    compared = (typed[ps] & informative[:, pc].T).sum(axis=1) if len(pending) else np.zeros(0, dtype=np.int64)
+    for (s, c, value, flags, r_lse, r_n, per), n_compared in zip(pending, compared.tolist(), strict=True):
         t = targets[c]
         for k in range(2):
             other = col_best_i[k, c]
             if value > 0 and other >= 0 and other != s and col_best[k, c] >= max(value - COMPETE, 0.0):
                 flags.append(f"competing_remains:{samples[other]}")
                 break
-        hit = SearchHit(samples[s], t.family.name, t.missing, value, int(compared[s, c]), flags=flags, markers=per)
+        hit = SearchHit(samples[s], t.family.name, t.missing, value, n_compared, flags=flags, markers=per)
         hit.posterior = posterior(value, r_lse, r_n, float(col_lse[c]), int(col_n[c]), pi)
         result.hits.append(hit)
     result.hits.sort(key=lambda h: (h.sample, -h.log_lr))
@@ -591,11 +610,13 @@ class _BlockContext:
 
     markers: list
     per_marker: dict
-    log_tables: dict
+    stack: np.ndarray  # every marker's log LR table, one above the other (lr_tables)
+    offsets: np.ndarray  # first row of each marker's table in ``stack``
     value_tables: dict
-    item_sex: np.ndarray
+    sample_code: np.ndarray  # sexes as small integers (see _sex_codes)
     uncertain: np.ndarray
-    mp_sex: np.ndarray
+    target_code: np.ndarray
+    unknown_code: int
     compare_all_sexes: bool
     good: np.ndarray
     n_targets: int
@@ -604,6 +625,9 @@ class _BlockContext:
     log_min: float | None
     marker_detail: bool
     targets: list
+
+    def table(self, mi: int) -> np.ndarray:
+        return self.stack[self.offsets[mi]:self.offsets[mi + 1]]
 
 
 @dataclass
@@ -626,67 +650,107 @@ def score_block(ctx: _BlockContext, start: int) -> BlockResult:
     """Score samples ``start`` … ``start + SAMPLE_BLOCK`` against every target (one shard)."""
     import time
 
+    from vestige.kinship import kernels
+
     t0 = time.perf_counter()
-    n_samples = len(ctx.item_sex)
+    n_samples = len(ctx.sample_code)
     block = np.arange(start, min(start + SAMPLE_BLOCK, n_samples))
     n_targets, top, log_min = ctx.n_targets, ctx.top, ctx.log_min
-    acc = np.zeros((len(block), n_targets), dtype=np.float64)
-    for m in ctx.markers:
-        acc += ctx.log_tables[m][ctx.per_marker[m].rows[block]]
-        _add_terms(acc, block, ctx.per_marker[m], ctx.value_tables[m])
-    allowed, conflict = _sex_filter(ctx.item_sex[block], ctx.uncertain[block], ctx.mp_sex, ctx.compare_all_sexes)
-    allowed &= ctx.good[None, :]
-    acc[~allowed] = -np.inf
-    row_lse = _lse(acc, 1)
-    row_n = allowed.sum(axis=1)
-    top_v, top_i = _block_top(acc, block)
-    rows_chosen, cols_chosen = [], []
-    k = min(top, n_targets)
-    best_k = np.argpartition(-acc, k - 1, axis=1)[:, :k] if k > 0 and not ctx.all_pairs else None
-    for row in range(len(block)):
-        scores = acc[row]
-        if ctx.all_pairs:
-            chosen = np.nonzero(allowed[row])[0]
-        else:
-            chosen = best_k[row] if best_k is not None else np.array([], dtype=np.int64)
-            chosen = chosen[scores[chosen] > -np.inf]
-            if log_min is not None:
-                chosen = np.union1d(chosen, np.nonzero(scores >= log_min - 1e-3)[0])
-        rows_chosen.append(np.full(len(chosen), row, dtype=np.int64))
-        cols_chosen.append(chosen.astype(np.int64))
-    rr, cc = np.concatenate(rows_chosen), np.concatenate(cols_chosen)
+    nb = len(block)
+    # Each sample's table row at each marker; a degraded reading gets a row of its own, computed
+    # here as numpy did (so its sum is the same to the last bit).
+    rows = np.empty((len(ctx.markers), nb), dtype=np.int64)
+    extra_rows = []
+    lo, hi = int(block[0]), int(block[-1])
+    for mi, m in enumerate(ctx.markers):
+        ms = ctx.per_marker[m]
+        rows[mi] = ctx.offsets[mi] + ms.rows[block]
+        values = ctx.value_tables[m]
+        for s, (ids, coefs, den) in ms.terms.items():
+            if lo <= s <= hi:
+                num = coefs @ values[ids]
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    extra_rows.append(np.log(np.maximum(num, 0.0) / den))
+                rows[mi, s - lo] = -len(extra_rows)
+    extra = np.stack(extra_rows) if extra_rows else np.zeros((1, n_targets))
+    acc = np.empty((nb, n_targets))
+    row_n = np.zeros(nb, dtype=np.int64)
+    col_n = np.zeros(n_targets, dtype=np.int64)
+    kernels.accumulate(ctx.stack, rows, extra, ctx.sample_code[block], ctx.target_code, ctx.unknown_code,
+                       ctx.uncertain[block], ctx.good, ctx.compare_all_sexes, acc, row_n, col_n)
+    k = 0 if ctx.all_pairs else min(top, n_targets)
+    row_lse = np.empty(nb)
+    top_v = np.empty((nb, k))
+    top_i = np.empty((nb, k), dtype=np.int64)
+    col_lse = np.empty(n_targets)
+    best_v = np.empty((2, n_targets))
+    best_i = np.empty((2, n_targets), dtype=np.int64)
+    kernels.block_stats(acc, k, row_lse, top_v, top_i, col_lse, best_v, best_i)
+    # The reported pairs: each sample's k best (LR > 0), with every pair of LR ≥ min_lr; or, with
+    # all_pairs, every pair compared.
+    if ctx.all_pairs:
+        rr, cc = np.nonzero(_allowed(ctx, block))
+    else:
+        kept = top_i >= 0
+        rr = np.repeat(np.arange(nb), kept.sum(axis=1))
+        cc = top_i[kept]
+        if log_min is not None:
+            mr, mc = np.nonzero(acc >= log_min - 1e-3)
+            keys = np.union1d(rr * n_targets + cc, mr * n_targets + mc)
+            rr, cc = keys // n_targets, keys % n_targets
+            # a pair below min_lr (but within the tolerance) is kept only as one of the k best
+            in_top = np.isin(keys, np.repeat(np.arange(nb), kept.sum(axis=1)) * n_targets + top_i[kept])
+            keep = (acc[rr, cc] >= log_min) | in_top
+            rr, cc = rr[keep], cc[keep]
     exact = acc[rr, cc]
     detail = None
     if ctx.marker_detail and len(rr):
         detail = np.zeros((len(ctx.markers), len(rr)))
         for mi, m in enumerate(ctx.markers):
             ms = ctx.per_marker[m]
-            detail[mi] = ctx.log_tables[m][ms.rows[block[rr]], cc] + _terms_for_pairs(block[rr], cc, ms,
-                                                                                     ctx.value_tables[m])
-    top_sets = None if log_min is None or ctx.all_pairs else [_top(acc[r], top) for r in range(len(block))]
+            detail[mi] = ctx.table(mi)[ms.rows[block[rr]], cc] + _terms_for_pairs(block[rr], cc, ms,
+                                                                                 ctx.value_tables[m])
+    # Other targets within a factor 10^4 of a pair's LR (LR ≥ 1), the first five of each.
+    threshold = np.maximum(exact - COMPETE, 0.0)
+    threshold[~(exact > 0)] = np.inf
+    rival = np.empty((len(rr), 5), dtype=np.int64)
+    kernels.rivals(acc, rr, cc, threshold, 5, rival)
     pending = []
     targets = ctx.targets
+    conflict = _conflict(ctx, block[rr], cc) if len(rr) else np.zeros(0, dtype=bool)
     for i in range(len(rr)):
         row, c, value = int(rr[i]), int(cc[i]), float(exact[i])
-        if top_sets is not None and value < log_min and c not in top_sets[row]:
-            continue
         s = int(block[row])
-        flags = []
-        if conflict[row, c]:
-            flags.append("sex_conflict")
+        flags = ["sex_conflict"] if conflict[i] else []
         t = targets[c]
-        rivals = np.nonzero((acc[row] >= max(value - COMPETE, 0.0)) & (np.arange(n_targets) != c))[0][:5] \
-            if value > 0 else []
-        for j in rivals:
+        for j in rival[i]:
+            if j < 0:
+                break
             o = targets[j]
             same = o.family is t.family and abs(acc[row, j] - value) <= 1e-9 * max(1.0, abs(value))
             flags.append(f"{'indistinguishable' if same else 'competing_missing'}:{o.family.name}/{o.missing}")
         per = {m: float(np.exp(detail[mi, i])) for mi, m in enumerate(ctx.markers)} if detail is not None else None
         pending.append((s, c, value, flags, float(row_lse[row]), int(row_n[row]), per))
+    best_i = np.where(best_i >= 0, block[np.maximum(best_i, 0)], -1)
     return BlockResult(int(block[0]) if len(block) else start, int(block[-1]) + 1 if len(block) else start,
-                       _lse(acc, 0), allowed.sum(axis=0), top_v, top_i,
+                       col_lse, col_n, best_v, best_i,
                        [(int(block[r]), float(row_lse[r])) for r in range(len(block))], pending,
                        time.perf_counter() - t0)
+
+
+def _allowed(ctx: _BlockContext, samples: np.ndarray) -> np.ndarray:
+    """(len(samples), T) bool: the pairs compared (sexes, and the families not skipped)."""
+    sc = ctx.sample_code[samples][:, None]
+    tc = ctx.target_code[None, :]
+    differ = (sc != tc) & (sc != ctx.unknown_code) & (tc != ctx.unknown_code)
+    free = ctx.uncertain[samples][:, None] | ctx.compare_all_sexes
+    return (~differ | free) & ctx.good[None, :]
+
+
+def _conflict(ctx: _BlockContext, samples: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Per pair: the sexes recorded differ (compared all the same)."""
+    sc, tc = ctx.sample_code[samples], ctx.target_code[cols]
+    return (sc != tc) & (sc != ctx.unknown_code) & (tc != ctx.unknown_code)
 
 
 def _lse(a: np.ndarray, axis: int) -> np.ndarray:
