@@ -377,7 +377,7 @@ def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable,
 
     # The markers are independent: computed by threads (numpy's elimination releases the GIL),
     # gathered in marker order so that the first marker found impossible names the reason.
-    for mi, (marker, (out, vals, dens, inform, marker_bad)) in enumerate(
+    for mi, (marker, (_out, vals, dens, inform, marker_bad)) in enumerate(
             zip(markers, _ordered_map(one_marker, list(enumerate(markers)), threads), strict=True)):
         value_tables[marker] = vals
         log_den[marker] = dens
