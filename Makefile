@@ -15,7 +15,9 @@ $(BIN)/.installed: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PY) -m pip install --quiet uv \
 		|| $(PY) -m pip install --quiet --user uv \
 		|| $(PY) -m pip install --quiet --break-system-packages uv
-	$(UV) sync --frozen --all-extras --python $(PY)
+	$(UV) sync --frozen --all-extras --compile-bytecode --python $(PY)  # .pyc written once: every command starts faster
+	@$(BIN)/python -m compileall -q src >/dev/null  # and for Vestige itself (PYTHONDONTWRITEBYTECODE or not)
+	@$(BIN)/python -c "from vestige.kinship import kernels; kernels.warm_up()"  # the search's compiled kernels, cached
 	@touch $@
 
 install: $(BIN)/.installed

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from vestige.kinship import kernels
+from vestige.kinship.search import _block_lse
 
 
 def _world(seed=1, n_rows=40, n_targets=700, n_block=37, n_markers=6):
@@ -58,13 +59,10 @@ def test_block_stats_match_numpy():
     acc[:, 20] = -np.inf  # a target compared with nobody
     n_block, n_targets = acc.shape
     k = 5
-    row_lse, top_v, top_i = np.empty(n_block), np.empty((n_block, k)), np.empty((n_block, k), dtype=np.int64)
-    col_lse, best_v, best_i = np.empty(n_targets), np.empty((2, n_targets)), np.empty((2, n_targets), dtype=np.int64)
-    kernels.block_stats(acc, k, row_lse, top_v, top_i, col_lse, best_v, best_i)
-    with np.errstate(invalid="ignore"):
-        assert np.allclose(row_lse, np.logaddexp.reduce(acc, axis=1), rtol=1e-13, atol=0, equal_nan=False)
-        assert np.allclose(col_lse, np.logaddexp.reduce(acc, axis=0), rtol=1e-13, atol=0)
-    assert row_lse[3] == -np.inf and col_lse[20] == -np.inf
+    row_max, top_v, top_i = np.empty(n_block), np.empty((n_block, k)), np.empty((n_block, k), dtype=np.int64)
+    best_v, best_i = np.empty((2, n_targets)), np.empty((2, n_targets), dtype=np.int64)
+    kernels.block_stats(acc, k, row_max, top_v, top_i, best_v, best_i)
+    assert np.array_equal(row_max, acc.max(axis=1))
     for s in range(n_block):
         order = np.lexsort((np.arange(n_targets), -acc[s]))  # best first, lower target among equals
         want = [t for t in order[:k] if acc[s, t] > -np.inf]
@@ -83,6 +81,23 @@ def test_block_stats_match_numpy():
     for s in range(n_block):
         if 11 in top_i[s] and 12 in top_i[s]:
             assert top_i[s].tolist().index(11) < top_i[s].tolist().index(12)
+
+
+def test_block_lse_is_numpys_logaddexp_even_far_below_the_block_best():
+    stack, rows, extra = _world()
+    acc = _reference_sum(stack, rows, extra)
+    acc[3] = -np.inf  # a sample compared with nobody
+    acc[:, 20] = -np.inf  # a target compared with nobody
+    acc[7] -= 900.0  # a sample whose every score is far below the others' (its own shift)
+    acc[:, 30] -= 800.0  # and a target
+    acc[0, 0] = 50.0  # the block's best
+    row_lse, col_lse = _block_lse(acc, acc.max(axis=1), acc.max(axis=0))
+    # np.logaddexp.reduce: an independent pairwise log-sum-exp (no shared shift, no floor); in log
+    # space the error is absolute (a few units in the last place of the largest term)
+    assert np.allclose(row_lse, np.logaddexp.reduce(acc, axis=1), rtol=1e-14, atol=1e-12)
+    assert np.allclose(col_lse, np.logaddexp.reduce(acc, axis=0), rtol=1e-14, atol=1e-12)
+    assert abs(row_lse[7] - np.logaddexp.reduce(acc[7])) < 1e-12  # summed with its own shift
+    assert row_lse[3] == -np.inf and col_lse[20] == -np.inf
 
 
 def test_rivals_lists_the_first_other_targets_over_each_threshold():

@@ -210,10 +210,12 @@ def _amelogenin(args, profiles, remains) -> set[str]:
 
 
 def cmd_search(args) -> int:
+    from vestige.kinship import kernels
     from vestige.kinship.io import read_families, read_frequencies, read_profiles
     from vestige.kinship.search import SAMPLE_BLOCK, blind_search
 
     t0 = time.perf_counter()
+    kernels.warm_up_in_background()  # compiled code loads while the files are read
     table = read_frequencies(args.freqs)
     profiles = read_profiles(args.profiles)
     families = read_families(args.families, profiles)

@@ -17,9 +17,11 @@ Every error names the file and line (or member) and the value.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -184,8 +186,12 @@ class Profiles:
         error naming file, line and value.
         """
         added = []
+        known = {m: set(al) for m, al in table.alleles.items()}
         for sample in samples or self.samples:
             for marker, (a, b) in self.genotypes.get(sample, {}).items():
+                ok = known.get(marker)
+                if ok is not None and a in ok and (b in ok or b is None):
+                    continue  # the common case, one set look-up per allele
                 if marker.upper() in SEX_MARKERS and marker not in table.alleles:
                     continue
                 if marker not in table.alleles:
@@ -201,6 +207,7 @@ class Profiles:
                                 f"allele {allele!r} of {marker} (sample {sample}) is not in the frequency "
                                 f"table; add it there, or allow rare alleles with a minimum frequency")
                         table.add_allele(marker, allele, add_missing)
+                        known[marker].add(allele)
                         added.append((marker, allele, add_missing))
         return added
 
@@ -255,11 +262,32 @@ def read_profiles(path: str | Path, only: set[str] | None = None) -> Profiles:
                                     "(or Sample Name,Marker,Allele 1,Allele 2)")
         rows = [tuple((r + [""] * 4)[:4]) for _, r in parsed[1:]]
     profiles = Profiles(genotypes={}, source=name)
+    with without_gc():
+        _fill_profiles(profiles, rows, text, only, plain and not any(c in body for c in " \t\r"))
+    return profiles
+
+
+@contextmanager
+def without_gc():
+    """The cyclic garbage collector paused while a reader builds up to millions of small objects
+    (none in a cycle): it would otherwise traverse them again and again as they pile up."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _fill_profiles(profiles: Profiles, rows, text: str, only: set[str] | None, bare: bool) -> None:
+    """The rows into ``profiles.genotypes``, each checked; ``bare``: no field needs stripping."""
     genotypes = profiles.genotypes
+    labels: set[str] = set()  # allele labels already checked
     for sample, marker, a1, a2 in rows:
         if only is not None and sample not in only:
             continue
-        if not plain or sample != sample.strip() or a1 != a1.strip() or a2 != a2.strip() or marker != marker.strip():
+        if not bare:
             sample, marker, a1, a2 = sample.strip(), marker.strip(), a1.strip(), a2.strip()
         if not sample or not marker:
             raise KinshipInputError(profiles.find(sample, marker, text), "sample and marker are required")
@@ -273,21 +301,25 @@ def read_profiles(path: str | Path, only: set[str] | None = None) -> Profiles:
         if marker in per:
             raise KinshipInputError(profiles.find(sample, marker, text, second=True),
                                     f"{sample} has a second row for marker {marker}")
-        for allele in (a1, a2) if a2 and a2.upper() != "F" else (a1,):
-            if not ALLELE.match(allele):
+        dropped = not a2 or a2 == "F" or a2 == "f"
+        for allele in (a1,) if dropped else (a1, a2):
+            if allele in labels:
+                continue
+            if ALLELE.match(allele):
+                labels.add(allele)
+            else:
                 raise KinshipInputError(profiles.find(sample, marker, text),
                                         f"allele {allele!r} of {marker} (sample {sample}) is not an allele label "
                                         "(digits, letters, '.', '-' or '_', starting with a digit or letter, "
                                         "at most 16 characters)")
-        if a1.upper() == "F":
+        if a1 == "F" or a1 == "f":
             raise KinshipInputError(profiles.find(sample, marker, text),
                                     f"allele1 of {marker} (sample {sample}) is 'F': write the allele seen first "
                                     "and 'F' (possible drop-out) second")
         # A blank second allele or 'F' (Familias/Bonaparte) means one allele seen and the other
         # possibly dropped out: kept as (a, None), never silently read as a homozygote; the
         # engine accepts it only for a sample declared degraded.
-        per[marker] = (a1, None if (not a2 or a2.upper() == "F") else a2)
-    return profiles
+        per[marker] = (a1, None if dropped else a2)
 
 
 def _read_json(p: Path):
@@ -354,7 +386,8 @@ def read_families(paths: list[str | Path], profiles: Profiles | None = None) -> 
             files.append(p)
         else:
             raise KinshipInputError(str(p), "no such file or folder")
-    families = [read_family(f, profiles) for f in files]
+    with without_gc():
+        families = [read_family(f, profiles) for f in files]
     seen: dict[str, str] = {}
     for fam in families:
         if fam.name in seen:

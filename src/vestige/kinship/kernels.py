@@ -6,8 +6,8 @@ and wrote the block's 40 MB score matrix and a 40 MB gathered copy of the table 
 about 3×10⁸ look-ups/s per core). :func:`accumulate` adds a sample's ``M`` table rows tile by tile
 in a few kilobytes that stay in the first-level cache, in the same order as numpy did (so every
 log LR is bit-for-bit the one the numpy code gave), and applies the sex filter in the same pass;
-:func:`block_stats` then reads the block twice for everything the report needs (each sample's
-best candidates and log Σ LR, each missing person's two best samples and log Σ LR).
+:func:`block_stats` then reads the block once for each sample's best candidates and each
+missing person's two best samples.
 
 PURE: numpy and numba only. ``nogil`` kernels, so that threads (:func:`vestige.kinship.search.thread_map`)
 score blocks side by side.
@@ -15,7 +15,6 @@ score blocks side by side.
 
 from __future__ import annotations
 
-import math
 import os
 
 import numpy as np
@@ -27,10 +26,7 @@ os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(os.path.expanduser("~"), "
 
 from numba import njit  # noqa: E402
 
-TILE = 256  # targets per tile: a sample's partial sums (2 KB) stay in the L1 cache
-# exp(-60) ≈ 8.8e-27: a term that far below the largest of its sum changes a double-precision sum of
-# up to 10^9 such terms by less than one rounding step, so it is not computed.
-NEGLIGIBLE = 60.0
+TILE = 64  # targets per tile (see accumulate)
 
 
 @njit(nogil=True, cache=True)
@@ -48,20 +44,24 @@ def accumulate(stack, rows, extra, sample_sex, target_sex, unknown, uncertain, g
     n_targets = stack.shape[1]
     neg = -np.inf
     for s in range(n_block):
-        ss = sample_sex[s]
-        free = all_sexes or uncertain[s] or ss == unknown
-        count = 0
-        for t0 in range(0, n_targets, TILE):
-            t1 = min(t0 + TILE, n_targets)
-            width = t1 - t0
-            out = acc[s, t0:t1]
+        row_n[s] = 0
+    # Targets tile by tile, every sample of the block within a tile: the tile of every marker's
+    # table (rows × TILE × 8 bytes, about 1.5 MB) stays in the L2 cache while the block is read.
+    total = np.empty(TILE)  # a local buffer: the compiler knows nothing else writes it, and vectorises
+    for t0 in range(0, n_targets, TILE):
+        t1 = min(t0 + TILE, n_targets)
+        width = t1 - t0
+        for s in range(n_block):
+            ss = sample_sex[s]
+            free = all_sexes or uncertain[s] or ss == unknown
             for j in range(width):
-                out[j] = 0.0
+                total[j] = 0.0
             for m in range(n_markers):
                 r = rows[m, s]
                 src = stack[r, t0:t1] if r >= 0 else extra[-1 - r, t0:t1]
                 for j in range(width):
-                    out[j] += src[j]
+                    total[j] += src[j]
+            count = 0
             for j in range(width):
                 t = t0 + j
                 ok = good[t]
@@ -72,25 +72,27 @@ def accumulate(stack, rows, extra, sample_sex, target_sex, unknown, uncertain, g
                 if ok:
                     count += 1
                     col_n[t] += 1
+                    acc[s, t] = total[j]
                 else:
-                    out[j] = neg
-        row_n[s] = count
+                    acc[s, t] = neg
+            row_n[s] += count
 
 
 @njit(nogil=True, cache=True)
-def block_stats(acc, k, row_lse, top_v, top_i, col_lse, best_v, best_i):
-    """One block's summaries, in two passes over ``acc`` (B, T):
+def block_stats(acc, k, row_max, top_v, top_i, best_v, best_i):
+    """One pass over a block's scores ``acc`` (B, T):
 
-    - per sample: log Σ exp over its targets (``row_lse``; ``-inf`` if none compared) and its ``k``
-      best targets with LR > 0 (``top_v``/``top_i`` (B, k), best first, the lower target first among
-      equals; ``-1`` where there are fewer);
-    - per target: log Σ exp over the block's samples (``col_lse``) and its two best samples
-      (``best_v``/``best_i`` (2, T), block rows; the earlier first among equals, as two ``argmax``).
+    - per sample: its best score (``row_max``) and its ``k`` best targets with LR > 0
+      (``top_v``/``top_i`` (B, k), best first, the lower target first among equals; ``-1`` where
+      there are fewer);
+    - per target: its two best samples (``best_v``/``best_i`` (2, T), block rows; the earlier
+      first among equals, as two ``argmax`` passes give them).
+
+    The log-sum-exps are numpy's (:func:`vestige.kinship.search._block_lse`): its vectorised
+    ``exp`` is five times faster than a compiled scalar one.
     """
     n_block, n_targets = acc.shape
     neg = -np.inf
-    row_max = np.empty(n_block)
-    col_max = np.full(n_targets, neg)
     for t in range(n_targets):
         best_v[0, t] = neg
         best_v[1, t] = neg
@@ -105,16 +107,15 @@ def block_stats(acc, k, row_lse, top_v, top_i, col_lse, best_v, best_i):
             v = acc[s, t]
             if v > mx:
                 mx = v
-            if v > col_max[t]:
-                col_max[t] = v
-            if v > best_v[0, t]:
-                best_v[1, t] = best_v[0, t]
-                best_i[1, t] = best_i[0, t]
-                best_v[0, t] = v
-                best_i[0, t] = s
-            elif v > best_v[1, t]:
-                best_v[1, t] = v
-                best_i[1, t] = s
+            if v > best_v[1, t]:
+                if v > best_v[0, t]:
+                    best_v[1, t] = best_v[0, t]
+                    best_i[1, t] = best_i[0, t]
+                    best_v[0, t] = v
+                    best_i[0, t] = s
+                else:
+                    best_v[1, t] = v
+                    best_i[1, t] = s
             if k > 0 and v > top_v[s, k - 1]:
                 j = k - 1
                 while j > 0 and v > top_v[s, j - 1]:
@@ -124,20 +125,6 @@ def block_stats(acc, k, row_lse, top_v, top_i, col_lse, best_v, best_i):
                 top_v[s, j] = v
                 top_i[s, j] = t
         row_max[s] = mx
-    col_sum = np.zeros(n_targets)
-    for s in range(n_block):
-        mx = row_max[s]
-        total = 0.0
-        for t in range(n_targets):
-            v = acc[s, t]
-            if v - mx > -NEGLIGIBLE:
-                total += math.exp(v - mx)
-            d = v - col_max[t]
-            if d > -NEGLIGIBLE:
-                col_sum[t] += math.exp(d)
-        row_lse[s] = math.log(total) + mx if mx > neg else neg
-    for t in range(n_targets):
-        col_lse[t] = math.log(col_sum[t]) + col_max[t] if col_max[t] > neg else neg
 
 
 @njit(nogil=True, cache=True)
@@ -166,3 +153,58 @@ def rivals(acc, pair_row, pair_col, threshold, limit, out):
                         out[i, counts[i - p]] = j
                         counts[i - p] += 1
         p = q
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _ordered(joint, b, vindex, w_lp, w_lu, lp, lu, x, y):
+    """``P(data, X = (x, y))`` (paternal ``x``, maternal ``y``) from the joint over virtual alleles:
+    an allele the family showed is its virtual allele; one it never showed is spread over the two
+    lump alleles with the weights of :func:`vestige.kinship.search._virtual_batch`."""
+    vx, vy = vindex[b, x], vindex[b, y]
+    if vx >= 0 and vy >= 0:
+        return joint[b, vx, vy]
+    if vx >= 0:
+        return joint[b, vx, lp] * w_lp[b, y] + joint[b, vx, lu] * w_lu[b, y]
+    if vy >= 0:
+        return w_lp[b, x] * joint[b, lp, vy] + w_lu[b, x] * joint[b, lu, vy]
+    return (w_lp[b, x] * (joint[b, lp, lp] * w_lp[b, y] + joint[b, lp, lu] * w_lu[b, y])
+            + w_lu[b, x] * (joint[b, lu, lp] * w_lp[b, y] + joint[b, lu, lu] * w_lu[b, y]))
+
+
+@njit(nogil=True, cache=True)
+def genotype_rows(joint, den, vindex, w_lp, w_lu, lp, lu, gx, gy, hw, cols, out):
+    """``out[g, cols[b]] = P(data_b, X = g) / P(data_b) / P_HW(g)`` (the LR; its log is taken for the
+    whole table at once, by numpy's vectorised log) for the unordered
+    genotypes ``g = {gx, gy}`` (table allele indices) the samples show, family ``b`` of a batch
+    (``joint`` (B, a, a) over its virtual alleles, ``den`` its ``P(data)``)."""
+    n_b = joint.shape[0]
+    for g in range(len(gx)):  # row by row: the batch's columns are written in ascending order
+        x, y = gx[g], gy[g]
+        lh = hw[g]
+        for b in range(n_b):
+            v = _ordered(joint, b, vindex, w_lp, w_lu, lp, lu, x, y)
+            if x != y:
+                v += _ordered(joint, b, vindex, w_lp, w_lu, lp, lu, y, x)
+            out[g, cols[b]] = v / den[b] / lh
+
+
+def warm_up() -> None:
+    """Compile every kernel for the types the search passes (or load them from the cache): run
+    by ``make install``, and in a thread while a search reads its files."""
+    f8, i8 = np.zeros((2, 2)), np.zeros((2, 2), dtype=np.int64)
+    v8, vi = np.zeros(2), np.zeros(2, dtype=np.int64)
+    vb = np.zeros(2, dtype=bool)
+    accumulate(f8, i8, f8, vi, vi, -1, vb, vb, False, np.zeros((2, 2)), vi.copy(), vi.copy())
+    block_stats(f8, 1, v8.copy(), f8.copy(), i8.copy(), f8.copy(), i8.copy())
+    rivals(f8, vi, vi, v8, 1, i8.copy())
+    genotype_rows(np.ones((2, 2, 2)), np.ones(2), i8, f8, f8, 0, 1, vi, vi, np.ones(2), vi, np.zeros((2, 2)))
+
+
+def warm_up_in_background():
+    """Start :func:`warm_up` in a daemon thread (importing numba and loading compiled code takes
+    about half a second, mostly outside the GIL); the search joins it before scoring."""
+    import threading
+
+    thread = threading.Thread(target=warm_up, name="vestige-kernels", daemon=True)
+    thread.start()
+    return thread

@@ -114,16 +114,40 @@ def _sample_markers(items: list[str], bodies: dict[str, list[str]], profiles: Pr
     ``G+A`` the total (1 after dividing by P(data)).
     """
     out = {}
-    for marker in markers:
-        idx = table.index(marker)
+    # One clean sample per item (the common case): its genotypes read once, sample by sample.
+    indices = [table.index(m) for m in markers]
+    clean: list[list[tuple[int, tuple[int, int]]]] = [[] for _ in markers]
+    general: list[int] = []
+    for s, item in enumerate(items):
+        parts = bodies.get(item)
+        sample = parts[0] if parts else item
+        if (parts and len(parts) > 1) or (degradation is not None and degradation.degraded(sample)):
+            general.append(s)
+            continue
+        geno = profiles.genotypes.get(sample, {})
+        for mi, marker in enumerate(markers):
+            g = geno.get(marker)
+            if g is None:
+                continue
+            if g[1] is None:
+                sample_readings(profiles, [sample], marker, degradation)  # refuses it, naming file and line
+            i, j = indices[mi][g[0]], indices[mi][g[1]]
+            clean[mi].append((s, (i, j) if i <= j else (j, i)))
+    for mi, marker in enumerate(markers):
         freqs = table.freqs[marker]
+        idx = indices[mi]
         genos: dict[tuple[int, int], int] = {}
         allele_rows: dict[int, int] = {}
         rows = np.full(len(items), -1, dtype=np.int64)
         typed = np.zeros(len(items), dtype=bool)
         pending: dict[int, dict[tuple, float]] = {}
         hw_den: dict[int, float] = {}
-        for s, item in enumerate(items):
+        if clean[mi]:
+            where = np.array([s for s, _ in clean[mi]], dtype=np.int64)
+            rows[where] = [genos.setdefault(key, len(genos)) for _, key in clean[mi]]
+            typed[where] = True
+        for s in general:
+            item = items[s]
             rs = sample_readings(profiles, bodies.get(item, [item]), marker, degradation)
             if not rs:
                 continue
@@ -232,51 +256,54 @@ def _virtual_batch(presence: np.ndarray, freqs: np.ndarray, mm: np.ndarray, mf: 
     return prior, build(mm, specs[0]), build(mf, specs[1]), vindex, weights
 
 
-def _group_readings(members: list[_Target], persons: list[int], profiles: Profiles, table: FrequencyTable,
-                    markers: list[str], degradation: Degradation | None):
-    """Per marker, per family of the group, per typed person: the readings (or none)."""
-    out = {m: [[None] * len(persons) for _ in members] for m in markers}
-    for b, t in enumerate(members):
-        fam = t.family
-        by_index = {fam.order[pid]: j for j, pid in enumerate(persons)}
-        # One pass per typed member over the markers (as family_readings, marker by marker, does).
+def _reference_codes(families: list[Family], profiles: Profiles, table: FrequencyTable, markers: list[str],
+                     degradation: Degradation | None):
+    """The references' genotypes as allele indices, read once for every marker.
+
+    Returns ``codes`` (M, N + 1, 2) int64 (``-1``: untyped; row ``N`` is untyped everywhere), the
+    row of each reference sample, and ``special``: ``{(row, marker index): readings}`` for the
+    readings that are not one clean genotype (a degraded reference), which take the general
+    evidence of :func:`vestige.kinship.observe.evidence_matrix`.
+    """
+    samples: dict[str, int] = {}
+    for fam in families:
         for member in fam.typed:
-            j = by_index.get(member.id)
             if member.sample not in profiles.genotypes:
                 family_readings(fam, profiles, markers[0] if markers else "", degradation)  # raises, naming it
-            if j is None:
-                continue
-            for marker in markers:
-                rs = sample_readings(profiles, [member.sample], marker, degradation)
-                if rs:
-                    out[marker][b][j] = rs
-    return out
+            samples.setdefault(member.sample, len(samples))
+    indices = [table.index(m) for m in markers]
+    flat: list[int] = []
+    special: dict[tuple[int, int], list] = {}
+    untyped = (-1, -1)
+    for sample, row in samples.items():
+        geno = profiles.genotypes[sample]
+        degraded = degradation is not None and degradation.degraded(sample)
+        for mi, marker in enumerate(markers):
+            g = geno.get(marker)
+            if g is None:
+                flat.extend(untyped)
+            elif g[1] is not None and not degraded:
+                idx = indices[mi]
+                flat.append(idx[g[0]])
+                flat.append(idx[g[1]])
+            else:  # a degraded reading (or one allele, which sample_readings refuses for a clean sample)
+                special[(row, mi)] = sample_readings(profiles, [sample], marker, degradation)
+                flat.extend(untyped)
+    codes = np.full((len(samples) + 1, len(markers), 2), -1, dtype=np.int64)
+    if samples and markers:
+        codes[:-1] = np.array(flat, dtype=np.int64).reshape(len(samples), len(markers), 2)
+    return np.ascontiguousarray(codes.transpose(1, 0, 2)), samples, special
 
 
-def _evidence_for(rs_list, bsz: int, a: int, vindex: np.ndarray, table_alleles: list[str],
-                  freqs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(B, a, a) evidence for one person of a batch, and (B,) bool "typed here"."""
-    ev = np.ones((bsz, a, a))
-    typed = np.zeros(bsz, dtype=bool)
-    index = {x: i for i, x in enumerate(table_alleles)}
-    for b, rs in enumerate(rs_list):
-        if not rs:
-            continue
-        typed[b] = True
-        if len(rs) == 1 and rs[0].clean:
-            al = rs[0].alleles
-            va, vb = vindex[b, index[al[0]]], vindex[b, index[al[-1]]]
-            ev[b] = 0.0
-            ev[b, va, vb] = 1.0
-            ev[b, vb, va] = 1.0
-            continue
-        labels: list[str | None] = [None] * a
-        for x, i in index.items():
-            v = vindex[b, i]
-            if v >= 0:
-                labels[v] = x
-        ev[b] = evidence_matrix(rs, labels, lambda lab: freqs[index[lab]])
-    return ev, typed
+def _special_evidence(rs, a: int, vindex_row: np.ndarray, alleles: list[str], freqs: np.ndarray) -> np.ndarray:
+    """(a, a) evidence of a degraded reading over one family's virtual alleles."""
+    index = {x: i for i, x in enumerate(alleles)}
+    labels: list[str | None] = [None] * a
+    for x, i in index.items():
+        v = vindex_row[i]
+        if v >= 0:
+            labels[v] = x
+    return evidence_matrix(rs, labels, lambda lab: freqs[index[lab]])
 
 
 def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable, markers: list[str],
@@ -284,8 +311,17 @@ def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable,
               degradation: Degradation | None = None, progress: Progress | None = None,
               return_den: bool = False, threads: int | None = None):
     """For each marker: the log LR (float64) of every clean sample genotype row (last row: zero,
-    for untyped samples), the value rows of degraded readings (``P(data, ·)/P(data)``), whether
-    the family is typed there; and the families found impossible (``{column: reason}``)."""
+    for untyped samples), the value rows of degraded readings (``P(data, ·)/P(data)``; only at
+    markers where a sample has one), whether the family is typed there; and the families found
+    impossible (``{column: reason}``).
+
+    Families of one shape (the same pedigree, typed persons and missing person, whatever order
+    the members are written in) are computed together, and at each marker in sub-batches of
+    equal number of alleles seen in the family, so that each batch's allele space is as small
+    as its families need (the elimination costs about the fourth power of its size).
+    """
+    from vestige.kinship import kernels
+
     targets: list[_Target] = []
     for fam in families:
         for mp in fam.missing:
@@ -295,6 +331,27 @@ def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable,
         typed = {m.id for m in t.family.typed}
         structure, _ = structure_of(t.family, typed, t.missing)
         groups[(structure.parents, structure.evidence, structure.keep)].append(t)
+    codes, ref_rows, special = _reference_codes(families, profiles, table, markers, degradation)
+    untyped_row = len(ref_rows)
+    # Per group: the reference row of each evidence person of each family, and its columns.
+    layout = []
+    for key, members in groups.items():
+        persons = sorted(Structure(*key).evidence)
+        rows = np.full((len(members), len(persons)), untyped_row, dtype=np.int64)
+        for b, t in enumerate(members):
+            fam = t.family
+            by_id = {m.id: m for m in fam.typed}
+            for j, pid in enumerate(persons):
+                member = by_id.get(fam.order[pid])
+                if member is not None:
+                    rows[b, j] = ref_rows[member.sample]
+        cols = np.array([t.column for t in members], dtype=np.int64)
+        where_special = {}
+        if special:
+            special_rows = {r for r, _ in special}
+            for b, j in zip(*np.nonzero(np.isin(rows, list(special_rows))), strict=True):
+                where_special[(int(b), int(j))] = int(rows[b, j])
+        layout.append((Structure(*key), persons, members, rows, cols, where_special))
     # Every marker's log LR rows one above the other (the scoring kernel reads them as one array);
     # log_tables[marker] is a view of its rows.
     offsets = np.cumsum([0] + [len(per_marker[m].genos) + 1 for m in markers])
@@ -304,20 +361,16 @@ def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable,
     log_den: dict[str, np.ndarray] = {}
     informative = np.zeros((len(markers), len(targets)), dtype=bool)
     bad: dict[int, str] = {}
-    group_reads = {}
-    for key, members in groups.items():
-        persons = sorted(Structure(*key).evidence)
-        for start in range(0, len(members), BATCH):
-            group_reads[(key, start)] = _group_readings(members[start:start + BATCH], persons, profiles,
-                                                        table, markers, degradation)
+
     def one_marker(mi: int, marker: str):
         ms = per_marker[marker]
         genos = ms.genos
         freqs = table.freqs[marker]
         alleles = table.alleles[marker]
-        index = {x: i for i, x in enumerate(alleles)}
+        n = len(freqs)
         out = log_tables[marker]
-        vals = np.zeros((len(genos) + len(ms.alleles) + 1, len(targets)))
+        need_values = bool(ms.terms)
+        vals = np.zeros((len(genos) + len(ms.alleles) + 1, len(targets)) if need_values else (0, len(targets)))
         dens = np.zeros(len(targets))
         inform = np.zeros(len(targets), dtype=bool)
         marker_bad: list[tuple[int, str]] = []
@@ -325,59 +378,88 @@ def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable,
         mm, mf = mutation_matrix(specs[0], alleles, freqs), mutation_matrix(specs[1], alleles, freqs)
         hw = np.where(genos[:, 0] == genos[:, 1], freqs[genos[:, 0]] ** 2,
                       2 * freqs[genos[:, 0]] * freqs[genos[:, 1]]) if len(genos) else np.zeros(0)
-        for key, members in groups.items():
-            structure = Structure(key[0], key[1], key[2])
-            persons = sorted(structure.evidence)
-            for start in range(0, len(members), BATCH):
-                chunk = members[start:start + BATCH]
-                reads = group_reads[(key, start)][marker]  # [b][j] → readings or None
-                bsz = len(chunk)
-                presence = np.zeros((bsz, len(freqs)), dtype=bool)
-                for b in range(bsz):
-                    for rs in reads[b]:
-                        if rs:
-                            for r in rs:
-                                for x in r.alleles:
-                                    presence[b, index[x]] = True
-                prior, male, female, vindex, weights = _virtual_batch(presence, freqs, mm, mf, specs)
-                a = prior.shape[1]
-                evidence = {}
-                typed_any = np.zeros(bsz, dtype=bool)
-                for j, pid in enumerate(persons):
-                    ev, typed = _evidence_for([reads[b][j] for b in range(bsz)], bsz, a, vindex, alleles, freqs)
-                    evidence[pid] = ev
-                    typed_any |= typed
-                joint = eliminate(structure, prior, male, female, evidence)
-                den = joint.sum(axis=(1, 2))
-                cols = np.array([t.column for t in chunk])
-                for b in np.nonzero(den <= 0)[0]:
-                    fam = chunk[b].family
-                    marker_bad.append((int(cols[b]), f"{fam.source or fam.name}, marker {marker}: the family's "
-                                       "reference profiles are inconsistent (likelihood 0); check them or give a "
-                                       "mutation model"))
-                inform[cols] = typed_any
-                with np.errstate(divide="ignore"):
-                    dens[cols] = np.log(den)
-                safe_den = np.where(den > 0, den, 1.0)
-                full = weights @ joint @ weights.transpose(0, 2, 1)  # (B, n, n) ordered specific alleles
-                if len(genos):
-                    x, y = genos[:, 0], genos[:, 1]
-                    gv = full[:, x, y] + full[:, y, x]
-                    homo = x == y
-                    gv[:, homo] = full[:, x[homo], x[homo]]
+        gx, gy = np.ascontiguousarray(genos[:, 0]), np.ascontiguousarray(genos[:, 1])
+        marker_codes = codes[mi]
+        for structure, persons, members, rows, group_cols, where_special in layout:
+            c = marker_codes[rows]  # (B, P, 2) allele indices, -1 untyped
+            presence = np.zeros((len(members), n), dtype=bool)
+            bb, _jj, _kk = np.nonzero(c >= 0)
+            presence[bb, c[c >= 0]] = True
+            spec_here = {}
+            for (b, j), r in where_special.items():
+                rs = special.get((r, mi))
+                if rs:
+                    spec_here[(b, j)] = rs
+                    for reading_ in rs:
+                        for x in reading_.alleles:
+                            presence[b, alleles.index(x)] = True
+            seen = presence.sum(axis=1)
+            for k in np.unique(seen):
+                same_k = np.nonzero(seen == k)[0]
+                for start in range(0, len(same_k), BATCH):
+                    sub = same_k[start:start + BATCH]
+                    bsz = len(sub)
+                    prior, male, female, vindex, weights = _virtual_batch(presence[sub], freqs, mm, mf, specs)
+                    a = prior.shape[1]
+                    evidence = {}
+                    typed_any = np.zeros(bsz, dtype=bool)
+                    for j, pid in enumerate(persons):
+                        cj = c[sub, j]
+                        typed = cj[:, 0] >= 0
+                        ev = np.ones((bsz, a, a))
+                        tb = np.nonzero(typed)[0]
+                        ev[tb] = 0.0
+                        va, vb = vindex[tb, cj[tb, 0]], vindex[tb, cj[tb, 1]]
+                        ev[tb, va, vb] = 1.0
+                        ev[tb, vb, va] = 1.0
+                        if spec_here:
+                            for lb, b in enumerate(sub.tolist()):
+                                rs = spec_here.get((b, j))
+                                if rs:
+                                    ev[lb] = _special_evidence(rs, a, vindex[lb], alleles, freqs)
+                                    typed[lb] = True
+                        evidence[pid] = ev
+                        typed_any |= typed
+                    joint = eliminate(structure, prior, male, female, evidence)
+                    den = joint.sum(axis=(1, 2))
+                    cols = group_cols[sub]
+                    for b in np.nonzero(den <= 0)[0]:
+                        fam = members[sub[b]].family
+                        marker_bad.append((int(cols[b]), f"{fam.source or fam.name}, marker {marker}: the family's "
+                                           "reference profiles are inconsistent (likelihood 0); check them or give a "
+                                           "mutation model"))
+                    inform[cols] = typed_any
                     with np.errstate(divide="ignore"):
-                        out[:-1, cols] = np.log(gv / safe_den[:, None] / hw[None, :]).T
-                    vals[:len(genos), cols] = (gv / safe_den[:, None]).T
-                if len(ms.alleles):
-                    u = ms.alleles
-                    one = full.sum(axis=2)[:, u] + full.sum(axis=1)[:, u] - 2 * full[:, u, u]
-                    vals[len(genos):len(genos) + len(u), cols] = (one / safe_den[:, None]).T
-                vals[-1, cols] = 1.0
-        return out, vals, dens, inform, marker_bad
+                        dens[cols] = np.log(den)
+                    safe_den = np.where(den > 0, den, 1.0)
+                    # Alleles the family never showed are lumped (only with lumpable mutation models):
+                    # their weights on the two lump alleles Lp (a - 2) and Lu (a - 1).
+                    lumps = bool((vindex < 0).any())
+                    lp, lu = (a - 2, a - 1) if lumps else (0, 0)
+                    w_lp = np.ascontiguousarray(weights[:, :, lp]) if lumps else np.zeros((bsz, n))
+                    w_lu = np.ascontiguousarray(weights[:, :, lu]) if lumps else np.zeros((bsz, n))
+                    if len(genos):
+                        kernels.genotype_rows(np.ascontiguousarray(joint), safe_den, vindex, w_lp, w_lu, lp, lu,
+                                              gx, gy, hw, cols, out)
+                    if need_values:
+                        full = weights @ joint @ weights.transpose(0, 2, 1)  # (B, n, n) ordered specific alleles
+                        if len(genos):
+                            gv = full[:, gx, gy] + full[:, gy, gx]
+                            homo = gx == gy
+                            gv[:, homo] = full[:, gx[homo], gx[homo]]
+                            vals[:len(genos), cols] = (gv / safe_den[:, None]).T
+                        if len(ms.alleles):
+                            u = ms.alleles
+                            one = full.sum(axis=2)[:, u] + full.sum(axis=1)[:, u] - 2 * full[:, u, u]
+                            vals[len(genos):len(genos) + len(u), cols] = (one / safe_den[:, None]).T
+                        vals[-1, cols] = 1.0
+        with np.errstate(divide="ignore"):
+            np.log(out[:-1], out=out[:-1])
+        return vals, dens, inform, marker_bad
 
-    # The markers are independent: computed by threads (numpy's elimination releases the GIL),
-    # gathered in marker order so that the first marker found impossible names the reason.
-    for mi, (marker, (_out, vals, dens, inform, marker_bad)) in enumerate(
+    # The markers are independent: computed by threads (numpy's elimination and the kernels release
+    # the GIL), gathered in marker order so that the first marker found impossible names the reason.
+    for mi, (marker, (vals, dens, inform, marker_bad)) in enumerate(
             zip(markers, _ordered_map(one_marker, list(enumerate(markers)), threads), strict=True)):
         value_tables[marker] = vals
         log_den[marker] = dens
@@ -679,13 +761,13 @@ def score_block(ctx: _BlockContext, start: int) -> BlockResult:
     kernels.accumulate(ctx.stack, rows, extra, ctx.sample_code[block], ctx.target_code, ctx.unknown_code,
                        ctx.uncertain[block], ctx.good, ctx.compare_all_sexes, acc, row_n, col_n)
     k = 0 if ctx.all_pairs else min(top, n_targets)
-    row_lse = np.empty(nb)
+    row_max = np.empty(nb)
     top_v = np.empty((nb, k))
     top_i = np.empty((nb, k), dtype=np.int64)
-    col_lse = np.empty(n_targets)
     best_v = np.empty((2, n_targets))
     best_i = np.empty((2, n_targets), dtype=np.int64)
-    kernels.block_stats(acc, k, row_lse, top_v, top_i, col_lse, best_v, best_i)
+    kernels.block_stats(acc, k, row_max, top_v, top_i, best_v, best_i)
+    row_lse, col_lse = _block_lse(acc, row_max, best_v[0])
     # The reported pairs: each sample's k best (LR > 0), with every pair of LR ≥ min_lr; or, with
     # all_pairs, every pair compared.
     if ctx.all_pairs:
@@ -751,6 +833,50 @@ def _conflict(ctx: _BlockContext, samples: np.ndarray, cols: np.ndarray) -> np.n
     """Per pair: the sexes recorded differ (compared all the same)."""
     sc, tc = ctx.sample_code[samples], ctx.target_code[cols]
     return (sc != tc) & (sc != ctx.unknown_code) & (tc != ctx.unknown_code)
+
+
+LSE_ROWS = 16  # rows of a block exponentiated at once (16 × 10,000 doubles: in the L2 cache)
+LSE_RANGE = 640.0  # exp(-640) ≈ 1e-278: still a normal double, with full precision
+FLOOR = -700.0  # exp(-700) ≈ 1e-304, the smallest shifted score exponentiated
+
+
+def _block_lse(acc: np.ndarray, row_max: np.ndarray, col_max: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """log Σ exp of each row and of each column of a block, with one ``exp`` per score: every
+    score is shifted by the block's best, so that the row sums and the column sums share the
+    exponentials. A row or column whose best lies more than ``LSE_RANGE`` below the block's
+    best (its terms would leave the range of normal doubles) is summed with its own shift; a
+    term more than 700 below the block's best counts as e^-700, below 10^-26 of its row's and
+    its column's sum. ``-inf`` where every score is ``-inf``."""
+    nb, nt = acc.shape
+    live_r = row_max > -np.inf
+    shift = float(row_max[live_r].max()) if live_r.any() else 0.0
+    row_sum = np.empty(nb)
+    col_sum = np.zeros(nt)
+    buf = np.empty((min(LSE_ROWS, nb), nt))
+    for i in range(0, nb, LSE_ROWS):
+        j = min(i + LSE_ROWS, nb)
+        part = buf[:j - i]
+        np.subtract(acc[i:j], shift, out=part)
+        # exp is vectorised for normal results only (an underflow or -inf takes a scalar path, 10×
+        # slower): scores are floored at FLOOR below the block's best, whose exp adds at most
+        # T·e^-60 (10^-22 for 10^4 targets) of any sum that the range test keeps
+        np.maximum(part, FLOOR, out=part)
+        np.exp(part, out=part)
+        row_sum[i:j] = part.sum(axis=1)
+        col_sum += part.sum(axis=0)
+    with np.errstate(divide="ignore"):
+        row_lse = np.log(row_sum) + shift
+        col_lse = np.log(col_sum) + shift
+    live_c = col_max > -np.inf
+    low = np.nonzero(live_r & (row_max < shift - LSE_RANGE))[0]
+    if len(low):
+        row_lse[low] = _lse(acc[low], 1)
+    low = np.nonzero(live_c & (col_max < shift - LSE_RANGE))[0]
+    if len(low):
+        col_lse[low] = _lse(acc[:, low], 0)
+    row_lse[~live_r] = -np.inf
+    col_lse[~live_c] = -np.inf
+    return row_lse, col_lse
 
 
 def _lse(a: np.ndarray, axis: int) -> np.ndarray:
