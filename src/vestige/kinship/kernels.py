@@ -30,61 +30,72 @@ TILE = 64  # targets per tile (see accumulate)
 
 
 @njit(nogil=True, cache=True)
-def accumulate(stack, rows, extra, sample_sex, target_sex, unknown, uncertain, good, all_sexes,
+def accumulate(stack, rows, extra, sample_sex, first, last, unknown, uncertain, good, all_sexes,
                acc, row_n, col_n):
     """``acc[s, t] = Σ_m table_m[row_m(s), t]`` in marker order, ``-inf`` where the pair is not
     compared; counts of compared pairs per sample (``row_n``) and per target (``col_n``, added to).
 
     ``stack`` (R, T): every marker's table rows, one above the other; ``rows`` (M, B): the row of
     each sample of the block at each marker, or ``-1 - k`` for ``extra[k]`` (a degraded reading's
-    own row of log LRs, computed for this block). Sexes are small integer codes (``unknown``: the
-    code of "unknown", ``-1`` when absent); ``uncertain`` samples are compared with either sex.
+    own row of log LRs, computed for this block). Sexes are small integer codes; the targets are
+    ordered by sex, those of code ``c`` being ``first[c] … last[c] - 1`` (``unknown``: the code of
+    "unknown", ``-1`` when absent), so a sample of known sex is summed only over its own sex's
+    targets and those of unknown sex; ``uncertain`` samples are compared with either sex.
     """
     n_markers, n_block = rows.shape
     n_targets = stack.shape[1]
     neg = -np.inf
+    spans = np.empty((2, 2), dtype=np.int64)
     for s in range(n_block):
         row_n[s] = 0
-    # Targets tile by tile, every sample of the block within a tile: the tile of every marker's
-    # table (rows × TILE × 8 bytes, about 1.5 MB) stays in the L2 cache while the block is read.
     total = np.empty(TILE)  # a local buffer: the compiler knows nothing else writes it, and vectorises
+    # Targets tile by tile, every sample of the block within a tile (the tile of every marker's
+    # table is read from the cache by the samples after the first).
     for t0 in range(0, n_targets, TILE):
         t1 = min(t0 + TILE, n_targets)
-        width = t1 - t0
         for s in range(n_block):
             ss = sample_sex[s]
-            free = all_sexes or uncertain[s] or ss == unknown
-            for j in range(width):
-                total[j] = 0.0
-            for m in range(n_markers):
-                r = rows[m, s]
-                src = stack[r, t0:t1] if r >= 0 else extra[-1 - r, t0:t1]
-                for j in range(width):
-                    total[j] += src[j]
+            if all_sexes or uncertain[s] or ss == unknown or ss < 0:
+                n_spans = 1
+                spans[0, 0], spans[0, 1] = 0, n_targets
+            else:
+                n_spans = 1
+                spans[0, 0], spans[0, 1] = first[ss], last[ss]
+                if unknown >= 0:
+                    n_spans = 2
+                    spans[1, 0], spans[1, 1] = first[unknown], last[unknown]
+            for t in range(t0, t1):
+                acc[s, t] = neg
             count = 0
-            for j in range(width):
-                t = t0 + j
-                ok = good[t]
-                if ok and not free:
-                    ts = target_sex[t]
-                    if ts != unknown and ts != ss:
-                        ok = False
-                if ok:
-                    count += 1
-                    col_n[t] += 1
-                    acc[s, t] = total[j]
-                else:
-                    acc[s, t] = neg
+            for k in range(n_spans):
+                lo, hi = max(spans[k, 0], t0), min(spans[k, 1], t1)
+                if lo >= hi:
+                    continue
+                width = hi - lo
+                for j in range(width):
+                    total[j] = 0.0
+                for m in range(n_markers):
+                    r = rows[m, s]
+                    src = stack[r, lo:hi] if r >= 0 else extra[-1 - r, lo:hi]
+                    for j in range(width):
+                        total[j] += src[j]
+                for j in range(width):
+                    t = lo + j
+                    if good[t]:
+                        acc[s, t] = total[j]
+                        count += 1
+                        col_n[t] += 1
             row_n[s] += count
 
 
 @njit(nogil=True, cache=True)
-def block_stats(acc, k, row_max, top_v, top_i, best_v, best_i):
+def block_stats(acc, k, natural, row_max, top_v, top_i, best_v, best_i):
     """One pass over a block's scores ``acc`` (B, T):
 
     - per sample: its best score (``row_max``) and its ``k`` best targets with LR > 0
-      (``top_v``/``top_i`` (B, k), best first, the lower target first among equals; ``-1`` where
-      there are fewer);
+      (``top_v``/``top_i`` (B, k), best first, among equals the first in ``natural`` order (the
+      targets' order in the families, whatever order they are scored in); ``-1`` where there
+      are fewer);
     - per target: its two best samples (``best_v``/``best_i`` (2, T), block rows; the earlier
       first among equals, as two ``argmax`` passes give them).
 
@@ -116,9 +127,10 @@ def block_stats(acc, k, row_max, top_v, top_i, best_v, best_i):
                 else:
                     best_v[1, t] = v
                     best_i[1, t] = s
-            if k > 0 and v > top_v[s, k - 1]:
+            if k > 0 and (v > top_v[s, k - 1] or (v == top_v[s, k - 1] and v > neg
+                                                   and natural[t] < natural[top_i[s, k - 1]])):
                 j = k - 1
-                while j > 0 and v > top_v[s, j - 1]:
+                while j > 0 and (v > top_v[s, j - 1] or (v == top_v[s, j - 1] and natural[t] < natural[top_i[s, j - 1]])):
                     top_v[s, j] = top_v[s, j - 1]
                     top_i[s, j] = top_i[s, j - 1]
                     j -= 1
@@ -128,10 +140,10 @@ def block_stats(acc, k, row_max, top_v, top_i, best_v, best_i):
 
 
 @njit(nogil=True, cache=True)
-def rivals(acc, pair_row, pair_col, threshold, limit, out):
-    """For each pair ``p`` (rows of one block, grouped by row in ascending order): the first
-    ``limit`` other targets ``j`` (ascending) with ``acc[row, j] ≥ threshold[p]``, ``-1`` after;
-    one pass over each row whatever the number of its pairs."""
+def rivals(acc, natural, pair_row, pair_col, threshold, limit, out):
+    """For each pair ``p`` (rows of one block, grouped by row in ascending order): the ``limit``
+    other targets ``j`` first in ``natural`` order with ``acc[row, j] ≥ threshold[p]``, in that
+    order, ``-1`` after; one pass over each row whatever the number of its pairs."""
     n_pairs = len(pair_row)
     n_targets = acc.shape[1]
     out[:] = -1
@@ -149,9 +161,18 @@ def rivals(acc, pair_row, pair_col, threshold, limit, out):
             v = acc[row, j]
             if v >= low:
                 for i in range(p, q):
-                    if v >= threshold[i] and j != pair_col[i] and counts[i - p] < limit:
-                        out[i, counts[i - p]] = j
-                        counts[i - p] += 1
+                    if v >= threshold[i] and j != pair_col[i]:
+                        c = counts[i - p]
+                        if c == limit and natural[j] > natural[out[i, limit - 1]]:
+                            continue
+                        pos = c if c < limit else limit - 1
+                        while pos > 0 and natural[out[i, pos - 1]] > natural[j]:
+                            if pos < limit:
+                                out[i, pos] = out[i, pos - 1]
+                            pos -= 1
+                        out[i, pos] = j
+                        if c < limit:
+                            counts[i - p] = c + 1
         p = q
 
 
@@ -194,9 +215,9 @@ def warm_up() -> None:
     f8, i8 = np.zeros((2, 2)), np.zeros((2, 2), dtype=np.int64)
     v8, vi = np.zeros(2), np.zeros(2, dtype=np.int64)
     vb = np.zeros(2, dtype=bool)
-    accumulate(f8, i8, f8, vi, vi, -1, vb, vb, False, np.zeros((2, 2)), vi.copy(), vi.copy())
-    block_stats(f8, 1, v8.copy(), f8.copy(), i8.copy(), f8.copy(), i8.copy())
-    rivals(f8, vi, vi, v8, 1, i8.copy())
+    accumulate(f8, i8, f8, vi, vi, vi, -1, vb, vb, False, np.zeros((2, 2)), vi.copy(), vi.copy())
+    block_stats(f8, 1, vi, v8.copy(), f8.copy(), i8.copy(), f8.copy(), i8.copy())
+    rivals(f8, vi, vi, vi, v8, 1, i8.copy())
     genotype_rows(np.ones((2, 2, 2)), np.ones(2), i8, f8, f8, 0, 1, vi, vi, np.ones(2), vi, np.zeros((2, 2)))
 
 

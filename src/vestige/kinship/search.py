@@ -86,13 +86,15 @@ class SearchResult:
     notes: list[str] = field(default_factory=list)
     row_lse: dict[str, float] = field(default_factory=dict)  # sample → log Σ LR over its compared targets
     shard_seconds: list[float] = field(default_factory=list)  # seconds per block of samples (one shard each)
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time per step: checks, readings, tables, scoring, report
 
 
 @dataclass
 class _Target:
     family: Family
     missing: str
-    column: int
+    column: int  # where the tables and scores hold it
+    natural: int = -1  # its place in the families' order (ties and lists follow it)
 
 
 @dataclass
@@ -306,26 +308,76 @@ def _special_evidence(rs, a: int, vindex_row: np.ndarray, alleles: list[str], fr
     return evidence_matrix(rs, labels, lambda lab: freqs[index[lab]])
 
 
+def _write_rows(part, joint: np.ndarray, info, members, group_cols, log_tables, value_tables, dens,
+                informative) -> list[tuple[int, int, str]]:
+    """One batch's results into its marker's tables: the LR of every sample genotype (the kernel),
+    the value rows of degraded readings, log P(data), "typed here"; returns the families whose
+    data are impossible at that marker (marker index, column, reason)."""
+    from vestige.kinship import kernels
+
+    mi, sub, prior, _male, _female, vindex, weights, _evidence, typed_any = part
+    marker, ms, freqs, _alleles, _specs, _mm, _mf, hw, gx, gy = info[mi]
+    n = len(freqs)
+    bsz, a = prior.shape
+    den = joint.sum(axis=(1, 2))
+    cols = group_cols[sub]
+    bad = []
+    for b in np.nonzero(den <= 0)[0]:
+        fam = members[sub[b]].family
+        bad.append((mi, int(cols[b]), f"{fam.source or fam.name}, marker {marker}: the family's reference profiles "
+                    "are inconsistent (likelihood 0); check them or give a mutation model"))
+    informative[mi, cols] = typed_any
+    with np.errstate(divide="ignore"):
+        dens[mi, cols] = np.log(den)
+    safe_den = np.where(den > 0, den, 1.0)
+    # Alleles the family never showed are lumped (only with lumpable mutation models): their
+    # weights on the two lump alleles Lp (a - 2) and Lu (a - 1).
+    lumps = bool((vindex < 0).any())
+    lp, lu = (a - 2, a - 1) if lumps else (0, 0)
+    w_lp = np.ascontiguousarray(weights[:, :, lp]) if lumps else np.zeros((bsz, n))
+    w_lu = np.ascontiguousarray(weights[:, :, lu]) if lumps else np.zeros((bsz, n))
+    if len(gx):
+        kernels.genotype_rows(np.ascontiguousarray(joint), safe_den, vindex, w_lp, w_lu, lp, lu, gx, gy, hw, cols,
+                              log_tables[marker])
+    if ms.terms:
+        vals = value_tables[marker]
+        full = weights @ joint @ weights.transpose(0, 2, 1)  # (B, n, n) ordered specific alleles
+        if len(gx):
+            gv = full[:, gx, gy] + full[:, gy, gx]
+            homo = gx == gy
+            gv[:, homo] = full[:, gx[homo], gx[homo]]
+            vals[:len(gx), cols] = (gv / safe_den[:, None]).T
+        if len(ms.alleles):
+            u = ms.alleles
+            one = full.sum(axis=2)[:, u] + full.sum(axis=1)[:, u] - 2 * full[:, u, u]
+            vals[len(gx):len(gx) + len(u), cols] = (one / safe_den[:, None]).T
+        vals[-1, cols] = 1.0
+    return bad
+
+
 def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable, markers: list[str],
               mutation: MutationModel, per_marker: dict[str, _MarkerSamples],
               degradation: Degradation | None = None, progress: Progress | None = None,
-              return_den: bool = False, threads: int | None = None):
+              return_den: bool = False, threads: int | None = None, order=None):
     """For each marker: the log LR (float64) of every clean sample genotype row (last row: zero,
     for untyped samples), the value rows of degraded readings (``P(data, ·)/P(data)``; only at
     markers where a sample has one), whether the family is typed there; and the families found
-    impossible (``{column: reason}``).
+    impossible (``{column: reason}``). ``order`` (a key on the targets) orders the columns.
 
     Families of one shape (the same pedigree, typed persons and missing person, whatever order
     the members are written in) are computed together, and at each marker in sub-batches of
     equal number of alleles seen in the family, so that each batch's allele space is as small
     as its families need (the elimination costs about the fourth power of its size).
     """
-    from vestige.kinship import kernels
 
     targets: list[_Target] = []
     for fam in families:
         for mp in fam.missing:
-            targets.append(_Target(fam, mp, len(targets)))
+            targets.append(_Target(fam, mp, len(targets), len(targets)))
+    if order is not None:  # the columns in another order (stable): the search puts each sex together
+        targets.sort(key=order)
+        for c, t in enumerate(targets):
+            t.column = c
     groups: dict[tuple, list[_Target]] = defaultdict(list)
     for t in targets:
         typed = {m.id for m in t.family.typed}
@@ -352,37 +404,38 @@ def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable,
             for b, j in zip(*np.nonzero(np.isin(rows, list(special_rows))), strict=True):
                 where_special[(int(b), int(j))] = int(rows[b, j])
         layout.append((Structure(*key), persons, members, rows, cols, where_special))
+    layout.sort(key=lambda g: -len(g[2]))  # the largest shapes first: threads finish together
     # Every marker's log LR rows one above the other (the scoring kernel reads them as one array);
     # log_tables[marker] is a view of its rows.
     offsets = np.cumsum([0] + [len(per_marker[m].genos) + 1 for m in markers])
     stack = np.zeros((int(offsets[-1]), len(targets)))
     log_tables: dict[str, np.ndarray] = {m: stack[offsets[i]:offsets[i + 1]] for i, m in enumerate(markers)}
+    n_t = len(targets)
+    informative = np.zeros((len(markers), n_t), dtype=bool)
+    dens = np.zeros((len(markers), n_t))
     value_tables: dict[str, np.ndarray] = {}
-    log_den: dict[str, np.ndarray] = {}
-    informative = np.zeros((len(markers), len(targets)), dtype=bool)
-    bad: dict[int, str] = {}
-
-    def one_marker(mi: int, marker: str):
+    info = []
+    for marker in markers:
         ms = per_marker[marker]
         genos = ms.genos
         freqs = table.freqs[marker]
         alleles = table.alleles[marker]
-        n = len(freqs)
-        out = log_tables[marker]
-        need_values = bool(ms.terms)
-        vals = np.zeros((len(genos) + len(ms.alleles) + 1, len(targets)) if need_values else (0, len(targets)))
-        dens = np.zeros(len(targets))
-        inform = np.zeros(len(targets), dtype=bool)
-        marker_bad: list[tuple[int, str]] = []
         specs = (mutation.spec(marker, "male"), mutation.spec(marker, "female"))
-        mm, mf = mutation_matrix(specs[0], alleles, freqs), mutation_matrix(specs[1], alleles, freqs)
         hw = np.where(genos[:, 0] == genos[:, 1], freqs[genos[:, 0]] ** 2,
                       2 * freqs[genos[:, 0]] * freqs[genos[:, 1]]) if len(genos) else np.zeros(0)
-        gx, gy = np.ascontiguousarray(genos[:, 0]), np.ascontiguousarray(genos[:, 1])
-        marker_codes = codes[mi]
-        for structure, persons, members, rows, group_cols, where_special in layout:
-            c = marker_codes[rows]  # (B, P, 2) allele indices, -1 untyped
-            presence = np.zeros((len(members), n), dtype=bool)
+        value_tables[marker] = np.zeros((len(genos) + len(ms.alleles) + 1, n_t) if ms.terms else (0, n_t))
+        info.append((marker, ms, freqs, alleles, specs, mutation_matrix(specs[0], alleles, freqs),
+                     mutation_matrix(specs[1], alleles, freqs), hw,
+                     np.ascontiguousarray(genos[:, 0]), np.ascontiguousarray(genos[:, 1])))
+
+    def one_group(structure, persons, members, rows, group_cols, where_special):
+        """Every marker of one family shape: the batches of each marker built, those of the same
+        allele-space size eliminated together (one elimination for many markers), then each
+        batch's rows written into its marker's table."""
+        by_size: dict[int, list] = defaultdict(list)
+        for mi, (_marker, _ms, freqs, alleles, specs, mm, mf, *_rest) in enumerate(info):
+            c = codes[mi][rows]  # (B, P, 2) allele indices, -1 untyped
+            presence = np.zeros((len(members), len(freqs)), dtype=bool)
             bb, _jj, _kk = np.nonzero(c >= 0)
             presence[bb, c[c >= 0]] = True
             spec_here = {}
@@ -401,9 +454,9 @@ def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable,
                     bsz = len(sub)
                     prior, male, female, vindex, weights = _virtual_batch(presence[sub], freqs, mm, mf, specs)
                     a = prior.shape[1]
-                    evidence = {}
+                    evidence = []
                     typed_any = np.zeros(bsz, dtype=bool)
-                    for j, pid in enumerate(persons):
+                    for j in range(len(persons)):
                         cj = c[sub, j]
                         typed = cj[:, 0] >= 0
                         ev = np.ones((bsz, a, a))
@@ -418,56 +471,48 @@ def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable,
                                 if rs:
                                     ev[lb] = _special_evidence(rs, a, vindex[lb], alleles, freqs)
                                     typed[lb] = True
-                        evidence[pid] = ev
+                        evidence.append(ev)
                         typed_any |= typed
-                    joint = eliminate(structure, prior, male, female, evidence)
-                    den = joint.sum(axis=(1, 2))
-                    cols = group_cols[sub]
-                    for b in np.nonzero(den <= 0)[0]:
-                        fam = members[sub[b]].family
-                        marker_bad.append((int(cols[b]), f"{fam.source or fam.name}, marker {marker}: the family's "
-                                           "reference profiles are inconsistent (likelihood 0); check them or give a "
-                                           "mutation model"))
-                    inform[cols] = typed_any
-                    with np.errstate(divide="ignore"):
-                        dens[cols] = np.log(den)
-                    safe_den = np.where(den > 0, den, 1.0)
-                    # Alleles the family never showed are lumped (only with lumpable mutation models):
-                    # their weights on the two lump alleles Lp (a - 2) and Lu (a - 1).
-                    lumps = bool((vindex < 0).any())
-                    lp, lu = (a - 2, a - 1) if lumps else (0, 0)
-                    w_lp = np.ascontiguousarray(weights[:, :, lp]) if lumps else np.zeros((bsz, n))
-                    w_lu = np.ascontiguousarray(weights[:, :, lu]) if lumps else np.zeros((bsz, n))
-                    if len(genos):
-                        kernels.genotype_rows(np.ascontiguousarray(joint), safe_den, vindex, w_lp, w_lu, lp, lu,
-                                              gx, gy, hw, cols, out)
-                    if need_values:
-                        full = weights @ joint @ weights.transpose(0, 2, 1)  # (B, n, n) ordered specific alleles
-                        if len(genos):
-                            gv = full[:, gx, gy] + full[:, gy, gx]
-                            homo = gx == gy
-                            gv[:, homo] = full[:, gx[homo], gx[homo]]
-                            vals[:len(genos), cols] = (gv / safe_den[:, None]).T
-                        if len(ms.alleles):
-                            u = ms.alleles
-                            one = full.sum(axis=2)[:, u] + full.sum(axis=1)[:, u] - 2 * full[:, u, u]
-                            vals[len(genos):len(genos) + len(u), cols] = (one / safe_den[:, None]).T
-                        vals[-1, cols] = 1.0
+                    by_size[a].append((mi, sub, prior, male, female, vindex, weights, evidence, typed_any))
+        found_bad: list[tuple[int, int, str]] = []
+        for parts in by_size.values():
+            chunk: list = []
+            size = 0
+            for n_part, part in enumerate(parts):
+                chunk.append(part)
+                size += len(part[1])
+                if size >= BATCH or n_part == len(parts) - 1:
+                    joint = eliminate(structure, np.concatenate([p[2] for p in chunk]),
+                                      np.concatenate([p[3] for p in chunk]), np.concatenate([p[4] for p in chunk]),
+                                      {pid: np.concatenate([p[7][j] for p in chunk]) for j, pid in enumerate(persons)})
+                    at = 0
+                    for p in chunk:
+                        found_bad.extend(_write_rows(p, joint[at:at + len(p[1])], info, members, group_cols,
+                                                     log_tables, value_tables, dens, informative))
+                        at += len(p[1])
+                    chunk, size = [], 0
+        return found_bad, len(members)
+
+    # The family shapes are independent: computed by threads (numpy's elimination and the kernels
+    # release the GIL); the first marker found impossible names a family's reason.
+    found = []
+    done = 0
+    for found_bad, n_members in _ordered_map(one_group, layout, threads):
+        found.extend(found_bad)
+        done += n_members * len(markers)
+        if progress:
+            progress("families × markers", done, n_t * len(markers))
+    bad: dict[int, str] = {}
+    for _mi, c, why in sorted(found, key=lambda x: x[0]):
+        bad.setdefault(c, why)
+
+    def log_rows(mi: int, marker: str):
+        out = log_tables[marker]
         with np.errstate(divide="ignore"):
             np.log(out[:-1], out=out[:-1])
-        return vals, dens, inform, marker_bad
-
-    # The markers are independent: computed by threads (numpy's elimination and the kernels release
-    # the GIL), gathered in marker order so that the first marker found impossible names the reason.
-    for mi, (marker, (vals, dens, inform, marker_bad)) in enumerate(
-            zip(markers, _ordered_map(one_marker, list(enumerate(markers)), threads), strict=True)):
-        value_tables[marker] = vals
-        log_den[marker] = dens
-        informative[mi] = inform
-        for c, why in marker_bad:
-            bad.setdefault(c, why)
-        if progress:
-            progress("families × markers", mi + 1, len(markers))
+    for _ in _ordered_map(log_rows, list(enumerate(markers)), threads):
+        pass
+    log_den = {m: dens[mi] for mi, m in enumerate(markers)}
     if return_den:
         return targets, log_tables, value_tables, informative, bad, log_den
     return targets, log_tables, value_tables, informative, bad
@@ -575,6 +620,9 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
         raise KinshipInputError("--min-lr", f"{min_lr} is not a non-negative number")
     if not 0.0 <= theta < 1.0 or math.isnan(theta):
         raise KinshipInputError("--theta", f"{theta} is not in [0, 1)")
+    import time
+
+    clock = time.perf_counter()
     parts = [s for item in samples for s in bodies.get(item, [item])]
     for s in parts:
         if s not in sprof.genotypes:
@@ -592,14 +640,21 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
     result = SearchResult([], pi, n_targets, len(samples), markers)
     if not n_targets or not samples:
         return result
+    result.seconds["checks"] = time.perf_counter() - clock
     per_marker = _sample_markers(samples, bodies, sprof, table, markers, degradation)
+    result.seconds["readings"] = time.perf_counter() - clock - result.seconds["checks"]
     if theta > 0:
         return _theta_search(result, families, profiles, sprof, table, samples, bodies, sexes, uncertain_sex,
                              mutation, degradation, theta, top, min_lr, all_pairs, compare_all_sexes, pi,
                              n_prior_missing)
-    targets, log_tables, value_tables, informative, bad = lr_tables(families, profiles, table, markers, mutation,
-                                                                     per_marker, degradation, progress, threads=threads)
-    for c in sorted(bad):
+    # The targets are scored with each sex together, so that a sample of known sex is summed over
+    # its own sex's missing persons only (and those of unknown sex); ties and lists still follow
+    # the families' order (``_Target.natural``).
+    targets, log_tables, value_tables, informative, bad = lr_tables(
+        families, profiles, table, markers, mutation, per_marker, degradation, progress, threads=threads,
+        order=lambda t: t.family.by_id[t.missing].sex)
+    result.seconds["tables"] = time.perf_counter() - clock - sum(result.seconds.values())
+    for c in sorted(bad, key=lambda c: targets[c].natural):
         result.skipped.append((targets[c].family.name, bad[c]))
     good = np.ones(n_targets, dtype=bool)
     good[list(bad)] = False
@@ -609,11 +664,15 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
     typed = np.stack([per_marker[m].typed for m in markers], axis=1) if markers else np.zeros((len(samples), 0), bool)
     log_min = math.log(min_lr) if min_lr and min_lr > 0 else None
     sample_code, target_code, unknown_code = _sex_codes(item_sex, mp_sex)
+    n_codes = int(max(sample_code.max(initial=0), target_code.max(initial=0))) + 1
+    first = np.searchsorted(target_code, np.arange(n_codes), side="left")
+    last = np.searchsorted(target_code, np.arange(n_codes), side="right")
     stack = log_tables[markers[0]].base if markers else np.zeros((1, n_targets))
     offsets = np.cumsum([0] + [len(log_tables[m]) for m in markers])
+    natural = np.array([t.natural for t in targets], dtype=np.int64)
     ctx = _BlockContext(markers, per_marker, stack, offsets, value_tables, sample_code, uncertain, target_code,
-                        unknown_code, compare_all_sexes, good, n_targets, top, all_pairs, log_min, marker_detail,
-                        targets)
+                        unknown_code, first, last, natural, compare_all_sexes, good, n_targets, top, all_pairs,
+                        log_min, marker_detail, targets)
     col_lse = np.full(n_targets, -np.inf)
     col_n = np.zeros(n_targets, dtype=np.int64)
     col_best = np.full((2, n_targets), -np.inf)
@@ -635,6 +694,7 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
         result.shard_seconds.append(out.seconds)
         if progress:
             progress("samples", out.stop, len(samples))
+    result.seconds["scoring"] = time.perf_counter() - clock - sum(result.seconds.values())
     # Markers compared per reported pair: typed in the sample and informative in the family.
     ps = np.array([p[0] for p in pending], dtype=np.int64)
     pc = np.array([p[1] for p in pending], dtype=np.int64)
@@ -650,6 +710,7 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
         hit.posterior = posterior(value, r_lse, r_n, float(col_lse[c]), int(col_n[c]), pi)
         result.hits.append(hit)
     result.hits.sort(key=lambda h: (h.sample, -h.log_lr))
+    result.seconds["report"] = time.perf_counter() - clock - sum(result.seconds.values())
     return result
 
 
@@ -697,8 +758,11 @@ class _BlockContext:
     value_tables: dict
     sample_code: np.ndarray  # sexes as small integers (see _sex_codes)
     uncertain: np.ndarray
-    target_code: np.ndarray
+    target_code: np.ndarray  # ascending: the targets are ordered by sex
     unknown_code: int
+    first: np.ndarray  # first[c] … last[c] - 1: the targets of sex code c
+    last: np.ndarray
+    natural: np.ndarray  # each target's place in the families' order
     compare_all_sexes: bool
     good: np.ndarray
     n_targets: int
@@ -758,7 +822,7 @@ def score_block(ctx: _BlockContext, start: int) -> BlockResult:
     acc = np.empty((nb, n_targets))
     row_n = np.zeros(nb, dtype=np.int64)
     col_n = np.zeros(n_targets, dtype=np.int64)
-    kernels.accumulate(ctx.stack, rows, extra, ctx.sample_code[block], ctx.target_code, ctx.unknown_code,
+    kernels.accumulate(ctx.stack, rows, extra, ctx.sample_code[block], ctx.first, ctx.last, ctx.unknown_code,
                        ctx.uncertain[block], ctx.good, ctx.compare_all_sexes, acc, row_n, col_n)
     k = 0 if ctx.all_pairs else min(top, n_targets)
     row_max = np.empty(nb)
@@ -766,7 +830,7 @@ def score_block(ctx: _BlockContext, start: int) -> BlockResult:
     top_i = np.empty((nb, k), dtype=np.int64)
     best_v = np.empty((2, n_targets))
     best_i = np.empty((2, n_targets), dtype=np.int64)
-    kernels.block_stats(acc, k, row_max, top_v, top_i, best_v, best_i)
+    kernels.block_stats(acc, k, ctx.natural, row_max, top_v, top_i, best_v, best_i)
     row_lse, col_lse = _block_lse(acc, row_max, best_v[0])
     # The reported pairs: each sample's k best (LR > 0), with every pair of LR ≥ min_lr; or, with
     # all_pairs, every pair compared.
@@ -784,6 +848,8 @@ def score_block(ctx: _BlockContext, start: int) -> BlockResult:
             in_top = np.isin(keys, np.repeat(np.arange(nb), kept.sum(axis=1)) * n_targets + top_i[kept])
             keep = (acc[rr, cc] >= log_min) | in_top
             rr, cc = rr[keep], cc[keep]
+    by_row = np.lexsort((ctx.natural[cc], rr))  # a sample's pairs in the families' order (ties stay so)
+    rr, cc = rr[by_row], cc[by_row]
     exact = acc[rr, cc]
     detail = None
     if ctx.marker_detail and len(rr):
@@ -796,7 +862,7 @@ def score_block(ctx: _BlockContext, start: int) -> BlockResult:
     threshold = np.maximum(exact - COMPETE, 0.0)
     threshold[~(exact > 0)] = np.inf
     rival = np.empty((len(rr), 5), dtype=np.int64)
-    kernels.rivals(acc, rr, cc, threshold, 5, rival)
+    kernels.rivals(acc, ctx.natural, rr, cc, threshold, 5, rival)
     pending = []
     targets = ctx.targets
     conflict = _conflict(ctx, block[rr], cc) if len(rr) else np.zeros(0, dtype=bool)
