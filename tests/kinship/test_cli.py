@@ -95,3 +95,19 @@ def test_kinship_commands_do_not_need_django():
             "import vestige.kinship.search, vestige.kinship.cli; print('django' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_search_json_lines_are_exactly_json_dumps():
+    # `kinship search --json` writes its lines without json.dumps (speed): they must be the same
+    # text, whatever the names (quotes, non-ASCII), flags and numbers (exclusion, huge LR, tiny).
+    import math
+
+    from vestige.kinship.cli import hit_json
+    from vestige.kinship.search import SearchHit
+
+    cases = [SearchHit("S-1", 'FAM "x"', "Ørjan", 12.5, 21, 0.999, ["indistinguishable:F/M", "competing_remains:Sé2"]),
+             SearchHit("s", "f", "m", -math.inf, 0, 0.0, []),
+             SearchHit("s", "f", "m", 800.0, 3, 1.0, []),
+             SearchHit("s\\t", "f", "m\n", 1e-300, 3, 1e-310, ["x"])]
+    for h in cases:
+        assert hit_json(h, 9.26e-05) == json.dumps({**h.as_dict(), "prior": 9.26e-05}) + "\n"

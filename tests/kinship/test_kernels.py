@@ -128,3 +128,22 @@ def test_rivals_lists_the_first_other_targets_over_each_threshold():
         over = [j for j in range(acc.shape[1]) if acc[pair_row[p], j] >= threshold[p] and j != pair_col[p]]
         want = sorted(over, key=lambda j: natural[j])[:4]
         assert out[p].tolist() == want + [-1] * (4 - len(want))
+
+
+def test_posteriors_are_the_scalar_posterior_pair_by_pair():
+    from vestige.kinship.search import posterior, posteriors
+
+    rng = np.random.default_rng(9)
+    n = 400
+    log_lr = rng.normal(5, 20, n)
+    log_lr[::17] = -np.inf  # exclusions
+    row_lse = np.logaddexp(log_lr, rng.normal(0, 10, n))
+    col_lse = np.logaddexp(log_lr, rng.normal(0, 10, n))
+    n_row, n_col = rng.integers(1, 5000, n), rng.integers(1, 5000, n)
+    n_row[5], n_col[6] = 9999, 9999  # "nobody else" has prior 1 - n·π = 0 (π = 1/9999)
+    prior = 1 / 9999
+    got = posteriors(log_lr, row_lse, n_row, col_lse, n_col, prior)
+    want = [posterior(float(v), float(r), int(nr), float(c), int(nc), prior)
+            for v, r, nr, c, nc in zip(log_lr, row_lse, n_row, col_lse, n_col, strict=True)]
+    assert np.allclose(got, want, rtol=1e-14, atol=1e-300)
+    assert (got[::17] == 0).all()

@@ -43,6 +43,7 @@ from vestige.kinship.observe import Degradation, category_terms, evidence_matrix
 from vestige.kinship.pedigree import Family
 
 BATCH = 2048
+SHAPE_PART = 1024  # families of one shape computed as one task
 SAMPLE_BLOCK = 512
 COMPETE = math.log(1e4)  # a competitor within a factor 10^4 of a pair's LR is flagged
 Progress = Callable[[str, int, int], None]
@@ -387,7 +388,11 @@ def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable,
     untyped_row = len(ref_rows)
     # Per group: the reference row of each evidence person of each family, and its columns.
     layout = []
-    for key, members in groups.items():
+    # A shape's families in parts of up to SHAPE_PART, so that threads (or workers) share the work
+    # of a large shape.
+    parts = [(key, members[i:i + SHAPE_PART]) for key, members in groups.items()
+             for i in range(0, len(members), SHAPE_PART)]
+    for key, members in parts:
         persons = sorted(Structure(*key).evidence)
         rows = np.full((len(members), len(persons)), untyped_row, dtype=np.int64)
         for b, t in enumerate(members):
@@ -572,6 +577,20 @@ def posterior(log_lr: float, row_lse: float, n_row: int, col_lse: float, n_col: 
     return min(1.0, min(vals))
 
 
+def posteriors(log_lr: np.ndarray, row_lse: np.ndarray, n_row: np.ndarray, col_lse: np.ndarray, n_col: np.ndarray,
+               prior: float) -> np.ndarray:
+    """:func:`posterior` for many pairs at once (the same formula, element by element)."""
+    log_pi = math.log(prior)
+    out = np.ones(len(log_lr))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for lse, n in ((row_lse, n_row), (col_lse, n_col)):
+            none = 1.0 - n * prior
+            log_none = np.where(none > 0, np.log(np.where(none > 0, none, 1.0)) - log_pi, -np.inf)
+            out = np.minimum(out, np.exp(log_lr - np.logaddexp(lse, log_none)))
+    out[log_lr == -np.inf] = 0.0
+    return out
+
+
 def _sex_codes(item_sex: np.ndarray, mp_sex: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     """The samples' and the targets' sexes as small integer codes, and the code of "unknown"
     (-1 when nobody's is unknown)."""
@@ -699,16 +718,23 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
     ps = np.array([p[0] for p in pending], dtype=np.int64)
     pc = np.array([p[1] for p in pending], dtype=np.int64)
     compared = (typed[ps] & informative[:, pc].T).sum(axis=1) if len(pending) else np.zeros(0, dtype=np.int64)
-    for (s, c, value, flags, r_lse, r_n, per), n_compared in zip(pending, compared.tolist(), strict=True):
-        t = targets[c]
-        for k in range(2):
-            other = col_best_i[k, c]
-            if value > 0 and other >= 0 and other != s and col_best[k, c] >= max(value - COMPETE, 0.0):
-                flags.append(f"competing_remains:{samples[other]}")
-                break
-        hit = SearchHit(samples[s], t.family.name, t.missing, value, n_compared, flags=flags, markers=per)
-        hit.posterior = posterior(value, r_lse, r_n, float(col_lse[c]), int(col_n[c]), pi)
-        result.hits.append(hit)
+    values = np.array([p[2] for p in pending], dtype=np.float64)
+    post = posteriors(values, np.array([p[4] for p in pending], dtype=np.float64),
+                      np.array([p[5] for p in pending], dtype=np.int64), col_lse[pc], col_n[pc], pi)
+    # Another sample among the two best of the missing person, within a factor 10^4 (LR ≥ 1).
+    floor = np.maximum(values - COMPETE, 0.0)
+    rival_at = np.full(len(pending), -1, dtype=np.int64)
+    for k in (1, 0):  # the best one wins
+        other = col_best_i[k, pc]
+        hit_k = (values > 0) & (other >= 0) & (other != ps) & (col_best[k, pc] >= floor)
+        rival_at[hit_k] = other[hit_k]
+    names = [t.family.name for t in targets]
+    for i, ((s, c, value, flags, _r_lse, _r_n, per), n_compared) in enumerate(
+            zip(pending, compared.tolist(), strict=True)):
+        if rival_at[i] >= 0:
+            flags.append(f"competing_remains:{samples[rival_at[i]]}")
+        result.hits.append(SearchHit(samples[s], names[c], targets[c].missing, value, n_compared, float(post[i]),
+                                     flags, per))
     result.hits.sort(key=lambda h: (h.sample, -h.log_lr))
     result.seconds["report"] = time.perf_counter() - clock - sum(result.seconds.values())
     return result
