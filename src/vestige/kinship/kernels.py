@@ -27,6 +27,7 @@ os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(os.path.expanduser("~"), "
 from numba import njit  # noqa: E402
 
 TILE = 64  # targets per tile (see accumulate)
+FAMILY_TILE = 32  # families per tile (see genotype_rows)
 
 
 @njit(nogil=True, cache=True)
@@ -176,37 +177,32 @@ def rivals(acc, natural, pair_row, pair_col, threshold, limit, out):
         p = q
 
 
-@njit(nogil=True, cache=True, inline="always")
-def _ordered(joint, b, vindex, w_lp, w_lu, lp, lu, x, y):
-    """``P(data, X = (x, y))`` (paternal ``x``, maternal ``y``) from the joint over virtual alleles:
-    an allele the family showed is its virtual allele; one it never showed is spread over the two
-    lump alleles with the weights of :func:`vestige.kinship.search._virtual_batch`."""
-    vx, vy = vindex[b, x], vindex[b, y]
-    if vx >= 0 and vy >= 0:
-        return joint[b, vx, vy]
-    if vx >= 0:
-        return joint[b, vx, lp] * w_lp[b, y] + joint[b, vx, lu] * w_lu[b, y]
-    if vy >= 0:
-        return w_lp[b, x] * joint[b, lp, vy] + w_lu[b, x] * joint[b, lu, vy]
-    return (w_lp[b, x] * (joint[b, lp, lp] * w_lp[b, y] + joint[b, lp, lu] * w_lu[b, y])
-            + w_lu[b, x] * (joint[b, lu, lp] * w_lp[b, y] + joint[b, lu, lu] * w_lu[b, y]))
-
-
 @njit(nogil=True, cache=True)
-def genotype_rows(joint, den, vindex, w_lp, w_lu, lp, lu, gx, gy, hw, cols, out):
+def genotype_rows(joint, den, idx, wt, gx, gy, hw, cols, out):
     """``out[g, cols[b]] = P(data_b, X = g) / P(data_b) / P_HW(g)`` (the LR; its log is taken for the
-    whole table at once, by numpy's vectorised log) for the unordered
-    genotypes ``g = {gx, gy}`` (table allele indices) the samples show, family ``b`` of a batch
-    (``joint`` (B, a, a) over its virtual alleles, ``den`` its ``P(data)``)."""
+    whole table at once, by numpy's vectorised log) for the unordered genotypes ``g = {gx, gy}``
+    (table allele indices) the samples show, family ``b`` of a batch (``joint`` (B, a, a): P(data,
+    X's paternal and maternal allele) over its virtual alleles, ``den`` its ``P(data)``).
+
+    A table allele ``x`` is ``Σ_p wt[b, x, p] · virtual allele idx[b, x, p]`` (p = 0, 1): the
+    allele itself (weight 1, and 0) if the family showed it, else its share of the two lump
+    alleles; always two terms, so the loop has no data-dependent branch.
+    """
     n_b = joint.shape[0]
-    for g in range(len(gx)):  # row by row: the batch's columns are written in ascending order
-        x, y = gx[g], gy[g]
-        lh = hw[g]
-        for b in range(n_b):
-            v = _ordered(joint, b, vindex, w_lp, w_lu, lp, lu, x, y)
-            if x != y:
-                v += _ordered(joint, b, vindex, w_lp, w_lu, lp, lu, y, x)
-            out[g, cols[b]] = v / den[b] / lh
+    for b0 in range(0, n_b, FAMILY_TILE):  # a few families' inputs stay in the L1 cache for every genotype
+        b1 = min(b0 + FAMILY_TILE, n_b)
+        for g in range(len(gx)):
+            x, y = gx[g], gy[g]
+            lh = hw[g]
+            for b in range(b0, b1):
+                x0, x1, y0, y1 = idx[b, x, 0], idx[b, x, 1], idx[b, y, 0], idx[b, y, 1]
+                wx0, wx1, wy0, wy1 = wt[b, x, 0], wt[b, x, 1], wt[b, y, 0], wt[b, y, 1]
+                v = (wx0 * (joint[b, x0, y0] * wy0 + joint[b, x0, y1] * wy1)
+                     + wx1 * (joint[b, x1, y0] * wy0 + joint[b, x1, y1] * wy1))
+                if x != y:  # the same for every family of the batch: predictable
+                    v += (wy0 * (joint[b, y0, x0] * wx0 + joint[b, y0, x1] * wx1)
+                          + wy1 * (joint[b, y1, x0] * wx0 + joint[b, y1, x1] * wx1))
+                out[g, cols[b]] = v / den[b] / lh
 
 
 def warm_up() -> None:
@@ -218,7 +214,8 @@ def warm_up() -> None:
     accumulate(f8, i8, f8, vi, vi, vi, -1, vb, vb, False, np.zeros((2, 2)), vi.copy(), vi.copy())
     block_stats(f8, 1, vi, v8.copy(), f8.copy(), i8.copy(), f8.copy(), i8.copy())
     rivals(f8, vi, vi, vi, v8, 1, i8.copy())
-    genotype_rows(np.ones((2, 2, 2)), np.ones(2), i8, f8, f8, 0, 1, vi, vi, np.ones(2), vi, np.zeros((2, 2)))
+    genotype_rows(np.ones((2, 2, 2)), np.ones(2), np.zeros((2, 2, 2), dtype=np.int64), np.ones((2, 2, 2)), vi, vi,
+                  np.ones(2), vi, np.zeros((2, 2)))
 
 
 def warm_up_in_background():

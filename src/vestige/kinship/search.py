@@ -25,6 +25,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -309,6 +310,53 @@ def _special_evidence(rs, a: int, vindex_row: np.ndarray, alleles: list[str], fr
     return evidence_matrix(rs, labels, lambda lab: freqs[index[lab]])
 
 
+@lru_cache(maxsize=4096)
+def canonical_structure(structure: Structure) -> tuple[Structure, tuple[int, ...]]:
+    """The same pedigree computation with its persons numbered canonically, and ``perm``
+    (``perm[i]``: the person of ``structure`` now numbered ``i``).
+
+    Persons are told apart by colour refinement (Weisfeiler–Leman): who is typed, kept or a
+    founder, then the colours of their parents and of their children (as father or as mother),
+    until no colour splits; they are then numbered parents first, the smallest colour first.
+    Isomorphic pedigrees get the same numbering, so families written with their members in any
+    order are computed in one batch (persons of one colour that are not interchangeable would
+    only split a batch, never change a likelihood: any numbering is an exact relabelling).
+    """
+    n = len(structure.parents)
+    children: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    for c, par in enumerate(structure.parents):
+        if par is not None:
+            children[par[0]].append((c, 0))
+            children[par[1]].append((c, 1))
+    colour = [(i in structure.evidence, i == structure.keep, structure.parents[i] is None) for i in range(n)]
+    ranks = _ranks(colour)
+    for _ in range(n):
+        refined = [(ranks[i],
+                    tuple(ranks[p] for p in structure.parents[i]) if structure.parents[i] else (),
+                    tuple(sorted((ranks[c], role) for c, role in children[i]))) for i in range(n)]
+        new = _ranks(refined)
+        if len(set(new)) == len(set(ranks)):
+            break
+        ranks = new
+    placed: dict[int, int] = {}
+    perm: list[int] = []
+    while len(perm) < n:
+        ready = [i for i in range(n) if i not in placed
+                 and (structure.parents[i] is None or all(p in placed for p in structure.parents[i]))]
+        pick = min(ready, key=lambda i: (ranks[i], i))
+        placed[pick] = len(perm)
+        perm.append(pick)
+    parents = tuple(None if structure.parents[i] is None
+                    else (placed[structure.parents[i][0]], placed[structure.parents[i][1]]) for i in perm)
+    return (Structure(parents, frozenset(placed[i] for i in structure.evidence),
+                      placed[structure.keep] if structure.keep is not None else None), tuple(perm))
+
+
+def _ranks(values: list) -> list[int]:
+    order = {v: r for r, v in enumerate(sorted(set(values)))}
+    return [order[v] for v in values]
+
+
 def _write_rows(part, joint: np.ndarray, info, members, group_cols, log_tables, value_tables, dens,
                 informative) -> list[tuple[int, int, str]]:
     """One batch's results into its marker's tables: the LR of every sample genotype (the kernel),
@@ -333,13 +381,17 @@ def _write_rows(part, joint: np.ndarray, info, members, group_cols, log_tables, 
     safe_den = np.where(den > 0, den, 1.0)
     # Alleles the family never showed are lumped (only with lumpable mutation models): their
     # weights on the two lump alleles Lp (a - 2) and Lu (a - 1).
-    lumps = bool((vindex < 0).any())
-    lp, lu = (a - 2, a - 1) if lumps else (0, 0)
-    w_lp = np.ascontiguousarray(weights[:, :, lp]) if lumps else np.zeros((bsz, n))
-    w_lu = np.ascontiguousarray(weights[:, :, lu]) if lumps else np.zeros((bsz, n))
     if len(gx):
-        kernels.genotype_rows(np.ascontiguousarray(joint), safe_den, vindex, w_lp, w_lu, lp, lu, gx, gy, hw, cols,
-                              log_tables[marker])
+        seen = vindex >= 0
+        lumps = not seen.all()
+        lp, lu = (a - 2, a - 1) if lumps else (0, 0)
+        idx = np.empty((bsz, n, 2), dtype=np.int64)
+        wt = np.empty((bsz, n, 2))
+        idx[:, :, 0] = np.where(seen, vindex, lp)
+        idx[:, :, 1] = np.where(seen, 0, lu)
+        wt[:, :, 0] = np.where(seen, 1.0, weights[:, :, lp] if lumps else 0.0)
+        wt[:, :, 1] = np.where(seen, 0.0, weights[:, :, lu] if lumps else 0.0)
+        kernels.genotype_rows(np.ascontiguousarray(joint), safe_den, idx, wt, gx, gy, hw, cols, log_tables[marker])
     if ms.terms:
         vals = value_tables[marker]
         full = weights @ joint @ weights.transpose(0, 2, 1)  # (B, n, n) ordered specific alleles
@@ -375,15 +427,27 @@ def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable,
     for fam in families:
         for mp in fam.missing:
             targets.append(_Target(fam, mp, len(targets), len(targets)))
-    if order is not None:  # the columns in another order (stable): the search puts each sex together
-        targets.sort(key=order)
+    # Families of one shape in canonical form: the same computation whatever order the members
+    # are written in. ``persons_of[t.natural][i]`` is the member at canonical position i.
+    shape_of: dict[int, tuple] = {}
+    persons_of: dict[int, list[str]] = {}
+    shape_index: dict[tuple, int] = {}
+    for t in targets:
+        typed = {m.id for m in t.family.typed}
+        raw, _ = structure_of(t.family, typed, t.missing)
+        canon, perm = canonical_structure(raw)
+        key = (canon.parents, canon.evidence, canon.keep)
+        shape_of[t.natural] = key
+        persons_of[t.natural] = [t.family.order[i] for i in perm]
+        shape_index.setdefault(key, len(shape_index))
+    if order is not None:  # the columns in another order (stable): the search puts each sex together,
+        # and within a sex each shape together (a batch then writes neighbouring columns)
+        targets.sort(key=lambda t: (order(t), shape_index[shape_of[t.natural]]))
         for c, t in enumerate(targets):
             t.column = c
     groups: dict[tuple, list[_Target]] = defaultdict(list)
     for t in targets:
-        typed = {m.id for m in t.family.typed}
-        structure, _ = structure_of(t.family, typed, t.missing)
-        groups[(structure.parents, structure.evidence, structure.keep)].append(t)
+        groups[shape_of[t.natural]].append(t)
     codes, ref_rows, special = _reference_codes(families, profiles, table, markers, degradation)
     untyped_row = len(ref_rows)
     # Per group: the reference row of each evidence person of each family, and its columns.
@@ -396,10 +460,10 @@ def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable,
         persons = sorted(Structure(*key).evidence)
         rows = np.full((len(members), len(persons)), untyped_row, dtype=np.int64)
         for b, t in enumerate(members):
-            fam = t.family
-            by_id = {m.id: m for m in fam.typed}
+            by_id = {m.id: m for m in t.family.typed}
+            ids = persons_of[t.natural]
             for j, pid in enumerate(persons):
-                member = by_id.get(fam.order[pid])
+                member = by_id.get(ids[pid])
                 if member is not None:
                     rows[b, j] = ref_rows[member.sample]
         cols = np.array([t.column for t in members], dtype=np.int64)
