@@ -55,12 +55,21 @@ def _key(res):
             for h in res.hits]
 
 
-def test_the_dask_search_is_identical_to_the_local_one(cluster):
+def test_the_dask_search_is_identical_to_the_local_one(cluster, monkeypatch):
+    from vestige.kinship import search
+
+    monkeypatch.setattr(search, "SHAPE_PART", 16)  # the 60 families' tables in four parts
     table, refs, samples, families = _world()
     names = list(samples.genotypes)
     local = blind_search(families, refs, table, names, sample_profiles=samples, top=3)
-    remote = blind_search(families, refs, table, names, sample_profiles=samples, top=3,
-                          map_blocks=dask_map(cluster))
+    with distributed.get_task_stream(cluster) as tasks:
+        remote = blind_search(families, refs, table, names, sample_profiles=samples, top=3,
+                              map_blocks=dask_map(cluster))
+    # the tables were built, and the samples scored, in shards on the workers
+    ran = [t["key"][0] if isinstance(t["key"], tuple) else t["key"] for t in tasks.data]
+    assert sum(str(k).startswith("table_part") for k in ran) == 4 == len(remote.table_seconds)
+    assert sum(str(k).startswith("score_block") for k in ran) == 3
+    assert {t["worker"] for t in tasks.data} <= set(cluster.scheduler_info()["workers"])
     assert len(remote.shard_seconds) == 3 == len(local.shard_seconds)
     assert _key(remote) == _key(local)  # bit for bit: LRs, posteriors, flags
     assert remote.row_lse == local.row_lse

@@ -88,6 +88,7 @@ class SearchResult:
     notes: list[str] = field(default_factory=list)
     row_lse: dict[str, float] = field(default_factory=dict)  # sample → log Σ LR over its compared targets
     shard_seconds: list[float] = field(default_factory=list)  # seconds per block of samples (one shard each)
+    table_seconds: list[float] = field(default_factory=list)  # seconds per part of the tables (one shard each)
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per step: checks, readings, tables, scoring, report
 
 
@@ -357,27 +358,140 @@ def _ranks(values: list) -> list[int]:
     return [order[v] for v in values]
 
 
-def _write_rows(part, joint: np.ndarray, info, members, group_cols, log_tables, value_tables, dens,
+@dataclass
+class _TableContext:
+    """What every part of the tables is computed from (shipped once to each Dask worker)."""
+
+    info: list  # per marker: (marker, readings, freqs, alleles, specs, male, female, P_HW, gx, gy)
+    codes: np.ndarray  # (M, N + 1, 2) the references' allele indices (_reference_codes)
+    special: dict  # (reference row, marker index) → degraded readings
+
+
+@dataclass
+class TablePart:
+    """The tables of one part of one family shape, for its columns ``cols``: per marker the log LR
+    rows (``logs[mi]``, (G + 1, n)), the value rows of degraded readings (``values[mi]``), log
+    P(data) and "typed here" ((M, n)), the families found impossible (marker index, column,
+    reason), and the seconds it took."""
+
+    cols: np.ndarray
+    logs: list
+    values: list
+    dens: np.ndarray
+    informative: np.ndarray
+    bad: list
+    seconds: float
+
+    def into(self, log_tables: dict, value_tables: dict, dens: np.ndarray, informative: np.ndarray,
+             markers: list[str]) -> None:
+        cols = self.cols
+        for mi, m in enumerate(markers):
+            log_tables[m][:, cols] = self.logs[mi]
+            if self.values[mi] is not None:
+                value_tables[m][:, cols] = self.values[mi]
+        dens[:, cols] = self.dens
+        informative[:, cols] = self.informative
+
+
+def table_part(tctx: _TableContext, part) -> TablePart:
+    """Every marker of one part of one family shape: the batches of each marker built, those of the
+    same allele-space size eliminated together (one elimination for many markers), then each
+    batch's rows written into the part's tables (their logs taken at the end)."""
+    import time
+
+    t0 = time.perf_counter()
+    structure, persons, names, rows, group_cols, where_special = part
+    n_fam = len(names)
+    info, codes, special = tctx.info, tctx.codes, tctx.special
+    logs = [np.zeros((len(i[8]) + 1, n_fam)) for i in info]
+    values = [np.zeros((len(i[8]) + len(i[1].alleles) + 1, n_fam)) if i[1].terms else None for i in info]
+    dens = np.zeros((len(info), n_fam))
+    inform = np.zeros((len(info), n_fam), dtype=bool)
+    by_size: dict[int, list] = defaultdict(list)
+    for mi, (_marker, _ms, freqs, alleles, specs, mm, mf, *_rest) in enumerate(info):
+        c = codes[mi][rows]  # (B, P, 2) allele indices, -1 untyped
+        presence = np.zeros((n_fam, len(freqs)), dtype=bool)
+        bb, _jj, _kk = np.nonzero(c >= 0)
+        presence[bb, c[c >= 0]] = True
+        spec_here = {}
+        for (b, j), r in where_special.items():
+            rs = special.get((r, mi))
+            if rs:
+                spec_here[(b, j)] = rs
+                for reading_ in rs:
+                    for x in reading_.alleles:
+                        presence[b, alleles.index(x)] = True
+        seen = presence.sum(axis=1)
+        for k in np.unique(seen):
+            same_k = np.nonzero(seen == k)[0]
+            for start in range(0, len(same_k), BATCH):
+                sub = same_k[start:start + BATCH]
+                bsz = len(sub)
+                prior, male, female, vindex, weights = _virtual_batch(presence[sub], freqs, mm, mf, specs)
+                a = prior.shape[1]
+                evidence = []
+                typed_any = np.zeros(bsz, dtype=bool)
+                for j in range(len(persons)):
+                    cj = c[sub, j]
+                    typed = cj[:, 0] >= 0
+                    ev = np.ones((bsz, a, a))
+                    tb = np.nonzero(typed)[0]
+                    ev[tb] = 0.0
+                    va, vb = vindex[tb, cj[tb, 0]], vindex[tb, cj[tb, 1]]
+                    ev[tb, va, vb] = 1.0
+                    ev[tb, vb, va] = 1.0
+                    if spec_here:
+                        for lb, b in enumerate(sub.tolist()):
+                            rs = spec_here.get((b, j))
+                            if rs:
+                                ev[lb] = _special_evidence(rs, a, vindex[lb], alleles, freqs)
+                                typed[lb] = True
+                    evidence.append(ev)
+                    typed_any |= typed
+                by_size[a].append((mi, sub, prior, male, female, vindex, weights, evidence, typed_any))
+    found_bad: list[tuple[int, int, str]] = []
+    for batches in by_size.values():
+        chunk: list = []
+        size = 0
+        for n_batch, batch in enumerate(batches):
+            chunk.append(batch)
+            size += len(batch[1])
+            if size >= BATCH or n_batch == len(batches) - 1:
+                joint = eliminate(structure, np.concatenate([p[2] for p in chunk]),
+                                  np.concatenate([p[3] for p in chunk]), np.concatenate([p[4] for p in chunk]),
+                                  {pid: np.concatenate([p[7][j] for p in chunk]) for j, pid in enumerate(persons)})
+                at = 0
+                for p in chunk:
+                    found_bad.extend(_write_rows(p, joint[at:at + len(p[1])], info, names, group_cols,
+                                                 logs, values, dens, inform))
+                    at += len(p[1])
+                chunk, size = [], 0
+    with np.errstate(divide="ignore"):
+        for out in logs:
+            np.log(out[:-1], out=out[:-1])
+    return TablePart(group_cols, logs, values, dens, inform, found_bad, time.perf_counter() - t0)
+
+
+def _write_rows(batch, joint: np.ndarray, info, names, group_cols, logs, values, dens,
                 informative) -> list[tuple[int, int, str]]:
-    """One batch's results into its marker's tables: the LR of every sample genotype (the kernel),
-    the value rows of degraded readings, log P(data), "typed here"; returns the families whose
-    data are impossible at that marker (marker index, column, reason)."""
+    """One batch's results into its part's tables (columns: the batch's families' places in the
+    part): the LR of every sample genotype (the kernel), the value rows of degraded readings,
+    log P(data), "typed here"; returns the families whose data are impossible at that marker
+    (marker index, column, reason)."""
     from vestige.kinship import kernels
 
-    mi, sub, prior, _male, _female, vindex, weights, _evidence, typed_any = part
+    mi, sub, prior, _male, _female, vindex, weights, _evidence, typed_any = batch
     marker, ms, freqs, _alleles, _specs, _mm, _mf, hw, gx, gy = info[mi]
     n = len(freqs)
     bsz, a = prior.shape
     den = joint.sum(axis=(1, 2))
-    cols = group_cols[sub]
     bad = []
     for b in np.nonzero(den <= 0)[0]:
-        fam = members[sub[b]].family
-        bad.append((mi, int(cols[b]), f"{fam.source or fam.name}, marker {marker}: the family's reference profiles "
-                    "are inconsistent (likelihood 0); check them or give a mutation model"))
-    informative[mi, cols] = typed_any
+        bad.append((mi, int(group_cols[sub[b]]), f"{names[sub[b]]}, marker {marker}: the family's reference "
+                    "profiles are inconsistent (likelihood 0); check them or give a mutation model"))
+    informative[mi, sub] = typed_any
     with np.errstate(divide="ignore"):
-        dens[mi, cols] = np.log(den)
+        dens[mi, sub] = np.log(den)
     safe_den = np.where(den > 0, den, 1.0)
     # Alleles the family never showed are lumped (only with lumpable mutation models): their
     # weights on the two lump alleles Lp (a - 2) and Lu (a - 1).
@@ -391,31 +505,34 @@ def _write_rows(part, joint: np.ndarray, info, members, group_cols, log_tables, 
         idx[:, :, 1] = np.where(seen, 0, lu)
         wt[:, :, 0] = np.where(seen, 1.0, weights[:, :, lp] if lumps else 0.0)
         wt[:, :, 1] = np.where(seen, 0.0, weights[:, :, lu] if lumps else 0.0)
-        kernels.genotype_rows(np.ascontiguousarray(joint), safe_den, idx, wt, gx, gy, hw, cols, log_tables[marker])
+        kernels.genotype_rows(np.ascontiguousarray(joint), safe_den, idx, wt, gx, gy, hw, sub, logs[mi])
     if ms.terms:
-        vals = value_tables[marker]
+        vals = values[mi]
         full = weights @ joint @ weights.transpose(0, 2, 1)  # (B, n, n) ordered specific alleles
         if len(gx):
             gv = full[:, gx, gy] + full[:, gy, gx]
             homo = gx == gy
             gv[:, homo] = full[:, gx[homo], gx[homo]]
-            vals[:len(gx), cols] = (gv / safe_den[:, None]).T
+            vals[:len(gx), sub] = (gv / safe_den[:, None]).T
         if len(ms.alleles):
             u = ms.alleles
             one = full.sum(axis=2)[:, u] + full.sum(axis=1)[:, u] - 2 * full[:, u, u]
-            vals[len(gx):len(gx) + len(u), cols] = (one / safe_den[:, None]).T
-        vals[-1, cols] = 1.0
+            vals[len(gx):len(gx) + len(u), sub] = (one / safe_den[:, None]).T
+        vals[-1, sub] = 1.0
     return bad
 
 
 def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable, markers: list[str],
               mutation: MutationModel, per_marker: dict[str, _MarkerSamples],
               degradation: Degradation | None = None, progress: Progress | None = None,
-              return_den: bool = False, threads: int | None = None, order=None):
+              return_den: bool = False, threads: int | None = None, order=None, map_parts=None,
+              part_seconds: list | None = None):
     """For each marker: the log LR (float64) of every clean sample genotype row (last row: zero,
     for untyped samples), the value rows of degraded readings (``P(data, ·)/P(data)``; only at
     markers where a sample has one), whether the family is typed there; and the families found
-    impossible (``{column: reason}``). ``order`` (a key on the targets) orders the columns.
+    impossible (``{column: reason}``). ``order`` (a key on the targets) orders the columns;
+    ``map_parts(fn, ctx, parts)`` (as ``map_blocks``) computes the parts elsewhere, e.g. on Dask
+    workers; ``part_seconds`` receives each part's time.
 
     Families of one shape (the same pedigree, typed persons and missing person, whatever order
     the members are written in) are computed together, and at each marker in sub-batches of
@@ -496,91 +613,35 @@ def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable,
         info.append((marker, ms, freqs, alleles, specs, mutation_matrix(specs[0], alleles, freqs),
                      mutation_matrix(specs[1], alleles, freqs), hw,
                      np.ascontiguousarray(genos[:, 0]), np.ascontiguousarray(genos[:, 1])))
+    part_seconds = part_seconds if part_seconds is not None else []
 
-    def one_group(structure, persons, members, rows, group_cols, where_special):
-        """Every marker of one family shape: the batches of each marker built, those of the same
-        allele-space size eliminated together (one elimination for many markers), then each
-        batch's rows written into its marker's table."""
-        by_size: dict[int, list] = defaultdict(list)
-        for mi, (_marker, _ms, freqs, alleles, specs, mm, mf, *_rest) in enumerate(info):
-            c = codes[mi][rows]  # (B, P, 2) allele indices, -1 untyped
-            presence = np.zeros((len(members), len(freqs)), dtype=bool)
-            bb, _jj, _kk = np.nonzero(c >= 0)
-            presence[bb, c[c >= 0]] = True
-            spec_here = {}
-            for (b, j), r in where_special.items():
-                rs = special.get((r, mi))
-                if rs:
-                    spec_here[(b, j)] = rs
-                    for reading_ in rs:
-                        for x in reading_.alleles:
-                            presence[b, alleles.index(x)] = True
-            seen = presence.sum(axis=1)
-            for k in np.unique(seen):
-                same_k = np.nonzero(seen == k)[0]
-                for start in range(0, len(same_k), BATCH):
-                    sub = same_k[start:start + BATCH]
-                    bsz = len(sub)
-                    prior, male, female, vindex, weights = _virtual_batch(presence[sub], freqs, mm, mf, specs)
-                    a = prior.shape[1]
-                    evidence = []
-                    typed_any = np.zeros(bsz, dtype=bool)
-                    for j in range(len(persons)):
-                        cj = c[sub, j]
-                        typed = cj[:, 0] >= 0
-                        ev = np.ones((bsz, a, a))
-                        tb = np.nonzero(typed)[0]
-                        ev[tb] = 0.0
-                        va, vb = vindex[tb, cj[tb, 0]], vindex[tb, cj[tb, 1]]
-                        ev[tb, va, vb] = 1.0
-                        ev[tb, vb, va] = 1.0
-                        if spec_here:
-                            for lb, b in enumerate(sub.tolist()):
-                                rs = spec_here.get((b, j))
-                                if rs:
-                                    ev[lb] = _special_evidence(rs, a, vindex[lb], alleles, freqs)
-                                    typed[lb] = True
-                        evidence.append(ev)
-                        typed_any |= typed
-                    by_size[a].append((mi, sub, prior, male, female, vindex, weights, evidence, typed_any))
-        found_bad: list[tuple[int, int, str]] = []
-        for parts in by_size.values():
-            chunk: list = []
-            size = 0
-            for n_part, part in enumerate(parts):
-                chunk.append(part)
-                size += len(part[1])
-                if size >= BATCH or n_part == len(parts) - 1:
-                    joint = eliminate(structure, np.concatenate([p[2] for p in chunk]),
-                                      np.concatenate([p[3] for p in chunk]), np.concatenate([p[4] for p in chunk]),
-                                      {pid: np.concatenate([p[7][j] for p in chunk]) for j, pid in enumerate(persons)})
-                    at = 0
-                    for p in chunk:
-                        found_bad.extend(_write_rows(p, joint[at:at + len(p[1])], info, members, group_cols,
-                                                     log_tables, value_tables, dens, informative))
-                        at += len(p[1])
-                    chunk, size = [], 0
-        return found_bad, len(members)
-
-    # The family shapes are independent: computed by threads (numpy's elimination and the kernels
-    # release the GIL); the first marker found impossible names a family's reason.
+    tctx = _TableContext(info, codes, special)
+    parts = [(structure, persons, [t.family.source or t.family.name for t in members], rows, cols, where_special)
+             for structure, persons, members, rows, cols, where_special in layout]
+    # The parts are independent: computed by threads (numpy's elimination and the kernels release
+    # the GIL), each writing its own columns, or on Dask workers and written here.
     found = []
     done = 0
-    for found_bad, n_members in _ordered_map(one_group, layout, threads):
-        found.extend(found_bad)
-        done += n_members * len(markers)
+    if map_parts is None:
+        def local(tc, part):
+            res = table_part(tc, part)
+            res.into(log_tables, value_tables, dens, informative, markers)
+            return res
+        results = _ordered_map(local, [(tctx, p) for p in parts], threads)
+    else:
+        results = map_parts(table_part, tctx, parts)
+    for res in results:
+        if map_parts is not None:
+            res.into(log_tables, value_tables, dens, informative, markers)
+        found.extend(res.bad)
+        part_seconds.append(res.seconds)
+        done += len(res.cols) * len(markers)
         if progress:
             progress("families × markers", done, n_t * len(markers))
     bad: dict[int, str] = {}
     for _mi, c, why in sorted(found, key=lambda x: x[0]):
         bad.setdefault(c, why)
 
-    def log_rows(mi: int, marker: str):
-        out = log_tables[marker]
-        with np.errstate(divide="ignore"):
-            np.log(out[:-1], out=out[:-1])
-    for _ in _ordered_map(log_rows, list(enumerate(markers)), threads):
-        pass
     log_den = {m: dens[mi] for mi, m in enumerate(markers)}
     if return_den:
         return targets, log_tables, value_tables, informative, bad, log_den
@@ -687,9 +748,10 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
                  marker_detail: bool = False, progress: Progress | None = None, map_blocks=None,
                  threads: int | None = None) -> SearchResult:
     """Search ``samples`` (or bodies: ``bodies[name]`` lists the samples of one body) against
-    every missing person of ``families``; see the module docstring. ``map_blocks(fn, ctx, starts)``
-    (e.g. :func:`vestige.kinship.distributed.dask_map`) scores the blocks of samples elsewhere and
-    yields their results in order; the fold is the same, so the output is identical. Without it
+    every missing person of ``families``; see the module docstring. ``map_blocks(fn, ctx, items)``
+    (e.g. :func:`vestige.kinship.distributed.dask_map`) computes the parts of the tables and
+    scores the blocks of samples elsewhere, yielding their results in order; the fold is the
+    same, so the output is identical. Without it
     the blocks are scored by ``threads`` threads (default: one per core; numpy's gathers, sums and
     exponentials release the GIL), folded in block order all the same."""
     mutation = mutation or MutationModel()
@@ -735,7 +797,7 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
     # the families' order (``_Target.natural``).
     targets, log_tables, value_tables, informative, bad = lr_tables(
         families, profiles, table, markers, mutation, per_marker, degradation, progress, threads=threads,
-        order=lambda t: t.family.by_id[t.missing].sex)
+        order=lambda t: t.family.by_id[t.missing].sex, map_parts=map_blocks, part_seconds=result.table_seconds)
     result.seconds["tables"] = time.perf_counter() - clock - sum(result.seconds.values())
     for c in sorted(bad, key=lambda c: targets[c].natural):
         result.skipped.append((targets[c].family.name, bad[c]))
