@@ -6,6 +6,7 @@ two ``argmax`` passes give them, and the sex filter."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from vestige.kinship import kernels
 from vestige.kinship.search import _block_lse
@@ -192,3 +193,41 @@ def test_families_written_in_any_member_order_share_one_canonical_shape():
     assert len(hits) == 2 and abs(hits[0].log_lr - hits[1].log_lr) < 1e-12
     want = likelihood_ratio(a, "X", "T", profiles, table)
     assert abs(hits[0].log10_lr - want.log10_lr) < 1e-9
+
+
+@pytest.mark.parametrize("parents,evidence,keep", [
+    ((None, None, (0, 1), (0, 1), (0, 1)), {2, 3}, 4),  # two typed siblings, a missing sibling
+    ((None, None, (0, 1)), {0, 1}, 2),  # both parents typed, a missing child
+    ((None, None, (0, 1), (0, 1)), {0, 2}, 3),  # the father and a sibling
+    ((None, None, (0, 1), (0, 1)), {1, 2, 3}, 0),  # a missing father: the mother and two children
+    ((None, None, (0, 1), (0, 1), (0, 1)), {1, 3}, 4),  # the mother and a sibling; child 2 untyped
+    ((None, None, (0, 1), (0, 1)), {0, 2, 3}, 1),  # a missing mother
+])
+def test_nuclear_families_in_closed_form_equal_the_elimination(parents, evidence, keep):
+    # The closed form (kernels.nuclear) against the general variable elimination, on random
+    # priors, mutation matrices and (symmetric, as every genotype evidence is) evidence.
+    from vestige.kinship.likelihood import Structure, eliminate
+    from vestige.kinship.search import _joint, nuclear_shape
+
+    structure = Structure(parents, frozenset(evidence), keep)
+    assert nuclear_shape(structure) is not None
+    rng = np.random.default_rng(len(parents) * 10 + keep)
+    bsz, a = 7, 5
+    prior = rng.dirichlet(np.ones(a), size=bsz)
+    male, female = rng.dirichlet(np.ones(a), size=(bsz, a)), rng.dirichlet(np.ones(a), size=(bsz, a))
+    ev = {}
+    for p in evidence:
+        e = rng.random((bsz, a, a))
+        ev[p] = e + e.transpose(0, 2, 1)
+    want = eliminate(structure, prior, male, female, ev)
+    got = _joint(structure, prior, male, female, ev)
+    assert np.allclose(got, want, rtol=1e-12, atol=0)
+
+
+def test_shapes_that_are_not_nuclear_take_the_general_elimination():
+    from vestige.kinship.likelihood import Structure
+    from vestige.kinship.search import nuclear_shape
+
+    assert nuclear_shape(Structure((None, None, (0, 1), None, (2, 3)), frozenset({0, 1}), 4)) is None  # grandchild
+    assert nuclear_shape(Structure((None, None, None, (0, 2), (0, 1)), frozenset({3}), 4)) is None  # half-siblings
+    assert nuclear_shape(Structure((None, None, (0, 1)), frozenset({0, 1, 2}), 2)) is None  # kept person typed

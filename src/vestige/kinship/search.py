@@ -276,28 +276,22 @@ def _reference_codes(families: list[Family], profiles: Profiles, table: Frequenc
             if member.sample not in profiles.genotypes:
                 family_readings(fam, profiles, markers[0] if markers else "", degradation)  # raises, naming it
             samples.setdefault(member.sample, len(samples))
-    indices = [table.index(m) for m in markers]
-    flat: list[int] = []
+    genos = [profiles.genotypes[s] for s in samples]
+    degraded = [r for r, s in enumerate(samples) if degradation is not None and degradation.degraded(s)]
+    names = list(samples)
     special: dict[tuple[int, int], list] = {}
-    untyped = (-1, -1)
-    for sample, row in samples.items():
-        geno = profiles.genotypes[sample]
-        degraded = degradation is not None and degradation.degraded(sample)
-        for mi, marker in enumerate(markers):
-            g = geno.get(marker)
-            if g is None:
-                flat.extend(untyped)
-            elif g[1] is not None and not degraded:
-                idx = indices[mi]
-                flat.append(idx[g[0]])
-                flat.append(idx[g[1]])
-            else:  # a degraded reading (or one allele, which sample_readings refuses for a clean sample)
-                special[(row, mi)] = sample_readings(profiles, [sample], marker, degradation)
-                flat.extend(untyped)
-    codes = np.full((len(samples) + 1, len(markers), 2), -1, dtype=np.int64)
-    if samples and markers:
-        codes[:-1] = np.array(flat, dtype=np.int64).reshape(len(samples), len(markers), 2)
-    return np.ascontiguousarray(codes.transpose(1, 0, 2)), samples, special
+    codes = np.full((len(markers), len(samples) + 1, 2), -1, dtype=np.int64)
+    for mi, marker in enumerate(markers):  # marker by marker, in comprehensions (C-speed loops)
+        idx = table.index(marker)
+        col = [g.get(marker) for g in genos]
+        codes[mi, :-1, 0] = [idx[g[0]] if g is not None and g[1] is not None else -1 for g in col]
+        codes[mi, :-1, 1] = [idx[g[1]] if g is not None and g[1] is not None else -1 for g in col]
+        # a degraded reading, or one allele (which sample_readings refuses for a clean sample)
+        odd = sorted({r for r, g in enumerate(col) if g is not None and g[1] is None} | {r for r in degraded if col[r]})
+        for r in odd:
+            special[(r, mi)] = sample_readings(profiles, [names[r]], marker, degradation)
+            codes[mi, r] = -1
+    return codes, samples, special
 
 
 def _special_evidence(rs, a: int, vindex_row: np.ndarray, alleles: list[str], freqs: np.ndarray) -> np.ndarray:
@@ -457,9 +451,9 @@ def table_part(tctx: _TableContext, part) -> TablePart:
             chunk.append(batch)
             size += len(batch[1])
             if size >= BATCH or n_batch == len(batches) - 1:
-                joint = eliminate(structure, np.concatenate([p[2] for p in chunk]),
-                                  np.concatenate([p[3] for p in chunk]), np.concatenate([p[4] for p in chunk]),
-                                  {pid: np.concatenate([p[7][j] for p in chunk]) for j, pid in enumerate(persons)})
+                joint = _joint(structure, np.concatenate([p[2] for p in chunk]),
+                               np.concatenate([p[3] for p in chunk]), np.concatenate([p[4] for p in chunk]),
+                               {pid: np.concatenate([p[7][j] for p in chunk]) for j, pid in enumerate(persons)})
                 at = 0
                 for p in chunk:
                     found_bad.extend(_write_rows(p, joint[at:at + len(p[1])], info, names, group_cols,
@@ -470,6 +464,48 @@ def table_part(tctx: _TableContext, part) -> TablePart:
         for out in logs:
             np.log(out[:-1], out=out[:-1])
     return TablePart(group_cols, logs, values, dens, inform, found_bad, time.perf_counter() - t0)
+
+
+@lru_cache(maxsize=4096)
+def nuclear_shape(structure: Structure) -> tuple[int, int, tuple[int, ...], int] | None:
+    """``(father, mother, typed children, kept role)`` when the computation is a nuclear family:
+    two founders and children of both who have no children here, the kept person (0: the
+    father, 1: the mother, 2: an untyped child) — :func:`vestige.kinship.kernels.nuclear` computes
+    it in closed form; ``None`` otherwise (the general elimination)."""
+    keep = structure.keep
+    if keep is None or keep in structure.evidence:
+        return None
+    relevant = structure.relevant()
+    founders = [i for i in relevant if structure.parents[i] is None]
+    kids = [i for i in relevant if structure.parents[i] is not None]
+    if len(founders) != 2 or not kids:
+        return None
+    pair = structure.parents[kids[0]]
+    if set(pair) != set(founders) or any(structure.parents[i] != pair for i in kids):
+        return None
+    father, mother = pair
+    role = 0 if keep == father else 1 if keep == mother else 2
+    return father, mother, tuple(i for i in kids if i in structure.evidence), role
+
+
+def _joint(structure: Structure, prior: np.ndarray, male: np.ndarray, female: np.ndarray,
+           evidence: dict[int, np.ndarray]) -> np.ndarray:
+    """``P(data, kept person's ordered alleles)`` (B, a, a): in closed form for a nuclear family,
+    by the general elimination otherwise."""
+    shape = nuclear_shape(structure)
+    if shape is None:
+        return eliminate(structure, prior, male, female, evidence)
+    from vestige.kinship import kernels
+
+    father, mother, kids, role = shape
+    bsz, a = prior.shape
+    ones = np.ones((bsz, a, a))
+    children = np.stack([evidence[c] for c in kids]) if kids else np.ones((0, bsz, a, a))
+    out = np.empty((bsz, a, a))
+    kernels.nuclear(np.ascontiguousarray(prior), np.ascontiguousarray(male), np.ascontiguousarray(female),
+                    np.ascontiguousarray(evidence.get(father, ones)), np.ascontiguousarray(evidence.get(mother, ones)),
+                    children, role, out)
+    return out
 
 
 def _write_rows(batch, joint: np.ndarray, info, names, group_cols, logs, values, dens,
@@ -1015,22 +1051,25 @@ def score_block(ctx: _BlockContext, start: int) -> BlockResult:
     threshold[~(exact > 0)] = np.inf
     rival = np.empty((len(rr), 5), dtype=np.int64)
     kernels.rivals(acc, ctx.natural, rr, cc, threshold, 5, rival)
-    pending = []
     targets = ctx.targets
-    conflict = _conflict(ctx, block[rr], cc) if len(rr) else np.zeros(0, dtype=bool)
-    for i in range(len(rr)):
-        row, c, value = int(rr[i]), int(cc[i]), float(exact[i])
-        s = int(block[row])
+    conflict = (_conflict(ctx, block[rr], cc) if len(rr) else np.zeros(0, dtype=bool)).tolist()
+    busy = (rival[:, 0] >= 0).tolist()
+    rows_l, cols_l, values_l = rr.tolist(), cc.tolist(), exact.tolist()
+    samples_l = block[rr].tolist()
+    lse_l, n_l = row_lse[rr].tolist(), row_n[rr].tolist()
+    pending = []
+    for i, (row, c, value) in enumerate(zip(rows_l, cols_l, values_l, strict=True)):
         flags = ["sex_conflict"] if conflict[i] else []
-        t = targets[c]
-        for j in rival[i]:
-            if j < 0:
-                break
-            o = targets[j]
-            same = o.family is t.family and abs(acc[row, j] - value) <= 1e-9 * max(1.0, abs(value))
-            flags.append(f"{'indistinguishable' if same else 'competing_missing'}:{o.family.name}/{o.missing}")
+        if busy[i]:
+            t = targets[c]
+            for j in rival[i].tolist():
+                if j < 0:
+                    break
+                o = targets[j]
+                same = o.family is t.family and abs(acc[row, j] - value) <= 1e-9 * max(1.0, abs(value))
+                flags.append(f"{'indistinguishable' if same else 'competing_missing'}:{o.family.name}/{o.missing}")
         per = {m: float(np.exp(detail[mi, i])) for mi, m in enumerate(ctx.markers)} if detail is not None else None
-        pending.append((s, c, value, flags, float(row_lse[row]), int(row_n[row]), per))
+        pending.append((samples_l[i], c, value, flags, lse_l[i], n_l[i], per))
     best_i = np.where(best_i >= 0, block[np.maximum(best_i, 0)], -1)
     return BlockResult(int(block[0]) if len(block) else start, int(block[-1]) + 1 if len(block) else start,
                        col_lse, col_n, best_v, best_i,
