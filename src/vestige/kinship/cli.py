@@ -286,14 +286,17 @@ def _json_number(x) -> str:
 
 def hit_json(h, prior: float) -> str:
     """One line of ``kinship search --json``: exactly ``json.dumps({**h.as_dict(), "prior": prior})``
-    and a newline, written without building the dictionary (50,000 lines: 0.3 s → 0.05 s)."""
+    and a newline, written without building the dictionary (50,000 lines: 0.3 s → 0.1 s)."""
     from json.encoder import encode_basestring_ascii as q
 
-    d = h.as_dict()
-    return (f'{{"sample": {q(d["sample"])}, "family": {q(d["family"])}, "missing": {q(d["missing"])}, '
-            f'"lr": {_json_number(d["lr"])}, "log10_lr": {_json_number(d["log10_lr"])}, '
-            f'"posterior": {_json_number(d["posterior"])}, "markers_compared": {_json_number(d["markers_compared"])}, '
-            f'"flags": [{", ".join(q(f) for f in d["flags"])}], "prior": {_json_number(prior)}}}\n')
+    from vestige.kinship.lr import json_lr
+
+    log10 = h.log10_lr
+    lr = json_lr(log10)
+    return (f'{{"sample": {q(h.sample)}, "family": {q(h.family)}, "missing": {q(h.missing)}, '
+            f'"lr": {_json_number(lr)}, "log10_lr": {_json_number(log10)}, '
+            f'"posterior": {_json_number(h.posterior)}, "markers_compared": {h.markers_compared!r}, '
+            f'"flags": [{", ".join(q(f) for f in h.flags)}], "prior": {_json_number(prior)}}}\n')
 
 
 def _sex_note(res, remains, families, args) -> None:
