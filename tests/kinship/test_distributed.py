@@ -56,9 +56,9 @@ def _key(res):
 
 
 def test_the_dask_search_is_identical_to_the_local_one(cluster, monkeypatch):
-    from vestige.kinship import search
+    from vestige.kinship import tables
 
-    monkeypatch.setattr(search, "SHAPE_PART", 16)  # the 60 families' tables in four parts
+    monkeypatch.setattr(tables, "SHAPE_PART", 16)  # the 60 families' tables in four parts
     table, refs, samples, families = _world()
     names = list(samples.genotypes)
     local = blind_search(families, refs, table, names, sample_profiles=samples, top=3)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from vestige.kinship import kernels
-from vestige.kinship.search import _block_lse
+from vestige.kinship.scoring import _block_lse
 
 
 def _world(seed=1, n_rows=40, n_targets=700, n_block=37, n_markers=6):
@@ -156,7 +156,7 @@ def test_families_written_in_any_member_order_share_one_canonical_shape():
     # and the search gives each the same LRs.
     from vestige.kinship import Family, Member
     from vestige.kinship.lr import structure_of
-    from vestige.kinship.search import canonical_structure
+    from vestige.kinship.tables import canonical_structure
 
     def members(order):
         m = {"GF": Member("GF", "male"), "GM": Member("GM", "female"),
@@ -207,7 +207,7 @@ def test_nuclear_families_in_closed_form_equal_the_elimination(parents, evidence
     # The closed form (kernels.nuclear) against the general variable elimination, on random
     # priors, mutation matrices and (symmetric, as every genotype evidence is) evidence.
     from vestige.kinship.likelihood import Structure, eliminate
-    from vestige.kinship.search import _joint, nuclear_shape
+    from vestige.kinship.tables import _joint, nuclear_shape
 
     structure = Structure(parents, frozenset(evidence), keep)
     assert nuclear_shape(structure) is not None
@@ -226,7 +226,7 @@ def test_nuclear_families_in_closed_form_equal_the_elimination(parents, evidence
 
 def test_shapes_that_are_not_nuclear_take_the_general_elimination():
     from vestige.kinship.likelihood import Structure
-    from vestige.kinship.search import nuclear_shape
+    from vestige.kinship.tables import nuclear_shape
 
     assert nuclear_shape(Structure((None, None, (0, 1), None, (2, 3)), frozenset({0, 1}), 4)) is None  # grandchild
     assert nuclear_shape(Structure((None, None, None, (0, 2), (0, 1)), frozenset({3}), 4)) is None  # half-siblings

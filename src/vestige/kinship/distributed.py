@@ -1,7 +1,9 @@
-"""The blind search on a Dask cluster (extra ``[dask]``): the blocks of samples are scored on the
-workers, each worker holding the LR tables once, and the results come back in block order to be
-folded exactly as on one machine (see :func:`vestige.kinship.search.blind_search`), so the output
-is identical to the single-process search.
+"""The blind search on a Dask cluster (extra ``[dask]``): the LR tables are built on the workers,
+a task per part of one family shape (:func:`vestige.kinship.tables.table_part`), gathered into
+one table, then the blocks of samples are scored on the workers (:func:`vestige.kinship.scoring.score_block`),
+each worker holding the tables once; the results come back in order to be folded exactly as on
+one machine (see :func:`vestige.kinship.search.blind_search`), so the output is identical to the
+single-process search.
 
     client = connect(scheduler="tcp://10.0.0.5:8786")   # a running cluster
     client = connect(workers=2)                         # or a local one, N worker processes

@@ -9,7 +9,7 @@ log LR is bit-for-bit the one the numpy code gave), and applies the sex filter i
 :func:`block_stats` then reads the block once for each sample's best candidates and each
 missing person's two best samples.
 
-PURE: numpy and numba only. ``nogil`` kernels, so that threads (:func:`vestige.kinship.search.thread_map`)
+PURE: numpy and numba only. ``nogil`` kernels, so that threads (:func:`vestige.kinship.scoring.thread_map`)
 score blocks side by side.
 """
 
@@ -100,7 +100,7 @@ def block_stats(acc, k, natural, row_max, top_v, top_i, best_v, best_i):
     - per target: its two best samples (``best_v``/``best_i`` (2, T), block rows; the earlier
       first among equals, as two ``argmax`` passes give them).
 
-    The log-sum-exps are numpy's (:func:`vestige.kinship.search._block_lse`): its vectorised
+    The log-sum-exps are numpy's (:func:`vestige.kinship.scoring._block_lse`): its vectorised
     ``exp`` is five times faster than a compiled scalar one.
     """
     n_block, n_targets = acc.shape
