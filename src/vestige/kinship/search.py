@@ -2,15 +2,18 @@
 
 1. Tables. For each missing person X and marker m, one elimination keeps X's alleles free and
    gives ``P(family data, X = g)`` for *every* genotype ``g`` (:func:`split_lump` makes this
-   exact for alleles the family never showed). Families of identical shape are computed
-   together along the batch axis. Dividing by ``P(family data) · P(g)`` gives ``LR_m(g)``.
+   exact for alleles the family never showed). Families of identical shape (in a canonical
+   numbering of the pedigree) are computed together along the batch axis, nuclear families in
+   closed form (:mod:`vestige.kinship.tables`). Dividing by ``P(family data) · P(g)`` gives
+   ``LR_m(g)``.
    A degraded reading (drop-out, drop-in, several bones of one body) is a linear combination
    of a few such values (:func:`vestige.kinship.observe.category_terms`), so it is exact too.
    Only markers typed in some sample and some reference are processed. A family whose
    references are impossible at a marker (likelihood 0 without a mutation that explains them)
    is skipped and reported; the search goes on for everyone else.
 2. Scores. ``log LR(sample, X) = Σ_m log LR_m``: a table look-up per marker, summed over blocks
-   of samples.
+   of samples by compiled kernels, over the missing persons of the sample's sex only
+   (:mod:`vestige.kinship.scoring`, :mod:`vestige.kinship.kernels`).
 3. Report. Per sample the top ``K`` and every pair with ``LR ≥ min_lr``, with an honest
    posterior (:func:`posterior`): the prior per pair ``π`` is explicit (default
    ``1 / (max(N, R) + 1)`` for ``N`` missing persons — of the whole case when the caller says
