@@ -231,3 +231,17 @@ def test_shapes_that_are_not_nuclear_take_the_general_elimination():
     assert nuclear_shape(Structure((None, None, (0, 1), None, (2, 3)), frozenset({0, 1}), 4)) is None  # grandchild
     assert nuclear_shape(Structure((None, None, None, (0, 2), (0, 1)), frozenset({3}), 4)) is None  # half-siblings
     assert nuclear_shape(Structure((None, None, (0, 1)), frozenset({0, 1, 2}), 2)) is None  # kept person typed
+
+
+def test_compiled_code_is_cached_where_it_can_be_written(tmp_path, monkeypatch):
+    # A service account without a writable home still gets a cache (in the temporary folder),
+    # instead of numba refusing to cache (an error at import).
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file, not a folder")
+    monkeypatch.setenv("HOME", str(blocker))
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    path = kernels._cache_dir()
+    assert path.startswith(str(tmp_path / "tmp")) and (tmp_path / "tmp").exists()
+    monkeypatch.setenv("HOME", str(tmp_path / "user"))
+    assert kernels._cache_dir() == str(tmp_path / "user" / ".cache" / "vestige" / "numba")

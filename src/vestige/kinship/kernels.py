@@ -19,10 +19,28 @@ import os
 
 import numpy as np
 
-# Compiled code is cached beside the source, or in the user's cache where that is read-only (an
-# installed package): the first search after an install compiles for about a second, later ones
-# load it.
-os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(os.path.expanduser("~"), ".cache", "vestige", "numba"))
+
+def _cache_dir() -> str:
+    """Where numba keeps the compiled kernels: ``NUMBA_CACHE_DIR`` if set, else the first writable
+    of ``~/.cache/vestige/numba`` and a folder of this user's in the temporary directory (a
+    service account may have no writable home). The first search after an install compiles for a
+    few seconds (``make install`` does it), later ones load the compiled code."""
+    import tempfile
+
+    choices = [os.path.join(os.path.expanduser("~"), ".cache", "vestige", "numba"),
+               os.path.join(tempfile.gettempdir(), f"vestige-numba-{os.getuid() if hasattr(os, 'getuid') else 0}")]
+    for path in choices:
+        try:
+            os.makedirs(path, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(path, os.W_OK):
+            return path
+    return choices[-1]
+
+
+if not os.environ.get("NUMBA_CACHE_DIR"):
+    os.environ["NUMBA_CACHE_DIR"] = _cache_dir()
 
 from numba import njit  # noqa: E402
 
