@@ -174,3 +174,16 @@ def test_sexes_json_must_be_a_list_of_objects(tmp_path):
     with pytest.raises(KinshipInputError, match="expected a list of"):
         read_sexes(write(tmp_path, "remains.json", "[1, 2]"))
     assert read_sexes(write(tmp_path, "ok.json", '[{"sample": "B1", "sex": "male"}]')) == {"B1": "male"}
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_crlf_and_padded_profiles_read_like_plain_ones(tmp_path, newline):
+    # CRLF (what the csv module and Windows tools write) and fields padded with spaces are read
+    # exactly like the plain file: the same genotypes, the F convention kept.
+    rows = ["sample,marker,allele1,allele2", "S1,D3S1358,15,16", "S1,VWA,14,F", "S2,TH01,9.3,9.3"]
+    plain = read_profiles(write(tmp_path, "plain.csv", "\n".join(rows) + "\n"))
+    crlf = read_profiles(write(tmp_path, "crlf.csv", newline.join(rows) + newline))
+    padded = read_profiles(write(tmp_path, "padded.csv", newline.join(
+        [rows[0]] + [" " + r.replace(",", " , ") + " " for r in rows[1:]]) + newline))
+    assert plain.genotypes == crlf.genotypes == padded.genotypes
+    assert plain.genotypes["S1"]["VWA"] == ("14", None)
