@@ -143,12 +143,17 @@ def score_block(ctx: _BlockContext, start: int) -> BlockResult:
         ms = ctx.per_marker[m]
         rows[mi] = ctx.offsets[mi] + ms.rows[block]
         values = ctx.value_tables[m]
-        for s, (ids, coefs, den) in ms.terms.items():
+        row_of: dict[int, int] = {}  # samples with the same reading share its terms, and its row
+        for s, term in ms.terms.items():
             if lo <= s <= hi:
-                num = coefs @ values[ids]
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    extra_rows.append(np.log(np.maximum(num, 0.0) / den))
-                rows[mi, s - lo] = -len(extra_rows)
+                r = row_of.get(id(term))
+                if r is None:
+                    ids, coefs, den = term
+                    num = coefs @ values[ids]
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        extra_rows.append(np.log(np.maximum(num, 0.0) / den))
+                    r = row_of[id(term)] = len(extra_rows)
+                rows[mi, s - lo] = -r
     extra = np.stack(extra_rows) if extra_rows else np.zeros((1, n_targets))
     acc = np.empty((nb, n_targets))
     row_n = np.zeros(nb, dtype=np.int64)

@@ -83,8 +83,8 @@ def _sample_markers(items: list[str], bodies: dict[str, list[str]], profiles: Pr
         allele_rows: dict[int, int] = {}
         rows = np.full(len(items), -1, dtype=np.int64)
         typed = np.zeros(len(items), dtype=bool)
-        pending: dict[int, dict[tuple, float]] = {}
-        hw_den: dict[int, float] = {}
+        pending: dict[int, tuple] = {}  # degraded sample → its readings (the key of same_readings)
+        same_readings: dict[tuple, tuple] = {}  # readings → (category terms, P_HW)
         if clean[mi]:
             where = np.array([s for s, _ in clean[mi]], dtype=np.int64)
             rows[where] = [genos.setdefault(key, len(genos)) for _, key in clean[mi]]
@@ -101,18 +101,22 @@ def _sample_markers(items: list[str], bodies: dict[str, list[str]], profiles: Pr
                 key = (min(key), max(key))
                 rows[s] = genos.setdefault(key, len(genos))
                 continue
-            union, coef = category_terms(rs, lambda a, _f=freqs, _i=idx: _f[_i[a]])
-            pending[s] = coef
-            hw_den[s] = hw_probability(rs, table.alleles[marker], freqs)
-            for row in coef:
-                if row[0] == "g":
-                    key = (idx[row[1]], idx[row[2]])
-                    genos.setdefault((min(key), max(key)), len(genos))
-                elif row[0] == "r":
-                    allele_rows.setdefault(idx[row[1]], len(allele_rows))
+            # Degraded samples showing the same alleles with the same rates share their terms.
+            reading_key = tuple(rs)
+            known = same_readings.get(reading_key)
+            if known is None:
+                _union, coef = category_terms(rs, lambda a, _f=freqs, _i=idx: _f[_i[a]])
+                known = same_readings[reading_key] = (coef, hw_probability(rs, table.alleles[marker], freqs))
+                for row in known[0]:
+                    if row[0] == "g":
+                        key = (idx[row[1]], idx[row[2]])
+                        genos.setdefault((min(key), max(key)), len(genos))
+                    elif row[0] == "r":
+                        allele_rows.setdefault(idx[row[1]], len(allele_rows))
+            pending[s] = reading_key
         g_count, a_count = len(genos), len(allele_rows)
-        terms = {}
-        for s, coef in pending.items():
+        built: dict[tuple, tuple] = {}  # reading → (base row ids, coefs, P_HW), shared by its samples
+        for reading_key, (coef, hw) in same_readings.items():
             ids, cs = [], []
             for row, c in coef.items():
                 if row[0] == "g":
@@ -123,7 +127,8 @@ def _sample_markers(items: list[str], bodies: dict[str, list[str]], profiles: Pr
                 else:
                     ids.append(g_count + a_count)
                 cs.append(c)
-            terms[s] = (np.array(ids, dtype=np.int64), np.array(cs), hw_den[s])
+            built[reading_key] = (np.array(ids, dtype=np.int64), np.array(cs), hw)
+        terms = {s: built[reading_key] for s, reading_key in pending.items()}
         rows[rows < 0] = g_count
         out[marker] = _MarkerSamples(np.array(list(genos), dtype=np.int64).reshape(-1, 2), rows,
                                      np.array(list(allele_rows), dtype=np.int64), terms, typed)
