@@ -224,6 +224,24 @@ def genotype_rows(joint, den, idx, wt, gx, gy, hw, cols, out):
 
 
 @njit(nogil=True, cache=True)
+def _sandwich(left, middle, right, tmp, dest):
+    """``dest = left · middle · rightᵀ`` for small square matrices (``tmp`` a scratch matrix)."""
+    a = middle.shape[0]
+    for x in range(a):
+        for j in range(a):
+            v = 0.0
+            for i in range(a):
+                v += left[x, i] * middle[i, j]
+            tmp[x, j] = v
+    for x in range(a):
+        for y in range(a):
+            v = 0.0
+            for j in range(a):
+                v += tmp[x, j] * right[y, j]
+            dest[x, y] = v
+
+
+@njit(nogil=True, cache=True)
 def nuclear(prior, male, female, ev_father, ev_mother, ev_children, keep, out):
     """``P(data, kept person's ordered alleles)`` for a nuclear family: two founders (father,
     mother) and their children, none of whom has children here (what most DVI references are:
@@ -247,18 +265,7 @@ def nuclear(prior, male, female, ev_father, ev_mother, ev_children, keep, out):
     k = np.empty((a, a))
     for b in range(n_b):
         for c in range(n_c):  # G_c = male · E_c · femaleᵀ
-            for x in range(a):
-                for j in range(a):
-                    v = 0.0
-                    for i in range(a):
-                        v += male[b, x, i] * ev_children[c, b, i, j]
-                    tmp[x, j] = v
-            for x in range(a):
-                for y in range(a):
-                    v = 0.0
-                    for j in range(a):
-                        v += tmp[x, j] * female[b, y, j]
-                    g[c, x, y] = v
+            _sandwich(male[b], ev_children[c, b], female[b], tmp, g[c])
         for x in range(a):
             for y in range(a):
                 out[b, x, y] = 0.0
@@ -281,19 +288,8 @@ def nuclear(prior, male, female, ev_father, ev_mother, ev_children, keep, out):
                             out[b, mp, mm] += w
                         else:
                             k[fp, mp] += w
-        if keep == 2:
-            for x in range(a):
-                for mp in range(a):
-                    v = 0.0
-                    for fp in range(a):
-                        v += male[b, fp, x] * k[fp, mp]
-                    tmp[x, mp] = v
-            for x in range(a):
-                for y in range(a):
-                    v = 0.0
-                    for mp in range(a):
-                        v += tmp[x, mp] * female[b, mp, y]
-                    out[b, x, y] = v
+        if keep == 2:  # the kept child: maleᵀ · K · female
+            _sandwich(male[b].T, k, female[b].T, tmp, out[b])
 
 
 def warm_up() -> None:
