@@ -183,9 +183,10 @@ def _read_remains_arg(args, profiles, families):
         remains = Remains(samples=names)
     else:
         remains = Remains(samples=[s for s in profiles.samples if s not in refs])
-    if getattr(args, "sexes", None):
+    sexes = getattr(args, "sexes", None)
+    if sexes and not (remains.source and Path(sexes).resolve() == Path(remains.source).resolve()):
         from vestige.kinship.io import read_sexes
-        remains.sexes.update(read_sexes(args.sexes))
+        remains.sexes.update(read_sexes(sexes))  # (the remains file itself already gave them)
     return remains, refs
 
 

@@ -20,6 +20,7 @@ import csv
 import gc
 import io
 import json
+import os
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -326,10 +327,11 @@ def _fill_profiles(profiles: Profiles, rows, text: str, only: set[str] | None, b
         per[marker] = (a1, None if dropped else a2)
 
 
-def _read_json(p: Path):
+def _read_json(p: Path | str):
     """Parse a JSON file; a missing, undecodable or malformed file is a KinshipInputError naming it."""
     try:
-        return json.loads(p.read_text(encoding="utf-8"))
+        with open(p, "rb") as f:
+            return json.loads(f.read().decode("utf-8"))
     except FileNotFoundError:
         raise KinshipInputError(str(p), "no such file") from None
     except IsADirectoryError:
@@ -342,8 +344,8 @@ def _read_json(p: Path):
 
 def read_family(path: str | Path, profiles: Profiles | None = None) -> Family:
     """Read one family JSON; with ``profiles``, check every ``sample`` it names is there."""
-    p = Path(path)
-    return family_from_dict(_read_json(p), str(p), profiles)
+    name = path if isinstance(path, str) else str(path)
+    return family_from_dict(_read_json(name), name, profiles)
 
 
 def family_from_dict(data, source: str, profiles: Profiles | None = None) -> Family:
@@ -379,15 +381,17 @@ def family_from_dict(data, source: str, profiles: Profiles | None = None) -> Fam
 
 def read_families(paths: list[str | Path], profiles: Profiles | None = None) -> list[Family]:
     """Family files, or folders of ``*.json`` family files (sorted by name)."""
-    files: list[Path] = []
+    files: list[str] = []
     for p in map(Path, paths):
         if p.is_dir():
-            found = sorted(p.glob("*.json"))
+            # names sorted as strings (what sorting Paths of one folder does, 10x faster for 10^4 files)
+            folder = str(p)
+            found = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".json"))
             if not found:
-                raise KinshipInputError(str(p), "no *.json family files in this folder")
-            files.extend(found)
+                raise KinshipInputError(folder, "no *.json family files in this folder")
+            files.extend(os.path.join(folder, name) for name in found)
         elif p.exists():
-            files.append(p)
+            files.append(str(p))
         else:
             raise KinshipInputError(str(p), "no such file or folder")
     with without_gc():

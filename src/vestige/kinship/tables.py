@@ -330,20 +330,30 @@ class TablePart:
         informative[:, cols] = self.informative
 
 
-def table_part(tctx: _TableContext, part) -> TablePart:
+def table_part(tctx: _TableContext, part, dest: tuple | None = None) -> TablePart:
     """Every marker of one part of one family shape: the batches of each marker built, those of the
     same allele-space size eliminated together (one elimination for many markers), then each
-    batch's rows written into the part's tables (their logs taken at the end)."""
+    batch's rows written into the part's tables (their logs taken at the end).
+
+    ``dest`` (the whole search's ``(logs, values, dens, informative)``, as :meth:`TablePart.into`
+    takes them, in order of markers): the rows are written straight into the part's columns
+    there, as LRs (the caller takes their logs), and the part returned holds only its columns,
+    failures and time; without it (a Dask worker), the part's own tables are returned."""
     import time
 
     t0 = time.perf_counter()
     structure, persons, names, rows, group_cols, where_special = part
     n_fam = len(names)
     info, codes, special = tctx.info, tctx.codes, tctx.special
-    logs = [np.zeros((len(i[8]) + 1, n_fam)) for i in info]
-    values = [np.zeros((len(i[8]) + len(i[1].alleles) + 1, n_fam)) if i[1].terms else None for i in info]
-    dens = np.zeros((len(info), n_fam))
-    inform = np.zeros((len(info), n_fam), dtype=bool)
+    if dest is None:
+        logs = [np.zeros((len(i[8]) + 1, n_fam)) for i in info]
+        values = [np.zeros((len(i[8]) + len(i[1].alleles) + 1, n_fam)) if i[1].terms else None for i in info]
+        dens = np.zeros((len(info), n_fam))
+        inform = np.zeros((len(info), n_fam), dtype=bool)
+        out_cols = np.arange(n_fam)
+    else:
+        logs, values, dens, inform = dest
+        out_cols = np.asarray(group_cols)
     by_size: dict[int, list] = defaultdict(list)
     for mi, (_marker, _ms, freqs, alleles, specs, mm, mf, *_rest) in enumerate(info):
         c = codes[mi][rows]  # (B, P, 2) allele indices, -1 untyped
@@ -400,9 +410,11 @@ def table_part(tctx: _TableContext, part) -> TablePart:
                 at = 0
                 for p in chunk:
                     found_bad.extend(_write_rows(p, joint[at:at + len(p[1])], info, names, group_cols,
-                                                 logs, values, dens, inform))
+                                                 out_cols, logs, values, dens, inform))
                     at += len(p[1])
                 chunk, size = [], 0
+    if dest is not None:
+        return TablePart(group_cols, [], [], dens[:, :0], inform[:, :0], found_bad, time.perf_counter() - t0)
     with np.errstate(divide="ignore"):
         for out in logs:
             np.log(out[:-1], out=out[:-1])
@@ -451,10 +463,10 @@ def _joint(structure: Structure, prior: np.ndarray, male: np.ndarray, female: np
     return out
 
 
-def _write_rows(batch, joint: np.ndarray, info, names, group_cols, logs, values, dens,
+def _write_rows(batch, joint: np.ndarray, info, names, group_cols, out_cols, logs, values, dens,
                 informative) -> list[tuple[int, int, str]]:
-    """One batch's results into its part's tables (columns: the batch's families' places in the
-    part): the LR of every sample genotype (the kernel), the value rows of degraded readings,
+    """One batch's results into the tables (columns ``out_cols`` of the batch's families' places in
+    the part): the LR of every sample genotype (the kernel), the value rows of degraded readings,
     log P(data), "typed here"; returns the families whose data are impossible at that marker
     (marker index, column, reason)."""
     from vestige.kinship import kernels
@@ -468,9 +480,10 @@ def _write_rows(batch, joint: np.ndarray, info, names, group_cols, logs, values,
     for b in np.nonzero(den <= 0)[0]:
         bad.append((mi, int(group_cols[sub[b]]), f"{names[sub[b]]}, marker {marker}: the family's reference "
                     "profiles are inconsistent (likelihood 0); check them or give a mutation model"))
-    informative[mi, sub] = typed_any
+    at = out_cols[sub]
+    informative[mi, at] = typed_any
     with np.errstate(divide="ignore"):
-        dens[mi, sub] = np.log(den)
+        dens[mi, at] = np.log(den)
     safe_den = np.where(den > 0, den, 1.0)
     # Alleles the family never showed are lumped (only with lumpable mutation models): their
     # weights on the two lump alleles Lp (a - 2) and Lu (a - 1).
@@ -484,7 +497,7 @@ def _write_rows(batch, joint: np.ndarray, info, names, group_cols, logs, values,
         idx[:, :, 1] = np.where(seen, 0, lu)
         wt[:, :, 0] = np.where(seen, 1.0, weights[:, :, lp] if lumps else 0.0)
         wt[:, :, 1] = np.where(seen, 0.0, weights[:, :, lu] if lumps else 0.0)
-        kernels.genotype_rows(np.ascontiguousarray(joint), safe_den, idx, wt, gx, gy, hw, sub, logs[mi])
+        kernels.genotype_rows(np.ascontiguousarray(joint), safe_den, idx, wt, gx, gy, hw, at, logs[mi])
     if ms.terms:
         vals = values[mi]
         full = weights @ joint @ weights.transpose(0, 2, 1)  # (B, n, n) ordered specific alleles
@@ -492,12 +505,12 @@ def _write_rows(batch, joint: np.ndarray, info, names, group_cols, logs, values,
             gv = full[:, gx, gy] + full[:, gy, gx]
             homo = gx == gy
             gv[:, homo] = full[:, gx[homo], gx[homo]]
-            vals[:len(gx), sub] = (gv / safe_den[:, None]).T
+            vals[:len(gx), at] = (gv / safe_den[:, None]).T
         if len(ms.alleles):
             u = ms.alleles
             one = full.sum(axis=2)[:, u] + full.sum(axis=1)[:, u] - 2 * full[:, u, u]
-            vals[len(gx):len(gx) + len(u), sub] = (one / safe_den[:, None]).T
-        vals[-1, sub] = 1.0
+            vals[len(gx):len(gx) + len(u), at] = (one / safe_den[:, None]).T
+        vals[-1, at] = 1.0
     return bad
 
 
@@ -602,11 +615,9 @@ def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable,
     found = []
     done = 0
     if map_parts is None:
-        def local(tc, part):
-            res = table_part(tc, part)
-            res.into(log_tables, value_tables, dens, informative, markers)
-            return res
-        results = _ordered_map(local, [(tctx, p) for p in parts], threads)
+        dest = ([log_tables[m] for m in markers], [value_tables[m] if per_marker[m].terms else None for m in markers],
+                dens, informative)
+        results = _ordered_map(table_part, [(tctx, p, dest) for p in parts], threads)
     else:
         results = map_parts(table_part, tctx, parts)
     for res in results:
@@ -617,6 +628,11 @@ def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable,
         done += len(res.cols) * len(markers)
         if progress:
             progress("families × markers", done, n_t * len(markers))
+    if map_parts is None:  # the LRs written in place become log LRs, marker by marker on the threads
+        def take_log(rows):
+            with np.errstate(divide="ignore"):
+                np.log(rows, out=rows)
+        list(_ordered_map(take_log, [(log_tables[m][:-1],) for m in markers], threads))
     bad: dict[int, str] = {}
     for _mi, c, why in sorted(found, key=lambda x: x[0]):
         bad.setdefault(c, why)
