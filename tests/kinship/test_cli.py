@@ -102,7 +102,7 @@ def test_search_json_lines_are_exactly_json_dumps():
     # text, whatever the names (quotes, non-ASCII), flags and numbers (exclusion, huge LR, tiny).
     import math
 
-    from vestige.kinship.cli import hit_json
+    from vestige.kinship.cli import hit_json, hits_json
     from vestige.kinship.search import SearchHit
 
     cases = [SearchHit("S-1", 'FAM "x"', "Ørjan", 12.5, 21, 0.999, ["indistinguishable:F/M", "competing_remains:Sé2"]),
@@ -111,3 +111,7 @@ def test_search_json_lines_are_exactly_json_dumps():
              SearchHit("s\\t", "f", "m\n", 1e-300, 3, 1e-310, ["x"])]
     for h in cases:
         assert hit_json(h, 9.26e-05) == json.dumps({**h.as_dict(), "prior": 9.26e-05}) + "\n"
+    # the batch writer (what the command uses) gives the same lines, names repeated or not
+    many = cases + cases[::-1] + [SearchHit("S-1", 'FAM "x"', "m", 308.5 * math.log(10), 2, 0.5, [])]
+    assert hits_json(many, 1e-4) == "".join(json.dumps({**h.as_dict(), "prior": 1e-4}) + "\n" for h in many)
+    assert hits_json([], 1e-4) == ""
