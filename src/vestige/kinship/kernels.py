@@ -224,6 +224,102 @@ def genotype_rows(joint, den, idx, wt, gx, gy, hw, cols, out):
 
 
 @njit(nogil=True, cache=True)
+def observed_alleles(presence, freqs, safe, p_obs, vindex):
+    """Per family (row of ``presence``, (B, n) bool: the table alleles seen in the family): its
+    seen alleles in table order (``safe`` (B, kmax), 0 after the last), their frequencies
+    (``p_obs`` (B, kmax), 0 after) and each table allele's virtual index (``vindex`` (B, n), -1
+    if not seen); returns the number seen per family."""
+    n_b, n = presence.shape
+    kmax = safe.shape[1]
+    k = np.zeros(n_b, dtype=np.int64)
+    for b in range(n_b):
+        j = 0
+        for x in range(n):
+            if presence[b, x]:
+                safe[b, j] = x
+                p_obs[b, j] = freqs[x]
+                vindex[b, x] = j
+                j += 1
+            else:
+                vindex[b, x] = -1
+        k[b] = j
+        for i in range(j, kmax):
+            safe[b, i] = 0
+            p_obs[b, i] = 0.0
+    return k
+
+
+@njit(nogil=True, cache=True)
+def _lumped_matrix(m, kind, u, stay, k, n_l, p_l, p_obs, safe, t):
+    """One family's mutation matrix over its virtual alleles (see :func:`virtual_batch`)."""
+    kmax = safe.shape[0]
+    lp, lu = kmax, kmax + 1
+    a = kmax + 2
+    for i in range(a):
+        for j in range(a):
+            t[i, j] = 0.0
+    for i in range(k):
+        for j in range(k):
+            t[i, j] = m[safe[i], safe[j]]
+    for i in range(k, kmax):  # dummy alleles stay themselves; nothing reaches them
+        t[i, i] = 1.0
+    if kind == 0:  # no mutation
+        t[lp, lp] = 1.0
+        t[lu, lu] = 1.0
+    elif kind == 1:  # equal: u = rate / (n - 1), stay = 1 - rate - u
+        for i in range(k):
+            t[i, lu] = n_l * u
+            t[lp, i] = u
+            t[lu, i] = u
+        t[lp, lp] = stay
+        t[lp, lu] = n_l * u
+        t[lu, lu] = stay + n_l * u
+    else:  # proportional: u = alpha, stay = 1 - alpha
+        for i in range(k):
+            t[i, lp] = u * p_l
+            t[lp, i] = u * p_obs[i]
+        t[lp, lp] = stay + u * p_l
+        t[lu, lu] = 1.0
+
+
+@njit(nogil=True, cache=True)
+def virtual_batch(presence, freqs, mm, mf, safe, p_obs, vindex, k, p_l, kinds, params,
+                  prior, male, female, weights):
+    """Each family's allele space for the lumpable mutation models: its seen alleles (table
+    order), then the lumps Lp (all unseen alleles, ``kmax``) and Lu (their mean, ``kmax + 1``),
+    rows of a shorter family padded with dummy alleles; fills ``prior`` (B, a), the mutation
+    matrices ``male``/``female`` (B, a, a) and ``weights`` (B, n, a) (a table allele's share of
+    each virtual allele). ``kinds[s]`` 0 none, 1 equal, 2 proportional; ``params[s]`` (u,
+    stay): for equal ``rate / (n - 1)`` and ``1 - rate - u``, for proportional ``alpha`` and
+    ``1 - alpha``; ``p_l`` (B,): the unseen alleles' total frequency (numpy's sum of ``p_obs``,
+    0 when every allele was seen). Every value is the one numpy's broadcasting gave, bit for bit."""
+    n_b, n = presence.shape
+    kmax = safe.shape[1]
+    lp, lu = kmax, kmax + 1
+    for b in range(n_b):
+        kb = k[b]
+        n_l = n - kb
+        pl = p_l[b]
+        for i in range(kmax):
+            prior[b, i] = p_obs[b, i]
+        prior[b, lp] = pl
+        prior[b, lu] = 0.0
+        safe_pl = pl if pl > 0 else 1.0
+        safe_nl = n_l if n_l > 0 else 1
+        for x in range(n):
+            for i in range(kmax + 2):
+                weights[b, x, i] = 0.0
+            v = vindex[b, x]
+            if v >= 0:
+                weights[b, x, v] = 1.0
+            else:
+                weights[b, x, lp] = freqs[x] / safe_pl
+                weights[b, x, lu] = 1.0 / safe_nl
+        _lumped_matrix(mm, kinds[0], params[0, 0], params[0, 1], kb, n_l, pl, p_obs[b], safe[b], male[b])
+        _lumped_matrix(mf, kinds[1], params[1, 0], params[1, 1], kb, n_l, pl, p_obs[b], safe[b], female[b])
+
+
+@njit(nogil=True, cache=True)
 def _sandwich(left, middle, right, tmp, dest):
     """``dest = left · middle · rightᵀ`` for small square matrices (``tmp`` a scratch matrix)."""
     a = middle.shape[0]
@@ -299,6 +395,10 @@ def warm_up() -> None:
     v8, vi = np.zeros(2), np.zeros(2, dtype=np.int64)
     vb = np.zeros(2, dtype=bool)
     e = np.ones((2, 2, 2))
+    presence = np.ones((2, 2), dtype=bool)
+    k = observed_alleles(presence, v8, i8.copy(), f8.copy(), i8.copy())
+    virtual_batch(presence, v8, f8, f8, i8, f8, i8, k, v8, vi, f8, np.zeros((2, 4)), np.zeros((2, 4, 4)),
+                  np.zeros((2, 4, 4)), np.zeros((2, 2, 4)))
     nuclear(f8, e, e, e, e, np.ones((1, 2, 2, 2)), 2, np.zeros((2, 2, 2)))
     genotype_rows(np.ones((2, 2, 2)), np.ones(2), np.zeros((2, 2, 2), dtype=np.int64), np.ones((2, 2, 2)), vi, vi,
                   np.ones(2), vi, np.zeros((2, 2)))

@@ -152,56 +152,33 @@ def _virtual_batch(presence: np.ndarray, freqs: np.ndarray, mm: np.ndarray, mf: 
         weights = np.broadcast_to(np.eye(n), (bsz, n, n)).copy()
         return (prior, np.broadcast_to(mm, (bsz, n, n)).copy(), np.broadcast_to(mf, (bsz, n, n)).copy(),
                 vindex, weights)
-    k = presence.sum(axis=1)
-    kmax = int(k.max()) if bsz else 0
-    a = kmax + 2
-    lp, lu = kmax, kmax + 1
-    # Observed alleles first, in table order (a stable sort on "not observed").
-    o_pad = np.argsort(~presence, axis=1, kind="stable")[:, :kmax]
-    valid = np.arange(kmax)[None, :] < k[:, None]
-    safe = np.where(valid, o_pad, 0)
-    n_l = n - k
-    p_obs = np.where(valid, freqs[safe], 0.0)
-    p_l = np.where(n_l > 0, 1.0 - p_obs.sum(axis=1), 0.0)
-    prior = np.zeros((bsz, a))
-    prior[:, :kmax] = p_obs
-    prior[:, lp] = p_l
-    vindex = np.where(presence, np.cumsum(presence, axis=1) - 1, -1)
-    weights = np.zeros((bsz, n, a))
-    bb, xx = np.nonzero(presence)
-    weights[bb, xx, vindex[bb, xx]] = 1.0
-    safe_pl = np.where(p_l > 0, p_l, 1.0)
-    safe_nl = np.where(n_l > 0, n_l, 1)
-    weights[:, :, lp] = np.where(presence, 0.0, freqs[None, :] / safe_pl[:, None])
-    weights[:, :, lu] = np.where(presence, 0.0, 1.0 / safe_nl[:, None])
-    pair = valid[:, :, None] & valid[:, None, :]
-    pads = ~valid
+    from vestige.kinship import kernels
 
-    def build(m: np.ndarray, spec: MutationSpec) -> np.ndarray:
-        t = np.zeros((bsz, a, a))
-        t[:, :kmax, :kmax] = np.where(pair, m[safe[:, :, None], safe[:, None, :]], 0.0)
-        pi = np.arange(kmax)
-        t[:, pi, pi] += pads  # dummy alleles stay themselves; nothing reaches them
+    kmax = int(np.count_nonzero(presence, axis=1).max()) if bsz else 0
+    a = kmax + 2
+    safe = np.empty((bsz, kmax), dtype=np.int64)  # the seen alleles in table order, then 0
+    p_obs = np.empty((bsz, kmax))
+    vindex = np.empty((bsz, n), dtype=np.int64)
+    k = kernels.observed_alleles(np.ascontiguousarray(presence), freqs, safe, p_obs, vindex)
+    p_l = np.where(n - k > 0, 1.0 - p_obs.sum(axis=1), 0.0)  # numpy's sum: the figures of old, to the bit
+    kinds = np.zeros(2, dtype=np.int64)
+    params = np.zeros((2, 2))
+    for i, spec in enumerate(specs):
         if spec.trivial:
-            t[:, lp, lp] = 1.0
-            t[:, lu, lu] = 1.0
-        elif spec.model == "equal":
+            continue
+        if spec.model == "equal":
             u = spec.rate / (n - 1)
-            t[:, :kmax, lu] = np.where(valid, (n_l * u)[:, None], 0.0)
-            t[:, lp, :kmax] = np.where(valid, u, 0.0)
-            t[:, lp, lp] = 1.0 - spec.rate - u
-            t[:, lp, lu] = n_l * u
-            t[:, lu, :kmax] = np.where(valid, u, 0.0)
-            t[:, lu, lu] = 1.0 - spec.rate - u + n_l * u
+            kinds[i], params[i] = 1, (u, 1.0 - spec.rate - u)
         else:
             alpha = spec.rate / float(np.sum(freqs * (1.0 - freqs)))
-            t[:, :kmax, lp] = np.where(valid, (alpha * p_l)[:, None], 0.0)
-            t[:, lp, :kmax] = np.where(valid, alpha * p_obs, 0.0)
-            t[:, lp, lp] = 1.0 - alpha + alpha * p_l
-            t[:, lu, lu] = 1.0
-        return t
-
-    return prior, build(mm, specs[0]), build(mf, specs[1]), vindex, weights
+            kinds[i], params[i] = 2, (alpha, 1.0 - alpha)
+    prior = np.empty((bsz, a))
+    male = np.empty((bsz, a, a))
+    female = np.empty((bsz, a, a))
+    weights = np.empty((bsz, n, a))
+    kernels.virtual_batch(presence, freqs, np.ascontiguousarray(mm), np.ascontiguousarray(mf), safe, p_obs, vindex,
+                          k, p_l, kinds, params, prior, male, female, weights)
+    return prior, male, female, vindex, weights
 
 
 def _reference_codes(families: list[Family], profiles: Profiles, table: FrequencyTable, markers: list[str],
