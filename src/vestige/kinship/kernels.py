@@ -196,31 +196,68 @@ def rivals(acc, natural, pair_row, pair_col, threshold, limit, out):
 
 
 @njit(nogil=True, cache=True)
-def genotype_rows(joint, den, idx, wt, gx, gy, hw, cols, out):
+def genotype_rows(joint, den, vindex, weights, gx, gy, hw, cols, out):
     """``out[g, cols[b]] = P(data_b, X = g) / P(data_b) / P_HW(g)`` (the LR; its log is taken for the
     whole table at once, by numpy's vectorised log) for the unordered genotypes ``g = {gx, gy}``
     (table allele indices) the samples show, family ``b`` of a batch (``joint`` (B, a, a): P(data,
     X's paternal and maternal allele) over its virtual alleles, ``den`` its ``P(data)``).
 
-    A table allele ``x`` is ``Σ_p wt[b, x, p] · virtual allele idx[b, x, p]`` (p = 0, 1): the
-    allele itself (weight 1, and 0) if the family showed it, else its share of the two lump
-    alleles; always two terms, so the loop has no data-dependent branch.
+    A table allele ``x`` is ``Σ_p wt[x, p] · virtual allele idx[x, p]`` (p = 0, 1): the allele
+    itself (``vindex[b, x]``, weight 1, and 0) if the family showed it, else its shares
+    (``weights[b, x]``) of the two lump alleles ``a - 2`` and ``a - 1``; always two terms, so the
+    inner loop has no data-dependent branch.
     """
-    n_b = joint.shape[0]
+    n_b, a = joint.shape[0], joint.shape[1]
+    n = vindex.shape[1]
+    lp, lu = a - 2, a - 1
+    idx = np.empty((FAMILY_TILE, n, 2), dtype=np.int64)
+    wt = np.empty((FAMILY_TILE, n, 2))
     for b0 in range(0, n_b, FAMILY_TILE):  # a few families' inputs stay in the L1 cache for every genotype
         b1 = min(b0 + FAMILY_TILE, n_b)
+        for b in range(b0, b1):
+            for x in range(n):
+                v = vindex[b, x]
+                if v >= 0:
+                    idx[b - b0, x, 0], idx[b - b0, x, 1] = v, 0
+                    wt[b - b0, x, 0], wt[b - b0, x, 1] = 1.0, 0.0
+                else:
+                    idx[b - b0, x, 0], idx[b - b0, x, 1] = lp, lu
+                    wt[b - b0, x, 0], wt[b - b0, x, 1] = weights[b, x, lp], weights[b, x, lu]
         for g in range(len(gx)):
             x, y = gx[g], gy[g]
             lh = hw[g]
             for b in range(b0, b1):
-                x0, x1, y0, y1 = idx[b, x, 0], idx[b, x, 1], idx[b, y, 0], idx[b, y, 1]
-                wx0, wx1, wy0, wy1 = wt[b, x, 0], wt[b, x, 1], wt[b, y, 0], wt[b, y, 1]
+                i = b - b0
+                x0, x1, y0, y1 = idx[i, x, 0], idx[i, x, 1], idx[i, y, 0], idx[i, y, 1]
+                wx0, wx1, wy0, wy1 = wt[i, x, 0], wt[i, x, 1], wt[i, y, 0], wt[i, y, 1]
                 v = (wx0 * (joint[b, x0, y0] * wy0 + joint[b, x0, y1] * wy1)
                      + wx1 * (joint[b, x1, y0] * wy0 + joint[b, x1, y1] * wy1))
                 if x != y:  # the same for every family of the batch: predictable
                     v += (wy0 * (joint[b, y0, x0] * wx0 + joint[b, y0, x1] * wx1)
                           + wy1 * (joint[b, y1, x0] * wx0 + joint[b, y1, x1] * wx1))
                 out[g, cols[b]] = v / den[b] / lh
+
+
+@njit(nogil=True, cache=True)
+def evidence_rows(codes, vindex, ev, typed_any):
+    """The evidence of clean reference genotypes over each family's virtual alleles: ``ev[j, b]``
+    (a, a) is 1 at the two orderings of person ``j``'s genotype in family ``b`` (``codes`` (B,
+    P, 2) table allele indices, ``-1``: untyped, whose evidence is all ones); ``typed_any[b]``
+    set where someone of the family is typed."""
+    n_b, n_p = codes.shape[0], codes.shape[1]
+    a = ev.shape[2]
+    for j in range(n_p):
+        for b in range(n_b):
+            x = codes[b, j, 0]
+            fill = 0.0 if x >= 0 else 1.0
+            for i in range(a):
+                for k in range(a):
+                    ev[j, b, i, k] = fill
+            if x >= 0:
+                va, vb = vindex[b, x], vindex[b, codes[b, j, 1]]
+                ev[j, b, va, vb] = 1.0
+                ev[j, b, vb, va] = 1.0
+                typed_any[b] = True
 
 
 @njit(nogil=True, cache=True)
@@ -399,9 +436,9 @@ def warm_up() -> None:
     k = observed_alleles(presence, v8, i8.copy(), f8.copy(), i8.copy())
     virtual_batch(presence, v8, f8, f8, i8, f8, i8, k, v8, vi, f8, np.zeros((2, 4)), np.zeros((2, 4, 4)),
                   np.zeros((2, 4, 4)), np.zeros((2, 2, 4)))
+    evidence_rows(np.zeros((2, 2, 2), dtype=np.int64), i8, np.ones((2, 2, 2, 2)), vb.copy())
     nuclear(f8, e, e, e, e, np.ones((1, 2, 2, 2)), 2, np.zeros((2, 2, 2)))
-    genotype_rows(np.ones((2, 2, 2)), np.ones(2), np.zeros((2, 2, 2), dtype=np.int64), np.ones((2, 2, 2)), vi, vi,
-                  np.ones(2), vi, np.zeros((2, 2)))
+    genotype_rows(np.ones((2, 2, 2)), np.ones(2), i8, np.ones((2, 2, 2)), vi, vi, np.ones(2), vi, np.zeros((2, 2)))
     accumulate(f8, i8, f8, vi, vi, vi, -1, vb, vb, False, np.zeros((2, 2)), vi.copy(), vi.copy())
     block_stats(f8, 1, vi, v8.copy(), f8.copy(), i8.copy(), f8.copy(), i8.copy())
     rivals(f8, vi, vi, vi, v8, 1, i8.copy())

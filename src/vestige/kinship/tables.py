@@ -318,6 +318,8 @@ def table_part(tctx: _TableContext, part, dest: tuple | None = None) -> TablePar
     failures and time; without it (a Dask worker), the part's own tables are returned."""
     import time
 
+    from vestige.kinship import kernels
+
     t0 = time.perf_counter()
     structure, persons, names, rows, group_cols, where_special = part
     n_fam = len(names)
@@ -353,25 +355,16 @@ def table_part(tctx: _TableContext, part, dest: tuple | None = None) -> TablePar
                 bsz = len(sub)
                 prior, male, female, vindex, weights = _virtual_batch(presence[sub], freqs, mm, mf, specs)
                 a = prior.shape[1]
-                evidence = []
+                evidence = np.empty((len(persons), bsz, a, a))  # person j's evidence: evidence[j]
                 typed_any = np.zeros(bsz, dtype=bool)
-                for j in range(len(persons)):
-                    cj = c[sub, j]
-                    typed = cj[:, 0] >= 0
-                    ev = np.ones((bsz, a, a))
-                    tb = np.nonzero(typed)[0]
-                    ev[tb] = 0.0
-                    va, vb = vindex[tb, cj[tb, 0]], vindex[tb, cj[tb, 1]]
-                    ev[tb, va, vb] = 1.0
-                    ev[tb, vb, va] = 1.0
-                    if spec_here:
-                        for lb, b in enumerate(sub.tolist()):
+                kernels.evidence_rows(c[sub], vindex, evidence, typed_any)
+                if spec_here:  # degraded readings: their general evidence
+                    for lb, b in enumerate(sub.tolist()):
+                        for j in range(len(persons)):
                             rs = spec_here.get((b, j))
                             if rs:
-                                ev[lb] = _special_evidence(rs, a, vindex[lb], alleles, freqs)
-                                typed[lb] = True
-                    evidence.append(ev)
-                    typed_any |= typed
+                                evidence[j, lb] = _special_evidence(rs, a, vindex[lb], alleles, freqs)
+                                typed_any[lb] = True
                 by_size[a].append((mi, sub, prior, male, female, vindex, weights, evidence, typed_any))
     found_bad: list[tuple[int, int, str]] = []
     for batches in by_size.values():
@@ -381,9 +374,13 @@ def table_part(tctx: _TableContext, part, dest: tuple | None = None) -> TablePar
             chunk.append(batch)
             size += len(batch[1])
             if size >= BATCH or n_batch == len(batches) - 1:
-                joint = _joint(structure, np.concatenate([p[2] for p in chunk]),
-                               np.concatenate([p[3] for p in chunk]), np.concatenate([p[4] for p in chunk]),
-                               {pid: np.concatenate([p[7][j] for p in chunk]) for j, pid in enumerate(persons)})
+                if len(chunk) == 1:  # one batch: its own arrays
+                    p = chunk[0]
+                    joint = _joint(structure, p[2], p[3], p[4], {pid: p[7][j] for j, pid in enumerate(persons)})
+                else:
+                    joint = _joint(structure, np.concatenate([p[2] for p in chunk]),
+                                   np.concatenate([p[3] for p in chunk]), np.concatenate([p[4] for p in chunk]),
+                                   {pid: np.concatenate([p[7][j] for p in chunk]) for j, pid in enumerate(persons)})
                 at = 0
                 for p in chunk:
                     found_bad.extend(_write_rows(p, joint[at:at + len(p[1])], info, names, group_cols,
@@ -449,9 +446,7 @@ def _write_rows(batch, joint: np.ndarray, info, names, group_cols, out_cols, log
     from vestige.kinship import kernels
 
     mi, sub, prior, _male, _female, vindex, weights, _evidence, typed_any = batch
-    marker, ms, freqs, _alleles, _specs, _mm, _mf, hw, gx, gy = info[mi]
-    n = len(freqs)
-    bsz, a = prior.shape
+    marker, ms, _freqs, _alleles, _specs, _mm, _mf, hw, gx, gy = info[mi]
     den = joint.sum(axis=(1, 2))
     bad = []
     for b in np.nonzero(den <= 0)[0]:
@@ -465,16 +460,7 @@ def _write_rows(batch, joint: np.ndarray, info, names, group_cols, out_cols, log
     # Alleles the family never showed are lumped (only with lumpable mutation models): their
     # weights on the two lump alleles Lp (a - 2) and Lu (a - 1).
     if len(gx):
-        seen = vindex >= 0
-        lumps = not seen.all()
-        lp, lu = (a - 2, a - 1) if lumps else (0, 0)
-        idx = np.empty((bsz, n, 2), dtype=np.int64)
-        wt = np.empty((bsz, n, 2))
-        idx[:, :, 0] = np.where(seen, vindex, lp)
-        idx[:, :, 1] = np.where(seen, 0, lu)
-        wt[:, :, 0] = np.where(seen, 1.0, weights[:, :, lp] if lumps else 0.0)
-        wt[:, :, 1] = np.where(seen, 0.0, weights[:, :, lu] if lumps else 0.0)
-        kernels.genotype_rows(np.ascontiguousarray(joint), safe_den, idx, wt, gx, gy, hw, at, logs[mi])
+        kernels.genotype_rows(np.ascontiguousarray(joint), safe_den, vindex, weights, gx, gy, hw, at, logs[mi])
     if ms.terms:
         vals = values[mi]
         full = weights @ joint @ weights.transpose(0, 2, 1)  # (B, n, n) ordered specific alleles
