@@ -44,7 +44,7 @@ if not os.environ.get("NUMBA_CACHE_DIR"):
 
 from numba import njit  # noqa: E402
 
-TILE = 64  # targets per tile (see accumulate)
+TILE = 128  # targets per tile (see accumulate; 10k x 10k: 0.66 s of scoring kernel against 0.88 s with 64)
 FAMILY_TILE = 32  # families per tile (see genotype_rows)
 
 
