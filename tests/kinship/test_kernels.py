@@ -20,7 +20,7 @@ def _world(seed=1, n_rows=40, n_targets=700, n_block=37, n_markers=6):
     stack[:, 11] = stack[:, 12]  # two identical targets: ties between candidates
     rows = rng.integers(0, n_rows, size=(n_markers, n_block))
     extra = rng.normal(0, 1, size=(3, n_targets))
-    rows[2, 4], rows[5, 9] = -1, -3  # degraded readings: rows of their own
+    rows[2, 4], rows[n_markers - 1, 9] = -1, -3  # degraded readings: rows of their own
     return stack, rows, extra
 
 
@@ -31,8 +31,9 @@ def _reference_sum(stack, rows, extra):
     return acc
 
 
-def test_accumulate_is_the_numpy_sum_and_filters_sexes():
-    stack, rows, extra = _world()
+@pytest.mark.parametrize("n_markers", [3, 6, 13, 21])  # the kernel sums 8, then 4, then 1 marker a pass
+def test_accumulate_is_the_numpy_sum_and_filters_sexes(n_markers):
+    stack, rows, extra = _world(n_markers=n_markers)
     n_block, n_targets = rows.shape[1], stack.shape[1]
     rng = np.random.default_rng(2)
     sample_sex = rng.integers(0, 3, n_block)  # 0 female, 1 male, 2 unknown
