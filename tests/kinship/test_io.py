@@ -187,3 +187,16 @@ def test_crlf_and_padded_profiles_read_like_plain_ones(tmp_path, newline):
         [rows[0]] + [" " + r.replace(",", " , ") + " " for r in rows[1:]]) + newline))
     assert plain.genotypes == crlf.genotypes == padded.genotypes
     assert plain.genotypes["S1"]["VWA"] == ("14", None)
+    # one sample out of a padded or quoted file (as `kinship lr` reads it): all its rows
+    quoted = write(tmp_path, "quoted.csv", newline.join([rows[0], '"S1",D3S1358,15,16'] + rows[2:]) + newline)
+    padded_path = tmp_path / "padded.csv"
+    for path in (quoted, padded_path):
+        assert read_profiles(path, only={"S1"}).genotypes == {"S1": plain.genotypes["S1"]}
+
+
+def test_blank_and_ragged_lines_are_read_by_the_csv_module(tmp_path):
+    # Not plain four-field lines: a blank line is skipped, a short row's missing allele2 is a
+    # possible drop-out, an extra field is ignored (the csv module's reading, as before).
+    got = read_profiles(write(tmp_path, "odd.csv", "sample,marker,allele1,allele2\nS1,TH01,6,7,9\n\n"
+                                                   "S1,FGA,20\nS2,TH01,6,6\n"))
+    assert got.genotypes == {"S1": {"TH01": ("6", "7"), "FGA": ("20", None)}, "S2": {"TH01": ("6", "6")}}

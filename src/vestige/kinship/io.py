@@ -219,14 +219,11 @@ HEADERS = {
 }
 
 
-_PLAIN_ROW = re.compile(r"^([^,\n\"]*),([^,\n\"]*),([^,\n\"]*),([^,\n\r\"]*)\r?$", re.M)
-
-
 def read_profiles(path: str | Path, only: set[str] | None = None) -> Profiles:
     """Read a profiles CSV; with ``only``, keep just those samples.
 
-    Plain comma-separated files (the common case, 10^6 rows) are parsed with one regular
-    expression; anything else (quotes, ``;`` or tab delimiters, ragged rows) goes through the csv
+    Plain comma-separated files (the common case, 10^6 rows) are split line by line, a piece at a
+    time; anything else (quotes, ``;`` or tab delimiters, ragged rows) goes through the csv
     module. Line numbers for error messages are found when an error is reported.
     """
     p = Path(path)
@@ -239,7 +236,7 @@ def read_profiles(path: str | Path, only: set[str] | None = None) -> Profiles:
     name = str(path)
     first, _, body = text.partition("\n")
     header = [h.strip().lower() for h in first.strip().split(",")]
-    if only is not None and '"' not in first:
+    if only is not None and '"' not in first and not any(c in body for c in '" \t'):  # no field padded or quoted
         # A few samples out of a large file: find their lines directly (str.find is C-fast).
         found = []
         padded = "\n" + body  # padded[i + 1] == body[i]: a match at i starts a line at body[i]
@@ -253,29 +250,39 @@ def read_profiles(path: str | Path, only: set[str] | None = None) -> Profiles:
         body = "\n".join(found) + ("\n" if found else "")
     if tuple(header[:4]) in HEADERS and len(header) == 4:
         profiles = Profiles(genotypes={}, source=name)
-        # no field needs stripping when there is no space or tab, and a CR only ends lines (the
-        # row pattern leaves it out of the last field)
+        # no field needs stripping when there is no space or tab, and a CR only ends lines
         bare = " " not in body and "\t" not in body and body.count("\r") == body.count("\r\n") + body.endswith("\r")
-        with without_gc():
-            # in pieces of whole lines: the rows of one piece at a time, not 10^6 of them at once
-            for piece in _pieces(body):
-                rows = _PLAIN_ROW.findall(piece)
-                if len(rows) != piece.count("\n") + (not piece.endswith("\n")):
-                    break  # a line the pattern does not take (quotes, ragged): the csv module reads it
-                _fill_profiles(profiles, rows, text, only, bare)
-            else:
-                return profiles
+        shared: tuple[dict, dict, dict] = ({}, {}, {})  # for the whole file (see _fill_profiles)
+        try:
+            with without_gc():
+                # in pieces of whole lines: the rows of one piece at a time, not 10^6 of them at once
+                for piece in _pieces(body):
+                    lines = piece.split("\n")
+                    if not lines[-1]:
+                        lines.pop()
+                    if '"' in piece or piece.count(",") != 3 * len(lines):
+                        raise _NotPlain  # quotes, or a line of other than four fields
+                    if "\r" in piece:
+                        lines = [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+                    _fill_profiles(profiles, [ln.split(",", 2) for ln in lines], text, only, bare, shared)
+            return profiles
+        except _NotPlain:
+            pass  # the csv module reads it
     name, parsed = _open_csv(p)
     header = [h.lower() for h in parsed[0][1]]
     if tuple(header[:4]) not in HEADERS:
         raise KinshipInputError(f"{name}, line 1",
                                 f"header {','.join(parsed[0][1])!r}; expected sample,marker,allele1,allele2 "
                                 "(or Sample Name,Marker,Allele 1,Allele 2)")
-    rows = [tuple((r + [""] * 4)[:4]) for _, r in parsed[1:]]
+    rows = [(r[0], r[1], tuple(r[2:4])) for r in ((r + [""] * 4)[:4] for _, r in parsed[1:])]
     profiles = Profiles(genotypes={}, source=name)
     with without_gc():
-        _fill_profiles(profiles, rows, text, only, False)
+        _fill_profiles(profiles, rows, text, only, False, ({}, {}, {}))
     return profiles
+
+
+class _NotPlain(Exception):
+    """A profiles file that is not plain ``sample,marker,allele1,allele2`` lines."""
 
 
 def _pieces(text: str, size: int = 1 << 18):
@@ -301,41 +308,57 @@ def without_gc():
             gc.enable()
 
 
-def _fill_profiles(profiles: Profiles, rows, text: str, only: set[str] | None, bare: bool) -> None:
-    """The rows into ``profiles.genotypes``, each checked; ``bare``: no field needs stripping.
+def _fill_profiles(profiles: Profiles, rows, text: str, only: set[str] | None, bare: bool,
+                   shared: tuple[dict, dict, dict]) -> None:
+    """The rows (sample, marker, alleles) into ``profiles.genotypes``, each checked; ``alleles`` is
+    the text ``allele1,allele2`` of a plain line (:class:`_NotPlain` if a row is not three fields
+    and two alleles) or the pair of a csv row; ``bare``: no field needs stripping.
 
-    Each distinct (allele1, allele2) text is checked once and kept as one shared tuple of shared
-    labels, and each marker name as one string: a 10^6-row file then holds a few hundred
+    Each distinct alleles text is checked once and kept as one shared tuple of shared labels, and
+    each marker name as one string (``shared``: alleles text → genotype, label → label, marker →
+    marker, kept from one piece of a file to the next): a 10^6-row file then holds a few hundred
     genotype objects instead of a million (a third of the memory, and the search's look-ups
     compare the same string objects)."""
-    genotypes = profiles.genotypes
-    pairs: dict[tuple[str, str], tuple[str, str | None]] = {}  # (allele1, allele2) text → checked genotype
-    labels: dict[str, str] = {}  # allele label → its one string
-    marker_names: dict[str, str] = {}
-    for sample, marker, a1, a2 in rows:
+    per_sample = profiles.genotypes
+    genotypes, labels, marker_names = shared
+    last, per = None, {}
+    for row in rows:
+        if len(row) != 3:
+            raise _NotPlain
+        sample, marker, alleles = row
+        if not bare:
+            sample, marker = sample.strip(), marker.strip()
         if only is not None and sample not in only:
             continue
-        if not bare:
-            sample, marker, a1, a2 = sample.strip(), marker.strip(), a1.strip(), a2.strip()
         if not sample or not marker:
             raise KinshipInputError(profiles.find(sample, marker, text), "sample and marker are required")
-        if not a1:
-            if a2:
-                raise KinshipInputError(profiles.find(sample, marker, text), f"allele1 is empty but allele2 is {a2!r}")
-            continue  # an untyped marker may be written as a row with no alleles
-        per = genotypes.get(sample)
-        if per is None:
-            per = genotypes[sample] = {}
+        genotype = genotypes.get(alleles)
+        if genotype is None:
+            if isinstance(alleles, str):
+                pair = alleles.split(",")
+                if len(pair) != 2:
+                    raise _NotPlain
+            else:
+                pair = alleles
+            a1, a2 = (pair[0], pair[1]) if bare else (pair[0].strip(), pair[1].strip())
+            if not a1:
+                if a2:
+                    raise KinshipInputError(profiles.find(sample, marker, text),
+                                            f"allele1 is empty but allele2 is {a2!r}")
+                continue  # an untyped marker may be written as a row with no alleles
+        if sample != last:  # a sample's rows usually follow one another
+            per = per_sample.get(sample)
+            if per is None:
+                per = per_sample[sample] = {}
+            last = sample
         name = marker_names.get(marker)
         if name is None:
             name = marker_names[marker] = marker
         if name in per:
             raise KinshipInputError(profiles.find(sample, marker, text, second=True),
                                     f"{sample} has a second row for marker {marker}")
-        key = (a1, a2)
-        genotype = pairs.get(key)
         if genotype is None:
-            genotype = pairs[key] = _genotype(profiles, text, sample, marker, a1, a2, labels)
+            genotype = genotypes[alleles] = _genotype(profiles, text, sample, marker, a1, a2, labels)
         per[name] = genotype
 
 
