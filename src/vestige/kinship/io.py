@@ -407,32 +407,36 @@ def read_family(path: str | Path, profiles: Profiles | None = None) -> Family:
     return family_from_dict(_read_json(name), name, profiles)
 
 
+_MEMBER_FIELDS = frozenset({"id", "sex", "father", "mother", "missing", "sample", "deceased", "name", "relationship"})
+
+
 def family_from_dict(data, source: str, profiles: Profiles | None = None) -> Family:
     if not isinstance(data, dict) or not isinstance(data.get("members"), list):
         raise KinshipInputError(source, 'expected {"family": NAME, "members": [...]}')
     name = str(data.get("family") or Path(source).stem)
     members = []
+    genotypes = profiles.genotypes if profiles is not None else None
     for i, m in enumerate(data["members"]):
-        where = f"{source}, member #{i + 1}"
         if not isinstance(m, dict):
-            raise KinshipInputError(where, "a member must be an object")
-        unknown = set(m) - {"id", "sex", "father", "mother", "missing", "sample", "deceased", "name", "relationship"}
-        if unknown:
-            raise KinshipInputError(where, f"unknown field(s) {sorted(unknown)}")
+            raise KinshipInputError(f"{source}, member #{i + 1}", "a member must be an object")
+        if not _MEMBER_FIELDS.issuperset(m):
+            raise KinshipInputError(f"{source}, member #{i + 1}", f"unknown field(s) {sorted(set(m) - _MEMBER_FIELDS)}")
         mid = str(m.get("id", "")).strip()
-        where = f"{source}, member {mid or '#' + str(i + 1)}"
         sex = m.get("sex", "unknown")
         if sex not in SEXES:
-            raise KinshipInputError(where, f"sex {sex!r} is not male, female or unknown")
+            raise KinshipInputError(f"{source}, member {mid or '#' + str(i + 1)}",
+                                    f"sex {sex!r} is not male, female or unknown")
         sample = m.get("sample")
-        if sample is not None and profiles is not None and str(sample) not in profiles.genotypes:
-            raise KinshipInputError(where, f"sample {sample!r} is not in the profiles ({profiles.source})")
+        if sample is not None and genotypes is not None and str(sample) not in genotypes:
+            raise KinshipInputError(f"{source}, member {mid or '#' + str(i + 1)}",
+                                    f"sample {sample!r} is not in the profiles ({profiles.source})")
+        father, mother = m.get("father"), m.get("mother")
         members.append(Member(
             id=mid, sex=sex,
-            father=str(m["father"]) if m.get("father") not in (None, "") else None,
-            mother=str(m["mother"]) if m.get("mother") not in (None, "") else None,
+            father=str(father) if father is not None and father != "" else None,
+            mother=str(mother) if mother is not None and mother != "" else None,
             missing=bool(m.get("missing", False)),
-            sample=str(sample) if sample not in (None, "") else None,
+            sample=str(sample) if sample is not None and sample != "" else None,
             deceased=bool(m.get("deceased", False)),
         ))
     return Family(name=name, members=members, source=source)

@@ -57,11 +57,11 @@ class Family:
             self.by_id[m.id] = m
         self.children = {m.id: [] for m in self.members}
         for m in self.members:
+            if m.father is None and m.mother is None:
+                continue
             w = f"{where}, member {m.id}"
             if (m.father is None) != (m.mother is None):
                 raise KinshipInputError(w, "has one parent; give both parents or none")
-            if m.father is None:
-                continue
             for role, pid, sex in (("father", m.father, "male"), ("mother", m.mother, "female")):
                 if pid not in self.by_id:
                     raise KinshipInputError(w, f"{role} {pid!r} is not a member of the family")
@@ -80,23 +80,27 @@ class Family:
     def _topological(self, where: str) -> list[str]:
         state: dict[str, int] = {}
         order: list[str] = []
+        path: list[str] = []  # the persons being visited, each a child of the one before
 
-        def visit(mid: str, path: list[str]) -> None:
-            if state.get(mid) == 2:
+        def visit(mid: str) -> None:
+            seen = state.get(mid)
+            if seen == 2:
                 return
-            if state.get(mid) == 1:
+            if seen == 1:
                 cycle = " → ".join(path[path.index(mid):] + [mid])
                 raise KinshipInputError(f"{where}, member {mid}", f"is their own ancestor ({cycle})")
-            state[mid] = 1
             m = self.by_id[mid]
             if m.father is not None:
-                visit(m.father, path + [mid])
-                visit(m.mother, path + [mid])
+                state[mid] = 1
+                path.append(mid)
+                visit(m.father)
+                visit(m.mother)
+                path.pop()
             state[mid] = 2
             order.append(mid)
 
         for m in self.members:
-            visit(m.id, [])
+            visit(m.id)
         return order
 
     @property
