@@ -31,6 +31,22 @@ def _reference_sum(stack, rows, extra):
     return acc
 
 
+def _accumulate(stack, rows, extra, sample_sex, first, last, unknown, uncertain, good, all_sexes, acc, row_n, col_n,
+                k=3):
+    """The kernel, and its statistics checked against :func:`kernels.block_stats` on its sums (which
+    test_block_stats_match_numpy checks against numpy)."""
+    n_block, n_targets = acc.shape
+    natural = np.random.default_rng(9).permutation(n_targets)
+    stats = [np.empty(n_block), np.empty((n_block, k)), np.empty((n_block, k), dtype=np.int64),
+             np.empty((2, n_targets)), np.empty((2, n_targets), dtype=np.int64)]
+    kernels.accumulate(stack, rows, extra, sample_sex, first, last, unknown, uncertain, good, all_sexes, acc, row_n,
+                       col_n, k, natural, *stats)
+    want = [np.empty_like(a) for a in stats]
+    kernels.block_stats(acc, k, natural, *want)
+    for got, expected in zip(stats, want, strict=True):
+        assert np.array_equal(got, expected)
+
+
 @pytest.mark.parametrize("n_markers", [3, 6, 13, 21])  # the kernel sums 8, then 4, then 1 marker a pass
 def test_accumulate_is_the_numpy_sum_and_filters_sexes(n_markers):
     stack, rows, extra = _world(n_markers=n_markers)
@@ -45,14 +61,14 @@ def test_accumulate_is_the_numpy_sum_and_filters_sexes(n_markers):
     acc = np.empty((n_block, n_targets))
     row_n = np.zeros(n_block, dtype=np.int64)
     col_n = np.zeros(n_targets, dtype=np.int64)
-    kernels.accumulate(stack, rows, extra, sample_sex, first, last, 2, uncertain, good, False, acc, row_n, col_n)
+    _accumulate(stack, rows, extra, sample_sex, first, last, 2, uncertain, good, False, acc, row_n, col_n)
     differ = (sample_sex[:, None] != target_sex[None, :]) & (sample_sex[:, None] != 2) & (target_sex[None, :] != 2)
     allowed = (~differ | uncertain[:, None]) & good[None, :]
     expected = np.where(allowed, _reference_sum(stack, rows, extra), -np.inf)
     assert np.array_equal(acc, expected)  # bit for bit, -inf included
     assert row_n.tolist() == allowed.sum(axis=1).tolist()
     assert col_n.tolist() == allowed.sum(axis=0).tolist()
-    kernels.accumulate(stack, rows, extra, sample_sex, first, last, 2, uncertain, good, True, acc, row_n, col_n)
+    _accumulate(stack, rows, extra, sample_sex, first, last, 2, uncertain, good, True, acc, row_n, col_n, k=0)
     assert np.array_equal(acc, np.where(good[None, :], _reference_sum(stack, rows, extra), -np.inf))
     # no target of unknown sex (its code absent: -1)
     known = target_sex.copy()
@@ -60,8 +76,8 @@ def test_accumulate_is_the_numpy_sum_and_filters_sexes(n_markers):
     first = np.searchsorted(known, np.arange(3), side="left")
     last = np.searchsorted(known, np.arange(3), side="right")
     sample_known = np.minimum(sample_sex, 1)
-    kernels.accumulate(stack, rows, extra, sample_known, first, last, -1, uncertain, good, False, acc, row_n,
-                       np.zeros(n_targets, dtype=np.int64))
+    _accumulate(stack, rows, extra, sample_known, first, last, -1, uncertain, good, False, acc, row_n,
+                np.zeros(n_targets, dtype=np.int64), k=5)
     allowed = ((sample_known[:, None] == known[None, :]) | uncertain[:, None]) & good[None, :]
     assert np.array_equal(acc, np.where(allowed, _reference_sum(stack, rows, extra), -np.inf))
 

@@ -56,9 +56,11 @@ def _row(stack, extra, r, lo, hi):
 
 @njit(nogil=True, cache=True)
 def accumulate(stack, rows, extra, sample_sex, first, last, unknown, uncertain, good, all_sexes,
-               acc, row_n, col_n):
+               acc, row_n, col_n, k, natural, row_max, top_v, top_i, best_v, best_i):
     """``acc[s, t] = Σ_m table_m[row_m(s), t]`` in marker order, ``-inf`` where the pair is not
-    compared; counts of compared pairs per sample (``row_n``) and per target (``col_n``, added to).
+    compared; counts of compared pairs per sample (``row_n``) and per target (``col_n``, added to);
+    and the block's statistics of :func:`block_stats` (``k`` … ``best_i``), gathered tile by tile
+    while the tile's scores are in the cache (the same comparisons in the same order).
 
     ``stack`` (R, T): every marker's table rows, one above the other; ``rows`` (M, B): the row of
     each sample of the block at each marker, or ``-1 - k`` for ``extra[k]`` (a degraded reading's
@@ -73,6 +75,7 @@ def accumulate(stack, rows, extra, sample_sex, first, last, unknown, uncertain, 
     spans = np.empty((2, 2), dtype=np.int64)
     for s in range(n_block):
         row_n[s] = 0
+    _init_stats(n_block, k, row_max, top_v, top_i, best_v, best_i)
     clean = np.empty(n_block, dtype=np.bool_)  # samples with no row of their own (no degraded reading)
     for s in range(n_block):
         clean[s] = True
@@ -98,8 +101,8 @@ def accumulate(stack, rows, extra, sample_sex, first, last, unknown, uncertain, 
             for t in range(t0, t1):
                 acc[s, t] = neg
             count = 0
-            for k in range(n_spans):
-                lo, hi = max(spans[k, 0], t0), min(spans[k, 1], t1)
+            for sp in range(n_spans):
+                lo, hi = max(spans[sp, 0], t0), min(spans[sp, 1], t1)
                 if lo >= hi:
                     continue
                 width = hi - lo
@@ -142,6 +145,7 @@ def accumulate(stack, rows, extra, sample_sex, first, last, unknown, uncertain, 
                         count += 1
                         col_n[t] += 1
             row_n[s] += count
+            _stats(acc, s, t0, t1, k, natural, row_max, top_v, top_i, best_v, best_i)
 
 
 @njit(nogil=True, cache=True)
@@ -156,43 +160,59 @@ def block_stats(acc, k, natural, row_max, top_v, top_i, best_v, best_i):
       first among equals, as two ``argmax`` passes give them).
 
     The log-sum-exps are numpy's (:func:`vestige.kinship.scoring._block_lse`): its vectorised
-    ``exp`` is five times faster than a compiled scalar one.
+    ``exp`` is five times faster than a compiled scalar one. (:func:`accumulate` gathers the
+    same statistics as it sums.)
     """
     n_block, n_targets = acc.shape
+    _init_stats(n_block, k, row_max, top_v, top_i, best_v, best_i)
+    for s in range(n_block):
+        _stats(acc, s, 0, n_targets, k, natural, row_max, top_v, top_i, best_v, best_i)
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _init_stats(n_block, k, row_max, top_v, top_i, best_v, best_i):
     neg = -np.inf
-    for t in range(n_targets):
+    for t in range(best_v.shape[1]):
         best_v[0, t] = neg
         best_v[1, t] = neg
         best_i[0, t] = -1
         best_i[1, t] = -1
     for s in range(n_block):
-        mx = neg
+        row_max[s] = neg
         for j in range(k):
             top_v[s, j] = neg
             top_i[s, j] = -1
-        for t in range(n_targets):
-            v = acc[s, t]
-            if v > mx:
-                mx = v
-            if v > best_v[1, t]:
-                if v > best_v[0, t]:
-                    best_v[1, t] = best_v[0, t]
-                    best_i[1, t] = best_i[0, t]
-                    best_v[0, t] = v
-                    best_i[0, t] = s
-                else:
-                    best_v[1, t] = v
-                    best_i[1, t] = s
-            if k > 0 and (v > top_v[s, k - 1] or (v == top_v[s, k - 1] and v > neg
-                                                   and natural[t] < natural[top_i[s, k - 1]])):
-                j = k - 1
-                while j > 0 and (v > top_v[s, j - 1] or (v == top_v[s, j - 1] and natural[t] < natural[top_i[s, j - 1]])):
-                    top_v[s, j] = top_v[s, j - 1]
-                    top_i[s, j] = top_i[s, j - 1]
-                    j -= 1
-                top_v[s, j] = v
-                top_i[s, j] = t
-        row_max[s] = mx
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _stats(acc, s, t0, t1, k, natural, row_max, top_v, top_i, best_v, best_i):
+    """:func:`block_stats` over targets ``t0 … t1 - 1`` of sample ``s`` (targets in order, samples
+    in order for each target)."""
+    neg = -np.inf
+    mx = row_max[s]
+    for t in range(t0, t1):
+        v = acc[s, t]
+        if v > mx:
+            mx = v
+        if v > best_v[1, t]:
+            if v > best_v[0, t]:
+                best_v[1, t] = best_v[0, t]
+                best_i[1, t] = best_i[0, t]
+                best_v[0, t] = v
+                best_i[0, t] = s
+            else:
+                best_v[1, t] = v
+                best_i[1, t] = s
+        if k > 0 and (v > top_v[s, k - 1] or (v == top_v[s, k - 1] and v > neg
+                                               and natural[t] < natural[top_i[s, k - 1]])):
+            j = k - 1
+            while j > 0 and (v > top_v[s, j - 1] or (v == top_v[s, j - 1] and natural[t] < natural[top_i[s, j - 1]])):
+                top_v[s, j] = top_v[s, j - 1]
+                top_i[s, j] = top_i[s, j - 1]
+                j -= 1
+            top_v[s, j] = v
+            top_i[s, j] = t
+    row_max[s] = mx
 
 
 @njit(nogil=True, cache=True)
@@ -476,6 +496,7 @@ def warm_up() -> None:
     evidence_rows(np.zeros((2, 2, 2), dtype=np.int64), i8, np.ones((2, 2, 2, 2)), vb.copy())
     nuclear(f8, e, e, e, e, np.ones((1, 2, 2, 2)), 2, np.zeros((2, 2, 2)))
     genotype_rows(np.ones((2, 2, 2)), np.ones(2), i8, np.ones((2, 2, 2)), vi, vi, np.ones(2), vi, np.zeros((2, 2)))
-    accumulate(f8, i8, f8, vi, vi, vi, -1, vb, vb, False, np.zeros((2, 2)), vi.copy(), vi.copy())
+    accumulate(f8, i8, f8, vi, vi, vi, -1, vb, vb, False, np.zeros((2, 2)), vi.copy(), vi.copy(), 1, vi, v8.copy(),
+               f8.copy(), i8.copy(), f8.copy(), i8.copy())
     block_stats(f8, 1, vi, v8.copy(), f8.copy(), i8.copy(), f8.copy(), i8.copy())
     rivals(f8, vi, vi, vi, v8, 1, i8.copy())

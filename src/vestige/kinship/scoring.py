@@ -158,15 +158,16 @@ def score_block(ctx: _BlockContext, start: int) -> BlockResult:
     acc = np.empty((nb, n_targets))
     row_n = np.zeros(nb, dtype=np.int64)
     col_n = np.zeros(n_targets, dtype=np.int64)
-    kernels.accumulate(ctx.stack, rows, extra, ctx.sample_code[block], ctx.first, ctx.last, ctx.unknown_code,
-                       ctx.uncertain[block], ctx.good, ctx.compare_all_sexes, acc, row_n, col_n)
     k = 0 if ctx.all_pairs else min(top, n_targets)
     row_max = np.empty(nb)
     top_v = np.empty((nb, k))
     top_i = np.empty((nb, k), dtype=np.int64)
     best_v = np.empty((2, n_targets))
     best_i = np.empty((2, n_targets), dtype=np.int64)
-    kernels.block_stats(acc, k, ctx.natural, row_max, top_v, top_i, best_v, best_i)
+    # the sums, and each sample's best targets and each target's two best samples (block_stats)
+    kernels.accumulate(ctx.stack, rows, extra, ctx.sample_code[block], ctx.first, ctx.last, ctx.unknown_code,
+                       ctx.uncertain[block], ctx.good, ctx.compare_all_sexes, acc, row_n, col_n,
+                       k, ctx.natural, row_max, top_v, top_i, best_v, best_i)
     row_lse, col_lse = _block_lse(acc, row_max, best_v[0])
     # The reported pairs: each sample's k best (LR > 0), with every pair of LR ≥ min_lr; or, with
     # all_pairs, every pair compared.
