@@ -13,12 +13,12 @@ within 4 GB. Also times a single `vestige kinship lr` call (target < 0.5 s with 
 Issue 12's figures on the project's 2-core machine (quiet, load < 0.7), before → after:
 
     `vestige kinship search ... --top 5 --json`, 10,000 × 10,798 × 21 markers, end to end:
-        12.95 s (numpy, one marker over a block at a time) → about 5.0 s, peak 0.8 GB
-        (reading 1.2 s, checks and readings 0.3 s, tables 1.5 s, scoring 1.1 s, report and
-        output 0.5 s, start-up and exit 0.3 s); target 3 s not met
-    blind search alone: 10.95 s → about 3.1 s
-    50,000 × 32,463 × 21 (`make bench-national`): search 126.5 s → 24.0 s on this machine;
-        2 local Dask workers 153.2 s → 34.7 s (tables and scoring on the workers, identical output)
+        12.95 s (numpy, one marker over a block at a time) → about 2.7 s (median of 3: 2.73 s),
+        peak 0.67 GB (reading 0.55 s, checks and readings 0.15 s, tables 0.7 s, scoring 0.65 s,
+        report and output 0.25 s, start-up (numba's import and kernels) and exit 0.35 s)
+    blind search alone: 10.95 s → about 2.3 s
+    50,000 × 32,463 × 21 (`make bench-national`): search 126.5 s → 15.5 s on this machine;
+        2 local Dask workers 153.2 s → 27.4 s (tables and scoring on the workers, identical output)
 """
 
 from __future__ import annotations
