@@ -54,6 +54,36 @@ def test_search_json_lines(capsys):
     assert "searched 8 samples against 5 missing persons" in captured.err
 
 
+def test_the_vestige_command_ends_at_once_after_a_search_with_all_its_output(capsys, tmp_path):
+    # `vestige kinship search` as a process ends without freeing its objects one by one
+    # (vestige.cli.run): its output must still arrive whole, piped or written to a file, small
+    # (left in the buffer until the end) or large, and its exit status be the command's.
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # output buffered, as for users
+    cmd = ["kinship", "search", "--freqs", str(PLANE / "freqs.csv"), "--profiles", str(PLANE / "profiles.csv"),
+           "--families", str(PLANE / "families"), "--samples", str(PLANE / "remains.json"),
+           "--mutation", str(PLANE / "mutation.json"), "--quiet", "--json"]
+    for extra, n_lines in ((["--top", "1"], 8), (["--all"], 40)):  # 2 kB and 12 kB of output
+        assert main(cmd + extra) == 0
+        want = capsys.readouterr()
+        assert len(want.out.splitlines()) == n_lines
+        piped = subprocess.run([sys.executable, "-m", "vestige.cli", *cmd, *extra], capture_output=True, text=True,
+                               env=env)
+        assert piped.returncode == 0 and piped.stdout == want.out
+        assert piped.stderr.splitlines()[:-1] == want.err.splitlines()[:-1]  # the last line's seconds differ
+        assert piped.stderr.splitlines()[-1].startswith(f"{n_lines} pairs reported in ")
+        with open(tmp_path / "out.jsonl", "w") as out:
+            assert subprocess.run([sys.executable, "-m", "vestige.cli", *cmd, *extra], stdout=out,
+                                  env=env).returncode == 0
+        assert (tmp_path / "out.jsonl").read_text() == want.out
+    bad = subprocess.run([sys.executable, "-m", "vestige.cli", *cmd[:5], str(tmp_path / "none.csv"), *cmd[6:]],
+                         capture_output=True, text=True, env=env)
+    assert bad.returncode == 2 and "none.csv: no such file" in bad.stderr
+
+
 def test_search_samples_glob_and_min_lr(capsys):
     assert main(["kinship", "search", "--freqs", str(PLANE / "freqs.csv"), "--profiles", str(PLANE / "profiles.csv"),
                  "--families", str(PLANE / "families"), "--samples", "V[12]", "--top", "0", "--min-lr", "100",

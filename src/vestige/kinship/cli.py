@@ -234,6 +234,10 @@ def cmd_search(args) -> int:
 def _search(args, t0, table, profiles, families, remains, refs) -> int:
     from vestige.kinship.search import SAMPLE_BLOCK, blind_search
 
+    # nothing to tear down but the search's objects (a Dask cluster is closed here, but its
+    # library's exit handlers are left to run): the vestige command ends at once (vestige.cli.run)
+    args.quick_exit = not (args.dask_scheduler or args.dask_workers)
+
     uncertain = _amelogenin(args, profiles, remains)
     if (mf := _min_freq(args.add_missing_alleles)) is not None:
         _warn_added(profiles.check_against(table, add_missing=mf))
