@@ -13,9 +13,10 @@ within 4 GB. Also times a single `vestige kinship lr` call (target < 0.5 s with 
 Issue 12's figures on the project's 2-core machine (quiet, load < 0.7), before → after:
 
     `vestige kinship search ... --top 5 --json`, 10,000 × 10,798 × 21 markers, end to end:
-        12.95 s (numpy, one marker over a block at a time) → about 2.7 s (median of 3: 2.73 s),
-        peak 0.67 GB (reading 0.55 s, checks and readings 0.15 s, tables 0.7 s, scoring 0.65 s,
-        report and output 0.25 s, start-up (numba's import and kernels) and exit 0.35 s)
+        12.95 s (numpy, one marker over a block at a time) → about 2.7 s (`make bench`: 2.66 s,
+        median of 3, load 0.84), peak 0.65 GB (reading 0.55 s, checks and readings 0.15 s, tables
+        0.7 s, scoring 0.65 s, report and output 0.25 s, start-up (numba's import and kernels) 0.3 s,
+        exit 0.07 s)
     blind search alone: 10.95 s → about 2.3 s
     50,000 × 32,463 × 21 (`make bench-national`): search 126.5 s → 15.5 s on this machine;
         2 local Dask workers 153.2 s → 27.4 s (tables and scoring on the workers, identical output)
