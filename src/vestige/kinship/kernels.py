@@ -4,10 +4,15 @@ The scoring of ``S`` samples against ``T`` missing persons over ``M`` markers is
 look-ups; numpy did it one marker at a time over a whole block of samples, so every marker read
 and wrote the block's 40 MB score matrix and a 40 MB gathered copy of the table (memory-bound,
 about 3×10⁸ look-ups/s per core). :func:`accumulate` adds a sample's ``M`` table rows tile by tile
-in a few kilobytes that stay in the first-level cache, in the same order as numpy did (so every
-log LR is bit-for-bit the one the numpy code gave), and applies the sex filter in the same pass;
-:func:`block_stats` then reads the block once for each sample's best candidates and each
-missing person's two best samples.
+in a kilobyte that stays in the first-level cache, in the same order as numpy did (so every log
+LR is bit-for-bit the one the numpy code gave), applies the sex filter in the same pass, and
+gathers each sample's best candidates and each missing person's two best samples while the
+tile's scores are in the cache (:func:`block_stats` does the same over a whole block).
+
+The tables' batches are prepared by kernels too (:func:`observed_alleles`, :func:`virtual_batch`,
+:func:`evidence_rows`: the allele space, mutation matrices and evidence of each family), the
+nuclear families computed in closed form (:func:`nuclear`) and each genotype's LR written by
+:func:`genotype_rows`.
 
 PURE: numpy and numba only. ``nogil`` kernels, so that threads (:func:`vestige.kinship.scoring.thread_map`)
 score blocks side by side.
@@ -108,8 +113,8 @@ def accumulate(stack, rows, extra, sample_sex, first, last, unknown, uncertain, 
                 width = hi - lo
                 for j in range(width):
                     total[j] = 0.0
-                # four markers a pass (the same additions in the same order: bit for bit what one
-                # marker a pass gives, with a quarter of the loads and stores of the running sums)
+                # eight, then four markers a pass (the same additions in the same order: bit for bit
+                # what one marker a pass gives, with far fewer loads and stores of the running sums)
                 m = 0
                 if clean[s]:  # table rows only (the common case, which the compiler vectorises best)
                     while m + 8 <= n_markers:
