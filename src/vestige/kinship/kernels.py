@@ -7,7 +7,7 @@ about 3×10⁸ look-ups/s per core). :func:`accumulate` adds a sample's ``M`` ta
 in a kilobyte that stays in the first-level cache, in the same order as numpy did (so every log
 LR is bit-for-bit the one the numpy code gave), applies the sex filter in the same pass, and
 gathers each sample's best candidates and each missing person's two best samples while the
-tile's scores are in the cache (:func:`block_stats` does the same over a whole block).
+tile's scores are in the cache.
 
 The tables' batches are prepared by kernels too (:func:`observed_alleles`, :func:`virtual_batch`,
 :func:`evidence_rows`: the allele space, mutation matrices and evidence of each family), the
@@ -64,8 +64,17 @@ def accumulate(stack, rows, extra, sample_sex, first, last, unknown, uncertain, 
                acc, row_n, col_n, k, natural, row_max, top_v, top_i, best_v, best_i):
     """``acc[s, t] = Σ_m table_m[row_m(s), t]`` in marker order, ``-inf`` where the pair is not
     compared; counts of compared pairs per sample (``row_n``) and per target (``col_n``, added to);
-    and the block's statistics of :func:`block_stats` (``k`` … ``best_i``), gathered tile by tile
-    while the tile's scores are in the cache (the same comparisons in the same order).
+    and the block's statistics, gathered tile by tile while the tile's scores are in the cache:
+
+    - per sample: its best score (``row_max``) and its ``k`` best targets with LR > 0
+      (``top_v``/``top_i`` (B, k), best first, among equals the first in ``natural`` order (the
+      targets' order in the families, whatever order they are scored in); ``-1`` where there
+      are fewer);
+    - per target: its two best samples (``best_v``/``best_i`` (2, T), block rows; the earlier
+      first among equals, as two ``argmax`` passes give them).
+
+    The log-sum-exps are numpy's (:func:`vestige.kinship.scoring._block_lse`): its vectorised
+    ``exp`` is five times faster than a compiled scalar one.
 
     ``stack`` (R, T): every marker's table rows, one above the other; ``rows`` (M, B): the row of
     each sample of the block at each marker, or ``-1 - k`` for ``extra[k]`` (a degraded reading's
@@ -153,27 +162,6 @@ def accumulate(stack, rows, extra, sample_sex, first, last, unknown, uncertain, 
             _stats(acc, s, t0, t1, k, natural, row_max, top_v, top_i, best_v, best_i)
 
 
-@njit(nogil=True, cache=True)
-def block_stats(acc, k, natural, row_max, top_v, top_i, best_v, best_i):
-    """One pass over a block's scores ``acc`` (B, T):
-
-    - per sample: its best score (``row_max``) and its ``k`` best targets with LR > 0
-      (``top_v``/``top_i`` (B, k), best first, among equals the first in ``natural`` order (the
-      targets' order in the families, whatever order they are scored in); ``-1`` where there
-      are fewer);
-    - per target: its two best samples (``best_v``/``best_i`` (2, T), block rows; the earlier
-      first among equals, as two ``argmax`` passes give them).
-
-    The log-sum-exps are numpy's (:func:`vestige.kinship.scoring._block_lse`): its vectorised
-    ``exp`` is five times faster than a compiled scalar one. (:func:`accumulate` gathers the
-    same statistics as it sums.)
-    """
-    n_block, n_targets = acc.shape
-    _init_stats(n_block, k, row_max, top_v, top_i, best_v, best_i)
-    for s in range(n_block):
-        _stats(acc, s, 0, n_targets, k, natural, row_max, top_v, top_i, best_v, best_i)
-
-
 @njit(nogil=True, cache=True, inline="always")
 def _init_stats(n_block, k, row_max, top_v, top_i, best_v, best_i):
     neg = -np.inf
@@ -191,8 +179,9 @@ def _init_stats(n_block, k, row_max, top_v, top_i, best_v, best_i):
 
 @njit(nogil=True, cache=True, inline="always")
 def _stats(acc, s, t0, t1, k, natural, row_max, top_v, top_i, best_v, best_i):
-    """:func:`block_stats` over targets ``t0 … t1 - 1`` of sample ``s`` (targets in order, samples
-    in order for each target)."""
+    """The block's statistics (see :func:`accumulate`) updated with sample ``s``'s scores at targets
+    ``t0 … t1 - 1``; called for the samples in order at each target, and for each sample's targets
+    in order, so that ties go as one pass over the whole block would send them."""
     neg = -np.inf
     mx = row_max[s]
     for t in range(t0, t1):
@@ -503,5 +492,4 @@ def warm_up() -> None:
     genotype_rows(np.ones((2, 2, 2)), np.ones(2), i8, np.ones((2, 2, 2)), vi, vi, np.ones(2), vi, np.zeros((2, 2)))
     accumulate(f8, i8, f8, vi, vi, vi, -1, vb, vb, False, np.zeros((2, 2)), vi.copy(), vi.copy(), 1, vi, v8.copy(),
                f8.copy(), i8.copy(), f8.copy(), i8.copy())
-    block_stats(f8, 1, vi, v8.copy(), f8.copy(), i8.copy(), f8.copy(), i8.copy())
     rivals(f8, vi, vi, vi, v8, 1, i8.copy())

@@ -164,7 +164,7 @@ def score_block(ctx: _BlockContext, start: int) -> BlockResult:
     top_i = np.empty((nb, k), dtype=np.int64)
     best_v = np.empty((2, n_targets))
     best_i = np.empty((2, n_targets), dtype=np.int64)
-    # the sums, and each sample's best targets and each target's two best samples (block_stats)
+    # the sums, and each sample's best targets and each target's two best samples
     kernels.accumulate(ctx.stack, rows, extra, ctx.sample_code[block], ctx.first, ctx.last, ctx.unknown_code,
                        ctx.uncertain[block], ctx.good, ctx.compare_all_sexes, acc, row_n, col_n,
                        k, ctx.natural, row_max, top_v, top_i, best_v, best_i)
