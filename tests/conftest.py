@@ -35,6 +35,21 @@ def _isolated_home(tmp_path, settings):
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _signal_handlers_restored():
+    # A task worker run in the test process (django-tasks' db_worker) installs its SIGINT/SIGTERM/
+    # SIGQUIT handlers and leaves them; a process forked by a later test would inherit them and
+    # ignore the SIGTERM that ends it (a multiprocessing pool's terminate then waits forever).
+    import signal
+
+    names = [n for n in ("SIGINT", "SIGTERM", "SIGQUIT") if hasattr(signal, n)]
+    before = {n: signal.getsignal(getattr(signal, n)) for n in names}
+    yield
+    for n, handler in before.items():
+        if signal.getsignal(getattr(signal, n)) is not handler and handler is not None:
+            signal.signal(getattr(signal, n), handler)
+
+
 @pytest.fixture
 def make_user(db):
     from vestige.accounts.services import create_user

@@ -120,7 +120,11 @@ def _write_key(args):
 
 def test_two_processes_starting_together_end_with_one_key(tmp_path):
     path = str(tmp_path / "keys" / "field.key")
-    with multiprocessing.get_context("fork").Pool(6) as pool:
+    import signal
+
+    # each process ends on the pool's SIGTERM whatever handler this process has (see conftest)
+    with multiprocessing.get_context("fork").Pool(6, initializer=signal.signal,
+                                                   initargs=(signal.SIGTERM, signal.SIG_DFL)) as pool:
         got = pool.map(_write_key, [(path, n) for n in range(24)])
     from pathlib import Path
     assert len(set(got)) == 1 and Path(path).read_bytes() == got[0]
