@@ -15,6 +15,8 @@ README, with a safe local default:
                            liaisons and investigators (default: on in production, off otherwise)
 ``VESTIGE_LEDGER_KEY``     the custody ledger's signing key file (outside VESTIGE_HOME; required in
                            production, or ``VESTIGE_LEDGER_KEY_PEM``)
+``VESTIGE_HEAD_JOURNAL``   the append-only file of every kept custody head, outside the database
+                           (default ``$VESTIGE_HOME/ledger/heads.journal``)
 ``VESTIGE_FIELD_KEYS``     field-encryption keys, newest first, comma-separated (or ``VESTIGE_FIELD_KEY_FILE``)
 ``VESTIGE_LOGIN_MAX_FAILURES``  failed logins per user name within the window before refusal (5)
 ``VESTIGE_LOGIN_WINDOW_S`` rate-limit window in seconds (900)
@@ -319,6 +321,9 @@ VESTIGE_CAPTURE_KEY = os.environ.get("VESTIGE_CAPTURE_KEY", "")
 # The custody ledger's Ed25519 signing key: a file outside VESTIGE_HOME (or VESTIGE_LEDGER_KEY_PEM,
 # read from the environment when needed); required in production (see evidence/custody.py).
 VESTIGE_LEDGER_KEY = os.environ.get("VESTIGE_LEDGER_KEY", "")
+# The head journal: every kept tree head appended to a file outside the database (default
+# $VESTIGE_HOME/ledger/heads.journal; put it on storage the database's owners cannot rewrite).
+VESTIGE_HEAD_JOURNAL = os.environ.get("VESTIGE_HEAD_JOURNAL", "")
 # Temporary intake files untouched for this long are a crash's leftovers, removed at start.
 VESTIGE_TMP_STALE_S = _env_int("VESTIGE_TMP_STALE_S", 3600)
 # Large uploads are streamed to temporary files on disk, never held in memory.

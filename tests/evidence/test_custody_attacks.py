@@ -75,6 +75,15 @@ def _rechain(start: int = 0) -> None:
     LedgerState.objects.filter(pk=1).update(size=len(rows), last_hash=prev, frontier=Frontier.of(leaves).dump())
 
 
+def _key_holder_resigns() -> None:
+    """What an attacker holding the key *and* the head journal's storage does after rewriting the
+    log: drop every head (database and journal) and sign the forged log afresh."""
+    TreeHeadRecord.objects.all().delete()
+    custody.journal().path.unlink(missing_ok=True)
+    LedgerState.objects.filter(pk=1).update(head_signature="", head_number=0)
+    custody.keep_head()
+
+
 def test_rewriting_an_event_and_recomputing_every_hash_is_caught(inv, held):
     ev = CustodyEvent.objects.filter(kind="received", item=held[1]).get()
     body = json.loads(ev.data)
@@ -165,10 +174,8 @@ def test_a_key_holder_who_rewrites_everything_is_caught_by_a_kept_head(inv, held
     body["details"]["collected_by"] = "field team B"
     CustodyEvent.objects.filter(pk=ev.pk).update(data=canonical_json(body).decode())
     _rechain()
-    # ...and, holding the key, re-signs every head and the live head.
-    TreeHeadRecord.objects.all().delete()
-    LedgerState.objects.filter(pk=1).update(head_signature="", head_number=0)
-    custody.keep_head()
+    # ...and, holding the key and the journal's storage, re-signs every head and the live head.
+    _key_holder_resigns()
     assert custody.verify_ledger() == []  # nothing inside the system can tell
     old, new, problems = custody.verify_since(kept)
     assert problems and "history was rewritten" in problems[0]
@@ -322,18 +329,164 @@ def test_head_and_verify_since_head_from_the_command_line(inv, held, capsys, tmp
     assert "without rewriting" in capsys.readouterr().out
     _sql("DELETE FROM evidence_custodyevent WHERE INDEX = %s", CustodyEvent.objects.order_by("-index").first().index)
     _rechain()
-    TreeHeadRecord.objects.all().delete()
-    LedgerState.objects.filter(pk=1).update(head_signature="")
-    custody.keep_head()  # a key holder re-signs a log that lost its last entry
+    _key_holder_resigns()  # a key holder re-signs a log that lost its last entry
     assert main(["evidence", "verify", "--since-head", str(kept), "--as", inv.username]) == 0  # still a prefix
     ev = CustodyEvent.objects.get(index=1)
     CustodyEvent.objects.filter(pk=ev.pk).update(data=ev.data.replace("stored", "STORED"))
     _rechain()
-    TreeHeadRecord.objects.all().delete()
-    LedgerState.objects.filter(pk=1).update(head_signature="")
-    custody.keep_head()
+    _key_holder_resigns()
     assert main(["evidence", "verify", "--since-head", str(kept), "--as", inv.username]) == 6
     assert "history was rewritten" in capsys.readouterr().out
     (tmp_path / "bad.json").write_text("{not json")
     assert main(["evidence", "verify", "--since-head", str(tmp_path / "bad.json"), "--as", inv.username]) != 0
     assert "not a signed tree head" in capsys.readouterr().err
+
+
+# --- issue 24: a forgery is never re-signed; the head journal names what changed --------------
+
+def _forge_collector_and_roll_back_heads(item, keep_number: int) -> None:
+    """Issue 24's attack, by someone with the database but not the key: the item's collector
+    changed in its custody events and its provenance row, every hash recomputed, the heads above
+    ``keep_number`` deleted and the ledger state pointed at that older, validly signed head."""
+    for ev in CustodyEvent.objects.filter(item=item):
+        if "field team A" in ev.data:
+            CustodyEvent.objects.filter(pk=ev.pk).update(data=ev.data.replace("field team A", "field team B"))
+    Provenance.objects.filter(item=item).update(collected_by="field team B")
+    _rechain()
+    TreeHeadRecord.objects.filter(number__gt=keep_number).delete()
+    h = TreeHeadRecord.objects.get(number=keep_number)
+    LedgerState.objects.filter(pk=1).update(head_number=h.number, head_size=h.size, head_root=h.root,
+                                            head_time=h.time, head_signature=h.signature)
+
+
+def _log_shape():
+    return (CustodyEvent.objects.count(), TreeHeadRecord.objects.count(),
+            custody.journal().path.read_bytes() if custody.journal().exists() else b"")
+
+
+def test_a_forged_log_is_reported_never_re_signed(inv, held, capsys):
+    from vestige.cli import main
+
+    _forge_collector_and_roll_back_heads(held[2], keep_number=2)
+    before = _log_shape()
+    for _ in range(2):  # the first verify used to sign the forgery; the second then said OK
+        assert main(["evidence", "verify", "--all", "--as", inv.username]) == 6
+        out = capsys.readouterr().out
+        assert "FAIL" in out and "OK" not in out
+        assert _log_shape() == before  # nothing appended, nothing signed, the journal untouched
+    # verify names the item, the event and the field that changed
+    received = CustodyEvent.objects.get(item=held[2], kind="received").index
+    assert (f"custody event {received} (item {held[2].ref}, received): rewritten after it was signed; "
+            "changed: details.collected_by") in out, out
+    assert "tree head 3 (size" in out and "missing from the database" in out
+    # `evidence head` refuses to print (or sign) a head of the forged log
+    assert main(["evidence", "head"]) == 6
+    assert "heads were deleted or the database rolled back" in capsys.readouterr().err
+    assert _log_shape() == before
+    # and intake is refused rather than extending the forgery under a fresh signature
+    with pytest.raises(IntegrityFailure, match="nothing is signed"):
+        services.ingest(inv, io.BytesIO(b"after the forgery"), "after.txt")
+    assert _log_shape() == before
+
+
+def test_deleting_every_head_stays_caught(inv, held, capsys):
+    from vestige.cli import main
+
+    TreeHeadRecord.objects.all().delete()
+    for _ in range(2):  # used to exit 6, then 0
+        assert main(["evidence", "verify", "--all", "--as", inv.username]) == 6
+        assert "tree head 1 (size" in capsys.readouterr().out
+    assert TreeHeadRecord.objects.count() == 0
+
+
+def test_a_database_rolled_back_to_an_older_copy_is_caught(inv, held):
+    # The newest item and its events vanish, with every hash recomputed and the state rewound:
+    # the database alone now looks like an honest, shorter log.
+    last_item = held[2]
+    first = CustodyEvent.objects.filter(item=last_item).order_by("index").first().index
+    _sql("DELETE FROM evidence_custodyevent WHERE INDEX >= %s", first)
+    _sql("DELETE FROM evidence_evidencelink WHERE item_id = %s", last_item.pk)
+    _sql("DELETE FROM evidence_provenance WHERE item_id = %s", last_item.pk)
+    _sql("DELETE FROM evidence_evidenceitem WHERE id = %s", last_item.pk)
+    _rechain()
+    TreeHeadRecord.objects.filter(number=3).delete()
+    h = TreeHeadRecord.objects.get(number=2)
+    LedgerState.objects.filter(pk=1).update(head_number=2, head_size=h.size, head_root=h.root, head_time=h.time,
+                                            head_signature=h.signature)
+    problems = custody.verify_ledger()
+    assert any("tree head 3" in p and "rolled back" in p for p in problems), problems
+    assert any(f"custody event {first} (item {last_item.ref}, received): signed in the head journal, now deleted"
+               in p for p in problems), problems
+
+
+def test_a_deleted_event_in_the_middle_is_named(inv, held):
+    ev = CustodyEvent.objects.get(item=held[1], kind="stored")
+    _sql("DELETE FROM evidence_custodyevent WHERE INDEX = %s", ev.index)
+    _rechain()
+    problems = custody.verify_ledger()
+    assert any(f"custody event {ev.index} (item {held[1].ref}, stored): deleted" in p for p in problems), problems
+
+
+def test_verify_since_head_rehashes_the_entries_and_writes_nothing(inv, held, tmp_path, capsys):
+    from vestige.cli import main
+
+    kept = tmp_path / "head.json"
+    assert main(["evidence", "head"]) == 0
+    kept.write_text(capsys.readouterr().out)
+    ev = CustodyEvent.objects.get(item=held[0], kind="received")
+    # the entry edited, its leaf-hash column left as it was (the old check read only the column)
+    CustodyEvent.objects.filter(pk=ev.pk).update(data=ev.data.replace("field team A", "field team B"))
+    before = _log_shape()
+    assert main(["evidence", "verify", "--since-head", str(kept), "--as", inv.username]) == 6
+    assert "no longer give the newest head's root" in capsys.readouterr().out
+    assert _log_shape() == before
+
+
+def test_a_missing_key_is_never_recreated_under_a_used_ledger(inv, held, settings):
+    custody._signer.cache_clear()
+    key = settings.VESTIGE_HOME / "keys" / "ledger.key"
+    assert key.exists()
+    key.unlink()
+    with pytest.raises(ConfigurationError, match="is missing, but the custody ledger already holds"):
+        custody.signer()
+    assert not key.exists()
+
+
+def test_the_journal_missing_under_kept_heads_stops_signing(inv, held):
+    custody.journal().path.unlink()
+    with pytest.raises(IntegrityFailure, match="head journal .* is missing or empty"):
+        custody.keep_head()
+    assert any("head journal" in p and "missing or empty" in p for p in custody.verify_ledger())
+
+
+def test_the_journal_chain_and_heads_verify_on_an_honest_log(inv, held):
+    lines = custody.journal().lines()
+    assert [ln.head.number for ln in lines] == [1, 2, 3]
+    # the held fixture's last verify appended three events after head 3, not yet kept
+    assert lines[-1].head.size == TreeHeadRecord.objects.get(number=3).size == CustodyEvent.objects.count() - 3
+    assert sum(len(ln.events) for ln in lines) == lines[-1].head.size
+    custody.keep_head()
+    assert custody.journal().last().head.size == CustodyEvent.objects.count()
+    # editing one byte of an earlier journal line breaks its chain
+    raw = custody.journal().path.read_bytes().split(b"\n")
+    raw[0] = raw[0].replace(b'"number":1', b'"number":1 ')
+    custody.journal().path.write_bytes(b"\n".join(raw))
+    assert any("head journal line 2 (head 2): does not follow" in p for p in custody.verify_ledger())
+
+
+def test_a_log_kept_before_journals_is_adopted_only_when_it_verifies(inv, held, capsys):
+    from vestige.cli import main
+
+    custody.keep_head()
+    journal = custody.journal()
+    honest = journal.path.read_bytes()
+    journal.path.unlink()
+    assert main(["evidence", "journal", "adopt"]) == 0
+    assert journal.path.read_bytes() == honest  # the same lines, byte for byte
+    assert custody.verify_ledger() == []
+    assert main(["evidence", "journal", "adopt"]) == 6  # never rewritten
+    journal.path.unlink()
+    ev = CustodyEvent.objects.get(item=held[0], kind="received")
+    CustodyEvent.objects.filter(pk=ev.pk).update(data=ev.data.replace("field team A", "field team B"))
+    assert main(["evidence", "journal", "adopt"]) == 6
+    assert "does not verify" in capsys.readouterr().err and not journal.exists()

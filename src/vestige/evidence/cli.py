@@ -81,6 +81,23 @@ def cmd_evidence_head(args) -> int:
     return 0
 
 
+def cmd_evidence_journal(args) -> int:
+    """`evidence journal adopt`: start the head journal from the database's heads (a log kept
+    before journals), after a full verify; `evidence journal show`: where it is, and its newest head."""
+    setup_django()
+    from vestige.evidence import custody
+
+    j = custody.journal()
+    if args.action == "adopt":
+        n = custody.adopt_journal()
+        print(f"the head journal {j.path} now holds the {n} heads kept so far")
+        return 0
+    last = j.last()
+    print(f"head journal: {j.path}")
+    print(f"newest head: {last.head.number} ({last.head.size} entries, {last.head.time})" if last else "empty")
+    return 0
+
+
 def cmd_evidence_verify(args) -> int:
     setup_django()
     from pathlib import Path
@@ -298,4 +315,8 @@ def add_commands(sub) -> None:
     em.set_defaults(fn=cmd_evidence_migrate_store)
     eh = ev.add_parser("head", help="print the newest signed tree head (JSON), to keep outside the system")
     eh.set_defaults(fn=cmd_evidence_head)
+    ej = ev.add_parser("journal", help="the head journal outside the database: show it, or adopt the database's "
+                       "heads into a new one (a log kept before journals; only after a full verify)")
+    ej.set_defaults(fn=cmd_evidence_journal)
+    ej.add_argument("action", choices=["show", "adopt"])
 

@@ -9,10 +9,20 @@ add, alter, remove or reorder an event, nor delete a kept head, without :func:`v
 saying so. Someone who also holds the key can rewrite everything; they are caught by anyone who
 kept an earlier head outside the system (:func:`verify_since`, RFC 9162 consistency).
 
+**Never sign what does not verify.** Every kept head is also appended to the head journal, a file
+outside the database (:mod:`vestige.ledger.journal`, ``VESTIGE_HEAD_JOURNAL``). Before any head is
+signed — the live head of an append, a kept head — the entries since the journal's newest head are
+re-hashed and chained onto it (its frontier checked against its signed root), so the new head
+extends it by construction (RFC 9162 consistency); the database's newest kept head must be that
+same head. A log rewritten in the database, heads deleted or a database rolled back to an older
+copy make signing fail with :class:`~vestige.errors.IntegrityFailure`: the forgery is reported,
+never re-signed.
+
 The signing key: ``VESTIGE_LEDGER_KEY`` (a file) or ``VESTIGE_LEDGER_KEY_PEM`` (the PEM itself,
 from a secret store). In production one of them is required and the file must lie outside
 ``$VESTIGE_HOME`` (a backup of the data must not carry the key that vouches for it); otherwise
-a key is created at ``$VESTIGE_HOME/keys/ledger.key``.
+a key is created at ``$VESTIGE_HOME/keys/ledger.key`` — only while the ledger is still empty: a
+key file that disappears from under a non-empty ledger is an error, never silently replaced.
 """
 
 from __future__ import annotations
@@ -28,9 +38,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
 
-from vestige.errors import ConfigurationError, InvalidInput
+from vestige.errors import ConfigurationError, IntegrityFailure, InvalidInput
 from vestige.evidence.models import CustodyEvent, EvidenceItem, LedgerState, TreeHeadRecord
 from vestige.ledger import (
     Frontier,
@@ -44,7 +53,15 @@ from vestige.ledger import (
     verify_consistency,
     verify_tree_head,
 )
-from vestige.ledger.chain import GENESIS, Entry
+from vestige.ledger.chain import GENESIS, Entry, digest
+from vestige.ledger.journal import (
+    Journal,
+    JournalError,
+    JournalLine,
+    check_lines,
+    event_record,
+    field_digests,
+)
 
 
 def now() -> str:
@@ -83,13 +100,117 @@ def _signer(kind: str, value: str) -> Signer:
             return Signer.from_pem(value.encode(), "VESTIGE_LEDGER_KEY_PEM")
         if kind == "file":
             return Signer.load(value)
+        if not Path(value).exists() and _ledger_in_use():
+            raise ConfigurationError(
+                f"the ledger's signing key {value} is missing, but the custody ledger already holds signed "
+                "events: restore the key file (a new key would vouch for history it never saw)",
+                field="VESTIGE_LEDGER_KEY")
         return Signer.load_or_create(value)
     except ValueError as e:
         raise ConfigurationError(str(e), field="VESTIGE_LEDGER_KEY") from None
 
 
+def _ledger_in_use() -> bool:
+    """Has any head been signed yet (kept, journalled, or live in the state)?"""
+    return (TreeHeadRecord.objects.exists() or journal().exists()
+            or LedgerState.objects.exclude(head_signature="").exists())
+
+
 def signer() -> Signer:
-    return _signer(*key_source())
+    kind, value = key_source()
+    if kind == "auto" and not Path(value).exists():
+        _signer.cache_clear()  # the file went away since it was cached: decide afresh
+    return _signer(kind, value)
+
+
+# --- the head journal ------------------------------------------------------------------------
+
+def journal() -> Journal:
+    """The head journal: ``VESTIGE_HEAD_JOURNAL``, else ``$VESTIGE_HOME/ledger/heads.journal``."""
+    path = getattr(settings, "VESTIGE_HEAD_JOURNAL", "") or Path(settings.VESTIGE_HOME) / "ledger" / "heads.journal"
+    return Journal(path)
+
+
+@dataclass
+class Extension:
+    """The log since the journal's newest head, re-hashed and checked: what a new head may sign."""
+
+    base: JournalLine | None  # the journal's newest line (None: nothing kept yet)
+    frontier: Frontier  # at the database's size, built on the base's verified frontier
+    last_hash: str  # entry hash of the newest entry
+    events: list = field(default_factory=list)  # journal records of the entries after the base
+    first: int = 0  # index of the first of them
+
+
+def _journal_base() -> JournalLine | None:
+    """The journal's newest line, after checking it against the key and the database's heads."""
+    try:
+        base = journal().last()
+    except JournalError as e:
+        raise IntegrityFailure(f"head journal: {e}") from None
+    newest = TreeHeadRecord.objects.order_by("-number").first()
+    if base is None:
+        if newest is not None:
+            raise IntegrityFailure(
+                f"the head journal {journal().path} is missing or empty, but the database holds signed heads "
+                f"up to {newest.number}: restore the journal (or, for a log kept before journals, run "
+                "`vestige evidence journal adopt` after a full verify); nothing is signed until then")
+        return None
+    if not verify_tree_head(signer().public_key, base.head):
+        raise IntegrityFailure(f"head journal: head {base.head.number} is not signed by this ledger's key")
+    if base.frontier_obj().root().hex() != base.head.root:
+        raise IntegrityFailure(f"head journal: head {base.head.number}'s frontier does not fold to its signed root")
+    if newest is None or (newest.number, newest.size, newest.root) != (base.head.number, base.head.size,
+                                                                         base.head.root):
+        have = f"head {newest.number} (size {newest.size})" if newest else "no head"
+        raise IntegrityFailure(
+            f"the database's newest kept head is {have}, the head journal's is head {base.head.number} "
+            f"(size {base.head.size}): heads were deleted or the database rolled back; nothing is signed")
+    return base
+
+
+_extension_cache = threading.local()
+
+
+def _extension() -> Extension:
+    """Re-hash and chain the entries after the journal's newest head; raise IntegrityFailure on any
+    break. Within one transaction's appends the entries already checked are not read again (the
+    newest checked entry is re-read and must still hash the same)."""
+    base = _journal_base()
+    start = base.head.size if base else 0
+    frontier = base.frontier_obj() if base else Frontier()
+    last = base.last if base else GENESIS
+    events: list = []
+    cached = getattr(_extension_cache, "value", None)
+    if cached is not None and cached[0] == (base.digest if base else None):
+        _key, size, c_frontier, c_last, c_events = cached
+        row = CustodyEvent.objects.filter(index=size - 1).values_list("data", flat=True).first() if size > start else None
+        if size == start or (row is not None and digest(row.encode()) == c_last):
+            frontier, last, events = Frontier(c_frontier.size, list(c_frontier.nodes)), c_last, list(c_events)
+    if base is not None and start and not events:
+        row = CustodyEvent.objects.filter(index=start - 1).values_list("data", flat=True).first()
+        if row is None or digest(row.encode()) != base.last:
+            raise IntegrityFailure(f"custody entry {start - 1}, the last one signed in head {base.head.number}, "
+                                   "is missing or rewritten; nothing is signed")
+    index = frontier.size
+    for i, data in CustodyEvent.objects.filter(index__gte=index).order_by("index").values_list("index", "data"):
+        if i != index:
+            raise IntegrityFailure(f"custody entry {index} is missing (next index {i}); nothing is signed")
+        raw = data.encode()
+        try:
+            body = json.loads(data)
+        except ValueError:
+            raise IntegrityFailure(f"custody entry {i} is not JSON (altered); nothing is signed") from None
+        if body.get("index") != i or body.get("prev") != last:
+            raise IntegrityFailure(f"custody entry {i} does not follow the entry before it; nothing is signed")
+        leaf = leaf_hash(raw)
+        frontier.append(leaf)
+        events.append(event_record(leaf, body))
+        last = digest(raw)
+        index += 1
+    _extension_cache.value = ((base.digest if base else None), frontier.size,
+                              Frontier(frontier.size, list(frontier.nodes)), last, list(events))
+    return Extension(base, frontier, last, events, start)
 
 
 def fingerprint() -> str:
@@ -109,12 +230,16 @@ def _state() -> LedgerState:
     return state
 
 
-def _newest_kept() -> int:
-    return TreeHeadRecord.objects.aggregate(n=Max("number"))["n"] or 0
-
-
 def _sign_live(state: LedgerState, frontier: Frontier) -> None:
-    head = signer().sign(frontier.size, frontier.root().hex(), now(), _newest_kept() + 1)
+    """Sign the live head over ``frontier`` — only once the log since the journal's newest head has
+    been re-hashed and found to give exactly this frontier (:func:`_extension`)."""
+    checked = _extension()
+    if checked.frontier.size != frontier.size or checked.frontier.root() != frontier.root():
+        raise IntegrityFailure(
+            f"the ledger state's frontier ({frontier.size} entries) is not what the entries give "
+            f"({checked.frontier.size}): the state or the entries were edited; nothing is signed")
+    head = signer().sign(frontier.size, frontier.root().hex(), now(),
+                         (checked.base.head.number if checked.base else 0) + 1)
     state.head_number, state.head_size, state.head_root, state.head_time, state.head_signature = (
         head.number, head.size, head.root, head.time, head.signature)
 
@@ -209,21 +334,78 @@ def _keep_on_commit() -> None:
 @transaction.atomic
 def keep_head() -> TreeHeadRecord | None:
     """Keep the live head as the next numbered head, unless it is kept already; the newest head.
-    Inside :func:`batch` nothing is kept until the batch ends (its head is signed then)."""
+    The head is kept in the database and appended to the head journal, only after the log since
+    the journal's newest head verifies (:func:`_extension`); a problem raises IntegrityFailure and
+    nothing is kept or signed. Inside :func:`batch` nothing is kept until the batch ends."""
     if getattr(_batch, "state", None) is not None:
         return TreeHeadRecord.objects.order_by("-number").first()
     state = _state()
+    _heal_unrecorded_head(state)
+    checked = _extension()
     newest = TreeHeadRecord.objects.order_by("-number").first()
-    if state.size == 0:
+    if state.size == 0 or checked.frontier.size == (checked.base.head.size if checked.base else 0):
         return newest
-    if newest is not None and newest.size == state.size and newest.root == state.head_root:
-        return newest
-    if (not state.head_signature or state.head_size != state.size
-            or state.head_number != (newest.number if newest else 0) + 1):
-        _sign_live(state, Frontier.load(state.size, state.frontier))  # a state from before live heads
+    if state.size != checked.frontier.size:
+        raise IntegrityFailure(f"the ledger state counts {state.size} entries, the log has {checked.frontier.size}: "
+                               "the state was edited; nothing is signed")
+    live = TreeHead(state.head_size, state.head_root, state.head_time, state.head_signature, state.head_number)
+    number = (checked.base.head.number if checked.base else 0) + 1
+    if (live.number, live.size, live.root) != (number, checked.frontier.size, checked.frontier.root().hex()) \
+            or not verify_tree_head(signer().public_key, live):
+        _sign_live(state, checked.frontier)  # a state from before live heads, or a live head not ours
         state.save()
-    return TreeHeadRecord.objects.create(number=state.head_number, size=state.head_size, root=state.head_root,
-                                         time=state.head_time, signature=state.head_signature)
+        live = TreeHead(state.head_size, state.head_root, state.head_time, state.head_signature, state.head_number)
+    record = TreeHeadRecord.objects.create(number=live.number, size=live.size, root=live.root, time=live.time,
+                                           signature=live.signature)
+    try:
+        journal().append(live, checked.frontier, checked.last_hash, checked.events, checked.first)
+    except OSError as e:  # the head row is rolled back with this transaction: nothing kept half
+        raise IntegrityFailure(f"head journal {journal().path}: {e.strerror or e}; the head was not kept") from None
+    _extension_cache.value = None
+    return record
+
+
+def adopt_journal() -> int:
+    """Write the database's kept heads into an empty head journal — for a log kept before
+    journals — only after the whole ledger verifies without one; the number of heads written."""
+    j = journal()
+    if j.exists():
+        raise IntegrityFailure(f"the head journal {j.path} already exists: it is the record, never rewritten")
+    check = check_ledger()
+    problems = [p for p in check.problems if not p.startswith("head journal ")]
+    if problems:
+        raise IntegrityFailure("the ledger does not verify, so its heads are not adopted: " + "; ".join(problems[:5]))
+    rows = list(CustodyEvent.objects.order_by("index").values_list("data", flat=True))
+    frontier, last, written, start = Frontier(), GENESIS, 0, 0
+    records: list = []
+    for rec in TreeHeadRecord.objects.order_by("number"):
+        for data in rows[start:rec.size]:
+            leaf = leaf_hash(data.encode())
+            frontier.append(leaf)
+            records.append(event_record(leaf, json.loads(data)))
+            last = digest(data.encode())
+        j.append(head_of(rec), frontier, last, records, start)
+        start, records, written = rec.size, [], written + 1
+    _extension_cache.value = None
+    return written
+
+
+def _heal_unrecorded_head(state: LedgerState) -> None:
+    """A head appended to the journal whose database transaction then failed to commit: the
+    journal is one head ahead and that head is exactly the live head still in the state. Record
+    it in the database (the journal is the authority); anything else is left for the checks."""
+    try:
+        base = journal().last()
+    except JournalError:
+        return
+    newest = TreeHeadRecord.objects.order_by("-number").first()
+    if base is None or (newest.number if newest else 0) != base.head.number - 1:
+        return
+    live = TreeHead(state.head_size, state.head_root, state.head_time, state.head_signature, state.head_number)
+    if live == base.head and verify_tree_head(signer().public_key, live) \
+            and (newest is None or newest.size <= live.size):
+        TreeHeadRecord.objects.create(number=live.number, size=live.size, root=live.root, time=live.time,
+                                      signature=live.signature)
 
 
 def sign_head() -> TreeHeadRecord | None:
@@ -349,10 +531,68 @@ def check_ledger() -> LedgerCheck:
             last_time = entries[-1].body.get("time", "") if entries else ""
             if live.size == n and last_time > live.time:
                 problems.append("custody ledger: the newest event is later than the newest signed head")
+    problems += journal_problems(records, entries, leaves_)
     from vestige.evidence import timestamps
 
     problems += timestamps.problems()
     return out
+
+
+def _describe(record: list) -> str:
+    return f"item {record[1]}, {record[2]}" if record[1] else f"{record[2]}"
+
+
+def journal_problems(records: list[TreeHeadRecord], entries: list[Entry], leaves_: list[bytes]) -> list[str]:
+    """The database's heads and entries against the head journal (outside the database): a head
+    missing on either side or different, an entry the journal recorded that is gone or rewritten —
+    named by its index, its item and its kind, with the fields that no longer hash as signed."""
+    j = journal()
+    try:
+        lines = j.lines()
+    except JournalError as e:
+        return [f"head journal: {e}"]
+    if not lines:
+        return ([f"head journal {j.path}: missing or empty, but the database holds {len(records)} signed heads "
+                 "(deleted, or a log kept before journals: `vestige evidence journal adopt`)"] if records else [])
+    public = signer().public_key
+    problems = check_lines(lines, lambda h: verify_tree_head(public, h))
+    db = {r.number: r for r in records}
+    for line in lines:
+        h, rec = line.head, db.pop(line.head.number, None)
+        if rec is None:
+            problems.append(f"tree head {h.number} (size {h.size}): in the head journal, missing from the database "
+                            "(deleted, or the database was rolled back)")
+        elif (rec.size, rec.root, rec.time, rec.signature) != (h.size, h.root, h.time, h.signature):
+            problems.append(f"tree head {h.number}: the database's copy differs from the head journal's")
+    for number in sorted(db):
+        problems.append(f"tree head {number}: in the database but not in the head journal (never kept by this "
+                        "log: forged, or the journal was truncated)")
+    recorded = [(line.first + k, rec) for line in lines for k, rec in enumerate(line.events)]
+    shown = 0
+    for index, rec in recorded:
+        if shown >= 20:
+            problems.append("head journal: further entries differ (first 20 shown)")
+            break
+        if index >= len(entries):
+            problems.append(f"custody event {index} ({_describe(rec)}): signed in the head journal, now deleted "
+                            "from the database")
+            shown += 1
+            continue
+        if leaves_[index].hex() == rec[0]:
+            continue
+        body = entries[index].body
+        now_fields = field_digests(body) if isinstance(body, dict) else {}
+        following = recorded[index + 1][1] if index + 1 < len(recorded) else None
+        if following is not None and now_fields == following[3]:
+            problems.append(f"custody event {index} ({_describe(rec)}): deleted (the events after it were "
+                            "renumbered and re-chained)")
+            shown += 1
+            break  # every later entry is shifted: one sentence says it
+        changed = sorted(k for k in set(rec[3]) | set(now_fields) if rec[3].get(k) != now_fields.get(k))
+        what = ", ".join(changed) if changed else "index or chain only"
+        problems.append(f"custody event {index} ({_describe(rec)}): rewritten after it was signed; changed: {what}")
+        shown += 1
+    return problems
 
 
 def verify_ledger() -> list[str]:
@@ -361,27 +601,39 @@ def verify_ledger() -> list[str]:
 
 def verify_since(head_json: str | dict) -> tuple[TreeHead, TreeHead, list[str]]:
     """Prove, with an RFC 9162 consistency proof, that today's log extends ``head_json`` (a head
-    kept outside the system); (old head, newest head, problems)."""
+    kept outside the system); (old head, newest head, problems). Read-only: the entries are
+    re-hashed from their stored bytes (the leaf-hash column is not trusted) and nothing is kept
+    or signed; the newest head is the newest kept one (or the live head, when it covers more)."""
     try:
         old = TreeHead.from_dict(json.loads(head_json) if isinstance(head_json, str) else head_json)
     except (ValueError, AttributeError) as e:
         raise InvalidInput(f"not a signed tree head ({e})", field="since_head") from None
-    new = newest_head()
+    public = signer().public_key
+    record = TreeHeadRecord.objects.order_by("-number").first()
+    new = head_of(record) if record else None
+    state = LedgerState.objects.filter(pk=1).first()
+    if state is not None and state.head_signature and (new is None or state.head_size > new.size):
+        new = TreeHead(state.head_size, state.head_root, state.head_time, state.head_signature, state.head_number)
     problems: list[str] = []
-    if not verify_tree_head(signer().public_key, old):
+    if not verify_tree_head(public, old):
         problems.append(f"the kept head {old.number} (size {old.size}) is not signed by this ledger's key "
                         f"({fingerprint()}): a different ledger, or the key was replaced")
     if new is None or old.size > new.size:
         problems.append(f"the kept head covered {old.size} entries; the ledger now has {new.size if new else 0}: "
                         "entries were removed")
         return old, new, problems
+    if not verify_tree_head(public, new):
+        problems.append("the newest head's signature does not verify")
+    all_leaves = [leaf_hash(d.encode()) for d in
+                  CustodyEvent.objects.filter(index__lt=new.size).order_by("index").values_list("data", flat=True)]
+    if len(all_leaves) != new.size or ProofTree(all_leaves).root().hex() != new.root:
+        problems.append(f"the entries no longer give the newest head's root (head {new.number}, {new.size} "
+                        "entries): an entry was altered, inserted or removed")
+        return old, new, problems
     if old.size == 0:
         return old, new, problems
-    all_leaves = leaves()[: new.size]
     proof = consistency_proof(old.size, all_leaves)
     if not verify_consistency(old.size, new.size, proof, bytes.fromhex(old.root), bytes.fromhex(new.root)):
         problems.append(f"the log of {new.size} entries does not extend the kept head of {old.size} entries: "
                         "history was rewritten")
-    if not verify_tree_head(signer().public_key, new):
-        problems.append("the newest head's signature does not verify")
     return old, new, problems

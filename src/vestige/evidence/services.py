@@ -495,8 +495,9 @@ def verify(actor, refs: list[str] | None = None) -> list[str]:
     and that each item's rows (hashes, size, type, names, metadata, provenance, links, failed
     steps) are what its newest custody event records.
 
-    Returns every problem found (empty: all good); each checked item gets a ``verified`` event
-    and its last verification recorded.
+    Returns every problem found (empty: all good); each checked item has its last verification
+    recorded, and gets a ``verified`` custody event only when nothing was found (a log with a
+    problem is never appended to or signed by its verification).
     """
     from vestige.evidence.facts import differences, facts_of
 
@@ -535,7 +536,10 @@ def verify(actor, refs: list[str] | None = None) -> list[str]:
     with transaction.atomic():
         for item, ok in checked:
             EvidenceItem.objects.filter(pk=item.pk).update(last_verified_at=timezone.now(), last_verification_ok=ok and not problems)
-            custody.append(EventKind.VERIFIED, item, _actor(actor), {"ok": ok})
+            # A log that does not verify is never extended (nor signed) by its own verification:
+            # the problems are reported and the log left exactly as found.
+            if not problems:
+                custody.append(EventKind.VERIFIED, item, _actor(actor), {"ok": ok})
     return problems
 
 
