@@ -1,0 +1,633 @@
+"""Y-STR haplotypes: reading, population frequency, and the paternal-line likelihood ratio.
+
+**Profiles** — CSV ``sample,marker,allele1,allele2`` (or GeneMapper's headers), one row per locus
+under its YHRD name. A single-copy locus has one allele (a lab writing it twice is read as one);
+a multi-copy locus (DYS385, DYF387S1, DYS459, DYS527, DYF403S1… or any ``a/b`` pair of one name)
+has ``allele2`` too, read as an unordered set. DYS389II is the whole II fragment as labs report
+it; where DYS389I is typed too the engine uses DYS389B = II − I, so that a mutation of the I part
+is not counted twice (Gusmão et al. 2006, ISFG recommendations on Y-STRs). An intermediate allele
+(``13.2``), a null (``0``, ``null``) or a duplicated single-copy locus is read and kept, but a
+stepwise mutation cannot reach it from an integer allele: that locus is left out of the
+likelihood ratio for that comparison, with a note (never counted as a match or an exclusion).
+
+**Database** — one haplotype a row: ``id`` then one column per locus (multi-copy loci as
+``"11,14"``), as YHRD exports and the lab's own collections are kept.
+
+**Frequency** of the sample's haplotype (the LR's denominator), over the loci compared:
+
+- κ (the default): Brenner (2010), *Fundamental problem of forensic mathematics — the evidential
+  value of a rare haplotype*, FSI Genet 4:281: with κ the share of the database's haplotypes seen
+  once (on the loci compared), a haplotype not in the database has match probability about
+  ``(1 − κ)/N``; here ``(x + 1 − κ)/(N + 1)`` for one seen ``x`` times. It stays calibrated where
+  the population is made of paternal lineages (clusters of near-identical haplotypes), where a
+  mixture model is not: on the simulated distant-reference grave the discrete Laplace fit gave
+  unrelated men of the family's sub-lineage Y LRs up to 10^7.9, κ at most about 10^4.6;
+- counting: ``(x + 1) / (N + 1)`` with ``x`` the database's copies of the haplotype among ``N``
+  (the sample added to the database, SWGDAM 2014 Y-STR guidelines 9.1), reported with the
+  Clopper–Pearson upper 95 % bound of x/N;
+- discrete Laplace (default): the mixture of Andersen, Curran, de Zoete, Taylor & Buckleton
+  (2013), *Modelling the dependence structure of Y-STR haplotypes using graphical models*
+  / Andersen, Eriksen & Morling (2013) *The discrete Laplace exponential family and estimation of
+  Y-STR haplotype frequencies*, J Theor Biol 329:39:
+  ``P(h) = Σ_j τ_j Π_l DL(h_l; y_jl, p_jl)``, ``DL(x; y, p) = (1 − p)/(1 + p) · p^|x − y|``,
+  fitted by EM with weighted medians for the centres ``y_jl``; here every component and locus
+  has its own dispersion ``p_jl`` (disclapmix constrains ``log p_jl = ω_l + β_j``; the free form
+  fits as well on thousands of haplotypes), the number of components chosen by BIC;
+- subpopulation correction (θ): the probability that an unrelated man of the same subpopulation
+  carries the haplotype, ``θ + (1 − θ) P(h)`` (NRC II 4.10 for a haploid system; Buckleton,
+  Krawczak & Weir 2011, FSI Genet 5:78).
+
+**Likelihood along the paternal line** — see :mod:`vestige.kinship.lines`: the missing man's
+haplotype given every typed man of his paternal line in the family, locus by locus, under the
+symmetric single-step mutation model with per-locus rates (per father–son transmission; YHRD's
+published rates are the documented default, Ballantyne et al. 2010, AJHG 87:341), exact over the
+meioses between them. For a multi-copy locus each copy mutates at half the locus rate, the
+copies' order unknown. ``LR = P(h_sample | refs, sample is the missing man) / P(h_sample)``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from vestige.kinship.errors import KinshipInputError
+from vestige.kinship.lines import LineTree, predictive, stepwise_matrix
+
+MULTI_COPY = {"DYS385", "DYS385AB", "DYS385A/B", "DYF387S1", "DYF387S1AB", "DYF387S1A/B", "DYS459", "DYS459A/B",
+              "DYS527", "DYS527A/B", "DYF403S1", "DYS448AB", "DYS464"}
+NULLS = {"0", "null", "NULL", "Null", "-", "OL"}
+METHODS = ("kappa", "counting", "dl")
+MARGIN = 4  # grid states beyond the smallest and largest allele seen (a mutation of >4 steps: < μ^4)
+
+__all__ = ["YDatabase", "YFrequency", "YHaplotypes", "YModel", "read_y_database", "read_y_profiles",
+           "read_y_rates", "y_likelihood_ratio"]
+
+
+def _canon(marker: str) -> str:
+    return marker.strip()
+
+
+def is_multi(marker: str) -> bool:
+    return marker.upper().replace(" ", "") in MULTI_COPY
+
+
+def _value(where: str, text: str) -> float | str:
+    """A repeat count as a float (``13``, ``13.2``), or the label of a null."""
+    t = text.strip()
+    if t in NULLS:
+        return "null"
+    try:
+        v = float(t)
+    except ValueError:
+        raise KinshipInputError(where, f"allele {text!r} is not a repeat count (or a null: 0, null)") from None
+    if not (0 < v < 200) or math.isnan(v):
+        raise KinshipInputError(where, f"allele {text!r} is not a plausible repeat count")
+    return v
+
+
+def _stepwise(values) -> bool:
+    return all(isinstance(v, float) and v == int(v) for v in values)
+
+
+@dataclass
+class YHaplotypes:
+    """``haplotypes[sample][locus]`` = a tuple of allele values (one for a single-copy locus, two
+    sorted for a multi-copy one), as read; ``lines`` where each row came from."""
+
+    haplotypes: dict[str, dict[str, tuple]]
+    source: str = ""
+    lines: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def where(self, sample: str, locus: str) -> str:
+        line = self.lines.get((sample, locus))
+        return f"{self.source}, line {line}" if line else f"{self.source}, sample {sample}"
+
+    @property
+    def loci(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for h in self.haplotypes.values():
+            for locus in h:
+                seen.setdefault(locus)
+        return list(seen)
+
+    def check_sexes(self, sexes: dict[str, str], what: str = "sample") -> None:
+        """A Y locus in a woman's profile is an error naming the file, line, sample and locus."""
+        for sample, hap in self.haplotypes.items():
+            if sexes.get(sample) == "female" and hap:
+                locus = next(iter(hap))
+                raise KinshipInputError(self.where(sample, locus),
+                                        f"Y locus {locus} typed for {what} {sample}, recorded as female")
+
+
+def read_y_profiles(path: str | Path, known: set[str] | None = None) -> YHaplotypes:
+    """Read a Y-STR profiles CSV (see the module docstring); ``known`` (the loci of the rates
+    file) makes an unknown locus an error naming its line."""
+    from vestige.kinship.io import _open_csv
+
+    source, rows = _open_csv(path)
+    header = [c.lower() for c in rows[0][1]]
+    if header[:3] not in (["sample", "marker", "allele1"], ["sample name", "marker", "allele 1"]):
+        raise KinshipInputError(f"{source}, line {rows[0][0]}",
+                                "expected the header sample,marker,allele1,allele2 (Y-STR profiles)")
+    out = YHaplotypes({}, source)
+    for line, row in rows[1:]:
+        where = f"{source}, line {line}"
+        if len(row) < 3:
+            raise KinshipInputError(where, f"expected sample,marker,allele1[,allele2]; got {len(row)} fields")
+        sample, locus, a1 = row[0], _canon(row[1]), row[2]
+        a2 = row[3] if len(row) > 3 else ""
+        if not sample or not locus:
+            raise KinshipInputError(where, "empty sample or marker")
+        if known is not None and locus not in known and not (locus == "DYS389B"):
+            raise KinshipInputError(where, f"Y locus {locus!r} (sample {sample}) has no mutation rate in the "
+                                    "rates file; add it there or remove the row")
+        if not a1:
+            raise KinshipInputError(where, f"{locus} of sample {sample}: allele1 is empty")
+        v1 = _value(f"{where}, {locus}", a1)
+        if is_multi(locus):
+            v2 = _value(f"{where}, {locus}", a2) if a2 else v1
+            alleles = tuple(sorted((v1, v2), key=lambda v: (isinstance(v, str), v if isinstance(v, float) else 0)))
+        else:
+            v2 = _value(f"{where}, {locus}", a2) if a2 else v1
+            alleles = (v1,) if v2 == v1 else (v1, v2)  # written twice: one allele; two values: duplicated
+        hap = out.haplotypes.setdefault(sample, {})
+        if locus in hap:
+            raise KinshipInputError(where, f"sample {sample} has {locus} twice (first at line "
+                                    f"{out.lines[(sample, locus)]})")
+        hap[locus] = alleles
+        out.lines[(sample, locus)] = line
+    return out
+
+
+@dataclass
+class YDatabase:
+    """Unrelated men's haplotypes: ``loci`` and ``rows`` (one tuple of allele tuples per man)."""
+
+    loci: list[str]
+    rows: list[tuple]
+    source: str = ""
+    population: str = ""
+
+    @property
+    def size(self) -> int:
+        return len(self.rows)
+
+
+def read_y_database(path: str | Path) -> YDatabase:
+    """A haplotype database: ``id`` then one column per locus; multi-copy loci as ``"11,14"``."""
+    from vestige.kinship.io import _open_csv
+
+    source, rows = _open_csv(path)
+    header = rows[0][1]
+    if len(header) < 2:
+        raise KinshipInputError(f"{source}, line {rows[0][0]}", "expected an id column then one column per locus")
+    loci = [_canon(h) for h in header[1:]]
+    if len(set(loci)) != len(loci):
+        raise KinshipInputError(f"{source}, line {rows[0][0]}", "a locus is named twice in the header")
+    out = []
+    for line, row in rows[1:]:
+        if len(row) != len(header):
+            raise KinshipInputError(f"{source}, line {line}", f"{len(row)} fields, the header has {len(header)}")
+        hap = []
+        for locus, cell in zip(loci, row[1:], strict=True):
+            where = f"{source}, line {line}, {locus}"
+            parts = [c for c in cell.replace(";", ",").split(",") if c.strip()]
+            if not parts:
+                hap.append(None)  # not typed
+                continue
+            vals = [_value(where, c) for c in parts]
+            if is_multi(locus):
+                if len(vals) == 1:
+                    vals = vals * 2
+                if len(vals) != 2:
+                    raise KinshipInputError(where, f"{cell!r}: a two-copy locus takes two alleles")
+            elif len(vals) == 2 and vals[0] == vals[1]:
+                vals = vals[:1]
+            hap.append(tuple(sorted(vals, key=lambda v: (isinstance(v, str), v if isinstance(v, float) else 0))))
+        out.append(tuple(hap))
+    if not out:
+        raise KinshipInputError(source, "the database has no haplotypes")
+    return YDatabase(loci, out, source)
+
+
+def read_y_rates(path: str | Path) -> dict[str, float]:
+    """Per-locus mutation rates (per father–son transmission, the whole locus): JSON, either
+    ``{"rates": {locus: rate}}`` or ``{locus: rate}``."""
+    from vestige.kinship.io import _read_json
+
+    data = _read_json(path)
+    rates = data.get("rates", data) if isinstance(data, dict) else None
+    if not isinstance(rates, dict) or not rates:
+        raise KinshipInputError(str(path), 'expected {"rates": {"DYS19": 0.0022, ...}}')
+    out = {}
+    for locus, r in rates.items():
+        if not isinstance(r, (int, float)) or isinstance(r, bool) or not (0.0 <= r < 0.5):
+            raise KinshipInputError(f"{path}, {locus}", f"rate {r!r} is not a probability below 0.5")
+        out[_canon(locus)] = float(r)
+    return out
+
+
+# --- the loci the model works on --------------------------------------------------------------
+
+def model_loci(hap: dict[str, tuple]) -> dict[str, tuple]:
+    """The loci as modelled: DYS389II replaced by DYS389B = II − I where DYS389I is typed too
+    (and dropped where it is not: its I part cannot be separated)."""
+    if "DYS389II" not in hap:
+        return hap
+    out = {k: v for k, v in hap.items() if k != "DYS389II"}
+    i, ii = hap.get("DYS389I"), hap["DYS389II"]
+    if i and len(i) == 1 and len(ii) == 1 and isinstance(i[0], float) and isinstance(ii[0], float):
+        out["DYS389B"] = (ii[0] - i[0],)
+    return out
+
+
+def model_rates(rates: dict[str, float]) -> dict[str, float]:
+    out = dict(rates)
+    if "DYS389II" in rates and "DYS389B" not in rates:
+        # II = I + B: a mutation of II that is not one of I is one of B
+        out["DYS389B"] = max(rates["DYS389II"] - rates.get("DYS389I", 0.0), rates["DYS389II"] / 2)
+    return out
+
+
+@dataclass
+class YModel:
+    """Per-locus grids and one-meiosis matrices for the loci of ``rates``; ``low[locus]`` is the
+    repeat count of grid state 0 (the grid spans every allele seen, ± MARGIN)."""
+
+    rates: dict[str, float]
+    low: dict[str, int] = field(default_factory=dict)
+    size: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, rates: dict[str, float], *haplotype_sets) -> YModel:
+        m = cls(model_rates(rates))
+        lo: dict[str, float] = {}
+        hi: dict[str, float] = {}
+        for haps in haplotype_sets:
+            for hap in haps:
+                for locus, vals in model_loci(hap).items():
+                    for v in vals:
+                        if isinstance(v, float) and v == int(v):
+                            lo[locus] = min(lo.get(locus, v), v)
+                            hi[locus] = max(hi.get(locus, v), v)
+        for locus in lo:
+            m.low[locus] = int(lo[locus]) - MARGIN
+            m.size[locus] = int(hi[locus]) - int(lo[locus]) + 1 + 2 * MARGIN
+        return m
+
+    def copies(self, locus: str) -> int:
+        return 2 if is_multi(locus) else 1
+
+    def n_states(self, locus: str) -> int:
+        g = self.size[locus]
+        return g * g if self.copies(locus) == 2 else g
+
+    def state(self, locus: str, vals: tuple) -> list[int] | None:
+        """The grid states an observation is (both orders for two different copies), or None when
+        it is off the stepwise grid (intermediate, null, duplicated, or not seen when the grid
+        was built)."""
+        if locus not in self.size or not _stepwise(vals):
+            return None
+        g, lo = self.size[locus], self.low[locus]
+        idx = [int(v) - lo for v in vals]
+        if any(not 0 <= i < g for i in idx):
+            return None
+        if self.copies(locus) == 1:
+            return idx if len(idx) == 1 else None
+        if len(idx) != 2:
+            return None
+        a, b = idx
+        return [a * g + b] if a == b else [a * g + b, b * g + a]
+
+    def step(self, locus: str) -> np.ndarray:
+        return _step_matrix(self.size[locus], self.rates[locus], self.copies(locus))
+
+
+@lru_cache(maxsize=256)
+def _step_matrix(grid: int, rate: float, copies: int) -> np.ndarray:
+    if copies == 1:
+        return stepwise_matrix(grid, rate)
+    single = stepwise_matrix(grid, rate / 2)  # each copy at half the locus rate
+    return np.kron(single, single)  # ordered pairs: symmetric, flat-stationary
+
+
+def emission(model: YModel, locus: str, vals: tuple) -> np.ndarray | None:
+    states = model.state(locus, vals)
+    if states is None:
+        return None
+    e = np.zeros(model.n_states(locus))
+    e[states] = 1.0
+    return e
+
+
+# --- frequencies ------------------------------------------------------------------------------
+
+def clopper_pearson_upper(x: int, n: int, level: float = 0.95) -> float:
+    """One-sided upper ``level`` bound of a binomial proportion x/n (Clopper & Pearson 1934):
+    the p at which P(X ≤ x; n, p) = 1 − level, by bisection on the binomial distribution."""
+    if n <= 0:
+        return 1.0
+    if x >= n:
+        return 1.0
+    alpha = 1.0 - level
+
+    def cdf(p: float) -> float:
+        if p <= 0:
+            return 1.0
+        lp, lq = math.log(p), math.log1p(-p)
+        terms = [math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1) + k * lp + (n - k) * lq
+                 for k in range(x + 1)]
+        top = max(terms)
+        return math.exp(top) * sum(math.exp(t - top) for t in terms)
+
+    lo, hi = x / n, 1.0
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        if cdf(mid) > alpha:
+            lo = mid
+        else:
+            hi = mid
+    return hi
+
+
+def _dl_p(mad: np.ndarray) -> np.ndarray:
+    """The discrete Laplace dispersion p with mean absolute deviation ``mad``: E|X − y| = 2p/(1 − p²)
+    gives p = (√(1 + m²) − 1)/m (p → 0 as m → 0; floored so that no step is impossible)."""
+    m = np.maximum(mad, 1e-6)
+    return np.clip((np.sqrt(1 + m * m) - 1) / m, 1e-4, 0.95)
+
+
+def _weighted_median(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Per column of ``x`` (N, L), the median weighted by ``w`` (N,)."""
+    order = np.argsort(x, axis=0, kind="stable")
+    xs = np.take_along_axis(x, order, axis=0)
+    cw = np.cumsum(w[order], axis=0)
+    half = cw[-1] / 2
+    k = (cw < half[None, :]).sum(axis=0)
+    return xs[np.minimum(k, len(x) - 1), np.arange(x.shape[1])]
+
+
+@dataclass
+class DiscreteLaplace:
+    """A fitted discrete Laplace mixture over ``loci`` (columns of integer repeat counts)."""
+
+    loci: list[str]
+    tau: np.ndarray  # (J,)
+    centre: np.ndarray  # (J, L)
+    p: np.ndarray  # (J, L)
+    loglik: float
+    bic: float
+
+    def log_prob(self, x: np.ndarray, typed: np.ndarray) -> np.ndarray:
+        """log P(haplotype on its typed loci) for rows of ``x`` (N, L) with mask ``typed`` (N, L)."""
+        d = np.abs(x[:, None, :] - self.centre[None, :, :])  # (N, J, L)
+        lp = np.log((1 - self.p) / (1 + self.p))[None] + d * np.log(self.p)[None]
+        lp = np.where(typed[:, None, :], lp, 0.0).sum(axis=2) + np.log(self.tau)[None, :]
+        top = lp.max(axis=1, keepdims=True)
+        return (np.log(np.exp(lp - top).sum(axis=1)) + top[:, 0])
+
+
+def fit_discrete_laplace(x: np.ndarray, loci: list[str], components: int, *, iterations: int = 200,
+                         seed: int = 1) -> DiscreteLaplace:
+    """EM for the discrete Laplace mixture with ``components`` components on ``x`` (N, L) integer
+    repeat counts (every locus typed). Initial centres: the most distant haplotypes first
+    (farthest-point, from the modal one), deterministic for a given database."""
+    n, n_loci = x.shape
+    j = min(components, n)
+    # farthest-point initialisation (L1), starting from the haplotype nearest the per-locus medians
+    med = np.median(x, axis=0)
+    first = int(np.argmin(np.abs(x - med).sum(axis=1)))
+    centres = [x[first]]
+    dist = np.abs(x - x[first]).sum(axis=1)
+    rng = np.random.default_rng(seed)
+    for _ in range(1, j):
+        far = np.flatnonzero(dist == dist.max())
+        pick = int(far[rng.integers(len(far))])
+        centres.append(x[pick])
+        dist = np.minimum(dist, np.abs(x - x[pick]).sum(axis=1))
+    centre = np.array(centres, dtype=np.float64)
+    p = np.full((j, n_loci), 0.2)
+    tau = np.full(j, 1.0 / j)
+    last = -np.inf
+    typed = np.ones_like(x, dtype=bool)
+    ll = -np.inf
+    for _ in range(iterations):
+        d = np.abs(x[:, None, :] - centre[None])
+        lp = (np.log((1 - p) / (1 + p))[None] + d * np.log(p)[None]).sum(axis=2) + np.log(tau)[None]
+        top = lp.max(axis=1, keepdims=True)
+        w = np.exp(lp - top)
+        tot = w.sum(axis=1, keepdims=True)
+        ll = float((np.log(tot[:, 0]) + top[:, 0]).sum())
+        w /= tot
+        tau = np.maximum(w.mean(axis=0), 1e-12)
+        for c in range(j):
+            if w[:, c].sum() < 1e-9:
+                continue
+            centre[c] = _weighted_median(x, w[:, c])
+            mad = (w[:, c:c + 1] * np.abs(x - centre[c])).sum(axis=0) / w[:, c].sum()
+            p[c] = _dl_p(mad)
+        if ll - last < 1e-6 * abs(ll):
+            break
+        last = ll
+    k = (j - 1) + 2 * j * n_loci
+    model = DiscreteLaplace(loci, tau, centre, p, ll, -2 * ll + k * math.log(n))
+    del typed
+    return model
+
+
+@dataclass
+class YFrequency:
+    """Haplotype frequencies from a database: the counting method and a discrete Laplace
+    mixture (fitted on the database's men typed at every modelled locus)."""
+
+    db: YDatabase
+    method: str = "kappa"  # "kappa", "counting" or "dl"
+    theta: float = 0.0
+    dl: DiscreteLaplace | None = None
+    notes: list[str] = field(default_factory=list)
+    _rows: list[dict] = field(default_factory=list)
+    _by_loci: dict = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, db: YDatabase, method: str = "kappa", theta: float = 0.0,
+              components: list[int] | None = None) -> YFrequency:
+        if method not in METHODS:
+            raise KinshipInputError("y_frequency", f"{method!r} is not one of {', '.join(METHODS)}")
+        if not 0.0 <= theta < 1.0:
+            raise KinshipInputError("y_theta", f"{theta} is not in [0, 1)")
+        out = cls(db, method, theta)
+        out._rows = [model_loci({loc: v for loc, v in zip(db.loci, row, strict=True) if v is not None})
+                     for row in db.rows]
+        if method == "dl":
+            out.dl = out._fit(components or [1, 2, 4, 8, 12, 16, 24, 32])
+        return out
+
+    def _fit(self, choices: list[int]) -> DiscreteLaplace:
+        # the loci every database man has on the grid; two-copy loci as two columns (low, high)
+        loci = sorted({k for r in self._rows for k in r})
+        cols, names = [], []
+        for locus in loci:
+            vals = [r.get(locus) for r in self._rows]
+            ok = [v is not None and _stepwise(v) for v in vals]
+            if sum(ok) < 0.9 * len(vals):
+                self.notes.append(f"{locus}: typed in {sum(ok)} of {len(vals)} database haplotypes; "
+                                  "left out of the discrete Laplace model")
+                continue
+            width = 2 if is_multi(locus) else 1
+            for c in range(width):
+                cols.append([v[min(c, len(v) - 1)] if (v is not None and _stepwise(v)) else np.nan for v in vals])
+                names.append(f"{locus}#{c}" if width == 2 else locus)
+        x = np.array(cols, dtype=np.float64).T
+        full = ~np.isnan(x).any(axis=1)
+        x = x[full]
+        best = None
+        for j in choices:
+            if j > len(x):
+                break
+            m = fit_discrete_laplace(x, names, j)
+            if best is None or m.bic < best.bic:
+                best = m
+        self.notes.append(f"discrete Laplace: {len(best.tau)} components by BIC on {len(x)} haplotypes, "
+                          f"{len(names)} loci")
+        return best
+
+    def _columns(self, hap: dict[str, tuple], loci: set[str]) -> tuple[np.ndarray, np.ndarray]:
+        names = self.dl.loci
+        x = np.zeros(len(names))
+        typed = np.zeros(len(names), dtype=bool)
+        for i, name in enumerate(names):
+            locus, _, c = name.partition("#")
+            v = hap.get(locus)
+            if locus in loci and v is not None and _stepwise(v):
+                x[i] = v[min(int(c or 0), len(v) - 1)]
+                typed[i] = True
+        return x, typed
+
+    def _counts(self, loci: set[str]) -> tuple[dict, float]:
+        """{haplotype on ``loci``: copies in the database}, and κ (the share seen once)."""
+        key = frozenset(loci)
+        hit = self._by_loci.get(key)
+        if hit is None:
+            keys = sorted(loci)
+            counts: dict = {}
+            for r in self._rows:
+                t = tuple(r.get(k) for k in keys)
+                counts[t] = counts.get(t, 0) + 1
+            kappa = sum(1 for c in counts.values() if c == 1) / max(len(self._rows), 1)
+            hit = self._by_loci[key] = (counts, kappa)
+        return hit
+
+    def count(self, hap: dict[str, tuple], loci: set[str]) -> int:
+        counts, _kappa = self._counts(loci)
+        return counts.get(tuple(hap.get(k) for k in sorted(loci)), 0)
+
+    def _estimate(self, hap: dict[str, tuple], loci: set[str]) -> float:
+        n = self.db.size
+        x = self.count(hap, loci)
+        if self.method == "kappa":
+            return (x + 1 - self._counts(loci)[1]) / (n + 1)
+        return (x + 1) / (n + 1)
+
+    def frequency(self, hap: dict[str, tuple], loci: set[str]) -> tuple[float, dict]:
+        """P(an unrelated man has ``hap`` on ``loci``) by the chosen method (θ applied), and the
+        figures behind it (count, N, counting estimate and its upper bound, the DL estimate)."""
+        hap = model_loci(hap)
+        n = self.db.size
+        x = self.count(hap, loci)
+        kappa = self._counts(loci)[1]
+        info = {"count": x, "database_size": n, "counting": (x + 1) / (n + 1),
+                "counting_upper_95": clopper_pearson_upper(x, n), "kappa": kappa,
+                "brenner_kappa": (x + 1 - kappa) / (n + 1), "method": self.method, "theta": self.theta}
+        if self.dl is not None:
+            xs, typed = self._columns(hap, loci)
+            info["discrete_laplace"] = float(np.exp(self.dl.log_prob(xs[None], typed[None])[0]))
+        p = info["discrete_laplace"] if self.method == "dl" else self._estimate(hap, loci)
+        return self.theta + (1 - self.theta) * p, info
+
+    def log_frequencies(self, haps: list[dict], loci_sets: list[set[str]]) -> np.ndarray:
+        """log frequency (θ applied) of each haplotype on its own set of loci; vectorised for DL."""
+        if self.method == "dl":
+            rows = [self._columns(model_loci(h), s) for h, s in zip(haps, loci_sets, strict=True)]
+            xs = np.array([r[0] for r in rows]) if rows else np.zeros((0, len(self.dl.loci)))
+            typed = np.array([r[1] for r in rows]) if rows else np.zeros((0, len(self.dl.loci)), bool)
+            lp = self.dl.log_prob(xs, typed) if len(rows) else np.zeros(0)
+            p = np.exp(lp)
+        else:
+            p = np.array([self._estimate(model_loci(h), s) for h, s in zip(haps, loci_sets, strict=True)])
+        return np.log(self.theta + (1 - self.theta) * p)
+
+
+# --- the LR -----------------------------------------------------------------------------------
+
+@dataclass
+class LineageResult:
+    """One lineage system's comparison of a sample with a missing person's line."""
+
+    system: str
+    log10_lr: float | None  # None: nothing compared (LR 1)
+    references: dict[str, int] = field(default_factory=dict)  # typed sample → meioses from the missing person
+    loci_compared: list[str] = field(default_factory=list)
+    frequency: float | None = None
+    detail: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def lr(self) -> float:
+        if self.log10_lr is None:
+            return 1.0
+        return 10 ** self.log10_lr if self.log10_lr < 308 else math.inf
+
+
+def y_predictive(tree: LineTree, model: YModel, refs: dict[str, dict[str, tuple]]) -> dict[str, np.ndarray]:
+    """Per locus, q(x) for the missing man given the typed men of ``tree`` (``refs``: member id →
+    model haplotype); only loci at least one of them has on the grid."""
+    out = {}
+    loci = sorted({k for h in refs.values() for k in h})
+    for locus in loci:
+        if locus not in model.rates or locus not in model.size:
+            continue
+        em = {}
+        for member, hap in refs.items():
+            if locus in hap:
+                e = emission(model, locus, hap[locus])
+                if e is not None:
+                    em[member] = e
+        if em:
+            out[locus] = predictive(tree, model.step(locus), em)
+    return out
+
+
+def y_likelihood_ratio(tree: LineTree, sample_hap: dict[str, tuple], refs: dict[str, dict[str, tuple]],
+                       model: YModel, freq: YFrequency, member_samples: dict[str, str] | None = None) -> LineageResult:
+    """LR that the sample with ``sample_hap`` is the missing man of ``tree``, against an unrelated
+    man; ``refs`` maps the line's typed member ids to their haplotypes (as read)."""
+    member_samples = member_samples or {}
+    res = LineageResult("y", None, {member_samples.get(m, m): tree.distance[m] for m in tree.typed if m in refs})
+    if not refs or not sample_hap:
+        return res
+    mrefs = {m: model_loci(h) for m, h in refs.items()}
+    shap = model_loci(sample_hap)
+    q = y_predictive(tree, model, mrefs)
+    total, loci = 0.0, []
+    for locus in sorted(shap):
+        if locus not in q:
+            continue
+        states = model.state(locus, shap[locus])
+        if states is None:
+            res.notes.append(f"{locus}: allele {'/'.join(str(v) for v in shap[locus])} is off the stepwise grid "
+                             "(intermediate, null or duplicated): left out")
+            continue
+        total += math.log(max(float(q[locus][states].sum()), 1e-300))
+        loci.append(locus)
+    if not loci:
+        return res
+    f, info = freq.frequency(sample_hap, set(loci))
+    res.loci_compared = loci
+    res.frequency = f
+    res.detail = info
+    res.log10_lr = (total - math.log(f)) / math.log(10)
+    return res
