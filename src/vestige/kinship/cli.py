@@ -16,6 +16,9 @@ import time
 from pathlib import Path
 
 from vestige.kinship.errors import KinshipError, KinshipInputError
+from vestige.kinship.lineage import lineage_lr
+from vestige.kinship.lineage_cli import add_lineage_args, print_lineage, read_lineage
+from vestige.kinship.lr import json_lr
 
 
 def _mutation(args):
@@ -149,14 +152,29 @@ def cmd_lr(args) -> int:
         print(f"note: {note}", file=sys.stderr)
     out = result.as_dict()
     out.pop("markers_compared")
+    lineage = read_lineage(args)
+    systems = {}
+    if lineage is not None:
+        lineage.check([family], {})
+        systems = lineage_lr(lineage, family, result.missing, samples)
+        out["autosomal_log10_lr"] = result.log10_lr
+        out["systems"] = systems
+        combined = None if result.log10_lr is None else result.log10_lr + sum(
+            e["log10_lr"] for e in systems.values() if e["log10_lr"] is not None)
+        out["combined_log10_lr"] = combined
+        out["combined_lr"] = json_lr(combined)
     if args.json:
-        print(json.dumps(out))
+        print(json.dumps(out, default=float))
     else:
         print(f"family {result.family}, missing {result.missing}, sample {result.sample}")
         for marker, v in result.markers.items():
             print(f"  {marker:<12}{v:>16.6g}")
         shown = "0 (excluded)" if result.log10_lr is None else f"{_fmt_lr(result.log10_lr)} (log10 {result.log10_lr:.3f})"
         print(f"  {'total':<12}{shown:>16}")
+        if systems:
+            print_lineage(systems)
+            c = out["combined_log10_lr"]
+            print(f"  {'combined':<12}{'0 (excluded)' if c is None else _fmt_lr(c) + f' (log10 {c:.3f})':>16}")
     return 0
 
 
@@ -256,7 +274,7 @@ def _search(args, t0, table, profiles, families, remains, refs) -> int:
                            bodies=bodies, theta=args.theta, top=args.top, min_lr=args.min_lr, all_pairs=args.all,
                            compare_all_sexes=args.all_sexes, prior=_prior(args.prior),
                            missing_total=args.missing_total, progress=progress, map_blocks=map_blocks,
-                           threads=args.threads)
+                           threads=args.threads, lineage=read_lineage(args))
     finally:
         if progress:
             progress.close()
@@ -271,6 +289,8 @@ def _search(args, t0, table, profiles, families, remains, refs) -> int:
           f"({len(res.markers)} markers typed in both; prior per pair {res.prior:.3g})", file=sys.stderr)
     for fam, reason in res.skipped:
         print(f"warning: family {fam} skipped: {reason}", file=sys.stderr)
+    for note in res.notes:
+        print(f"note: {note}", file=sys.stderr)
     _sex_note(res, remains, families, args)
     write = sys.stdout.write
     if args.json:
@@ -306,7 +326,9 @@ def hit_json(h, prior: float) -> str:
     return (f'{{"sample": {q(h.sample)}, "family": {q(h.family)}, "missing": {q(h.missing)}, '
             f'"lr": {_json_number(lr)}, "log10_lr": {_json_number(log10)}, '
             f'"posterior": {_json_number(h.posterior)}, "markers_compared": {h.markers_compared!r}, '
-            f'"flags": [{", ".join(q(f) for f in h.flags)}], "prior": {_json_number(prior)}}}\n')
+            f'"flags": [{", ".join(q(f) for f in h.flags)}], "prior": {_json_number(prior)}'
+            + (f', "systems": {{{", ".join(f"{q(k)}: {_json_number(v)}" for k, v in h.systems.items())}}}'
+               if h.systems is not None else "") + '}\n')
 
 
 def hits_json(hits, prior: float) -> str:
@@ -323,7 +345,7 @@ def hits_json(hits, prior: float) -> str:
     append = lines.append
     for h in hits:
         log_lr, post = h.log_lr, h.posterior
-        if -inf < log_lr < inf and -inf < post < inf:
+        if -inf < log_lr < inf and -inf < post < inf and h.systems is None:
             log10 = log_lr / ln10
             lr = "null" if log10 > 308 else repr(10.0 ** log10)
             sample = quoted.get(h.sample)
@@ -378,6 +400,8 @@ def cmd_joint(args) -> int:
             progress.close()
     for fam, reason in res.skipped:
         print(f"warning: family {fam} skipped: {reason}", file=sys.stderr)
+    for note in res.notes:
+        print(f"note: {note}", file=sys.stderr)
     for g in res.groups:
         if not g.exact:
             print(f"warning: a group of {len(g.victims)} remains and {len(g.targets)} missing persons is too large "
@@ -547,6 +571,7 @@ def add_kinship_commands(sub) -> None:
     lr.add_argument("--json", action="store_true")
     _add_mutation_args(lr)
     _add_degradation_args(lr)
+    add_lineage_args(lr)
 
     s = ks.add_parser("search", help="every sample against every missing person of every family")
     s.set_defaults(fn=_run(cmd_search))
@@ -573,6 +598,7 @@ def add_kinship_commands(sub) -> None:
     _prior_args(s)
     _add_mutation_args(s)
     _add_degradation_args(s)
+    add_lineage_args(s)
 
     j = ks.add_parser("joint", help="joint identification: every admissible assignment, marginals, GLR, undisputed")
     j.set_defaults(fn=_run(cmd_joint))

@@ -61,7 +61,7 @@ def _row(stack, extra, r, lo, hi):
 
 @njit(nogil=True, cache=True)
 def accumulate(stack, rows, extra, sample_sex, first, last, unknown, uncertain, good, all_sexes,
-               acc, row_n, col_n, k, natural, row_max, top_v, top_i, best_v, best_i):
+               acc, row_n, col_n, k, natural, row_max, top_v, top_i, best_v, best_i, add, use_add):
     """``acc[s, t] = Σ_m table_m[row_m(s), t]`` in marker order, ``-inf`` where the pair is not
     compared; counts of compared pairs per sample (``row_n``) and per target (``col_n``, added to);
     and the block's statistics, gathered tile by tile while the tile's scores are in the cache:
@@ -75,6 +75,10 @@ def accumulate(stack, rows, extra, sample_sex, first, last, unknown, uncertain, 
 
     The log-sum-exps are numpy's (:func:`vestige.kinship.scoring._block_lse`): its vectorised
     ``exp`` is five times faster than a compiled scalar one.
+
+    With ``use_add``, ``add[s, t]`` (B, T) is added to each compared pair's sum after the markers
+    (the lineage systems' log LRs, :mod:`vestige.kinship.lineage`); without it the sums are the
+    markers' alone, bit for bit as before.
 
     ``stack`` (R, T): every marker's table rows, one above the other; ``rows`` (M, B): the row of
     each sample of the block at each marker, or ``-1 - k`` for ``extra[k]`` (a degraded reading's
@@ -152,6 +156,9 @@ def accumulate(stack, rows, extra, sample_sex, first, last, unknown, uncertain, 
                     for j in range(width):
                         total[j] += s0[j]
                     m += 1
+                if use_add:
+                    for j in range(width):
+                        total[j] += add[s, lo + j]
                 for j in range(width):
                     t = lo + j
                     if good[t]:
@@ -491,5 +498,78 @@ def warm_up() -> None:
     nuclear(f8, e, e, e, e, np.ones((1, 2, 2, 2)), 2, np.zeros((2, 2, 2)))
     genotype_rows(np.ones((2, 2, 2)), np.ones(2), i8, np.ones((2, 2, 2)), vi, vi, np.ones(2), vi, np.zeros((2, 2)))
     accumulate(f8, i8, f8, vi, vi, vi, -1, vb, vb, False, np.zeros((2, 2)), vi.copy(), vi.copy(), 1, vi, v8.copy(),
-               f8.copy(), i8.copy(), f8.copy(), i8.copy())
+               f8.copy(), i8.copy(), f8.copy(), i8.copy(), np.zeros((2, 2)), False)
     rivals(f8, vi, vi, vi, v8, 1, i8.copy())
+    e0 = np.zeros(0, dtype=np.int64)
+    b2 = np.zeros((1, 1), dtype=np.bool_)
+    y_block(e0, vi, f8, vi, i8, vi, f8, b2, f8.copy())
+    mt_block(e0, vi, vi, vi, vi, vi, vi, vi, np.zeros((1, 1), dtype=np.int8), vi, vi, vi, b2, b2, f8, f8, f8, v8,
+             vb, f8.copy())
+
+
+# --- lineage systems (vestige.kinship.lineage) ---------------------------------------------
+
+@njit(nogil=True, cache=True)
+def y_block(rows, columns, stack, offsets, state, pattern, log_f, has, out):
+    """Y-STR log LRs of samples ``rows`` against the missing men of ``columns`` added into ``out``:
+    the sum over loci of the line's log q at the sample's state, less the log frequency of the
+    sample's haplotype on the loci compared (see :mod:`vestige.kinship.lineage`)."""
+    n_loci = offsets.shape[0] - 1
+    for r in range(rows.shape[0]):
+        s = rows[r]
+        for j in range(columns.shape[0]):
+            p = pattern[j]
+            if not has[s, p]:
+                continue
+            total = 0.0
+            for li in range(n_loci):
+                x = state[s, li]
+                if x >= 0:
+                    total += stack[offsets[li] + x, j]
+            out[r, columns[j]] += total - log_f[s, p]
+
+
+@njit(nogil=True, cache=True)
+def mt_block(rows, columns, site_ins, site_class, s_ptr, s_site, s_state, s_pattern, t_state, t_ptr, t_site,
+              t_cover, in_s, in_t, log_a, log_b, base, log_f, typed, out):
+    """mtDNA log LRs of samples ``rows`` against the maternal lines of ``columns`` added into
+    ``out`` (see :mod:`vestige.kinship.lineage`: a base sum corrected at the sites where the sample
+    or the line has a variant; sample and line site lists are sorted CSR arrays)."""
+    n_sites = site_ins.shape[0]
+    mine = np.zeros(n_sites, dtype=np.int64)  # this sample's state at each site: 0 ref, 1..5, 6 heteroplasmy
+    for r in range(rows.shape[0]):
+        s = rows[r]
+        if not typed[s]:
+            continue
+        for k in range(s_ptr[s], s_ptr[s + 1]):
+            mine[s_site[k]] = s_state[k]
+        sp = s_pattern[s]
+        for j in range(columns.shape[0]):
+            tp = t_cover[j]
+            val = base[sp, j]
+            # the sample's sites
+            for k in range(s_ptr[s], s_ptr[s + 1]):
+                i = s_site[k]
+                if not (in_s[sp, i] and in_t[tp, i]):
+                    continue
+                val += mt_site(mine[i], t_state[j, i], site_ins[i] > 0, log_a[j, site_class[i]],
+                             log_b[j, site_class[i]])
+            # the line's sites the sample has no variant at
+            for k in range(t_ptr[j], t_ptr[j + 1]):
+                i = t_site[k]
+                if mine[i] != 0 or not (in_s[sp, i] and in_t[tp, i]):
+                    continue
+                val += mt_site(0, t_state[j, i], site_ins[i] > 0, log_a[j, site_class[i]], log_b[j, site_class[i]])
+            out[r, columns[j]] += val - log_f[s]
+        for k in range(s_ptr[s], s_ptr[s + 1]):
+            mine[s_site[k]] = 0
+
+
+@njit(nogil=True, cache=True, inline="always")
+def mt_site(mine, theirs, insertion, la, lb):
+    """The correction at one site to the base sum (log A at every position both cover)."""
+    if mine == 6 or theirs < 0:  # heteroplasmy, or the line's relatives disagree: not compared
+        return 0.0 if insertion else -la
+    if insertion:
+        return la if mine == theirs else lb
+    return 0.0 if mine == theirs else lb - la

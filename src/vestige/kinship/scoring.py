@@ -102,6 +102,7 @@ class _BlockContext:
     log_min: float | None
     marker_detail: bool
     targets: list
+    lineage: object = None  # LineageScores (vestige.kinship.lineage): log LRs added per pair, or None
 
     def table(self, mi: int) -> np.ndarray:
         return self.stack[self.offsets[mi]:self.offsets[mi + 1]]
@@ -165,9 +166,14 @@ def score_block(ctx: _BlockContext, start: int) -> BlockResult:
     best_v = np.empty((2, n_targets))
     best_i = np.empty((2, n_targets), dtype=np.int64)
     # the sums, and each sample's best targets and each target's two best samples
+    if ctx.lineage is not None:  # each system apart (reported per pair), then their sum
+        per_system = {name: ctx.lineage.block(block, (name,)) for name in ctx.lineage.lineage.systems}
+        add = sum(per_system.values())
+    else:
+        per_system, add = {}, np.zeros((1, 1))
     kernels.accumulate(ctx.stack, rows, extra, ctx.sample_code[block], ctx.first, ctx.last, ctx.unknown_code,
                        ctx.uncertain[block], ctx.good, ctx.compare_all_sexes, acc, row_n, col_n,
-                       k, ctx.natural, row_max, top_v, top_i, best_v, best_i)
+                       k, ctx.natural, row_max, top_v, top_i, best_v, best_i, add, ctx.lineage is not None)
     row_lse, col_lse = _block_lse(acc, row_max, best_v[0])
     # The reported pairs: each sample's k best (LR > 0), with every pair of LR ≥ min_lr; or, with
     # all_pairs, every pair compared.
@@ -206,6 +212,10 @@ def score_block(ctx: _BlockContext, start: int) -> BlockResult:
     rows_l, cols_l, values_l = rr.tolist(), cc.tolist(), exact.tolist()
     samples_l = block[rr].tolist()
     lse_l, n_l = row_lse[rr].tolist(), row_n[rr].tolist()
+    systems = None
+    if per_system:
+        systems = {name: (m[rr, cc].tolist(), ctx.lineage.compared(name, block[rr], cc).tolist())
+                   for name, m in per_system.items()}
     pending = []
     for i, (row, c, value) in enumerate(zip(rows_l, cols_l, values_l, strict=True)):
         flags = ["sex_conflict"] if conflict[i] else []
@@ -218,7 +228,16 @@ def score_block(ctx: _BlockContext, start: int) -> BlockResult:
                 same = o.family is t.family and abs(acc[row, j] - value) <= 1e-9 * max(1.0, abs(value))
                 flags.append(f"{'indistinguishable' if same else 'competing_missing'}:{o.family.name}/{o.missing}")
         per = {m: float(np.exp(detail[mi, i])) for mi, m in enumerate(ctx.markers)} if detail is not None else None
-        pending.append((samples_l[i], c, value, flags, lse_l[i], n_l[i], per))
+        if systems is not None:
+            sys_i = {name: (v[i] if ok[i] else None) for name, (v, ok) in systems.items()}
+            sys_i["autosomal"] = (value - sum(x for x in sys_i.values() if x is not None)) / math.log(10) \
+                if value > -np.inf else None
+            for name in per_system:
+                if sys_i[name] is not None:
+                    sys_i[name] /= math.log(10)
+            pending.append((samples_l[i], c, value, flags, lse_l[i], n_l[i], per, sys_i))
+        else:
+            pending.append((samples_l[i], c, value, flags, lse_l[i], n_l[i], per))
     best_i = np.where(best_i >= 0, block[np.maximum(best_i, 0)], -1)
     return BlockResult(int(block[0]) if len(block) else start, int(block[-1]) + 1 if len(block) else start,
                        col_lse, col_n, best_v, best_i,

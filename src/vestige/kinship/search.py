@@ -31,6 +31,7 @@ import numpy as np
 
 from vestige.kinship.errors import KinshipInputError
 from vestige.kinship.io import FrequencyTable, Profiles
+from vestige.kinship.lineage import Lineage, LineageScores
 from vestige.kinship.lr import json_lr, likelihood_ratio
 from vestige.kinship.mutation import MutationModel
 from vestige.kinship.observe import Degradation
@@ -70,6 +71,7 @@ class SearchHit:
     posterior: float = 0.0
     flags: list[str] = field(default_factory=list)
     markers: dict[str, float] | None = None  # per-marker LR, with ``marker_detail``
+    systems: dict[str, float | None] | None = None  # log10 LR per system (autosomal, y, mt) with lineage data
 
     @property
     def log10_lr(self) -> float | None:
@@ -82,9 +84,12 @@ class SearchHit:
         return math.exp(self.log_lr) if self.log_lr < 709 else math.inf
 
     def as_dict(self) -> dict:
-        return {"sample": self.sample, "family": self.family, "missing": self.missing,
-                "lr": json_lr(self.log10_lr), "log10_lr": self.log10_lr, "posterior": self.posterior,
-                "markers_compared": self.markers_compared, "flags": self.flags}
+        out = {"sample": self.sample, "family": self.family, "missing": self.missing,
+               "lr": json_lr(self.log10_lr), "log10_lr": self.log10_lr, "posterior": self.posterior,
+               "markers_compared": self.markers_compared, "flags": self.flags}
+        if self.systems is not None:
+            out["systems"] = self.systems
+        return out
 
 
 @dataclass
@@ -164,12 +169,15 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
                  theta: float = 0.0, top: int = 5, min_lr: float | None = None, all_pairs: bool = False,
                  compare_all_sexes: bool = False, prior: float | None = None, missing_total: int | None = None,
                  marker_detail: bool = False, progress: Progress | None = None, map_blocks=None,
-                 threads: int | None = None) -> SearchResult:
+                 threads: int | None = None, lineage: Lineage | None = None) -> SearchResult:
     """Search ``samples`` (or bodies: ``bodies[name]`` lists the samples of one body) against
     every missing person of ``families``; see the module docstring. ``map_blocks(fn, ctx, items)``
     (e.g. :func:`vestige.kinship.distributed.dask_map`) computes the parts of the tables and
     scores the blocks of samples elsewhere, yielding their results in order; the fold is the
-    same, so the output is identical. Without it
+    same, so the output is identical. With ``lineage`` (:class:`vestige.kinship.lineage.Lineage`:
+    Y-STR and mtDNA profiles, models and databases) each pair's Y and mtDNA log LRs are added to
+    the autosomal one before the posteriors (independent systems: the LRs multiply), and each hit
+    reports the three apart (``systems``). Without it
     the blocks are scored by ``threads`` threads (default: one per core; numpy's gathers, sums and
     exponentials release the GIL), folded in block order all the same."""
     mutation = mutation or MutationModel()
@@ -204,12 +212,19 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
     if not n_targets or not samples:
         return result
     result.seconds["checks"] = time.perf_counter() - clock
+    if lineage is not None and lineage.systems:  # a Y profile says "male" louder than a recorded sex
+        for s, where in lineage.check(families, {p: sexes.get(item, "unknown") for item in samples
+                                                 for p in bodies.get(item, [item])}):
+            item = next(i for i in samples if s in bodies.get(i, [i]))
+            uncertain_sex = uncertain_sex | {item}
+            result.notes.append(f"{where}: sample {s} is recorded female but has Y-STR results; compared with "
+                                "either sex")
     per_marker = _sample_markers(samples, bodies, sprof, table, markers, degradation)
     result.seconds["readings"] = time.perf_counter() - clock - result.seconds["checks"]
     if theta > 0:
         return _theta_search(result, families, profiles, sprof, table, samples, bodies, sexes, uncertain_sex,
                              mutation, degradation, theta, top, min_lr, all_pairs, compare_all_sexes, pi,
-                             n_prior_missing)
+                             n_prior_missing, lineage)
     # The targets are scored with each sex together, so that a sample of known sex is summed over
     # its own sex's missing persons only (and those of unknown sex); ties and lists still follow
     # the families' order (``_Target.natural``).
@@ -233,9 +248,13 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
     stack = log_tables[markers[0]].base if markers else np.zeros((1, n_targets))
     offsets = np.cumsum([0] + [len(log_tables[m]) for m in markers])
     natural = np.array([t.natural for t in targets], dtype=np.int64)
+    scores = None
+    if lineage is not None and lineage.systems:
+        scores = LineageScores(lineage, [(t.family, t.missing) for t in targets], samples, bodies)
+        result.seconds["lineage"] = time.perf_counter() - clock - sum(result.seconds.values())
     ctx = _BlockContext(markers, per_marker, stack, offsets, value_tables, sample_code, uncertain, target_code,
                         unknown_code, first, last, natural, compare_all_sexes, good, n_targets, top, all_pairs,
-                        log_min, marker_detail, targets)
+                        log_min, marker_detail, targets, scores)
     col_lse = np.full(n_targets, -np.inf)
     col_n = np.zeros(n_targets, dtype=np.int64)
     col_best = np.full((2, n_targets), -np.inf)
@@ -273,19 +292,20 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
         hit_k = (values > 0) & (other >= 0) & (other != ps) & (col_best[k, pc] >= floor)
         rival_at[hit_k] = other[hit_k]
     names = [t.family.name for t in targets]
-    for i, ((s, c, value, flags, _r_lse, _r_n, per), n_compared) in enumerate(
-            zip(pending, compared.tolist(), strict=True)):
+    for i, (p, n_compared) in enumerate(zip(pending, compared.tolist(), strict=True)):
+        s, c, value, flags, per = p[0], p[1], p[2], p[3], p[6]
         if rival_at[i] >= 0:
             flags.append(f"competing_remains:{samples[rival_at[i]]}")
         result.hits.append(SearchHit(samples[s], names[c], targets[c].missing, value, n_compared, float(post[i]),
-                                     flags, per))
+                                     flags, per, p[7] if len(p) > 7 else None))
     result.hits.sort(key=lambda h: (h.sample, -h.log_lr))
     result.seconds["report"] = time.perf_counter() - clock - sum(result.seconds.values())
     return result
 
 
 def _theta_search(result: SearchResult, families, profiles, sprof, table, samples, bodies, sexes, uncertain_sex,
-                  mutation, degradation, theta, top, min_lr, all_pairs, compare_all_sexes, pi, n_prior) -> SearchResult:
+                  mutation, degradation, theta, top, min_lr, all_pairs, compare_all_sexes, pi, n_prior,
+                  lineage: Lineage | None = None) -> SearchResult:
     """θ > 0: every pair through the exact per-pair path (θ couples a family's founder alleles
     with the sample's, so the one-table-per-family shortcut does not apply)."""
     targets = [(f, mp) for f in families for mp in f.missing]
@@ -313,6 +333,15 @@ def _theta_search(result: SearchResult, families, profiles, sprof, table, sample
             scores[i, j] = -math.inf if r.log10_lr is None else r.log10_lr * math.log(10)
             compared[i, j] = r.markers_compared
     result.skipped = sorted(bad.items())
+    per_system: dict[str, np.ndarray] = {}
+    if lineage is not None and lineage.systems:
+        lin = LineageScores(lineage, targets, samples, bodies)
+        every = np.arange(len(samples))
+        rr, cc = np.meshgrid(every, np.arange(len(targets)), indexing="ij")
+        for name in lineage.systems:
+            m = lin.block(every, (name,))
+            per_system[name] = np.where(lin.compared(name, rr.ravel(), cc.ravel()).reshape(m.shape), m, np.nan)
+            scores = np.where(np.isfinite(scores), scores + m, scores)
     for name in bad:
         for j, (fam, _mp) in enumerate(targets):
             if fam.name == name:
@@ -329,6 +358,11 @@ def _theta_search(result: SearchResult, families, profiles, sprof, table, sample
             fam, mp = targets[j]
             h = SearchHit(item, fam.name, mp, float(scores[i, j]), int(compared[i, j]),
                           flags=["sex_conflict"] if conflict[i, j] else [])
+            if per_system:
+                h.systems = {k: (None if np.isnan(v[i, j]) else float(v[i, j]) / math.log(10))
+                             for k, v in per_system.items()}
+                lin_sum = sum(x for x in h.systems.values() if x is not None)
+                h.systems = {"autosomal": None if h.log10_lr is None else h.log10_lr - lin_sum, **h.systems}
             h.posterior = posterior(h.log_lr, float(row_lse[i]), int(allowed[i].sum()), float(col_lse[j]),
                                     int(allowed[:, j].sum()), pi)
             result.hits.append(h)

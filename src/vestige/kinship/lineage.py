@@ -1,0 +1,477 @@
+"""Lineage systems (Y-STR, mtDNA) scored for many samples against many missing persons at once.
+
+:class:`LineageScores` is built once for a search (or for one pair, by ``kinship lr``: the same
+code gives the same figures) from the typed members of each missing person's paternal and
+maternal line (:mod:`vestige.kinship.lines`):
+
+- **Y** (:mod:`vestige.kinship.ystr`): per locus, the log of q(x), the missing man's predictive
+  distribution given his line's typed men, stacked over the loci (rows: repeat counts — unordered
+  pairs for a multi-copy locus; columns: missing persons). A sample's score against a missing man
+  is the sum of its loci's rows, less the log frequency of its haplotype on the loci both have.
+- **mtDNA** (:mod:`vestige.kinship.mtdna`): per missing person, the line's consensus (positions where
+  its typed relatives agree) and the positions left out (they disagree, or show heteroplasmy);
+  per position-rate class, log A (the missing person keeps the line's base) and log B (a given
+  other base). A pair's log likelihood is the sum of log A over the positions both ranges cover,
+  corrected at the positions where either has a variant; less the log frequency of the sample's
+  haplotype (Clopper–Pearson upper bound).
+
+``block(samples)`` returns (len(samples), T) log LRs, 0 where a system has nothing to compare, in
+the order of the ``targets`` given — what :func:`vestige.kinship.search.blind_search` adds to the
+autosomal scores. Both systems are independent of each other and of the autosomal STRs (Y and
+mtDNA are inherited apart from the autosomes), so their LRs multiply.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from vestige.kinship.errors import KinshipInputError
+from vestige.kinship.lines import line_tree, predictive
+from vestige.kinship.mtdna import (
+    STATES,
+    MtDatabase,
+    MtModel,
+    MtProfiles,
+    _jc,
+    _overlap,
+    in_range,
+    mt_frequency,
+)
+from vestige.kinship.pedigree import Family
+from vestige.kinship.ystr import YFrequency, YHaplotypes, YModel, model_loci, y_predictive
+
+__all__ = ["Lineage", "LineageScores", "lineage_lr"]
+
+
+@dataclass
+class Lineage:
+    """The lineage data and models of a search; any part may be absent."""
+
+    y: YHaplotypes | None = None
+    y_model: YModel | None = None
+    y_freq: YFrequency | None = None
+    mt: MtProfiles | None = None
+    mt_model: MtModel | None = None
+    mt_db: MtDatabase | None = None
+
+    @property
+    def systems(self) -> list[str]:
+        return [s for s, ok in (("y", self.y is not None), ("mt", self.mt is not None)) if ok]
+
+    def check(self, families: list[Family], sexes: dict[str, str]) -> list[tuple[str, str]]:
+        """A Y locus in a female reference's profile is an error naming the file, line, sample and
+        locus. A remains sample recorded female with Y-STR results is returned as (sample, where):
+        its recorded sex (often amelogenin's, whose Y peak drops out of degraded bone) is wrong,
+        and the search compares it with both sexes, flagged."""
+        if self.y is None:
+            return []
+        member_sex = {m.sample: m.sex for f in families for m in f.typed}
+        self.y.check_sexes(member_sex, "reference")
+        return [(s, self.y.where(s, next(iter(h)))) for s, h in self.y.haplotypes.items()
+                if h and sexes.get(s) == "female" and s not in member_sex]
+
+
+def _typed_members(family: Family, names: set[str]) -> set[str]:
+    return {m.id for m in family.typed if m.sample in names}
+
+
+@dataclass
+class _YPart:
+    columns: np.ndarray  # target indices with a typed Y line
+    stack: np.ndarray  # (Σ states, len(columns)) log q, 0 where the line has no data at a locus
+    offsets: np.ndarray  # first row of each locus
+    sample_state: np.ndarray  # (S, L) unordered state index per locus, -1 untyped / off the grid
+    pattern: np.ndarray  # (len(columns),) the loci pattern of each target
+    log_f: np.ndarray  # (S, n_patterns) log frequency on typed(s) ∩ pattern
+    has: np.ndarray  # (S, n_patterns) the sample shares at least one locus with the pattern
+
+
+@dataclass
+class _MtPart:
+    columns: np.ndarray
+    site_ins: np.ndarray
+    site_class: np.ndarray
+    s_ptr: np.ndarray
+    s_site: np.ndarray
+    s_state: np.ndarray  # 1..5 for a variant, 6 for heteroplasmy
+    s_pattern: np.ndarray
+    t_state: np.ndarray  # (len(columns), n_sites) int8: 0 ref, 1..5 a base, -1 left out
+    t_ptr: np.ndarray
+    t_site: np.ndarray
+    t_cover: np.ndarray
+    in_s: np.ndarray  # (n sample patterns, n_sites)
+    in_t: np.ndarray  # (n cover patterns, n_sites)
+    log_a: np.ndarray  # (len(columns), n_classes)
+    log_b: np.ndarray
+    base: np.ndarray  # (n sample patterns, len(columns))
+    log_f: np.ndarray  # (S,)
+    typed: np.ndarray  # (S,) bool
+
+
+class LineageScores:
+    """Log LRs of the lineage systems for ``samples`` × ``targets`` ((family, missing id) pairs)."""
+
+    def __init__(self, lineage: Lineage, targets: list[tuple[Family, str]], samples: list[str],
+                 parts: dict[str, list[str]] | None = None) -> None:
+        """``samples``: the items searched (samples, or bodies whose ``parts[body]`` lists their
+        samples: a system is read from the first part that has its data)."""
+        self.lineage = lineage
+        self.targets = targets
+        self.samples = samples
+        self.parts = parts or {}
+        self.n_targets = len(targets)
+        self.y: _YPart | None = None
+        self.mt: _MtPart | None = None
+        self.y_trees: dict[int, tuple] = {}
+        self.mt_trees: dict[int, tuple] = {}
+        if lineage.y is not None:
+            self._build_y()
+        if lineage.mt is not None:
+            self._build_mt()
+
+    def _pick(self, data: dict, item: str):
+        for s in self.parts.get(item, [item]):
+            if s in data:
+                return data[s]
+        return None
+
+    # --- Y ---------------------------------------------------------------------------------
+
+    def _build_y(self) -> None:
+        lin = self.lineage
+        if lin.y_model is None or lin.y_freq is None:
+            raise KinshipInputError("y", "Y-STR profiles need mutation rates and a haplotype database")
+        haps = lin.y.haplotypes
+        model = lin.y_model
+        cols, qs = [], []
+        for c, (family, missing) in enumerate(self.targets):
+            typed = _typed_members(family, set(haps))
+            tree = line_tree(family, missing, "y", typed)
+            if not tree.typed:
+                continue
+            refs = {m: model_loci(haps[family.by_id[m].sample]) for m in tree.typed}
+            q = y_predictive(tree, model, refs)
+            if not q:
+                continue
+            self.y_trees[c] = (tree, refs)
+            cols.append(c)
+            qs.append(q)
+        loci = sorted({loc for q in qs for loc in q})
+        offsets = [0]
+        for loc in loci:
+            offsets.append(offsets[-1] + self._n_unordered(loc))
+        stack = np.zeros((offsets[-1], len(cols)))
+        patterns: dict[frozenset, int] = {}
+        pattern = np.empty(len(cols), dtype=np.int64)
+        for j, q in enumerate(qs):
+            for li, loc in enumerate(loci):
+                if loc in q:
+                    stack[offsets[li]:offsets[li + 1], j] = np.log(np.maximum(self._unordered(loc, q[loc]), 1e-300))
+            pattern[j] = patterns.setdefault(frozenset(q), len(patterns))
+        states = np.full((len(self.samples), len(loci)), -1, dtype=np.int64)
+        sample_haps = []
+        for i, s in enumerate(self.samples):
+            h = model_loci(self._pick(haps, s) or {})
+            sample_haps.append(h)
+            for li, loc in enumerate(loci):
+                if loc in h:
+                    st = self._unordered_state(loc, h[loc])
+                    if st is not None:
+                        states[i, li] = st
+        log_f = np.zeros((len(self.samples), max(len(patterns), 1)))
+        has = np.zeros((len(self.samples), max(len(patterns), 1)), dtype=bool)
+        for pat, p in patterns.items():
+            sets, rows = [], []
+            for i, h in enumerate(sample_haps):
+                on = {loc for li, loc in enumerate(loci) if states[i, li] >= 0 and loc in pat}
+                if on:
+                    sets.append(on)
+                    rows.append(i)
+            if rows:
+                log_f[rows, p] = lin.y_freq.log_frequencies([sample_haps[i] for i in rows], sets)
+                has[rows, p] = True
+        self.y_loci = loci
+        self.y = _YPart(np.array(cols, dtype=np.int64), stack, np.array(offsets, dtype=np.int64), states,
+                        pattern, log_f, has)
+
+    def _n_unordered(self, locus: str) -> int:
+        g = self.lineage.y_model.size[locus]
+        return g * (g + 1) // 2 if self.lineage.y_model.copies(locus) == 2 else g
+
+    def _unordered(self, locus: str, q: np.ndarray) -> np.ndarray:
+        model = self.lineage.y_model
+        if model.copies(locus) == 1:
+            return q
+        g = model.size[locus]
+        m = q.reshape(g, g)
+        iu = np.triu_indices(g)
+        return np.where(iu[0] == iu[1], m[iu], m[iu] + m.T[iu])
+
+    def _unordered_state(self, locus: str, vals: tuple) -> int | None:
+        model = self.lineage.y_model
+        states = model.state(locus, vals)
+        if states is None:
+            return None
+        if model.copies(locus) == 1:
+            return states[0]
+        g = model.size[locus]
+        a, b = sorted((states[0] // g, states[0] % g))
+        return a * g - a * (a - 1) // 2 + (b - a)  # row-major upper triangle, as np.triu_indices
+
+    # --- mtDNA -----------------------------------------------------------------------------
+
+    def _build_mt(self) -> None:
+        lin = self.lineage
+        if lin.mt_model is None or lin.mt_db is None:
+            raise KinshipInputError("mt", "mtDNA profiles need a mutation rate and a haplotype database")
+        haps = lin.mt.haplotypes
+        cols, lines_ = [], []
+        for c, (family, missing) in enumerate(self.targets):
+            typed = _typed_members(family, set(haps))
+            tree = line_tree(family, missing, "mt", typed)
+            if not tree.typed:
+                continue
+            refs = {m: haps[family.by_id[m].sample] for m in tree.typed}
+            self.mt_trees[c] = (tree, refs)
+            cols.append(c)
+            lines_.append((tree, refs))
+        # the sites: every variant or heteroplasmy seen among the samples and the lines
+        sites: set = set()
+        for s in self.samples:
+            h = self._pick(haps, s)
+            if h is not None:
+                sites |= set(h.variants) | set(h.heteroplasmy)
+        consensus, left_out, covers = [], [], []
+        for _tree, refs in lines_:
+            cover = None
+            for h in refs.values():
+                cover = h.ranges if cover is None else _overlap(cover, h.ranges)
+            covers.append(cover or ())
+            vs: dict = {}
+            out: set = set()
+            all_sites = set()
+            for h in refs.values():
+                all_sites |= set(h.variants) | set(h.heteroplasmy)
+            for site in all_sites:
+                vals = {h.variants.get(site, "ref") for h in refs.values()}
+                if len(vals) > 1 or any(site in h.heteroplasmy for h in refs.values()):
+                    out.add(site)
+                elif "ref" not in vals:
+                    vs[site] = next(iter(vals))
+            consensus.append(vs)
+            left_out.append(out)
+            sites |= all_sites
+        order = sorted(sites)
+        index = {s: i for i, s in enumerate(order)}
+        model = lin.mt_model
+        rate_of = np.array([model.site_rate(p) for p, _ in order])
+        classes = sorted({model.site_rate(p) for p in model.weights} | {model.site_rate(-1)})
+        class_of = {r: k for k, r in enumerate(classes)}
+        site_class = np.array([class_of[r] for r in rate_of], dtype=np.int64) if order else np.zeros(0, np.int64)
+        site_ins = np.array([ins for _p, ins in order], dtype=np.int64)
+        # sample patterns (ranges) and line cover patterns
+        s_patterns: dict = {}
+        t_patterns: dict = {}
+        code = {"A": 1, "C": 2, "G": 3, "T": 4, "DEL": 5}
+        s_ptr, s_site, s_state = [0], [], []
+        s_pattern = np.full(len(self.samples), -1, dtype=np.int64)
+        typed = np.zeros(len(self.samples), dtype=bool)
+        log_f = np.zeros(len(self.samples))
+        for i, s in enumerate(self.samples):
+            h = self._pick(haps, s)
+            if h is not None:
+                typed[i] = True
+                s_pattern[i] = s_patterns.setdefault(h.ranges, len(s_patterns))
+                entries = [(index[site], code[b]) for site, b in h.variants.items()]
+                entries += [(index[site], 6) for site in h.heteroplasmy]
+                for si, st in sorted(entries):
+                    s_site.append(si)
+                    s_state.append(st)
+            s_ptr.append(len(s_site))
+        n_sites = len(order)
+        t_state = np.zeros((len(cols), n_sites), dtype=np.int8)
+        t_ptr, t_site = [0], []
+        t_cover = np.empty(len(cols), dtype=np.int64)
+        log_a = np.zeros((len(cols), len(classes)))
+        log_b = np.zeros((len(cols), len(classes)))
+        for j, ((tree, refs), vs, out, cover) in enumerate(zip(lines_, consensus, left_out, covers, strict=True)):
+            t_cover[j] = t_patterns.setdefault(cover, len(t_patterns))
+            marks = sorted({index[s] for s in vs} | {index[s] for s in out})
+            for si in marks:
+                t_site.append(si)
+            t_ptr.append(len(t_site))
+            for site, b in vs.items():
+                t_state[j, index[site]] = code[b]
+            for site in out:
+                t_state[j, index[site]] = -1
+            em = {}
+            for m in refs:
+                e = np.zeros(STATES)
+                e[0] = 1.0
+                em[m] = e
+            for k, r in enumerate(classes):
+                q = predictive(tree, _jc(r), em)
+                log_a[j, k], log_b[j, k] = math.log(q[0]), math.log(q[1])
+        in_s = np.zeros((max(len(s_patterns), 1), n_sites), dtype=np.bool_)
+        for pat, p in s_patterns.items():
+            in_s[p] = [in_range(pos, pat) for pos, _ in order]
+        in_t = np.zeros((max(len(t_patterns), 1), n_sites), dtype=np.bool_)
+        for pat, p in t_patterns.items():
+            in_t[p] = [in_range(pos, pat) for pos, _ in order]
+        # log A summed over the positions both cover, per (sample pattern, cover pattern)
+        base = np.zeros((max(len(s_patterns), 1), len(cols)))
+        for sp, sp_i in s_patterns.items():
+            for tp, tp_i in t_patterns.items():
+                counts = np.zeros(len(classes))
+                for lo, hi in _overlap(sp, tp):
+                    for pos in range(lo, hi + 1):
+                        counts[class_of[model.site_rate(pos)]] += 1
+                mask = t_cover == tp_i
+                base[sp_i, mask] = log_a[mask] @ counts
+        # frequencies: the sample's haplotype among the database's
+        log_f[:] = _mt_log_frequencies(lin.mt_db, [self._pick(haps, s) for s in self.samples])
+        self.mt = _MtPart(np.array(cols, dtype=np.int64), site_ins, site_class, np.array(s_ptr, dtype=np.int64),
+                          np.array(s_site, dtype=np.int64), np.array(s_state, dtype=np.int64), s_pattern, t_state,
+                          np.array(t_ptr, dtype=np.int64), np.array(t_site, dtype=np.int64), t_cover, in_s, in_t,
+                          log_a, log_b, base, log_f, typed)
+
+    # --- scores ----------------------------------------------------------------------------
+
+    def block(self, rows: np.ndarray, systems: tuple[str, ...] = ("y", "mt")) -> np.ndarray:
+        """(len(rows), T) log LRs of the lineage systems for samples ``rows`` (indices into
+        ``samples``), summed over ``systems``; 0 where nothing is compared."""
+        from vestige.kinship import kernels  # numba: loaded (seconds) only when something is scored
+
+        out = np.zeros((len(rows), self.n_targets))
+        rows = np.asarray(rows, dtype=np.int64)
+        if self.y is not None and "y" in systems and len(self.y.columns):
+            y = self.y
+            kernels.y_block(rows, y.columns, y.stack, y.offsets, y.sample_state, y.pattern, y.log_f, y.has, out)
+        if self.mt is not None and "mt" in systems and len(self.mt.columns):
+            m = self.mt
+            kernels.mt_block(rows, m.columns, m.site_ins, m.site_class, m.s_ptr, m.s_site, m.s_state, m.s_pattern,
+                      m.t_state, m.t_ptr, m.t_site, m.t_cover, m.in_s, m.in_t, m.log_a, m.log_b, m.base,
+                      m.log_f, m.typed, out)
+        return out
+
+    def compared(self, system: str, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Per pair (rows[i], cols[i]): did ``system`` compare anything (else its LR is 1)?"""
+        out = np.zeros(len(rows), dtype=bool)
+        part = self.y if system == "y" else self.mt
+        if part is None or not len(part.columns) or not len(rows):
+            return out
+        j = np.searchsorted(part.columns, cols)
+        j = np.minimum(j, len(part.columns) - 1)
+        on_line = part.columns[j] == cols
+        if system == "y":
+            out[on_line] = part.has[rows[on_line], part.pattern[j[on_line]]]
+        else:
+            out[on_line] = part.typed[rows[on_line]]
+        return out
+
+    def pair(self, row: int, col: int) -> dict[str, float | None]:
+        """{system: log10 LR or None (nothing compared)} for one sample and one target."""
+        out: dict[str, float | None] = {}
+        for system, part in (("y", self.y), ("mt", self.mt)):
+            if part is None:
+                continue
+            v = self.block(np.array([row]), (system,))[0, col]
+            compared = col in (self.y_trees if system == "y" else self.mt_trees) and (
+                self._y_compared(row, col) if system == "y" else bool(self.mt.typed[row]))
+            out[system] = v / math.log(10) if compared else None
+        return out
+
+    def _y_compared(self, row: int, col: int) -> bool:
+        j = np.searchsorted(self.y.columns, col)
+        return bool(self.y.has[row, self.y.pattern[j]])
+
+
+def _mt_log_frequencies(db: MtDatabase, haps: list) -> np.ndarray:
+    """log Clopper–Pearson upper bound of each haplotype's database frequency (0 where None), as
+    :func:`vestige.kinship.mtdna.mt_frequency` computes it: exact matches over the sample's range
+    looked up by key; a haplotype with heteroplasmy on either side compared site by site."""
+    from vestige.kinship.mtdna import clopper_pearson_upper, matches
+
+    out = np.zeros(len(haps))
+    plain_db = [d for d in db.haplotypes if not d.heteroplasmy]
+    het_db = [d for d in db.haplotypes if d.heteroplasmy]
+    by_range: dict = {}
+    cache: dict = {}
+    for i, h in enumerate(haps):
+        if h is None:
+            continue
+        key = (h.ranges, tuple(sorted(h.variants.items())), tuple(sorted(h.heteroplasmy.items())))
+        if key in cache:
+            out[i] = cache[key]
+            continue
+        own = _overlap(h.ranges, h.ranges)
+        table = by_range.get(h.ranges)
+        if table is None:
+            counts: dict = {}
+            n_plain = 0
+            for d in plain_db:
+                if _overlap(d.ranges, h.ranges) != own:
+                    continue
+                n_plain += 1
+                k = tuple(sorted((site, b) for site, b in d.variants.items() if in_range(site[0], own)))
+                counts[k] = counts.get(k, 0) + 1
+            covering_het = [d for d in het_db if _overlap(d.ranges, h.ranges) == own]
+            table = by_range[h.ranges] = (counts, n_plain, covering_het)
+        counts, n_plain, covering_het = table
+        if h.heteroplasmy:
+            x = sum(1 for d in plain_db if _overlap(d.ranges, h.ranges) == own and matches(d, h))
+        else:
+            x = counts.get(tuple(sorted(h.variants.items())), 0)
+        x += sum(1 for d in covering_het if matches(d, h))
+        n = n_plain + len(covering_het)
+        if n == 0:
+            raise KinshipInputError(db.source, "no database haplotype covers the sequenced range "
+                                    f"{' '.join(f'{a}-{b}' for a, b in h.ranges)}")
+        out[i] = cache[key] = math.log(clopper_pearson_upper(x, n))
+    return out
+
+
+def lineage_lr(lineage: Lineage, family: Family, missing: str, samples: list[str]) -> dict:
+    """Per system, the comparison of a sample (the first of ``samples`` that has the system's data)
+    with the missing person's line: log10 LR (None: nothing compared), the references and their
+    meioses, and the figures behind it."""
+    out: dict = {}
+    for system in lineage.systems:
+        data = lineage.y.haplotypes if system == "y" else lineage.mt.haplotypes
+        sample = next((s for s in samples if s in data), None)
+        if sample is None:
+            continue
+        scores = LineageScores(Lineage(**{**lineage.__dict__, **({"mt": None} if system == "y" else {"y": None})}),
+                               [(family, missing)], [sample])
+        trees = scores.y_trees if system == "y" else scores.mt_trees
+        entry: dict = {"sample": sample, "log10_lr": None, "references": {}}
+        if 0 in trees:
+            tree, refs = trees[0]
+            entry["references"] = {family.by_id[m].sample: tree.distance[m] for m in tree.typed}
+            entry["log10_lr"] = scores.pair(0, 0)[system]
+            if system == "y":
+                shap = model_loci(data[sample])
+                loci = {loc for loc in shap if loc in scores.y_loci
+                        and scores._unordered_state(loc, shap[loc]) is not None
+                        and any(loc in r for r in refs.values())}
+                entry["loci_compared"] = sorted(loci)
+                if loci:
+                    f, info = lineage.y_freq.frequency(data[sample], loci)
+                    entry["frequency"] = f
+                    entry["detail"] = info
+            else:
+                from vestige.kinship.mtdna import compare
+
+                closest = tree.typed[0]
+                cmp = compare(data[sample], refs[closest])
+                f, info = mt_frequency(lineage.mt_db, data[sample])
+                entry.update(frequency=f, detail={**info, "interpretation": cmp.interpretation,
+                                                  "differences": cmp.differences,
+                                                  "closest_reference": family.by_id[closest].sample,
+                                                  "positions_compared": cmp.compared})
+        out[system] = entry
+    return out
+

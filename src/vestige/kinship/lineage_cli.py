@@ -1,0 +1,92 @@
+"""The command line's lineage options (``kinship lr`` and ``kinship search``): Y-STR and mtDNA files,
+their mutation models and population databases, read into a :class:`~vestige.kinship.lineage.Lineage`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from vestige.kinship.errors import KinshipInputError
+from vestige.kinship.lineage import Lineage
+from vestige.kinship.mtdna import MtModel, read_mt_database, read_mt_profiles
+from vestige.kinship.ystr import METHODS, YFrequency, YModel, read_y_database, read_y_profiles, read_y_rates
+
+MT_DEFAULT_RATE = 0.0043  # per transmission, HV1+HV2 (Sigurðardóttir et al. 2000, AJHG 66:1599)
+
+
+def add_lineage_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("lineage markers (Y-STR along the paternal line, mtDNA along the maternal line)")
+    g.add_argument("--y-profiles", metavar="CSV", help="Y-STR profiles: sample,marker,allele1,allele2 (YHRD names)")
+    g.add_argument("--y-database", metavar="CSV", help="Y haplotype database: id, then one column per locus")
+    g.add_argument("--y-rates", metavar="JSON", help='per-locus Y mutation rates {"rates": {"DYS19": 0.0022, ...}}')
+    g.add_argument("--y-frequency", choices=METHODS, default="kappa",
+                   help="haplotype frequency: kappa (Brenner 2010; default), counting ((x+1)/(N+1)) or dl "
+                        "(discrete Laplace mixture; overstates LRs where lineages cluster)")
+    g.add_argument("--y-theta", type=float, default=0.0, help="Y subpopulation correction θ (default 0)")
+    g.add_argument("--mt-profiles", metavar="CSV", help="mtDNA profiles: sample,range,variants (EMPOP notation)")
+    g.add_argument("--mt-database", metavar="CSV", help="mtDNA database: id,range,variants")
+    g.add_argument("--mt-rates", metavar="JSON",
+                   help="mtDNA mutation: {\"rate\": per transmission, \"site_weights_by_position\": {...}}")
+    g.add_argument("--mt-rate", type=float, help=f"mtDNA rate per transmission (default {MT_DEFAULT_RATE})")
+
+
+def read_lineage(args, extra_haplotypes: bool = True) -> Lineage | None:
+    """The lineage data the options name, checked; None when none is named. A system given
+    without its database or rates is an error that says what is missing (never a guess)."""
+    lin = Lineage()
+    if args.y_profiles or args.y_database or args.y_rates:
+        missing = [flag for flag, v in (("--y-profiles", args.y_profiles), ("--y-database", args.y_database),
+                                        ("--y-rates", args.y_rates)) if not v]
+        if missing:
+            raise KinshipInputError(", ".join(missing), "Y-STR comparison needs profiles, a haplotype database of "
+                                    "the population and per-locus mutation rates; missing: " + ", ".join(missing))
+        rates = read_y_rates(args.y_rates)
+        lin.y = read_y_profiles(args.y_profiles, set(rates))
+        db = read_y_database(args.y_database)
+        unknown = [loc for loc in db.loci if loc not in rates]
+        if unknown:
+            print(f"note: Y database loci without a mutation rate are not compared: {', '.join(unknown)}",
+                  file=sys.stderr)
+        lin.y_freq = YFrequency.build(db, args.y_frequency, args.y_theta)
+        lin.y_model = YModel.build(rates, lin.y.haplotypes.values(), lin.y_freq._rows)
+    if args.mt_profiles or args.mt_database:
+        if not (args.mt_profiles and args.mt_database):
+            flag = "--mt-database" if args.mt_profiles else "--mt-profiles"
+            raise KinshipInputError(flag, "mtDNA comparison needs profiles and a database of the population "
+                                    f"(missing {flag})")
+        lin.mt = read_mt_profiles(args.mt_profiles)
+        lin.mt_db = read_mt_database(args.mt_database)
+        for s in lin.mt_db.skipped[:5]:
+            print(f"note: mtDNA database row left out: {s}", file=sys.stderr)
+        if len(lin.mt_db.skipped) > 5:
+            print(f"note: {len(lin.mt_db.skipped) - 5} more mtDNA database rows left out", file=sys.stderr)
+        if args.mt_rates:
+            lin.mt_model = MtModel.from_json(args.mt_rates)
+        else:
+            rate = args.mt_rate if args.mt_rate is not None else MT_DEFAULT_RATE
+            if not 0 < rate < 0.5:
+                raise KinshipInputError("--mt-rate", f"{rate} is not a rate in (0, 0.5)")
+            lin.mt_model = MtModel(rate)
+    return lin if lin.systems else None
+
+
+def print_lineage(out: dict) -> None:
+    """The human-readable lines of ``kinship lr`` for the lineage systems."""
+    names = {"y": "Y-STR (paternal line)", "mt": "mtDNA (maternal line)"}
+    for system, e in out.items():
+        refs = ", ".join(f"{s} ({n} meioses)" for s, n in e["references"].items()) or "none on the line"
+        if e["log10_lr"] is None:
+            print(f"  {names[system]}: sample {e['sample']}; references {refs}: nothing compared (LR 1)")
+            continue
+        d = e.get("detail", {})
+        extra = ""
+        if system == "y":
+            extra = (f"; {len(e.get('loci_compared', []))} loci; frequency {e['frequency']:.3g} "
+                     f"({d.get('method')}: seen {d.get('count')} times in {d.get('database_size')})")
+        else:
+            extra = (f"; {d.get('positions_compared')} positions, {d.get('interpretation')}"
+                     f"{' (' + ', '.join(d['differences']) + ')' if d.get('differences') else ''}; "
+                     f"frequency ≤ {e['frequency']:.3g} (seen {d.get('count')} times in {d.get('database_size')})")
+        print(f"  {names[system]}: sample {e['sample']}; references {refs}; LR {10 ** e['log10_lr']:.6g} "
+              f"(log10 {e['log10_lr']:.3f}){extra}")
