@@ -185,7 +185,7 @@ class LineageScores:
         has = np.zeros((len(self.samples), max(len(patterns), 1)), dtype=bool)
         for pat, p in patterns.items():
             sets, rows = [], []
-            for i, h in enumerate(sample_haps):
+            for i in range(len(sample_haps)):
                 on = {loc for li, loc in enumerate(loci) if states[i, li] >= 0 and loc in pat}
                 if on:
                     sets.append(on)

@@ -10,7 +10,14 @@ import sys
 from vestige.kinship.errors import KinshipInputError
 from vestige.kinship.lineage import Lineage
 from vestige.kinship.mtdna import MtModel, read_mt_database, read_mt_profiles
-from vestige.kinship.ystr import METHODS, YFrequency, YModel, read_y_database, read_y_profiles, read_y_rates
+from vestige.kinship.ystr import (
+    METHODS,
+    YFrequency,
+    YModel,
+    read_y_database,
+    read_y_profiles,
+    read_y_rates,
+)
 
 MT_DEFAULT_RATE = 0.0043  # per transmission, HV1+HV2 (Sigurðardóttir et al. 2000, AJHG 66:1599)
 
