@@ -18,7 +18,8 @@ likelihood ratio for that comparison, with a note (never counted as a match or a
 - κ (the default): Brenner (2010), *Fundamental problem of forensic mathematics — the evidential
   value of a rare haplotype*, FSI Genet 4:281: with κ the share of the database's haplotypes seen
   once (on the loci compared), a haplotype not in the database has match probability about
-  ``(1 − κ)/N``; here ``(x + 1 − κ)/(N + 1)`` for one seen ``x`` times. It stays calibrated where
+  ``(1 − κ)/N``; here ``(x + 1 − κ)/(N + 1)`` for one seen ``x`` times, with one pseudo-count in κ
+  (``1 − κ = (N − S + 1)/(N + 1)``, S singletons) so that it stays positive. It stays calibrated where
   the population is made of paternal lineages (clusters of near-identical haplotypes), where a
   mixture model is not: on the simulated distant-reference grave the discrete Laplace fit gave
   unrelated men of the family's sub-lineage Y LRs up to 10^7.9, κ at most about 10^4.6;
@@ -517,7 +518,10 @@ class YFrequency:
             for r in self._rows:
                 t = tuple(r.get(k) for k in keys)
                 counts[t] = counts.get(t, 0) + 1
-            kappa = sum(1 for c in counts.values() if c == 1) / max(len(self._rows), 1)
+            # κ with one pseudo-count: 1 - κ = (N - singletons + 1)/(N + 1), so that a database of
+            # singletons only still gives a haplotype it lacks a positive probability
+            n = len(self._rows)
+            kappa = 1.0 - (n - sum(1 for c in counts.values() if c == 1) + 1) / (n + 1)
             hit = self._by_loci[key] = (counts, kappa)
         return hit
 
