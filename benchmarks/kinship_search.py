@@ -49,6 +49,8 @@ def main() -> None:
     ap.add_argument("--dask-workers", type=int, default=0,
                     help="also search on a local Dask cluster of N worker processes (issue 12; extra [dask])")
     ap.add_argument("--skip-cli", action="store_true", help="skip the CLI and `kinship lr` timings")
+    ap.add_argument("--no-lineage", action="store_true",
+                    help="skip the search with Y-STR and mtDNA on a third of the families (issue 25)")
     args = ap.parse_args()
 
     from vestige.kinship.io import (
@@ -149,6 +151,23 @@ def main() -> None:
           f"3 ({', '.join(f'{r:.2f}' for r in runs)}; {len(done.stdout.splitlines()):,} lines, peak "
           f"{peak_mb:,.0f} MB; load {os.getloadavg()[0]:.2f})   target ≤ 3 s, ≤ 2 GB (issue 12)")
 
+    if not args.no_lineage:
+        # Issue 25: Y-STR and mtDNA on a third of the families (the typed relatives on the missing
+        # person's lines, and every remains sample), synthetic lineages; the same command with the
+        # lineage files, against ≤ 1.5 × the autosomal-only time.
+        files = lineage_files(out, families, samples, args.seed)
+        runs_lin = []
+        for _ in range(3):
+            t = time.perf_counter()
+            done = subprocess.run(search_cmd + ["--sexes", str(out / "remains.csv"), *files], capture_output=True)
+            runs_lin.append(time.perf_counter() - t)
+            if done.returncode:
+                print(done.stderr.decode()[-2000:])
+        base = sorted(runs)[1]
+        print(f"the same with Y-STR and mtDNA on a third of the families: {sorted(runs_lin)[1]:6.2f} s, median of 3 "
+              f"({', '.join(f'{r:.2f}' for r in runs_lin)}); {sorted(runs_lin)[1] / base:.2f} × the autosomal-only "
+              f"search   target ≤ 1.5 ×")
+
     fam = next(f for f in families if len(f.typed) >= 2)
     cmd = [sys.executable, "-m", "vestige.cli", "kinship", "lr", "--freqs", str(FREQS), "--profiles",
            str(out / "profiles.csv"), "--family", f"{out}/families/{fam.name}.json", "--sample", samples[0],
@@ -160,6 +179,97 @@ def main() -> None:
         runs.append(time.perf_counter() - t)
     print(f"one `vestige kinship lr` call: {min(runs):.3f} s best of 5 (median {sorted(runs)[2]:.3f} s), "
           "target < 0.5 s")
+
+
+Y_LOCI = ("DYS576 DYS389I DYS635 DYS389II DYS627 DYS460 DYS458 DYS19 YGATAH4 DYS448 DYS391 DYS456 DYS390 "
+          "DYS438 DYS392 DYS518 DYS570 DYS437 DYS385 DYS449 DYS393 DYS439 DYS481 DYF387S1 DYS533").split()
+
+
+def lineage_files(out: Path, families, samples, seed: int) -> list[str]:
+    """Write synthetic Y-STR and mtDNA files for a third of the families: each chosen family's
+    paternal (maternal) line gets a haplotype drawn from 300 lineages, its typed members on the
+    line carry it, and so does the missing person's body (truth.csv); other remains and a database
+    of 5,000 haplotypes are drawn from the same lineages, single-step mutations sprinkled in.
+    Returns the command-line options that name the files."""
+    import json
+    import random
+
+    from vestige.kinship.lines import line_tree
+
+    rnd = random.Random(seed)
+    centre = {loc: rnd.randint(10, 30) for loc in Y_LOCI}
+
+    def y_lineage():
+        return {loc: ((centre[loc] + rnd.randint(-2, 2), centre[loc] + rnd.randint(3, 6)) if loc in
+                      ("DYS385", "DYF387S1") else (centre[loc] + rnd.randint(-3, 3),)) for loc in Y_LOCI}
+
+    def mutate(h):
+        h = dict(h)
+        loc = rnd.choice(Y_LOCI)
+        if rnd.random() < 0.3:
+            h[loc] = tuple(sorted(a + rnd.choice((-1, 1)) for a in h[loc]))
+        return h
+
+    sites = [16024 + i for i in range(0, 540, 3)] + [1 + i for i in range(0, 570, 4)]
+    pools_y = [y_lineage() for _ in range(300)]
+    pools_mt = [sorted(rnd.sample(sites, 8)) for _ in range(300)]
+
+    def mt_of(pool):
+        v = list(pool)
+        if rnd.random() < 0.3:
+            v.append(rnd.choice(sites))
+        return " ".join(f"{p}T" for p in sorted(set(v)))
+
+    truth = {}
+    for line in (out / "truth.csv").read_text().splitlines()[1:]:
+        s, fam, mp = line.split(",")
+        if fam:
+            truth[(fam, mp)] = s
+    y_rows, mt_rows = {}, {}
+    for k, f in enumerate(families):
+        if k % 3:
+            continue
+        mp = f.missing[0]
+        typed = {m.id for m in f.typed}
+        ty, tm = line_tree(f, mp, "y", typed), line_tree(f, mp, "mt", typed)
+        yh, mh = rnd.choice(pools_y), rnd.choice(pools_mt)
+        for m in ty.typed:
+            y_rows[f.by_id[m].sample] = mutate(yh)
+        for m in tm.typed:
+            mt_rows[f.by_id[m].sample] = mt_of(mh)
+        body = truth.get((f.name, mp))
+        if body:
+            if ty.typed:
+                y_rows[body] = mutate(yh)
+            if tm.typed:
+                mt_rows[body] = mt_of(mh)
+    sexes = dict(line.split(",")[:2] for line in (out / "remains.csv").read_text().splitlines()[1:])
+    for s in samples:
+        if s not in y_rows and sexes.get(s) == "male":
+            y_rows[s] = mutate(rnd.choice(pools_y))
+        if s not in mt_rows:
+            mt_rows[s] = mt_of(rnd.choice(pools_mt))
+    with open(out / "y_profiles.csv", "w") as fh:
+        fh.write("sample,marker,allele1,allele2\n")
+        for s, h in y_rows.items():
+            for loc, a in h.items():
+                fh.write(f"{s},{loc},{a[0]},{a[1] if len(a) > 1 else ''}\n")
+    with open(out / "y_database.csv", "w") as fh:
+        fh.write("id," + ",".join(Y_LOCI) + "\n")
+        for i in range(5000):
+            h = mutate(rnd.choice(pools_y))
+            fh.write(f"DB{i}," + ",".join(f'"{a[0]},{a[1]}"' if len(a) > 1 else str(a[0]) for a in h.values()) + "\n")
+    (out / "y_rates.json").write_text(json.dumps({"rates": {loc: 0.004 for loc in Y_LOCI}}))
+    rng = "16024-16569 1-576"
+    with open(out / "mt_profiles.csv", "w") as fh:
+        fh.write("sample,range,variants\n")
+        fh.writelines(f"{s},{rng},{v}\n" for s, v in mt_rows.items())
+    with open(out / "mt_database.csv", "w") as fh:
+        fh.write("id,range,variants\n")
+        fh.writelines(f"MT{i},{rng},{mt_of(rnd.choice(pools_mt))}\n" for i in range(5000))
+    return ["--y-profiles", str(out / "y_profiles.csv"), "--y-database", str(out / "y_database.csv"),
+            "--y-rates", str(out / "y_rates.json"), "--mt-profiles", str(out / "mt_profiles.csv"),
+            "--mt-database", str(out / "mt_database.csv"), "--mt-rate", "0.006"]
 
 
 if __name__ == "__main__":

@@ -147,8 +147,9 @@ class LineageScores:
         haps = lin.y.haplotypes
         model = lin.y_model
         cols, qs = [], []
+        names = set(haps)
         for c, (family, missing) in enumerate(self.targets):
-            typed = _typed_members(family, set(haps))
+            typed = _typed_members(family, names)
             tree = line_tree(family, missing, "y", typed)
             if not tree.typed:
                 continue
@@ -173,24 +174,26 @@ class LineageScores:
             pattern[j] = patterns.setdefault(frozenset(q), len(patterns))
         states = np.full((len(self.samples), len(loci)), -1, dtype=np.int64)
         sample_haps = []
+        memo: dict = {}  # (locus, alleles) → state: a few hundred distinct readings per locus
         for i, s in enumerate(self.samples):
             h = model_loci(self._pick(haps, s) or {})
             sample_haps.append(h)
             for li, loc in enumerate(loci):
-                if loc in h:
-                    st = self._unordered_state(loc, h[loc])
+                vals = h.get(loc)
+                if vals is not None:
+                    st = memo.get((loc, vals), -2)
+                    if st == -2:
+                        st = memo[(loc, vals)] = self._unordered_state(loc, vals)
                     if st is not None:
                         states[i, li] = st
         log_f = np.zeros((len(self.samples), max(len(patterns), 1)))
         has = np.zeros((len(self.samples), max(len(patterns), 1)), dtype=bool)
+        typed_mask = states >= 0
         for pat, p in patterns.items():
-            sets, rows = [], []
-            for i in range(len(sample_haps)):
-                on = {loc for li, loc in enumerate(loci) if states[i, li] >= 0 and loc in pat}
-                if on:
-                    sets.append(on)
-                    rows.append(i)
-            if rows:
+            on_mask = typed_mask & np.array([loc in pat for loc in loci], dtype=bool)[None, :]
+            rows = np.flatnonzero(on_mask.any(axis=1))
+            if len(rows):
+                sets = [{loci[li] for li in np.flatnonzero(on_mask[i])} for i in rows]
                 log_f[rows, p] = lin.y_freq.log_frequencies([sample_haps[i] for i in rows], sets)
                 has[rows, p] = True
         self.y_loci = loci
@@ -229,8 +232,9 @@ class LineageScores:
             raise KinshipInputError("mt", "mtDNA profiles need a mutation rate and a haplotype database")
         haps = lin.mt.haplotypes
         cols, lines_ = [], []
+        names = set(haps)
         for c, (family, missing) in enumerate(self.targets):
-            typed = _typed_members(family, set(haps))
+            typed = _typed_members(family, names)
             tree = line_tree(family, missing, "mt", typed)
             if not tree.typed:
                 continue

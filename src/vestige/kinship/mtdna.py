@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from vestige.kinship.errors import KinshipInputError
+from vestige.kinship.io import _open_csv, _read_json
 from vestige.kinship.lines import LineTree, predictive
 from vestige.kinship.ystr import LineageResult, clopper_pearson_upper
 
@@ -135,8 +136,6 @@ def parse_haplotype(variants: str, ranges: str, where: str) -> MtHaplotype:
 
 def _read_table(path: str | Path, id_names: tuple[str, ...],
                 skipped: list[str] | None = None) -> tuple[str, list[tuple[int, str, MtHaplotype]]]:
-    from vestige.kinship.io import _open_csv
-
     source, rows = _open_csv(path)
     header = [c.lower() for c in rows[0][1]]
     if len(header) < 3 or header[0] not in id_names or header[1] != "range" or header[2] != "variants":
@@ -144,6 +143,7 @@ def _read_table(path: str | Path, id_names: tuple[str, ...],
                                 f"expected the header {id_names[0]},range,variants (EMPOP notation)")
     out = []
     seen: dict[str, int] = {}
+    parsed: dict[tuple[str, str], MtHaplotype] = {}  # lineages repeat: each distinct text parsed once
     for line, row in rows[1:]:
         where = f"{source}, line {line}"
         if len(row) < 2 or not row[0]:
@@ -152,9 +152,12 @@ def _read_table(path: str | Path, id_names: tuple[str, ...],
         if sample in seen:
             raise KinshipInputError(where, f"{sample} is given twice (first at line {seen[sample]})")
         seen[sample] = line
+        key = (row[2] if len(row) > 2 else "", row[1])
         try:
-            out.append((line, sample, parse_haplotype(row[2] if len(row) > 2 else "", row[1],
-                                                      f"{where}, sample {sample}")))
+            h = parsed.get(key)
+            if h is None:
+                h = parsed[key] = parse_haplotype(key[0], key[1], f"{where}, sample {sample}")
+            out.append((line, sample, h))
         except KinshipInputError as e:
             if skipped is None:
                 raise
@@ -210,8 +213,6 @@ class MtModel:
 
     @classmethod
     def from_json(cls, path: str | Path) -> MtModel:
-        from vestige.kinship.io import _read_json
-
         data = _read_json(path)
         if not isinstance(data, dict):
             raise KinshipInputError(str(path), "expected a JSON object")

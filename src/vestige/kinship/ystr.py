@@ -56,6 +56,7 @@ from pathlib import Path
 import numpy as np
 
 from vestige.kinship.errors import KinshipInputError
+from vestige.kinship.io import _open_csv, _read_json
 from vestige.kinship.lines import LineTree, predictive, stepwise_matrix
 
 MULTI_COPY = {"DYS385", "DYS385AB", "DYS385A/B", "DYF387S1", "DYF387S1AB", "DYF387S1A/B", "DYS459", "DYS459A/B",
@@ -127,37 +128,46 @@ class YHaplotypes:
 def read_y_profiles(path: str | Path, known: set[str] | None = None) -> YHaplotypes:
     """Read a Y-STR profiles CSV (see the module docstring); ``known`` (the loci of the rates
     file) makes an unknown locus an error naming its line."""
-    from vestige.kinship.io import _open_csv
-
     source, rows = _open_csv(path)
     header = [c.lower() for c in rows[0][1]]
     if header[:3] not in (["sample", "marker", "allele1"], ["sample name", "marker", "allele 1"]):
         raise KinshipInputError(f"{source}, line {rows[0][0]}",
                                 "expected the header sample,marker,allele1,allele2 (Y-STR profiles)")
     out = YHaplotypes({}, source)
+    values: dict[str, float | str] = {}  # allele text → value: a few dozen distinct texts in 10^5 rows
+    multi: dict[str, bool] = {}
     for line, row in rows[1:]:
-        where = f"{source}, line {line}"
         if len(row) < 3:
+            where = f"{source}, line {line}"
             raise KinshipInputError(where, f"expected sample,marker,allele1[,allele2]; got {len(row)} fields")
         sample, locus, a1 = row[0], _canon(row[1]), row[2]
         a2 = row[3] if len(row) > 3 else ""
-        if not sample or not locus:
-            raise KinshipInputError(where, "empty sample or marker")
-        if known is not None and locus not in known and not (locus == "DYS389B"):
+        if not sample or not locus or not a1 or (known is not None and locus not in known and locus != "DYS389B"):
+            where = f"{source}, line {line}"
+            if not sample or not locus:
+                raise KinshipInputError(where, "empty sample or marker")
+            if not a1:
+                raise KinshipInputError(where, f"{locus} of sample {sample}: allele1 is empty")
             raise KinshipInputError(where, f"Y locus {locus!r} (sample {sample}) has no mutation rate in the "
                                     "rates file; add it there or remove the row")
-        if not a1:
-            raise KinshipInputError(where, f"{locus} of sample {sample}: allele1 is empty")
-        v1 = _value(f"{where}, {locus}", a1)
-        if is_multi(locus):
-            v2 = _value(f"{where}, {locus}", a2) if a2 else v1
+        v1 = values.get(a1)
+        if v1 is None:
+            v1 = values[a1] = _value(f"{source}, line {line}, {locus}", a1)
+        v2 = v1
+        if a2:
+            v2 = values.get(a2)
+            if v2 is None:
+                v2 = values[a2] = _value(f"{source}, line {line}, {locus}", a2)
+        is_m = multi.get(locus)
+        if is_m is None:
+            is_m = multi[locus] = is_multi(locus)
+        if is_m:
             alleles = tuple(sorted((v1, v2), key=lambda v: (isinstance(v, str), v if isinstance(v, float) else 0)))
         else:
-            v2 = _value(f"{where}, {locus}", a2) if a2 else v1
             alleles = (v1,) if v2 == v1 else (v1, v2)  # written twice: one allele; two values: duplicated
         hap = out.haplotypes.setdefault(sample, {})
         if locus in hap:
-            raise KinshipInputError(where, f"sample {sample} has {locus} twice (first at line "
+            raise KinshipInputError(f"{source}, line {line}", f"sample {sample} has {locus} twice (first at line "
                                     f"{out.lines[(sample, locus)]})")
         hap[locus] = alleles
         out.lines[(sample, locus)] = line
@@ -180,8 +190,6 @@ class YDatabase:
 
 def read_y_database(path: str | Path) -> YDatabase:
     """A haplotype database: ``id`` then one column per locus; multi-copy loci as ``"11,14"``."""
-    from vestige.kinship.io import _open_csv
-
     source, rows = _open_csv(path)
     header = rows[0][1]
     if len(header) < 2:
@@ -218,8 +226,6 @@ def read_y_database(path: str | Path) -> YDatabase:
 def read_y_rates(path: str | Path) -> dict[str, float]:
     """Per-locus mutation rates (per father–son transmission, the whole locus): JSON, either
     ``{"rates": {locus: rate}}`` or ``{locus: rate}``."""
-    from vestige.kinship.io import _read_json
-
     data = _read_json(path)
     rates = data.get("rates", data) if isinstance(data, dict) else None
     if not isinstance(rates, dict) or not rates:
@@ -327,6 +333,7 @@ def emission(model: YModel, locus: str, vals: tuple) -> np.ndarray | None:
 
 # --- frequencies ------------------------------------------------------------------------------
 
+@lru_cache(maxsize=65536)
 def clopper_pearson_upper(x: int, n: int, level: float = 0.95) -> float:
     """One-sided upper ``level`` bound of a binomial proportion x/n (Clopper & Pearson 1934):
     the p at which P(X ≤ x; n, p) = 1 − level, by bisection on the binomial distribution."""
@@ -591,8 +598,20 @@ def y_predictive(tree: LineTree, model: YModel, refs: dict[str, dict[str, tuple]
     model haplotype); only loci at least one of them has on the grid."""
     out = {}
     loci = sorted({k for h in refs.values() for k in h})
+    single = len(tree.typed) == 1 and len(refs) == 1
     for locus in loci:
         if locus not in model.rates or locus not in model.size:
+            continue
+        if single:
+            # one man on the line, n meioses away: q = Tⁿ e, the matrix power cached per locus and
+            # distance (Tⁿ is symmetric: the columns of the man's states); the message passing below
+            # gives the same
+            (member, hap), = refs.items()
+            states = model.state(locus, hap[locus]) if locus in hap else None
+            if states is not None:
+                q = _power(model.size[locus], model.rates[locus], model.copies(locus),
+                           tree.distance[member])[:, states].sum(axis=1)
+                out[locus] = q / q.sum()
             continue
         em = {}
         for member, hap in refs.items():
@@ -603,6 +622,11 @@ def y_predictive(tree: LineTree, model: YModel, refs: dict[str, dict[str, tuple]
         if em:
             out[locus] = predictive(tree, model.step(locus), em)
     return out
+
+
+@lru_cache(maxsize=1024)
+def _power(grid: int, rate: float, copies: int, n: int) -> np.ndarray:
+    return np.linalg.matrix_power(_step_matrix(grid, rate, copies), n)
 
 
 def y_likelihood_ratio(tree: LineTree, sample_hap: dict[str, tuple], refs: dict[str, dict[str, tuple]],
