@@ -722,3 +722,43 @@ def test_cli_follows_the_roles_table(world, users, tmp_path, capsys, command):
             assert code != 4, (role, argv, err)
         else:
             assert code == 4, (role, argv, code, err)
+
+
+def test_runs_and_statistics_hold_only_the_users_cases(world, users, api_token):
+    """Issue 24: a matching run's joint groups, the statistics page and `GET /api/identification/
+    stats` showed every case's families, names and counts to anyone who could read them."""
+    a, b, b_users = world
+    from vestige.identification.models import JointGroup
+    from vestige.missing.models import MissingPerson
+    run = a["run"]
+    # the run's groups as the engine writes them: one of case A's bodies and missing person alone
+    # (two bones competing for A's missing man), beside the one that crosses the cases
+    JointGroup.objects.create(run=run, index=90, data={
+        "remains": [a["remains"].body_number, a["other_remains"].body_number], "missing": [a["person"].ref],
+        "exact": True, "assignments": [{"log10_lr": 6.0, "pairs": [[a["remains"].body_number, a["person"].ref]]}],
+        "symmetric": []})
+    a_marks = [a["person"].ref, a["family"].ref, a["remains"].body_number]
+    user = b_users["dna_analyst"]
+    c = Client()
+    c.force_login(user)
+    for url in (f"/identification/runs/{run.pk}/", "/identification/stats/", "/identification/"):
+        r = c.get(url)
+        assert r.status_code == 200, url
+        text = _body(r)
+        assert not [m for m in a_marks if m in text], (url, [m for m in a_marks if m in text])
+    h = {"HTTP_AUTHORIZATION": f"Bearer {api_token(user)}"}
+    r = c.get("/api/identification/stats", **h)
+    assert r.status_code == 200
+    mine = MissingPerson.objects.filter(family__case__code="CASE-B", withdrawn_at__isnull=True).count()
+    assert r.json()["missing"] == mine < MissingPerson.objects.filter(withdrawn_at__isnull=True).count()
+    r = c.get(f"/api/identification/stats?site={a['site'].ref}", **h)  # another case's site: not found
+    assert r.status_code == 404 and r.json()["error"]["type"] == "NotFound"
+    # a case-A user still sees A's group on the run page, and the whole register's figures go to
+    # the cross-case roles
+    ca = Client()
+    ca.force_login(users["dna_analyst"])
+    assert a["person"].ref in _body(ca.get(f"/identification/runs/{run.pk}/"))
+    assert a["person"].ref not in _body(c.get(f"/identification/runs/{run.pk}/"))  # and B's user, again: not
+    cx = Client()
+    r = cx.get("/api/identification/stats", HTTP_AUTHORIZATION=f"Bearer {api_token(users['administrator'])}")
+    assert r.json()["missing"] == MissingPerson.objects.filter(withdrawn_at__isnull=True).count()

@@ -154,7 +154,7 @@ def candidates(request, run: int | None = None, remains: str = "", missing_perso
 @router.get("/identification/stats", url_name="identify-stats")
 def identification_stats(request, site: str = ""):
     require(request.user, Cap.REGISTRY_READ)
-    return services.stats(site)
+    return services.stats(site, request.user)  # the user's cases only; another case's site: 404
 
 
 @router.get("/identification/joint", url_name="identify-joint")

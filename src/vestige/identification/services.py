@@ -13,7 +13,10 @@ import datetime as dt
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
+from vestige import access
+from vestige.errors import NotFound
 from vestige.identification.decisions import (  # noqa: F401 - the app's service API
     THRESHOLD,
     basis_text,
@@ -124,43 +127,75 @@ def _remains_figures(remains, run) -> dict[int | None, dict]:
     return out
 
 
-def _missing_figures() -> dict:
+def _missing_figures(actor=None) -> dict:
     from django.db.models import Count, Q
 
-    agg = MissingPerson.objects.filter(withdrawn_at__isnull=True).aggregate(
+    persons = MissingPerson.objects.filter(withdrawn_at__isnull=True)
+    if actor is not None:
+        persons = access.scope(persons, actor)
+    agg = persons.aggregate(
         missing=Count("pk"), identified=Count("pk", filter=Q(status=MissingStatus.IDENTIFIED)))
     agg["accounted_for_pct"] = round(100.0 * agg["identified"] / agg["missing"], 2) if agg["missing"] else 0.0
     return agg
 
 
-def stats(site: str = "") -> dict:
-    """The figures of ``vestige identify stats``: computed, never typed in."""
+def stats(site: str = "", actor=None) -> dict:
+    """The figures of ``vestige identify stats``: computed, never typed in. With ``actor``, only
+    of the remains, missing persons and identifications of their cases (a site of another case is
+    not found: its existence is not told either)."""
     remains = Remains.objects.filter(withdrawn_at__isnull=True)
+    if actor is not None:
+        remains = access.scope(remains, actor)
     if site:
+        from vestige.registry.models import Site
+
+        sites = Site.objects.filter(ref=site)
+        if actor is not None:
+            sites = access.scope(sites, actor)
+        if not sites.exists():
+            raise NotFound(_("No site %(r)s.") % {"r": site})
         remains = remains.filter(site__ref=site)
-    return {**_missing_figures(), **_remains_figures(remains, current_run())[None], "identified_by": identified_by(site)}
+    return {**_missing_figures(actor), **_remains_figures(remains, current_run())[None],
+            "identified_by": identified_by(site, actor)}
 
 
-def identified_by(site: str = "") -> dict[str, int]:
+def identified_by(site: str = "", actor=None) -> dict[str, int]:
     """Confirmed identifications by the primary identifier that established them (INTERPOL DVI)."""
     from django.db.models import Count
 
     from vestige.identification.models import Identification, IdentifiedBy
 
     qs = Identification.objects.filter(status=DecisionStatus.CONFIRMED)
+    if actor is not None:
+        qs = access.scope(qs, actor)
     if site:
         qs = qs.filter(remains__site__ref=site)
     counts = dict(qs.values_list("identified_by").annotate(n=Count("pk")).values_list("identified_by", "n"))
     return {k: counts.get(k, 0) for k in IdentifiedBy.values}
 
 
-def stats_by_site(sites) -> tuple[dict, list[tuple[object, dict]]]:
-    """The overall figures and each of ``sites``' (the statistics page), in a few queries."""
+def stats_by_site(sites, actor=None) -> tuple[dict, list[tuple[object, dict]]]:
+    """The overall figures and each of ``sites``' (the statistics page), in a few queries; with
+    ``actor``, the overall figures are those of their cases only."""
     run = current_run()
-    figures = _remains_figures(Remains.objects.filter(withdrawn_at__isnull=True), run)
+    remains = Remains.objects.filter(withdrawn_at__isnull=True)
+    if actor is not None:
+        remains = access.scope(remains, actor)
+    figures = _remains_figures(remains, run)
     empty = {"remains_total": 0, "remains_identified": 0, "remains_without_candidate": 0, "bodies": 0}
-    return ({**_missing_figures(), **figures[None], "identified_by": identified_by()},
+    return ({**_missing_figures(actor), **figures[None], "identified_by": identified_by(actor=actor)},
             [(s, figures.get(s.pk, empty)) for s in sites])
+
+
+def visible_unsearchable(run, actor) -> list:
+    """The run's families that cannot be searched yet, those of ``actor``'s cases only."""
+    rows = run.unsearchable if run else []
+    if actor is None or access.sees_all(actor):
+        return rows
+    from vestige.missing.models import Family
+
+    mine = set(access.scope(Family.objects.all(), actor).values_list("ref", flat=True))
+    return [r for r in rows if (r.get("family") if isinstance(r, dict) else r) in mine]
 
 
 def candidate_rows(run, *, min_posterior: float = 0.0, remains: str = "", missing_person: str = "", limit: int = 0,
@@ -194,7 +229,6 @@ def joint_result(run, actor=None) -> dict:
     user bound to cases, only the groups that hold a body or a missing person of their cases."""
     groups = [g.data for g in run.groups.all()]
     if actor is not None:
-        from vestige import access
         if not access.sees_all(actor):
             from vestige.missing.models import MissingPerson
             from vestige.registry.models import Remains

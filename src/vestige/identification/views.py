@@ -58,7 +58,7 @@ def index(request):
     params.pop("page", None)
     from vestige.identification.worklists import counts
     return render(request, "identification/index.html", {
-        "run": run, "runs": MatchingRun.objects.all()[:10], "stats": services.stats(), "candidates": best,
+        "run": run, "runs": MatchingRun.objects.all()[:10], "stats": services.stats(actor=request.user), "candidates": best,
         "sites": access.scope(Site.objects.filter(withdrawn_at__isnull=True), request.user), "can_run": request.user.can(Cap.RUN_START),
         "query": params.urlencode(), "threshold": services.THRESHOLD, "site": site, "state": state,
         "worklists": [(name, WORKLISTS[name], n) for name, n in counts(request.user).items()],
@@ -85,7 +85,8 @@ def run_detail(request, pk):
     from vestige import tasks
 
     waited = tasks.unclaimed_for(run.task_id) if run.status == "queued" else None
-    return render(request, template, {"run": run, "groups": [g.data for g in run.groups.all()[:500]],
+    # only the joint groups that hold a body or a missing person of the user's cases
+    return render(request, template, {"run": run, "groups": services.joint_result(run, request.user)["groups"][:500],
                                       "no_worker": waited if (waited or 0) > tasks.NO_WORKER_S else None})
 
 
@@ -198,10 +199,11 @@ def candidate_pdf(request, pk):
 
 def stats_page(request):
     require(request.user, Cap.REGISTRY_READ)
-    overall, per_site = services.stats_by_site(access.scope(Site.objects.filter(withdrawn_at__isnull=True), request.user))
+    overall, per_site = services.stats_by_site(access.scope(Site.objects.filter(withdrawn_at__isnull=True), request.user),
+                                               request.user)
     run = services.current_run()
     return render(request, "identification/stats.html", {
-        "overall": overall, "per_site": per_site, "unsearchable": run.unsearchable if run else []})
+        "overall": overall, "per_site": per_site, "unsearchable": services.visible_unsearchable(run, request.user)})
 
 
 def worklist_page(request, name):
