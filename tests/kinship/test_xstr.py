@@ -70,7 +70,7 @@ def _brute_maternal_brothers(s_hap, d_hap, r):
     for x1, y1, x2, y2 in itertools.product(P1, P2, P1, P2):
         prior = P1[x1] * P2[y1] * P1[x2] * P2[y2]
 
-        def t(c):
+        def t(c, x1=x1, y1=y1, x2=x2, y2=y2):
             return 0.5 * ((1 - r) * ((x1, y1) == c) + (1 - r) * ((x2, y2) == c)
                           + r * ((x1, y2) == c) + r * ((x2, y1) == c))
         total += prior * t(s_hap) * t(d_hap)

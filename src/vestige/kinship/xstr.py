@@ -404,7 +404,8 @@ def x_predictive(family: Family, missing: str, table: FrequencyTable, xmap: XMap
                 else:
                     factors.append((((mid, "P"), (mid, "M")), _evidence(space, sub, True, where)[None]))
         keep = ((missing, "P"), (missing, "M")) if female else ((missing, "M"),)
-        joint = contract(factors, lambda v: space.size, keep)[0]
+        size = space.size
+        joint = contract(factors, lambda v: size, keep)[0]
         total = joint.sum()
         if total <= 0:
             raise KinshipInputError(family.source or family.name, f"X group {'+'.join(loci)}: the references' X "
