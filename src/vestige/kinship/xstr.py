@@ -405,7 +405,7 @@ def x_predictive(family: Family, missing: str, table: FrequencyTable, xmap: XMap
                     factors.append((((mid, "P"), (mid, "M")), _evidence(space, sub, True, where)[None]))
         keep = ((missing, "P"), (missing, "M")) if female else ((missing, "M"),)
         size = space.size
-        joint = contract(factors, lambda v: size, keep)[0]
+        joint = contract(factors, lambda v, size=size: size, keep)[0]
         total = joint.sum()
         if total <= 0:
             raise KinshipInputError(family.source or family.name, f"X group {'+'.join(loci)}: the references' X "
