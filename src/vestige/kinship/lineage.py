@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vestige.kinship.errors import KinshipInputError
+from vestige.kinship.io import FrequencyTable
 from vestige.kinship.lines import line_tree, predictive
 from vestige.kinship.mtdna import (
     STATES,
@@ -40,7 +41,15 @@ from vestige.kinship.mtdna import (
     in_range,
     mt_frequency,
 )
+from vestige.kinship.mutation import MutationModel
 from vestige.kinship.pedigree import Family
+from vestige.kinship.xstr import (
+    XMap,
+    XProfiles,
+    predictive_log_lr,
+    x_likelihood_ratio,
+    x_predictive,
+)
 from vestige.kinship.ystr import YFrequency, YHaplotypes, YModel, model_loci, y_predictive
 
 __all__ = ["Lineage", "LineageScores", "lineage_lr"]
@@ -56,10 +65,15 @@ class Lineage:
     mt: MtProfiles | None = None
     mt_model: MtModel | None = None
     mt_db: MtDatabase | None = None
+    x: XProfiles | None = None
+    x_table: FrequencyTable | None = None
+    x_map: XMap | None = None
+    x_mutation: MutationModel | None = None
 
     @property
     def systems(self) -> list[str]:
-        return [s for s, ok in (("y", self.y is not None), ("mt", self.mt is not None)) if ok]
+        return [s for s, ok in (("y", self.y is not None), ("mt", self.mt is not None), ("x", self.x is not None))
+                if ok]
 
     def check(self, families: list[Family], sexes: dict[str, str]) -> list[tuple[str, str]]:
         """A Y locus in a female reference's profile is an error naming the file, line, sample and
@@ -131,6 +145,11 @@ class LineageScores:
             self._build_y()
         if lineage.mt is not None:
             self._build_mt()
+        self.x_columns = np.zeros(0, dtype=np.int64)
+        self.x_scores = np.zeros((len(samples), 0))
+        self.x_compared = np.zeros((len(samples), 0), dtype=bool)
+        if lineage.x is not None:
+            self._build_x()
 
     def _pick(self, data: dict, item: str):
         for s in self.parts.get(item, [item]):
@@ -342,6 +361,46 @@ class LineageScores:
                           np.array(t_ptr, dtype=np.int64), np.array(t_site, dtype=np.int64), t_cover, in_s, in_t,
                           log_a, log_b, base, log_f, typed)
 
+    # --- X ---------------------------------------------------------------------------------
+
+    def _build_x(self) -> None:
+        """The X log LR of every sample against every missing person whose family has X data:
+        the missing person's predictive table per linkage group (:func:`vestige.kinship.xstr.
+        x_predictive`), looked up with each sample's genotypes (a dense (S, T_x) matrix)."""
+        lin = self.lineage
+        if lin.x_table is None or lin.x_map is None:
+            raise KinshipInputError("x", "X-STR profiles need allele frequencies and a genetic map")
+        geno = lin.x.genotypes
+        names = set(geno)
+        cols, preds = [], []
+        for c, (family, missing) in enumerate(self.targets):
+            data = {m.id: geno[m.sample] for m in family.typed if m.sample in names}
+            if not data:
+                continue
+            p = x_predictive(family, missing, lin.x_table, lin.x_map, lin.x_mutation or MutationModel(), data)
+            if p:
+                cols.append(c)
+                preds.append(p)
+        scores = np.zeros((len(self.samples), len(cols)))
+        compared = np.zeros((len(self.samples), len(cols)), dtype=bool)
+        for i, s in enumerate(self.samples):
+            g = self._pick(geno, s)
+            if not g:
+                continue
+            for j, groups in enumerate(preds):
+                total, any_ = 0.0, False
+                for pred in groups:
+                    try:
+                        v = predictive_log_lr(pred, g)
+                    except KinshipInputError:  # two alleles where the missing man has one X: not him
+                        v = -np.inf
+                    if v is not None:
+                        total += v
+                        any_ = True
+                scores[i, j], compared[i, j] = total, any_
+        self.x_columns = np.array(cols, dtype=np.int64)
+        self.x_scores, self.x_compared = scores, compared
+
     # --- scores ----------------------------------------------------------------------------
 
     def block(self, rows: np.ndarray, systems: tuple[str, ...] = ("y", "mt")) -> np.ndarray:
@@ -359,11 +418,20 @@ class LineageScores:
             kernels.mt_block(rows, m.columns, m.site_ins, m.site_class, m.s_ptr, m.s_site, m.s_state, m.s_pattern,
                       m.t_state, m.t_ptr, m.t_site, m.t_cover, m.in_s, m.in_t, m.log_a, m.log_b, m.base,
                       m.log_f, m.typed, out)
+        if "x" in systems and len(self.x_columns):
+            out[:, self.x_columns] += self.x_scores[rows]
         return out
 
     def compared(self, system: str, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Per pair (rows[i], cols[i]): did ``system`` compare anything (else its LR is 1)?"""
         out = np.zeros(len(rows), dtype=bool)
+        if system == "x":
+            if not len(self.x_columns) or not len(rows):
+                return out
+            j = np.minimum(np.searchsorted(self.x_columns, cols), len(self.x_columns) - 1)
+            on = self.x_columns[j] == cols
+            out[on] = self.x_compared[rows[on], j[on]]
+            return out
         part = self.y if system == "y" else self.mt
         if part is None or not len(part.columns) or not len(rows):
             return out
@@ -379,18 +447,11 @@ class LineageScores:
     def pair(self, row: int, col: int) -> dict[str, float | None]:
         """{system: log10 LR or None (nothing compared)} for one sample and one target."""
         out: dict[str, float | None] = {}
-        for system, part in (("y", self.y), ("mt", self.mt)):
-            if part is None:
-                continue
+        for system in self.lineage.systems:
             v = self.block(np.array([row]), (system,))[0, col]
-            compared = col in (self.y_trees if system == "y" else self.mt_trees) and (
-                self._y_compared(row, col) if system == "y" else bool(self.mt.typed[row]))
-            out[system] = v / math.log(10) if compared else None
+            compared = bool(self.compared(system, np.array([row]), np.array([col]))[0])
+            out[system] = float(v / math.log(10)) if compared else None
         return out
-
-    def _y_compared(self, row: int, col: int) -> bool:
-        j = np.searchsorted(self.y.columns, col)
-        return bool(self.y.has[row, self.y.pattern[j]])
 
 
 def _mt_log_frequencies(db: MtDatabase, haps: list) -> np.ndarray:
@@ -444,11 +505,21 @@ def lineage_lr(lineage: Lineage, family: Family, missing: str, samples: list[str
     meioses, and the figures behind it."""
     out: dict = {}
     for system in lineage.systems:
+        if system == "x":
+            sample = next((s for s in samples if s in lineage.x.genotypes), None)
+            if sample is None:
+                continue
+            r = x_likelihood_ratio(family, missing, lineage.x.genotypes[sample], lineage.x, lineage.x_table,
+                                   lineage.x_map, lineage.x_mutation or MutationModel())
+            out["x"] = {"sample": sample, "log10_lr": None if r.log10_lr is None else float(r.log10_lr),
+                        "references": {s: None for s in r.references}, "groups": r.groups,
+                        "markers_compared": r.markers_compared}
+            continue
         data = lineage.y.haplotypes if system == "y" else lineage.mt.haplotypes
         sample = next((s for s in samples if s in data), None)
         if sample is None:
             continue
-        scores = LineageScores(Lineage(**{**lineage.__dict__, **({"mt": None} if system == "y" else {"y": None})}),
+        scores = LineageScores(Lineage(**{**lineage.__dict__, "x": None, **({"mt": None} if system == "y" else {"y": None})}),
                                [(family, missing)], [sample])
         trees = scores.y_trees if system == "y" else scores.mt_trees
         entry: dict = {"sample": sample, "log10_lr": None, "references": {}}

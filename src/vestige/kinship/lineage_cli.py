@@ -8,8 +8,11 @@ import argparse
 import sys
 
 from vestige.kinship.errors import KinshipInputError
+from vestige.kinship.io import read_frequencies
 from vestige.kinship.lineage import Lineage
 from vestige.kinship.mtdna import MtModel, read_mt_database, read_mt_profiles
+from vestige.kinship.mutation import MutationModel, MutationSpec
+from vestige.kinship.xstr import read_x_map, read_x_profiles
 from vestige.kinship.ystr import (
     METHODS,
     YFrequency,
@@ -36,6 +39,16 @@ def add_lineage_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--mt-rates", metavar="JSON",
                    help="mtDNA mutation: {\"rate\": per transmission, \"site_weights_by_position\": {...}}")
     g.add_argument("--mt-rate", type=float, help=f"mtDNA rate per transmission (default {MT_DEFAULT_RATE})")
+    g.add_argument("--x-profiles", metavar="CSV", help="X-STR profiles: sample,marker,allele1,allele2 (men: one allele)")
+    g.add_argument("--x-freqs", metavar="CSV", help="X-STR allele frequencies: marker,allele,frequency")
+    g.add_argument("--x-map", metavar="JSON", help="X genetic map: loci with linkage_group and cM_female "
+                   "(adjacent recombination fractions used when given)")
+    g.add_argument("--x-map-function", choices=["haldane", "kosambi"], default="haldane",
+                   help="cM to recombination fraction where the map gives none (default haldane)")
+    g.add_argument("--x-mutation-model", choices=["none", "proportional"], default="proportional",
+                   help="X mutation model (pedmut's; default proportional, exact in the search's tables)")
+    g.add_argument("--x-mutation-rate", type=float,
+                   help="X mutation rate per meiosis (default: the map's per-locus rates, else 0.002)")
 
 
 def read_lineage(args, extra_haplotypes: bool = True) -> Lineage | None:
@@ -75,13 +88,45 @@ def read_lineage(args, extra_haplotypes: bool = True) -> Lineage | None:
             if not 0 < rate < 0.5:
                 raise KinshipInputError("--mt-rate", f"{rate} is not a rate in (0, 0.5)")
             lin.mt_model = MtModel(rate)
+    if args.x_profiles or args.x_freqs or args.x_map:
+        missing = [flag for flag, v in (("--x-profiles", args.x_profiles), ("--x-freqs", args.x_freqs),
+                                        ("--x-map", args.x_map)) if not v]
+        if missing:
+            raise KinshipInputError(", ".join(missing), "X-STR comparison needs profiles, allele frequencies and "
+                                    "a genetic map; missing: " + ", ".join(missing))
+        lin.x_map = read_x_map(args.x_map, args.x_map_function)
+        lin.x_table = read_frequencies(args.x_freqs)
+        absent = [m for m in lin.x_map.markers if m not in lin.x_table.alleles]
+        if absent:
+            raise KinshipInputError(args.x_freqs, f"X markers of the map without frequencies: {', '.join(absent)}")
+        lin.x = read_x_profiles(args.x_profiles, set(lin.x_map.markers))
+        specs = {}
+        for m in lin.x_map.markers:
+            rate = args.x_mutation_rate if args.x_mutation_rate is not None else lin.x_map.rates.get(m, 0.002)
+            spec = MutationSpec(args.x_mutation_model, rate if args.x_mutation_model != "none" else 0.0)
+            specs[m] = {"male": spec, "female": spec}
+        lin.x_mutation = MutationModel(specs)
+        for sample, g in lin.x.genotypes.items():  # every allele in the table (else: which file, line)
+            for m, alleles in g.items():
+                for a in alleles:
+                    if a not in lin.x_table.alleles[m]:
+                        raise KinshipInputError(lin.x.where(sample, m), f"X allele {a!r} of {m} (sample {sample}) "
+                                                f"is not in the frequency table {args.x_freqs}")
     return lin if lin.systems else None
 
 
 def print_lineage(out: dict) -> None:
     """The human-readable lines of ``kinship lr`` for the lineage systems."""
-    names = {"y": "Y-STR (paternal line)", "mt": "mtDNA (maternal line)"}
+    names = {"y": "Y-STR (paternal line)", "mt": "mtDNA (maternal line)", "x": "X-STR"}
     for system, e in out.items():
+        if system == "x":
+            lr = "nothing compared (LR 1)" if e["log10_lr"] is None else (
+                "0 (excluded)" if e["log10_lr"] == float("-inf") else
+                f"LR {10 ** e['log10_lr']:.6g} (log10 {e['log10_lr']:.3f})")
+            groups = "; ".join(f"{g} {v:.4g}" for g, v in e["groups"].items())
+            print(f"  {names[system]}: sample {e['sample']}; references {', '.join(e['references']) or 'none'}: {lr}"
+                  f"{' (' + groups + ')' if groups else ''}")
+            continue
         refs = ", ".join(f"{s} ({n} meioses)" for s, n in e["references"].items()) or "none on the line"
         if e["log10_lr"] is None:
             print(f"  {names[system]}: sample {e['sample']}; references {refs}: nothing compared (LR 1)")
