@@ -125,3 +125,34 @@ def test_x_files_and_their_errors(tmp_path):
     fam = _fam(("F", "male", None, None, False, "B"), ("M", "female"), ("D", "female", "F", "M", True))
     with pytest.raises(KinshipInputError, match="two alleles .* in a man"):
         x_likelihood_ratio(fam, "D", {"X1": ("a", "b")}, xp, TABLE, XMap([["X1"]], {}), MutationModel())
+
+
+def test_many_samples_at_once_equal_one_by_one():
+    from vestige.kinship.xstr import predictive_log_lrs, sample_codes
+
+    rng = np.random.default_rng(3)
+    xm = XMap([["X1", "X2"]], {("X1", "X2"): 0.1})
+    for missing_sex in ("female", "male"):
+        fam = _fam(("F", "male"), ("M1", "female"), ("M2", "female"), ("S1", "female", "F", "M1", False, "S1"),
+                   ("D", missing_sex, "F", "M2", True))
+        data = {"S1": {"X1": ("a", "b"), "X2": ("d", "e")}}
+        genos = {}
+        for i in range(40):
+            g = {}
+            for m, alleles in (("X1", list(P1)), ("X2", list(P2))):
+                if rng.random() < 0.15:
+                    continue  # untyped locus
+                two = sorted(set(rng.choice(alleles, 1 if missing_sex == "male" or rng.random() < 0.3 else 2)))
+                g[m] = tuple(two)
+            genos[f"s{i}"] = g
+        xp = XProfiles(genos)
+        for mut in (MutationModel(), MutationModel.uniform("proportional", 0.01)):
+            [pred] = x_predictive(fam, "D", TABLE, xm, mut, data)
+            codes = sample_codes(xp, list(genos), TABLE, pred.loci)
+            many = predictive_log_lrs(pred, codes, TABLE)
+            for i, (_s, g) in enumerate(genos.items()):
+                one = predictive_log_lr(pred, g)
+                if one is None:
+                    assert np.isnan(many[i])
+                else:
+                    assert many[i] == pytest.approx(one, abs=1e-12) or (one == many[i] == -math.inf)

@@ -46,7 +46,8 @@ from vestige.kinship.pedigree import Family
 from vestige.kinship.xstr import (
     XMap,
     XProfiles,
-    predictive_log_lr,
+    predictive_log_lrs,
+    sample_codes,
     x_likelihood_ratio,
     x_predictive,
 )
@@ -383,21 +384,17 @@ class LineageScores:
                 preds.append(p)
         scores = np.zeros((len(self.samples), len(cols)))
         compared = np.zeros((len(self.samples), len(cols)), dtype=bool)
-        for i, s in enumerate(self.samples):
-            g = self._pick(geno, s)
-            if not g:
-                continue
-            for j, groups in enumerate(preds):
-                total, any_ = 0.0, False
-                for pred in groups:
-                    try:
-                        v = predictive_log_lr(pred, g)
-                    except KinshipInputError:  # two alleles where the missing man has one X: not him
-                        v = -np.inf
-                    if v is not None:
-                        total += v
-                        any_ = True
-                scores[i, j], compared[i, j] = total, any_
+        picked = [next((p for p in self.parts.get(s, [s]) if p in names), None) for s in self.samples]
+        codes: dict[tuple, np.ndarray] = {}
+        for j, groups in enumerate(preds):
+            for pred in groups:
+                key = tuple(pred.loci)
+                if key not in codes:
+                    codes[key] = sample_codes(lin.x, picked, lin.x_table, pred.loci)
+                v = predictive_log_lrs(pred, codes[key], lin.x_table)
+                seen = ~np.isnan(v)
+                scores[seen, j] += v[seen]
+                compared[:, j] |= seen
         self.x_columns = np.array(cols, dtype=np.int64)
         self.x_scores, self.x_compared = scores, compared
 

@@ -479,3 +479,84 @@ def predictive_log_lr(pred: XPredictive, genotype: dict[str, tuple[str, ...]]) -
             w *= pm[0][1] * pm[1][1]
         total += float(q[p_idx + m_idx]) * w
     return math.log(total) - log_pop if total > 0 else -math.inf
+
+
+def sample_codes(xprof: XProfiles, samples: list[str], table: FrequencyTable, loci: list[str]) -> np.ndarray:
+    """(S, L, 2) allele ids (indices into the table's alleles of each locus), -1 untyped; a single
+    allele (a man's, or a woman's homozygote) fills both slots."""
+    out = np.full((len(samples), len(loci), 2), -1, dtype=np.int64)
+    index = [{a: i for i, a in enumerate(table.alleles[m])} for m in loci]
+    for i, s in enumerate(samples):
+        g = xprof.genotypes.get(s) if s is not None else None
+        if not g:
+            continue
+        for k, m in enumerate(loci):
+            al = g.get(m)
+            if al is not None:
+                out[i, k, 0] = index[k][al[0]]
+                out[i, k, 1] = index[k][al[-1]]
+    return out
+
+
+def predictive_log_lrs(pred: XPredictive, codes: np.ndarray, table: FrequencyTable) -> np.ndarray:
+    """:func:`predictive_log_lr` for many samples at once: ``codes`` (S, L, 2) from
+    :func:`sample_codes` over ``pred.loci``; NaN where a sample has none of the group's loci,
+    -inf where two alleles meet a missing man's single X."""
+    n_s, n_l, _ = codes.shape
+    out = np.full(n_s, np.nan)
+    maps, weights, freqs = [], [], []
+    for k, m in enumerate(pred.loci):
+        f = table.freqs[m]
+        st = np.full(len(f), pred.sizes[k] - 1, dtype=np.int64)
+        w = f / pred.lump_freq[k] if pred.lump_freq[k] > 0 else np.zeros(len(f))
+        for a, j in pred.index[k].items():
+            idx = table.alleles[m].index(a)
+            st[idx] = j
+            w[idx] = 1.0
+        maps.append(st)
+        weights.append(w)
+        freqs.append(f)
+    typed = codes[:, :, 0] >= 0  # (S, L)
+    patterns = {}
+    for i in np.flatnonzero(typed.any(axis=1)):
+        patterns.setdefault(tuple(typed[i]), []).append(i)
+    for pat, rows in patterns.items():
+        rows = np.array(rows)
+        on = [k for k in range(n_l) if pat[k]]
+        off = tuple(k for k in range(n_l) if not pat[k])
+        a = codes[rows][:, on, 0]
+        b = codes[rows][:, on, 1]
+        het = a != b
+        # log P(genotypes | unrelated), linkage equilibrium
+        fa = np.stack([freqs[k][a[:, t]] for t, k in enumerate(on)], axis=1)
+        fb = np.stack([freqs[k][b[:, t]] for t, k in enumerate(on)], axis=1)
+        sa = np.stack([maps[k][a[:, t]] for t, k in enumerate(on)], axis=1)
+        sb = np.stack([maps[k][b[:, t]] for t, k in enumerate(on)], axis=1)
+        wa = np.stack([weights[k][a[:, t]] for t, k in enumerate(on)], axis=1)
+        wb = np.stack([weights[k][b[:, t]] for t, k in enumerate(on)], axis=1)
+        if not pred.female:
+            marg = pred.q.reshape(pred.sizes)
+            if off:
+                marg = marg.sum(axis=off)
+            p = marg[tuple(sa.T)] * wa.prod(axis=1)
+            log_pop = np.log(fa).sum(axis=1)
+            with np.errstate(divide="ignore"):
+                v = np.log(p) - log_pop
+            v[het.any(axis=1)] = -np.inf
+            out[rows] = v
+            continue
+        q = pred.q.reshape(pred.sizes + pred.sizes)
+        if off:
+            q = q.sum(axis=off + tuple(n_l + k for k in off))
+        log_pop = np.where(het, np.log(2 * fa * fb), np.log(fa * fb)).sum(axis=1)
+        total = np.zeros(len(rows))
+        for flips in itertools.product((0, 1), repeat=len(on)):
+            flip = np.array(flips, dtype=bool)[None, :] & het  # a homozygote has one order
+            valid = np.all(~np.array(flips, dtype=bool)[None, :] | het, axis=1)
+            ps = np.where(flip, sb, sa)
+            ms = np.where(flip, sa, sb)
+            w = (wa * wb).prod(axis=1)
+            total += np.where(valid, q[tuple(ps.T) + tuple(ms.T)] * w, 0.0)
+        with np.errstate(divide="ignore"):
+            out[rows] = np.log(total) - log_pop
+    return out
