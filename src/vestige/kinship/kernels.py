@@ -503,8 +503,8 @@ def warm_up() -> None:
     e0 = np.zeros(0, dtype=np.int64)
     b2 = np.zeros((1, 1), dtype=np.bool_)
     y_block(e0, vi, f8, vi, i8, vi, f8, b2, f8.copy())
-    mt_block(e0, vi, vi, vi, vi, vi, vi, vi, np.zeros((1, 1), dtype=np.int8), vi, vi, vi, b2, b2, f8, f8, f8, v8,
-             vb, f8.copy())
+    mt_block(e0, vi, vi, vi, vi, vi, vi, vi, np.zeros((1, 1), dtype=np.int8), b2, b2, f8, f8, f8, v8, vb,
+             f8.copy())
 
 
 # --- lineage systems (vestige.kinship.lineage) ---------------------------------------------
@@ -530,39 +530,41 @@ def y_block(rows, columns, stack, offsets, state, pattern, log_f, has, out):
 
 
 @njit(nogil=True, cache=True)
-def mt_block(rows, columns, site_ins, site_class, s_ptr, s_site, s_state, s_pattern, t_state, t_ptr, t_site,
-              t_cover, in_s, in_t, log_a, log_b, base, log_f, typed, out):
+def mt_block(rows, columns, site_ins, site_class, s_ptr, s_site, s_state, s_pattern, t_state_t, cover, in_s,
+             log_a_t, log_b_t, base, log_f, typed, out):
     """mtDNA log LRs of samples ``rows`` against the maternal lines of ``columns`` added into
-    ``out`` (see :mod:`vestige.kinship.lineage`: a base sum corrected at the sites where the sample
-    or the line has a variant; sample and line site lists are sorted CSR arrays)."""
-    n_sites = site_ins.shape[0]
-    mine = np.zeros(n_sites, dtype=np.int64)  # this sample's state at each site: 0 ref, 1..5, 6 heteroplasmy
+    ``out`` (see :mod:`vestige.kinship.lineage`). ``base[sp, j]``: line ``j``'s log likelihood for a
+    sample of range pattern ``sp`` with no variant at all (log A over the positions both cover,
+    corrected at the line's own sites); each of the sample's sites then replaces the line's
+    correction there by the pair's. Site-major: for one site, the lines' states
+    ``t_state_t[i, :]``, their cover ``cover[i, :]`` and rates ``log_a_t[c, :]`` are contiguous."""
+    n_lines = columns.shape[0]
+    row = np.empty(n_lines)
     for r in range(rows.shape[0]):
         s = rows[r]
         if not typed[s]:
             continue
-        for k in range(s_ptr[s], s_ptr[s + 1]):
-            mine[s_site[k]] = s_state[k]
         sp = s_pattern[s]
-        for j in range(columns.shape[0]):
-            tp = t_cover[j]
-            val = base[sp, j]
-            # the sample's sites
-            for k in range(s_ptr[s], s_ptr[s + 1]):
-                i = s_site[k]
-                if not (in_s[sp, i] and in_t[tp, i]):
-                    continue
-                val += mt_site(mine[i], t_state[j, i], site_ins[i] > 0, log_a[j, site_class[i]],
-                             log_b[j, site_class[i]])
-            # the line's sites the sample has no variant at
-            for k in range(t_ptr[j], t_ptr[j + 1]):
-                i = t_site[k]
-                if mine[i] != 0 or not (in_s[sp, i] and in_t[tp, i]):
-                    continue
-                val += mt_site(0, t_state[j, i], site_ins[i] > 0, log_a[j, site_class[i]], log_b[j, site_class[i]])
-            out[r, columns[j]] += val - log_f[s]
+        for j in range(n_lines):
+            row[j] = base[sp, j] - log_f[s]
         for k in range(s_ptr[s], s_ptr[s + 1]):
-            mine[s_site[k]] = 0
+            i = s_site[k]
+            if not in_s[sp, i]:
+                continue
+            mine = s_state[k]
+            insertion = site_ins[i] > 0
+            c = site_class[i]
+            for j in range(n_lines):
+                if cover[i, j]:
+                    theirs = t_state_t[i, j]
+                    la = log_a_t[c, j]
+                    lb = log_b_t[c, j]
+                    v = mt_site(mine, theirs, insertion, la, lb)
+                    if theirs != 0:
+                        v -= mt_site(0, theirs, insertion, la, lb)
+                    row[j] += v
+        for j in range(n_lines):
+            out[r, columns[j]] += row[j]
 
 
 @njit(nogil=True, cache=True, inline="always")

@@ -113,15 +113,12 @@ class _MtPart:
     s_site: np.ndarray
     s_state: np.ndarray  # 1..5 for a variant, 6 for heteroplasmy
     s_pattern: np.ndarray
-    t_state: np.ndarray  # (len(columns), n_sites) int8: 0 ref, 1..5 a base, -1 left out
-    t_ptr: np.ndarray
-    t_site: np.ndarray
-    t_cover: np.ndarray
+    t_state_t: np.ndarray  # (n_sites, len(columns)) int8: 0 ref, 1..5 a base, -1 left out
+    cover: np.ndarray  # (n_sites, len(columns)) the line's references cover the site
     in_s: np.ndarray  # (n sample patterns, n_sites)
-    in_t: np.ndarray  # (n cover patterns, n_sites)
-    log_a: np.ndarray  # (len(columns), n_classes)
-    log_b: np.ndarray
-    base: np.ndarray  # (n sample patterns, len(columns))
+    log_a_t: np.ndarray  # (n_classes, len(columns))
+    log_b_t: np.ndarray
+    base: np.ndarray  # (n sample patterns, len(columns)): a sample without variants, the line's sites included
     log_f: np.ndarray  # (S,)
     typed: np.ndarray  # (S,) bool
 
@@ -357,10 +354,24 @@ class LineageScores:
                 base[sp_i, mask] = log_a[mask] @ counts
         # frequencies: the sample's haplotype among the database's
         log_f[:] = _mt_log_frequencies(lin.mt_db, [self._pick(haps, s) for s in self.samples])
+        # the kernel's site-major arrays, and each line's own sites' corrections folded into the base
+        cover = np.ascontiguousarray(in_t[t_cover].T) if n_sites else np.zeros((0, len(cols)), dtype=np.bool_)
+        t_ptr_a, t_site_a = np.array(t_ptr, dtype=np.int64), np.array(t_site, dtype=np.int64)
+        line_of = np.repeat(np.arange(len(cols)), np.diff(t_ptr_a))
+        if len(t_site_a):
+            theirs = t_state[line_of, t_site_a].astype(np.int64)
+            la = log_a[line_of, site_class[t_site_a]]
+            lb = log_b[line_of, site_class[t_site_a]]
+            ins = site_ins[t_site_a] > 0
+            left_out = theirs < 0
+            corr = np.where(left_out, np.where(ins, 0.0, -la), np.where(ins, lb, lb - la))  # mine = 0 (no variant)
+            for sp in range(base.shape[0]):
+                ok = in_s[sp, t_site_a] & cover[t_site_a, line_of]
+                np.add.at(base[sp], line_of[ok], corr[ok])
         self.mt = _MtPart(np.array(cols, dtype=np.int64), site_ins, site_class, np.array(s_ptr, dtype=np.int64),
-                          np.array(s_site, dtype=np.int64), np.array(s_state, dtype=np.int64), s_pattern, t_state,
-                          np.array(t_ptr, dtype=np.int64), np.array(t_site, dtype=np.int64), t_cover, in_s, in_t,
-                          log_a, log_b, base, log_f, typed)
+                          np.array(s_site, dtype=np.int64), np.array(s_state, dtype=np.int64), s_pattern,
+                          np.ascontiguousarray(t_state.T), cover, in_s, np.ascontiguousarray(log_a.T),
+                          np.ascontiguousarray(log_b.T), base, log_f, typed)
 
     # --- X ---------------------------------------------------------------------------------
 
@@ -413,8 +424,7 @@ class LineageScores:
         if self.mt is not None and "mt" in systems and len(self.mt.columns):
             m = self.mt
             kernels.mt_block(rows, m.columns, m.site_ins, m.site_class, m.s_ptr, m.s_site, m.s_state, m.s_pattern,
-                      m.t_state, m.t_ptr, m.t_site, m.t_cover, m.in_s, m.in_t, m.log_a, m.log_b, m.base,
-                      m.log_f, m.typed, out)
+                             m.t_state_t, m.cover, m.in_s, m.log_a_t, m.log_b_t, m.base, m.log_f, m.typed, out)
         if "x" in systems and len(self.x_columns):
             out[:, self.x_columns] += self.x_scores[rows]
         return out
