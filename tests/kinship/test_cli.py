@@ -138,7 +138,10 @@ def test_search_json_lines_are_exactly_json_dumps():
     cases = [SearchHit("S-1", 'FAM "x"', "Ørjan", 12.5, 21, 0.999, ["indistinguishable:F/M", "competing_remains:Sé2"]),
              SearchHit("s", "f", "m", -math.inf, 0, 0.0, []),
              SearchHit("s", "f", "m", 800.0, 3, 1.0, []),
-             SearchHit("s\\t", "f", "m\n", 1e-300, 3, 1e-310, ["x"])]
+             SearchHit("s\\t", "f", "m\n", 1e-300, 3, 1e-310, ["x"]),
+             SearchHit("s", "f", "m", 14.2, 21, 0.9999, [],
+                       systems={"autosomal": 1.5, "y": 4.25, "mt": None, "x": -math.inf}),
+             SearchHit("s", "f", "m", -math.inf, 21, 0.0, [], systems={"autosomal": None, "y": -3.0})]
     for h in cases:
         assert hit_json(h, 9.26e-05) == json.dumps({**h.as_dict(), "prior": 9.26e-05}) + "\n"
     # the batch writer (what the command uses) gives the same lines, names repeated or not

@@ -326,9 +326,9 @@ def hit_json(h, prior: float) -> str:
     return (f'{{"sample": {q(h.sample)}, "family": {q(h.family)}, "missing": {q(h.missing)}, '
             f'"lr": {_json_number(lr)}, "log10_lr": {_json_number(log10)}, '
             f'"posterior": {_json_number(h.posterior)}, "markers_compared": {h.markers_compared!r}, '
-            f'"flags": [{", ".join(q(f) for f in h.flags)}], "prior": {_json_number(prior)}'
+            f'"flags": [{", ".join(q(f) for f in h.flags)}]'
             + (f', "systems": {{{", ".join(f"{q(k)}: {_json_number(v)}" for k, v in h.systems.items())}}}'
-               if h.systems is not None else "") + '}\n')
+               if h.systems is not None else "") + f', "prior": {_json_number(prior)}}}\n')
 
 
 def hits_json(hits, prior: float) -> str:
@@ -345,7 +345,7 @@ def hits_json(hits, prior: float) -> str:
     append = lines.append
     for h in hits:
         log_lr, post = h.log_lr, h.posterior
-        if -inf < log_lr < inf and -inf < post < inf and h.systems is None:
+        if -inf < log_lr < inf and -inf < post < inf:
             log10 = log_lr / ln10
             lr = "null" if log10 > 308 else repr(10.0 ** log10)
             sample = quoted.get(h.sample)
@@ -355,9 +355,14 @@ def hits_json(hits, prior: float) -> str:
             if family is None:
                 family = quoted[h.family] = q(h.family)
             flags = f'[{", ".join(map(q, h.flags))}]' if h.flags else "[]"
+            end = tail
+            if h.systems is not None:  # {"autosomal": …, "y": …} before the prior, as json.dumps writes it
+                end = ', "systems": {' + ", ".join(
+                    f'"{k}": ' + (repr(v) if v is not None and -inf < v < inf else _json_number(v))
+                    for k, v in h.systems.items()) + "}" + tail
             append(f'{{"sample": {sample}, "family": {family}, "missing": {q(h.missing)}, "lr": {lr}, '
                    f'"log10_lr": {log10!r}, "posterior": {post!r}, "markers_compared": {h.markers_compared!r}, '
-                   f'"flags": {flags}{tail}')
+                   f'"flags": {flags}{end}')
         else:  # an exclusion (LR 0) or an odd number: the general line
             append(hit_json(h, prior))
     return "".join(lines)

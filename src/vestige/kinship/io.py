@@ -79,8 +79,9 @@ def _open_csv(path: str | Path) -> tuple[str, list[tuple[int, list[str]]]]:
     rows = []
     try:
         for row in reader:
-            if any(c.strip() for c in row):
-                rows.append((reader.line_num, [c.strip() for c in row]))
+            cells = [c.strip() for c in row]  # stripped once; a row of empty cells is skipped
+            if any(cells):
+                rows.append((reader.line_num, cells))
     except csv.Error as e:
         raise KinshipInputError(f"{path}, line {reader.line_num}", str(e)) from None
     if not rows:

@@ -165,13 +165,31 @@ class LineageScores:
         model = lin.y_model
         cols, qs = [], []
         names = set(haps)
+        single_rows: dict = {}
         for c, (family, missing) in enumerate(self.targets):
             typed = _typed_members(family, names)
             tree = line_tree(family, missing, "y", typed)
             if not tree.typed:
                 continue
             refs = {m: model_loci(haps[family.by_id[m].sample]) for m in tree.typed}
-            q = y_predictive(tree, model, refs)
+            if len(refs) == 1:
+                # one man on the line: each locus's row depends only on (locus, meioses, alleles),
+                # which many lines share — computed once (the same numbers as y_predictive)
+                (member, hap), = refs.items()
+                n = tree.distance[member]
+                q = {}
+                for loc, vals in hap.items():
+                    key = (loc, n, vals)
+                    row = single_rows.get(key)
+                    if row is None:
+                        one = y_predictive(tree, model, {member: {loc: vals}})
+                        row = single_rows[key] = (np.log(np.maximum(self._unordered(loc, one[loc]), 1e-300))
+                                                  if loc in one else False)
+                    if row is not False:
+                        q[loc] = row
+            else:
+                q = {loc: np.log(np.maximum(self._unordered(loc, v), 1e-300))
+                     for loc, v in y_predictive(tree, model, refs).items()}
             if not q:
                 continue
             self.y_trees[c] = (tree, refs)
@@ -187,7 +205,7 @@ class LineageScores:
         for j, q in enumerate(qs):
             for li, loc in enumerate(loci):
                 if loc in q:
-                    stack[offsets[li]:offsets[li + 1], j] = np.log(np.maximum(self._unordered(loc, q[loc]), 1e-300))
+                    stack[offsets[li]:offsets[li + 1], j] = q[loc]
             pattern[j] = patterns.setdefault(frozenset(q), len(patterns))
         states = np.full((len(self.samples), len(loci)), -1, dtype=np.int64)
         sample_haps = []
@@ -428,6 +446,34 @@ class LineageScores:
         if "x" in systems and len(self.x_columns):
             out[:, self.x_columns] += self.x_scores[rows]
         return out
+
+    def block_parts(self, rows: np.ndarray) -> tuple[np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]]:
+        """(total, parts): the (len(rows), T) sum over every system (what the scoring adds), and
+        per system its columns and its own (len(rows), len(columns)) log LRs — each system scored
+        once, into a compact matrix, then added into the total."""
+        from vestige.kinship import kernels  # numba: loaded (seconds) only when something is scored
+
+        rows = np.asarray(rows, dtype=np.int64)
+        total = np.zeros((len(rows), self.n_targets))
+        parts: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        if self.y is not None and len(self.y.columns):
+            y = self.y
+            comp = np.zeros((len(rows), len(y.columns)))
+            kernels.y_block(rows, np.arange(len(y.columns)), y.stack, y.offsets, y.sample_state, y.pattern, y.log_f,
+                            y.has, comp)
+            parts["y"] = (y.columns, comp)
+        if self.mt is not None and len(self.mt.columns):
+            m = self.mt
+            comp = np.zeros((len(rows), len(m.columns)))
+            kernels.mt_block(rows, np.arange(len(m.columns)), m.site_ins, m.site_class, m.s_ptr, m.s_site, m.s_state,
+                             m.s_pattern, m.t_state_t, m.cover, m.in_s, m.log_a_t, m.log_b_t, m.base, m.log_f,
+                             m.typed, comp)
+            parts["mt"] = (m.columns, comp)
+        if len(self.x_columns):
+            parts["x"] = (self.x_columns, self.x_scores[rows])
+        for cols, comp in parts.values():
+            total[:, cols] += comp
+        return total, parts
 
     def compared(self, system: str, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Per pair (rows[i], cols[i]): did ``system`` compare anything (else its LR is 1)?"""

@@ -166,9 +166,8 @@ def score_block(ctx: _BlockContext, start: int) -> BlockResult:
     best_v = np.empty((2, n_targets))
     best_i = np.empty((2, n_targets), dtype=np.int64)
     # the sums, and each sample's best targets and each target's two best samples
-    if ctx.lineage is not None:  # each system apart (reported per pair), then their sum
-        per_system = {name: ctx.lineage.block(block, (name,)) for name in ctx.lineage.lineage.systems}
-        add = sum(per_system.values())
+    if ctx.lineage is not None:  # their sum added to the markers'; each system kept for the report
+        add, per_system = ctx.lineage.block_parts(block)
     else:
         per_system, add = {}, np.zeros((1, 1))
     kernels.accumulate(ctx.stack, rows, extra, ctx.sample_code[block], ctx.first, ctx.last, ctx.unknown_code,
@@ -213,9 +212,16 @@ def score_block(ctx: _BlockContext, start: int) -> BlockResult:
     samples_l = block[rr].tolist()
     lse_l, n_l = row_lse[rr].tolist(), row_n[rr].tolist()
     systems = None
-    if per_system:
-        systems = {name: (m[rr, cc].tolist(), ctx.lineage.compared(name, block[rr], cc).tolist())
-                   for name, m in per_system.items()}
+    if ctx.lineage is not None:
+        systems = {}
+        for name in ctx.lineage.lineage.systems:
+            values = np.zeros(len(rr))
+            if name in per_system:
+                cols, comp = per_system[name]
+                j = np.minimum(np.searchsorted(cols, cc), len(cols) - 1)
+                on = cols[j] == cc
+                values[on] = comp[rr[on], j[on]]
+            systems[name] = (values.tolist(), ctx.lineage.compared(name, block[rr], cc).tolist())
     pending = []
     for i, (row, c, value) in enumerate(zip(rows_l, cols_l, values_l, strict=True)):
         flags = ["sex_conflict"] if conflict[i] else []
@@ -229,12 +235,10 @@ def score_block(ctx: _BlockContext, start: int) -> BlockResult:
                 flags.append(f"{'indistinguishable' if same else 'competing_missing'}:{o.family.name}/{o.missing}")
         per = {m: float(np.exp(detail[mi, i])) for mi, m in enumerate(ctx.markers)} if detail is not None else None
         if systems is not None:
-            sys_i = {name: (v[i] if ok[i] else None) for name, (v, ok) in systems.items()}
-            sys_i["autosomal"] = (value - sum(x for x in sys_i.values() if x is not None)) / math.log(10) \
-                if value > -np.inf else None
-            for name in per_system:
-                if sys_i[name] is not None:
-                    sys_i[name] /= math.log(10)
+            ln10 = math.log(10)
+            lin = {name: (v[i] if ok[i] else None) for name, (v, ok) in systems.items()}
+            auto = (value - sum(x for x in lin.values() if x is not None)) / ln10 if value > -np.inf else None
+            sys_i = {"autosomal": auto, **{k: (None if x is None else x / ln10) for k, x in lin.items()}}
             pending.append((samples_l[i], c, value, flags, lse_l[i], n_l[i], per, sys_i))
         else:
             pending.append((samples_l[i], c, value, flags, lse_l[i], n_l[i], per))

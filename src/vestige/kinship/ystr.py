@@ -198,15 +198,21 @@ def read_y_database(path: str | Path) -> YDatabase:
     if len(set(loci)) != len(loci):
         raise KinshipInputError(f"{source}, line {rows[0][0]}", "a locus is named twice in the header")
     out = []
+    cells: dict[tuple[str, str], tuple | None] = {}  # (locus, cell) → alleles: cells repeat across men
     for line, row in rows[1:]:
         if len(row) != len(header):
             raise KinshipInputError(f"{source}, line {line}", f"{len(row)} fields, the header has {len(header)}")
         hap = []
         for locus, cell in zip(loci, row[1:], strict=True):
+            known = cells.get((locus, cell), False)
+            if known is not False:
+                hap.append(known)
+                continue
             where = f"{source}, line {line}, {locus}"
             parts = [c for c in cell.replace(";", ",").split(",") if c.strip()]
             if not parts:
                 hap.append(None)  # not typed
+                cells[(locus, cell)] = None
                 continue
             vals = [_value(where, c) for c in parts]
             if is_multi(locus):
@@ -216,7 +222,9 @@ def read_y_database(path: str | Path) -> YDatabase:
                     raise KinshipInputError(where, f"{cell!r}: a two-copy locus takes two alleles")
             elif len(vals) == 2 and vals[0] == vals[1]:
                 vals = vals[:1]
-            hap.append(tuple(sorted(vals, key=lambda v: (isinstance(v, str), v if isinstance(v, float) else 0))))
+            alleles = tuple(sorted(vals, key=lambda v: (isinstance(v, str), v if isinstance(v, float) else 0)))
+            cells[(locus, cell)] = alleles
+            hap.append(alleles)
         out.append(tuple(hap))
     if not out:
         raise KinshipInputError(source, "the database has no haplotypes")
