@@ -20,6 +20,7 @@ README, with a safe local default:
 ``VESTIGE_FIELD_KEYS``     field-encryption keys, newest first, comma-separated (or ``VESTIGE_FIELD_KEY_FILE``)
 ``VESTIGE_LOGIN_MAX_FAILURES``  failed logins per user name within the window before refusal (5)
 ``VESTIGE_LOGIN_WINDOW_S`` rate-limit window in seconds (900)
+``VESTIGE_TRUSTED_PROXIES`` reverse proxies whose X-Forwarded-For names the client (none)
 ``VESTIGE_PAGE_SIZE``      rows per list page (50)
 ``VESTIGE_MAX_UPLOAD_MB``  largest import upload accepted (50)
 ``VESTIGE_TASK_WORKERS``   task workers started beside ``vestige serve`` (1; 0 when ``vestige worker``
@@ -263,6 +264,11 @@ VESTIGE_REQUIRE_2FA = _env_bool("VESTIGE_REQUIRE_2FA", PRODUCTION)
 OTP_TOTP_ISSUER = os.environ.get("VESTIGE_OTP_ISSUER", "Vestige")
 LOGIN_MAX_FAILURES = _env_int("VESTIGE_LOGIN_MAX_FAILURES", 5)
 LOGIN_WINDOW_S = _env_int("VESTIGE_LOGIN_WINDOW_S", 900)
+# Reverse proxies whose X-Forwarded-For names the client (addresses or networks, comma-separated);
+# from anyone else the header is ignored.
+# Default: the proxy trusted for X-Forwarded-* (VESTIGE_FORWARDED_ALLOW_IPS, 127.0.0.1), the documented nginx.
+VESTIGE_TRUSTED_PROXIES = [p for p in os.environ.get("VESTIGE_TRUSTED_PROXIES", VESTIGE_FORWARDED_ALLOW_IPS)
+                           .replace(" ", ",").split(",") if p and p != "*"]
 PAGE_SIZE = _env_int("VESTIGE_PAGE_SIZE", 50)
 
 NINJA_PAGINATION_PER_PAGE = PAGE_SIZE

@@ -668,6 +668,7 @@ CLI = {
     "missing show-family": (["{family}"], MISSING_R),
     "keys rotate": ([], ADMIN),
     "user otp-reset": (["u-analyst"], ADMIN),
+    "user unlock": (["u-analyst"], ADMIN),
     "token create": (["--name", "t"], ALL),
     "token list": ([], ALL),
     "token revoke": (["999999"], ALL),

@@ -159,3 +159,60 @@ def test_an_administrator_resets_a_lost_authenticator(users, settings, capsys):
     assert main(["user", "otp-reset", user.username, "--as", users["administrator"].username]) == 0
     assert otp.device_of(user) is None
     assert _login(Client(), user.username)["Location"] == "/accounts/two-factor/"
+
+
+# --- issue 24: lock-out without denial of service --------------------------------------------
+
+def _login_from(username, ip, password=PASSWORD, xff=None):
+    extra = {"REMOTE_ADDR": ip}
+    if xff:
+        extra["HTTP_X_FORWARDED_FOR"] = xff
+    return Client().post("/accounts/login/", {"username": username, "password": password}, **extra)
+
+
+def test_failures_from_one_address_do_not_lock_the_user_out_elsewhere(users, settings):
+    admin = users["administrator"]
+    for guess in range(settings.LOGIN_MAX_FAILURES):
+        _login_from(admin.username, "198.51.100.7", f"guess {guess}")
+    assert _login_from(admin.username, "198.51.100.7").status_code == 429  # the guesser's address: refused
+    assert _login_from(admin.username, "203.0.113.20").status_code == 302  # the administrator, elsewhere: in
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_counts(users, settings):
+    settings.VESTIGE_TRUSTED_PROXIES = ["127.0.0.1"]
+    user = users["investigator"]
+    for guess in range(settings.LOGIN_MAX_FAILURES):
+        _login_from(user.username, "127.0.0.1", f"guess {guess}", xff="198.51.100.7")
+    assert LoginFailure.objects.filter(ip="198.51.100.7").count() == settings.LOGIN_MAX_FAILURES
+    assert _login_from(user.username, "127.0.0.1", xff="198.51.100.7").status_code == 429
+    # every client behind the proxy used to be 127.0.0.1 (one address for all): no longer
+    assert _login_from(user.username, "127.0.0.1", xff="203.0.113.20").status_code == 302
+    # a client that is not the proxy cannot choose its address by the header
+    settings.VESTIGE_TRUSTED_PROXIES = []
+    for guess in range(4 * settings.LOGIN_MAX_FAILURES):
+        _login_from(f"nobody-{guess}", "198.51.100.99", "x", xff=f"192.0.2.{guess}")
+    assert _login_from(user.username, "198.51.100.99", xff="192.0.2.250").status_code == 429  # throttled address
+
+
+def test_a_distributed_guess_needs_the_second_factor_or_an_administrator(users, settings, capsys):
+    from vestige.cli import main
+
+    analyst = users["analyst"]
+    for k in range(10 * settings.LOGIN_MAX_FAILURES):  # one guess from each of fifty addresses
+        _login_from(analyst.username, f"198.51.{k // 200}.{k % 200 + 1}", f"guess {k}")
+    assert _login_from(analyst.username, "203.0.113.20").status_code == 429  # no second factor: wait
+    assert main(["user", "unlock", analyst.username, "--as", users["administrator"].username]) == 0
+    assert "no longer counted" in capsys.readouterr().out
+    assert _login_from(analyst.username, "203.0.113.20").status_code == 302
+    assert LoginFailure.objects.filter(username=analyst.username).count() == 10 * settings.LOGIN_MAX_FAILURES
+    # a user with a second factor passes the password step from a clean address (the code follows)
+    dna = users["dna_analyst"]
+    c = Client()
+    c.force_login(dna)
+    _enrol(c, dna)
+    for k in range(10 * settings.LOGIN_MAX_FAILURES):
+        _login_from(dna.username, f"198.51.{k // 200}.{k % 200 + 1}", f"guess {k}")
+    r = _login_from(dna.username, "203.0.113.21")
+    assert r.status_code == 302 and r["Location"] == "/accounts/login/code/"
+    # only an administrator unlocks
+    assert main(["user", "unlock", dna.username, "--as", analyst.username]) != 0

@@ -107,6 +107,16 @@ def cmd_user_otp_reset(args) -> int:
     return 0
 
 
+def cmd_user_unlock(args) -> int:
+    """Let a user sign in again at once after their account was guessed at from many addresses."""
+    setup_django()
+    from vestige.accounts.services import unlock_login
+
+    n = unlock_login(actor_of(args), args.username)
+    print(f"{args.username} may sign in again ({n} failed attempt(s) kept for the auditor, no longer counted)")
+    return 0
+
+
 def cmd_keys_rotate(args) -> int:
     """A new field-encryption key first, every encrypted value re-encrypted under it."""
     setup_django()
@@ -180,6 +190,11 @@ def add_commands(sub) -> None:
     uo.set_defaults(fn=cmd_user_otp_reset)
     uo.add_argument("username")
     as_user(uo)
+    ul = u.add_parser("unlock", help="let a user sign in again after failed logins from many addresses; an "
+                      "administrator's act")
+    ul.set_defaults(fn=cmd_user_unlock)
+    ul.add_argument("username")
+    as_user(ul)
 
     t = sub.add_parser("token", help="API tokens").add_subparsers(dest="sub", metavar="ACTION", required=True)
     tc = t.add_parser("create", help="create an API token for --as USER (printed once)")

@@ -11,6 +11,8 @@ class User(AbstractUser):
     """A person who works in Vestige. Exactly one role; administrators also get Django admin."""
 
     role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.ANALYST)
+    # An administrator's `vestige user unlock`: login failures before it no longer count for the account.
+    login_unlocked_at = models.DateTimeField(null=True, blank=True)
 
     def can(self, cap: Cap | str) -> bool:
         return self.is_active and Cap(cap) in capabilities(self.role)

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import secrets
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vestige.accounts.models import ApiToken, Case, CaseMembership, LoginFailure, User
 from vestige.accounts.roles import Cap, Role
 from vestige.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied, RateLimited
+from vestige.history.models import Action
+from vestige.history.services import record
 
 TOKEN_PREFIX = "vst_"
 
@@ -34,16 +38,75 @@ def _digest(token: str) -> str:
     return "sha256:" + hashlib.sha256(token.encode()).hexdigest()
 
 
+def client_ip(request) -> str | None:
+    """The client's address: ``REMOTE_ADDR``, unless that is a trusted proxy
+    (``VESTIGE_TRUSTED_PROXIES``: addresses or networks), whose ``X-Forwarded-For`` then names the
+    client — the right-most address in it that is not itself a trusted proxy. A header from anyone
+    else is ignored (it is the client's to forge)."""
+    if request is None:
+        return None
+    peer = request.META.get("REMOTE_ADDR")
+    trusted = _trusted_networks()
+    if not peer or not trusted or not _in(peer, trusted):
+        return peer
+    for part in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+        addr = part.strip()
+        try:
+            ipaddress.ip_address(addr)
+        except ValueError:
+            return peer  # a malformed chain: the proxy itself is the only address known
+        if not _in(addr, trusted):
+            return addr
+    return peer
+
+
+def _trusted_networks() -> list:
+    return [ipaddress.ip_network(n.strip(), strict=False) for n in settings.VESTIGE_TRUSTED_PROXIES if n.strip()]
+
+
+def _in(addr: str, networks: list) -> bool:
+    try:
+        a = ipaddress.ip_address(addr)
+    except ValueError:
+        return False
+    return any(a in n for n in networks)
+
+
 def check_rate(username: str, ip: str | None) -> None:
-    """Refuse while this user name (or address) has too many recent failures: passwords and
-    second-factor codes alike, on every login path (the site's and the admin's, which is the same)."""
+    """Refuse a login attempt while it is being guessed at — without letting a guesser lock the
+    real user out (issue 24). Failures (passwords and second-factor codes alike, on every path)
+    are counted in ``VESTIGE_LOGIN_WINDOW_S``:
+
+    - per account *and* address: ``VESTIGE_LOGIN_MAX_FAILURES`` for this user name from this
+      address — refused from this address only; the user signs in from another;
+    - per address: four times that for any user names — the address is throttled;
+    - per account from every address (a distributed guess): ten times the limit — refused from
+      addresses that have failed for it; from a clean address the password is still tried when the
+      account has a second factor (which then must follow), else the account waits for an
+      administrator's ``vestige user unlock NAME`` (or the window to pass).
+
+    Failures before the account's last unlock do not count for it."""
     window_start = timezone.now() - timedelta(seconds=settings.LOGIN_WINDOW_S)
     recent = LoginFailure.objects.filter(at__gte=window_start)
     limit = settings.LOGIN_MAX_FAILURES
-    if (
-        recent.filter(username__iexact=username).count() >= limit
-        or (ip and recent.filter(ip=ip).count() >= 4 * limit)
-    ):
+    user = User.objects.filter(username__iexact=username).first() if username else None
+    mine = recent.filter(username__iexact=username)
+    if user is not None and user.login_unlocked_at is not None:
+        mine = mine.filter(at__gt=user.login_unlocked_at)
+    refused = False
+    # a failure recorded without an address may have come from this one: it counts here too
+    if ip and mine.filter(Q(ip=ip) | Q(ip__isnull=True)).count() >= limit:
+        refused = True
+    elif ip and recent.filter(ip=ip).count() >= 4 * limit:
+        refused = True
+    elif not ip and mine.count() >= limit:
+        refused = True
+    elif mine.count() >= 10 * limit:
+        from vestige.accounts import otp
+
+        clean = ip is not None and not mine.filter(Q(ip=ip) | Q(ip__isnull=True)).exists()
+        refused = not (clean and user is not None and otp.device_of(user) is not None)
+    if refused:
         raise RateLimited(
             _("Too many failed logins. Try again in %(minutes)d minutes.")
             % {"minutes": max(1, settings.LOGIN_WINDOW_S // 60)},
@@ -51,13 +114,31 @@ def check_rate(username: str, ip: str | None) -> None:
         )
 
 
+@transaction.atomic
+def unlock_login(actor: User, username: str) -> int:
+    """Let ``username`` sign in again at once after a distributed guess (an administrator's act,
+    recorded); the failures stay for the auditor but no longer count. Returns how many there were."""
+    require(actor, Cap.ACCOUNTS_MANAGE)
+    user = User.objects.filter(username__iexact=username).first()
+    if user is None:
+        raise NotFound(_("No user %(u)s.") % {"u": username})
+    now = timezone.now()
+    n = LoginFailure.objects.filter(username__iexact=username, at__lte=now).count()
+    before = user.login_unlocked_at
+    user.login_unlocked_at = now
+    user.save(update_fields=["login_unlocked_at"])
+    record(user, Action.UPDATED, actor, {"login_unlocked_at": [before.isoformat() if before else None, now.isoformat()],
+                                         "failures_set_aside": [None, n]}, via="cli")
+    return n
+
+
 def login(request, username: str, password: str) -> User:
-    """Check a password, refusing after too many recent failures for this user name or address.
+    """Check a password, refusing while it is being guessed at (:func:`check_rate`).
 
     Failures are stored (not cached) so the limit holds across processes and the auditor can see
     them. A refused attempt is not checked at all, so a guessed password is not even tried.
     """
-    ip = request.META.get("REMOTE_ADDR") if request is not None else None
+    ip = client_ip(request)
     check_rate(username, ip)
     user = authenticate(request, username=username, password=password)
     if user is None:

@@ -72,7 +72,7 @@ def login_otp(request):
         return redirect("login")
     error, status = None, 200
     if request.method == "POST":
-        ip = request.META.get("REMOTE_ADDR")
+        ip = accounts.client_ip(request)
         try:
             accounts.check_rate(user.username, ip)
             device = otp.check(user, request.POST.get("code", ""), ip)
