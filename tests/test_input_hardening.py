@@ -228,3 +228,52 @@ def test_patch_incident_takes_a_json_body(users, api_token, client):
     r = client.patch("/api/incidents/INC-0001", data=json.dumps({"started_on": "2999-01-01"}),
                      content_type="application/json", **h)
     assert r.status_code == 400 and r.json()["error"]["field"] == "started_on"
+
+
+def _xlsx(rows, fix_dimension: str | None = None) -> bytes:
+    wb = Workbook()  # writes the sheet's <dimension>
+    ws = wb.active
+    for r in rows:
+        ws.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    data = buf.getvalue()
+    if fix_dimension is None:
+        return data
+    # a workbook without its <dimension> (or with another), as a crafted bomb's would be
+    import zipfile
+    src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for item in src.infolist():
+            body = src.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                import re
+                new = f'<dimension ref="{fix_dimension}"/>'.encode() if fix_dimension else b""
+                body = re.sub(rb'<dimension ref="[^"]*"\s*/>', new, body)
+            z.writestr(item, body)
+    return out.getvalue()
+
+
+def test_row_limits_hold_while_streaming(admin, site, monkeypatch):
+    """Issue 24: a 5 MB XLSX of a million rows was read whole (38 s, 420 MB) before MAX_ROWS was
+    checked. Now the sheet's declared size, then the rows as they stream, are counted."""
+    from vestige import tables
+
+    monkeypatch.setattr(tables, "MAX_ROWS", 50)
+    read = []
+    real = tables._xlsx_text
+    monkeypatch.setattr(tables, "_xlsx_text", lambda v: read.append(v) or real(v))
+    rows = [["body_number", "site", "sex"]] + [[f"B-{i}", "TST-SITE", "female"] for i in range(2000)]
+    with pytest.raises(InvalidInput, match="has 2000 rows \\(more than 50\\)"):
+        import_file(admin, "remains", io.BytesIO(_xlsx(rows)), "r.xlsx")
+    assert read == []  # refused from the declared size, before any cell
+    with pytest.raises(InvalidInput, match="more than 50 rows"):
+        import_file(admin, "remains", io.BytesIO(_xlsx(rows, fix_dimension="")), "r.xlsx")
+    assert len(read) <= 3 * 51  # stopped at the limit, not at the end of the sheet
+    csv_text = "body_number,site,sex\n" + "".join(f"B-{i},TST-SITE,female\n" for i in range(2000))
+    with pytest.raises(InvalidInput, match="more than 50 rows"):
+        import_file(admin, "remains", io.BytesIO(csv_text.encode()), "r.csv")
+    wide = "body_number," + ",".join(f"c{i}" for i in range(1500)) + "\n"
+    with pytest.raises(InvalidInput, match="line 1: more than 1000 columns"):
+        import_file(admin, "remains", io.BytesIO(wide.encode()), "r.csv")
+    assert not Remains.objects.exists()

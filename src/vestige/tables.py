@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from vestige.errors import ImportRejected, InvalidInput, RowError
 
 MAX_ROWS = 500_000
+MAX_COLUMNS = 1_000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
@@ -77,6 +78,12 @@ def _read_csv(data: BinaryIO, name: str) -> list[tuple[int, list[str]]]:
     start = 1
     try:
         for row in reader:
+            if len(rows) > MAX_ROWS:  # counted while reading, blank rows too
+                raise InvalidInput(_("%(name)s has more than %(n)d rows; split it.") % {"name": name, "n": MAX_ROWS},
+                                   field="file")
+            if len(row) > MAX_COLUMNS:
+                raise InvalidInput(_("%(name)s, line %(l)d: more than %(n)d columns; not a table to import.")
+                                   % {"name": name, "l": start, "n": MAX_COLUMNS}, field="file")
             rows.append((start, row))
             start = reader.line_num + 1
     except csv.Error as e:
@@ -107,8 +114,18 @@ def _read_xlsx(data: BinaryIO, name: str) -> list[tuple[int, list[str]]]:
         raise InvalidInput(_("%(name)s is not a readable XLSX workbook (%(e)s).") % {"name": name, "e": e}, field="file") from None
     try:
         ws = wb.worksheets[0]
+        declared = ws.max_row or 0  # the sheet's own <dimension>: a bomb usually says so at once
+        if declared > MAX_ROWS + 1:
+            raise InvalidInput(_("%(name)s has %(d)d rows (more than %(n)d); split it.")
+                               % {"name": name, "d": declared - 1, "n": MAX_ROWS}, field="file")
         out, formulas = [], []
         for idx, row in enumerate(ws.iter_rows(), start=1):
+            if idx > MAX_ROWS + 1:  # counted while streaming: a dimension can lie; blank rows count too
+                raise InvalidInput(_("%(name)s has more than %(n)d rows; split it.") % {"name": name, "n": MAX_ROWS},
+                                   field="file")
+            if len(row) > MAX_COLUMNS:
+                raise InvalidInput(_("%(name)s, line %(l)d: more than %(n)d columns; not a table to import.")
+                                   % {"name": name, "l": idx, "n": MAX_COLUMNS}, field="file")
             cells = []
             for col, cell in enumerate(row, start=1):
                 value = getattr(cell, "value", None)
