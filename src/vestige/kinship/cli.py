@@ -17,7 +17,13 @@ from pathlib import Path
 
 from vestige.kinship.errors import KinshipError, KinshipInputError
 from vestige.kinship.lineage import lineage_lr
-from vestige.kinship.lineage_cli import add_lineage_args, print_lineage, read_lineage
+from vestige.kinship.lineage_cli import (
+    add_lineage_args,
+    add_linkage_args,
+    linked_report,
+    print_lineage,
+    read_lineage,
+)
 from vestige.kinship.lr import json_lr
 
 
@@ -152,6 +158,12 @@ def cmd_lr(args) -> int:
         print(f"note: {note}", file=sys.stderr)
     out = result.as_dict()
     out.pop("markers_compared")
+    linked = linked_report(args, family, result.missing, samples, profiles, sample_profiles, table, _mutation(args),
+                           result)
+    if linked is not None:
+        out["linked"] = linked
+        for note in linked["notes"]:
+            print(f"note: {note}", file=sys.stderr)
     lineage = read_lineage(args)
     systems = {}
     if lineage is not None:
@@ -159,7 +171,8 @@ def cmd_lr(args) -> int:
         systems = lineage_lr(lineage, family, result.missing, samples)
         out["autosomal_log10_lr"] = result.log10_lr
         out["systems"] = systems
-        combined = None if result.log10_lr is None else result.log10_lr + sum(
+        base = linked["linked_log10_lr"] if linked and linked.get("linked_log10_lr") is not None else result.log10_lr
+        combined = None if base is None else base + sum(
             e["log10_lr"] for e in systems.values() if e["log10_lr"] is not None)
         out["combined_log10_lr"] = combined
         out["combined_lr"] = json_lr(combined)
@@ -171,6 +184,13 @@ def cmd_lr(args) -> int:
             print(f"  {marker:<12}{v:>16.6g}")
         shown = "0 (excluded)" if result.log10_lr is None else f"{_fmt_lr(result.log10_lr)} (log10 {result.log10_lr:.3f})"
         print(f"  {'total':<12}{shown:>16}")
+        if linked is not None:
+            for p in linked["pairs"]:
+                print(f"  linked {p['markers'][0]}–{p['markers'][1]} ({p['cM']:.1f} cM, r {p['r']:.4f}): "
+                      f"LR {p['linked_lr']:.6g} (unlinked {p['unlinked_lr']:.6g})")
+            t = linked["linked_log10_lr"]
+            if t is not None:
+                print(f"  total with the pairs linked: {_fmt_lr(t)} (log10 {t:.3f})")
         if systems:
             print_lineage(systems)
             c = out["combined_log10_lr"]
@@ -577,6 +597,7 @@ def add_kinship_commands(sub) -> None:
     _add_mutation_args(lr)
     _add_degradation_args(lr)
     add_lineage_args(lr)
+    add_linkage_args(lr)
 
     s = ks.add_parser("search", help="every sample against every missing person of every family")
     s.set_defaults(fn=_run(cmd_search))
