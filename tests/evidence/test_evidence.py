@@ -104,6 +104,29 @@ def test_zip_intake_is_safe(inv, tmp_path):
     assert not list(tmp_path.parent.rglob("evil.txt"))
 
 
+def test_a_damaged_zip_member_is_named_and_the_others_kept(inv, tmp_path):
+    """Issue 24: a member with a bad CRC raised out of the intake (a traceback) and lost the batch."""
+    from vestige.evidence import blobstore as store
+    from vestige.evidence.models import EvidenceItem
+
+    z = tmp_path / "batch.zip"
+    good, bad = b"the first statement, intact", b"the second statement, to be damaged in the archive"
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("a.txt", good)
+        zf.writestr("b.txt", bad)
+        zf.writestr("c.txt", b"the third statement, intact")
+    data = z.read_bytes()
+    at = data.index(bad)
+    z.write_bytes(data[:at] + b"X" + data[at + 1:])  # one byte of b.txt changed: its CRC-32 no longer holds
+    results = services.ingest_paths(inv, [z])
+    by = {r.name.split("!")[-1]: r for r in results}
+    assert by["a.txt"].item is not None and by["c.txt"].item is not None
+    assert by["b.txt"].item is None and "damaged member" in by["b.txt"].error and "CRC" in by["b.txt"].error
+    assert EvidenceItem.objects.count() == 2
+    assert not list((store.root() / "tmp").glob("incoming-*"))  # nothing half-written left behind
+    assert services.verify(inv) == []
+
+
 @pytest.mark.parametrize("tamper, expected", [
     ("blob", "the blob changed"),
     ("missing", "is missing"),

@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -421,8 +422,15 @@ def ingest_zip(actor, path: Path, **kwargs) -> list[IngestResult]:
             if total > settings.VESTIGE_ZIP_MAX_BYTES:
                 results.append(IngestResult(label, error="the archive expands beyond the size limit; the rest skipped"))
                 break
-            with zf.open(m) as fh:
-                results.append(ingest(actor, _Limited(fh, m.file_size), label, **kwargs))
+            try:
+                with zf.open(m) as fh:
+                    results.append(ingest(actor, _Limited(fh, m.file_size), label, **kwargs))
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as e:
+                # a damaged member (bad CRC, truncated, an unknown compression): nothing of it was
+                # stored (the blob is written to a temporary file, renamed only when whole, and the
+                # item's rows are written after), the other members are kept
+                results.append(IngestResult(label, error=f"damaged member of the archive ({e}); skipped, the "
+                                            "other files kept"))
     return results
 
 
