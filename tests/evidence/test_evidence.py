@@ -257,6 +257,21 @@ def test_pages_and_api(client, inv, users, api_token):
     assert client.post("/api/evidence", {"file": SimpleUploadedFile("z.txt", b"z")}, **ha).status_code == 403
 
 
+def test_the_api_upload_keeps_the_size_limit(inv, api_token, client, settings):
+    """Issue 24: POST /api/evidence ignored VESTIGE_MAX_EVIDENCE_MB (the page and the CLI kept it)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from vestige.evidence.models import EvidenceItem
+
+    settings.VESTIGE_MAX_EVIDENCE_BYTES = 1000
+    h = {"HTTP_AUTHORIZATION": f"Bearer {api_token(inv)}"}
+    r = client.post("/api/evidence", {"file": SimpleUploadedFile("big.bin", b"x" * 1001)}, **h)
+    assert r.status_code == 413 and r.json()["error"]["type"] == "TooLarge"
+    assert r.json()["error"]["message"].startswith("big.bin is 1,001 bytes; the limit is 1,000 bytes")
+    assert not EvidenceItem.objects.exists()
+    assert client.post("/api/evidence", {"file": SimpleUploadedFile("ok.bin", b"x" * 1000)}, **h).status_code == 201
+
+
 def test_auto_archiver_import_checks_recorded_hashes(inv, tmp_path):
     import hashlib
 

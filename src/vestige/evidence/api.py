@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
+from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -11,6 +13,7 @@ from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.api_types import Limit, Offset
+from vestige.errors import TooLarge
 from vestige.evidence import custody, services
 from vestige.evidence.models import EvidenceItem
 
@@ -107,6 +110,10 @@ def get_item(request, ref: str):
 @router.post("/evidence", response={201: ItemOut, 200: ItemOut}, url_name="evidence-upload")
 def upload(request, file: UploadedFile = File(...), meta: UploadIn = Form(...)):  # noqa: B008 (ninja's idiom)
     """Upload one file (multipart). 201 for a new item; 200 when the file is already held."""
+    if not services.size_ok(file.size or 0):  # the same limit as the upload page and the CLI
+        raise TooLarge(_("%(name)s is %(size)s bytes; the limit is %(limit)s bytes (VESTIGE_MAX_EVIDENCE_MB).")
+                       % {"name": file.name or "upload", "size": f"{file.size or 0:,}",
+                          "limit": f"{settings.VESTIGE_MAX_EVIDENCE_BYTES:,}"})
     data = meta.dict()
     links = {k: data.pop(k) for k in ("site", "grave", "remains")}
     case = data.pop("case") or None
