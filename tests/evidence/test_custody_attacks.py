@@ -490,3 +490,49 @@ def test_a_log_kept_before_journals_is_adopted_only_when_it_verifies(inv, held, 
     CustodyEvent.objects.filter(pk=ev.pk).update(data=ev.data.replace("field team A", "field team B"))
     assert main(["evidence", "journal", "adopt"]) == 6
     assert "does not verify" in capsys.readouterr().err and not journal.exists()
+
+
+# --- issue 24, part 9: an independent verifier ------------------------------------------------
+
+def _independent_verifier(tmp_path):
+    """The vestige-verify package as pip builds it (verifier/: its module plus the repository's
+    bag_verify.py), laid out without building, for a subprocess to import."""
+    import shutil
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    pkg = tmp_path / "site" / "vestige_verify"
+    pkg.mkdir(parents=True)
+    for name in ("__init__.py", "__main__.py"):
+        shutil.copyfile(root / "verifier" / "vestige_verify" / name, pkg / name)
+    shutil.copyfile(root / "src" / "vestige" / "evidence" / "bag_verify.py", pkg / "bag_verify.py")
+    return tmp_path / "site"
+
+
+def _run_independent(site, out, *extra):
+    import os
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    return subprocess.run([sys.executable, "-m", "vestige_verify", str(out), *extra], capture_output=True, text=True,
+                          env=env)
+
+
+def test_the_bag_names_its_verifier_and_an_independent_one_catches_a_replaced_copy(exported, tmp_path):
+    import hashlib
+
+    info = (exported / "bag-info.txt").read_text()
+    named = hashlib.sha256((exported / "data" / "verify.py").read_bytes()).hexdigest()
+    assert f"Vestige-Verifier-SHA256: {named}" in info and "vestige-verify" in info
+    site = _independent_verifier(tmp_path)
+    fp = custody.fingerprint()
+    ok = _run_independent(site, exported, "--fingerprint", fp)
+    assert ok.returncode == 0 and "OK" in ok.stdout, ok.stdout + ok.stderr
+    # without the out-of-band fingerprint the independent verifier refuses to say OK
+    bare = _run_independent(site, exported)
+    assert bare.returncode == 2 and "--fingerprint" in bare.stderr
+    # the attack: data/verify.py replaced by one that always says OK, the manifests recomputed
+    (exported / "data" / "verify.py").write_text("print('OK: everything verifies')\n")
+    _remanifest(exported)
+    assert "OK" in _run_verify(exported).stdout  # the bag's own copy is fooled, by construction
+    forged = _run_independent(site, exported, "--fingerprint", fp)
+    assert forged.returncode == 1
+    assert "data/verify.py: SHA-256" in forged.stdout and "replaced" in forged.stdout, forged.stdout

@@ -22,6 +22,7 @@ bag-info, and the signature covers the tag manifest: editing any file fails and 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import uuid
@@ -133,7 +134,12 @@ def _write(items, facts, head, out: Path, bag_id: str, stamp_errors=()) -> None:
     (out / "custody" / "public-key.pem").write_bytes(signer.public_pem())
     stamped = _write_timestamps(head, out / "custody" / "timestamps")
     shutil.copyfile(Path(__file__).with_name("bag_verify.py"), out / "verify.py")
-    extra = {"Vestige-Timestamps": str(stamped)}
+    verifier = hashlib.sha256((out / "verify.py").read_bytes()).hexdigest()
+    extra = {"Vestige-Timestamps": str(stamped),
+             # the same verifier, obtained independently of this bag: never run the bag's own copy
+             "Vestige-Verifier-SHA256": verifier,
+             "Vestige-Verifier-Source": "the vestige-verify package, built from the Vestige repository "
+                                        "(pip install ./verifier; vestige-verify BAG --fingerprint SHA256:...)"}
     if stamp_errors:
         extra["Vestige-Timestamp-Failures"] = "; ".join(stamp_errors)[:900]
     bagit.make_bag(str(out), {**extra, "Source-Organization": "Vestige", "External-Identifier": bag_id,
