@@ -246,25 +246,17 @@ def _evidence(space: _Space, genotype: dict[str, tuple[str, ...]], pair: bool, w
     return _kron(mats)
 
 
-def group_likelihood(family: Family, table: FrequencyTable, mutation: MutationModel, loci: list[str],
-                     r: list[float], data: dict[str, dict[str, tuple[str, ...]]],
-                     extra: list[tuple[str, dict[str, tuple[str, ...]]]] = ()) -> float:
-    """P(the X data of ``data`` (member id → genotypes) at one linkage group) in ``family``, times
-    that of each unrelated ``extra`` person (sex, genotypes); exact."""
-    observed: dict[str, set[str]] = {}
-    for g in [*data.values(), *(x[1] for x in extra)]:
-        for m, alleles in g.items():
-            if m in loci:
-                observed.setdefault(m, set()).update(alleles)
-    space = _group_space(table, mutation, loci, observed)
+def _pedigree_factors(family: Family, space: _Space, r: list[float],
+                      data: dict[str, dict[str, tuple[str, ...]]]) -> tuple[np.ndarray, list]:
+    """The founders', transmissions' and observations' factors of one linkage group over the
+    family's X variables ((id, "M") for everyone, (id, "P") for women); and the founders' prior."""
     prior = _kron([sp.prior for sp in space.spaces])
     male_t = _kron([sp.male for sp in space.spaces])  # father → daughter: (h_father, h_child)
     female_t = _female_transmission(space, r)
-    sex = {mid: family.by_id[mid].sex for mid in family.order}
     factors = []
     for mid in family.order:
         m = family.by_id[mid]
-        male = sex[mid] == "male"
+        male = m.sex == "male"
         if m.father is None:
             factors.append((((mid, "M"),), prior[None]))
             if not male:
@@ -279,6 +271,21 @@ def group_likelihood(family: Family, table: FrequencyTable, mutation: MutationMo
                 factors.append((((mid, "M"),), _evidence(space, data[mid], False, where)[None]))
             else:
                 factors.append((((mid, "P"), (mid, "M")), _evidence(space, data[mid], True, where)[None]))
+    return prior, factors
+
+
+def group_likelihood(family: Family, table: FrequencyTable, mutation: MutationModel, loci: list[str],
+                     r: list[float], data: dict[str, dict[str, tuple[str, ...]]],
+                     extra: list[tuple[str, dict[str, tuple[str, ...]]]] = ()) -> float:
+    """P(the X data of ``data`` (member id → genotypes) at one linkage group) in ``family``, times
+    that of each unrelated ``extra`` person (sex, genotypes); exact."""
+    observed: dict[str, set[str]] = {}
+    for g in [*data.values(), *(x[1] for x in extra)]:
+        for m, alleles in g.items():
+            if m in loci:
+                observed.setdefault(m, set()).update(alleles)
+    space = _group_space(table, mutation, loci, observed)
+    prior, factors = _pedigree_factors(family, space, r, data)
     value = float(contract(factors, lambda v: space.size)[0]) if factors else 1.0
     for k, (sx, g) in enumerate(extra):
         where = f"unrelated person {k + 1}"
@@ -380,29 +387,8 @@ def x_predictive(family: Family, missing: str, table: FrequencyTable, xmap: XMap
                 if m in loci:
                     observed.setdefault(m, set()).update(alleles)
         space = _group_space(table, mutation, loci, observed)
-        prior = _kron([sp.prior for sp in space.spaces])
-        male_t = _kron([sp.male for sp in space.spaces])
-        female_t = _female_transmission(space, rr)
-        factors = []
-        for mid in family.order:
-            m = family.by_id[mid]
-            is_male = m.sex == "male"
-            if m.father is None:
-                factors.append((((mid, "M"),), prior[None]))
-                if not is_male:
-                    factors.append((((mid, "P"),), prior[None]))
-            else:
-                factors.append((((m.mother, "P"), (m.mother, "M"), (mid, "M")), female_t[None]))
-                if not is_male:
-                    factors.append((((m.father, "M"), (mid, "P")), male_t[None]))
-            g = data.get(mid)
-            if g is not None:
-                sub = {k: v for k, v in g.items() if k in loci}
-                where = f"{family.source or family.name}, member {mid}"
-                if is_male:
-                    factors.append((((mid, "M"),), _evidence(space, sub, False, where)[None]))
-                else:
-                    factors.append((((mid, "P"), (mid, "M")), _evidence(space, sub, True, where)[None]))
+        _prior, factors = _pedigree_factors(family, space, rr, {mid: {k: v for k, v in g.items() if k in loci}
+                                                                 for mid, g in data.items()})
         keep = ((missing, "P"), (missing, "M")) if female else ((missing, "M"),)
         size = space.size
         joint = contract(factors, lambda v, size=size: size, keep)[0]
