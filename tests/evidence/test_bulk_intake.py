@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 
 from tests.evidence.test_evidence import _photo
 from vestige.errors import IntegrityFailure
-from vestige.evidence import custody, services
+from vestige.evidence import custody, ledger_check, services
 from vestige.evidence.facts import facts_of
 from vestige.evidence.models import CustodyEvent, EvidenceItem, TreeHeadRecord
 
@@ -33,7 +33,7 @@ def test_the_facts_written_at_intake_are_those_the_database_gives_back(users, pr
         assert recorded[key] == fresh[key], key
     thumb = item.derivatives.get()
     assert json.loads(thumb.events.get(kind="received").data)["details"]["facts"] == facts_of(thumb)
-    assert custody.check_ledger().problems == []
+    assert ledger_check.check_ledger().problems == []
 
 
 def _folder(tmp_path, n: int):
@@ -49,7 +49,7 @@ def test_a_folder_is_recorded_in_batches_with_one_head_each(users, tmp_path):
     results = services.ingest_paths(users["investigator"], [_folder(tmp_path, services.BATCH + 5)])
     assert len(results) == services.BATCH + 5 and all(r.item.derivatives.count() == 1 for r in results)
     assert TreeHeadRecord.objects.count() - heads <= 3  # two batches (and perhaps the final sign_head)
-    assert custody.check_ledger().problems == [] and services.verify(users["administrator"]) == []
+    assert ledger_check.check_ledger().problems == [] and services.verify(users["administrator"]) == []
 
 
 def test_a_failure_in_the_second_batch_keeps_the_first_and_undoes_the_second(users, tmp_path, monkeypatch):
@@ -68,11 +68,11 @@ def test_a_failure_in_the_second_batch_keeps_the_first_and_undoes_the_second(use
         services.ingest_paths(users["investigator"], [folder])
     originals = EvidenceItem.objects.filter(derived_from__isnull=True)
     assert originals.count() == services.BATCH  # the first batch, committed
-    assert custody.check_ledger().problems == []
+    assert ledger_check.check_ledger().problems == []
     monkeypatch.setattr(services, "ingest", real)
     again = services.ingest_paths(users["investigator"], [folder])  # a re-run completes the rest
     assert sum(r.created for r in again) == 5 and originals.count() == services.BATCH + 5
-    assert custody.check_ledger().problems == []
+    assert ledger_check.check_ledger().problems == []
 
 
 def test_a_batch_whose_savepoint_dropped_an_items_row_is_undone_whole(users):
@@ -88,4 +88,4 @@ def test_a_batch_whose_savepoint_dropped_an_items_row_is_undone_whole(users):
             except ValueError:
                 pass
     assert (EvidenceItem.objects.count(), CustodyEvent.objects.count()) == before
-    assert custody.check_ledger().problems == []
+    assert ledger_check.check_ledger().problems == []

@@ -18,7 +18,7 @@ import pytest
 from django.db import connection
 
 from vestige.errors import ConfigurationError, IntegrityFailure
-from vestige.evidence import bag, custody, services
+from vestige.evidence import bag, custody, ledger_check, services
 from vestige.evidence.models import (
     CustodyEvent,
     EvidenceItem,
@@ -114,7 +114,7 @@ def test_deleting_the_last_event_is_caught(inv, held):
     last = CustodyEvent.objects.order_by("-index").first()
     _sql("DELETE FROM evidence_custodyevent WHERE INDEX = %s", last.index)
     _rechain()
-    problems = custody.verify_ledger()
+    problems = ledger_check.verify_ledger()
     assert any("removed" in p for p in problems), problems
 
 
@@ -127,7 +127,7 @@ def test_events_appended_without_the_key_are_caught(inv, held):
          "VALUES (%s, %s, %s, %s, %s, %s)", last.index + 1, "viewed", held[0].pk, data.decode(), digest(data),
          leaf_hash(data).hex())
     _rechain()
-    problems = custody.verify_ledger()
+    problems = ledger_check.verify_ledger()
     assert any("added without a head" in p for p in problems), problems
 
 
@@ -176,8 +176,8 @@ def test_a_key_holder_who_rewrites_everything_is_caught_by_a_kept_head(inv, held
     _rechain()
     # ...and, holding the key and the journal's storage, re-signs every head and the live head.
     _key_holder_resigns()
-    assert custody.verify_ledger() == []  # nothing inside the system can tell
-    old, new, problems = custody.verify_since(kept)
+    assert ledger_check.verify_ledger() == []  # nothing inside the system can tell
+    old, new, problems = ledger_check.verify_since(kept)
     assert problems and "history was rewritten" in problems[0]
     # The honest ledger, later: the kept head is a prefix (RFC 9162 consistency proof).
 
@@ -185,10 +185,10 @@ def test_a_key_holder_who_rewrites_everything_is_caught_by_a_kept_head(inv, held
 def test_a_kept_head_proves_the_log_only_grew(inv, held):
     kept = custody.newest_head().as_dict()
     services.ingest(inv, io.BytesIO(b"later"), "later.txt")
-    old, new, problems = custody.verify_since(json.dumps(kept))
+    old, new, problems = ledger_check.verify_since(json.dumps(kept))
     assert problems == [] and new.size > old.size
     forged = dict(kept, root="00" * 32)
-    assert any("not signed by this ledger's key" in p for p in custody.verify_since(forged)[2])
+    assert any("not signed by this ledger's key" in p for p in ledger_check.verify_since(forged)[2])
 
 
 def test_heads_are_kept_when_transactions_commit(inv, site, django_capture_on_commit_callbacks):
@@ -413,7 +413,7 @@ def test_a_database_rolled_back_to_an_older_copy_is_caught(inv, held):
     h = TreeHeadRecord.objects.get(number=2)
     LedgerState.objects.filter(pk=1).update(head_number=2, head_size=h.size, head_root=h.root, head_time=h.time,
                                             head_signature=h.signature)
-    problems = custody.verify_ledger()
+    problems = ledger_check.verify_ledger()
     assert any("tree head 3" in p and "rolled back" in p for p in problems), problems
     assert any(f"custody event {first} (item {last_item.ref}, received): signed in the head journal, now deleted"
                in p for p in problems), problems
@@ -423,7 +423,7 @@ def test_a_deleted_event_in_the_middle_is_named(inv, held):
     ev = CustodyEvent.objects.get(item=held[1], kind="stored")
     _sql("DELETE FROM evidence_custodyevent WHERE INDEX = %s", ev.index)
     _rechain()
-    problems = custody.verify_ledger()
+    problems = ledger_check.verify_ledger()
     assert any(f"custody event {ev.index} (item {held[1].ref}, stored): deleted" in p for p in problems), problems
 
 
@@ -456,7 +456,7 @@ def test_the_journal_missing_under_kept_heads_stops_signing(inv, held):
     custody.journal().path.unlink()
     with pytest.raises(IntegrityFailure, match="head journal .* is missing or empty"):
         custody.keep_head()
-    assert any("head journal" in p and "missing or empty" in p for p in custody.verify_ledger())
+    assert any("head journal" in p and "missing or empty" in p for p in ledger_check.verify_ledger())
 
 
 def test_the_journal_chain_and_heads_verify_on_an_honest_log(inv, held):
@@ -471,7 +471,7 @@ def test_the_journal_chain_and_heads_verify_on_an_honest_log(inv, held):
     raw = custody.journal().path.read_bytes().split(b"\n")
     raw[0] = raw[0].replace(b'"number":1', b'"number":1 ')
     custody.journal().path.write_bytes(b"\n".join(raw))
-    assert any("head journal line 2 (head 2): does not follow" in p for p in custody.verify_ledger())
+    assert any("head journal line 2 (head 2): does not follow" in p for p in ledger_check.verify_ledger())
 
 
 def test_a_log_kept_before_journals_is_adopted_only_when_it_verifies(inv, held, capsys):
@@ -483,7 +483,7 @@ def test_a_log_kept_before_journals_is_adopted_only_when_it_verifies(inv, held, 
     journal.path.unlink()
     assert main(["evidence", "journal", "adopt"]) == 0
     assert journal.path.read_bytes() == honest  # the same lines, byte for byte
-    assert custody.verify_ledger() == []
+    assert ledger_check.verify_ledger() == []
     assert main(["evidence", "journal", "adopt"]) == 6  # never rewritten
     journal.path.unlink()
     ev = CustodyEvent.objects.get(item=held[0], kind="received")

@@ -14,7 +14,7 @@ from django.core.management import call_command  # noqa: F401  (keeps Django's i
 
 from tests.evidence.test_evidence import _photo
 from tests.tsa import LocalTSA
-from vestige.evidence import bag, custody, services, timestamps
+from vestige.evidence import bag, custody, ledger_check, services, timestamps
 from vestige.evidence.models import HeadTimestamp
 
 
@@ -41,7 +41,7 @@ def test_a_kept_head_is_stamped_and_the_token_verifies_with_the_ledger(tsa, item
     t = dt.datetime.fromisoformat(row.time.replace("Z", "+00:00"))
     assert abs(t - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=1)
     assert "CN=Vestige test TSA" in row.tsa_name
-    assert custody.check_ledger().problems == []
+    assert ledger_check.check_ledger().problems == []
     assert timestamps.stamp(head)[0][1] == row and tsa.requests == 1  # stamped once per TSA
 
 
@@ -67,22 +67,22 @@ def test_an_altered_token_or_another_root_is_named(tsa, item, settings, tmp_path
     token = bytearray(row.token)
     token[-40] ^= 0xFF  # inside the TSA's signature
     HeadTimestamp.objects.filter(pk=row.pk).update(token=bytes(token))
-    [problem] = custody.check_ledger().problems
+    [problem] = ledger_check.check_ledger().problems
     assert problem.startswith(f"tree head {head.number}: timestamp from {tsa.url}:")
     HeadTimestamp.objects.filter(pk=row.pk).update(token=row.token)
-    assert custody.check_ledger().problems == []
+    assert ledger_check.check_ledger().problems == []
 
     other = tmp_path / "other.pem"
     other.write_bytes(LocalTSA("Another TSA").root_pem)
     settings.VESTIGE_TSA_ROOTS = str(other)
-    [problem] = custody.check_ledger().problems
+    [problem] = ledger_check.check_ledger().problems
     assert "does not verify against the trusted TSA roots" in problem
 
 
 def test_a_tsa_time_before_the_heads_own_time_is_named(tsa, item, settings):
     timestamps.stamp(custody.keep_head())
     settings.VESTIGE_TSA_MAX_SKEW_S = -3600  # as if the TSA had seen the head an hour before its own time
-    [problem] = custody.check_ledger().problems
+    [problem] = ledger_check.check_ledger().problems
     assert "before the head's own time" in problem
 
 

@@ -16,6 +16,7 @@ from tests.kinship.conftest import DATA, write
 from vestige.cli import main
 from vestige.kinship import read_family
 from vestige.kinship.errors import KinshipInputError
+from vestige.kinship.haplofreq import YFrequency, clopper_pearson_upper
 from vestige.kinship.lineage import Lineage, LineageScores, lineage_lr
 from vestige.kinship.lines import line_tree, predictive, stepwise_matrix
 from vestige.kinship.mtdna import (
@@ -26,9 +27,7 @@ from vestige.kinship.mtdna import (
     read_mt_profiles,
 )
 from vestige.kinship.ystr import (
-    YFrequency,
     YModel,
-    clopper_pearson_upper,
     read_y_database,
     read_y_profiles,
     read_y_rates,

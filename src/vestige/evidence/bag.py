@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import Conflict, IntegrityFailure, InvalidInput
-from vestige.evidence import blobstore, custody
+from vestige.evidence import blobstore, custody, ledger_check
 from vestige.evidence.bag_verify import verify_bag
 from vestige.evidence.facts import differences, facts_of
 from vestige.evidence.models import CustodyEvent, EventKind, EvidenceItem
@@ -53,7 +53,7 @@ def _record_export(actor, items: list[EvidenceItem], name: str, bag_id: str) -> 
     """One ``exported`` event per item listing its earlier events; refused if any item's rows
     differ from its custody record (the bag would carry the tampered values)."""
     custody._state()  # lock: no event of these items can slip in between the listing and the export
-    ledger = custody.check_ledger()
+    ledger = ledger_check.check_ledger()
     if ledger.problems:
         raise IntegrityFailure(_("The custody ledger does not verify (%(p)s); export stopped.") % {"p": ledger.problems[0]})
     facts = {}

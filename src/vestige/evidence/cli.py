@@ -85,11 +85,11 @@ def cmd_evidence_journal(args) -> int:
     """`evidence journal adopt`: start the head journal from the database's heads (a log kept
     before journals), after a full verify; `evidence journal show`: where it is, and its newest head."""
     setup_django()
-    from vestige.evidence import custody
+    from vestige.evidence import custody, ledger_check
 
     j = custody.journal()
     if args.action == "adopt":
-        n = custody.adopt_journal()
+        n = ledger_check.adopt_journal()
         print(f"the head journal {j.path} now holds the {n} heads kept so far")
         return 0
     last = j.last()
@@ -102,14 +102,14 @@ def cmd_evidence_verify(args) -> int:
     setup_django()
     from pathlib import Path
 
-    from vestige.evidence import custody, services
+    from vestige.evidence import ledger_check, services
 
     if args.since_head:
         try:
             text = Path(args.since_head).read_text(encoding="utf-8")
         except OSError as e:
             raise InvalidInput(f"{args.since_head}: {e.strerror}", field="since_head") from None
-        old, new, problems = custody.verify_since(text)
+        old, new, problems = ledger_check.verify_since(text)
         for p in problems:
             print(f"FAIL {p}")
         if not problems:

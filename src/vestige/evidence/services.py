@@ -27,7 +27,7 @@ from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import Conflict, InvalidInput, NotFound
-from vestige.evidence import blobstore, custody, intake, objectstore
+from vestige.evidence import blobstore, custody, intake, ledger_check, objectstore
 from vestige.evidence.models import (
     Blob,
     EventKind,
@@ -499,7 +499,7 @@ def near_duplicate_videos(item: EvidenceItem, limit: int = 20, *, actor=None) ->
 # --- verification ----------------------------------------------------------------------------
 
 def verify(actor, refs: list[str] | None = None) -> list[str]:
-    """Re-hash blobs; check the log (chain, tree, every signed head: :func:`custody.check_ledger`)
+    """Re-hash blobs; check the log (chain, tree, every signed head: :func:`ledger_check.check_ledger`)
     and that each item's rows (hashes, size, type, names, metadata, provenance, links, failed
     steps) are what its newest custody event records.
 
@@ -516,7 +516,7 @@ def verify(actor, refs: list[str] | None = None) -> list[str]:
         missing = set(refs) - set(items.values_list("ref", flat=True))
         if missing:
             raise NotFound(_("No evidence item %(r)s.") % {"r": ", ".join(sorted(missing))})
-    ledger = custody.check_ledger()
+    ledger = ledger_check.check_ledger()
     problems: list[str] = []
     checked = []
     for item in items:

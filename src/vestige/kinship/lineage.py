@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vestige.kinship.errors import KinshipInputError
+from vestige.kinship.haplofreq import YFrequency
 from vestige.kinship.io import FrequencyTable
 from vestige.kinship.lines import line_tree, predictive
 from vestige.kinship.mtdna import (
@@ -40,6 +41,7 @@ from vestige.kinship.mtdna import (
     _overlap,
     in_range,
     mt_frequency,
+    mt_log_frequencies,
 )
 from vestige.kinship.mutation import MutationModel
 from vestige.kinship.pedigree import Family
@@ -51,7 +53,7 @@ from vestige.kinship.xstr import (
     x_likelihood_ratio,
     x_predictive,
 )
-from vestige.kinship.ystr import YFrequency, YHaplotypes, YModel, model_loci, y_predictive
+from vestige.kinship.ystr import YHaplotypes, YModel, model_loci, y_predictive
 
 __all__ = ["Lineage", "LineageScores", "lineage_lr"]
 
@@ -371,7 +373,7 @@ class LineageScores:
                 mask = t_cover == tp_i
                 base[sp_i, mask] = log_a[mask] @ counts
         # frequencies: the sample's haplotype among the database's
-        log_f[:] = _mt_log_frequencies(lin.mt_db, [self._pick(haps, s) for s in self.samples])
+        log_f[:] = mt_log_frequencies(lin.mt_db, [self._pick(haps, s) for s in self.samples])
         # the kernel's site-major arrays, and each line's own sites' corrections folded into the base
         cover = np.ascontiguousarray(in_t[t_cover].T) if n_sites else np.zeros((0, len(cols)), dtype=np.bool_)
         t_ptr_a, t_site_a = np.array(t_ptr, dtype=np.int64), np.array(t_site, dtype=np.int64)
@@ -505,51 +507,6 @@ class LineageScores:
             compared = bool(self.compared(system, np.array([row]), np.array([col]))[0])
             out[system] = float(v / math.log(10)) if compared else None
         return out
-
-
-def _mt_log_frequencies(db: MtDatabase, haps: list) -> np.ndarray:
-    """log Clopper–Pearson upper bound of each haplotype's database frequency (0 where None), as
-    :func:`vestige.kinship.mtdna.mt_frequency` computes it: exact matches over the sample's range
-    looked up by key; a haplotype with heteroplasmy on either side compared site by site."""
-    from vestige.kinship.mtdna import clopper_pearson_upper, matches
-
-    out = np.zeros(len(haps))
-    plain_db = [d for d in db.haplotypes if not d.heteroplasmy]
-    het_db = [d for d in db.haplotypes if d.heteroplasmy]
-    by_range: dict = {}
-    cache: dict = {}
-    for i, h in enumerate(haps):
-        if h is None:
-            continue
-        key = (h.ranges, tuple(sorted(h.variants.items())), tuple(sorted(h.heteroplasmy.items())))
-        if key in cache:
-            out[i] = cache[key]
-            continue
-        own = _overlap(h.ranges, h.ranges)
-        table = by_range.get(h.ranges)
-        if table is None:
-            counts: dict = {}
-            n_plain = 0
-            for d in plain_db:
-                if _overlap(d.ranges, h.ranges) != own:
-                    continue
-                n_plain += 1
-                k = tuple(sorted((site, b) for site, b in d.variants.items() if in_range(site[0], own)))
-                counts[k] = counts.get(k, 0) + 1
-            covering_het = [d for d in het_db if _overlap(d.ranges, h.ranges) == own]
-            table = by_range[h.ranges] = (counts, n_plain, covering_het)
-        counts, n_plain, covering_het = table
-        if h.heteroplasmy:
-            x = sum(1 for d in plain_db if _overlap(d.ranges, h.ranges) == own and matches(d, h))
-        else:
-            x = counts.get(tuple(sorted(h.variants.items())), 0)
-        x += sum(1 for d in covering_het if matches(d, h))
-        n = n_plain + len(covering_het)
-        if n == 0:
-            raise KinshipInputError(db.source, "no database haplotype covers the sequenced range "
-                                    f"{' '.join(f'{a}-{b}' for a, b in h.ranges)}")
-        out[i] = cache[key] = math.log(clopper_pearson_upper(x, n))
-    return out
 
 
 def lineage_lr(lineage: Lineage, family: Family, missing: str, samples: list[str]) -> dict:

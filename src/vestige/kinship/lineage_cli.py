@@ -9,6 +9,7 @@ import math
 import sys
 
 from vestige.kinship.errors import KinshipInputError
+from vestige.kinship.haplofreq import YFrequency
 from vestige.kinship.io import read_frequencies
 from vestige.kinship.lineage import Lineage
 from vestige.kinship.linked import linked_pairs, pair_lr, read_genetic_map
@@ -17,7 +18,6 @@ from vestige.kinship.mutation import MutationModel, MutationSpec
 from vestige.kinship.xstr import read_x_map, read_x_profiles
 from vestige.kinship.ystr import (
     METHODS,
-    YFrequency,
     YModel,
     read_y_database,
     read_y_profiles,

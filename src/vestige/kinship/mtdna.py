@@ -40,9 +40,10 @@ from pathlib import Path
 import numpy as np
 
 from vestige.kinship.errors import KinshipInputError
+from vestige.kinship.haplofreq import clopper_pearson_upper
 from vestige.kinship.io import _open_csv, _read_json
 from vestige.kinship.lines import LineTree, predictive
-from vestige.kinship.ystr import LineageResult, clopper_pearson_upper
+from vestige.kinship.ystr import LineageResult
 
 IUPAC = {"R": "AG", "Y": "CT", "K": "GT", "M": "AC", "S": "CG", "W": "AT", "B": "CGT", "D": "AGT", "H": "ACT",
          "V": "ACG", "N": "ACGT"}
@@ -372,3 +373,46 @@ def mt_likelihood_ratio(tree: LineTree, sample: MtHaplotype, refs: dict[str, MtH
     res.loci_compared = [f"{n} positions"]
     res.log10_lr = (log_p - math.log(f)) / math.log(10)
     return res
+
+
+def mt_log_frequencies(db: MtDatabase, haps: list) -> np.ndarray:
+    """log Clopper–Pearson upper bound of each haplotype's database frequency (0 where None), as
+    :func:`vestige.kinship.mtdna.mt_frequency` computes it: exact matches over the sample's range
+    looked up by key; a haplotype with heteroplasmy on either side compared site by site."""
+    out = np.zeros(len(haps))
+    plain_db = [d for d in db.haplotypes if not d.heteroplasmy]
+    het_db = [d for d in db.haplotypes if d.heteroplasmy]
+    by_range: dict = {}
+    cache: dict = {}
+    for i, h in enumerate(haps):
+        if h is None:
+            continue
+        key = (h.ranges, tuple(sorted(h.variants.items())), tuple(sorted(h.heteroplasmy.items())))
+        if key in cache:
+            out[i] = cache[key]
+            continue
+        own = _overlap(h.ranges, h.ranges)
+        table = by_range.get(h.ranges)
+        if table is None:
+            counts: dict = {}
+            n_plain = 0
+            for d in plain_db:
+                if _overlap(d.ranges, h.ranges) != own:
+                    continue
+                n_plain += 1
+                k = tuple(sorted((site, b) for site, b in d.variants.items() if in_range(site[0], own)))
+                counts[k] = counts.get(k, 0) + 1
+            covering_het = [d for d in het_db if _overlap(d.ranges, h.ranges) == own]
+            table = by_range[h.ranges] = (counts, n_plain, covering_het)
+        counts, n_plain, covering_het = table
+        if h.heteroplasmy:
+            x = sum(1 for d in plain_db if _overlap(d.ranges, h.ranges) == own and matches(d, h))
+        else:
+            x = counts.get(tuple(sorted(h.variants.items())), 0)
+        x += sum(1 for d in covering_het if matches(d, h))
+        n = n_plain + len(covering_het)
+        if n == 0:
+            raise KinshipInputError(db.source, "no database haplotype covers the sequenced range "
+                                    f"{' '.join(f'{a}-{b}' for a, b in h.ranges)}")
+        out[i] = cache[key] = math.log(clopper_pearson_upper(x, n))
+    return out
