@@ -79,37 +79,108 @@ def cmd_demo(args) -> int:
     return cmd_serve(args)
 
 
-def _start_task_workers(n: int) -> None:
-    """``n`` ``vestige worker`` processes beside the web server, stopped with it (and, on Linux, by
-    the kernel if the server dies first), so the demo's matching runs and exports just work."""
-    import atexit
+WORKER_COMMAND = [sys.executable, "-P", "-m", "vestige.cli", "worker", "--quiet"]  # -P: not the current folder
+                                                                                # on sys.path (a stray module
+                                                                                # there must not replace ours)
+
+
+def _die_with_parent() -> None:
     import signal
-    import subprocess
 
-    def die_with_parent() -> None:
-        try:
-            import ctypes
+    try:
+        import ctypes
 
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
-    procs = [subprocess.Popen([sys.executable, "-m", "vestige.cli", "worker", "--quiet"], preexec_fn=die_with_parent)
-             for _ in range(n)]
-    print(f"{n} task worker(s) started beside the web server (VESTIGE_TASK_WORKERS; 0 when `vestige worker` "
-          "runs on its own)", file=sys.stderr, flush=True)
 
-    def stop() -> None:
-        for proc in procs:
-            if proc.poll() is None:
+class WorkerSupervisor:
+    """Task workers beside the web server, restarted when one dies (back-off 1, 2, 4 … 60 s,
+    reset once a worker has lived a minute), each death said on stderr; stopped with the server
+    (and, on Linux, by the kernel if the server dies first). The pages say when queued work waits
+    for a worker (``vestige.tasks.unclaimed_for``)."""
+
+    def __init__(self, n: int, command: list[str] | None = None, max_backoff: float = 60.0) -> None:
+        self.command = list(command or WORKER_COMMAND)
+        self.max_backoff = max_backoff
+        self.procs: list = [None] * n
+        self.started = [0.0] * n
+        self.backoff = [1.0] * n
+        self.due = [0.0] * n
+        self.restarts = 0
+        self.stopping = False
+
+    def _spawn(self, i: int) -> None:
+        import subprocess
+        import time
+
+        self.procs[i] = subprocess.Popen(self.command, preexec_fn=_die_with_parent)
+        self.started[i] = time.monotonic()
+
+    def start(self) -> None:
+        for i in range(len(self.procs)):
+            self._spawn(i)
+
+    def check(self) -> None:
+        """One pass: note each dead worker, restart those whose back-off has passed."""
+        import time
+
+        now = time.monotonic()
+        for i, proc in enumerate(self.procs):
+            if self.stopping or proc is None or proc.poll() is None:
+                continue
+            if self.due[i] == 0.0:
+                lived = now - self.started[i]
+                if lived > 60:
+                    self.backoff[i] = 1.0
+                self.due[i] = now + self.backoff[i]
+                print(f"task worker {proc.pid} exited with status {proc.returncode}; restarting in "
+                      f"{self.backoff[i]:.0f} s", file=sys.stderr, flush=True)
+                self.backoff[i] = min(self.backoff[i] * 2, self.max_backoff)
+            if now >= self.due[i]:
+                self.due[i] = 0.0
+                self._spawn(i)
+                self.restarts += 1
+
+    def watch(self) -> None:
+        import threading
+        import time
+
+        def loop() -> None:
+            while not self.stopping:
+                self.check()
+                time.sleep(1.0)
+        threading.Thread(target=loop, name="vestige-worker-supervisor", daemon=True).start()
+
+    def stop(self) -> None:
+        import subprocess
+
+        self.stopping = True
+        for proc in self.procs:
+            if proc is not None and proc.poll() is None:
                 proc.terminate()
-        for proc in procs:
+        for proc in self.procs:
+            if proc is None:
+                continue
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
 
-    atexit.register(stop)
+
+def _start_task_workers(n: int) -> WorkerSupervisor:
+    """``n`` supervised ``vestige worker`` processes beside the web server (:class:`WorkerSupervisor`),
+    so the demo's matching runs and exports just work."""
+    import atexit
+
+    sup = WorkerSupervisor(n)
+    sup.start()
+    sup.watch()
+    print(f"{n} task worker(s) started beside the web server, restarted if they die (VESTIGE_TASK_WORKERS; 0 "
+          "when `vestige worker` runs on its own)", file=sys.stderr, flush=True)
+    atexit.register(sup.stop)
+    return sup
 
 
 def cmd_worker(args) -> int:

@@ -65,3 +65,45 @@ def test_sqlite_runs_in_wal_mode(db):
     # The in-memory test database cannot use WAL; the setting is what we can check here.
     assert mode in ("wal", "memory")
     assert "journal_mode=WAL" in connection.settings_dict["OPTIONS"]["init_command"]
+
+
+# --- issue 24, part 8: the task worker beside the server ---------------------------------------
+
+def test_the_worker_ignores_a_stray_module_in_the_current_folder(tmp_path):
+    """A `concurrent.py` in the folder `vestige serve` was started from killed its worker at import
+    (the folder was first on sys.path): the worker is started with -P."""
+    import subprocess
+    import sys
+
+    from vestige.cli import WORKER_COMMAND
+
+    (tmp_path / "concurrent.py").write_text("raise SystemExit('the stray module was imported')\n")
+    assert "-P" in WORKER_COMMAND
+    probe = [WORKER_COMMAND[0], "-P", "-c", "import concurrent.futures, vestige.cli; print('ok')"]
+    done = subprocess.run(probe, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+    bare = subprocess.run([sys.executable, "-c", "import concurrent.futures"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60)
+    assert bare.returncode != 0  # without -P the stray module wins: the failure the issue saw
+
+
+def test_a_dead_worker_is_restarted_with_back_off(capsys):
+    import sys
+
+    from vestige.cli import WorkerSupervisor
+
+    sup = WorkerSupervisor(1, [sys.executable, "-c", "import sys; sys.exit(3)"], max_backoff=0.0)
+    sup.backoff = [0.0]
+    sup.start()
+    try:
+        for _ in range(3):
+            sup.procs[0].wait(timeout=60)
+            sup.check()  # notes the death and, its back-off passed, starts it again
+        assert sup.restarts == 3
+        assert "exited with status 3; restarting" in capsys.readouterr().err
+        sup.procs[0].wait(timeout=60)
+        sup.stopping = True
+        sup.check()
+        assert sup.restarts == 3  # never restarted once stopping
+    finally:
+        sup.stop()
