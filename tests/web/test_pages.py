@@ -198,3 +198,22 @@ def test_dashboard_figures_are_cached_until_the_next_change(client, admin, site,
     settings.VESTIGE_DASHBOARD_CACHE_S = 0
     Remains.objects.create(body_number="BULK-2", site=site)
     assert total() == before + 3
+
+
+def test_every_page_carries_a_content_security_policy_without_inline_scripts(client, admin):
+    """Issue 24: no Content-Security-Policy header. Scripts now come from this site only: no
+    template holds an inline script or an inline event handler, and every response says so."""
+    import re
+    from pathlib import Path
+
+    import vestige
+
+    client.force_login(admin)
+    for url in ("/", "/map/", "/evidence/", "/accounts/login/", "/api/docs"):
+        csp = client.get(url)["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+        assert "object-src 'none'" in csp and "frame-ancestors 'none'" in csp and "base-uri 'none'" in csp
+    inline = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>|\son[a-z]+=\"", re.I)
+    found = [f"{p}: {m.group(0)}" for p in Path(vestige.__file__).parent.rglob("templates/**/*.html")
+             for m in inline.finditer(p.read_text(encoding="utf-8"))]
+    assert found == []

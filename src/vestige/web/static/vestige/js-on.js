@@ -1,0 +1,2 @@
+// Loaded in <head>: styles for scripted pages apply before the first paint.
+document.documentElement.classList.add("js");
