@@ -277,3 +277,30 @@ def test_row_limits_hold_while_streaming(admin, site, monkeypatch):
     with pytest.raises(InvalidInput, match="line 1: more than 1000 columns"):
         import_file(admin, "remains", io.BytesIO(wide.encode()), "r.csv")
     assert not Remains.objects.exists()
+
+
+def test_a_full_disk_is_said_with_its_exit_code_and_nothing_half_written(users, api_token, client, monkeypatch,
+                                                                           tmp_path, capsys):
+    """Issue 24: a full disk gave a traceback and exit 1 (not in the exit-code table)."""
+    import errno
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from vestige.cli import main
+    from vestige.evidence import blobstore
+    from vestige.evidence.models import EvidenceItem
+
+    inv = users["investigator"]
+
+    def full(stream):
+        stream.read(10)
+        raise OSError(errno.ENOSPC, "No space left on device", str(blobstore.root() / "tmp" / "incoming-x"))
+    monkeypatch.setattr(blobstore, "put", full)
+    f = tmp_path / "statement.txt"
+    f.write_text("a witness statement")
+    assert main(["evidence", "ingest", str(f), "--as", inv.username]) == 9
+    assert "No space left on device; nothing was written" in capsys.readouterr().err
+    r = client.post("/api/evidence", {"file": SimpleUploadedFile("s.txt", b"a statement")},
+                    HTTP_AUTHORIZATION=f"Bearer {api_token(inv)}")
+    assert r.status_code == 507 and r.json()["error"]["type"] == "StorageFull"
+    assert not EvidenceItem.objects.exists()

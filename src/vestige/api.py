@@ -16,7 +16,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
 from vestige.accounts.services import user_for_token
-from vestige.errors import InvalidInput, VestigeError, status_for
+from vestige.errors import InvalidInput, VestigeError, status_for, storage_error
 
 
 class BearerToken(HttpBearer):
@@ -108,7 +108,11 @@ def _suspicious(request, exc):
 
 @api.exception_handler(Exception)
 def _unexpected(request, exc):
-    """A bug: logged with its traceback for the operators; the client gets the envelope, no traceback."""
+    """A bug: logged with its traceback for the operators; the client gets the envelope, no traceback.
+    A full or read-only disk is not a bug: 507 StorageFull."""
+    full = storage_error(exc)
+    if full is not None:
+        return _vestige_error(request, full)
     import logging
     logging.getLogger("vestige").exception("unexpected error in %s %s", request.method, request.path)
     return envelope(request, "InternalError", "Something went wrong on the server; it was logged.", 500)

@@ -21,6 +21,7 @@ from vestige.errors import (
     NotFound,
     VestigeError,
     exit_code,
+    storage_error,
 )
 
 
@@ -381,6 +382,12 @@ def main(argv: list[str] | None = None) -> int:
     except KinshipError as e:
         err(str(e))
         return exit_code(e)
+    except OSError as e:
+        full = storage_error(e)
+        if full is None:
+            raise
+        err(full.message)
+        return exit_code(full)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # e.g. `vestige kinship search ... | head`: the reader has what it wanted

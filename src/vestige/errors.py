@@ -8,6 +8,7 @@ too). :func:`error_table` gives each class its HTTP status (API, pages) and its 
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -113,6 +114,24 @@ class ConfigurationError(VestigeError):
     """A setting is missing or unsafe."""
 
 
+class StorageFull(VestigeError):
+    """The disk (or the quota) is full, or the store is read-only: the action was undone, nothing
+    half-written (blobs are written to a temporary file and renamed only when whole; the rows
+    are written in the transaction that failed)."""
+
+
+STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
+
+
+def storage_error(exc: BaseException) -> StorageFull | None:
+    """A :class:`StorageFull` saying where, for an OS error of a full or read-only disk; else None."""
+    if isinstance(exc, OSError) and exc.errno in STORAGE_ERRNOS:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return StorageFull(f"{where}{exc.strerror or 'no space left on the device'}; nothing was written. Free some "
+                           "space (or make the store writable) and try again.")
+    return None
+
+
 class TooLarge(InvalidInput):
     """The request body or file is larger than the limit."""
 
@@ -135,7 +154,8 @@ def error_table() -> dict[type[Exception], tuple[int, int]]:
         Conflict: (409, 5),
         IntegrityFailure: (409, 6),  # stored data no longer verifies: nothing was changed; alert, do not retry
         RateLimited: (429, 8),
-        ConfigurationError: (503, 7),  # the installation is not fit to serve this; an operator must act
+        ConfigurationError: (503, 7),
+        StorageFull: (507, 9),  # the disk is full or read-only: nothing was written; free space, retry  # the installation is not fit to serve this; an operator must act
         VestigeError: (400, 1),
     }
 
