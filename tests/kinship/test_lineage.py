@@ -294,3 +294,44 @@ def test_scores_for_many_pairs_equal_the_pair_by_pair_lr(tmp_path, family):
     for i, s in enumerate(["PM-1", "PM-2", "PM-3"]):
         direct = y_likelihood_ratio(tree, yp.haplotypes[s], {"U": yp.haplotypes["REF-U"]}, model, freq)
         assert block[i, 0] / math.log(10) == pytest.approx(direct.log10_lr, abs=1e-12)
+
+
+def test_bad_lineage_files_are_named_on_the_command_line(tmp_path, family, capsys):
+    """Each refusal names the file, the line, the sample and the value; exit 2; nothing searched."""
+    ex = DATA / "dvir-example1"
+    fam_dir = tmp_path / "fams"
+    fam_dir.mkdir()
+    (fam_dir / "unc.json").write_text(json.dumps(UNCLE_FAMILY))
+    import csv as _csv
+    with open(ex / "profiles.csv") as fh:
+        first = next(r for r in _csv.DictReader(fh))
+    auto = write(tmp_path, "auto.csv", "sample,marker,allele1,allele2\n" + "".join(
+        f"{s},{first['marker']},{first['allele1']},{first['allele2']}\n" for s in ("REF-U", "REF-A", "REF-B", "PM-1")))
+    remains = write(tmp_path, "remains.csv", "sample,sex\nPM-1,male\n")
+    base = ["kinship", "search", "--freqs", str(ex / "freqs.csv"), "--profiles", str(auto), "--families",
+            str(fam_dir), "--samples", str(remains), "--quiet"]
+    rng = "16024-16569 1-576"
+    db = write(tmp_path, "mtdb.csv", f"id,range,variants\nD1,{rng},73G\n")
+    cases = [
+        (["--mt-profiles", str(write(tmp_path, "m1.csv", f"sample,range,variants\nPM-1,{rng},T16126C\n")),
+          "--mt-database", str(db)], "m1.csv, line 2, sample PM-1: variant 'T16126C' is not in EMPOP notation"),
+        (["--mt-profiles", str(write(tmp_path, "m2.csv", "sample,range,variants\nPM-1,16024-16365,16400Y\n")),
+          "--mt-database", str(db)], "m2.csv, line 2, sample PM-1: heteroplasmy '16400Y' lies outside the sequenced"),
+        (["--mt-profiles", str(write(tmp_path, "m3.csv", f"sample,range,variants\nPM-1,{rng},73G\n"))],
+         "mtDNA comparison needs profiles and a database"),
+    ]
+    xmap = write(tmp_path, "xmap.json", json.dumps({"loci": [{"marker": "X1", "linkage_group": 1, "cM_female": 1}]}))
+    xf = write(tmp_path, "xf.csv", "marker,allele,frequency\nX1,10,0.5\nX1,11,0.5\nX2,10,1.0\n")
+    cases += [
+        (["--x-profiles", str(write(tmp_path, "x1.csv", "sample,marker,allele1,allele2\nPM-1,X2,10,\n")),
+          "--x-freqs", str(xf), "--x-map", str(xmap)], "x1.csv, line 2: X marker 'X2' (sample PM-1) is not in the "
+                                                       "genetic map"),
+        (["--x-profiles", str(write(tmp_path, "x2.csv", "sample,marker,allele1,allele2\nPM-1,X1,12,\n")),
+          "--x-freqs", str(xf), "--x-map", str(xmap)], "x2.csv, line 2: X allele '12' of X1 (sample PM-1) is not in "
+                                                       "the frequency table"),
+    ]
+    for extra, says in cases:
+        assert main(base + extra) == 2, says
+        err = capsys.readouterr().err
+        assert says in err, err
+        assert "Traceback" not in err
