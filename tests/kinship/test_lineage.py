@@ -335,3 +335,37 @@ def test_bad_lineage_files_are_named_on_the_command_line(tmp_path, family, capsy
         err = capsys.readouterr().err
         assert says in err, err
         assert "Traceback" not in err
+
+
+def test_pm_match_checks_the_lineage_systems(tmp_path, capsys):
+    # Two bones of one man (PM-1, PM-2: the same autosomal genotype, Y and mtDNA) and a third
+    # sample with the same autosomal genotype but another Y: the Y excludes it (one man, one Y).
+    # Y identity LR = 1/f with f = (x + 1 - κ)/(N + 1): the haplotype absent from the 5-man
+    # database (x = 0), every row a singleton: 1 - κ = (5 - 5 + 1)/6, f = (1/6)/6 = 1/36.
+    ex = DATA / "dvir-example1"
+    import csv as _csv
+    with open(ex / "profiles.csv") as fh:
+        first = next(r for r in _csv.DictReader(fh))
+    auto = write(tmp_path, "auto.csv", "sample,marker,allele1,allele2\n" + "".join(
+        f"{s},{first['marker']},{first['allele1']},{first['allele2']}\n" for s in ("PM-1", "PM-2", "PM-3")))
+    rows = [(14, 10, "11,14"), (15, 10, "11,14"), (14, 11, "11,14"), (13, 10, "11,14"), (14, 9, "11,14")]
+    yprof = []
+    for s, (a, b, c) in (("PM-1", (16, 12, "12,13")), ("PM-2", (16, 12, "12,13")), ("PM-3", (17, 12, "12,13"))):
+        c1, c2 = c.split(",")
+        yprof += [(s, "DYS19", a, ""), (s, "DYS391", b, ""), (s, "DYS385", c1, c2)]
+    rates, db, prof = _y_files(tmp_path, rows, yprof)
+    assert main(["kinship", "pm-match", "--freqs", str(ex / "freqs.csv"), "--profiles", str(auto), "--min-lr", "0",
+                 "--json", "--quiet", "--y-profiles", str(prof), "--y-database", str(db), "--y-rates", str(rates)]) == 0
+    pairs = {(p["sample_a"], p["sample_b"]): p for p in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert set(pairs) == {("PM-1", "PM-2")}  # PM-3's Y differs: excluded
+    p = pairs[("PM-1", "PM-2")]
+    assert p["systems"]["y"]["log10_lr"] == pytest.approx(math.log10(36), rel=1e-12)
+    assert p["log10_lr"] == pytest.approx(p["systems"]["y"]["log10_lr"] + math.log10(1 / _hw_of(first, ex)), rel=1e-9)
+
+
+def _hw_of(row, ex):
+    import csv as _csv
+    with open(ex / "freqs.csv") as fh:
+        freqs = {r["allele"]: float(r["frequency"]) for r in _csv.DictReader(fh) if r["marker"] == row["marker"]}
+    a, b = row["allele1"], row["allele2"]
+    return freqs[a] ** 2 if a == b else 2 * freqs[a] * freqs[b]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from vestige.kinship.errors import KinshipError, KinshipInputError
 from vestige.kinship.jsonlines import hit_json, hits_json  # noqa: F401  (hit_json: the writer's reference form)
-from vestige.kinship.lineage import lineage_lr
+from vestige.kinship.lineage import identity_lrs, lineage_lr
 from vestige.kinship.lineage_cli import (
     add_lineage_args,
     add_linkage_args,
@@ -400,12 +400,22 @@ def cmd_pm_match(args) -> int:
     finally:
         if progress:
             progress.close()
+    lineage = read_lineage(args)
+    if lineage is not None:  # one person carries one Y and one mtDNA: an identity test each
+        for p in pairs:
+            p.systems = identity_lrs(lineage, p.sample_a, p.sample_b)
+            if any(v["log10_lr"] == -math.inf for v in p.systems.values()):
+                p.log_lr = -math.inf
+            elif p.log_lr > -math.inf:
+                p.log_lr += sum(v["log10_lr"] for v in p.systems.values()) * math.log(10)
+        pairs = [p for p in pairs if p.log_lr > -math.inf]
     for p in pairs:
         if args.json:
             print(json.dumps(p.as_dict()))
         else:
             shown = "0" if p.log10_lr is None else _fmt_lr(p.log10_lr)
-            print(f"{p.sample_a}\t{p.sample_b}\tLR {shown}\t{p.markers_compared} markers")
+            extra = "".join(f"\t{s}: {v['note']}" for s, v in (p.systems or {}).items())
+            print(f"{p.sample_a}\t{p.sample_b}\tLR {shown}\t{p.markers_compared} markers{extra}")
     groups = same_individual_groups(pairs)
     for g in groups:
         print(f"proposed same individual: {' + '.join(g)}", file=sys.stderr)
@@ -596,6 +606,7 @@ def add_kinship_commands(sub) -> None:
     pm.add_argument("--quiet", action="store_true")
     pm.add_argument("--json", action="store_true")
     _add_degradation_args(pm)
+    add_lineage_args(pm)
 
     pl = ks.add_parser("plan", help="exclusion power of a family, and which relative to ask for")
     pl.set_defaults(fn=_run(cmd_plan))

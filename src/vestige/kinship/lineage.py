@@ -55,7 +55,7 @@ from vestige.kinship.xstr import (
 )
 from vestige.kinship.ystr import YHaplotypes, YModel, model_loci, y_predictive
 
-__all__ = ["Lineage", "LineageScores", "lineage_lr"]
+__all__ = ["Lineage", "LineageScores", "identity_lrs", "lineage_lr"]
 
 
 @dataclass
@@ -560,3 +560,43 @@ def lineage_lr(lineage: Lineage, family: Family, missing: str, samples: list[str
         out[system] = entry
     return out
 
+
+def identity_lrs(lineage: Lineage, a: str, b: str) -> dict[str, dict]:
+    """Are samples ``a`` and ``b`` one person, by the lineage systems? One person carries one Y and
+    one mitochondrial genome, so (pm-match's question, no meiosis between the samples):
+
+    - Y: the haplotypes identical over the loci both have — LR ``1/P(h)`` (the frequency as the
+      search uses it); any difference — an exclusion (LR 0);
+    - mtDNA: no difference over the overlap of the ranges (heteroplasmy none) — ``1/P(h)`` (the
+      Clopper–Pearson bound); one difference — inconclusive, LR 1 (tissues of one person can differ
+      at a heteroplasmic position); two or more — an exclusion (SWGDAM 2019).
+
+    {system: {"log10_lr": float | None (-inf: excluded; None: not compared), "note": str}}."""
+    out: dict[str, dict] = {}
+    if lineage.y is not None:
+        ha, hb = lineage.y.haplotypes.get(a), lineage.y.haplotypes.get(b)
+        if ha and hb:
+            ma, mb = model_loci(ha), model_loci(hb)
+            shared = sorted(set(ma) & set(mb))
+            differ = [loc for loc in shared if ma[loc] != mb[loc]]
+            if differ:
+                out["y"] = {"log10_lr": -math.inf, "note": f"Y differs at {', '.join(differ)}"}
+            elif shared:
+                f, _info = lineage.y_freq.frequency(ha, set(shared))
+                out["y"] = {"log10_lr": -math.log10(f), "note": f"Y identical at {len(shared)} loci"}
+    if lineage.mt is not None:
+        ha, hb = lineage.mt.haplotypes.get(a), lineage.mt.haplotypes.get(b)
+        if ha is not None and hb is not None:
+            from vestige.kinship.mtdna import compare
+
+            cmp = compare(ha, hb)
+            if not cmp.differences:
+                # the rarer of the two readings' frequencies over its own range (a partial range
+                # matches more of the database: the larger bound, the conservative one)
+                f = max(mt_frequency(lineage.mt_db, ha)[0], mt_frequency(lineage.mt_db, hb)[0])
+                out["mt"] = {"log10_lr": -math.log10(f), "note": f"mtDNA identical over {cmp.compared} positions"}
+            elif len(cmp.differences) == 1:
+                out["mt"] = {"log10_lr": 0.0, "note": f"mtDNA: one difference ({cmp.differences[0]}): inconclusive"}
+            else:
+                out["mt"] = {"log10_lr": -math.inf, "note": f"mtDNA differs at {', '.join(cmp.differences)}"}
+    return out

@@ -33,6 +33,7 @@ class DuplicatePair:
     sample_b: str
     log_lr: float
     markers_compared: int
+    systems: dict | None = None  # with lineage data: {system: {"log10_lr", "note"}} (kinship.lineage.identity_lrs)
 
     @property
     def log10_lr(self) -> float | None:
@@ -40,9 +41,14 @@ class DuplicatePair:
 
     def as_dict(self) -> dict:
         log10 = self.log10_lr
-        return {"sample_a": self.sample_a, "sample_b": self.sample_b,
-                "lr": 0.0 if log10 is None else (None if log10 > 308 else 10 ** log10),
-                "log10_lr": log10, "markers_compared": self.markers_compared}
+        out = {"sample_a": self.sample_a, "sample_b": self.sample_b,
+               "lr": 0.0 if log10 is None else (None if log10 > 308 else 10 ** log10),
+               "log10_lr": log10, "markers_compared": self.markers_compared}
+        if self.systems is not None:
+            out["systems"] = {k: {"log10_lr": None if v["log10_lr"] == -math.inf else v["log10_lr"],
+                                  "excluded": v["log10_lr"] == -math.inf, "note": v["note"]}
+                              for k, v in self.systems.items()}
+        return out
 
 
 def _pair_value(ra, rb, alleles, freqs) -> float:
