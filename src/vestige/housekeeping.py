@@ -5,6 +5,8 @@
   running keeps writing its file, so only files untouched for ``VESTIGE_TMP_STALE_S`` seconds
   (default an hour) are removed.
 - ``uploads/*``: dry-run import uploads kept (encrypted) for the person to confirm, after a day.
+- ``tmp/uploads/*``: the temporary file of a large upload whose request was killed (Django's, under
+  ``FILE_UPLOAD_TEMP_DIR``), after ``VESTIGE_TMP_STALE_S``.
 
 Each removal is reported (the log at start, the command's output) with the file and its size.
 """
@@ -41,6 +43,7 @@ def clean(home: Path, max_age_s: float | None = None) -> list[tuple[Path, int]]:
 
     age = settings.VESTIGE_TMP_STALE_S if max_age_s is None else max_age_s
     return (_stale(Path(home) / "blobs" / "tmp", "incoming-*", age)
+            + _stale(Path(home) / "tmp" / "uploads", "*", age)
             + _stale(Path(home) / "uploads", "*", max(age, STAGED_MAX_AGE_S) if max_age_s is None else age))
 
 

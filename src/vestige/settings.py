@@ -333,8 +333,13 @@ VESTIGE_LEDGER_KEY = os.environ.get("VESTIGE_LEDGER_KEY", "")
 VESTIGE_HEAD_JOURNAL = os.environ.get("VESTIGE_HEAD_JOURNAL", "")
 # Temporary intake files untouched for this long are a crash's leftovers, removed at start.
 VESTIGE_TMP_STALE_S = _env_int("VESTIGE_TMP_STALE_S", 3600)
-# Large uploads are streamed to temporary files on disk, never held in memory.
-FILE_UPLOAD_TEMP_DIR = None
+# Large uploads are streamed to temporary files on disk, never held in memory — under VESTIGE_HOME
+# (not the system's temporary folder), where `vestige evidence cleanup` finds what a killed upload left.
+FILE_UPLOAD_TEMP_DIR = str(VESTIGE_HOME / "tmp" / "uploads")
+try:
+    Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True, mode=0o700)
+except OSError:  # a read-only home: Django says so at the first large upload
+    pass
 
 # Long work (matching runs, bag exports and verifications, web captures, large uploads) is a task
 # of django-tasks on its database backend (vestige/tasks.py): written to the database, run by

@@ -142,7 +142,7 @@ def test_files_and_folders_are_private(users, settings, tmp_path):
     assert oct(db.stat().st_mode & 0o777) == "0o600"
 
 
-def test_crash_leftovers_are_removed_and_reported(settings, capsys, caplog):
+def test_crash_leftovers_are_removed_and_reported(settings, capsys, caplog, db):  # cleanup reads the jobs
     from vestige.cli import main
     from vestige.housekeeping import clean_at_start
     tmp = settings.VESTIGE_HOME / "blobs" / "tmp"
@@ -158,3 +158,31 @@ def test_crash_leftovers_are_removed_and_reported(settings, capsys, caplog):
     assert "removed 1 temporary file(s)" in caplog.text and "incoming-abc" in caplog.text
     assert main(["evidence", "cleanup", "--max-age", "0"]) == 0
     assert not fresh.exists() and "incoming-def" in capsys.readouterr().out
+
+
+def test_cleanup_takes_killed_uploads_and_failed_exports(settings, users, capsys):
+    """Issue 24: a killed upload left its temporary file in the system's temp folder, and a killed
+    export its folder and zip; `evidence cleanup` now finds both (a done export is kept)."""
+    from vestige.cli import main
+    from vestige.evidence.jobs import exports_dir
+    from vestige.evidence.models import EvidenceJob, JobKind, JobStatus
+
+    assert settings.FILE_UPLOAD_TEMP_DIR.endswith("tmp/uploads")  # under the home, not the system's /tmp
+    uploads = settings.VESTIGE_HOME / "tmp" / "uploads"
+    uploads.mkdir(parents=True)
+    stale = uploads / "tmpabc.upload.mp4"
+    stale.write_bytes(b"x" * 300)
+    two_hours_ago = time.time() - 2 * 3600
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    admin = users["administrator"]
+    failed = EvidenceJob.objects.create(kind=JobKind.EXPORT, requested_by=admin, status=JobStatus.FAILED)
+    done = EvidenceJob.objects.create(kind=JobKind.EXPORT, requested_by=admin, status=JobStatus.DONE)
+    for job in (failed, done):
+        folder = exports_dir() / f"job-{job.pk}"
+        (folder / f"vestige-bag-{job.pk}").mkdir(parents=True)
+        (folder / f"vestige-bag-{job.pk}.zip").write_bytes(b"PK partial")
+    assert main(["evidence", "cleanup"]) == 0
+    out = capsys.readouterr().out
+    assert not stale.exists() and "tmpabc.upload.mp4" in out
+    assert not (exports_dir() / f"job-{failed.pk}").exists() and f"job-{failed.pk}" in out
+    assert (exports_dir() / f"job-{done.pk}" / f"vestige-bag-{done.pk}.zip").exists()

@@ -224,9 +224,11 @@ def cmd_evidence_cleanup(args) -> int:
 
     from django.conf import settings
 
+    from vestige.evidence.jobs import clean_failed_exports, reap_stale
     from vestige.housekeeping import clean
 
-    removed = clean(Path(settings.VESTIGE_HOME), args.max_age)
+    reap_stale()  # a dead worker's job is failed first, so that its export is cleaned below
+    removed = clean(Path(settings.VESTIGE_HOME), args.max_age) + clean_failed_exports()
     for path, size in removed:
         print(f"removed\t{size}\t{path}")
     print(f"{len(removed)} file(s), {sum(n for _p, n in removed) / 1e6:.1f} MB removed", file=sys.stderr)

@@ -32,6 +32,27 @@ def exports_dir() -> Path:
     return Path(settings.VESTIGE_HOME) / "exports"
 
 
+def clean_failed_exports() -> list[tuple[Path, int]]:
+    """Remove what a killed or failed bag export left in ``exports/`` (its job failed — a dead
+    worker's job is failed by the reaper — or no longer exists): (path, bytes) of each."""
+    removed = []
+    root = exports_dir()
+    if not root.is_dir():
+        return removed
+    live = dict(EvidenceJob.objects.filter(kind=JobKind.EXPORT).values_list("pk", "status"))
+    for folder in sorted(root.glob("job-*")):
+        try:
+            pk = int(folder.name.removeprefix("job-"))
+        except ValueError:
+            continue
+        if live.get(pk) not in (None, JobStatus.FAILED):
+            continue
+        size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append((folder, size))
+    return removed
+
+
 def staged_dir() -> Path:
     """Uploads waiting for their intake job (not the blob store's tmp/, which is swept at start)."""
     return Path(settings.VESTIGE_HOME) / "staged"
