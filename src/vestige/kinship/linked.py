@@ -33,19 +33,11 @@ from vestige.kinship.io import FrequencyTable, _open_csv
 from vestige.kinship.likelihood import contract
 from vestige.kinship.mutation import MutationModel, lump
 from vestige.kinship.pedigree import Family
-from vestige.kinship.xstr import _kron, _kron3
+from vestige.kinship.xstr import _kron, _kron3, haldane, kosambi
 
 MAX_STATES = 1024  # haplotype states of one variable (a person's factor is this squared)
 
 __all__ = ["GeneticMap", "LinkedPair", "haldane", "kosambi", "linked_pairs", "pair_likelihood", "read_genetic_map"]
-
-
-def haldane(cm: float) -> float:
-    return 0.5 * (1 - math.exp(-2 * cm / 100))
-
-
-def kosambi(cm: float) -> float:
-    return 0.5 * math.tanh(2 * cm / 100)
 
 
 @dataclass

@@ -103,10 +103,12 @@ class XMap:
 
 
 def haldane(cm: float) -> float:
+    """Haldane's map function: the recombination fraction for a distance of ``cm`` centimorgans."""
     return 0.5 * (1 - math.exp(-2 * cm / 100))
 
 
 def kosambi(cm: float) -> float:
+    """Kosambi's map function (KLINK's default)."""
     return 0.5 * math.tanh(2 * cm / 100)
 
 
