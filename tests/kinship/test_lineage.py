@@ -17,7 +17,8 @@ from vestige.cli import main
 from vestige.kinship import read_family
 from vestige.kinship.errors import KinshipInputError
 from vestige.kinship.haplofreq import YFrequency, clopper_pearson_upper
-from vestige.kinship.lineage import Lineage, LineageScores, lineage_lr
+from vestige.kinship.lineage import Lineage, LineageScores
+from vestige.kinship.lineage_pairs import lineage_lr
 from vestige.kinship.lines import line_tree, predictive, stepwise_matrix
 from vestige.kinship.mtdna import (
     MtModel,

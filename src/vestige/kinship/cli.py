@@ -17,14 +17,15 @@ from pathlib import Path
 
 from vestige.kinship.errors import KinshipError, KinshipInputError
 from vestige.kinship.jsonlines import hit_json, hits_json  # noqa: F401  (hit_json: the writer's reference form)
-from vestige.kinship.lineage import identity_lrs, lineage_lr
 from vestige.kinship.lineage_cli import (
     add_lineage_args,
     add_linkage_args,
     linked_report,
     print_lineage,
     read_lineage,
+    with_identity,
 )
+from vestige.kinship.lineage_pairs import lineage_lr
 from vestige.kinship.lr import json_lr
 
 
@@ -400,15 +401,7 @@ def cmd_pm_match(args) -> int:
     finally:
         if progress:
             progress.close()
-    lineage = read_lineage(args)
-    if lineage is not None:  # one person carries one Y and one mtDNA: an identity test each
-        for p in pairs:
-            p.systems = identity_lrs(lineage, p.sample_a, p.sample_b)
-            if any(v["log10_lr"] == -math.inf for v in p.systems.values()):
-                p.log_lr = -math.inf
-            elif p.log_lr > -math.inf:
-                p.log_lr += sum(v["log10_lr"] for v in p.systems.values()) * math.log(10)
-        pairs = [p for p in pairs if p.log_lr > -math.inf]
+    pairs = with_identity(read_lineage(args), pairs)
     for p in pairs:
         if args.json:
             print(json.dumps(p.as_dict()))

@@ -12,6 +12,7 @@ from vestige.kinship.errors import KinshipInputError
 from vestige.kinship.haplofreq import YFrequency
 from vestige.kinship.io import read_frequencies
 from vestige.kinship.lineage import Lineage
+from vestige.kinship.lineage_pairs import identity_lrs
 from vestige.kinship.linked import linked_pairs, pair_lr, read_genetic_map
 from vestige.kinship.mtdna import MtModel, read_mt_database, read_mt_profiles
 from vestige.kinship.mutation import MutationModel, MutationSpec
@@ -190,3 +191,17 @@ def print_lineage(out: dict) -> None:
                      f"frequency ≤ {e['frequency']:.3g} (seen {d.get('count')} times in {d.get('database_size')})")
         print(f"  {names[system]}: sample {e['sample']}; references {refs}; LR {10 ** e['log10_lr']:.6g} "
               f"(log10 {e['log10_lr']:.3f}){extra}")
+
+
+def with_identity(lineage: Lineage | None, pairs: list) -> list:
+    """``pm-match``'s pairs with the lineage systems' identity test applied (one person carries one
+    Y and one mtDNA): each pair's ``systems`` set, its LR multiplied, the excluded pairs dropped."""
+    if lineage is None:
+        return pairs
+    for p in pairs:
+        p.systems = identity_lrs(lineage, p.sample_a, p.sample_b)
+        if any(v["log10_lr"] == -math.inf for v in p.systems.values()):
+            p.log_lr = -math.inf
+        elif p.log_lr > -math.inf:
+            p.log_lr += sum(v["log10_lr"] for v in p.systems.values()) * math.log(10)
+    return [p for p in pairs if p.log_lr > -math.inf]

@@ -1,0 +1,105 @@
+"""One pair's lineage comparisons: ``kinship lr``'s report per system (the same figures as the
+search's, by :class:`~vestige.kinship.lineage.LineageScores` on one pair) and ``pm-match``'s identity
+test (two samples of one person carry one Y and one mitochondrial genome)."""
+
+from __future__ import annotations
+
+import math
+
+from vestige.kinship.lineage import Lineage, LineageScores
+from vestige.kinship.mtdna import compare, mt_frequency
+from vestige.kinship.mutation import MutationModel
+from vestige.kinship.pedigree import Family
+from vestige.kinship.xstr import x_likelihood_ratio
+from vestige.kinship.ystr import model_loci
+
+__all__ = ["identity_lrs", "lineage_lr"]
+
+
+def lineage_lr(lineage: Lineage, family: Family, missing: str, samples: list[str]) -> dict:
+    """Per system, the comparison of a sample (the first of ``samples`` that has the system's data)
+    with the missing person's line: log10 LR (None: nothing compared), the references and their
+    meioses, and the figures behind it."""
+    out: dict = {}
+    for system in lineage.systems:
+        if system == "x":
+            sample = next((s for s in samples if s in lineage.x.genotypes), None)
+            if sample is None:
+                continue
+            r = x_likelihood_ratio(family, missing, lineage.x.genotypes[sample], lineage.x, lineage.x_table,
+                                   lineage.x_map, lineage.x_mutation or MutationModel())
+            out["x"] = {"sample": sample, "log10_lr": None if r.log10_lr is None else float(r.log10_lr),
+                        "references": {s: None for s in r.references}, "groups": r.groups,
+                        "markers_compared": r.markers_compared}
+            continue
+        data = lineage.y.haplotypes if system == "y" else lineage.mt.haplotypes
+        sample = next((s for s in samples if s in data), None)
+        if sample is None:
+            continue
+        scores = LineageScores(Lineage(**{**lineage.__dict__, "x": None, **({"mt": None} if system == "y" else {"y": None})}),
+                               [(family, missing)], [sample])
+        trees = scores.y_trees if system == "y" else scores.mt_trees
+        entry: dict = {"sample": sample, "log10_lr": None, "references": {}}
+        if 0 in trees:
+            tree, refs = trees[0]
+            entry["references"] = {family.by_id[m].sample: tree.distance[m] for m in tree.typed}
+            entry["log10_lr"] = scores.pair(0, 0)[system]
+            if system == "y":
+                shap = model_loci(data[sample])
+                loci = {loc for loc in shap if loc in scores.y_loci
+                        and scores._unordered_state(loc, shap[loc]) is not None
+                        and any(loc in r for r in refs.values())}
+                entry["loci_compared"] = sorted(loci)
+                if loci:
+                    f, info = lineage.y_freq.frequency(data[sample], loci)
+                    entry["frequency"] = f
+                    entry["detail"] = info
+            else:
+                closest = tree.typed[0]
+                cmp = compare(data[sample], refs[closest])
+                f, info = mt_frequency(lineage.mt_db, data[sample])
+                entry.update(frequency=f, detail={**info, "interpretation": cmp.interpretation,
+                                                  "differences": cmp.differences,
+                                                  "closest_reference": family.by_id[closest].sample,
+                                                  "positions_compared": cmp.compared})
+        out[system] = entry
+    return out
+
+
+def identity_lrs(lineage: Lineage, a: str, b: str) -> dict[str, dict]:
+    """Are samples ``a`` and ``b`` one person, by the lineage systems? One person carries one Y and
+    one mitochondrial genome, so (pm-match's question, no meiosis between the samples):
+
+    - Y: the haplotypes identical over the loci both have — LR ``1/P(h)`` (the frequency as the
+      search uses it); any difference — an exclusion (LR 0);
+    - mtDNA: no difference over the overlap of the ranges (heteroplasmy none) — ``1/P(h)`` (the
+      Clopper–Pearson bound); one difference — inconclusive, LR 1 (tissues of one person can differ
+      at a heteroplasmic position); two or more — an exclusion (SWGDAM 2019).
+
+    {system: {"log10_lr": float | None (-inf: excluded; None: not compared), "note": str}}."""
+    out: dict[str, dict] = {}
+    if lineage.y is not None:
+        ha, hb = lineage.y.haplotypes.get(a), lineage.y.haplotypes.get(b)
+        if ha and hb:
+            ma, mb = model_loci(ha), model_loci(hb)
+            shared = sorted(set(ma) & set(mb))
+            differ = [loc for loc in shared if ma[loc] != mb[loc]]
+            if differ:
+                out["y"] = {"log10_lr": -math.inf, "note": f"Y differs at {', '.join(differ)}"}
+            elif shared:
+                f, _info = lineage.y_freq.frequency(ha, set(shared))
+                out["y"] = {"log10_lr": -math.log10(f), "note": f"Y identical at {len(shared)} loci"}
+    if lineage.mt is not None:
+        ha, hb = lineage.mt.haplotypes.get(a), lineage.mt.haplotypes.get(b)
+        if ha is not None and hb is not None:
+            cmp = compare(ha, hb)
+            if not cmp.differences:
+                # the larger of the two readings' frequency bounds, each over its own range (a
+                # partial range matches more of the database): the conservative one
+                f = max(mt_frequency(lineage.mt_db, ha)[0], mt_frequency(lineage.mt_db, hb)[0])
+                out["mt"] = {"log10_lr": -math.log10(f), "note": f"mtDNA identical over {cmp.compared} positions"}
+            elif len(cmp.differences) == 1:
+                out["mt"] = {"log10_lr": 0.0, "note": f"mtDNA: one difference ({cmp.differences[0]}): inconclusive"}
+            else:
+                out["mt"] = {"log10_lr": -math.inf, "note": f"mtDNA differs at {', '.join(cmp.differences)}"}
+    return out
