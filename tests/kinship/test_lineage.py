@@ -123,7 +123,7 @@ def test_y_lr_of_a_paternal_uncle_by_hand(tmp_path, family):
     yp = read_y_profiles(prof, set(read_y_rates(rates)))
     for method, f in (("counting", 3 / 10), ("kappa", (2 + 3 / 10) / 10)):
         freq = YFrequency.build(read_y_database(db), method)
-        model = YModel.build(read_y_rates(rates), yp.haplotypes.values(), freq._rows)
+        model = YModel.build(read_y_rates(rates), yp.haplotypes.values(), freq.rows)
         tree = line_tree(family, "MP", "y", {"U"})
         res = y_likelihood_ratio(tree, yp.haplotypes["PM-1"], {"U": yp.haplotypes["REF-U"]}, model, freq)
         single = (1 - MU) ** 3 + 1.5 * MU**2 * (1 - MU)
@@ -287,7 +287,7 @@ def test_scores_for_many_pairs_equal_the_pair_by_pair_lr(tmp_path, family):
     rates, db, prof = _y_files(tmp_path, rows, yprof)
     yp = read_y_profiles(prof, set(read_y_rates(rates)))
     freq = YFrequency.build(read_y_database(db))
-    model = YModel.build(read_y_rates(rates), yp.haplotypes.values(), freq._rows)
+    model = YModel.build(read_y_rates(rates), yp.haplotypes.values(), freq.rows)
     lin = Lineage(y=yp, y_model=model, y_freq=freq)
     scores = LineageScores(lin, [(family, "MP")], ["PM-1", "PM-2", "PM-3"])
     block = scores.block(np.arange(3))

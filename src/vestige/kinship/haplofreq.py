@@ -223,6 +223,11 @@ class YFrequency:
                 typed[i] = True
         return x, typed
 
+    @property
+    def rows(self) -> list[dict]:
+        """The database's haplotypes as modelled (DYS389B for DYS389II), one dict per man."""
+        return self._rows
+
     def _counts(self, loci: set[str]) -> tuple[dict, float]:
         """{haplotype on ``loci``: copies in the database}, and κ (the share seen once)."""
         key = frozenset(loci)

@@ -100,16 +100,20 @@ def linked_report(args, family, missing: str, samples: list[str], profiles, samp
     return out
 
 
-def read_lineage(args, extra_haplotypes: bool = True) -> Lineage | None:
+def _require(what: str, needs: str, given: tuple[tuple[str, str | None], ...]) -> None:
+    """A system named by some of its options needs all of them: say which are missing."""
+    missing = [flag for flag, value in given if not value]
+    if missing:
+        raise KinshipInputError(", ".join(missing), f"{what} comparison needs {needs}; missing: {', '.join(missing)}")
+
+
+def read_lineage(args) -> Lineage | None:
     """The lineage data the options name, checked; None when none is named. A system given
     without its database or rates is an error that says what is missing (never a guess)."""
     lin = Lineage()
     if args.y_profiles or args.y_database or args.y_rates:
-        missing = [flag for flag, v in (("--y-profiles", args.y_profiles), ("--y-database", args.y_database),
-                                        ("--y-rates", args.y_rates)) if not v]
-        if missing:
-            raise KinshipInputError(", ".join(missing), "Y-STR comparison needs profiles, a haplotype database of "
-                                    "the population and per-locus mutation rates; missing: " + ", ".join(missing))
+        _require("Y-STR", "profiles, a haplotype database of the population and per-locus mutation rates",
+                 (("--y-profiles", args.y_profiles), ("--y-database", args.y_database), ("--y-rates", args.y_rates)))
         rates = read_y_rates(args.y_rates)
         lin.y = read_y_profiles(args.y_profiles, set(rates))
         db = read_y_database(args.y_database)
@@ -118,12 +122,10 @@ def read_lineage(args, extra_haplotypes: bool = True) -> Lineage | None:
             print(f"note: Y database loci without a mutation rate are not compared: {', '.join(unknown)}",
                   file=sys.stderr)
         lin.y_freq = YFrequency.build(db, args.y_frequency, args.y_theta)
-        lin.y_model = YModel.build(rates, lin.y.haplotypes.values(), lin.y_freq._rows)
+        lin.y_model = YModel.build(rates, lin.y.haplotypes.values(), lin.y_freq.rows)
     if args.mt_profiles or args.mt_database:
-        if not (args.mt_profiles and args.mt_database):
-            flag = "--mt-database" if args.mt_profiles else "--mt-profiles"
-            raise KinshipInputError(flag, "mtDNA comparison needs profiles and a database of the population "
-                                    f"(missing {flag})")
+        _require("mtDNA", "profiles and a database of the population",
+                 (("--mt-profiles", args.mt_profiles), ("--mt-database", args.mt_database)))
         lin.mt = read_mt_profiles(args.mt_profiles)
         lin.mt_db = read_mt_database(args.mt_database)
         for s in lin.mt_db.skipped[:5]:
@@ -138,11 +140,8 @@ def read_lineage(args, extra_haplotypes: bool = True) -> Lineage | None:
                 raise KinshipInputError("--mt-rate", f"{rate} is not a rate in (0, 0.5)")
             lin.mt_model = MtModel(rate)
     if args.x_profiles or args.x_freqs or args.x_map:
-        missing = [flag for flag, v in (("--x-profiles", args.x_profiles), ("--x-freqs", args.x_freqs),
-                                        ("--x-map", args.x_map)) if not v]
-        if missing:
-            raise KinshipInputError(", ".join(missing), "X-STR comparison needs profiles, allele frequencies and "
-                                    "a genetic map; missing: " + ", ".join(missing))
+        _require("X-STR", "profiles, allele frequencies and a genetic map",
+                 (("--x-profiles", args.x_profiles), ("--x-freqs", args.x_freqs), ("--x-map", args.x_map)))
         lin.x_map = read_x_map(args.x_map, args.x_map_function)
         lin.x_table = read_frequencies(args.x_freqs)
         absent = [m for m in lin.x_map.markers if m not in lin.x_table.alleles]

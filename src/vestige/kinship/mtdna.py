@@ -42,8 +42,6 @@ import numpy as np
 from vestige.kinship.errors import KinshipInputError
 from vestige.kinship.haplofreq import clopper_pearson_upper
 from vestige.kinship.io import _open_csv, _read_json
-from vestige.kinship.lines import LineTree, predictive
-from vestige.kinship.ystr import LineageResult
 
 IUPAC = {"R": "AG", "Y": "CT", "K": "GT", "M": "AC", "S": "CG", "W": "AT", "B": "CGT", "D": "AGT", "H": "ACT",
          "V": "ACG", "N": "ACGT"}
@@ -54,7 +52,7 @@ C_TRACT_INSERTIONS = {16193, 309, 315, 573}
 C_TRACT_DELETIONS = ((16184, 16193), (303, 315))
 STATES = 5  # A, C, G, T, deletion: the Jukes–Cantor chain's states at one position
 
-__all__ = ["MtDatabase", "MtHaplotype", "MtModel", "compare", "mt_likelihood_ratio", "parse_haplotype",
+__all__ = ["MtDatabase", "MtHaplotype", "MtModel", "compare", "mt_log_frequencies", "parse_haplotype",
            "parse_range", "read_mt_database", "read_mt_profiles"]
 
 Site = tuple[int, int]  # (position, insertion number; 0 for the position itself)
@@ -295,84 +293,6 @@ def mt_frequency(db: MtDatabase, hap: MtHaplotype) -> tuple[float, dict]:
     if n == 0:
         raise KinshipInputError(db.source, "no database haplotype covers the sample's sequenced range")
     return clopper_pearson_upper(x, n), {"count": x, "database_size": n}
-
-
-def mt_log_prob(tree: LineTree, sample: MtHaplotype, refs: dict[str, MtHaplotype], model: MtModel) -> tuple[float, int]:
-    """log P(sample's haplotype | the typed members of the maternal line, the sample is the missing
-    person), over the positions in the sample's range and at least one reference's; and the
-    number of positions compared. Positions where the references disagree, or show heteroplasmy,
-    or the sample does, are left out (so is any position no reference covers)."""
-    total, n_compared = 0.0, 0
-    ranges = sample.ranges
-    ref_ranges = [h.ranges for h in refs.values()]
-    positions = [p for a, b in ranges for p in range(a, b + 1) if any(in_range(p, r) for r in ref_ranges)]
-    variant_sites = set(sample.variants)
-    for h in refs.values():
-        variant_sites |= set(h.variants)
-    # every position without any variant: all states equal; grouped by rate (one predictive each)
-    cache: dict[tuple, np.ndarray] = {}
-
-    def q_for(site: Site, labels: dict[str, str]) -> np.ndarray | None:
-        states = {}
-        for member, lab in labels.items():
-            states[member] = lab
-        distinct = sorted(set(states.values()))
-        if len(distinct) > 1:
-            return None  # the references disagree at this position
-        key = (model.site_rate(site[0]), tuple(sorted(states)))
-        q = cache.get(key)
-        if q is None:
-            em = {}
-            for member in states:
-                e = np.zeros(STATES)
-                e[0] = 1.0  # the references' common state, as state 0 (the chain is symmetric)
-                em[member] = e
-            q = cache[key] = predictive(tree, _jc(key[0]), em)
-        return q
-
-    for pos in positions:
-        for site in [(pos, 0)] + sorted(s for s in variant_sites if s[0] == pos and s[1]):
-            if site in sample.heteroplasmy:
-                continue
-            labels = {}
-            skip = False
-            for member, h in refs.items():
-                if not h.covers(pos):
-                    continue
-                if site in h.heteroplasmy:
-                    skip = True
-                    break
-                labels[member] = h.variants.get(site, "ref")
-            if skip or not labels:
-                continue
-            q = q_for(site, labels)
-            if q is None:
-                continue
-            common = next(iter(labels.values()))
-            mine = sample.variants.get(site, "ref")
-            total += math.log(q[0] if mine == common else q[1])
-            n_compared += 1
-    return total, n_compared
-
-
-def mt_likelihood_ratio(tree: LineTree, sample: MtHaplotype, refs: dict[str, MtHaplotype], model: MtModel,
-                        db: MtDatabase, member_samples: dict[str, str] | None = None) -> LineageResult:
-    member_samples = member_samples or {}
-    res = LineageResult("mt", None, {member_samples.get(m, m): tree.distance[m] for m in tree.typed if m in refs})
-    if not refs:
-        return res
-    log_p, n = mt_log_prob(tree, sample, refs, model)
-    if not n:
-        return res
-    f, info = mt_frequency(db, sample)
-    closest = min(refs, key=lambda m: tree.distance[m])
-    cmp = compare(sample, refs[closest])
-    res.frequency = f
-    res.detail = {**info, "upper_95": f, "positions_compared": n, "interpretation": cmp.interpretation,
-                  "differences": cmp.differences, "closest_reference": member_samples.get(closest, closest)}
-    res.loci_compared = [f"{n} positions"]
-    res.log10_lr = (log_p - math.log(f)) / math.log(10)
-    return res
 
 
 def mt_log_frequencies(db: MtDatabase, haps: list) -> np.ndarray:
