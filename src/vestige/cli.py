@@ -314,7 +314,7 @@ def print_json_lines(rows) -> None:
 # --- parser ------------------------------------------------------------------------------
 
 APP_COMMANDS = ("vestige.registry.cli", "vestige.claims.cli", "vestige.identification.cli", "vestige.evidence.cli",
-                "vestige.missing.cli", "vestige.accounts.cli", "vestige.kinship.cli", "vestige.dvi.cli")
+                "vestige.missing.cli", "vestige.accounts.cli", "vestige.kinship.cli", "vestige.dvi.cli", "vestige.witness.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -316,6 +316,15 @@ VESTIGE_TSA_TIMEOUT_S = _env_int("VESTIGE_TSA_TIMEOUT_S", 5)
 # A TSA time earlier than the head's own time by more than this is a problem (a clock set ahead,
 # or a head dated after the fact).
 VESTIGE_TSA_MAX_SKEW_S = _env_int("VESTIGE_TSA_MAX_SKEW_S", 300)
+# Witnesses (c2sp.org/tlog-witness) that cosign the ledger's checkpoints: entries "URL VKEY"
+# separated by newlines or ";" (the witness's add-checkpoint URL and its verifier key, from
+# `vestige witness key`). Heads are sent after each commit by a task (never blocking intake),
+# retried while a witness is down. The quorum is how many must cosign a head for `evidence verify`
+# to call it witnessed. The origin names this log in its checkpoints (default: from the ledger key).
+VESTIGE_WITNESSES = os.environ.get("VESTIGE_WITNESSES", "")
+VESTIGE_WITNESS_QUORUM = _env_int("VESTIGE_WITNESS_QUORUM", 1)
+VESTIGE_WITNESS_TIMEOUT_S = _env_int("VESTIGE_WITNESS_TIMEOUT_S", 5)
+VESTIGE_LOG_ORIGIN = os.environ.get("VESTIGE_LOG_ORIGIN", "")
 # Web capture (`vestige evidence capture`, the Capture page): Debian's Chromium, the time a page
 # may take, the largest media file taken, and whether hosts on private networks may be captured
 # (off: a capture must not reach the server's own network). The capture key (ECDSA P-256) signs

@@ -276,7 +276,7 @@ def _edit_payload(out):
     (_edit_metadata, False, "data/metadata/"),
     (_edit_link, True, "links differs"),
     (_drop_event, True, "custody events of"),
-    (_empty_events, True, "export event of"),
+    (_empty_events, True, "custody events of"),  # the bag lists each item's events in its signed metadata
     (_edit_head, True, "tree-head.json"),
     (_edit_payload, True, "data/originals/"),
     (lambda out: (out / "bag-info.txt").write_text((out / "bag-info.txt").read_text() + "Note: edited\n"), False,

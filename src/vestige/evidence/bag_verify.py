@@ -22,7 +22,12 @@ Checks, and names the file of every failure:
    the `rfc3161-client` package when installed, else with OpenSSL:
        openssl ts -verify -data data/custody/timestamps/tree-head.json \
            -in data/custody/timestamps/1.tsr -CAfile tsa-roots.pem
-Exit status 0 when everything holds, 1 otherwise.
+6. Witnesses (when the bag has data/custody/checkpoint.txt): the head as a C2SP checkpoint signed
+   by the ledger key, and the cosignatures of independent witnesses; with --witness VKEY (each
+   witness's verifier key, obtained from the witness, never from the bag) each must verify and
+   --quorum of them must have cosigned:
+       python data/verify.py BAG --fingerprint SHA256:... --witness NAME+ID+KEY --witness ...
+Exit status 0 when everything holds, 1 otherwise (2: a --witness key that is not one).
 """
 
 import argparse
@@ -199,7 +204,7 @@ def _pem_ders(text):
     return [base64.b64decode(b.split("-----END CERTIFICATE-----")[0]) for b in blocks]
 
 
-def verify_bag(bag, expected_fingerprint="", notes=None, tsa_roots=""):  # noqa: C901 - one list of checks, in order
+def verify_bag(bag, expected_fingerprint="", notes=None, tsa_roots="", witnesses=None, quorum=None):  # noqa: C901, PLR0913 - one list of checks, in order
     notes = [] if notes is None else notes
     bag = Path(bag)
     problems = []
@@ -342,7 +347,14 @@ def verify_bag(bag, expected_fingerprint="", notes=None, tsa_roots=""):  # noqa:
                     problems.append(f"{where}: {k} differs from custody event {at}")
         if any(b.get("item") != facts.get("sha256") for _i, b in mine):
             problems.append(f"{where}: a custody event of {ref} names another file's hash")
+        # Bags since issue 24 list their events in the item's metadata (signed with the bag; the
+        # "exported" event is logged once the bag is complete); older bags carry that event.
         export = exports.get(ref)
+        listed = meta.get("export") if isinstance(meta.get("export"), dict) else None
+        if export is None and listed is not None:
+            if listed.get("bag") != info_id:
+                problems.append(f"{where}: its export record names bag {listed.get('bag')!r}, not this bag {info_id!r}")
+            export = listed
         if export is None:
             problems.append(f"data/custody/events.jsonl: the export event of {ref} is missing")
             continue
@@ -357,7 +369,99 @@ def verify_bag(bag, expected_fingerprint="", notes=None, tsa_roots=""):  # noqa:
 
     # 5. Trusted time.
     check_timestamps(bag, head, problems, notes, tsa_roots)
+    # 6. Witnesses.
+    check_witnesses(bag, head, key, problems, notes, witnesses or [], quorum)
     return problems
+
+
+COSIGNATURE_V1 = 4
+
+
+def _key_id(name, sig_type, public):
+    return hashlib.sha256(name.encode() + b"\n" + bytes([sig_type]) + public).digest()[:4]
+
+
+def _witness_key(vkey):
+    """(name, key ID, raw Ed25519 key) of a witness verifier key ``name+keyid+base64(0x04 || key)``."""
+    try:
+        name, hex_id, b64 = vkey.strip().split("+", 2)
+        raw = base64.b64decode(b64, validate=True)
+        ok = len(raw) == 33 and raw[0] == COSIGNATURE_V1 and _key_id(name, raw[0], raw[1:]).hex() == hex_id
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"--witness {vkey!r}: not a witness verifier key (name+keyid+base64, type 0x04)")
+    return name, bytes.fromhex(hex_id), raw[1:]
+
+
+def check_witnesses(bag, head, key, problems, notes, witnesses, quorum=None):  # noqa: C901 - one check, in order
+    """data/custody/checkpoint.txt: the head as a C2SP checkpoint (origin, size, base64 root),
+    signed by the ledger key, with cosignatures by witnesses (c2sp.org/tlog-cosignature v1:
+    Ed25519 over "cosignature/v1\ntime T\n" and the checkpoint). Each witness key the user gives
+    (obtained from the witness itself) that cosigned must verify; ``quorum`` of them must have."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    path = Path(bag) / "data" / "custody" / "checkpoint.txt"
+    where = "data/custody/checkpoint.txt"
+    if not path.is_file():
+        if witnesses:
+            problems.append(f"{where}: missing: the bag carries no witness cosignatures")
+        return
+    raw = path.read_bytes()
+    at = raw.rfind(b"\n\n")
+    text, lines = raw[:at + 1], raw[at + 2:].decode("utf-8", "replace").splitlines()
+    body = text.decode("utf-8", "replace").split("\n")
+    try:
+        origin, size, root = body[0], int(body[1]), base64.b64decode(body[2], validate=True)
+    except (IndexError, ValueError):
+        problems.append(f"{where}: not a checkpoint (origin, size and root, one per line)")
+        return
+    if size != int(head["size"]) or root.hex() != head["root"]:
+        problems.append(f"{where}: its size and root are not the signed head's")
+    public = key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+    sigs = []
+    for line in lines:
+        parts = line.split(" ")
+        try:
+            sigs.append((parts[1], base64.b64decode(parts[2], validate=True)))
+        except (IndexError, ValueError):
+            problems.append(f"{where}: not a signature line: {line[:60]!r}")
+    log_id = _key_id(origin, 1, public)
+    log_sigs = [blob[4:] for name, blob in sigs if name == origin and blob[:4] == log_id]
+    try:
+        if not log_sigs:
+            raise InvalidSignature
+        key.verify(log_sigs[0], text)
+    except InvalidSignature:
+        problems.append(f"{where}: not signed by the bag's ledger key")
+    if not witnesses:
+        others = sum(1 for name, _blob in sigs if name != origin)
+        if others:
+            notes.append(f"{where} holds {others} witness cosignatures, not checked: pass --witness VKEY for each "
+                         "witness you trust (obtained from the witness itself) to check them")
+        return
+    good = set()
+    for vkey in witnesses:
+        name, kid, wkey = _witness_key(vkey)
+        for sname, blob in sigs:
+            if sname != name or blob[:4] != kid:
+                continue
+            if len(blob) != 4 + 8 + 64:
+                problems.append(f"{where}: the cosignature of {name} is malformed")
+                continue
+            stamp = int.from_bytes(blob[4:12], "big")
+            try:
+                Ed25519PublicKey.from_public_bytes(wkey).verify(blob[12:], b"cosignature/v1\ntime %d\n" % stamp + text)
+                good.add(name)
+            except InvalidSignature:
+                problems.append(f"{where}: the cosignature of {name} does not verify (the checkpoint was altered)")
+    need = len(witnesses) if quorum is None else quorum
+    if len(good) < need:
+        problems.append(f"{where}: cosigned by {len(good)} of the witnesses given, {need} needed")
+    else:
+        notes.append(f"the signed head is cosigned by {', '.join(sorted(good))}")
 
 
 def main(argv):
@@ -366,9 +470,17 @@ def main(argv):
     parser.add_argument("--fingerprint", default="", help="the ledger key's fingerprint, obtained out of band")
     parser.add_argument("--tsa-roots", default="", help="a PEM file of TSA root certificates you trust "
                                                         "(default: the bag's own tsa-roots.pem)")
+    parser.add_argument("--witness", action="append", default=[], metavar="VKEY",
+                        help="a witness's verifier key, obtained from the witness: its cosignature must verify")
+    parser.add_argument("--quorum", type=int, default=None, help="how many --witness keys must have cosigned "
+                                                                  "(default: all of them)")
     args = parser.parse_args(argv[1:])
     notes = []
-    problems = verify_bag(args.bag, args.fingerprint, notes, args.tsa_roots)
+    try:
+        problems = verify_bag(args.bag, args.fingerprint, notes, args.tsa_roots, args.witness, args.quorum)
+    except ValueError as e:
+        print("error:", e, file=sys.stderr)
+        return 2
     for p in problems:
         print("FAIL", p)
     if not problems:

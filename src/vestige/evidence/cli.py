@@ -81,6 +81,62 @@ def cmd_evidence_head(args) -> int:
     return 0
 
 
+def _witness_problems(vkeys: list[str], need: int | None) -> list[str]:
+    """The kept cosignatures checked against witness keys the user obtained themselves."""
+    from vestige.evidence import witnessing
+    from vestige.ledger.note import COSIGNATURE_V1, NoteError, Verifier
+
+    keys = []
+    for vkey in vkeys:
+        try:
+            key = Verifier.parse(vkey)
+        except NoteError as e:
+            raise InvalidInput(f"--witness: {e}", field="witness") from None
+        if key.sig_type != COSIGNATURE_V1:
+            raise InvalidInput(f"--witness {key.name}: not a witness key (type 0x04)", field="witness")
+        keys.append(key)
+    need = len(keys) if need is None else need
+    if not 1 <= need <= len(keys):
+        raise InvalidInput(f"--quorum {need}: between 1 and the {len(keys)} witness keys given", field="quorum")
+    return witnessing.problems(keys, need)
+
+
+def cmd_evidence_checkpoint(args) -> int:
+    """Print the newest head as a C2SP checkpoint (signed note, with the witnesses' cosignatures),
+    or with --vkey the log's verifier key for a witness operator's `vestige witness serve --log`."""
+    setup_django()
+    from vestige.evidence import custody, witnessing
+
+    if args.vkey:
+        print(witnessing.log_key().vkey())
+        return 0
+    record = custody.keep_head()
+    if record is None:
+        raise NotFound("the custody ledger is empty: no head to print yet")
+    sys.stdout.write(witnessing.note_of(record).decode())
+    return 0
+
+
+def cmd_evidence_witnesses(args) -> int:
+    """`push`: send the newest head to every witness now; `status`: what each has cosigned."""
+    setup_django()
+    from vestige.evidence import witnessing
+
+    if not witnessing.witnesses():
+        raise NotFound("no witnesses: set VESTIGE_WITNESSES ('URL VKEY' per witness; see the README)")
+    if args.action == "status":
+        for line in witnessing.status_lines():
+            print(line)
+        return 0
+    outcomes = witnessing.publish()
+    for o in outcomes:
+        print(f"{o.witness}\t{o.status}\t{o.detail}")
+    cosigned = sum(o.status in ("cosigned", "already") for o in outcomes)
+    if any(o.status == "refused" for o in outcomes):
+        return 6
+    return 0 if cosigned >= witnessing.quorum() else 1
+
+
 def cmd_evidence_journal(args) -> int:
     """`evidence journal adopt`: start the head journal from the database's heads (a log kept
     before journals), after a full verify; `evidence journal show`: where it is, and its newest head."""
@@ -122,6 +178,8 @@ def cmd_evidence_verify(args) -> int:
     else:
         problems = []
     found = services.verify(actor_of(args), None if args.all else args.items)
+    if args.witness:
+        found += _witness_problems(args.witness, args.quorum)
     for p in found:
         print(f"FAIL {p}")
     if not found:
@@ -160,7 +218,7 @@ def cmd_evidence_verify_bag(args) -> int:
     from vestige.evidence import bag
 
     notes: list[str] = []
-    problems = bag.verify(args.dir, args.fingerprint or "", notes, args.tsa_roots or "")
+    problems = bag.verify(args.dir, args.fingerprint or "", notes, args.tsa_roots or "", args.witness, args.quorum)
     for p in problems:
         print(f"FAIL {p}")
     for n in notes:
@@ -286,6 +344,11 @@ def add_commands(sub) -> None:
     evv.add_argument("--all", action="store_true")
     evv.add_argument("--since-head", metavar="FILE",
                      help="a head printed earlier by `vestige evidence head`: prove the log only grew since")
+    evv.add_argument("--witness", action="append", metavar="VKEY",
+                     help="a witness's verifier key, obtained from the witness itself: the heads' cosignatures are "
+                          "checked against it (repeat for several)")
+    evv.add_argument("--quorum", type=int, default=None, metavar="N",
+                     help="how many of the --witness keys must have cosigned a head (default: all)")
     as_user(evv)
     ee = ev.add_parser("export", help="write a BagIt bag that anyone can verify")
     ee.set_defaults(fn=cmd_evidence_export)
@@ -301,6 +364,9 @@ def add_commands(sub) -> None:
     evb.add_argument("dir")
     evb.add_argument("--fingerprint", metavar="SHA256:...", help="the ledger key's fingerprint, obtained out of band")
     evb.add_argument("--tsa-roots", metavar="PEM", help="TSA root certificates you trust (default: the bag's own)")
+    evb.add_argument("--witness", action="append", default=[], metavar="VKEY",
+                     help="a witness's verifier key, obtained from the witness: its cosignature must verify (repeat)")
+    evb.add_argument("--quorum", type=int, default=None, metavar="N", help="how many must have cosigned (default all)")
     ecap = ev.add_parser("capture", help="capture web pages: signed WACZ (WARC), screenshot, text and media (yt-dlp)")
     ecap.set_defaults(fn=cmd_evidence_capture)
     ecap.add_argument("urls", nargs="+", metavar="URL")
@@ -317,6 +383,14 @@ def add_commands(sub) -> None:
     em.set_defaults(fn=cmd_evidence_migrate_store)
     eh = ev.add_parser("head", help="print the newest signed tree head (JSON), to keep outside the system")
     eh.set_defaults(fn=cmd_evidence_head)
+    ecp = ev.add_parser("checkpoint", help="print the newest head as a C2SP checkpoint with its cosignatures "
+                        "(or, with --vkey, the log's verifier key for witness operators)")
+    ecp.set_defaults(fn=cmd_evidence_checkpoint)
+    ecp.add_argument("--vkey", action="store_true", help="print the log's verifier key instead")
+    ew = ev.add_parser("witnesses", help="the witnesses of VESTIGE_WITNESSES: push the newest head to them now, or "
+                       "show what each has cosigned")
+    ew.set_defaults(fn=cmd_evidence_witnesses)
+    ew.add_argument("action", choices=["push", "status"])
     ej = ev.add_parser("journal", help="the head journal outside the database: show it, or adopt the database's "
                        "heads into a new one (a log kept before journals; only after a full verify)")
     ej.set_defaults(fn=cmd_evidence_journal)

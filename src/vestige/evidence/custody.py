@@ -32,6 +32,7 @@ import datetime as dt
 import json
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -319,11 +320,20 @@ def _append(batched, kind, item, actor, details, facts) -> CustodyEvent:
     return row
 
 
+_kept_listeners: list[Callable[[TreeHeadRecord | None], None]] = []
+
+
+def on_head_kept(listener: Callable[[TreeHeadRecord | None], None]) -> None:
+    """Call ``listener(record)`` after each commit that kept a head (the timestamping authorities
+    and the witnesses subscribe in the app's ``ready``; the ledger knows neither)."""
+    if listener not in _kept_listeners:
+        _kept_listeners.append(listener)
+
+
 def _keep_on_commit() -> None:
     record = keep_head()
-    from vestige.evidence import timestamps
-
-    timestamps.on_kept(record)
+    for listener in _kept_listeners:
+        listener(record)
 
 
 @transaction.atomic

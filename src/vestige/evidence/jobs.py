@@ -221,17 +221,21 @@ def _export(job, actor, items) -> dict:
     folder = exports_dir() / f"job-{job.pk}"
     if folder.exists():
         shutil.rmtree(folder)
-    _beat(job.pk, 15, _("Writing the bag (%(n)d items), recording the export in the custody ledger.") % {"n": len(items)})
-    out = bag.export(actor, items, folder / f"vestige-bag-{job.pk}")
+    _beat(job.pk, 15, _("Writing the bag (%(n)d items).") % {"n": len(items)})
+    written = bag.write_bag(actor, items, folder / f"vestige-bag-{job.pk}")
+    out = written.path
     _beat(job.pk, 70, _("Checking the bag as a court would (its own verify.py)."))
     problems = bag.verify(out)
     _beat(job.pk, 85, _("Packing the bag into one zip file."))
     archive = folder / f"vestige-bag-{job.pk}.zip"
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as z:
+    partial = archive.with_suffix(".zip.part")
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as z:
         for path in sorted(out.rglob("*")):
             if path.is_file():
                 z.write(path, path.relative_to(folder).as_posix())
+    partial.replace(archive)  # complete, or not there at all
     shutil.rmtree(out)
+    bag.record_export(actor, written, archive.name)  # only now: the bag exists, whole
     return {"items": [i.ref for i in items], "file": archive.name, "size": archive.stat().st_size,
             "fingerprint": custody.fingerprint(), "problems": problems}
 

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 
 from vestige.errors import IntegrityFailure, InvalidInput
-from vestige.evidence import custody
+from vestige.evidence import custody, timestamps, witnessing
 from vestige.evidence.models import CustodyEvent, LedgerState, TreeHeadRecord
 from vestige.ledger import (
     Frontier,
@@ -128,9 +128,8 @@ def check_ledger() -> LedgerCheck:
             if live.size == n and last_time > live.time:
                 problems.append("custody ledger: the newest event is later than the newest signed head")
     problems += journal_problems(records, entries, leaves_)
-    from vestige.evidence import timestamps
-
     problems += timestamps.problems()
+    problems += witnessing.problems()
     return out
 
 

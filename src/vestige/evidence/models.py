@@ -166,6 +166,25 @@ class HeadTimestamp(models.Model):
         constraints = [models.UniqueConstraint(fields=["head", "tsa_url"], name="one_timestamp_per_head_and_tsa")]
 
 
+class HeadCosignature(models.Model):
+    """A witness's cosignature (``c2sp.org/tlog-cosignature`` v1) over the checkpoint of a kept
+    head: an independent organisation's word that, at ``timestamp``, this was the largest tree of
+    the log it had seen consistent with every earlier one. ``line`` is the signature line as the
+    witness sent it; it verifies only over the head's own size and root, so a rewritten or
+    re-signed log leaves every earlier cosignature failing."""
+
+    head = models.ForeignKey(TreeHeadRecord, on_delete=models.PROTECT, related_name="cosignatures")
+    witness = models.CharField(max_length=200)  # the witness's key name
+    key_id = models.CharField(max_length=8)
+    timestamp = models.BigIntegerField()  # POSIX seconds, from the cosignature
+    line = models.TextField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-head__number", "witness"]
+        constraints = [models.UniqueConstraint(fields=["head", "witness", "key_id"], name="one_cosignature_per_head_and_witness")]
+
+
 class JobKind(models.TextChoices):
     EXPORT = "export", _("BagIt export")
     VERIFY = "verify", _("verification")

@@ -27,7 +27,7 @@ from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import Conflict, InvalidInput, NotFound
-from vestige.evidence import blobstore, custody, intake, ledger_check, objectstore
+from vestige.evidence import blobstore, custody, intake, ledger_check, objectstore, witnessing
 from vestige.evidence.models import (
     Blob,
     EventKind,
@@ -541,6 +541,11 @@ def verify(actor, refs: list[str] | None = None) -> list[str]:
         problems += [f"{ref}: the custody ledger records this item; the database has no such row (deleted)"
                      for ref in sorted(set(ledger.facts) - held)]
     problems += ledger.problems
+    if not problems and settings.VESTIGE_WITNESSES:
+        # Ask the witnesses too: a database rolled back, or a log re-signed with a stolen key,
+        # verifies on its own but is refused by a witness that saw the real one.
+        problems += [f"witness {o.witness}: {o.detail}" for o in witnessing.publish() if o.status == "refused"]
+        problems += witnessing.quorum_problems()
     with transaction.atomic():
         for item, ok in checked:
             EvidenceItem.objects.filter(pk=item.pk).update(last_verified_at=timezone.now(), last_verification_ok=ok and not problems)

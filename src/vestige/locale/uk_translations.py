@@ -1179,7 +1179,7 @@ r"Signed by the ledger key <code id=\"key-fingerprint\">%(f)s</code>: compare it
 "Nothing to export: no evidence item is in that selection.": "Нічого експортувати: у цьому виборі немає доказів.",
 "%(n)d item(s) to do.": "Доказів до обробки: %(n)d.",
 "Selecting the items.": "Добір доказів.",
-"Writing the bag (%(n)d items), recording the export in the custody ledger.": "Запис пакета (%(n)d доказів), фіксація експорту в журналі зберігання.",
+"Writing the bag (%(n)d items).": "Запис пакета (%(n)d доказів).",
 "Checking the bag as a court would (its own verify.py).": "Перевірка пакета так, як це зробив би суд (його власним verify.py).",
 "Packing the bag into one zip file.": "Пакування пакета в один zip-файл.",
 "Re-hashing %(n)d blob(s) and checking the custody ledger.": "Повторне хешування файлів (%(n)d) і перевірка журналу зберігання.",
