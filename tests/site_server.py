@@ -55,13 +55,16 @@ class SiteServer:
     def __init__(self) -> None:
         self.files = {"/post": (PAGE.encode(), "text/html; charset=utf-8"), "/photo.png": (make_png(), "image/png"),
                       "/media/clip.mp4": (make_mp4(), "video/mp4")}
+        self.redirects = {"/old-post": "/post"}
+        self.hits: list[str] = []  # every path asked, in order
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802
-                if self.path == "/old-post":
+                server.hits.append(self.path)
+                if self.path in server.redirects:
                     self.send_response(301)
-                    self.send_header("Location", "/post")
+                    self.send_header("Location", server.redirects[self.path])
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
@@ -84,8 +87,12 @@ class SiteServer:
 
         self._handler = Handler
 
+    @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+        return f"http://127.0.0.1:{self.port}{path}"
 
     def __enter__(self) -> SiteServer:
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler)

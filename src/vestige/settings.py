@@ -326,13 +326,16 @@ VESTIGE_WITNESS_QUORUM = _env_int("VESTIGE_WITNESS_QUORUM", 1)
 VESTIGE_WITNESS_TIMEOUT_S = _env_int("VESTIGE_WITNESS_TIMEOUT_S", 5)
 VESTIGE_LOG_ORIGIN = os.environ.get("VESTIGE_LOG_ORIGIN", "")
 # Web capture (`vestige evidence capture`, the Capture page): Debian's Chromium, the time a page
-# may take, the largest media file taken, and whether hosts on private networks may be captured
-# (off: a capture must not reach the server's own network). The capture key (ECDSA P-256) signs
-# the WACZ files the vault makes.
+# may take, the largest media file taken. Every connection of a capture goes through a checking
+# proxy that reaches public addresses only; VESTIGE_CAPTURE_ALLOW_PRIVATE names the non-public ones
+# allowed on purpose (ADDRESS[/PREFIX][:PORT], comma-separated; "1": all of them, a lab without
+# internet only). Chromium runs sandboxed as VESTIGE_CAPTURE_USER (default nobody when Vestige runs
+# as root). The capture key (ECDSA P-256) signs the WACZ files the vault makes.
 VESTIGE_CHROMIUM = os.environ.get("VESTIGE_CHROMIUM", "/usr/bin/chromium")
 VESTIGE_CAPTURE_TIMEOUT_S = _env_int("VESTIGE_CAPTURE_TIMEOUT_S", 30)
 VESTIGE_CAPTURE_MAX_MEDIA_MB = _env_int("VESTIGE_CAPTURE_MAX_MEDIA_MB", 2000)
-VESTIGE_CAPTURE_ALLOW_PRIVATE = _env_bool("VESTIGE_CAPTURE_ALLOW_PRIVATE")
+VESTIGE_CAPTURE_ALLOW_PRIVATE = os.environ.get("VESTIGE_CAPTURE_ALLOW_PRIVATE", "")
+VESTIGE_CAPTURE_USER = os.environ.get("VESTIGE_CAPTURE_USER", "")
 VESTIGE_CAPTURE_KEY = os.environ.get("VESTIGE_CAPTURE_KEY", "")
 # The custody ledger's Ed25519 signing key: a file outside VESTIGE_HOME (or VESTIGE_LEDGER_KEY_PEM,
 # read from the environment when needed); required in production (see evidence/custody.py).

@@ -29,8 +29,8 @@ pytestmark = pytest.mark.browser
 def site_server(settings):
     if not shutil.which("/usr/bin/chromium"):
         pytest.fail("/usr/bin/chromium is missing: `make chromium` installs Debian's chromium")
-    settings.VESTIGE_CAPTURE_ALLOW_PRIVATE = True  # the test site is on 127.0.0.1
     with SiteServer() as s:
+        settings.VESTIGE_CAPTURE_ALLOW_PRIVATE = f"127.0.0.1:{s.port}"  # the test site's own port, nothing else
         yield s
 
 
@@ -102,7 +102,8 @@ def test_a_tampered_capture_is_caught(site_server, users, tmp_path):
     assert check.state == "invalid" and check.problems[0].startswith("pages/pages.jsonl: hash")
 
 
-def test_a_page_that_fails_is_reported_and_the_others_go_on(site_server, users):
+def test_a_page_that_fails_is_reported_and_the_others_go_on(site_server, users, settings):
+    settings.VESTIGE_CAPTURE_ALLOW_PRIVATE += ",127.0.0.1:9"  # allowed, and nothing listens there
     good, bad = site_server.url("/post"), "http://127.0.0.1:9/nothing"
     results = capture.capture_many(users["investigator"], [bad, good])
     assert "did not load" in results[0].error and results[0].items == []

@@ -12,7 +12,6 @@ page text (``-P``) and each media file (``-M``) as items derived from it.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import socket
@@ -30,7 +29,7 @@ from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import ConfigurationError, InvalidInput
 from vestige.evidence import services
-from vestige.media import wacz
+from vestige.media import egress, wacz
 
 MAX_URLS = 50
 
@@ -65,31 +64,42 @@ def capture_key():
     return key
 
 
+def allowed() -> egress.Allow:
+    try:
+        return egress.Allow.parse(settings.VESTIGE_CAPTURE_ALLOW_PRIVATE)
+    except ValueError as e:
+        raise ConfigurationError(str(e), field="VESTIGE_CAPTURE_ALLOW_PRIVATE") from None
+
+
 def check_urls(urls: list[str]) -> list[str]:
-    """The URLs, trimmed; every bad one named at once. Only http(s); hosts on private, loopback or
-    link-local networks are refused (a capture must not reach the server's own network, e.g. a
-    cloud metadata address) unless VESTIGE_CAPTURE_ALLOW_PRIVATE is set."""
+    """The URLs, trimmed; every bad one named at once. Only http(s); a host with any address that
+    is not globally routable (this machine, its networks, a cloud metadata service, shared address
+    space, and the same hidden in IPv6 forms) is refused unless VESTIGE_CAPTURE_ALLOW_PRIVATE allows
+    it. This is the first look only: every connection the capture then makes is checked again by
+    its proxy (:mod:`vestige.media.egress`), redirects and subresources included."""
     clean = [u.strip() for u in urls if u and u.strip()]
     if not clean:
         raise InvalidInput(_("Give at least one URL to capture."), field="urls")
     if len(clean) > MAX_URLS:
         raise InvalidInput(_("At most %(n)d URLs at a time.") % {"n": MAX_URLS}, field="urls")
+    allow = allowed()
     problems = []
     for url in clean:
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            port = -1
+        if parts.scheme not in ("http", "https") or not parts.hostname or port < 0:
             problems.append(_("“%(u)s” is not an http:// or https:// address") % {"u": url[:200]})
             continue
-        if settings.VESTIGE_CAPTURE_ALLOW_PRIVATE:
-            continue
         try:
-            addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
+            addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, port)}
         except (socket.gaierror, UnicodeError):
             problems.append(_("“%(h)s”: no such host") % {"h": parts.hostname})
             continue
-        for address in addresses:
-            ip = ipaddress.ip_address(address.split("%")[0])
-            if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast:
+        for address in sorted(addresses):
+            if not egress.public(address) and not allow.permits(address, port):
                 problems.append(_("“%(h)s” is on a private or local network (%(a)s); captures reach only the "
                                   "public web") % {"h": parts.hostname, "a": address})
                 break
@@ -108,8 +118,11 @@ def _run_browser(url: str, out: Path, progress) -> dict:
     if not Path(chromium).exists():
         raise ConfigurationError(_("Chromium is not at %(p)s: install Debian's chromium (`make chromium`) or set "
                                    "VESTIGE_CHROMIUM") % {"p": chromium})
-    cmd = [sys.executable, "-m", "vestige.media.webcapture", url, str(out), "--chromium", chromium,
-           "--timeout", str(settings.VESTIGE_CAPTURE_TIMEOUT_S), "--max-media-mb", str(settings.VESTIGE_CAPTURE_MAX_MEDIA_MB)]
+    cmd = [sys.executable, "-I", "-m", "vestige.media.webcapture", url, str(out), "--chromium", chromium,
+           "--timeout", str(settings.VESTIGE_CAPTURE_TIMEOUT_S), "--max-media-mb", str(settings.VESTIGE_CAPTURE_MAX_MEDIA_MB),
+           "--allow", allowed().text()]
+    if settings.VESTIGE_CAPTURE_USER:
+        cmd += ["--user", settings.VESTIGE_CAPTURE_USER]
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     error = ""
     with tempfile.TemporaryFile("w+") as err, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True,
@@ -186,7 +199,7 @@ def capture(actor, url: str, *, site: str = "", progress=None) -> CaptureResult:
         with path.open("rb") as f:
             main = services.ingest(actor, f, f"capture-{host}-{stamp}.wacz", provenance=provenance, links=links)
         fact = {k: record.get(k) for k in ("url", "final_url", "status", "headers", "redirects", "title", "started",
-                                           "captured", "exchanges", "versions", "media_found")}
+                                           "captured", "exchanges", "versions", "media_found", "egress", "browser")}
         fact["files"] = record.get("files")
         fact["signing_key_sha256"] = main.item.metadata.get("wacz_check", {}).get("signer", {}).get("public_key_sha256")
         services.annotate(actor, main.item, {"capture": fact}, "web capture")

@@ -1,6 +1,11 @@
 """Capture a web page to a forensic standard with nothing but pip packages and a browser.
 
     python -m vestige.media.webcapture URL OUT_DIR [--chromium PATH] [--timeout S] [--max-media-mb N]
+                                                   [--allow ADDRESS:PORT,...] [--user NAME]
+
+Nothing it fetches leaves except through :mod:`vestige.media.egress` (public addresses only,
+resolved once, refusals recorded in ``capture.json``), and Chromium runs with its sandbox as an
+unprivileged user (``nobody`` when this process is root).
 
 Headless Chromium (Debian's, driven by Playwright) loads the page and scrolls it to the end (lazy
 content loads); every HTTP exchange the browser made is recorded (Playwright's HAR, bodies
@@ -24,19 +29,33 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import hashlib
 import io
 import json
+import os
+import pwd
+import shutil
 import sys
+import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+from vestige.media.egress import REFUSED_HEADER, Allow, EgressProxy
+
 CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+FLAGS = ["--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--proxy-bypass-list=<-loopback>",  # loopback too goes through the checking proxy
+         "--force-webrtc-ip-handling-policy=disable_non_proxied_udp", "--disable-features=DnsOverHttps"]
+LAUNCHER = """#!/bin/sh
+# Chromium as {user}, sandboxed: its profile handed over, then exec with that user's ids only.
+for a in "$@"; do case "$a" in --user-data-dir=*) chown -R {uid}:{gid} "${{a#--user-data-dir=}}";; esac; done
+export HOME={home}
+exec {setpriv} --reuid={uid} --regid={gid} --clear-groups -- {chromium} "$@"
+"""
 HOP_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
 MEDIA_JS = """() => {
   const out = [];
@@ -158,7 +177,8 @@ def har_to_warc(har: dict, out: Path, extra: list[tuple[str, str, bytes]], info:
     return sorted(index)
 
 
-def _download_media(page_url: str, found: list[str], folder: Path, max_bytes: int, timeout: float) -> list[dict]:
+def _download_media(page_url: str, found: list[str], folder: Path, max_bytes: int, timeout: float,  # noqa: PLR0913
+                    proxy: str) -> list[dict]:
     """yt-dlp on the page (its platform extractors), then on each media source the page named."""
     import yt_dlp
 
@@ -169,7 +189,7 @@ def _download_media(page_url: str, found: list[str], folder: Path, max_bytes: in
     def run(url: str) -> bool:
         opts = {"outtmpl": str(folder / "%(id).80s.%(ext)s"), "quiet": True, "no_warnings": True, "noprogress": True,
                 "noplaylist": True, "max_filesize": max_bytes, "socket_timeout": timeout, "restrictfilenames": True,
-                "retries": 2, "logger": _QuietLogger()}
+                "retries": 2, "logger": _QuietLogger(), "proxy": proxy}
         try:
             with yt_dlp.YoutubeDL(opts) as ydl:
                 info = ydl.extract_info(url, download=True)
@@ -208,8 +228,61 @@ class _QuietLogger:
         pass
 
 
-def capture(url: str, out: Path, *, chromium: str = CHROMIUM, timeout: float = 30.0, max_media_mb: int = 2000,
-            media: bool = True) -> dict:
+@contextlib.contextmanager
+def launcher(chromium: str, user: str):
+    """The program Playwright starts: Chromium itself, or (``user`` given, this process root) a
+    small script that hands Chromium's profile to ``user`` and execs it with that user's ids, so
+    its sandbox works (Chromium refuses to sandbox as root) and a compromised renderer holds
+    nothing of the server's."""
+    if not user:
+        yield chromium, ""
+        return
+    try:
+        entry = pwd.getpwnam(user)
+    except KeyError:
+        raise CaptureError(f"the capture user {user!r} does not exist (VESTIGE_CAPTURE_USER)") from None
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        raise CaptureError("setpriv (util-linux) is needed to run Chromium as an unprivileged user")
+    folder = Path(tempfile.mkdtemp(prefix="vestige-browser-"))
+    try:
+        folder.chmod(0o755)
+        home = folder / "home"
+        home.mkdir()
+        os.chown(home, entry.pw_uid, entry.pw_gid)
+        script = folder / "chromium"
+        script.write_text(LAUNCHER.format(user=user, uid=entry.pw_uid, gid=entry.pw_gid, home=home, setpriv=setpriv,
+                                          chromium=chromium))
+        script.chmod(0o755)
+        yield str(script), user
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def default_user() -> str:
+    return "nobody" if os.geteuid() == 0 else ""
+
+
+def capture(url: str, out: Path, *, chromium: str = CHROMIUM, timeout: float = 30.0, max_media_mb: int = 2000,  # noqa: PLR0913
+            media: bool = True, allow: Allow | None = None, user: str | None = None) -> dict:
+    """Capture ``url`` into ``out``; every connection through the checking proxy (``allow``: the
+    non-public destinations permitted), Chromium sandboxed as ``user`` (default: nobody when root)."""
+    with EgressProxy(allow) as proxy:
+        for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+            os.environ[name] = proxy.url  # anything else that speaks HTTP (ffmpeg under yt-dlp)
+        for name in ("no_proxy", "NO_PROXY"):
+            os.environ.pop(name, None)
+        record = _capture(url, out, chromium, timeout, max_media_mb, media, proxy,
+                          default_user() if user is None else user)
+        record["egress"] = {"proxy": "checking forward proxy: public addresses only"
+                            + (f", and {proxy.allow.text()}" if proxy.allow.text() else ""),
+                            "requests": proxy.log.count(), "refused": proxy.log.refused()}
+    (out / "capture.json").write_text(json.dumps(record, indent=1, ensure_ascii=False), encoding="utf-8")
+    _say(90, "captured")
+    return record
+
+
+def _capture(url, out, chromium, timeout, max_media_mb, media, proxy, user) -> dict:  # noqa: PLR0913
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
@@ -218,8 +291,10 @@ def capture(url: str, out: Path, *, chromium: str = CHROMIUM, timeout: float = 3
     started = now()
     _say(5, f"starting the browser for {url}")
     record: dict = {"url": url, "started": started, "redirects": []}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, headless=True, args=FLAGS)
+    with sync_playwright() as p, launcher(chromium, user) as (program, as_user):
+        browser = p.chromium.launch(executable_path=program, headless=True, chromium_sandbox=True,
+                                    args=[*FLAGS, f"--proxy-server={proxy.url}"])
+        record["browser"] = {"user": as_user or pwd.getpwuid(os.geteuid()).pw_name, "sandbox": True}
         record["versions"] = versions(browser.version)
         context = browser.new_context(record_har_path=str(har_path), record_har_content="embed",
                                       viewport={"width": 1280, "height": 900}, ignore_https_errors=False,
@@ -243,6 +318,11 @@ def capture(url: str, out: Path, *, chromium: str = CHROMIUM, timeout: float = 3
             page.wait_for_load_state("networkidle", timeout=5000)
         except PlaywrightError:
             pass
+        if response is not None and response.headers.get(REFUSED_HEADER.lower()) == "refused":
+            context.close()
+            browser.close()
+            raise CaptureError(f"{url}: refused: the page leads to an address that is not public "
+                               f"({response.url})")
         if response is not None:
             chain = []
             r = response.request.redirected_from
@@ -280,12 +360,11 @@ def capture(url: str, out: Path, *, chromium: str = CHROMIUM, timeout: float = 3
     record["media"] = []
     if media:
         _say(70, "downloading media with yt-dlp")
-        record["media"] = _download_media(record["final_url"], found, out / "media", max_media_mb * 1024 * 1024, timeout)
+        record["media"] = _download_media(record["final_url"], found, out / "media", max_media_mb * 1024 * 1024, timeout,
+                                          proxy.url)
     record["files"] = {name: _sha256((out / name).read_bytes()) for name in ("data.warc.gz", "screenshot.png", "text.txt")}
     record["id"] = str(uuid.uuid4())
     record["finished"] = now()
-    (out / "capture.json").write_text(json.dumps(record, indent=1, ensure_ascii=False), encoding="utf-8")
-    _say(90, "captured")
     return record
 
 
@@ -305,12 +384,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=30.0)
     parser.add_argument("--max-media-mb", type=int, default=2000)
     parser.add_argument("--no-media", action="store_true")
+    parser.add_argument("--allow", default="", help="non-public destinations allowed (ADDRESS[/PREFIX][:PORT], ...)")
+    parser.add_argument("--user", default=None, help="run Chromium as this user (default: nobody when root)")
     args = parser.parse_args(argv)
     t0 = time.monotonic()
     try:
         capture(args.url, Path(args.out), chromium=args.chromium, timeout=args.timeout,
-                max_media_mb=args.max_media_mb, media=not args.no_media)
-    except CaptureError as e:
+                max_media_mb=args.max_media_mb, media=not args.no_media, allow=Allow.parse(args.allow), user=args.user)
+    except (CaptureError, ValueError) as e:
         print(json.dumps({"error": str(e)}), flush=True)
         return 2
     print(json.dumps({"done": True, "seconds": round(time.monotonic() - t0, 2)}), flush=True)
