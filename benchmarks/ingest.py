@@ -7,8 +7,12 @@
 3. Near-duplicate query over 1,000,000 perceptual hashes. Target ≤ 50 ms.
 4. Video near-duplicate query against 10,000 videos' frame hashes (60 grid frames each, three
    hashes a frame: media/video.py). Target ≤ 100 ms.
+5. Intake with witnessing (issue 24): 300 files of 256 KB, one transaction and one kept head each,
+   without witnesses and then with two real witness processes (`vestige witness serve`) and a task
+   worker sending every head to them. Target: within 10 % of the speed without.
 
-    python benchmarks/ingest.py [--gb 1] [--photos 2000] [--videos 10000] [--only large|photos|query|video]
+    python benchmarks/ingest.py [--gb 1] [--photos 2000] [--videos 10000] [--witnessed 300]
+                                [--only large|photos|query|video|witnesses]
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ def main() -> None:
     ap.add_argument("--gb", type=float, default=1.0)
     ap.add_argument("--photos", type=int, default=2000)
     ap.add_argument("--videos", type=int, default=10_000)
-    ap.add_argument("--only", choices=["large", "photos", "query", "video"], help="run one part only")
+    ap.add_argument("--witnessed", type=int, default=300, help="files for the witnessing part")
+    ap.add_argument("--only", choices=["large", "photos", "query", "video", "witnesses"], help="run one part only")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="vestige-ingest-bench-", dir=os.environ.get("BENCH_DIR")))
     os.environ["VESTIGE_HOME"] = str(work / "home")
@@ -53,6 +58,8 @@ def main() -> None:
         query_part(HashIndex)
     if args.only in (None, "video"):
         video_part(args.videos)
+    if args.only in (None, "witnesses"):
+        witnesses_part(work, actor, services, args.witnessed)
     shutil.rmtree(work, ignore_errors=True)
 
 
@@ -148,6 +155,62 @@ def query_part(HashIndex) -> None:  # noqa: N803 - the class, imported after Dja
         times.append((time.perf_counter() - t) * 1000)
     print(f"near-duplicate query over 1,000,000 hashes: median {statistics.median(times):.1f} ms, "
           f"max {max(times):.1f} ms (target ≤ 50 ms)")
+
+
+def witnesses_part(work, actor, services, n: int) -> None:
+    import io
+    import re
+    import sys
+
+    from django.conf import settings
+
+    from vestige.evidence import witnessing
+    from vestige.evidence.models import HeadCosignature, TreeHeadRecord
+
+    cli = [sys.executable, "-c", "from vestige.cli import run; run()"]
+    blobs = [os.urandom(256 * 1024) for _ in range(n)]
+
+    def intake(tag: str) -> float:
+        t = time.perf_counter()
+        for i, data in enumerate(blobs):
+            services.ingest(actor, io.BytesIO(tag.encode() + data), f"{tag}-{i}.bin")
+        return time.perf_counter() - t
+
+    intake("warm-up")
+    off = intake("off")
+    log_vkey = witnessing.log_key().vkey()
+    procs, entries = [], []
+    for k in (1, 2):
+        key, state = work / f"w{k}.key", work / f"w{k}.json"
+        name = f"witness{k}.bench/w"
+        vkey = subprocess.run([*cli, "witness", "key", "--name", name, "--key", str(key)], capture_output=True,
+                              text=True, check=True).stdout.strip()
+        proc = subprocess.Popen([*cli, "witness", "serve", "--name", name, "--key", str(key), "--state", str(state),
+                                 "--log", log_vkey, "--port", "0", "--quiet"], stderr=subprocess.PIPE, text=True)
+        url = re.search(r"http://\S+/add-checkpoint", proc.stderr.readline()).group(0)
+        procs.append(proc)
+        entries.append(f"{url} {vkey}")
+    settings.VESTIGE_WITNESSES = os.environ["VESTIGE_WITNESSES"] = "\n".join(entries)
+    settings.VESTIGE_WITNESS_QUORUM = 2
+    worker = subprocess.Popen([*cli, "worker", "--quiet", "--interval", "0.2"], env=dict(os.environ))
+    try:
+        on = intake("on")
+        newest = TreeHeadRecord.objects.order_by("-number").first()
+        deadline = time.monotonic() + 120
+        while HeadCosignature.objects.filter(head__size__gte=newest.size).count() < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        witnessed = HeadCosignature.objects.filter(head__size__gte=newest.size).count()
+        heads = HeadCosignature.objects.values("head").distinct().count()
+    finally:
+        worker.terminate()
+        for p in procs:
+            p.terminate()
+            p.wait()
+            p.stderr.close()
+        worker.wait()
+    print(f"intake of {n} files of 256 KB, one head each: {n / off:.1f}/s without witnesses, {n / on:.1f}/s with two "
+          f"witnesses and a worker sending heads = {100 * off / on:.0f} % (target ≥ 90 %); the newest head cosigned by "
+          f"{witnessed} of 2, {heads} heads cosigned in all (the worker sends the newest head each time)", flush=True)
 
 
 if __name__ == "__main__":
