@@ -686,7 +686,8 @@ CLI = {
 }
 CLI_SHELL = {"demo", "serve", "worker", "manage", "identify stats", "evidence public-key", "evidence verify-bag", "evidence cleanup",
              "evidence migrate-store",
-             "evidence head", "evidence journal", "evidence timestamp", "keys new-field-key", "keys new-ledger-key", "user create", "case list",
+             "evidence head", "evidence journal", "evidence timestamp", "evidence checkpoint", "evidence witnesses",
+             "witness key", "witness serve", "keys new-field-key", "keys new-ledger-key", "user create", "case list",
              "kinship lr", "kinship search", "kinship joint", "kinship pm-match", "kinship plan", "kinship simulate"}
 
 

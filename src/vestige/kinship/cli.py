@@ -356,9 +356,12 @@ def cmd_joint(args) -> int:
                         disable_mutations=args.disable_mutations, theta=args.theta, top=args.top)
     progress = _progress() if not args.quiet else None
     try:
+        lineage = read_lineage(args)
+        if lineage is not None:
+            lineage.check(families, remains.sexes)
         res = joint_identification(families, profiles, table, remains.items(), sexes=remains.sexes,
                                    mutation=_mutation(args), degradation=degradation, bodies=remains.bodies(),
-                                   options=opts, progress=progress)
+                                   options=opts, progress=progress, lineage=lineage)
     finally:
         if progress:
             progress.close()
@@ -589,6 +592,7 @@ def add_kinship_commands(sub) -> None:
     _prior_args(j)
     _add_mutation_args(j)
     _add_degradation_args(j)
+    add_lineage_args(j)
 
     pm = ks.add_parser("pm-match", help="remains samples that are the same person (several bones of one body)")
     pm.set_defaults(fn=_run(cmd_pm_match))

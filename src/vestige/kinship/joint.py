@@ -58,6 +58,8 @@ import numpy as np
 
 from vestige.kinship.errors import KinshipInputError
 from vestige.kinship.io import FrequencyTable, Profiles
+from vestige.kinship.lineage import Lineage, LineageScores
+from vestige.kinship.lineage_pairs import PlacementLineage, shared_lines
 from vestige.kinship.likelihood import contract, pedigree_factors
 from vestige.kinship.lr import _labels, family_readings, sample_readings, structure_of
 from vestige.kinship.mutation import MutationModel, lump
@@ -125,6 +127,8 @@ class JointResult:
     glr: dict[tuple[int, int], float] = field(default_factory=dict)
     pairwise_log_lr: np.ndarray | None = None
     admissible: int = 0  # sex-consistent assignments of the whole problem (dvir's full table)
+    notes: list[str] = field(default_factory=list)  # what the user must know (e.g. persons a lineage cannot tell apart)
+    systems: dict[str, np.ndarray] = field(default_factory=dict)  # lineage system → (victims, targets) log LR, nan: not compared
 
     def as_dict(self) -> dict:
         return {"assignments": self.assignments, "marginals": self.marginals, "undisputed": self.undisputed,
@@ -152,6 +156,7 @@ class FamilyTable:
     cands: list[list[int]]  # per missing person: victim indexes
     log_t: dict[str, np.ndarray] = field(default_factory=dict)
     classes: dict[str, list[np.ndarray]] = field(default_factory=dict)  # per MP: (n_items + 1,) class (last: none)
+    lineage: PlacementLineage | None = None  # the lineage systems' factor of a placement, when given
 
 
 def _victim_readings(items, bodies, sprof, marker, degradation):
@@ -290,7 +295,12 @@ def joint_identification(families: list[Family], profiles: Profiles, table: Freq
                          sample_profiles: Profiles | None = None, sexes: dict[str, str] | None = None,
                          mutation: MutationModel | None = None, degradation: Degradation | None = None,
                          bodies: dict[str, list[str]] | None = None, options: JointOptions | None = None,
-                         progress=None) -> JointResult:
+                         progress=None, lineage: Lineage | None = None) -> JointResult:
+    """The joint identification of ``items`` (see the module's docstring). With ``lineage``
+    (Y-STR, mtDNA, X-STR data and models), each pairing's LR is multiplied by the lineage systems'
+    (independent of the autosomal STRs), and a family of several missing persons scores each
+    placement of victims with the lineage systems jointly (:class:`PlacementLineage`: brothers'
+    shared Y counts once); persons that a lineage cannot tell apart are said in ``notes``."""
     opts = options or JointOptions()
     mutation = mutation or MutationModel()
     sprof = sample_profiles or profiles
@@ -334,6 +344,27 @@ def joint_identification(families: list[Family], profiles: Profiles, table: Freq
     if opts.theta > 0:
         log_lr, log_den = _theta_pairwise(families, targets, items, bodies, profiles, sprof, table, fam_mutation,
                                           degradation, opts.theta, allowed, log_den)
+    placement = None
+    system_lrs: dict[str, np.ndarray] = {}
+    notes: list[str] = []
+    if lineage is not None and lineage.systems:
+        scores = LineageScores(lineage, targets, items, bodies)
+        rows = np.arange(n_v)
+        log_lr = log_lr + scores.block(rows, tuple(lineage.systems))
+        for system in lineage.systems:
+            part = scores.block(rows, (system,))
+            cols = np.arange(n_t)
+            for v in range(n_v):
+                seen = scores.compared(system, np.full(n_t, v), cols)
+                part[v, ~seen] = np.nan
+            system_lrs[system] = part
+        placement = PlacementLineage(lineage, items, bodies)
+        for f in families:
+            for system, mps in shared_lines(f, f.missing):
+                if system in lineage.systems:
+                    notes.append(f"family {f.name}: {', '.join(mps)} share one {'paternal' if system == 'y' else 'maternal'}"
+                                 f" line: {'Y-STRs' if system == 'y' else 'mtDNA'} cannot tell them apart (only the "
+                                 "autosomal and X markers can)")
     # Absolute log-likelihoods of the null: families' data and victims' own readings.
     victim_ll = _victim_logliks(items, bodies, sprof, table, degradation, opts.theta)
     loglik0 = float(sum(victim_ll)) + sum(v for f in families if f.name not in skipped
@@ -349,11 +380,11 @@ def joint_identification(families: list[Family], profiles: Profiles, table: Freq
     family_of = [f for f, _ in targets]
     multi = {f.name for f in families if len(f.missing) > 1 or opts.theta > 0}
     groups = _solve_groups(log_lr, log_w, family_of, targets, multi, items, bodies, profiles, sprof, table,
-                           fam_mutation, degradation, opts, progress)
+                           fam_mutation, degradation, opts, progress, placement)
     res = JointResult(items, [(f.name, mp) for f, mp in targets], loglik0, groups, [], [], [], [],
                       {"kind": opts.prior, "pair": pi if opts.prior == "pairwise" else None,
                        "missing": n_missing, "remains": n_v},
-                      sorted(skipped.items()), pairwise_log_lr=log_lr)
+                      sorted(skipped.items()), pairwise_log_lr=log_lr, notes=notes, systems=system_lrs)
     res.admissible = count_admissible(allowed)
     for g in groups:
         g.local_lr = log_lr[np.ix_(g.victims, g.targets)]
@@ -559,8 +590,8 @@ def _theta_pairwise(families, targets, items, bodies, profiles, sprof, table, fa
     return log_lr, dens
 
 
-def _solve_groups(log_lr, log_w, family_of, targets, multi, items, bodies, profiles, sprof, table, fam_mutation,
-                  degradation, opts, progress) -> list[Group]:
+def _solve_groups(log_lr, log_w, family_of, targets, multi, items, bodies, profiles, sprof, table, fam_mutation,  # noqa: PLR0913
+                  degradation, opts, progress, placement=None) -> list[Group]:
     n_v, n_t = log_lr.shape
     fam_targets: dict[str, list[int]] = {}
     for c, (f, _mp) in enumerate(targets):
@@ -570,7 +601,7 @@ def _solve_groups(log_lr, log_w, family_of, targets, multi, items, bodies, profi
     finite = np.isfinite(log_lr)
     comps = _components(finite, family_of, fam_targets)
     groups: list[Group] = []
-    cache: dict = {}
+    cache: dict = {"lineage": placement}
     todo = [(vs, ts, 0) for vs, ts in comps]
     kept = np.zeros_like(finite)  # the pairings kept, written per group (groups never overlap)
     fixed_done: set[tuple[int, ...]] = set()
@@ -806,6 +837,7 @@ def _enumerate_group(g: Group, sub, log_lr, log_w, targets, multi, items, bodies
                                                                    [items[v] for c in cands for v in c], bodies, sprof),
                                             fam_mutation[fname], degradation, opts.theta, cache.setdefault("reads", {}))
         ft: FamilyTable = cache[key]
+        ft.lineage = cache.get("lineage")
         g.tables[fname] = ft
         # who sits on each of the family's missing persons, per assignment (global victim index or n_items)
         n_items = len(items)
@@ -827,6 +859,11 @@ def _enumerate_group(g: Group, sub, log_lr, log_w, targets, multi, items, bodies
                 stride *= lt.shape[k]
             base = lt.reshape(-1)
             fam_score += base[flat] - base[-1]
+        if ft.lineage is not None:  # the lineage systems, jointly for the victims placed together
+            for r in range(len(rows)):
+                placed = tuple((mps[k], int(inv[r, k])) for k in range(len(js)) if inv[r, k] < n_items)
+                if placed:
+                    fam_score[r] += ft.lineage(fam, placed)
         score += fam_score - placed_own
     weight = np.zeros(len(rows))
     for i, v in enumerate(vs):
@@ -903,7 +940,11 @@ def _report(res: JointResult, opts: JointOptions, allowed_fn, n_row, n_col) -> N
         extra = {"tolerance": tol[v]} if tol.get(v) else {}
         for t, p in sorted(marg.get(v, {}).items()):
             f, mp = targets[t]
-            res.marginals.append({"sample": it, "family": f, "missing": mp, "probability": p, **extra})
+            systems = {}
+            if res.systems:  # each lineage system's pairwise log10 LR (None: nothing compared)
+                systems = {"systems": {name: (None if math.isnan(x := float(m[v, t])) else x / math.log(10))
+                                       for name, m in res.systems.items()}}
+            res.marginals.append({"sample": it, "family": f, "missing": mp, "probability": p, **extra, **systems})
         if v not in in_groups:
             star[v] = 1.0
         if v in star:
@@ -1006,6 +1047,9 @@ def family_loglr(ft: FamilyTable, placed: dict[int, int], own: dict[int, float])
                     return -math.inf
                 idx.append(int(cm[v]))
         total += float(lt[tuple(idx)] - lt[(-1,) * len(ft.targets)])
+    if ft.lineage is not None and placed:
+        total += ft.lineage(ft.family, tuple((mp, placed[t]) for t, mp in zip(ft.targets, ft.mps, strict=True)
+                                             if t in placed))
     return total - sum(own[v] for v in placed.values())
 
 

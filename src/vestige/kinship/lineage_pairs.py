@@ -4,16 +4,20 @@ test (two samples of one person carry one Y and one mitochondrial genome)."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
+import numpy as np
+
 from vestige.kinship.lineage import Lineage, LineageScores
+from vestige.kinship.lines import line_tree
 from vestige.kinship.mtdna import compare, mt_frequency
 from vestige.kinship.mutation import MutationModel
 from vestige.kinship.pedigree import Family
 from vestige.kinship.xstr import x_likelihood_ratio
 from vestige.kinship.ystr import model_loci
 
-__all__ = ["identity_lrs", "lineage_lr"]
+__all__ = ["PlacementLineage", "identity_lrs", "lineage_lr", "shared_lines"]
 
 
 def lineage_lr(lineage: Lineage, family: Family, missing: str, samples: list[str]) -> dict:
@@ -102,4 +106,54 @@ def identity_lrs(lineage: Lineage, a: str, b: str) -> dict[str, dict]:
                 out["mt"] = {"log10_lr": 0.0, "note": f"mtDNA: one difference ({cmp.differences[0]}): inconclusive"}
             else:
                 out["mt"] = {"log10_lr": -math.inf, "note": f"mtDNA differs at {', '.join(cmp.differences)}"}
+    return out
+
+
+class PlacementLineage:
+    """The lineage log LR (natural log, every system) of placing several victims in one family at
+    once, for the joint engine. Two brothers carry one Y, so their Y LRs do not multiply: by the
+    chain rule, ``LR(v1 → m1, v2 → m2) = LR(v1 | references) × LR(v2 | references and v1 as m1)`` —
+    each victim compared with the line *including* the victims placed before it (their readings
+    become those missing persons' own). Exact for Y and mtDNA (line trees) and X (the pedigree's X
+    likelihood with the placed victims typed); cached per family and placement."""
+
+    def __init__(self, lineage: Lineage, items: list[str], bodies: dict[str, list[str]] | None = None) -> None:
+        self.lineage, self.items, self.bodies = lineage, items, bodies or {}
+        self.systems = tuple(lineage.systems)
+        self._cache: dict = {}
+        self._samples = set()
+        for part in ((lineage.y.haplotypes if lineage.y else {}), (lineage.mt.haplotypes if lineage.mt else {}),
+                     (lineage.x.genotypes if lineage.x else {})):
+            self._samples |= set(part)
+
+    def _sample(self, victim: int) -> str | None:
+        return next((s for s in self.bodies.get(self.items[victim], [self.items[victim]]) if s in self._samples), None)
+
+    def __call__(self, family: Family, placement: tuple[tuple[str, int], ...]) -> float:
+        """``placement``: (missing person id, victim index) pairs, in the family's order."""
+        key = (family.name, placement)
+        if key not in self._cache:
+            total, members = 0.0, list(family.members)
+            for k, (mp, victim) in enumerate(placement):
+                now = family if k == 0 else Family(family.name, members, family.source)
+                scores = LineageScores(self.lineage, [(now, mp)], [self.items[victim]], self.bodies)
+                total += float(scores.block(np.array([0]), self.systems)[0, 0])
+                sample = self._sample(victim)
+                if sample is not None:  # the victim's readings become the missing person's own
+                    members = [dataclasses.replace(m, sample=sample) if m.id == mp else m for m in members]
+            self._cache[key] = total
+        return self._cache[key]
+
+
+def shared_lines(family: Family, missing: list[str]) -> list[tuple[str, list[str]]]:
+    """(system, members) for each paternal line (men) or maternal line that several of the
+    family's missing persons share: Y (or mtDNA) cannot tell those persons apart."""
+    out = []
+    for system in ("y", "mt"):
+        seen: dict[frozenset, list[str]] = {}
+        for mp in missing:
+            tree = line_tree(family, mp, system, set())
+            if len(tree.neighbours) > 0 and (system == "mt" or family.by_id[mp].sex == "male"):
+                seen.setdefault(frozenset(tree.neighbours), []).append(mp)
+        out += [(system, mps) for mps in seen.values() if len(mps) > 1]
     return out
