@@ -58,9 +58,9 @@ import numpy as np
 
 from vestige.kinship.errors import KinshipInputError
 from vestige.kinship.io import FrequencyTable, Profiles
+from vestige.kinship.likelihood import contract, pedigree_factors
 from vestige.kinship.lineage import Lineage, LineageScores
 from vestige.kinship.lineage_pairs import PlacementLineage, shared_lines
-from vestige.kinship.likelihood import contract, pedigree_factors
 from vestige.kinship.lr import _labels, family_readings, sample_readings, structure_of
 from vestige.kinship.mutation import MutationModel, lump
 from vestige.kinship.observe import Degradation, evidence_matrix, hw_probability
