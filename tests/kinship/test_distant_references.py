@@ -50,3 +50,36 @@ def test_lineage_systems_identify_distant_relatives_without_a_false_identificati
     assert false == [], false[:3]
     assert true >= 100, true  # 108 when this test was written; 21 with the autosomal STRs alone
     assert "PM-0254 is recorded female but has Y-STR results" in out.err
+
+
+MAP = "marker,chromosome,cM\nVWA,12,34.73\nD12S391,12,41.14\nD5S818,5,146.44\nCSF1PO,5,173.27\n"
+
+
+def test_search_links_the_pairs_that_matter_exactly_as_lr_does(tmp_path, capsys):
+    """With a genetic map, a search hit's LR is the one `kinship lr --linkage-map` gives for that
+    pair (KLINK's linked LR: its own test, tests/kinship/test_linked.py, checks that against
+    brute force); paternal uncles are three meioses away, where linkage changes the LR."""
+    import shutil
+
+    (tmp_path / "map.csv").write_text(MAP)
+    fams = tmp_path / "families"
+    fams.mkdir()
+    for f in ("F6-0003", "F6-0041", "F6-0057", "F6-0060", "F6-0077"):
+        shutil.copy(CASE / "families" / f"{f}.json", fams)
+    sexes = dict(line.split(",") for line in (CASE / "remains.csv").read_text().splitlines()[1:])
+    chosen = ["PM-0174", "PM-0237", "PM-0005", "PM-0015", "PM-0018"]
+    (tmp_path / "remains.csv").write_text("sample,sex\n" + "".join(f"{s},{sexes[s]}\n" for s in chosen))
+    common = ["--freqs", str(FREQS), "--profiles", str(CASE / "profiles.csv"), "--mutation-model", "equal",
+              "--mutation-rate", "0.001", "--linkage-map", str(tmp_path / "map.csv"), "--json"]
+    assert main(["kinship", "search", *common, "--families", str(fams), "--samples", str(tmp_path / "remains.csv"),
+                 "--all-sexes", "--top", "5", "--quiet"]) == 0
+    out = capsys.readouterr()
+    hits = [json.loads(line) for line in out.out.splitlines()]
+    linked = [h for h in hits if any(f.startswith("linked:") for f in h["flags"])]
+    assert linked and "linked pairs (VWA–D12S391, D5S818–CSF1PO) computed jointly" in out.err
+    for h in linked:
+        assert main(["kinship", "lr", *common, "--family", str(fams / f"{h['family']}.json"), "--sample",
+                     h["sample"], "--missing", h["missing"]]) == 0
+        one = json.loads(capsys.readouterr().out)
+        assert h["log10_lr"] == pytest.approx(one["linked"]["linked_log10_lr"], rel=1e-9, abs=1e-12)
+        assert one["linked"]["linked_log10_lr"] != pytest.approx(one["log10_lr"], abs=1e-6)  # linkage mattered

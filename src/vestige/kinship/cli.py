@@ -23,6 +23,7 @@ from vestige.kinship.lineage_cli import (
     linked_report,
     print_lineage,
     read_lineage,
+    read_linkage,
     with_identity,
 )
 from vestige.kinship.lineage_pairs import lineage_lr
@@ -296,7 +297,7 @@ def _search(args, t0, table, profiles, families, remains, refs) -> int:
                            bodies=bodies, theta=args.theta, top=args.top, min_lr=args.min_lr, all_pairs=args.all,
                            compare_all_sexes=args.all_sexes, prior=_prior(args.prior),
                            missing_total=args.missing_total, progress=progress, map_blocks=map_blocks,
-                           threads=args.threads, lineage=read_lineage(args))
+                           threads=args.threads, lineage=read_lineage(args), linkage=read_linkage(args, table))
     finally:
         if progress:
             progress.close()
@@ -361,7 +362,8 @@ def cmd_joint(args) -> int:
             lineage.check(families, remains.sexes)
         res = joint_identification(families, profiles, table, remains.items(), sexes=remains.sexes,
                                    mutation=_mutation(args), degradation=degradation, bodies=remains.bodies(),
-                                   options=opts, progress=progress, lineage=lineage)
+                                   options=opts, progress=progress, lineage=lineage,
+                                   linkage=read_linkage(args, table))
     finally:
         if progress:
             progress.close()
@@ -569,6 +571,7 @@ def add_kinship_commands(sub) -> None:
     _add_mutation_args(s)
     _add_degradation_args(s)
     add_lineage_args(s)
+    add_linkage_args(s)
 
     j = ks.add_parser("joint", help="joint identification: every admissible assignment, marginals, GLR, undisputed")
     j.set_defaults(fn=_run(cmd_joint))
@@ -593,6 +596,7 @@ def add_kinship_commands(sub) -> None:
     _add_mutation_args(j)
     _add_degradation_args(j)
     add_lineage_args(j)
+    add_linkage_args(j)
 
     pm = ks.add_parser("pm-match", help="remains samples that are the same person (several bones of one body)")
     pm.set_defaults(fn=_run(cmd_pm_match))

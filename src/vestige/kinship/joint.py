@@ -61,11 +61,14 @@ from vestige.kinship.io import FrequencyTable, Profiles
 from vestige.kinship.likelihood import contract, pedigree_factors
 from vestige.kinship.lineage import Lineage, LineageScores
 from vestige.kinship.lineage_pairs import PlacementLineage, shared_lines
+from vestige.kinship.linked import Linkage
+from vestige.kinship.linked_scores import link_matrix
 from vestige.kinship.lr import _labels, family_readings, sample_readings, structure_of
 from vestige.kinship.mutation import MutationModel, lump
 from vestige.kinship.observe import Degradation, evidence_matrix, hw_probability
 from vestige.kinship.pedigree import Family
-from vestige.kinship.search import check_prior, default_prior, pairwise_matrix
+from vestige.kinship.prior import check_prior, default_prior, posterior
+from vestige.kinship.search import pairwise_matrix
 from vestige.kinship.theta import bn_alphas, dirichlet_points, singleton_weights
 
 CUTOFFS = (0.0, 1e-12, 1e-9, 1e-6, 1e-4, 1e-3, 1e-2, 1e-1)
@@ -295,12 +298,16 @@ def joint_identification(families: list[Family], profiles: Profiles, table: Freq
                          sample_profiles: Profiles | None = None, sexes: dict[str, str] | None = None,
                          mutation: MutationModel | None = None, degradation: Degradation | None = None,
                          bodies: dict[str, list[str]] | None = None, options: JointOptions | None = None,
-                         progress=None, lineage: Lineage | None = None) -> JointResult:
+                         progress=None, lineage: Lineage | None = None,
+                         linkage: Linkage | None = None) -> JointResult:
     """The joint identification of ``items`` (see the module's docstring). With ``lineage``
     (Y-STR, mtDNA, X-STR data and models), each pairing's LR is multiplied by the lineage systems'
     (independent of the autosomal STRs), and a family of several missing persons scores each
     placement of victims with the lineage systems jointly (:class:`PlacementLineage`: brothers'
-    shared Y counts once); persons that a lineage cannot tell apart are said in ``notes``."""
+    shared Y counts once); persons that a lineage cannot tell apart are said in ``notes``. With
+    ``linkage``, the pairings that matter (:mod:`vestige.kinship.linked_scores`) of families with one
+    missing person have their linked markers computed jointly (a family of several keeps the
+    product, said in ``notes``)."""
     opts = options or JointOptions()
     mutation = mutation or MutationModel()
     sprof = sample_profiles or profiles
@@ -365,6 +372,19 @@ def joint_identification(families: list[Family], profiles: Profiles, table: Freq
                     notes.append(f"family {f.name}: {', '.join(mps)} share one {'paternal' if system == 'y' else 'maternal'}"
                                  f" line: {'Y-STRs' if system == 'y' else 'mtDNA'} cannot tell them apart (only the "
                                  "autosomal and X markers can)")
+    if linkage is not None and linkage.pairs:
+        if opts.theta > 0:
+            notes.append("linked marker pairs are not used with θ > 0: their LRs are the product of the two markers'")
+        else:
+            several = {f.name for f in families if len(f.missing) > 1}
+            log_lr, note = link_matrix(linkage, log_lr, allowed, targets, several, items, bodies, profiles, sprof,
+                                       table, fam_mutation, degradation,
+                                       opts.pair_prior if opts.pair_prior is not None
+                                       else default_prior(opts.missing_total or n_t, n_v))
+            notes.append(note)
+            if several:
+                notes.append(f"linked marker pairs left as products in the {len(several)} families of several missing "
+                             "persons (their placements are scored marker by marker)")
     # Absolute log-likelihoods of the null: families' data and victims' own readings.
     victim_ll = _victim_logliks(items, bodies, sprof, table, degradation, opts.theta)
     loglik0 = float(sum(victim_ll)) + sum(v for f in families if f.name not in skipped
@@ -958,8 +978,7 @@ def _report(res: JointResult, opts: JointOptions, allowed_fn, n_row, n_col) -> N
 
 def _approximate(res: JointResult, g: Group, n_row, n_col) -> None:
     """A group too large to solve exactly: pairwise posteriors with both axes of competition
-    (:func:`vestige.kinship.search.posterior`), marked ``exact: false``."""
-    from vestige.kinship.search import posterior
+    (:func:`vestige.kinship.prior.posterior`), marked ``exact: false``."""
     sub = g.local_lr
     row = np.logaddexp.reduce(sub, axis=1)
     col = np.logaddexp.reduce(sub, axis=0)

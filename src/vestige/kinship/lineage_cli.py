@@ -13,7 +13,7 @@ from vestige.kinship.haplofreq import YFrequency
 from vestige.kinship.io import read_frequencies
 from vestige.kinship.lineage import Lineage
 from vestige.kinship.lineage_pairs import identity_lrs
-from vestige.kinship.linked import linked_pairs, pair_lr, read_genetic_map
+from vestige.kinship.linked import Linkage, linked_pairs, pair_lr, read_genetic_map
 from vestige.kinship.mtdna import MtModel, read_mt_database, read_mt_profiles
 from vestige.kinship.mutation import MutationModel, MutationSpec
 from vestige.kinship.xstr import read_x_map, read_x_profiles
@@ -62,6 +62,14 @@ def add_linkage_args(p: argparse.ArgumentParser) -> None:
                    help="pairs only closer than this (cM; default: any, KLINK's greedy closest pairs)")
     g.add_argument("--map-function", choices=["kosambi", "haldane"], default="kosambi",
                    help="cM to recombination fraction (default kosambi, as KLINK)")
+
+
+def read_linkage(args, table) -> Linkage | None:
+    """The linked pairs of the kit's markers on the map ``--linkage-map`` names (None without it)."""
+    if not getattr(args, "linkage_map", None):
+        return None
+    gmap = read_genetic_map(args.linkage_map)
+    return Linkage(linked_pairs(table.markers, gmap, max_cm=args.linkage_max_cm, map_function=args.map_function))
 
 
 def linked_report(args, family, missing: str, samples: list[str], profiles, sample_profiles, table, mutation,

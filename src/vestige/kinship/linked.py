@@ -37,7 +37,8 @@ from vestige.kinship.xstr import _kron, _kron3, haldane, kosambi
 
 MAX_STATES = 1024  # haplotype states of one variable (a person's factor is this squared)
 
-__all__ = ["GeneticMap", "LinkedPair", "haldane", "kosambi", "linked_pairs", "pair_likelihood", "read_genetic_map"]
+__all__ = ["GeneticMap", "LinkedPair", "Linkage", "haldane", "kosambi", "linked_pairs", "pair_likelihood",
+           "read_genetic_map"]
 
 
 @dataclass
@@ -207,3 +208,49 @@ def pair_lr(family: Family, missing: str, sample: dict[str, tuple[str, str]],
         raise KinshipInputError(family.source or family.name, f"{pair.first}–{pair.second}: the references are "
                                 "inconsistent without a mutation model")
     return num / den
+
+
+@dataclass
+class Linkage:
+    """The linked pairs a search or a joint identification uses (:func:`linked_pairs` of a map),
+    and the LR correction of one pair of (sample, missing person), cached."""
+
+    pairs: list[LinkedPair]
+    floor: float = 1e-2  # a search links the pairs whose unlinked posterior reaches this (and their rivals)
+
+    def __post_init__(self) -> None:
+        self._refs: dict = {}  # (family, missing, markers, r) → P(the references' genotypes)
+
+    def correction(self, family: Family, missing: str, sample: dict[str, tuple[str, str | None]],
+                   references: dict[str, dict[str, tuple[str, str]]], table: FrequencyTable,
+                   mutation: MutationModel) -> tuple[float, list[str]]:
+        """(natural log of the linked LR over the unlinked one, summed over the pairs, and the
+        pairs used) for a clean sample. Per pair, the LR at the pair's ``r`` over the LR at
+        ``r = ½`` (unlinked: the product of the two markers' LRs, exactly); the unrelated sample's
+        own probability is the same in both and cancels, so each is P(references and the sample
+        as the missing person) / P(references), the latter cached per family. A pair where the
+        sample shows one allele, or has one marker only, changes nothing."""
+        total, used = 0.0, []
+        for pair in self.pairs:
+            markers = (pair.first, pair.second)
+            g = {m: sample[m] for m in markers if m in sample}
+            if len(g) < 2 or any(b is None for _a, b in g.values()):
+                continue
+            refs = {mid: {m: gg[m] for m in markers if m in gg} for mid, gg in references.items()}
+            refs = {mid: gg for mid, gg in refs.items() if gg}
+            h1 = {k: dict(v) for k, v in refs.items()}
+            own = h1.setdefault(missing, {})
+            if any(m in own and set(own[m]) != set(v) for m, v in g.items()):
+                continue  # the missing person's own earlier sample disagrees: left to the unlinked figure
+            own.update(g)
+            ratio = []
+            for r in (pair.r, 0.5):
+                key = (family.name, missing, markers, r)
+                if key not in self._refs:
+                    self._refs[key] = pair_likelihood(family, table, mutation, markers, r, refs)
+                ratio.append((pair_likelihood(family, table, mutation, markers, r, h1), self._refs[key]))
+            (num, den), (num0, den0) = ratio
+            if num > 0 and num0 > 0 and den > 0 and den0 > 0:
+                total += math.log(num) - math.log(den) - math.log(num0) + math.log(den0)
+                used.append(f"{pair.first}-{pair.second}")
+        return total, used

@@ -32,10 +32,13 @@ import numpy as np
 from vestige.kinship.errors import KinshipInputError
 from vestige.kinship.io import FrequencyTable, Profiles
 from vestige.kinship.lineage import Lineage, LineageScores
+from vestige.kinship.linked import Linkage
+from vestige.kinship.linked_scores import link_hits
 from vestige.kinship.lr import json_lr, likelihood_ratio
 from vestige.kinship.mutation import MutationModel
 from vestige.kinship.observe import Degradation
 from vestige.kinship.pedigree import Family
+from vestige.kinship.prior import check_prior, default_prior, posterior, posteriors
 from vestige.kinship.scoring import (
     COMPETE,
     SAMPLE_BLOCK,
@@ -107,61 +110,6 @@ class SearchResult:
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per step: checks, readings, tables, scoring, report
 
 
-def default_prior(n_missing: int, n_samples: int) -> float:
-    """``1 / (max(N, R) + 1)``: each sample is one of the N missing persons or someone else, and
-    each missing person one of the R samples or not among them — never certain a priori."""
-    return 1.0 / (max(n_missing, n_samples) + 1)
-
-
-def check_prior(prior: float, n_missing: int, n_samples: int) -> None:
-    if not (0.0 < prior < 1.0) or math.isnan(prior):
-        raise KinshipInputError("--prior", f"{prior} is not a probability in (0, 1)")
-    bound = max(n_missing, n_samples)
-    if prior * bound > 1.0 + 1e-12:
-        raise KinshipInputError("--prior", f"{prior:g} per pair is impossible with {n_missing} missing persons "
-                                f"and {n_samples} samples: the prior probabilities of one sample's (or one "
-                                f"person's) candidates would sum above 1 (at most 1/{bound})")
-
-
-def posterior(log_lr: float, row_lse: float, n_row: int, col_lse: float, n_col: int, prior: float) -> float:
-    """Posterior probability that sample ``r`` is missing person ``m``, with competitors.
-
-    With a prior ``π`` per pair, a sample is one of its ``n_row`` compared candidates or
-    someone else (prior ``1 − n_row·π``), and a missing person is one of the ``n_col`` samples
-    compared with them or not among them (``1 − n_col·π``). Bayes' rule with the sample's
-    competitors gives ``LR_rm / (Σ_m' LR_rm' + (1 − n_row π)/π)``, with the person's competitors
-    ``LR_rm / (Σ_r' LR_r'm + (1 − n_col π)/π)`` (the open-set posterior of Brenner & Weir 2003,
-    Theor Popul Biol 63:173, applied along each axis). The reported posterior is the smaller:
-    neither two candidates of one sample nor two samples of one person can both be near 1.
-    The exact joint posterior (:mod:`vestige.kinship.joint`) can be higher where competition
-    resolves itself (a competitor that is clearly someone else); this one never exceeds what
-    either axis allows, which is the conservative side for an identification.
-    """
-    if log_lr == -math.inf:
-        return 0.0
-    log_pi = math.log(prior)
-    vals = []
-    for lse, n in ((row_lse, n_row), (col_lse, n_col)):
-        none = 1.0 - n * prior
-        log_none = math.log(none) - log_pi if none > 0 else -math.inf
-        vals.append(math.exp(log_lr - np.logaddexp(lse, log_none)))
-    return min(1.0, min(vals))
-
-
-def posteriors(log_lr: np.ndarray, row_lse: np.ndarray, n_row: np.ndarray, col_lse: np.ndarray, n_col: np.ndarray,
-               prior: float) -> np.ndarray:
-    """:func:`posterior` for many pairs at once (the same formula, element by element)."""
-    log_pi = math.log(prior)
-    out = np.ones(len(log_lr))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for lse, n in ((row_lse, n_row), (col_lse, n_col)):
-            none = 1.0 - n * prior
-            log_none = np.where(none > 0, np.log(np.where(none > 0, none, 1.0)) - log_pi, -np.inf)
-            out = np.minimum(out, np.exp(log_lr - np.logaddexp(lse, log_none)))
-    out[log_lr == -np.inf] = 0.0
-    return out
-
-
 def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTable, samples: list[str],
                  *, sample_profiles: Profiles | None = None, sexes: dict[str, str] | None = None,
                  uncertain_sex: set[str] | None = None, mutation: MutationModel | None = None,
@@ -169,7 +117,8 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
                  theta: float = 0.0, top: int = 5, min_lr: float | None = None, all_pairs: bool = False,
                  compare_all_sexes: bool = False, prior: float | None = None, missing_total: int | None = None,
                  marker_detail: bool = False, progress: Progress | None = None, map_blocks=None,
-                 threads: int | None = None, lineage: Lineage | None = None) -> SearchResult:
+                 threads: int | None = None, lineage: Lineage | None = None,
+                 linkage: Linkage | None = None) -> SearchResult:
     """Search ``samples`` (or bodies: ``bodies[name]`` lists the samples of one body) against
     every missing person of ``families``; see the module docstring. ``map_blocks(fn, ctx, items)``
     (e.g. :func:`vestige.kinship.distributed.dask_map`) computes the parts of the tables and
@@ -177,7 +126,11 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
     same, so the output is identical. With ``lineage`` (:class:`vestige.kinship.lineage.Lineage`:
     Y-STR and mtDNA profiles, models and databases) each pair's Y and mtDNA log LRs are added to
     the autosomal one before the posteriors (independent systems: the LRs multiply), and each hit
-    reports the three apart (``systems``). Without it
+    reports the three apart (``systems``). With ``linkage`` (:class:`vestige.kinship.linked.Linkage`)
+    the pairs whose posterior reaches its floor (1e-4) have their linked markers' LRs computed
+    jointly (KLINK / pedprobr ``likelihood2``) instead of as a product, and every posterior is
+    recomputed with those LRs in the sums; pairs below the floor keep the product (linkage moves
+    an LR by a small factor: they stay far from any identification). Without it
     the blocks are scored by ``threads`` threads (default: one per core; numpy's gathers, sums and
     exponentials release the GIL), folded in block order all the same."""
     mutation = mutation or MutationModel()
@@ -222,6 +175,9 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
     per_marker = _sample_markers(samples, bodies, sprof, table, markers, degradation)
     result.seconds["readings"] = time.perf_counter() - clock - result.seconds["checks"]
     if theta > 0:
+        if linkage is not None and linkage.pairs:
+            result.notes.append("linked marker pairs are not used with θ > 0: their LRs are the product of the "
+                                "two markers'")
         return _theta_search(result, families, profiles, sprof, table, samples, bodies, sexes, uncertain_sex,
                              mutation, degradation, theta, top, min_lr, all_pairs, compare_all_sexes, pi,
                              n_prior_missing, lineage)
@@ -284,6 +240,10 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
     values = np.array([p[2] for p in pending], dtype=np.float64)
     post = posteriors(values, np.array([p[4] for p in pending], dtype=np.float64),
                       np.array([p[5] for p in pending], dtype=np.int64), col_lse[pc], col_n[pc], pi)
+    if linkage is not None and linkage.pairs and len(pending):
+        values, post, note = link_hits(linkage, pending, values, post, col_lse, col_n, ps, pc, targets, samples,
+                                       bodies, profiles, sprof, table, mutation, degradation, pi, result.row_lse)
+        result.notes.append(note)
     # Another sample among the two best of the missing person, within a factor 10^4 (LR ≥ 1).
     floor = np.maximum(values - COMPETE, 0.0)
     rival_at = np.full(len(pending), -1, dtype=np.int64)
@@ -293,7 +253,7 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
         rival_at[hit_k] = other[hit_k]
     names = [t.family.name for t in targets]
     for i, (p, n_compared) in enumerate(zip(pending, compared.tolist(), strict=True)):
-        s, c, value, flags, per = p[0], p[1], p[2], p[3], p[6]
+        s, c, value, flags, per = p[0], p[1], float(values[i]), p[3], p[6]
         if rival_at[i] >= 0:
             flags.append(f"competing_remains:{samples[rival_at[i]]}")
         result.hits.append(SearchHit(samples[s], names[c], targets[c].missing, value, n_compared, float(post[i]),
