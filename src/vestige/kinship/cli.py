@@ -28,6 +28,7 @@ from vestige.kinship.lineage_cli import (
 )
 from vestige.kinship.lineage_pairs import lineage_lr
 from vestige.kinship.lr import json_lr
+from vestige.kinship.plan_lineage import lineage_plan
 
 
 def _mutation(args):
@@ -444,6 +445,15 @@ def cmd_plan(args) -> int:
     result = plan(family, profiles, table, missing=args.missing, candidates=cands, markers=markers,
                   mutation=_mutation(args))
     out = result.as_dict()
+    lineage = read_lineage(args, need_profiles=False)
+    if lineage is not None:
+        if args.simulations < 2:
+            raise KinshipInputError("--simulations", f"{args.simulations}: at least 2")
+        found, notes = lineage_plan(family, result.missing, lineage, simulations=args.simulations, seed=args.seed)
+        out["lineage"] = [c.as_dict() for c in found]
+        out["lineage_notes"] = notes
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
     if args.json:
         print(json.dumps(out))
     else:
@@ -452,6 +462,11 @@ def cmd_plan(args) -> int:
         for c in out["candidates"]:
             print(f"  + {c['relative']:<16} exclusion power {c['exclusion_power']:.6f}  "
                   f"expected log10 LR {c['expected_log10_lr']:.2f}")
+        for c in out.get("lineage", []):
+            label = {"y": "Y-STRs", "mt": "mtDNA"}[c["system"]]
+            print(f"  + {label} of member {c['relative']} ({c['meioses']} meioses{', typed' if c['typed'] else ''}): "
+                  f"exclusion power {c['exclusion_power']:.6f}  expected log10 LR {c['expected_log10_lr']:.2f} "
+                  f"± {c['standard_error']:.2f} ({c['simulations']} simulations)")
     return 0
 
 
@@ -617,7 +632,11 @@ def add_kinship_commands(sub) -> None:
     pl.add_argument("--candidates", help="relatives to consider: father,mother,sibling,child,members")
     pl.add_argument("--markers", help="markers the lab types (default: those in the profiles file)")
     pl.add_argument("--json", action="store_true")
+    pl.add_argument("--simulations", type=int, default=400,
+                    help="Monte Carlo draws per lineage candidate (default 400; its standard error is printed)")
+    pl.add_argument("--seed", type=int, default=1, help="seed of the lineage simulations (default 1)")
     _add_mutation_args(pl)
+    add_lineage_args(pl)
 
     sim = ks.add_parser("simulate", help="simulate families, references, remains and a truth file")
     sim.set_defaults(fn=_run(cmd_simulate))

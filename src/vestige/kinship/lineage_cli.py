@@ -14,11 +14,12 @@ from vestige.kinship.io import read_frequencies
 from vestige.kinship.lineage import Lineage
 from vestige.kinship.lineage_pairs import identity_lrs
 from vestige.kinship.linked import Linkage, linked_pairs, pair_lr, read_genetic_map
-from vestige.kinship.mtdna import MtModel, read_mt_database, read_mt_profiles
+from vestige.kinship.mtdna import MtModel, MtProfiles, read_mt_database, read_mt_profiles
 from vestige.kinship.mutation import MutationModel, MutationSpec
 from vestige.kinship.xstr import read_x_map, read_x_profiles
 from vestige.kinship.ystr import (
     METHODS,
+    YHaplotypes,
     YModel,
     read_y_database,
     read_y_profiles,
@@ -115,15 +116,17 @@ def _require(what: str, needs: str, given: tuple[tuple[str, str | None], ...]) -
         raise KinshipInputError(", ".join(missing), f"{what} comparison needs {needs}; missing: {', '.join(missing)}")
 
 
-def read_lineage(args) -> Lineage | None:
+def read_lineage(args, need_profiles: bool = True) -> Lineage | None:
     """The lineage data the options name, checked; None when none is named. A system given
-    without its database or rates is an error that says what is missing (never a guess)."""
+    without its database or rates is an error that says what is missing (never a guess); with
+    ``need_profiles=False`` (planning: nobody may be typed yet) the profiles may be left out."""
     lin = Lineage()
     if args.y_profiles or args.y_database or args.y_rates:
         _require("Y-STR", "profiles, a haplotype database of the population and per-locus mutation rates",
-                 (("--y-profiles", args.y_profiles), ("--y-database", args.y_database), ("--y-rates", args.y_rates)))
+                 (("--y-profiles", args.y_profiles or ("-" if not need_profiles else None)),
+                  ("--y-database", args.y_database), ("--y-rates", args.y_rates)))
         rates = read_y_rates(args.y_rates)
-        lin.y = read_y_profiles(args.y_profiles, set(rates))
+        lin.y = read_y_profiles(args.y_profiles, set(rates)) if args.y_profiles else YHaplotypes({})
         db = read_y_database(args.y_database)
         unknown = [loc for loc in db.loci if loc not in rates]
         if unknown:
@@ -133,8 +136,9 @@ def read_lineage(args) -> Lineage | None:
         lin.y_model = YModel.build(rates, lin.y.haplotypes.values(), lin.y_freq.rows)
     if args.mt_profiles or args.mt_database:
         _require("mtDNA", "profiles and a database of the population",
-                 (("--mt-profiles", args.mt_profiles), ("--mt-database", args.mt_database)))
-        lin.mt = read_mt_profiles(args.mt_profiles)
+                 (("--mt-profiles", args.mt_profiles or ("-" if not need_profiles else None)),
+                  ("--mt-database", args.mt_database)))
+        lin.mt = read_mt_profiles(args.mt_profiles) if args.mt_profiles else MtProfiles({})
         lin.mt_db = read_mt_database(args.mt_database)
         for s in lin.mt_db.skipped[:5]:
             print(f"note: mtDNA database row left out: {s}", file=sys.stderr)
