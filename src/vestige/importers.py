@@ -45,6 +45,17 @@ KINDS: dict[str, Kind] = {
     "samples": Kind(_("Remains samples (DNA)"), Cap.DNA_WRITE, ("lab", "kit", "material", "dropout"),
                     accepts=".csv,.tsv,.txt", help=_("CSV or a GeneMapper export; the sample column is the body number."),
                     columns="sample,marker,allele1,allele2"),
+    "lineage_y": Kind(_("Y-STR profiles (DNA)"), Cap.DNA_WRITE, ("lab",), accepts=".csv,.tsv,.txt",
+                      help=_("YHRD locus names; the sample column is a remains sample's code, a body number or a "
+                             "donor's code; multi-copy loci (DYS385) as allele1 and allele2."),
+                      columns="sample,marker,allele1,allele2"),
+    "lineage_mt": Kind(_("mtDNA profiles (DNA)"), Cap.DNA_WRITE, ("lab",), accepts=".csv,.tsv,.txt",
+                       help=_("EMPOP notation relative to the rCRS with the sequenced range (16024-16569 1-576); "
+                              "one row per sample."),
+                       columns="sample,range,variants"),
+    "lineage_x": Kind(_("X-STR profiles (DNA)"), Cap.DNA_WRITE, ("lab",), accepts=".csv,.tsv,.txt",
+                      help=_("Argus X-12 markers; men one allele (allele2 empty)."),
+                      columns="sample,marker,allele1,allele2"),
     "dental_am": Kind(_("Dental charts, ante-mortem"), Cap.MISSING_WRITE,
                       help=_("One row per tooth (FDI number); owner is the missing person's reference."),
                       columns="owner,tooth,state,surfaces,material,root_canal,note,charted_on,source"),
@@ -90,6 +101,10 @@ def run_import(actor, kind: str, data: BinaryIO, name: str, *, dry_run: bool, op
         from vestige.dvi.importing import import_dental, import_records
         fn = import_dental if kind.startswith("dental_") else import_records
         return fn(actor, kind.rsplit("_", 1)[1], data, name, dry_run=dry_run, via=via)
+    if kind.startswith("lineage_"):
+        from vestige.identification.lineage import import_lineage
+        return import_lineage(actor, kind.split("_", 1)[1], data, name, lab=options.get("lab", ""), dry_run=dry_run,
+                              via=via)
     dropout = _float(options.get("dropout") or 0)
     if kind == "references":
         from vestige.missing.importing import import_references

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
 import urllib.error
 import urllib.request
 
@@ -145,18 +144,29 @@ def test_chromium_runs_sandboxed_as_an_unprivileged_user():
 
     if os.geteuid() != 0 or not shutil.which("/usr/bin/chromium"):
         pytest.skip("runs where Vestige runs as root: Chromium is then handed to nobody")
+    import pwd
+    from pathlib import Path
+
     from playwright.sync_api import sync_playwright
 
     from vestige.media.webcapture import FLAGS, launcher
 
     with sync_playwright() as p, launcher("/usr/bin/chromium", "nobody") as (program, user):
+        tag = Path(program).parent.name  # the launcher marks its browser's processes with it
         browser = p.chromium.launch(executable_path=program, headless=True, chromium_sandbox=True, args=FLAGS)
         page = browser.new_page()
         page.goto("chrome://sandbox")
         text = page.inner_text("body")
-        owners = subprocess.run(["ps", "-o", "user=", "-C", "chromium"], capture_output=True, text=True).stdout.split()
+        uids = set()
+        for proc in Path("/proc").iterdir():
+            try:
+                if f"VESTIGE_CAPTURE_BROWSER={tag}".encode() in (proc / "environ").read_bytes():
+                    status = (proc / "status").read_text()
+                    uids.add(int(next(ln for ln in status.splitlines() if ln.startswith("Uid:")).split()[1]))
+            except (OSError, ValueError, StopIteration):
+                continue
         browser.close()
-    assert user == "nobody" and owners and set(owners) == {"nobody"}
+    assert user == "nobody" and uids == {pwd.getpwnam("nobody").pw_uid}
     assert "You are adequately sandboxed." in text, text
 
 

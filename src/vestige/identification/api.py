@@ -57,6 +57,7 @@ class RunOut(Schema):
 class RunIn(Schema):
     site: str = ""
     families: list[str] = []
+    lineage: dict[str, int] = {}  # system (y, mt, x) → population database id
 
 
 class ProposeIn(Schema):
@@ -168,7 +169,8 @@ def joint(request, run: int | None = None):
 @router.post("/identification/runs", response={201: RunOut}, url_name="run-start")
 def start_run(request, payload: RunIn):
     """Start a matching run (in the background; poll ``GET /identification/runs/{id}``)."""
-    return Status(201, services.start_run(request.user, site=payload.site, families=payload.families))
+    return Status(201, services.start_run(request.user, site=payload.site, families=payload.families,
+                                          lineage=payload.lineage))
 
 
 @router.get("/identification/runs/{run_id}", response=RunOut, url_name="run-get")

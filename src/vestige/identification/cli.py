@@ -23,11 +23,57 @@ def cmd_identify_run(args) -> int:
     from vestige.identification import services
 
     actor = actor_of(args)
-    run = services.start_run(actor, site=args.site or "", families=args.family or [], background=False)
+    choice = {k: v for k, v in (("y", args.y_database), ("mt", args.mt_database), ("x", args.x_database)) if v}
+    run = services.start_run(actor, site=args.site or "", families=args.family or [], background=False,
+                             lineage=choice)
     with Progress(transient=True, console=stderr_console()) as bar:
         task = bar.add_task(f"matching run {run.pk}", total=100)
         run = services.execute_run(run.pk, progress=lambda pct: bar.update(task, completed=pct))
     print(f"run {run.pk}: {run.message} (engine {run.engine_seconds} s, in all {run.total_seconds} s)")
+    for note in run.inputs.get("lineage_notes", []):
+        print(f"note: {note}")
+    return 0
+
+
+def cmd_import_lineage(args) -> int:
+    """A lab's Y-STR, mtDNA or X-STR file; the sample column is a sample's code, a body number or a donor's code."""
+    setup_django()
+    from vestige.identification.lineage import import_lineage
+
+    return run_import(args, lambda actor, f, name, **kw: import_lineage(actor, args.system, f, name, lab=args.lab, **kw),
+                      {"y": "Y-STR profiles", "mt": "mtDNA profiles", "x": "X-STR profiles"}[args.system])
+
+
+def cmd_databases(args) -> int:
+    """`databases list`: the population databases; `databases add`: upload one with its provenance."""
+    setup_django()
+    from pathlib import Path
+
+    from vestige.identification import lineage
+
+    if args.action == "add":
+        missing = [flag for flag, v in (("--system", args.system), ("--name", args.name), ("--population", args.population),
+                                        ("--source", args.source), ("FILE", args.file)) if not v]
+        if missing:
+            raise InvalidInput(f"databases add needs {', '.join(missing)}", field=missing[0].lstrip("-").lower())
+        try:
+            data = Path(args.file).read_bytes()
+            model = Path(args.model).read_bytes() if args.model else None
+        except OSError as e:
+            raise InvalidInput(f"{e.filename}: {e.strerror}", field="file") from None
+        db = lineage.add_database(actor_of(args), args.system, data, Path(args.file).name, name=args.name,
+                                  population=args.population, source=args.source, model=model,
+                                  model_name=Path(args.model).name if args.model else "")
+        print(f"{db.pk}\t{db}")
+        return 0
+    rows = [{"id": d.pk, "system": d.system, "name": d.name, "population": d.population, "rows": d.rows,
+             "source": d.source, "sha256": d.sha256, "uploaded_at": d.uploaded_at.isoformat()}
+            for d in lineage.databases(args.system)]
+    if args.json:
+        print_json_lines(rows)
+    else:
+        for r in rows:
+            print(f"{r['id']}\t{r['system']}\t{r['name']}\t{r['population']}\t{r['rows']}\t{r['source']}")
     return 0
 
 
@@ -243,7 +289,31 @@ def add_commands(sub) -> None:
     ir.set_defaults(fn=cmd_identify_run)
     ir.add_argument("--site", help="only the remains of this site")
     ir.add_argument("--family", action="append", metavar="REF", help="only these families (repeat the option)")
+    ir.add_argument("--y-database", metavar="ID", help="compare Y-STRs with this haplotype database (see `databases list`)")
+    ir.add_argument("--mt-database", metavar="ID", help="compare mtDNA with this database")
+    ir.add_argument("--x-database", metavar="ID", help="compare X-STRs with these frequencies and map")
     as_user(ir)
+    il = idf.add_parser("import-lineage", help="Y-STR, mtDNA or X-STR profiles of remains samples and donors")
+    il.set_defaults(fn=cmd_import_lineage)
+    il.add_argument("system", choices=["y", "mt", "x"])
+    il.add_argument("file")
+    il.add_argument("--lab", required=True)
+    il.add_argument("--dry-run", action="store_true")
+    il.add_argument("--json", action="store_true")
+    as_user(il)
+    idb = idf.add_parser("databases", help="population databases for Y-STR, mtDNA and X-STR: list, or add one with "
+                         "its provenance")
+    idb.set_defaults(fn=cmd_databases)
+    idb.add_argument("action", choices=["list", "add"])
+    idb.add_argument("file", nargs="?", help="add: the database (Y: id then one column per locus; mtDNA: "
+                     "id,range,variants; X: marker,allele,frequency)")
+    idb.add_argument("--system", choices=["y", "mt", "x"])
+    idb.add_argument("--name")
+    idb.add_argument("--population", help="the population it samples (e.g. Ukraine, YHRD release 61)")
+    idb.add_argument("--source", help="where it comes from: publication, release, laboratory")
+    idb.add_argument("--model", metavar="JSON", help="Y and mtDNA: mutation rates; X: the genetic map (required)")
+    idb.add_argument("--json", action="store_true")
+    as_user(idb)
     ist = idf.add_parser("stats", help="missing, identified, accounted for, remains without candidate")
     ist.set_defaults(fn=cmd_identify_stats)
     ist.add_argument("--site")

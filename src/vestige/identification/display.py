@@ -46,3 +46,15 @@ def checks(flags: dict) -> list[dict]:
     return [{"code": name, "name": str(CHECK_NAMES.get(name, name)), "state": f.get("state", "unknown"),
              "state_label": str(STATES.get(f.get("state"), f.get("state", ""))), "detail": _detail(name, f)}
             for name, f in (flags or {}).items()]
+
+
+SYSTEM_NAMES = {"autosomal": gettext_lazy("Autosomal STRs"), "y": gettext_lazy("Y-STR (paternal line)"),
+                "mt": gettext_lazy("mtDNA (maternal line)"), "x": gettext_lazy("X-STR")}
+
+
+def system_lrs(systems: dict | None) -> list[tuple[str, float | None]]:
+    """(name, log10 LR or None when not compared) per DNA system of a candidate, autosomal first;
+    empty when the run compared no lineage system (the per-marker table says it all)."""
+    if not systems or set(systems) <= {"autosomal"}:
+        return []
+    return [(str(SYSTEM_NAMES[k]), systems[k]) for k in ("autosomal", "y", "mt", "x") if k in systems]

@@ -80,6 +80,7 @@ class MatchingRun(models.Model):
     unsearchable = models.JSONField(default=list)  # families that cannot be searched yet, with the reason
     duplicates = models.JSONField(default=list)  # remains samples that look like one person (pm-match)
     plans = models.JSONField(default=dict)  # weak families: the planning engine's figures (whom to ask for)
+    lineage = models.JSONField(default=dict)  # system → HaplotypeDatabase pk chosen for the run (y, mt, x)
 
     class Meta:
         verbose_name = _("matching run")
@@ -144,6 +145,7 @@ class Candidate(models.Model):
     exact = models.BooleanField(default=True)  # the posterior is the joint marginal (False: pairwise only)
     log10_glr = models.FloatField(null=True)  # best assignment with this pairing against the best without it
     dna_flags = models.JSONField(default=list)  # competing candidates, symmetric match, drop-out, duplicates
+    systems = models.JSONField(default=dict)  # log10 LR per system (autosomal, y, mt, x; None: not compared)
     group = models.PositiveIntegerField(null=True)  # index of the joint group in the run
 
     class Meta:
@@ -219,3 +221,58 @@ class DuplicateGroup(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("identification:duplicate-detail", args=[self.pk])
+
+
+class LineageSystem(models.TextChoices):
+    Y = "y", _("Y-STR")
+    MT = "mt", _("mtDNA")
+    X = "x", _("X-STR")
+
+
+class LineageProfile(models.Model):
+    """A Y-STR, mtDNA or X-STR profile of a remains sample or of a donor, as the lab's file gave it
+    (its rows, encrypted like every DNA profile); the newest of each owner and system is used."""
+
+    system = models.CharField(_("system"), max_length=2, choices=LineageSystem.choices)
+    sample = models.ForeignKey(RemainsSample, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="lineage_profiles")
+    donor = models.ForeignKey("missing.Donor", null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="lineage_profiles")
+    data_encrypted = models.TextField(editable=False)
+    loci = models.PositiveSmallIntegerField(default=0, editable=False)  # loci or positions typed: shown to every role
+    lab = models.CharField(_("laboratory"), max_length=200)
+    source = models.CharField(max_length=300, blank=True)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-imported_at", "-pk"]
+        constraints = [models.CheckConstraint(
+            condition=(models.Q(sample__isnull=False, donor__isnull=True) | models.Q(sample__isnull=True, donor__isnull=False)),
+            name="lineage_profile_one_owner")]
+
+
+class HaplotypeDatabase(models.Model):
+    """A population database for a lineage system with its provenance (population, size, source)
+    and the model that goes with it (Y and mtDNA: mutation rates; X: the genetic map); a matching
+    run names the ones it uses. Population data, not personal: stored as uploaded, with its hash."""
+
+    system = models.CharField(_("system"), max_length=2, choices=LineageSystem.choices)
+    name = models.CharField(_("name"), max_length=200)
+    population = models.CharField(_("population"), max_length=200)
+    source = models.CharField(_("source"), max_length=500, help_text=_("Publication, release or laboratory it comes from."))
+    file_name = models.CharField(max_length=300)
+    content = models.TextField(editable=False)
+    model_name = models.CharField(max_length=300, blank=True)
+    model = models.JSONField(default=dict, editable=False)
+    rows = models.PositiveIntegerField(default=0, editable=False)
+    sha256 = models.CharField(max_length=64, editable=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["system", "name"]
+        constraints = [models.UniqueConstraint(fields=["system", "name"], name="haplotype_database_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.get_system_display()}: {self.name} ({self.population}, {self.rows})"

@@ -17,7 +17,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from vestige.identification.display import checks
+from vestige.identification.display import checks, system_lrs
 from vestige.identification.models import Candidate, Identification
 from vestige.identification.services import marker_lrs
 from vestige.missing.pedigree import BOX, layout
@@ -93,6 +93,10 @@ def identification_pdf(candidate: Candidate, ident: Identification | None) -> by
         "Likelihood ratio %(lr)s over %(n)d markers; posterior %(p).6f under a flat prior over the missing "
         "persons in scope (matching run %(run)s).") % {"lr": lr_text, "n": candidate.markers_compared,
                                                         "p": candidate.posterior, "run": candidate.run_id}), st["Normal"]))
+    systems = system_lrs(candidate.systems)
+    if systems:  # each DNA system's LR: independent, they multiply into the one above
+        story.append(Paragraph(e("; ".join(f"{name}: " + (_("not compared") if v is None else f"LR 10^{v:.2f}")
+                                           for name, v in systems)), st["Normal"]))
     per = list(marker_lrs(candidate).items())
     rows = [[_("Marker"), "LR", _("Marker"), "LR"]]
     half = (len(per) + 1) // 2

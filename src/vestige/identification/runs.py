@@ -36,6 +36,7 @@ from vestige.accounts.services import require
 from vestige.errors import Conflict, InvalidInput
 from vestige.history.models import Action
 from vestige.history.services import record
+from vestige.identification.lineage import check_choice, run_lineage
 from vestige.identification.models import (
     Candidate,
     DecisionStatus,
@@ -97,11 +98,13 @@ def reap_stale_runs() -> int:
     return n + tasks.fail_queued(MatchingRun)
 
 
-def start_run(actor, *, site: str = "", families: list[str] | None = None, background: bool = True) -> MatchingRun:
+def start_run(actor, *, site: str = "", families: list[str] | None = None, background: bool = True,
+              lineage: dict | None = None) -> MatchingRun:
     """Create a run over all remains (or one site's) against all families (or the ones named)
     and, with ``background``, hand it to a task worker (vestige/tasks.py); the CLI executes it
-    itself."""
+    itself. ``lineage``: {system: haplotype database pk} (y, mt, x) the run compares with."""
     require(actor, Cap.RUN_START)
+    choice = check_choice(lineage or {})
     if site and not Remains.objects.filter(site__ref=site).exists():
         raise InvalidInput(_("No remains at site %(s)r.") % {"s": site}, field="site")
     families = [f.strip() for f in (families or []) if f.strip()]
@@ -112,7 +115,7 @@ def start_run(actor, *, site: str = "", families: list[str] | None = None, backg
     if MatchingRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).exists():
         raise Conflict(_("A matching run is already under way; wait for it to finish."))
     run = MatchingRun.objects.create(started_by=actor, scope_site=site, scope_families=",".join(families),
-                                     heartbeat_at=timezone.now())
+                                     heartbeat_at=timezone.now(), lineage=choice)
     record(run, Action.CREATED, actor, {"scope": [None, f"{site or 'all remains'}; {','.join(families) or 'all families'}"]})
     if background:
         from vestige import tasks
@@ -272,10 +275,13 @@ def execute_run(run_id: int, progress=None) -> MatchingRun:
             if progress:
                 progress(pct)
 
+        lineage = run_lineage({k: int(v) for k, v in (run.lineage or {}).items()},
+                              {int(n.split(":", 1)[1]) for names in bodies.values() for n in names}, set(refs))
+        lap("lineage")
         res = blind_search(families, profiles, table, items, bodies=bodies, sexes=sexes, mutation=mutation,
                            degradation=degradation, top=TOP, missing_total=max(missing_total, n_targets, 1),
                            marker_detail=True, progress=engine_progress,
-                           map_blocks=_dask_blocks()) if families and items else None
+                           map_blocks=_dask_blocks(), lineage=lineage.lineage) if families and items else None
         engine = time.perf_counter() - t_engine
         lap("search")
         _beat(run_id, 80, _("Joint identification of related remains"))
@@ -310,7 +316,8 @@ def execute_run(run_id: int, progress=None) -> MatchingRun:
                 status=RunStatus.DONE, progress=100, current=True, finished_at=timezone.now(), samples=n_samples,
                 missing_persons=len(mp_by_key), candidates_found=len(rows), engine_seconds=round(engine_joint, 3),
                 total_seconds=round(time.perf_counter() - t0, 3), heartbeat_at=timezone.now(),
-                inputs=_inputs(table, mutation, dropout, res, missing_total, added),
+                inputs={**_inputs(table, mutation, dropout, res, missing_total, added),
+                        "lineage": lineage.used, "lineage_notes": lineage.notes + (res.notes if res else [])},
                 timings={**phases, "search_engine": round(engine, 3)},
                 counts={"bodies": len(items), "remains": sum(1 + len(o) for o in others.values()), "samples": n_samples,
                         "degraded_samples": len(sample_dropout), "families_searched": len(families),
@@ -452,7 +459,7 @@ def _candidate_rows(run, res, joint, items, primary, others, remains, mp_by_key,
         rows.append((run.pk, r.pk, mp_id, h.lr if math.isfinite(h.lr) else 1e308, h.log10_lr, p, h.markers_compared,
                      json.dumps(h.markers or {}), json.dumps(flags), sum(1 for f in flags.values() if f["state"] == "conflict"),
                      res.prior, tol, exact, None if glr is None else glr / math.log(10), json.dumps(dna),
-                     group_of.get(v)))
+                     group_of.get(v), json.dumps(h.systems or {})))
     return rows, groups_out
 
 
@@ -490,8 +497,8 @@ def _insert_candidates(rows: list[tuple]) -> None:
     table = connection.ops.quote_name(Candidate._meta.db_table)
     cast = "::jsonb" if connection.vendor == "postgresql" else ""
     sql = (f"INSERT INTO {table} (run_id, remains_id, missing_person_id, lr, log10_lr, posterior, markers_compared, "
-           f"marker_lrs, flags, conflicts, prior, tolerance, exact, log10_glr, dna_flags, \"group\") VALUES "
-           f"(%s, %s, %s, %s, %s, %s, %s, %s{cast}, %s{cast}, %s, %s, %s, %s, %s, %s{cast}, %s)")
+           f"marker_lrs, flags, conflicts, prior, tolerance, exact, log10_glr, dna_flags, \"group\", systems) VALUES "
+           f"(%s, %s, %s, %s, %s, %s, %s, %s{cast}, %s{cast}, %s, %s, %s, %s, %s, %s{cast}, %s, %s{cast})")
     with connection.cursor() as cursor:
         for i in range(0, len(rows), 5000):
             cursor.executemany(sql, rows[i:i + 5000])

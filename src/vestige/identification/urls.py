@@ -18,4 +18,5 @@ urlpatterns = [
     path("identification/same-body/new/", views.duplicate_new, name="duplicate-new"),
     path("identification/same-body/<int:pk>/", views.duplicate_detail, name="duplicate-detail"),
     path("identification/samples/<int:pk>/resolve/", views.sample_resolve, name="sample-resolve"),
+    path("identification/databases/", views.databases_page, name="databases"),
 ]

@@ -19,8 +19,8 @@ from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import Conflict, InvalidInput, NotFound
-from vestige.identification import services
-from vestige.identification.display import checks
+from vestige.identification import lineage, services
+from vestige.identification.display import checks, system_lrs
 from vestige.identification.models import (
     Candidate,
     DecisionStatus,
@@ -62,6 +62,9 @@ def index(request):
         "sites": access.scope(Site.objects.filter(withdrawn_at__isnull=True), request.user), "can_run": request.user.can(Cap.RUN_START),
         "query": params.urlencode(), "threshold": services.THRESHOLD, "site": site, "state": state,
         "worklists": [(name, WORKLISTS[name], n) for name, n in counts(request.user).items()],
+        "lineage_choices": [(s, label, list(lineage.databases(s))) for s, label in lineage.SYSTEMS.items()
+                            if lineage.databases(s).exists()],
+        "lineage_held": [(s, lineage.SYSTEMS[s], n) for s, n in lineage.counts().items() if n],
     })
 
 
@@ -70,8 +73,9 @@ def start(request):
     require(request.user, Cap.RUN_START)  # the role first: a refused role learns nothing of the record
     try:
         run = services.start_run(request.user, site=request.POST.get("site", ""),
-                                 families=request.POST.get("families", "").replace(" ", ",").split(","))
-    except (InvalidInput, Conflict) as e:
+                                 families=request.POST.get("families", "").replace(" ", ",").split(","),
+                                 lineage={s: request.POST.get(f"lineage_{s}") for s in lineage.SYSTEMS})
+    except (InvalidInput, Conflict, NotFound) as e:
         messages.error(request, e.message)
         return redirect("identification:index")
     return redirect(run.get_absolute_url())
@@ -124,6 +128,7 @@ def candidate_detail(request, pk):
         "group": _group(c.run, c.group), "competing": competing.distinct(), "samples": samples,
         "notes": [f for f in c.dna_flags if f.startswith(("degraded", "samples", "same_body", "possible_duplicate"))],
         "checks": checks(c.flags),
+        "systems": system_lrs(c.systems),
     })
 
 
@@ -266,3 +271,30 @@ def sample_resolve(request, pk):
     except (InvalidInput, Conflict) as e:
         messages.error(request, e.message)
     return redirect(s.remains.get_absolute_url())
+
+
+def databases_page(request):
+    """The population databases of the lineage systems, with their provenance; a DNA analyst adds one."""
+    require(request.user, Cap.IDENT_READ)
+    errors: dict = {}
+    values: dict = {}
+    if request.method == "POST":
+        require(request.user, Cap.DNA_WRITE)
+        values = {k: request.POST.get(k, "") for k in ("system", "name", "population", "source")}
+        upload, model = request.FILES.get("file"), request.FILES.get("model")
+        try:
+            if upload is None:
+                raise InvalidInput(_("Choose the database file."), field="file")
+            db = lineage.add_database(request.user, values["system"], upload.read(), upload.name, name=values["name"],
+                                      population=values["population"], source=values["source"],
+                                      model=model.read() if model else None, model_name=model.name if model else "")
+        except InvalidInput as e:
+            errors = e.errors or {e.field or "file": [e.message]}
+            messages.error(request, e.message)
+        else:
+            messages.success(request, _("Database %(d)s added.") % {"d": db})
+            return redirect("identification:databases")
+    status = 400 if errors else 200
+    return render(request, "identification/databases.html", {
+        "databases": lineage.databases(), "systems": lineage.SYSTEMS.items(), "errors": errors, "values": values,
+        "can_add": request.user.can(Cap.DNA_WRITE), "held": lineage.counts()}, status=status)

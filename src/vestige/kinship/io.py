@@ -61,18 +61,33 @@ class FrequencyTable:
         self.added.append((marker, allele, frequency))
 
 
-def _open_csv(path: str | Path) -> tuple[str, list[tuple[int, list[str]]]]:
-    p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise KinshipInputError(str(path), "no such file") from None
-    except IsADirectoryError:
-        raise KinshipInputError(str(path), "is a folder, not a file") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise KinshipInputError(str(path), f"not UTF-8 text (byte {e.start})") from None
+@dataclass(frozen=True)
+class TextFile:
+    """A file's name and its text, read like a file by every reader here (an upload, or data
+    decrypted for one run: never written to disk)."""
+
+    name: str
+    text: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _open_csv(path: str | Path | TextFile) -> tuple[str, list[tuple[int, list[str]]]]:
+    if isinstance(path, TextFile):
+        text = path.text.removeprefix("\ufeff")
+    else:
+        p = Path(path)
+        try:
+            raw = p.read_bytes()
+        except FileNotFoundError:
+            raise KinshipInputError(str(path), "no such file") from None
+        except IsADirectoryError:
+            raise KinshipInputError(str(path), "is a folder, not a file") from None
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            raise KinshipInputError(str(path), f"not UTF-8 text (byte {e.start})") from None
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ("\t" if sample.count("\t") > sample.count(",") else ",")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -387,9 +402,11 @@ def _genotype(profiles: Profiles, text: str, sample: str, marker: str, a1: str, 
     return labels[a1], None if dropped else labels[a2]
 
 
-def _read_json(p: Path | str):
+def _read_json(p: Path | str | TextFile):
     """Parse a JSON file; a missing, undecodable or malformed file is a KinshipInputError naming it."""
     try:
+        if isinstance(p, TextFile):
+            return json.loads(p.text)
         with open(p, "rb") as f:
             return json.loads(f.read().decode("utf-8"))
     except FileNotFoundError:

@@ -15,8 +15,7 @@ from vestige.kinship.lineage import Lineage
 from vestige.kinship.lineage_pairs import identity_lrs
 from vestige.kinship.linked import Linkage, linked_pairs, pair_lr, read_genetic_map
 from vestige.kinship.mtdna import MtModel, MtProfiles, read_mt_database, read_mt_profiles
-from vestige.kinship.mutation import MutationModel, MutationSpec
-from vestige.kinship.xstr import read_x_map, read_x_profiles
+from vestige.kinship.xstr import check_x_alleles, read_x_map, read_x_profiles, x_mutation
 from vestige.kinship.ystr import (
     METHODS,
     YHaplotypes,
@@ -160,18 +159,8 @@ def read_lineage(args, need_profiles: bool = True) -> Lineage | None:
         if absent:
             raise KinshipInputError(args.x_freqs, f"X markers of the map without frequencies: {', '.join(absent)}")
         lin.x = read_x_profiles(args.x_profiles, set(lin.x_map.markers))
-        specs = {}
-        for m in lin.x_map.markers:
-            rate = args.x_mutation_rate if args.x_mutation_rate is not None else lin.x_map.rates.get(m, 0.002)
-            spec = MutationSpec(args.x_mutation_model, rate if args.x_mutation_model != "none" else 0.0)
-            specs[m] = {"male": spec, "female": spec}
-        lin.x_mutation = MutationModel(specs)
-        for sample, g in lin.x.genotypes.items():  # every allele in the table (else: which file, line)
-            for m, alleles in g.items():
-                for a in alleles:
-                    if a not in lin.x_table.alleles[m]:
-                        raise KinshipInputError(lin.x.where(sample, m), f"X allele {a!r} of {m} (sample {sample}) "
-                                                f"is not in the frequency table {args.x_freqs}")
+        lin.x_mutation = x_mutation(lin.x_map, args.x_mutation_model, args.x_mutation_rate)
+        check_x_alleles(lin.x, lin.x_table)
     return lin if lin.systems else None
 
 

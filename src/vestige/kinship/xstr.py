@@ -39,12 +39,12 @@ import numpy as np
 from vestige.kinship.errors import KinshipInputError
 from vestige.kinship.io import FrequencyTable, _open_csv, _read_json
 from vestige.kinship.likelihood import contract
-from vestige.kinship.mutation import MutationModel, lump
+from vestige.kinship.mutation import MutationModel, MutationSpec, lump
 from vestige.kinship.pedigree import Family
 
 MAX_STATES = 4096  # haplotype states of one X variable (a woman's factor is this squared)
 
-__all__ = ["XMap", "XProfiles", "read_x_map", "read_x_profiles", "x_likelihood_ratio"]
+__all__ = ["XMap", "XProfiles", "check_x_alleles", "read_x_map", "read_x_profiles", "x_likelihood_ratio", "x_mutation"]
 
 
 @dataclass
@@ -548,3 +548,24 @@ def predictive_log_lrs(pred: XPredictive, codes: np.ndarray, table: FrequencyTab
         with np.errstate(divide="ignore"):
             out[rows] = np.log(total) - log_pop
     return out
+
+
+def x_mutation(xmap: XMap, model: str = "proportional", rate: float | None = None) -> MutationModel:
+    """The X markers' mutation model: ``model`` (pedmut's none or proportional) at ``rate`` per
+    meiosis, or the map's per-locus rates (0.002 where it gives none)."""
+    specs = {}
+    for m in xmap.markers:
+        r = rate if rate is not None else xmap.rates.get(m, 0.002)
+        spec = MutationSpec(model, r if model != "none" else 0.0)
+        specs[m] = {"male": spec, "female": spec}
+    return MutationModel(specs)
+
+
+def check_x_alleles(profiles: XProfiles, table: FrequencyTable) -> None:
+    """Every allele of the profiles in the frequency table (else: which file, line, sample)."""
+    for sample, g in profiles.genotypes.items():
+        for m, alleles in g.items():
+            for a in alleles:
+                if a not in table.alleles.get(m, ()):
+                    raise KinshipInputError(profiles.where(sample, m), f"X allele {a!r} of {m} (sample {sample}) "
+                                            f"is not in the frequency table {table.source}")

@@ -54,6 +54,7 @@ LAUNCHER = """#!/bin/sh
 # Chromium as {user}, sandboxed: its profile handed over, then exec with that user's ids only.
 for a in "$@"; do case "$a" in --user-data-dir=*) chown -R {uid}:{gid} "${{a#--user-data-dir=}}";; esac; done
 export HOME={home}
+export VESTIGE_CAPTURE_BROWSER={tag}
 exec {setpriv} --reuid={uid} --regid={gid} --clear-groups -- {chromium} "$@"
 """
 HOP_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
@@ -252,7 +253,7 @@ def launcher(chromium: str, user: str):
         os.chown(home, entry.pw_uid, entry.pw_gid)
         script = folder / "chromium"
         script.write_text(LAUNCHER.format(user=user, uid=entry.pw_uid, gid=entry.pw_gid, home=home, setpriv=setpriv,
-                                          chromium=chromium))
+                                          chromium=chromium, tag=folder.name))
         script.chmod(0o755)
         yield str(script), user
     finally:
