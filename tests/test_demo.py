@@ -74,6 +74,19 @@ def test_demo_reproduces_published_izium_figures_and_is_idempotent(db, capsys):
     drone = EvidenceItem.objects.get(original_name="DJI_0007.MP4")
     [(repost, score, _frames)] = evidence.near_duplicate_videos(drone)
     assert repost.original_name == "channel_repost.mp4" and score >= 0.5
+    # Issue 25: families whose only reference is a paternal uncle or a maternal aunt, typed for Y-STRs
+    # or mtDNA, with synthetic databases labelled so; a run that chooses them identifies several of
+    # those bodies through their line.
+    from vestige.identification import services as ident
+    from vestige.identification.models import Candidate, HaplotypeDatabase
+    dbs = {d.system: d for d in HaplotypeDatabase.objects.all()}
+    assert set(dbs) == {"y", "mt"} and all("synthetic" in d.population for d in dbs.values())
+    run = ident.execute_run(ident.start_run(User.objects.get(username="dna"), background=False,
+                                            lineage={k: d.pk for k, d in dbs.items()}).pk)
+    through_line = [c for c in Candidate.objects.filter(run=run, posterior__gte=0.9995)
+                    if (c.systems.get("y") or 0) > 2 or (c.systems.get("mt") or 0) > 2]
+    assert len(through_line) >= 5 and any(c.systems.get("y") for c in through_line) \
+        and any(c.systems.get("mt") for c in through_line)
     counts = (Site.objects.count(), Grave.objects.count(), Remains.objects.count())
     # Second run: nothing duplicated, the same passwords printed.
     assert main(["demo", "--no-serve"]) == 0

@@ -95,11 +95,16 @@ def load_identification(liaison, dna_analyst, report: dict | None = None) -> int
         for r, g in zip(chosen, _household(liaison, dna_analyst, rng, drawer, table, lost, parents, chosen), strict=True):
             genos[r.pk] = g
     truth: dict[int, object] = {}
+    lines = np.random.default_rng(SEED + 1)  # which weak families are paternal: apart, the main stream unchanged
+    cases: list[tuple] = []
     for r in remains:
         if r.pk in genos:
             continue
         kind = None if r.pk in none else "avuncular" if r.pk in weak else STRONG[int(rng.integers(len(STRONG)))]
-        genos[r.pk] = _family(liaison, dna_analyst, rng, drawer, table, kind, r, truth) if kind else drawer.founder()
+        if kind == "avuncular" and r.sex == Sex.MALE and lines.random() < 0.8:
+            kind = "paternal_uncle"
+        genos[r.pk] = (_family(liaison, dna_analyst, rng, drawer, table, kind, r, truth, cases) if kind
+                       else drawer.founder())
     no_dna = {remains[i].pk for i in order[:N_NO_DNA]}  # among the bodies no family references
     # One person, two body numbers: a body part recovered apart from the rest of the body.
     a, b = remains[order[-1]], remains[order[-2]]
@@ -117,7 +122,7 @@ def load_identification(liaison, dna_analyst, report: dict | None = None) -> int
         _family(liaison, dna_analyst, rng, drawer, table, STRONG[int(rng.integers(len(STRONG)))], None)
     _duplicate_pair(liaison)
     if report is not None:
-        report.update(truth=truth, no_dna=[r for r in remains if r.pk in no_dna])
+        report.update(truth=truth, no_dna=[r for r in remains if r.pk in no_dna], lineage=cases)
     return n
 
 
@@ -179,9 +184,16 @@ def _genotypes(rng, table, alleles: np.ndarray, drop: float) -> dict[str, tuple[
             for i, m in enumerate(GLOBALFILER) if keep[i]}
 
 
-def _family(liaison, dna_analyst, rng, drawer, table, kind: str, remains: Remains | None,
-            truth: dict | None = None) -> np.ndarray:
-    template = TEMPLATES[kind]
+PATERNAL_UNCLE = [("GF", "male", None, None, False, False), ("GM", "female", None, None, False, False),
+                  ("U", "X", "GF", "GM", False, True), ("P", "male", "GF", "GM", False, False),
+                  ("SP", "female", None, None, False, False), ("MP", "X", "P", "SP", True, False)]
+
+
+def _family(liaison, dna_analyst, rng, drawer, table, kind: str, remains: Remains | None,  # noqa: PLR0913
+            truth: dict | None = None, cases: list | None = None) -> np.ndarray:
+    """A family of ``kind`` whose missing person is ``remains`` (or is not among them); a weak
+    family (an uncle or aunt only) is added to ``cases`` with the line it shares, if any."""
+    template = PATERNAL_UNCLE if kind == "paternal_uncle" else TEMPLATES[kind]
     sex = (remains.sex if remains is not None and remains.sex != Sex.UNDETERMINED
            else ("male" if rng.random() < 0.5 else "female"))
     if kind == "spouse_children" and sex == "female":  # she is the children's mother; the spouse their father
@@ -230,6 +242,11 @@ def _family(liaison, dna_analyst, rng, drawer, table, kind: str, remains: Remain
                 liaison, family, mid, consent_on=dt.date(2022, 10, 1), label=_label(mid), via="demo")
             services.add_reference_profile(dna_analyst, donor, _genotypes(rng, table, g, 0.02),
                                            lab="Demo reference laboratory", kit="GlobalFiler", via="demo")
+    if cases is not None and remains is not None and kind in ("avuncular", "paternal_uncle"):
+        uncle = family.members.get(code="U")
+        line = "maternal" if kind == "avuncular" else "paternal" if uncle.sex == "male" and sex == "male" else None
+        if line:  # a paternal aunt shares neither line: the family stays weak
+            cases.append((line, family, remains, uncle.donor.code))
     return mp_alleles
 
 

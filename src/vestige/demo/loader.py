@@ -94,7 +94,10 @@ def run_demo(verbosity: int = 1, say=None) -> tuple[dict, dict]:
                                                           User.objects.get(username="dna"), report)
     if report:  # a fresh load (a re-run finds the families there and adds nothing)
         from vestige.demo.dvi import load_dvi
+        from vestige.demo.lineage import load_lineage
 
+        say("Typing Y-STR and mtDNA, with synthetic population databases (families with only an uncle or an aunt)")
+        created.update(load_lineage(User.objects.get(username="dna"), report["lineage"]))
         say("Charting teeth and effects: ante-mortem from dentists, post-mortem from the examiners")
         created.update(load_dvi({k: User.objects.get(username=k) for k in ("liaison", "examiner", "odontologist",
                                                                            "dna2")},
