@@ -28,7 +28,7 @@ class SampleStatus(models.TextChoices):
 class RemainsSample(CheckedFields):
 
     IDENTIFIERS = ('code',)
-    code = models.CharField(_("sample code"), max_length=40, unique=True)
+    code = models.CharField(_("sample code"), max_length=80, unique=True)
     remains = models.ForeignKey(Remains, on_delete=models.PROTECT, related_name="dna_samples")
     material = models.CharField(_("material"), max_length=10, choices=Material.choices)
     lab = models.CharField(_("laboratory"), max_length=200)

@@ -168,6 +168,8 @@ class LineageScores:
         single_rows: dict = {}
         for c, (family, missing) in enumerate(self.targets):
             typed = _typed_members(family, names)
+            if not typed:
+                continue
             tree = line_tree(family, missing, "y", typed)
             if not tree.typed:
                 continue
@@ -270,6 +272,8 @@ class LineageScores:
         names = set(haps)
         for c, (family, missing) in enumerate(self.targets):
             typed = _typed_members(family, names)
+            if not typed:  # no one typed in the family: no line to build
+                continue
             tree = line_tree(family, missing, "mt", typed)
             if not tree.typed:
                 continue

@@ -32,7 +32,7 @@ PersonForm.base_fields = {
 
 
 class MemberForm(forms.Form):
-    code = forms.CharField(label=_("Pedigree id"), max_length=32)
+    code = forms.CharField(label=_("Pedigree id"), max_length=64)
     sex = forms.ChoiceField(label=_("Sex"), choices=[("male", _("Male")), ("female", _("Female")), ("unknown", _("Unknown"))])
     father = forms.CharField(label=_("Father's id"), required=False)
     mother = forms.CharField(label=_("Mother's id"), required=False)
@@ -62,7 +62,7 @@ class RelativeForm(forms.Form):
     of = forms.ChoiceField(label=_("Of"), help_text=_("The person already in the pedigree they are related to."))
     sex = forms.ChoiceField(label=_("Sex"), choices=[("unknown", _("Unknown")), ("male", _("Male")), ("female", _("Female"))])
     other_parent = forms.ChoiceField(label=_("Other parent (for a child)"), required=False)
-    code = forms.CharField(label=_("Pedigree id (optional)"), required=False, max_length=32)
+    code = forms.CharField(label=_("Pedigree id (optional)"), required=False, max_length=64)
     label = forms.CharField(label=_("Relationship, in words (optional)"), required=False, max_length=100)
     deceased = forms.BooleanField(label=_("Deceased"), required=False)
     donor = forms.BooleanField(label=_("Gives a reference sample (consent recorded today)"), required=False)
@@ -77,8 +77,8 @@ class RelativeForm(forms.Form):
 
 class MemberEditForm(forms.Form):
     sex = forms.ChoiceField(label=_("Sex"), choices=[("unknown", _("Unknown")), ("male", _("Male")), ("female", _("Female"))])
-    father = forms.CharField(label=_("Father's id"), required=False, max_length=32)
-    mother = forms.CharField(label=_("Mother's id"), required=False, max_length=32)
-    code = forms.CharField(label=_("Pedigree id"), max_length=32)
+    father = forms.CharField(label=_("Father's id"), required=False, max_length=64)
+    mother = forms.CharField(label=_("Mother's id"), required=False, max_length=64)
+    code = forms.CharField(label=_("Pedigree id"), max_length=64)
     label = forms.CharField(label=_("Relationship"), required=False, max_length=100)
     deceased = forms.BooleanField(label=_("Deceased"), required=False)

@@ -31,7 +31,7 @@ class Family(Withdrawable):
     IDENTIFIERS = ('ref',)
     case = models.ForeignKey("accounts.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                              verbose_name=_("case"), help_text=_("The case this record belongs to."))
-    ref = models.CharField(_("reference"), max_length=20, unique=True)
+    ref = models.CharField(_("reference"), max_length=64, unique=True)
     name = models.CharField(_("family name"), max_length=200, help_text=_("How the family is known, e.g. a surname."))
     contact_encrypted = models.TextField(editable=False, blank=True)
     notes = models.TextField(_("notes"), blank=True)
@@ -54,7 +54,7 @@ class Member(CheckedFields):
     IDENTIFIERS = ('code',)
 
     family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="members")
-    code = models.CharField(_("pedigree id"), max_length=32, help_text=_("e.g. F, M, S1 (unique in the family)"))
+    code = models.CharField(_("pedigree id"), max_length=64, help_text=_("e.g. F, M, S1 (unique in the family)"))
     sex = models.CharField(_("sex"), max_length=8, choices=MemberSex.choices, default=MemberSex.UNKNOWN)
     father = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     mother = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -74,7 +74,7 @@ class Member(CheckedFields):
 class MissingPerson(Withdrawable):
 
     IDENTIFIERS = ('ref',)
-    ref = models.CharField(_("reference"), max_length=20, unique=True)
+    ref = models.CharField(_("reference"), max_length=64, unique=True)
     family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="missing_persons")
     member = models.OneToOneField(Member, on_delete=models.PROTECT, related_name="missing_person")
     family_name = models.CharField(_("surname"), max_length=100)
@@ -118,7 +118,7 @@ class Donor(Withdrawable):
 
     IDENTIFIERS = ('code',)
 
-    code = models.CharField(_("code"), max_length=20, unique=True)
+    code = models.CharField(_("code"), max_length=64, unique=True)
     family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="donors")
     member = models.OneToOneField(Member, on_delete=models.PROTECT, related_name="donor")
     contact_encrypted = models.TextField(editable=False, blank=True)

@@ -303,7 +303,7 @@ class Remains(Withdrawable):
     IDENTIFIERS = ('body_number',)
     LIST_CHOICES = {"injuries": Injury, "torture_signs": TortureSign}  # coded lists, shown by their labels
 
-    body_number = models.CharField(_("body number"), max_length=32, unique=True)
+    body_number = models.CharField(_("body number"), max_length=64, unique=True)
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="remains", verbose_name=_("site"))
     grave = models.ForeignKey(
         Grave, on_delete=models.PROTECT, related_name="remains", null=True, blank=True, verbose_name=_("grave")
