@@ -22,7 +22,7 @@ def _inline(settings):
     settings.VESTIGE_TASKS_INLINE = True
 
 
-def test_64_character_codes_import_and_identify(users, admin, site, table, drawer, tmp_path):
+def test_64_character_codes_import_and_identify(users, admin, site, table, drawer, tmp_path):  # noqa: F811
     fam_ref = "FAM-0035-" + "K" * 55  # 64
     father, mother = "REF-FAM-0035-pat_grandfather", "REF-FAM-0035-maternal_grandmother-of-the-missing-man-2"
     body = "IZM-PISH-GRAVE-0415-BODY-0003-" + "B" * 34  # 64
