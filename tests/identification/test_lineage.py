@@ -165,5 +165,9 @@ def test_pages_show_each_system_and_the_databases(users, grave, client, login):
     assert c.systems["y"] > 1 and "mt" not in c.systems  # only the Y database was chosen
     detail = client.get(c.get_absolute_url()).content.decode()
     assert 'id="system-lrs"' in detail and "Y-STR (paternal line)" in detail
+    # issue 27: every body the joint engine saw has its "none of the missing" probability, never 1.0
+    none = c.run.joint["none"]
+    assert none["PM-0174"][0] < 1e-3 and all(p < 1.0 for p, _tol in none.values())
+    assert 'id="none-of-the-missing"' in detail
     pdf = client.get(f"/identification/candidates/{c.pk}/report.pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"

@@ -281,3 +281,28 @@ def test_the_sparse_entry_equals_the_dense_one_given_every_pairing(example):
         assert p == pytest.approx(want.get(key, 0.0), rel=1e-9, abs=1e-15), key
     for a, b in zip(dense.assignments, sparse.assignments, strict=True):
         assert a["log10_lr"] == pytest.approx(b["log10_lr"], rel=1e-9, abs=1e-12)
+
+
+def test_a_body_whose_weak_candidates_were_cut_is_never_none_of_the_missing_at_1():
+    """Issue 27, part 1: a body with candidates of LR 3–14 that no group kept was reported "none
+    of the missing" with probability 1.0. Hand derivation: with the search's total LR mass S over
+    the body's pairings (row_lse = ln S) and the prior weight w = π / (1 − n π) of a pairing
+    against leaving it unassigned, the mass cut away is M = S·w, "none" is 1 / (1 + M) and how far
+    that may be off is M / (1 + M)."""
+    from vestige.kinship.joint import joint_sparse
+    from vestige.kinship.search import pairwise_matrix
+    table, profiles, families, mutation, remains = load("dvir-example2")
+    items = remains.items()
+    pm = pairwise_matrix(families, profiles, table, items, sexes=remains.sexes, mutation=mutation)
+    weak = len(items) - 1
+    edges = [(int(v), int(t), float(pm.log_lr[v, t])) for v, t in zip(*np.nonzero(np.isfinite(pm.log_lr)), strict=True)
+             if v != weak]  # the last body's pairings were all cut
+    res = joint_sparse(families, profiles, table, items, edges, sexes=remains.sexes, mutation=mutation,
+                       row_lse={weak: math.log(14.0)})
+    pi = res.prior["pair"]
+    n_row = sum(1 for f in families for mp in f.missing
+                if remains.sexes.get(items[weak], "unknown") in ("unknown", f.by_id[mp].sex) or f.by_id[mp].sex == "unknown")
+    w = pi / (1 - n_row * pi)
+    [star] = [m for m in res.marginals if m["sample"] == items[weak] and m["missing"] == "*"]
+    assert star["probability"] == pytest.approx(1 / (1 + 14 * w), rel=1e-12) and star["probability"] < 1.0
+    assert star["tolerance"] == pytest.approx(14 * w / (1 + 14 * w), rel=1e-12)

@@ -326,7 +326,8 @@ def execute_run(run_id: int, progress=None) -> MatchingRun:
                         "groups": len(groups_out), "symmetric": sum(1 for g in groups_out if g.get("symmetric")),
                         "duplicates_proposed": len(duplicates), "families_skipped": len(res.skipped) if res else 0},
                 joint={"groups": len(groups_out),
-                       "skipped": [{"family": f, "reason": r} for f, r in (res.skipped if res else [])]},
+                       "skipped": [{"family": f, "reason": r} for f, r in (res.skipped if res else [])],
+                       "none": _none_of_the_missing(joint, primary, remains)},
                 unsearchable=unsearchable, duplicates=duplicates,
                 message=_("%(n)d candidates for %(s)d bodies") % {"n": len(rows), "s": len(items)}
                 + " (" + ", ".join(f"{k} {v} s" for k, v in phases.items()) + ")"
@@ -461,6 +462,18 @@ def _candidate_rows(run, res, joint, items, primary, others, remains, mp_by_key,
                      res.prior, tol, exact, None if glr is None else glr / math.log(10), json.dumps(dna),
                      group_of.get(v), json.dumps(h.systems or {})))
     return rows, groups_out
+
+
+def _none_of_the_missing(joint, primary, remains) -> dict[str, list[float]]:
+    """Body number → [probability that it is none of the registered missing persons, how far that
+    may be off], for every body with a candidate the joint engine saw."""
+    if joint is None:
+        return {}
+    out = {}
+    for m in joint.marginals:
+        if m["missing"] == "*" and m["sample"] in primary and primary[m["sample"]] in remains:
+            out[remains[primary[m["sample"]]].body_number] = [m["probability"], m.get("tolerance", 0.0)]
+    return out
 
 
 def _group_summary(gi, g, joint, items, primary, remains, mp_by_key, targets) -> dict:

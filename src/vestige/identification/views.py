@@ -129,7 +129,17 @@ def candidate_detail(request, pk):
         "notes": [f for f in c.dna_flags if f.startswith(("degraded", "samples", "same_body", "possible_duplicate"))],
         "checks": checks(c.flags),
         "systems": system_lrs(c.systems),
+        "none": _none_of_the_missing(c),
     })
+
+
+def _none_of_the_missing(c: Candidate) -> dict | None:
+    """The run's probability that the body is none of the registered missing persons."""
+    run = MatchingRun.objects.only("joint", "counts").get(pk=c.run_id)
+    found = (run.joint.get("none") or {}).get(c.remains.body_number)
+    if not found:
+        return None
+    return {"probability": found[0], "tolerance": found[1], "registered": run.counts.get("missing_total", 0)}
 
 
 @require_POST

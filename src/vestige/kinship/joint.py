@@ -131,6 +131,7 @@ class JointResult:
     pairwise_log_lr: np.ndarray | None = None
     admissible: int = 0  # sex-consistent assignments of the whole problem (dvir's full table)
     notes: list[str] = field(default_factory=list)  # what the user must know (e.g. persons a lineage cannot tell apart)
+    outside: dict[int, float] = field(default_factory=dict)  # victim in no group → its prior-weighted LR mass cut away
     systems: dict[str, np.ndarray] = field(default_factory=dict)  # lineage system → (victims, targets) log LR, nan: not compared
 
     def as_dict(self) -> dict:
@@ -408,6 +409,11 @@ def joint_identification(families: list[Family], profiles: Profiles, table: Freq
     res.admissible = count_admissible(allowed)
     for g in groups:
         g.local_lr = log_lr[np.ix_(g.victims, g.targets)]
+    grouped = {v for g in groups for v in g.victims}
+    with np.errstate(over="ignore"):
+        for v in range(n_v):
+            if v not in grouped and np.isfinite(log_lr[v]).any():
+                res.outside[v] = float(np.exp(log_lr[v][np.isfinite(log_lr[v])] + log_w[v]).sum())
     _report(res, opts, lambda v, t: bool(allowed[v, t]), allowed.sum(axis=1), allowed.sum(axis=0))
     res.undisputed = _undisputed(res, log_lr, allowed, targets, items, opts)
     return res
@@ -520,6 +526,14 @@ def joint_sparse(families: list[Family], profiles: Profiles, table: FrequencyTab
     res = JointResult(items, [(f.name, mp) for f, mp in targets], math.nan, groups, [], [], [], [],
                       {"kind": opts.prior, "pair": pi if opts.prior == "pairwise" else None,
                        "missing": n_missing, "remains": n_v})
+    grouped = {v for g in groups for v in g.victims}
+    for v in range(n_v):
+        if v not in grouped:
+            mass = reported.get(v, 0.0)
+            if row_lse and v in row_lse:
+                mass = max(mass, math.exp(min(row_lse[v] + log_w[v], 700.0)))
+            if mass > 0:
+                res.outside[v] = mass
     _report(res, opts, lambda v, t: (v, t) in by_edge, n_row, n_col)
     for a in res.assignments:
         a["loglik"] = None
@@ -956,6 +970,12 @@ def _report(res: JointResult, opts: JointOptions, allowed_fn, n_row, n_col) -> N
         if g.exact and not g.fixed:
             g.tolerance = g.extra_mass + sum(math.exp(lv) * star.get(v, 1.0) * free.get(t, 1.0) for v, t, lv in g.cut)
     tol = {v: g.tolerance for g in res.groups if g.exact for v in g.victims}
+    # A victim in no group had every pairing cut (or none): "none of the missing" is then
+    # 1 / (1 + M), M its prior-weighted LR mass cut away, and M / (1 + M) is how far that may be
+    # off (its candidates' other claimants unknown) — never 1.0 while it has a candidate.
+    for v, mass in res.outside.items():
+        if mass > 0:
+            tol[v] = max(tol.get(v, 0.0), mass / (1.0 + mass))
     for v, it in enumerate(items):
         extra = {"tolerance": tol[v]} if tol.get(v) else {}
         for t, p in sorted(marg.get(v, {}).items()):
@@ -966,7 +986,7 @@ def _report(res: JointResult, opts: JointOptions, allowed_fn, n_row, n_col) -> N
                                        for name, m in res.systems.items()}}
             res.marginals.append({"sample": it, "family": f, "missing": mp, "probability": p, **extra, **systems})
         if v not in in_groups:
-            star[v] = 1.0
+            star[v] = 1.0 / (1.0 + res.outside.get(v, 0.0))
         if v in star:
             res.marginals.append({"sample": it, "family": None, "missing": "*", "probability": star[v], **extra})
     for g in res.groups:

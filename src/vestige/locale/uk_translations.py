@@ -1722,6 +1722,7 @@ UK.update({
 
 UK.update({
 "population": "популяція",
+"Not among the %(n)s missing persons registered": "Не серед %(n)s зареєстрованих зниклих безвісти",
 "No site %(r)s.": "Немає місця %(r)s.",
 "%(f)s is not UTF-8 text (byte %(b)d).": "%(f)s — не текст UTF-8 (байт %(b)d).",
 "%(f)s is not JSON: %(e)s": "%(f)s — не JSON: %(e)s",
