@@ -66,6 +66,10 @@ def cmd_databases(args) -> int:
                                   model_name=Path(args.model).name if args.model else "")
         print(f"{db.pk}\t{db}")
         return 0
+    from vestige.accounts.roles import Cap
+    from vestige.accounts.services import require
+
+    require(actor_of(args), Cap.IDENT_READ)
     rows = [{"id": d.pk, "system": d.system, "name": d.name, "population": d.population, "rows": d.rows,
              "source": d.source, "sha256": d.sha256, "uploaded_at": d.uploaded_at.isoformat()}
             for d in lineage.databases(args.system)]
