@@ -142,8 +142,10 @@ from ninja.files import UploadedFile  # noqa: E402
 @api.post("/imports/{kind}", tags=["imports"], url_name="import")
 def import_file(request, kind: str, file: UploadedFile = File(...),  # noqa: B008 (ninja's idiom)
                 dry_run: bool = Form(False), lab: str = Form(""), kit: str = Form(""),  # noqa: B008
-                material: str = Form("bone"), dropout: float = Form(0.0)):  # noqa: B008
-    """Import a file (graves, remains, missing, pedigrees, references, samples): all rows or none.
+                material: str = Form("bone"), dropout: float = Form(0.0), single: str = Form("")):  # noqa: B008
+    """Import a file (graves, remains, missing, pedigrees, references, samples, lineage_y, lineage_mt,
+    lineage_x, dental and DVI records): all rows or none. ``single``: how a DNA file's one allele at a
+    marker is read (homozygote, dropout or refuse; default: homozygote, or dropout when degraded).
 
     A dry run answers 200 with every bad cell listed; a rejected import answers 400 with the same
     rows in the error envelope; a good one 200 with the count written.
@@ -157,5 +159,6 @@ def import_file(request, kind: str, file: UploadedFile = File(...),  # noqa: B00
     if file.size > settings.MAX_UPLOAD_MB * 1024 * 1024:
         raise InvalidInput(f"the file is larger than {settings.MAX_UPLOAD_MB} MB", field="file")
     report = run_import(request.user, kind, file, file.name, dry_run=dry_run,
-                        options={"lab": lab, "kit": kit, "material": material, "dropout": dropout}, via="api")
+                        options={"lab": lab, "kit": kit, "material": material, "dropout": dropout, "single": single},
+                        via="api")
     return report.as_dict()

@@ -1,30 +1,45 @@
 """DNA profile files as labs send them, read for import with every bad cell named.
 
-Accepted: CSV or TSV with a header naming the sample, marker and two allele columns —
-``sample,marker,allele1,allele2`` (the kinship exchange format) or a GeneMapper export
-(``Sample Name``, ``Marker``, ``Allele 1``, ``Allele 2``, other columns ignored). One row per
-sample and marker. A blank second allele or ``F`` means "one allele seen, the other may have
-dropped out": accepted only when the file's samples are declared degraded (a drop-out
-probability), never read as a homozygote. Markers and alleles must be in the frequency table
-the matching runs use — refused here, never later in a run. Amelogenin rows are kept aside
-(sex typing, not a kinship marker).
+Accepted: CSV or TSV (comma, semicolon as Excel saves it in Ukraine, or tab) with a header naming
+the sample, the marker and the allele columns — ``sample,marker,allele1,allele2`` (the kinship
+exchange format) or a GeneMapper ID/ID-X "Genotypes Table" as the software exports it (``Sample
+File``, ``Sample Name``, ``Panel``, ``Marker``, ``Dye``, ``Allele 1`` … ``Allele n``, sizes,
+heights; ``Sample.Name``/``Allele.1`` as R writes them). Header names are matched ignoring case,
+spaces, dots, dashes and underscores; marker names likewise against the frequency table
+(:data:`ALIASES` adds the names labs use that differ by more: ``vWA``/``VWA``, ``Penta D``/``PENTA_D``,
+``PentaD``, ``AMEL``/``Amelogenin``).
 
-Pure of Django: the importers (missing persons' reference profiles, remains samples) call it.
+One allele written at a marker (GeneMapper writes a homozygote once) is read by the import's
+``single`` setting: ``homozygote`` (the default for clean references and samples), ``dropout``
+(the default when the samples are declared degraded: the other may have dropped out) or
+``refuse``. ``F`` as the second allele always means a possible drop-out. More than two alleles at a
+marker is **refused as a possible mixture** (the row and the marker named), never truncated; an
+off-ladder allele (``OL``) is named. Markers and alleles must be in the frequency table the
+matching runs use — refused here, never later in a run. Amelogenin rows are kept aside (sex
+typing, not a kinship marker). Messages are in the user's language and name the file, never a
+path on the server.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from django.utils.translation import gettext as _
 
 from vestige.errors import RowError
 
-SAMPLE = ("sample", "sample name", "sample_name", "samplename")
+SAMPLE = ("sample", "samplename")
 MARKER = ("marker", "locus")
-ALLELE1 = ("allele1", "allele 1", "allele_1")
-ALLELE2 = ("allele2", "allele 2", "allele_2")
 SEX_MARKERS = {"AMEL", "AMELOGENIN", "AM"}
+# Names labs write that differ from the table's by more than case and punctuation.
+ALIASES = {"PENTAD": ("PENTA_D", "PentaD", "Penta D"), "PENTAE": ("PENTA_E", "PentaE", "Penta E"),
+           "VWA": ("vWA", "VWA"), "AMEL": ("AMEL", "Amelogenin")}
+EMPTY = {"", "NA", "N/A", "-"}
+SINGLE = ("homozygote", "dropout", "refuse")
 MAX_BYTES = 50 * 1024 * 1024
 
 
@@ -58,92 +73,141 @@ class ProfileFile:
     rows: int = 0
 
 
-def read_profile_file(data: bytes, name: str, table, *, degraded: bool = False) -> ProfileFile:
+def _norm(text: str) -> str:
+    return re.sub(r"[\s._\-]", "", text).upper()
+
+
+def marker_names(table) -> dict[str, str]:
+    """Normalised name → the table's marker (case, spaces, dots, dashes and underscores ignored)."""
+    out: dict[str, str] = {}
+    for m in table.alleles:
+        out.setdefault(_norm(m), m)
+    for key, names in ALIASES.items():
+        for name in names:
+            if key in out:
+                out.setdefault(_norm(name), out[key])
+    return out
+
+
+def read_profile_file(data: bytes, name: str, table, *, degraded: bool = False, single: str | None = None) -> ProfileFile:
     """Parse ``data``; every problem is a :class:`RowError` (line, column, value, reason).
 
-    ``table`` is a :class:`vestige.kinship.FrequencyTable`; ``degraded`` allows single alleles.
+    ``table`` is a :class:`vestige.kinship.FrequencyTable`; ``degraded`` declares drop-out (and makes
+    ``dropout`` the default reading of a single allele); ``single`` is that reading (see above).
     """
     from vestige.kinship.io import ALLELE
 
+    name = PurePath(name).name  # the file as the user knows it: never a path on the server
+    single = single or ("dropout" if degraded else "homozygote")
     out = ProfileFile()
+    if single not in SINGLE:
+        out.errors.append(RowError(0, "single", single, _("one of %(o)s") % {"o": ", ".join(SINGLE)}))
+        return out
+    if single == "dropout" and not degraded:
+        out.errors.append(RowError(0, "single", single, _("a possible drop-out needs a drop-out probability")))
+        return out
     if len(data) > MAX_BYTES:
-        out.errors.append(RowError(0, "file", name, f"larger than {MAX_BYTES // (1024 * 1024)} MB"))
+        out.errors.append(RowError(0, "file", name, _("larger than %(n)d MB") % {"n": MAX_BYTES // (1024 * 1024)}))
         return out
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        out.errors.append(RowError(0, "file", name, f"not UTF-8 text (byte {e.start}); save it as CSV UTF-8"))
+        out.errors.append(RowError(0, "file", name, _("not UTF-8 text (byte %(b)d); save it as CSV UTF-8") % {
+            "b": e.start}))
         return out
     if "\x00" in text:
-        out.errors.append(RowError(0, "file", name, "contains NUL bytes: not a text file"))
+        out.errors.append(RowError(0, "file", name, _("contains NUL bytes: not a text file")))
         return out
-    sample_text = text[:4096]
-    delim = "\t" if sample_text.count("\t") > sample_text.count(",") else (
-        ";" if sample_text.count(";") > sample_text.count(",") else ",")
+    first_line = text.split("\n", 1)[0]
+    delim = "\t" if first_line.count("\t") > max(first_line.count(","), first_line.count(";")) else (
+        ";" if first_line.count(";") > first_line.count(",") else ",")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
     try:
         rows = [(reader.line_num, r) for r in reader]
     except csv.Error as e:
-        out.errors.append(RowError(reader.line_num, "file", "", f"malformed CSV: {e}"))
+        out.errors.append(RowError(reader.line_num, "file", "", _("malformed CSV: %(e)s") % {"e": e}))
         return out
     rows = [(n, [c.strip() for c in r]) for n, r in rows if any(c.strip() for c in r)]
     if not rows:
-        out.errors.append(RowError(1, "file", name, "the file is empty"))
+        out.errors.append(RowError(1, "file", name, _("the file is empty")))
         return out
-    header = [h.lower() for h in rows[0][1]]
+    raw_header = rows[0][1]
+    header = [_norm(h).lower() for h in raw_header]
 
     def col(names):
         return next((header.index(h) for h in names if h in header), None)
 
-    cs, cm, c1, c2 = col(SAMPLE), col(MARKER), col(ALLELE1), col(ALLELE2)
-    missing = [n for n, c in (("sample", cs), ("marker", cm), ("allele1", c1), ("allele2", c2)) if c is None]
-    if missing:
-        out.errors.append(RowError(1, missing[0], ",".join(rows[0][1]),
-                                   "the header needs sample, marker, allele1, allele2 (or GeneMapper's Sample "
-                                   "Name, Marker, Allele 1, Allele 2)"))
+    cs, cm = col(SAMPLE), col(MARKER)
+    allele_cols = sorted(((int(m.group(1)), i) for i, h in enumerate(header) if (m := re.fullmatch(r"allele(\d+)", h))))
+    missing = [n for n, c in (("sample", cs), ("marker", cm)) if c is None]
+    if missing or not allele_cols or allele_cols[0][0] != 1:
+        out.errors.append(RowError(1, (missing or ["allele1"])[0], delim.join(raw_header)[:200],
+                                   _("the header needs sample, marker, allele1, allele2 (or GeneMapper's Sample "
+                                     "Name, Marker, Allele 1, Allele 2 …)")))
         return out
+    names = marker_names(table)
     width = len(header)
+    needed = max(cs, cm, allele_cols[0][1])
     for line, r in rows[1:]:
         out.rows += 1
-        if len(r) < width and len(r) <= max(cs, cm, c1, c2):
-            out.errors.append(RowError(line, "row", delim.join(r), f"{len(r)} cells where the header has {width}: "
-                                       "the row is cut short"))
+        if len(r) < width and len(r) <= needed:
+            out.errors.append(RowError(line, "row", delim.join(r)[:200], _(
+                "%(n)d cells where the header has %(w)d: the row is cut short") % {"n": len(r), "w": width}))
             continue
-        sample, marker, a1, a2 = r[cs], r[cm], r[c1], r[c2]
+        sample, written = r[cs], r[cm]
+        values = [(f"allele{k}", r[i]) for k, i in allele_cols if i < len(r) and r[i].upper() not in EMPTY]
         errs = []
         if not sample:
-            errs.append(RowError(line, "sample", "", "required"))
+            errs.append(RowError(line, "sample", "", _("required")))
         elif any(ord(ch) < 32 or 0x202A <= ord(ch) <= 0x202E or 0x2066 <= ord(ch) <= 0x2069 for ch in sample):
-            errs.append(RowError(line, "sample", sample, "control or bidirectional-override characters"))
-        if not marker:
-            errs.append(RowError(line, "marker", "", "required"))
-        if marker.upper() in SEX_MARKERS and marker not in table.alleles:
+            errs.append(RowError(line, "sample", sample, _("control or bidirectional-override characters")))
+        if not written:
+            errs.append(RowError(line, "marker", "", _("required")))
+        marker = names.get(_norm(written), written)
+        if _norm(written) in SEX_MARKERS and marker not in table.alleles:
             if sample and not errs:
-                out.amelogenin[sample] = (a1, a2 or None)
+                out.amelogenin[sample] = (values[0][1] if values else "", values[1][1] if len(values) > 1 else None)
             continue
-        if marker and marker not in table.alleles:
-            errs.append(RowError(line, "marker", marker, f"not in the frequency table ({table.source or 'in use'})"))
-        if not a1 and not a2:
+        if written and marker not in table.alleles:
+            errs.append(RowError(line, "marker", written, _("not in the frequency table (%(t)s)") % {
+                "t": PurePath(table.source).name if table.source else _("in use")}))
+        if not values:
             continue  # an untyped marker written as an empty row
-        if not a1 or a1.upper() == "F":
-            errs.append(RowError(line, "allele1", a1, "write the allele seen first (and F or nothing second)"))
-        single = not a2 or a2.upper() == "F"
-        for column, allele in (("allele1", a1), ("allele2", None if single else a2)):
-            if not allele or (column == "allele1" and allele.upper() == "F"):
-                continue
-            if not ALLELE.match(allele):
-                errs.append(RowError(line, column, allele, "not an allele label (digits, letters, '.', '-', '_')"))
+        if len(values) > 2:
+            column, value = values[2]
+            errs.append(RowError(line, column, value, _(
+                "a third allele at %(m)s (%(a)s): a possible mixture — a reference or a single-source sample has two "
+                "alleles at most; nothing was kept") % {"m": written, "a": ", ".join(v for _c, v in values)}))
+            out.errors += errs
+            continue
+        a1 = values[0][1]
+        a2 = values[1][1] if len(values) > 1 else ""
+        if a1.upper() == "F" or values[0][0] != "allele1":
+            errs.append(RowError(line, "allele1", a1, _("write the allele seen first (and F or nothing second)")))
+        dropped = len(values) == 1 or a2.upper() == "F"
+        pair = [(c, v) for c, v in values if v.upper() != "F"]
+        for column, allele in pair:
+            if allele.upper() == "OL":
+                errs.append(RowError(line, column, allele, _("off-ladder allele (OL): size it against the ladder, "
+                                                             "or leave the marker out")))
+            elif not ALLELE.match(allele):
+                errs.append(RowError(line, column, allele, _("not an allele label (digits, letters, '.', '-', '_')")))
             elif marker in table.alleles and allele not in table.alleles[marker]:
-                errs.append(RowError(line, column, allele, f"allele not in the frequency table for {marker}; "
-                                     "add it to the table first"))
-        if single and a1 and not degraded:
-            errs.append(RowError(line, "allele2", a2, "one allele only: declare the samples degraded (a drop-out "
-                                 "probability) or write the homozygote twice"))
+                errs.append(RowError(line, column, allele, _("allele not in the frequency table for %(m)s; add it to "
+                                                             "the table first") % {"m": marker}))
+        explicit_f = len(values) > 1 and a2.upper() == "F"
+        if dropped and not degraded and (explicit_f or single == "refuse"):
+            errs.append(RowError(line, "allele2", a2, _("one allele only: declare the samples degraded (a drop-out "
+                                                        "probability) or write the homozygote twice")))
         if sample and marker and marker in out.profiles.get(sample, {}):
-            errs.append(RowError(line, "marker", marker, f"a second row for {sample}"))
+            errs.append(RowError(line, "marker", written, _("a second row for %(s)s") % {"s": sample}))
         if errs:
             out.errors += errs
             continue
-        out.profiles.setdefault(sample, {})[marker] = (a1, None if single else a2)
+        if dropped:
+            second = a1 if (single == "homozygote" and not explicit_f) else None
+        else:
+            second = a2
+        out.profiles.setdefault(sample, {})[marker] = (a1, second)
         out.lines.setdefault(sample, line)
     return out

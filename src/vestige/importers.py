@@ -39,10 +39,10 @@ KINDS: dict[str, Kind] = {
     "pedigrees": Kind(_("Pedigrees"), Cap.MISSING_WRITE, accepts=".csv,.xlsx,.json",
                       help=_("One row per member, or the kinship engine's family JSON."),
                       columns="family,member,sex,father,mother,missing_ref,donor_code,name,label,deceased"),
-    "references": Kind(_("Reference profiles (DNA)"), Cap.DNA_WRITE, ("lab", "kit", "dropout"), accepts=".csv,.tsv,.txt",
+    "references": Kind(_("Reference profiles (DNA)"), Cap.DNA_WRITE, ("lab", "kit", "dropout", "single"), accepts=".csv,.tsv,.txt",
                        help=_("CSV or a GeneMapper export; the sample column is the donor's code."),
                        columns="sample,marker,allele1,allele2"),
-    "samples": Kind(_("Remains samples (DNA)"), Cap.DNA_WRITE, ("lab", "kit", "material", "dropout"),
+    "samples": Kind(_("Remains samples (DNA)"), Cap.DNA_WRITE, ("lab", "kit", "material", "dropout", "single"),
                     accepts=".csv,.tsv,.txt", help=_("CSV or a GeneMapper export; the sample column is the body number."),
                     columns="sample,marker,allele1,allele2"),
     "lineage_y": Kind(_("Y-STR profiles (DNA)"), Cap.DNA_WRITE, ("lab",), accepts=".csv,.tsv,.txt",
@@ -109,10 +109,11 @@ def run_import(actor, kind: str, data: BinaryIO, name: str, *, dry_run: bool, op
     if kind == "references":
         from vestige.missing.importing import import_references
         return import_references(actor, data, name, lab=options.get("lab", ""), kit=options.get("kit", ""),
-                                 dropout=dropout, dry_run=dry_run, via=via)
+                                 dropout=dropout, dry_run=dry_run, via=via, single=options.get("single") or None)
     from vestige.identification.samples import import_samples
     return import_samples(actor, data, name, lab=options.get("lab", ""), kit=options.get("kit", ""),
-                          material=options.get("material") or "bone", dropout=dropout, dry_run=dry_run, via=via)
+                          material=options.get("material") or "bone", dropout=dropout, dry_run=dry_run, via=via,
+                          single=options.get("single") or None)
 
 
 def _float(value) -> float:

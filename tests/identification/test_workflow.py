@@ -152,7 +152,8 @@ def test_profile_files_refuse_unknown_markers_and_alleles_at_import(users, world
     text = (f"Sample Name,Marker,Allele 1,Allele 2\n{donor.code},XYZ,10,11\n{donor.code},TH01,6,99.9\n"
             f"{donor.code},VWA,=1+1,17\n{donor.code},FGA,22,\n")
     from vestige.missing.importing import import_references
-    report = import_references(users["dna_analyst"], io.BytesIO(text.encode()), "gm.csv", lab="L", kit="K", dry_run=True)
+    report = import_references(users["dna_analyst"], io.BytesIO(text.encode()), "gm.csv", lab="L", kit="K", dry_run=True,
+                               single="refuse")  # one allele at FGA: refused when the import says so (issue 28)
     got = {(e.line, e.column, e.value) for e in report.errors}
     assert (2, "marker", "XYZ") in got and (3, "allele2", "99.9") in got and (4, "allele1", "=1+1") in got
     assert any(e.line == 5 and "one allele" in e.reason for e in report.errors)

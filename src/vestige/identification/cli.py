@@ -100,7 +100,8 @@ def cmd_import_samples(args) -> int:
     from vestige.identification.samples import import_samples
 
     return run_import(args, lambda actor, f, name, **kw: import_samples(
-        actor, f, name, lab=args.lab, kit=args.kit, material=args.material, dropout=args.dropout, **kw),
+        actor, f, name, lab=args.lab, kit=args.kit, material=args.material, dropout=args.dropout, single=args.single,
+        **kw),
         "remains samples")
 
 
@@ -329,6 +330,7 @@ def add_commands(sub) -> None:
     isa.add_argument("--kit", required=True)
     isa.add_argument("--material", default="bone", choices=["bone", "tooth", "tissue", "other"])
     isa.add_argument("--dropout", type=float, default=0.0, help="drop-out probability of these degraded samples")
+    isa.add_argument("--single", choices=["homozygote", "dropout", "refuse"], help="one allele written at a marker: homozygote (default for clean profiles: GeneMapper writes a homozygote once), dropout (default with --dropout), or refuse")
     isa.add_argument("--dry-run", action="store_true")
     isa.add_argument("--json", action="store_true")
     as_user(isa)

@@ -123,8 +123,8 @@ def resolve_sample(actor, sample: RemainsSample, accept: bool, note: str, *, via
     return sample
 
 
-def import_samples(actor, data: BinaryIO, name: str, *, lab: str, kit: str, material: str = "bone",
-                   dropout: float = 0.0, dry_run: bool = False, via: str = "import"):
+def import_samples(actor, data: BinaryIO, name: str, *, lab: str, kit: str, material: str = "bone",  # noqa: PLR0913
+                   dropout: float = 0.0, dry_run: bool = False, via: str = "import", single: str | None = None):
     """Remains samples from a lab file (sample column = body number): all rows or none; a dry run
     lists every bad cell. Disagreement between bones of one body is flagged, not refused."""
     from vestige.dnafiles import read_profile_file
@@ -141,7 +141,7 @@ def import_samples(actor, data: BinaryIO, name: str, *, lab: str, kit: str, mate
         problems.append(RowError(0, "material", material, _("one of %(v)s") % {"v": ", ".join(Material.values)}))
     if not 0.0 <= dropout < 1.0:
         problems.append(RowError(0, "dropout", str(dropout), _("a probability in [0, 1)")))
-    parsed = read_profile_file(data.read(), name, frequency_table(), degraded=dropout > 0)
+    parsed = read_profile_file(data.read(), name, frequency_table(), degraded=dropout > 0, single=single)
     problems += parsed.errors
     bodies = {r.body_number: r for r in access.scope(Remains.objects.filter(body_number__in=list(parsed.profiles)), actor)}
     for sample, line in parsed.lines.items():

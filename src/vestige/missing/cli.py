@@ -22,7 +22,8 @@ def cmd_import_references(args) -> int:
     from vestige.missing.importing import import_references
 
     return run_import(args, lambda actor, f, name, **kw: import_references(
-        actor, f, name, lab=args.lab, kit=args.kit, dropout=args.dropout, **kw), "reference profiles")
+        actor, f, name, lab=args.lab, kit=args.kit, dropout=args.dropout, single=args.single, **kw),
+        "reference profiles")
 
 
 def cmd_import_pedigrees(args) -> int:
@@ -133,6 +134,7 @@ def add_commands(sub) -> None:
     mir.add_argument("--lab", required=True)
     mir.add_argument("--kit", required=True)
     mir.add_argument("--dropout", type=float, default=0.0, help="drop-out probability of degraded references")
+    mir.add_argument("--single", choices=["homozygote", "dropout", "refuse"], help="one allele written at a marker: homozygote (default for clean profiles: GeneMapper writes a homozygote once), dropout (default with --dropout), or refuse")
     mir.add_argument("--dry-run", action="store_true")
     mir.add_argument("--json", action="store_true")
     as_user(mir)

@@ -81,8 +81,8 @@ def import_persons(actor, data: BinaryIO, name: str, *, dry_run: bool = False, v
     return report
 
 
-def import_references(actor, data: BinaryIO, name: str, *, lab: str, kit: str, dropout: float = 0.0,
-                      dry_run: bool = False, via: str = "import") -> ImportReport:
+def import_references(actor, data: BinaryIO, name: str, *, lab: str, kit: str, dropout: float = 0.0,  # noqa: PLR0913
+                      dry_run: bool = False, via: str = "import", single: str | None = None) -> ImportReport:
     """Reference profiles from a lab file (CSV or GeneMapper export; sample column = donor code):
     all rows or none; a dry run names every bad cell. Markers and alleles are checked against the
     frequency table the matching runs use, here and not later."""
@@ -98,7 +98,7 @@ def import_references(actor, data: BinaryIO, name: str, *, lab: str, kit: str, d
         problems.append(RowError(0, "kit", "", _("record the kit")))
     if not 0.0 <= dropout < 1.0:
         problems.append(RowError(0, "dropout", str(dropout), _("a probability in [0, 1)")))
-    parsed = read_profile_file(data.read(), name, frequency_table(), degraded=dropout > 0)
+    parsed = read_profile_file(data.read(), name, frequency_table(), degraded=dropout > 0, single=single)
     problems += parsed.errors
     donors = {d.code: d for d in access.scope(Donor.objects.filter(code__in=list(parsed.profiles)), actor)}
     for sample, line in parsed.lines.items():

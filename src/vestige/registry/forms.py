@@ -171,6 +171,11 @@ class ImportForm(forms.Form):
                                           ("other", _("Other"))])
     dropout = forms.FloatField(label=_("Drop-out probability (degraded samples; 0 for clean profiles)"),
                                required=False, min_value=0.0, max_value=0.99, initial=0.0)
+    single = forms.ChoiceField(label=_("One allele written at a marker (DNA files)"), required=False,
+                               choices=[("", _("the default: a homozygote, or a possible drop-out if degraded")),
+                                        ("homozygote", _("a homozygote (GeneMapper writes it once)")),
+                                        ("dropout", _("a possible drop-out (degraded samples)")),
+                                        ("refuse", _("refuse the row"))])
     dry_run = forms.BooleanField(label=_("Dry run: check only, write nothing"), required=False, initial=True)
 
     def __init__(self, *args, kinds=(), **kwargs):
