@@ -72,8 +72,13 @@ def _read_csv(data: BinaryIO, name: str) -> list[tuple[int, list[str]]]:
         ) from None
     if "\x00" in text:
         raise InvalidInput(_("%(name)s contains NUL bytes: not a CSV file.") % {"name": name}, field="file")
+    # The delimiter from the header line: a comma, or the semicolon Excel writes where the comma is the
+    # decimal mark (a Ukrainian or German Excel), or a tab.
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if first.count("\t") > max(first.count(","), first.count(";")) else (
+        ";" if first.count(";") > first.count(",") else ",")
     # strict: an unterminated quote is an error (at the end of the file: "unexpected end of data").
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=delimiter)
     rows: list[tuple[int, list[str]]] = []
     start = 1
     try:
