@@ -536,3 +536,19 @@ def test_the_bag_names_its_verifier_and_an_independent_one_catches_a_replaced_co
     forged = _run_independent(site, exported, "--fingerprint", fp)
     assert forged.returncode == 1
     assert "data/verify.py: SHA-256" in forged.stdout and "replaced" in forged.stdout, forged.stdout
+
+
+def test_bags_are_bagit_1_0_with_the_signature_under_the_tag_manifest(exported):
+    """Issue 28, part 4: RFC 8493 BagIt 1.0, every file of the bag under a manifest (bagit-utils
+    rejected the signature outside them), bagit-python validating it."""
+    assert (exported / "bagit.txt").read_text() == "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
+    listed = dict(reversed(line.split(" ", 1)) for line in (exported / "tagmanifest-sha256.txt").read_text().splitlines())
+    assert set(listed) == {"bagit.txt", "bag-info.txt", "manifest-sha256.txt", "bag-signature.json"}
+    bag_ = bagit.Bag(str(exported))
+    assert bag_.version_info == (1, 0) and bag_.is_valid()
+    sig = json.loads((exported / "bag-signature.json").read_text())
+    assert sig["signs"] == ["bagit.txt", "bag-info.txt", "manifest-sha256.txt"]
+    # the signature file edited: the tag manifest and the signature both say so
+    (exported / "bag-signature.json").write_text(json.dumps({**sig, "key_fingerprint": "SHA256:forged"}))
+    run = _run_verify(exported)
+    assert run.returncode == 1 and "bag-signature.json: SHA-256 differs from the tag manifest" in run.stdout

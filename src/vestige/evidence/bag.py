@@ -13,8 +13,10 @@
                                                 tree-head.json (the exact bytes stamped), 1.tsr,
                                                 2.tsr ... and tsa-roots.pem (the roots they chain to)
     data/verify.py                              the verifier (Python standard library + cryptography)
+    bagit.txt                                   BagIt-Version 1.0 (RFC 8493)
     bag-info.txt                                with the key's fingerprint and the bag's identifier
-    bag-signature.json                          the ledger key's signature over the tag manifest
+    bag-signature.json                          the ledger key's signature over bagit.txt, bag-info.txt
+                                                and the payload manifest; listed in the tag manifest
 
 The facts in each metadata file must equal those of the item's newest facts event; each item's
 metadata lists the indexes of all its events under the head (signed with the bag), so a dropped
@@ -40,7 +42,7 @@ from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import Conflict, IntegrityFailure, InvalidInput
 from vestige.evidence import blobstore, custody, ledger_check, timestamps, witnessing
-from vestige.evidence.bag_verify import verify_bag
+from vestige.evidence.bag_verify import BAG_CONTEXT_V2, SIGNED, signed_statement, verify_bag
 from vestige.evidence.facts import differences, facts_of
 from vestige.evidence.models import CustodyEvent, EventKind, EvidenceItem
 from vestige.ledger import ProofTree
@@ -49,7 +51,15 @@ from vestige.media.hashing import hash_stream
 EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp",
               "image/tiff": ".tif", "application/pdf": ".pdf", "video/mp4": ".mp4", "video/quicktime": ".mov",
               "video/webm": ".webm", "audio/mpeg": ".mp3", "audio/wav": ".wav", "audio/ogg": ".ogg",
-              "text/plain": ".txt", "text/html": ".html", "application/zip": ".zip"}
+              "text/plain": ".txt", "text/html": ".html", "application/zip": ".zip", "image/heic": ".heic",
+              "image/heif": ".heif", "image/avif": ".avif", "application/wacz": ".wacz"}
+
+
+def extension(item: EvidenceItem) -> str:
+    """The file's true extension in a bag: a WACZ is a zip named .wacz, HEIC/AVIF keep theirs."""
+    if item.original_name.lower().endswith(".wacz") or item.metadata.get("wacz"):
+        return ".wacz"
+    return EXTENSIONS.get(item.media_type, "")
 
 
 def _checked_facts(items: list[EvidenceItem]) -> dict[str, dict]:
@@ -151,7 +161,7 @@ def _write(items, facts, head, out: Path, export: dict, listing: dict, stamp_err
         (out / sub).mkdir()
     for item in items:
         src = blobstore.local(item.blob.sha256)
-        name = f"originals/{item.ref}-{item.blob.sha256[7:19]}{EXTENSIONS.get(item.media_type, '')}"
+        name = f"originals/{item.ref}-{item.blob.sha256[7:19]}{extension(item)}"
         with src.open("rb") as fin, (out / name).open("wb") as fout:
             digests = hash_stream(fin, sink=fout.write)
         if digests.sha256 != item.blob.sha256:
@@ -185,10 +195,22 @@ def _write(items, facts, head, out: Path, export: dict, listing: dict, stamp_err
                                                       f"signed tree head {head.number}",
                               "Vestige-Ledger-Key-Fingerprint": signer.fingerprint()},
                    checksums=["sha256"])
-    tag_manifest = (out / "tagmanifest-sha256.txt").read_bytes()
+    # BagIt 1.0 (RFC 8493); the signature covers the tag files the tag manifest covered (bagit.txt,
+    # bag-info.txt — the key's fingerprint, the verifier's hash — and the payload manifest) and is
+    # itself a tag file the tag manifest lists: every file of the bag under a manifest, nothing circular.
+    (out / "bagit.txt").write_text("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n", encoding="utf-8")
     (out / "bag-signature.json").write_text(json.dumps({
-        "signs": "tagmanifest-sha256.txt", "algorithm": "Ed25519", "context": "vestige bag tag manifest v1",
-        "key_fingerprint": signer.fingerprint(), "signature": signer.sign_bag(tag_manifest)}, indent=1))
+        "signs": list(SIGNED), "algorithm": "Ed25519", "context": BAG_CONTEXT_V2.decode().strip(),
+        "key_fingerprint": signer.fingerprint(),
+        "signature": signer.sign_raw(signed_statement(out))}, indent=1))
+    _write_tag_manifest(out)
+
+
+def _write_tag_manifest(out: Path) -> None:
+    """tagmanifest-sha256.txt over every tag file (bag-signature.json included)."""
+    names = sorted(p.name for p in out.iterdir() if p.is_file() and not p.name.startswith("tagmanifest-"))
+    (out / "tagmanifest-sha256.txt").write_text(
+        "".join(f"{hashlib.sha256((out / n).read_bytes()).hexdigest()} {n}\n" for n in names), encoding="utf-8")
 
 
 def verify(path: str | Path, fingerprint: str = "", notes: list[str] | None = None, tsa_roots: str = "",  # noqa: PLR0913

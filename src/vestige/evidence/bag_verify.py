@@ -6,8 +6,9 @@
 Checks, and names the file of every failure:
 1. BagIt (RFC 8493): the tag manifest's hashes (bagit.txt, bag-info.txt, manifest-sha256.txt);
    every payload file has its manifest SHA-256, none missing or unlisted; Payload-Oxum.
-2. bag-signature.json: the ledger key's Ed25519 signature over the tag manifest (so no manifest
-   can be recomputed after an edit); the key's fingerprint equals the one in bag-info.txt and,
+2. bag-signature.json: the ledger key's Ed25519 signature over bagit.txt, bag-info.txt and the
+   payload manifest (a tag file the tag manifest lists; bags before BagIt 1.0: over the tag
+   manifest), so no manifest can be recomputed after an edit; the key's fingerprint equals the one in bag-info.txt and,
    when given, the one you obtained from the organisation out of band (compare it: a forger can
    make a whole new bag with a new key, but not with theirs).
 3. The tree head's signature; each custody event's leaf hash and inclusion proof to the signed
@@ -37,8 +38,16 @@ import json
 import sys
 from pathlib import Path
 
-BAG_CONTEXT = b"vestige bag tag manifest v1\n"
+BAG_CONTEXT = b"vestige bag tag manifest v1\n"  # bags before BagIt 1.0: the signature over the tag manifest
+BAG_CONTEXT_V2 = b"vestige bag v2\n"  # the signature over SIGNED's hashes, itself under the tag manifest
 TAG_FILES = ("bagit.txt", "bag-info.txt", "manifest-sha256.txt")
+SIGNED = TAG_FILES
+
+
+def signed_statement(bag):
+    """What a v2 bag signature signs: the context line, then ``<sha256> <file>`` of each SIGNED file."""
+    bag = Path(bag)
+    return BAG_CONTEXT_V2 + b"".join(b"%s %s\n" % (_sha256_file(bag / name).encode(), name.encode()) for name in SIGNED)
 
 
 def _node(left, right):
@@ -88,10 +97,18 @@ def _sha256_file(path):
     return h.hexdigest()
 
 
-def _manifest(path, problems):
+def _manifest(path, problems, strict=False):
+    """{path: hash} of a manifest. ``strict`` (the tag manifest of a v2 bag, which no signature
+    covers): every line exactly ``HASH PATH``, no blank line, the file ending in a newline — so no
+    edit of it, however harmless it looks, goes unnoticed."""
     listed = {}
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    text = path.read_text(encoding="utf-8")
+    if strict and text and not text.endswith("\n"):
+        problems.append(f"{path.name}: does not end with a newline (edited)")
+    for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
+            if strict:
+                problems.append(f"{path.name} line {n}: a blank line (edited)")
             continue
         parts = line.split(None, 1)
         if len(parts) != 2:
@@ -221,7 +238,8 @@ def verify_bag(bag, expected_fingerprint="", notes=None, tsa_roots="", witnesses
         return ["the `cryptography` package is needed to check the signatures (pip install cryptography)"]
 
     # 1. Tag manifest, payload manifest, Payload-Oxum.
-    tags = _manifest(bag / "tagmanifest-sha256.txt", problems)
+    sig_v2 = (_json(bag / "bag-signature.json", []) or {}).get("signs") != "tagmanifest-sha256.txt"
+    tags = _manifest(bag / "tagmanifest-sha256.txt", problems, strict=sig_v2)
     for name in TAG_FILES:
         if name not in tags:
             problems.append(f"tagmanifest-sha256.txt: does not cover {name}")
@@ -231,6 +249,13 @@ def verify_bag(bag, expected_fingerprint="", notes=None, tsa_roots="", witnesses
             problems.append(f"{name}: missing (listed in the tag manifest)")
         elif _sha256_file(path) != digest:
             problems.append(f"{name}: SHA-256 differs from the tag manifest (the file was changed)")
+    sig = _json(bag / "bag-signature.json", problems) or {}
+    v2 = sig.get("signs") != "tagmanifest-sha256.txt"
+    if v2 and "bag-signature.json" not in tags:
+        problems.append("tagmanifest-sha256.txt: does not cover bag-signature.json")
+    version = _bag_info(bag / "bagit.txt").get("BagIt-Version", "")
+    if version not in ("0.97", "1.0"):
+        problems.append(f"bagit.txt: BagIt-Version {version!r} (expected 1.0, RFC 8493)")
     for path in bag.iterdir():
         if path.is_file() and path.name not in tags and path.name not in ("tagmanifest-sha256.txt", "bag-signature.json"):
             problems.append(f"{path.name}: a tag file not in the tag manifest (added after export)")
@@ -264,13 +289,17 @@ def verify_bag(bag, expected_fingerprint="", notes=None, tsa_roots="", witnesses
                         f"that of data/custody/public-key.pem ({fp})")
     if expected_fingerprint and expected_fingerprint.strip().lower() != fp.lower():
         problems.append(f"data/custody/public-key.pem: its fingerprint {fp} is not the expected {expected_fingerprint}")
-    sig = _json(bag / "bag-signature.json", problems) or {}
     try:
-        key.verify(base64.b64decode(sig.get("signature", "")),
-                   BAG_CONTEXT + (bag / "tagmanifest-sha256.txt").read_bytes())
-    except (InvalidSignature, ValueError):
+        if v2:
+            if list(sig.get("signs") or []) != list(SIGNED):
+                raise InvalidSignature
+            key.verify(base64.b64decode(sig.get("signature", "")), signed_statement(bag))
+        else:
+            key.verify(base64.b64decode(sig.get("signature", "")),
+                       BAG_CONTEXT + (bag / "tagmanifest-sha256.txt").read_bytes())
+    except (InvalidSignature, ValueError, OSError):
         problems.append("tagmanifest-sha256.txt: the bag signature (bag-signature.json) does not verify: "
-                        "a manifest or the signature was changed")
+                        "a manifest, bag-info.txt or the signature was changed")
 
     # 3. The tree head and the events.
     head = _json(data / "custody" / "tree-head.json", problems)

@@ -153,6 +153,10 @@ class Signer:
         head = TreeHead(size, root, time, number=number)
         return TreeHead(size, root, time, base64.b64encode(self.key.sign(head.signed_bytes())).decode(), number)
 
+    def sign_raw(self, message: bytes) -> str:
+        """A signature over ``message`` (which carries its own context line)."""
+        return base64.b64encode(self.key.sign(message)).decode()
+
     def sign_bag(self, tag_manifest: bytes) -> str:
         """A signature over a bag's tag manifest (which covers its payload manifest)."""
         return base64.b64encode(self.key.sign(BAG_CONTEXT + tag_manifest)).decode()
