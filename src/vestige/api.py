@@ -7,6 +7,8 @@ Every error is one envelope ``{"error": {"type", "message", "field"}}`` with the
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
@@ -46,6 +48,23 @@ class VerifiedSession(SessionAuth):
         return user
 
 
+def docs_access(view):
+    """The schema and the docs page: a signed-in session, or a token as for every other call
+    (clients generating code from the schema have a token, not a browser session); a browser
+    without either is sent to the login page, anything else answered 401."""
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        for auth in (BearerToken(), HeaderToken()):
+            if auth(request):
+                return view(request, *args, **kwargs)
+        if not request.path.endswith(".json") or "text/html" in request.headers.get("Accept", ""):
+            return login_required(view)(request, *args, **kwargs)  # the docs page: a person with a browser
+        return envelope(request, "NotAuthenticated", "log in, or send Authorization: Bearer <token>", 401)
+    return wrapped
+
+
 api = NinjaAPI(
     title="Vestige API",
     version="1",
@@ -53,7 +72,7 @@ api = NinjaAPI(
     "`Authorization: Bearer <token>`; create tokens on your profile page or with "
     "`vestige token create`.",
     auth=[BearerToken(), HeaderToken(), VerifiedSession()],
-    docs_decorator=login_required,
+    docs_decorator=docs_access,
     urls_namespace="api",
 )
 

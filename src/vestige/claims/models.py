@@ -45,7 +45,7 @@ class Issuer(models.Model):
         return self.name
 
 
-class Category(models.TextChoices):
+class ClaimCategory(models.TextChoices):
     DEAD = "dead", _("Number of dead")
     GRAVES = "graves", _("Graves")
     TORTURE = "torture", _("Torture")
@@ -55,6 +55,9 @@ class Category(models.TextChoices):
     DATE = "date", _("Date")
     IDENTIFIED = "identified", _("Identified")
     OTHER = "other", _("Other")
+
+
+Category = ClaimCategory  # the name the code uses; the API's schema calls it ClaimCategory
 
 
 class Qualifier(models.TextChoices):

@@ -255,10 +255,13 @@ class MannerOfDeath(models.TextChoices):
     PENDING = "pending", _("Pending")
 
 
-class Category(models.TextChoices):
+class RemainsCategory(models.TextChoices):
     CIVILIAN = "civilian", _("Civilian")
     SERVICEMAN = "serviceman", _("Serviceman")
     UNDETERMINED = "undetermined", _("Undetermined")
+
+
+Category = RemainsCategory  # the name the code uses; the API's schema calls it RemainsCategory
 
 
 class RemainsStatus(models.TextChoices):
