@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy
 
 LABELS = {
     "width": gettext_lazy("width (px)"), "height": gettext_lazy("height (px)"), "format": gettext_lazy("format"),
-    "taken_at": gettext_lazy("taken at"), "latitude": gettext_lazy("latitude"), "longitude": gettext_lazy("longitude"),
+    "taken_at": gettext_lazy("taken at"), "taken_at_source": gettext_lazy("time taken read from"),
+    "taken_at_zone": gettext_lazy("time zone of the time taken"), "modified_at": gettext_lazy("file modified at (EXIF)"), "latitude": gettext_lazy("latitude"), "longitude": gettext_lazy("longitude"),
     "camera": gettext_lazy("camera"), "orientation": gettext_lazy("orientation (EXIF)"), "phash": gettext_lazy("perceptual hash"), "pages": gettext_lazy("pages"),
     "document": gettext_lazy("document properties"), "streams": gettext_lazy("streams"),
     "duration_s": gettext_lazy("duration"), "creation_time": gettext_lazy("created (as the file says)"),
@@ -66,7 +67,8 @@ def metadata_rows(meta: dict) -> list[tuple[str, str]]:
 
 C2PA_STATES = {"Trusted": gettext_lazy("valid, signed by a trusted signer"),
                "Valid": gettext_lazy("valid (the signer is on no trust list here)"),
-               "Invalid": gettext_lazy("INVALID: the file or its manifest changed after signing")}
+               "Invalid": gettext_lazy("INVALID: the file or its manifest changed after signing"),
+               "remote": gettext_lazy("stored remotely (not fetched)")}
 
 
 def _credentials(c: dict) -> str:
@@ -74,6 +76,8 @@ def _credentials(c: dict) -> str:
     signer = c.get("signer") or {}
     if signer:
         parts.append(_("signed by %(who)s") % {"who": ", ".join(str(signer[k]) for k in ("name", "issuer") if signer.get(k))})
+    if c.get("manifest_url"):
+        parts.append(_("manifest at %(u)s") % {"u": c["manifest_url"]})
     if c.get("generator"):
         parts.append(_("made with %(g)s") % {"g": ", ".join(c["generator"])})
     if c.get("actions"):

@@ -23,6 +23,8 @@ AV_PREFIXES = ("video/", "audio/")
 def image_step(path: Path):
     info, value, thumb = analyse(path.read_bytes())
     meta = {"width": info.width, "height": info.height, "format": info.format, "taken_at": info.taken_at,
+            "taken_at_source": info.taken_at_source, "taken_at_zone": info.taken_at_zone,
+            "modified_at": info.modified_at,
             "latitude": info.latitude, "longitude": info.longitude, "camera": info.camera, "orientation": info.orientation,
             "exif": info.exif,
             "phash": f"{value:016x}"}

@@ -1722,6 +1722,11 @@ UK.update({
 
 UK.update({
 "population": "популяція",
+"time taken read from": "час зйомки прочитано з",
+"time zone of the time taken": "часовий пояс часу зйомки",
+"file modified at (EXIF)": "файл змінено (EXIF)",
+"stored remotely (not fetched)": "зберігається віддалено (не завантажено)",
+"manifest at %(u)s": "маніфест за адресою %(u)s",
 "one of %(o)s": "одне з: %(o)s",
 "a possible drop-out needs a drop-out probability": "можливе випадіння алеля потребує імовірності випадіння",
 "larger than %(n)d MB": "більше за %(n)d МБ",

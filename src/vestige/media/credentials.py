@@ -52,9 +52,30 @@ def embedded(path: str | Path) -> bool:
         return m.find(b"c2pa") != -1
 
 
+def remote(path: str | Path) -> str | None:
+    """The URL of a manifest stored remotely (C2PA 2.1 §11.4: the XMP ``dcterms:provenance`` of a
+    file whose manifest is not embedded), or None. Not fetched: capture never reaches out on its own."""
+    import re
+
+    try:
+        with Path(path).open("rb") as f:
+            head = f.read(4 * 1024 * 1024)
+    except OSError:
+        return None
+    m = re.search(rb'dcterms:provenance(?:="([^"]{1,2000})"|>([^<]{1,2000})<)', head)
+    if not m:
+        return None
+    return (m.group(1) or m.group(2)).decode("utf-8", "replace").strip() or None
+
+
 def read(path: str | Path, media_type: str) -> dict | None:
-    """The file's content credentials, or None when it has none."""
+    """The file's content credentials, or None when it has none; a manifest stored remotely is
+    reported as such (its URL, state "remote"), never as "no credentials"."""
     if not embedded(path):
+        url = remote(path)
+        if url:
+            return {"state": "remote", "manifest_url": url, "problems": [
+                "the manifest is stored remotely and was not fetched: retrieve it from its URL to check it"]}
         return None
     import c2pa
 

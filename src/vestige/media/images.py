@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -39,7 +40,10 @@ class ImageInfo:
     width: int
     height: int
     format: str
-    taken_at: str | None = None  # ISO 8601 as recorded by the camera (no time zone unless given)
+    taken_at: str | None = None  # ISO 8601 as recorded by the camera, with its UTC offset when the file states one
+    taken_at_source: str = ""  # where it was read: "EXIF DateTimeOriginal", "XMP xmp:CreateDate", ...
+    taken_at_zone: str = ""  # "stated" (an offset in the file) or "local, zone unknown"
+    modified_at: str | None = None  # IFD0 DateTime: when the file was last written, not when it was taken
     latitude: float | None = None
     longitude: float | None = None
     camera: str = ""
@@ -106,6 +110,48 @@ def _dms(values, ref: str) -> float | None:
     return -decimal if ref in ("S", "W") else decimal
 
 
+_OFFSET = re.compile(r"^[+-]\d\d:\d\d$")
+_XMP_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)?$")
+
+
+def _has_offset(iso: str) -> bool:
+    return iso.endswith("Z") or bool(re.search(r"[+-]\d\d:\d\d$", iso))
+
+
+def _exif_time(value, offset=None) -> str | None:
+    """EXIF ``YYYY:MM:DD HH:MM:SS`` (trailing NULs and spaces dropped) as ISO 8601, with the
+    OffsetTime tag's ``±HH:MM`` when there is one."""
+    if isinstance(value, bytes):
+        value = value.decode("ascii", "replace")
+    if not isinstance(value, str):
+        return None
+    try:
+        when = dt.datetime.strptime(value.strip(" \x00"), "%Y:%m:%d %H:%M:%S").isoformat()
+    except ValueError:
+        return None
+    if isinstance(offset, bytes):
+        offset = offset.decode("ascii", "replace")
+    if isinstance(offset, str) and _OFFSET.match(offset.strip(" \x00")):
+        when += offset.strip(" \x00")
+    return when
+
+
+def _xmp_times(xmp) -> list[tuple[str, str, None]]:
+    """(source, ISO time) from the XMP packet, in the order examiners trust them: the original
+    capture (exif:DateTimeOriginal, photoshop:DateCreated), then xmp:CreateDate."""
+    if isinstance(xmp, bytes):
+        xmp = xmp.decode("utf-8", "replace")
+    if not isinstance(xmp, str):
+        return []
+    out = []
+    for tag in ("exif:DateTimeOriginal", "photoshop:DateCreated", "xmp:CreateDate"):
+        m = re.search(re.escape(tag) + r'(?:="([^"]+)"|>([^<]+)<)', xmp)
+        value = (m.group(1) or m.group(2)).strip() if m else ""
+        if value and _XMP_TIME.match(value):
+            out.append((f"XMP {tag}", value, None))
+    return out
+
+
 def image_info(data: bytes | BinaryIO) -> ImageInfo:
     """Size, format, capture time, GPS position and camera from an image's EXIF (no pixel decode)."""
     img = _open(data, load=False)
@@ -120,12 +166,20 @@ def image_info(data: bytes | BinaryIO) -> ImageInfo:
     named = {ExifTags.TAGS.get(k, str(k)): v for k, v in exif.items()}
     sub = exif.get_ifd(ExifTags.IFD.Exif)
     named.update({ExifTags.TAGS.get(k, str(k)): v for k, v in sub.items()})
-    when = named.get("DateTimeOriginal") or named.get("DateTime")
-    if isinstance(when, str):
-        try:
-            info.taken_at = dt.datetime.strptime(when.strip(), "%Y:%m:%d %H:%M:%S").isoformat()
-        except ValueError:
-            info.taken_at = None
+    ifd0_time = _exif_time(exif.get(0x0132))  # DateTime (ModifyDate): IFD0 only, the sub-IFD's keys shadow names
+    info.modified_at = ifd0_time
+    for source, value, offset in (("EXIF DateTimeOriginal", sub.get(0x9003), sub.get(0x9011)),
+                                  *_xmp_times(img.info.get("xmp")),
+                                  ("EXIF DateTimeDigitized", sub.get(0x9004), sub.get(0x9012))):
+        when = _exif_time(value, offset) if source.startswith("EXIF") else value
+        if when:
+            info.taken_at, info.taken_at_source = when, source
+            info.taken_at_zone = "stated" if _has_offset(when) else "local, zone unknown"
+            break
+    else:
+        if ifd0_time:  # the last resort, named for what it is
+            info.taken_at, info.taken_at_source = ifd0_time, "EXIF DateTime (the file's modification time)"
+            info.taken_at_zone = "local, zone unknown"
     info.camera = " ".join(str(named.get(k, "")).strip() for k in ("Make", "Model")).strip()
     if info.orientation is None and isinstance(named.get("Orientation"), int):
         info.orientation = named["Orientation"]
