@@ -351,7 +351,7 @@ def test_api_register_candidates_and_stats(users, world, client, api_token):
                     content_type="application/json", **h2)
     assert r.status_code == 400 and r.json()["error"]["field"] == "height_cm"
     client.force_login(users["forensic_examiner"])
-    export = b"".join(client.get("/missing/export.csv").streaming_content).decode()
+    export = b"".join(client.get("/missing/export.csv").streaming_content).decode("utf-8-sig")
     assert export.startswith("ref,family,family_name") and "contact" not in export
 
 

@@ -79,7 +79,9 @@ def test_csv_export_matches_filters_and_reimports(login, admin, site, other_site
     c = login(admin)
     r = c.get("/remains/export.csv", {"site": "TST-SITE"})
     assert r["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(b"".join(r.streaming_content).decode())))
+    body = b"".join(r.streaming_content)
+    assert body.startswith(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark: Excel reads Cyrillic (issue 28)
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
     assert len(rows) == 1
     assert rows[0]["body_number"] == "TST-0001" and rows[0]["grave"] == "319"
     assert rows[0]["injuries"] == "gunshot" and rows[0]["torture_signs"] == "bound_hands"
@@ -217,3 +219,18 @@ def test_every_page_carries_a_content_security_policy_without_inline_scripts(cli
     found = [f"{p}: {m.group(0)}" for p in Path(vestige.__file__).parent.rglob("templates/**/*.html")
              for m in inline.finditer(p.read_text(encoding="utf-8"))]
     assert found == []
+
+
+def test_exports_in_xlsx_and_csv_without_a_bom(login, admin, site, remains):
+    from openpyxl import load_workbook
+
+    c = login(admin)
+    plain = b"".join(c.get("/remains/export.csv", {"site": "TST-SITE", "bom": "0"}).streaming_content)
+    assert plain.startswith(b"body_number,")
+    x = c.get("/remains/export.csv", {"site": "TST-SITE", "format": "xlsx"})
+    assert x["Content-Type"].startswith("application/vnd.openxmlformats") and ".xlsx" in x["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(x.content), read_only=True).active
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    header = rows[0]
+    assert header[0] == "body_number" and rows[1][header.index("body_number")] == "TST-0001"
+    assert len(rows) == 2

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,9 +28,9 @@ from vestige.claims.models import Claim, Incident, Witness
 from vestige.claims.reconcile import reconcile, site_reconciliation
 from vestige.errors import ImportRejected, InvalidInput
 from vestige.history.services import history_of
-from vestige.registry.listing import csv_lines
 from vestige.registry.models import Site
 from vestige.reports.services import site_stats
+from vestige.tables import table_response
 
 
 def _list(request, spec, template, extra=None):
@@ -48,9 +47,7 @@ def _list(request, spec, template, extra=None):
 
 def _export(request, spec, name):
     qs = spec.queryset(request.GET, user=request.user)
-    response = StreamingHttpResponse(csv_lines(spec.csv_rows(qs)), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.now():%Y%m%d-%H%M%S}.csv"'
-    return response
+    return table_response(request, spec.csv_rows(qs), f"{name}-{timezone.now():%Y%m%d-%H%M%S}")
 
 
 def claim_list(request):

@@ -15,7 +15,7 @@ from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import InvalidInput
 from vestige.history.models import Action, ChangeRecord
-from vestige.registry.listing import csv_lines
+from vestige.tables import table_response
 
 SINCE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y")
 
@@ -97,6 +97,4 @@ def audit_export(request):
             yield [r["at"], r["actor"], r["action"], r["record_type"], r["record_id"], r["via"], r["reason"],
                    json.dumps(r["changes"], ensure_ascii=False, sort_keys=True, default=str)]
 
-    response = StreamingHttpResponse(csv_lines(rows()), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
-    return response
+    return table_response(request, rows(), f"audit-{stamp}")

@@ -1722,6 +1722,8 @@ UK.update({
 
 UK.update({
 "population": "популяція",
+"Export XLSX": "Експорт XLSX",
+"More than %(n)d rows: an XLSX sheet cannot hold them; export CSV.": "Понад %(n)d рядків: аркуш XLSX їх не вміщує; експортуйте CSV.",
 "time taken read from": "час зйомки прочитано з",
 "time zone of the time taken": "часовий пояс часу зйомки",
 "file modified at (EXIF)": "файл змінено (EXIF)",

@@ -32,6 +32,7 @@ from vestige.missing.forms import (
 from vestige.missing.models import Donor, Family, MissingPerson, MissingStatus
 from vestige.missing.pedigree import pedigree_svg
 from vestige.reports.timeline import person_timeline
+from vestige.tables import table_response
 
 
 def person_list(request):
@@ -52,10 +53,8 @@ def person_list(request):
 
 def person_export(request):
     """The register as CSV: ante-mortem data only (no DNA, no contacts)."""
-    from django.http import StreamingHttpResponse
     from django.utils import timezone
 
-    from vestige.registry.listing import csv_lines
     require(request.user, Cap.MISSING_READ)
     qs = services.search_names(access.scope(MissingPerson.objects.filter(withdrawn_at__isnull=True),
                                              request.user).select_related("family"),
@@ -67,9 +66,7 @@ def person_export(request):
             yield [p.ref, p.family.ref, *["" if getattr(p, f) is None else getattr(p, f) for f in services.PERSON_FIELDS],
                    p.status]
 
-    response = StreamingHttpResponse(csv_lines(rows()), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="missing-{timezone.now():%Y%m%d-%H%M%S}.csv"'
-    return response
+    return table_response(request, rows(), f"missing-{timezone.now():%Y%m%d-%H%M%S}")
 
 
 def person_detail(request, ref):

@@ -136,12 +136,6 @@ def _cell(value) -> str:
     return str(value)
 
 
-def csv_lines(rows: Iterator[list]) -> Iterator[str]:
-    """CSV lines with formulas neutralised (the one writer: :mod:`vestige.tables`)."""
-    from vestige.tables import csv_lines as lines
-    return lines(rows)
-
-
 def ref_of(attr: str, sub: str):
     """Column getter: ``obj.<attr>.<sub>``, or None when the relation is empty."""
 

@@ -10,7 +10,6 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Count, Q
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -26,9 +25,10 @@ from vestige.history.services import history_of
 from vestige.records import cached_count, page_rows
 from vestige.registry import services
 from vestige.registry.forms import FORMS, ImportForm, WithdrawForm, initial_for
-from vestige.registry.listing import SPECS, ListSpec, csv_lines
+from vestige.registry.listing import SPECS, ListSpec
 from vestige.registry.models import Exhumation, Grave, Remains, Site
 from vestige.reports.services import site_stats
+from vestige.tables import table_response
 
 
 @dataclass(frozen=True)
@@ -176,9 +176,7 @@ def export_view(request, model):
     spec = RESOURCES[model].spec
     qs = spec.queryset(request.GET, user=request.user)  # InvalidInput → 400 page via the error middleware
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-    response = StreamingHttpResponse(csv_lines(spec.csv_rows(qs)), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{RESOURCES[model].plural}-{stamp}.csv"'
-    return response
+    return table_response(request, spec.csv_rows(qs), f"{RESOURCES[model].plural}-{stamp}")
 
 
 def detail_view(request, model, key):
