@@ -30,6 +30,10 @@ class Kind:
 KINDS: dict[str, Kind] = {
     "graves": Kind(_("Graves"), Cap.GRAVE_WRITE, columns="site,label,marker_type,inscription,latitude,longitude,"
                    "position_note,expected_occupants,status,notes"),
+    "gis": Kind(_("Sites and graves (GeoJSON, KML)"), Cap.SITE_WRITE, accepts=".geojson,.json,.kml",
+                help=_("Features with the register's fields (kind: site or grave); sites with a Point or Polygon, "
+                       "graves with a Point and their site's reference. As QGIS, Google Earth or the Sites export "
+                       "write them.")),
     "remains": Kind(_("Remains"), Cap.REMAINS_WRITE, columns="body_number,site,grave,exhumation,recovered_on,sex,"
                     "age_min,age_max,stature_min_cm,stature_max_cm,injuries,torture_signs,cause_of_death,"
                     "manner_of_death,clothing_effects,category,status,notes"),
@@ -88,6 +92,9 @@ def run_import(actor, kind: str, data: BinaryIO, name: str, *, dry_run: bool, op
     options = options or {}
     if kind not in KINDS:
         raise InvalidInput(f"no import kind {kind!r}; use one of {', '.join(KINDS)}", field="kind")
+    if kind == "gis":
+        from vestige.registry.gis import import_features
+        return import_features(actor, data, name, dry_run=dry_run, via=via)
     if kind in ("graves", "remains"):
         from vestige.registry.importing import import_file
         return import_file(actor, kind, data, name, dry_run=dry_run, via=via)

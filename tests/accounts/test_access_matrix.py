@@ -278,6 +278,7 @@ WEB = [
     ("import/template/<str:kind>.csv", "GET", "/import/template/remains.csv", None, REMAINS_W),
     ("sites/", "GET", "/sites/", None, ALL),
     ("sites/export.csv", "GET", "/sites/export.csv", None, ALL),
+    ("sites/export.<str:fmt>", "GET", "/sites/export.geojson", None, ALL),
     ("sites/new/", "GET", "/sites/new/", None, SITE_W),
     ("sites/<str:key>/", "GET", "/sites/{site}/", None, ALL),
     ("sites/<str:key>/edit/", "GET", "/sites/{site}/edit/", None, SITE_W),

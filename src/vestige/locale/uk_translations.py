@@ -1722,6 +1722,13 @@ UK.update({
 
 UK.update({
 "population": "популяція",
+"Sites and graves (GeoJSON, KML)": "Місця та могили (GeoJSON, KML)",
+"Features with the register's fields (kind: site or grave); sites with a Point or Polygon, graves with a Point and their site's reference. As QGIS, Google Earth or the Sites export write them.": "Об'єкти з полями реєстру (kind: site або grave); місця з точкою або полігоном, могили з точкою та кодом свого місця. Так, як їх записують QGIS, Google Earth або експорт місць.",
+"%(f)s is not KML: %(e)s": "%(f)s — не KML: %(e)s",
+"%(f)s: expected a GeoJSON FeatureCollection.": "%(f)s: очікувано GeoJSON FeatureCollection.",
+"%(f)s has more than %(n)d features; split it.": "%(f)s має понад %(n)d об'єктів; розділіть його.",
+"a feature needs properties and a geometry": "об'єкт потребує властивостей і геометрії",
+"a grave is a Point": "могила — це точка",
 "Export XLSX": "Експорт XLSX",
 "More than %(n)d rows: an XLSX sheet cannot hold them; export CSV.": "Понад %(n)d рядків: аркуш XLSX їх не вміщує; експортуйте CSV.",
 "time taken read from": "час зйомки прочитано з",

@@ -23,3 +23,4 @@ for model, conv in ((Site, "str"), (Grave, "int"), (Exhumation, "int"), (Remains
     ]
 
 urlpatterns.append(path("sites/<str:key>/report.pdf", views.site_report, name="site-report"))
+urlpatterns.append(path("sites/export.<str:fmt>", views.gis_export, name="gis-export"))  # after export.csv

@@ -23,7 +23,7 @@ from vestige.accounts.services import require
 from vestige.errors import ImportRejected, InvalidInput
 from vestige.history.services import history_of
 from vestige.records import cached_count, page_rows
-from vestige.registry import services
+from vestige.registry import gis, services
 from vestige.registry.forms import FORMS, ImportForm, WithdrawForm, initial_for
 from vestige.registry.listing import SPECS, ListSpec
 from vestige.registry.models import Exhumation, Grave, Remains, Site
@@ -317,4 +317,21 @@ def site_report(request, key):
     site = RESOURCES[Site].get(key, request.user)
     response = HttpResponse(site_pdf(site), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="site-{site.ref}.pdf"'
+    return response
+
+
+def gis_export(request, fmt: str):
+    """Every site the user may see and its graves with a position (``?site=REF``: one site), as
+    GeoJSON (RFC 7946) or KML 2.2, for QGIS, Google Earth and the like."""
+    from django.http import Http404, HttpResponse
+
+    if fmt not in ("geojson", "kml"):
+        raise Http404
+    feats = gis.features(request.user, request.GET.get("site", ""))
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    if fmt == "kml":
+        response = HttpResponse(gis.to_kml(feats), content_type="application/vnd.google-earth.kml+xml")
+    else:
+        response = HttpResponse(gis.to_geojson(feats), content_type="application/geo+json")
+    response["Content-Disposition"] = f'attachment; filename="sites-{stamp}.{fmt}"'
     return response
