@@ -300,7 +300,10 @@ VESTIGE_WACZ_TRUSTED_ROOTS = {f.strip().lower().replace(":", "") for f in os.env
     "VESTIGE_WACZ_TRUSTED_ROOTS",
     "96bcec06264976f37460779acf28c5a7cfe8a3c0aae11a8ffcee05c0bddf08c6,"
     "69729b8e15a86efc177a57afb7171dfc64add28c2fca8cf1507e34453ccb1470,"
-    "ee5f7abd6981bb0255632cd8f49283451b4b18844d12040b44ee00f07b8fe2c6").split(",") if f.strip()}
+    "ee5f7abd6981bb0255632cd8f49283451b4b18844d12040b44ee00f07b8fe2c6,"
+    # ISRG Root X1's key (SubjectPublicKeyInfo SHA-256, its published pin C5+lpZ7t...): the root
+    # trusted whichever certificate carries it (self-signed, or cross-signed by DST Root CA X3)
+    "0b9fa5a59eed715c26c1020c711b4f6ec42d58b0015e14337a39dad301c5afc3").split(",") if f.strip()}
 VESTIGE_WACZ_TRUSTED_TSA_ROOTS = {f.strip().lower().replace(":", "") for f in os.environ.get(
     "VESTIGE_WACZ_TRUSTED_TSA_ROOTS",
     "a6379e7cecc05faa3cbf076013d745e327bbbaa38c0b9af22469d4701d18aabc").split(",") if f.strip()}
@@ -330,7 +333,7 @@ VESTIGE_LOG_ORIGIN = os.environ.get("VESTIGE_LOG_ORIGIN", "")
 # proxy that reaches public addresses only; VESTIGE_CAPTURE_ALLOW_PRIVATE names the non-public ones
 # allowed on purpose (ADDRESS[/PREFIX][:PORT], comma-separated; "1": all of them, a lab without
 # internet only). Chromium runs sandboxed as VESTIGE_CAPTURE_USER (default nobody when Vestige runs
-# as root). The capture key (ECDSA P-256) signs the WACZ files the vault makes.
+# as root). The capture key (ECDSA P-384) signs the WACZ files the vault makes.
 VESTIGE_CHROMIUM = os.environ.get("VESTIGE_CHROMIUM", "/usr/bin/chromium")
 VESTIGE_CAPTURE_TIMEOUT_S = _env_int("VESTIGE_CAPTURE_TIMEOUT_S", 30)
 VESTIGE_CAPTURE_MAX_MEDIA_MB = _env_int("VESTIGE_CAPTURE_MAX_MEDIA_MB", 2000)

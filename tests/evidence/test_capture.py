@@ -77,6 +77,8 @@ def test_a_page_is_captured_with_its_exchanges_screenshot_text_and_video(site_se
     assert ("resource", f"urn:screenshot:{site_server.url('/post')}") in records
     port = site_server.server.server_address[1]
     assert f"1,0,0,127:{port})/post " in cdx  # the page, indexed under its SURT key
+    # the screenshot under its own URN, as pywb and cdxj-indexer key it (was ")screenshot:…")
+    assert f"urn:screenshot:{site_server.url('/post')} " in cdx and ")screenshot:" not in cdx
 
     # The screenshot, the text, the video: real files, the video the server's own bytes.
     assert shot.media_type == "image/png" and shot.metadata["height"] > 2500  # full page, not the viewport

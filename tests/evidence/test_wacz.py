@@ -11,11 +11,14 @@ import hashlib
 import io
 import json
 import zipfile
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    encode_dss_signature,
+)
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from tests.tsa import LocalTSA, issue, make_ca, pem
@@ -114,14 +117,51 @@ def test_anonymous_signature_der_and_webcrypto_raw_both_verify(tmp_path):
     spki = key.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
     assert check.signer["public_key_sha256"] == hashlib.sha256(spki).hexdigest()
 
-    # The browser's WebCrypto gives r‖s (64 bytes), not DER: ArchiveWeb.page signs that way.
+    # Vestige signs as the browser's WebCrypto does (ArchiveWeb.page): r‖s, 64 bytes on P-256;
+    # a DER signature (py-wacz's) verifies too.
     package = wacz.package_bytes(MEMBERS, CREATED)
     digest = json.loads(wacz.sign_anonymous(key, package, CREATED))
-    r, s = decode_dss_signature(base64.b64decode(digest["signedData"]["signature"]))
-    digest["signedData"]["signature"] = base64.b64encode(r.to_bytes(32, "big") + s.to_bytes(32, "big")).decode()
-    path = tmp_path / "raw.wacz"
+    raw = base64.b64decode(digest["signedData"]["signature"])
+    assert len(raw) == 64
+    r, s = int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big")
+    digest["signedData"]["signature"] = base64.b64encode(encode_dss_signature(r, s)).decode()
+    path = tmp_path / "der.wacz"
     wacz.write_wacz(path, MEMBERS, CREATED, digest=json.dumps(digest).encode(), package=package)
     assert check_wacz(path).state == VALID
+
+
+def test_p384_raw_signatures_as_archiveweb_page_and_vestige_sign_them(tmp_path):
+    """Issue 28, part 3: ArchiveWeb.page signs with P-384 and a raw 96-byte r‖s signature; it was
+    marked invalid (a false tamper alarm). Vestige's captures now sign the same way."""
+    key = ec.generate_private_key(ec.SECP384R1())
+    package = wacz.package_bytes(MEMBERS, CREATED)
+    digest = json.loads(wacz.sign_anonymous(key, package, CREATED))
+    assert len(base64.b64decode(digest["signedData"]["signature"])) == 96
+    path = tmp_path / "p384.wacz"
+    wacz.write_wacz(path, MEMBERS, CREATED, digest=json.dumps(digest).encode(), package=package)
+    assert check_wacz(path).state == VALID
+    forged = dict(digest, signedData={**digest["signedData"], "signature": base64.b64encode(b"\x01" * 96).decode()})
+    wacz.write_wacz(path, MEMBERS, CREATED, digest=json.dumps(forged).encode(), package=package)
+    assert check_wacz(path).state == "invalid"
+
+
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "data" / "fixtures" / "wacz"
+
+
+def test_third_party_waczs_as_their_verifier_reads_them():
+    """py-wacz's fixtures: a WACZ 1.0.0 (hashes under "stats") is valid, not "hash None"; a domain
+    signature ending at the cross-signed ISRG Root X1 is trusted by the root's key."""
+    from django.conf import settings
+
+    if not FIXTURES.exists():
+        pytest.skip("the WACZ fixtures are not beside the project")
+    assert check_wacz(FIXTURES / "valid_example_1.wacz").state == "unsigned"
+    signed = check_wacz(FIXTURES / "valid_signed_example_1.wacz", trusted_roots=settings.VESTIGE_WACZ_TRUSTED_ROOTS,
+                        trusted_tsa_roots=settings.VESTIGE_WACZ_TRUSTED_TSA_ROOTS)
+    assert signed.state == VALID and signed.signer["trusted"] and signed.signer["root"].startswith("CN=ISRG Root X1")
+    staging = check_wacz(FIXTURES / "invalid_signed_example_1.wacz", trusted_roots=settings.VESTIGE_WACZ_TRUSTED_ROOTS,
+                         trusted_tsa_roots=settings.VESTIGE_WACZ_TRUSTED_TSA_ROOTS)
+    assert staging.state == "untrusted"  # Let's Encrypt's staging root: not trusted
 
 
 def test_an_edit_with_package_and_digest_recomputed_breaks_the_signature(tmp_path):
@@ -240,5 +280,5 @@ def test_capture_without_its_extra_or_with_a_bad_key_says_so(settings, tmp_path,
     bad = tmp_path / "capture.key"
     bad.write_text("not a key")
     settings.VESTIGE_CAPTURE_KEY = str(bad)
-    with pytest.raises(ConfigurationError, match="is not an ECDSA P-256 private key"):
+    with pytest.raises(ConfigurationError, match="is not an ECDSA P-384 private key"):  # the key type changed (issue 28)
         capture.capture_key()

@@ -4,8 +4,8 @@ media on it, each an evidence item with its provenance and custody.
 The browser work runs in its own process (``vestige.media.webcapture``: Chromium through
 Playwright, warcio, yt-dlp); this module checks the request, runs it with progress, packs the WACZ
 (WARC stored, CDXJ index, pages with their text, ``datapackage.json``), signs its digest with the
-vault's capture key (ECDSA P-256: the key type of WACZ anonymous signing, so that ReplayWeb.page
-and any WACZ verifier can check it; the ledger's Ed25519 key then covers the WACZ's hash in the
+vault's capture key (ECDSA P-384, the signature raw r‖s: what ArchiveWeb.page writes, so that
+ReplayWeb.page and any WACZ verifier can check it; the ledger's Ed25519 key then covers the WACZ's hash in the
 custody log like every item's) and ingests: the WACZ first, then the screenshot (``-S``), the
 page text (``-P``) and each media file (``-M``) as items derived from it.
 """
@@ -43,24 +43,26 @@ class CaptureResult:
 
 
 def capture_key():
-    """The vault's ECDSA P-256 key for signing its WACZ captures (created when absent, mode 600)."""
+    """The vault's ECDSA key for signing its WACZ captures: P-384, as ArchiveWeb.page signs and
+    ReplayWeb.page verifies (created when absent, mode 600); a P-256 key named by
+    VESTIGE_CAPTURE_KEY (an older vault's) still signs."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
     from vestige.ledger.signing import write_secret
 
-    path = Path(settings.VESTIGE_CAPTURE_KEY or Path(settings.VESTIGE_HOME) / "keys" / "capture.key")
+    path = Path(settings.VESTIGE_CAPTURE_KEY or Path(settings.VESTIGE_HOME) / "keys" / "capture-p384.key")
     if path.exists():
         pem = path.read_bytes()
     else:  # created once (write_secret: mode 600, atomic, one winner between two processes)
-        pem = write_secret(path, ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        pem = write_secret(path, ec.generate_private_key(ec.SECP384R1()).private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
     try:
         key = serialization.load_pem_private_key(pem, password=None)
     except (ValueError, TypeError) as e:
-        raise ConfigurationError(_("%(p)s is not an ECDSA P-256 private key") % {"p": path}) from e
-    if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
-        raise ConfigurationError(_("%(p)s is not an ECDSA P-256 private key") % {"p": path})
+        raise ConfigurationError(_("%(p)s is not an ECDSA P-384 private key") % {"p": path}) from e
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name not in ("secp384r1", "secp256r1"):
+        raise ConfigurationError(_("%(p)s is not an ECDSA P-384 private key") % {"p": path})
     return key
 
 

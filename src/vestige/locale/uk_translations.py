@@ -1303,7 +1303,7 @@ r"The custody ledger is signed by the key with fingerprint <code id=\"key-finger
 "timestamped %(t)s": "позначка часу %(t)s",
 "VESTIGE_TSA_ROOTS is not set: name the PEM file of your Time-Stamping Authorities' root certificates (a timestamp cannot be verified without it)": "VESTIGE_TSA_ROOTS не задано: вкажіть PEM-файл кореневих сертифікатів ваших служб позначок часу (без нього позначку часу неможливо перевірити)",
 "VESTIGE_TSA_ROOTS %(p)s: %(e)s": "VESTIGE_TSA_ROOTS %(p)s: %(e)s",
-"%(p)s is not an ECDSA P-256 private key": "%(p)s не є закритим ключем ECDSA P-256",
+"%(p)s is not an ECDSA P-384 private key": "%(p)s не є закритим ключем ECDSA P-384",
 "Give at least one URL to capture.": "Вкажіть принаймні одну адресу для збереження.",
 "At most %(n)d URLs at a time.": "Не більше %(n)d адрес за раз.",
 "“%(u)s” is not an http:// or https:// address": "«%(u)s» не є адресою http:// або https://",

@@ -5,7 +5,7 @@ Verification" recommendation).
 A WACZ (Webrecorder's "Web Archive Collection Zipped", spec 1.1.1) is a ZIP whose
 ``datapackage.json`` lists every file (``resources``: ``path``, ``hash`` as ``"sha256:<hex>"``,
 ``bytes``); ``datapackage-digest.json`` gives the hash of ``datapackage.json`` itself and may carry
-``signedData``: the same ``hash`` and ``created`` signed with ECDSA P-256 / SHA-256, either by an
+``signedData``: the same ``hash`` and ``created`` signed with ECDSA (P-256 or P-384) / SHA-256, either by an
 *anonymous* key (``publicKey``: base64 SubjectPublicKeyInfo) or by a *domain* certificate
 (``domain``, ``domainCert`` PEM chain, ``timeSignature``: an RFC 3161 timestamp over the signature,
 ``timestampCert``). Signatures come DER-encoded (authsign) or as the raw 64-byte ``r‖s`` that the
@@ -77,27 +77,45 @@ def _parse_hash(value, where: str, problems: list[str]) -> str | None:
     return algorithm
 
 
-def _signature_der(signature: str) -> bytes:
+RAW_SIZES = {64: 32, 96: 48, 132: 66}  # WebCrypto's IEEE P1363 r‖s for P-256, P-384, P-521
+
+
+def _signature_der(signature: str, key_size: int | None = None) -> bytes:
     from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
     raw = base64.b64decode(signature, validate=True)
-    if len(raw) == 64 and raw[0] != 0x30:  # WebCrypto's IEEE P1363 r‖s
-        return encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
-    return raw
+    half = RAW_SIZES.get(len(raw))
+    if half and (key_size is None or half == (key_size + 7) // 8):  # raw r‖s (ArchiveWeb.page, authsign)
+        return encode_dss_signature(int.from_bytes(raw[:half], "big"), int.from_bytes(raw[half:], "big"))
+    return raw  # DER (py-wacz, Vestige before 2026-12)
 
 
 def _verify_ecdsa(public_key, data: str, signature: str) -> bool:
+    """ECDSA over ``data`` with SHA-256 (what WACZ signers use, on P-256 and P-384 alike), or
+    SHA-384 on P-384; the signature raw r‖s or DER."""
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
 
     if not isinstance(public_key, ec.EllipticCurvePublicKey):
         return False
-    try:
-        public_key.verify(_signature_der(signature), data.encode("utf-8"), ec.ECDSA(hashes.SHA256()))
-        return True
-    except (InvalidSignature, ValueError):
-        return False
+    der = _signature_der(signature, public_key.curve.key_size)
+    for algorithm in (hashes.SHA256(), hashes.SHA384()) if public_key.curve.key_size >= 384 else (hashes.SHA256(),):
+        try:
+            public_key.verify(der, data.encode("utf-8"), ec.ECDSA(algorithm))
+            return True
+        except (InvalidSignature, ValueError):
+            continue
+    return False
+
+
+def _trusted(cert, trusted: set[str]) -> bool:
+    """A root is trusted by its certificate's SHA-256 or by its key's (SubjectPublicKeyInfo):
+    the same root cross-signed (ISRG Root X1 under DST Root CA X3) has another certificate, one key."""
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    spki = cert.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    return fingerprint_der(cert.public_bytes(Encoding.DER)) in trusted or fingerprint_der(spki) in trusted
 
 
 def _load_public_key(value: str):
@@ -188,7 +206,7 @@ def _domain_signature(signed: dict, check: WaczCheck, trusted_roots: set[str], t
     if stamped is not None and created is not None and not (stamped - STAMP_DURATION <= created <= stamped):
         problems.append(f"signature: created {signed.get('created')} is not within {STAMP_DURATION} before the "
                         f"timestamp {stamped.isoformat()}")
-    check.signer["trusted"] = root_fp in trusted_roots
+    check.signer["trusted"] = _trusted(root, trusted_roots)
 
 
 def _time_signature(signed: dict, problems: list[str], trusted_tsa_roots: set[str], signer: dict) -> datetime | None:
@@ -217,7 +235,7 @@ def _time_signature(signed: dict, problems: list[str], trusted_tsa_roots: set[st
         stamped = stamped.replace(tzinfo=UTC)
     root_fp = fingerprint_der(tsa_chain[-1].public_bytes(Encoding.DER))
     signer.update({"timestamp": stamped.isoformat(), "timestamp_root": tsa_chain[-1].subject.rfc4514_string(),
-                   "timestamp_root_sha256": root_fp, "timestamp_trusted": root_fp in trusted_tsa_roots})
+                   "timestamp_root_sha256": root_fp, "timestamp_trusted": _trusted(tsa_chain[-1], trusted_tsa_roots)})
     return stamped
 
 
@@ -258,7 +276,12 @@ def check_wacz(path: str | Path, *, trusted_roots: set[str] | None = None,
                 continue
             where = f"{name}"
             listed.add(name)
-            algorithm = _parse_hash(res.get("hash"), where, problems)
+            listed_hash, listed_bytes = res.get("hash"), res.get("bytes")
+            if listed_hash is None and isinstance(res.get("stats"), dict):
+                # WACZ 1.0.0 (py-wacz before 0.4): {"stats": {"hash", "bytes"}, "hashing": "sha256"}
+                listed_hash = f"{res.get('hashing') or 'sha256'}:{res['stats'].get('hash')}"
+                listed_bytes = res["stats"].get("bytes")
+            algorithm = _parse_hash(listed_hash, where, problems)
             info = members.get(name)
             if info is None:
                 problems.append(f"{where}: listed in datapackage.json but not in the archive")
@@ -267,10 +290,10 @@ def check_wacz(path: str | Path, *, trusted_roots: set[str] | None = None,
                 continue
             actual, size = _hash_member(z, info, algorithm)
             check.resources += 1
-            if actual.lower() != str(res["hash"]).lower():
-                problems.append(f"{where}: hash {actual} is not the {res['hash']} that datapackage.json lists")
-            if "bytes" in res and res["bytes"] != size:
-                problems.append(f"{where}: {size} bytes, datapackage.json lists {res['bytes']}")
+            if actual.lower() != str(listed_hash).lower():
+                problems.append(f"{where}: hash {actual} is not the {listed_hash} that datapackage.json lists")
+            if listed_bytes is not None and listed_bytes != size:
+                problems.append(f"{where}: {size} bytes, datapackage.json lists {listed_bytes}")
         for name in sorted(set(members) - listed - {"datapackage.json", "datapackage-digest.json"}):
             problems.append(f"{name}: in the archive but not listed in datapackage.json (no hash covers it)")
 
@@ -345,13 +368,17 @@ def package_bytes(members: dict[str, bytes], created: str, *, title: str = "", s
 
 
 def sign_anonymous(private_key, package: bytes, created: str, software: str = "Vestige") -> bytes:
-    """``datapackage-digest.json`` for ``package``, signed by an ECDSA P-256 key (anonymous signing)."""
+    """``datapackage-digest.json`` for ``package``, signed by an ECDSA key (anonymous signing) as
+    ArchiveWeb.page signs and ReplayWeb.page verifies: SHA-256, the signature raw r‖s (IEEE P1363)."""
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
     digest = "sha256:" + hashlib.sha256(package).hexdigest()
-    signature = private_key.sign(digest.encode(), ec.ECDSA(hashes.SHA256()))
+    r, s_ = decode_dss_signature(private_key.sign(digest.encode(), ec.ECDSA(hashes.SHA256())))
+    width = (private_key.curve.key_size + 7) // 8
+    signature = r.to_bytes(width, "big") + s_.to_bytes(width, "big")
     public = private_key.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
     return json.dumps({"path": "datapackage.json", "hash": digest, "signedData": {
         "hash": digest, "created": created, "software": software, "signature": base64.b64encode(signature).decode(),

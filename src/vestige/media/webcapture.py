@@ -172,7 +172,7 @@ def har_to_warc(har: dict, out: Path, extra: list[tuple[str, str, bytes]], info:
                                                warc_headers_dict={"WARC-Date": now()})
             offset = f.tell()
             writer.write_record(record)
-            index.append(f"{surt(uri) if '://' in uri else uri} {now()[:19].replace('-', '').replace(':', '').replace('T', '')} "
+            index.append(f"{surt(uri) if uri.startswith(('http://', 'https://')) else uri} {now()[:19].replace('-', '').replace(':', '').replace('T', '')} "
                          + json.dumps({"url": uri, "mime": ctype, "status": "200", "length": str(f.tell() - offset),
                                        "offset": str(offset), "filename": out.name}))
     return sorted(index)
