@@ -142,5 +142,5 @@ def test_audit_trail_for_auditors_and_administrators(client, users, world, role)
     assert r.status_code == (200 if allowed else 403)
     if allowed:
         assert r.context["page"].paginator.count >= 4  # site, grave, exhumation, remains created
-        export = b"".join(client.get("/audit/export.csv").streaming_content).decode()
+        export = b"".join(client.get("/audit/export.csv").streaming_content).decode("utf-8-sig")  # a BOM for Excel
         assert export.startswith("at,actor,action,record_type") and "remains" in export

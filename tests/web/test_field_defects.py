@@ -350,7 +350,9 @@ def test_import_page_offers_each_role_its_kinds_keeps_a_dry_run_and_gives_templa
     c = login(users["investigator"])
     page = c.get("/import/").content.decode()
     offered = set(re.findall(r'<option value="(\w+)"', page.split('id="id_kind"')[1].split("</select>")[0]))
-    assert offered == {"graves"}  # before: "Missing persons" too, which the investigator may not import
+    # before: "Missing persons" too, which the investigator may not import; sites and graves from GIS
+    # files (issue 28) are theirs to import
+    assert offered == {"graves", "gis"}
     template = c.get("/import/template/graves.csv")
     assert template.content.decode().startswith("site,label,marker_type")
     # A dry run keeps the file: the import that follows needs no second choice of it.
