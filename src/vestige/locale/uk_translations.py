@@ -1722,6 +1722,10 @@ UK.update({
 
 UK.update({
 "population": "популяція",
+"One row per member, the kinship engine's family JSON, or a GEDCOM family tree (biological parents only; the family reference is the file's name).": "Один рядок на члена родини, JSON родини для рушія спорідненості або родовідне дерево GEDCOM (лише біологічні батьки; код родини — назва файлу).",
+"not a GEDCOM line (level tag value)": "не рядок GEDCOM (рівень тег значення)",
+"not a GEDCOM file (it must start with 0 HEAD)": "не файл GEDCOM (він має починатися з 0 HEAD)",
+"parent not in the tree (family %(f)s)": "батько чи мати, яких немає в дереві (родина %(f)s)",
 "Sites and graves (GeoJSON, KML)": "Місця та могили (GeoJSON, KML)",
 "Features with the register's fields (kind: site or grave); sites with a Point or Polygon, graves with a Point and their site's reference. As QGIS, Google Earth or the Sites export write them.": "Об'єкти з полями реєстру (kind: site або grave); місця з точкою або полігоном, могили з точкою та кодом свого місця. Так, як їх записують QGIS, Google Earth або експорт місць.",
 "%(f)s is not KML: %(e)s": "%(f)s — не KML: %(e)s",

@@ -27,15 +27,15 @@ def cmd_import_references(args) -> int:
 
 
 def cmd_import_pedigrees(args) -> int:
-    """Pedigrees from CSV/XLSX rows or the kinship engine's family JSON files (a file or a folder)."""
+    """Pedigrees from CSV/XLSX rows, the kinship engine's family JSON files or GEDCOM trees (a file or a folder)."""
     setup_django()
     from vestige.missing.pedigrees import import_pedigrees
 
     path = Path(args.file)
     if path.is_dir():
-        files = sorted(path.glob("*.json"))
+        files = sorted([*path.glob("*.json"), *path.glob("*.ged"), *path.glob("*.GED")])
         if not files:
-            raise NotFound(f"{path}: no *.json family files in this folder")
+            raise NotFound(f"{path}: no *.json family files or *.ged family trees in this folder")
     elif path.is_file():
         files = [path]
     else:

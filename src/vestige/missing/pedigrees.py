@@ -32,6 +32,7 @@ from vestige.errors import Conflict, ImportRejected, InvalidInput, RowError
 from vestige.history.models import Action
 from vestige.history.services import record
 from vestige.kinship import KinshipInputError
+from vestige.missing.gedcom import rows_from_gedcom
 from vestige.missing.models import Donor, Family, Member, MemberSex, MissingPerson
 from vestige.missing.services import (
     _validate,
@@ -373,7 +374,8 @@ def _validate_rows(rows: list[_Row], source: str, actor=None) -> list[RowError]:
 
 
 def import_pedigrees(actor, files: list[tuple[str, bytes]], *, dry_run: bool = False, via: str = "import"):
-    """Pedigrees from CSV/XLSX tables or family JSON files: all files and rows or none."""
+    """Pedigrees from CSV/XLSX tables, family JSON files or GEDCOM family trees (:mod:`vestige.missing.gedcom`):
+    all files and rows or none."""
     import io
 
     from vestige.registry.importing import ImportReport
@@ -384,7 +386,12 @@ def import_pedigrees(actor, files: list[tuple[str, bytes]], *, dry_run: bool = F
     names = ", ".join(n for n, _d in files)
     for name, data in files:
         try:
-            got = _rows_from_json(data, name) if name.lower().endswith(".json") else _rows_from_table(io.BytesIO(data), name)
+            if name.lower().endswith(".json"):
+                got = _rows_from_json(data, name)
+            elif name.lower().endswith(".ged"):
+                got = rows_from_gedcom(data, name, _Row)
+            else:
+                got = _rows_from_table(io.BytesIO(data), name)
         except ImportRejected as e:
             problems += e.rows
             continue

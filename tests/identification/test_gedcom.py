@@ -1,0 +1,37 @@
+"""Issue 28, part 2 (in part): a GEDCOM family tree (the GEDCOM 5.5.5 specification's own sample,
+../shared/data/fixtures/gedcom/555SAMPLE.GED) imports as a pedigree — individuals, sexes, the dead,
+and biological parents only: Joe is Robert and Mary Ann's son by birth and Robert's alone by adoption
+(FAMC @F2@ PEDI adopted), so his parents are I1 and I2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from vestige.errors import ImportRejected
+from vestige.missing.models import Family
+from vestige.missing.pedigrees import import_pedigrees
+
+GED = Path(__file__).resolve().parents[3] / "shared" / "data" / "fixtures" / "gedcom" / "555SAMPLE.GED"
+
+
+def test_the_gedcom_sample_imports_with_biological_parents_only(users):
+    if not GED.exists():
+        pytest.skip("the GEDCOM fixture is not beside the project")
+    liaison = users["family_liaison"]
+    report = import_pedigrees(liaison, [("WILLIAMS-555.ged", GED.read_bytes())])
+    assert report.errors == []
+    fam = Family.objects.get(ref="WILLIAMS-555")
+    members = {m.code: m for m in fam.members.all()}
+    assert set(members) == {"I1", "I2", "I3"}
+    joe = members["I3"]
+    assert joe.father.code == "I1" and joe.mother.code == "I2" and joe.sex == "male"
+    assert members["I1"].deceased and not members["I2"].deceased and members["I2"].sex == "female"
+    assert "Robert Eugene Williams" in members["I1"].label and "1822" in members["I1"].label
+
+
+def test_not_a_gedcom_file_is_refused_by_line(users):
+    with pytest.raises(ImportRejected) as e:
+        import_pedigrees(users["family_liaison"], [("x.ged", b"HEAD\nnot gedcom\n")])
+    assert e.value.rows[0].line == 1
