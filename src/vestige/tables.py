@@ -38,7 +38,7 @@ def read_table(data: BinaryIO, name: str) -> tuple[list[str], list[tuple[int, di
     suffix = Path(name).suffix.lower()
     if suffix == ".xlsx":
         rows = _read_xlsx(data, name)
-    elif suffix in {".csv", ".txt", ""}:
+    elif suffix in {".csv", ".txt", ".tsv", ".ped", ""}:  # .ped, .tsv: pedtools' tab-separated tables
         rows = _read_csv(data, name)
     else:
         raise InvalidInput(

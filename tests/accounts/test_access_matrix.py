@@ -202,6 +202,7 @@ WEB = [
     ("missing/<str:ref>/merge/", "POST", "/missing/{person}/merge/", {"kept": "{person}", "reason": "r"}, MISSING_W),
     ("families/", "GET", "/families/", None, MISSING_R),
     ("families/<str:ref>/", "GET", "/families/{family}/", None, MISSING_R),
+    ("families/<str:ref>/pedigree.ped", "GET", "/families/{family}/pedigree.ped", None, MISSING_R),
     ("missing/<str:ref>/case-file.pdf", "GET", "/missing/{person}/case-file.pdf", None, MISSING_R),
     ("sites/<str:key>/report.pdf", "GET", "/sites/{site}/report.pdf", None, ALL),
     ("families/<str:ref>/contact/", "POST", "/families/{family}/contact/", {}, CONTACT),

@@ -35,3 +35,19 @@ def test_not_a_gedcom_file_is_refused_by_line(users):
     with pytest.raises(ImportRejected) as e:
         import_pedigrees(users["family_liaison"], [("x.ged", b"HEAD\nnot gedcom\n")])
     assert e.value.rows[0].line == 1
+
+
+def test_pedtools_tables_in_and_out(users, client, login):
+    """pedtools' `id fid mid sex` (writePed's tab-separated table; sex 1/2/0, founders' parents 0)."""
+    liaison = users["family_liaison"]
+    ped = b"id\tfid\tmid\tsex\nF\t0\t0\t1\nM\t0\t0\t2\nS1\tF\tM\t1\nS2\tF\tM\t2\n"
+    report = import_pedigrees(liaison, [("PED-7.ped", ped)])
+    assert report.errors == [], report.errors
+    fam = Family.objects.get(ref="PED-7")
+    s2 = fam.members.get(code="S2")
+    assert (s2.father.code, s2.mother.code, s2.sex) == ("F", "M", "female")
+    login(liaison)
+    out = client.get(f"/families/{fam.ref}/pedigree.ped")
+    assert out.status_code == 200
+    lines = out.content.decode().splitlines()
+    assert lines[0] == "id\tfid\tmid\tsex" and sorted(lines[1:]) == sorted(ped.decode().splitlines()[1:])

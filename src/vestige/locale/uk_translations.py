@@ -1722,6 +1722,7 @@ UK.update({
 
 UK.update({
 "population": "популяція",
+"Download for pedtools / forrel (id fid mid sex)": "Завантажити для pedtools / forrel (id fid mid sex)",
 "One row per member, the kinship engine's family JSON, or a GEDCOM family tree (biological parents only; the family reference is the file's name).": "Один рядок на члена родини, JSON родини для рушія спорідненості або родовідне дерево GEDCOM (лише біологічні батьки; код родини — назва файлу).",
 "not a GEDCOM line (level tag value)": "не рядок GEDCOM (рівень тег значення)",
 "not a GEDCOM file (it must start with 0 HEAD)": "не файл GEDCOM (він має починатися з 0 HEAD)",

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -268,6 +269,8 @@ def _rows_from_table(data, name) -> list[_Row]:
     from vestige.registry.importing import read_table
 
     header, rows = read_table(data, name)
+    if {"id", "fid", "mid", "sex"} <= set(header):
+        return _rows_from_pedtools(rows, name)
     problems = [RowError(1, h, h, _("unknown column")) for h in header if h not in COLUMNS]
     problems += [RowError(1, c, "", _("required column is missing")) for c in REQUIRED if c not in header]
     if problems:
@@ -280,6 +283,47 @@ def _rows_from_table(data, name) -> list[_Row]:
                  (row.get("deceased") or "").lower() in ("1", "yes", "true", "y"))
         out.append(r)
     return out
+
+
+PEDTOOLS_SEX = {"1": MemberSex.MALE, "2": MemberSex.FEMALE, "0": MemberSex.UNKNOWN}
+
+
+def _rows_from_pedtools(rows, name) -> list[_Row]:
+    """pedtools' ``id fid mid sex`` table (``writePed``; R's ``as.data.frame(ped)``): founders' parents
+    ``0`` (or NA), sex 1 male, 2 female, 0 unknown; the family reference is the file's name (or a
+    ``famid`` column, as in a ped file with several families)."""
+    family = PurePath(name).stem[:64]
+    out = []
+    for line, row in rows:
+        sex = PEDTOOLS_SEX.get((row.get("sex") or "0").strip(), (row.get("sex") or "").strip())
+        parent = {k: "" if (row.get(k) or "0").strip() in ("0", "NA", "") else row[k].strip() for k in ("fid", "mid")}
+        out.append(_Row(line, (row.get("famid") or family).strip(), (row.get("id") or "").strip(), sex,
+                        parent["fid"], parent["mid"]))
+    return out
+
+
+def pedtools_table(family: Family) -> str:
+    """The family as pedtools reads it (``readPed``/``as.ped``): tab-separated ``id fid mid sex``,
+    parents before children."""
+    sex = {MemberSex.MALE: "1", MemberSex.FEMALE: "2"}
+    members = {m.pk: m for m in family.members.all()}
+    done: set[int] = set()
+    lines = ["id\tfid\tmid\tsex"]
+    pending = sorted(members.values(), key=lambda m: m.code)
+    while pending:
+        rest = []
+        for m in pending:
+            if (m.father_id and m.father_id not in done) or (m.mother_id and m.mother_id not in done):
+                rest.append(m)
+                continue
+            lines.append("\t".join([m.code, members[m.father_id].code if m.father_id else "0",
+                                    members[m.mother_id].code if m.mother_id else "0", sex.get(m.sex, "0")]))
+            done.add(m.pk)
+        if len(rest) == len(pending):  # a loop the model forbids: written as they are
+            lines += ["\t".join([m.code, "0", "0", sex.get(m.sex, "0")]) for m in rest]
+            break
+        pending = rest
+    return "\n".join(lines) + "\n"
 
 
 def _rows_from_json(data: bytes, name: str) -> list[_Row]:

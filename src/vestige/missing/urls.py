@@ -14,6 +14,7 @@ urlpatterns = [
     path("missing/<str:ref>/merge/", views.person_merge, name="person-merge"),
     path("families/", views.family_list, name="family-list"),
     path("families/<str:ref>/", views.family_detail, name="family-detail"),
+    path("families/<str:ref>/pedigree.ped", views.family_pedtools, name="family-pedtools"),
     path("families/<str:ref>/members/", views.family_member, name="family-member"),
     path("families/<str:ref>/contact/", views.family_contact, name="family-contact"),
     path("families/<str:ref>/relatives/", views.family_relative, name="family-relative"),

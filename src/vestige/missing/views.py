@@ -309,3 +309,16 @@ def person_report(request, ref):
     response["Content-Disposition"] = f'inline; filename="case-file-{person.ref}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def family_pedtools(request, ref):
+    """The family's pedigree as pedtools (R) and forrel read it: ``id fid mid sex``, tab-separated."""
+    from django.http import HttpResponse
+
+    from vestige.missing.pedigrees import pedtools_table
+
+    require(request.user, Cap.MISSING_READ)
+    family = access.get(request.user, Family, ref=ref)
+    response = HttpResponse(pedtools_table(family), content_type="text/tab-separated-values; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{family.ref}.ped"'
+    return response
