@@ -334,6 +334,10 @@ VESTIGE_LOG_ORIGIN = os.environ.get("VESTIGE_LOG_ORIGIN", "")
 # allowed on purpose (ADDRESS[/PREFIX][:PORT], comma-separated; "1": all of them, a lab without
 # internet only). Chromium runs sandboxed as VESTIGE_CAPTURE_USER (default nobody when Vestige runs
 # as root). The capture key (ECDSA P-384) signs the WACZ files the vault makes.
+# The working area (south, west, north, east in degrees): a site geometry outside it that would lie
+# inside with latitude and longitude exchanged is refused as swapped. Default: Ukraine; empty: no check.
+_area = os.environ.get("VESTIGE_AREA_BOUNDS", "44.0,22.0,52.5,40.3")
+VESTIGE_AREA_BOUNDS = tuple(float(v) for v in _area.split(",")) if _area.strip() else None
 VESTIGE_CHROMIUM = os.environ.get("VESTIGE_CHROMIUM", "/usr/bin/chromium")
 VESTIGE_CAPTURE_TIMEOUT_S = _env_int("VESTIGE_CAPTURE_TIMEOUT_S", 30)
 VESTIGE_CAPTURE_MAX_MEDIA_MB = _env_int("VESTIGE_CAPTURE_MAX_MEDIA_MB", 2000)

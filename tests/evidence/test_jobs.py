@@ -268,3 +268,13 @@ def test_bulk_link_export_and_verify_from_the_register(client, users, site, grav
     assert "Select at least one item." in client.post("/evidence/bulk/", {"action": "verify"}, follow=True).content.decode()
     client.force_login(users["analyst"])  # reads evidence, may not link it
     assert client.post("/evidence/bulk/", {"items": refs, "action": "link", "site": site.ref}).status_code == 403
+
+
+def test_the_jobs_page_prefills_nothing_odd(client, users):
+    """Issue 29: both fields showed `<generator object MultiValueDict.items …>` (a QueryDict's items()
+    method rendered), and a verify started from the page then failed."""
+    client.force_login(users["investigator"])
+    page = client.get("/evidence/jobs/").content.decode()
+    assert "generator object" not in page and 'name="items" placeholder="EV-000001" value=""' in page
+    page = client.get("/evidence/jobs/?items=EV-000007").content.decode()
+    assert 'value="EV-000007"' in page

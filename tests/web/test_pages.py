@@ -17,7 +17,7 @@ def test_invalid_form_shows_field_errors_and_writes_nothing(login, examiner, rem
         "body_number": "TST-0001", "site": remains.site.pk, "grave": "319", "sex": "female",
         "age_min": "60", "age_max": "40", "stature_min_cm": "500", "manner_of_death": "pending",
         "category": "civilian", "status": "unidentified"})
-    assert r.status_code == 200
+    assert r.status_code == 400  # issue 29: a refused form answers 400, with the fields named
     html = r.content.decode()
     assert "The maximum age is below the minimum age." in html or "less than or equal to 250" in html
     remains.refresh_from_db()

@@ -194,7 +194,9 @@ def jobs_page(request):
             return redirect(back if back and safe else "evidence:jobs")
         return redirect(job.get_absolute_url())
     return render(request, "evidence/jobs.html", {
-        "jobs": jobs.visible(request.user)[:50], "kinds": JobKind, "values": request.GET,
+        # a plain dict: on a QueryDict, {{ values.items }} is its items() method when no "items" was given
+        "jobs": jobs.visible(request.user)[:50], "kinds": JobKind,
+        "values": {"site": request.GET.get("site", ""), "items": request.GET.get("items", "")},
         "can_export": request.user.can(Cap.EVIDENCE_EXPORT), "fingerprint": custody.fingerprint()})
 
 

@@ -1722,6 +1722,8 @@ UK.update({
 
 UK.update({
 "population": "популяція",
+"Latitude and longitude look swapped: this %(t)s lies at %(lat).4f, %(lon).4f, outside the working area; exchanged it would lie inside. GeoJSON gives longitude first.": "Широту й довготу, схоже, переставлено: цей %(t)s лежить у %(lat).4f, %(lon).4f, поза робочою областю; з переставленими координатами він лежав би в ній. GeoJSON подає довготу першою.",
+"Give the site's location: a point or a polygon (longitude, latitude).": "Вкажіть розташування місця: точку або полігон (довгота, широта).",
 "Download for pedtools / forrel (id fid mid sex)": "Завантажити для pedtools / forrel (id fid mid sex)",
 "One row per member, the kinship engine's family JSON, or a GEDCOM family tree (biological parents only; the family reference is the file's name).": "Один рядок на члена родини, JSON родини для рушія спорідненості або родовідне дерево GEDCOM (лише біологічні батьки; код родини — назва файлу).",
 "not a GEDCOM line (level tag value)": "не рядок GEDCOM (рівень тег значення)",

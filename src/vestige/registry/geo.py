@@ -67,3 +67,22 @@ def km_outside(geom: dict, lat: float, lon: float) -> float:
     if geom.get("type") == "Polygon":
         radius = max(distance_km(clat, clon, p[1], p[0]) for p in geom["coordinates"][0])
     return max(0.0, distance_km(clat, clon, lat, lon) - radius)
+
+
+def looks_swapped(geom: dict, bounds: tuple[float, float, float, float] | None) -> str | None:
+    """A message when the geometry lies outside the working area ``bounds`` (south, west, north,
+    east) but would lie inside with each position's latitude and longitude exchanged — the usual
+    slip when coordinates are copied latitude first; None otherwise (a site abroad stays possible)."""
+    if not bounds:
+        return None
+    south, west, north, east = bounds
+
+    def inside(lat: float, lon: float) -> bool:
+        return south <= lat <= north and west <= lon <= east
+
+    lat, lon = centroid(geom)
+    if not inside(lat, lon) and inside(lon, lat):
+        return _("Latitude and longitude look swapped: this %(t)s lies at %(lat).4f, %(lon).4f, outside the working "
+                 "area; exchanged it would lie inside. GeoJSON gives longitude first.") % {
+            "t": geom.get("type", ""), "lat": lat, "lon": lon}
+    return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -17,7 +18,7 @@ from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 from vestige.records import CheckedFields, Withdrawable  # noqa: F401 (re-exported for the other apps)
-from vestige.registry.geo import validate_geometry
+from vestige.registry.geo import looks_swapped, validate_geometry
 
 
 class SiteKind(models.TextChoices):
@@ -79,11 +80,15 @@ class Site(Withdrawable):
         return reverse("registry:site-detail", args=[self.ref])
 
     def clean(self) -> None:
-        if self.geometry is not None:
-            try:
-                validate_geometry(self.geometry)
-            except ValidationError as e:
-                raise ValidationError({"geometry": e.messages}) from None
+        if self.geometry in (None, "", {}):
+            raise ValidationError({"geometry": _("Give the site's location: a point or a polygon (longitude, latitude).")})
+        try:
+            validate_geometry(self.geometry)
+        except ValidationError as e:
+            raise ValidationError({"geometry": e.messages}) from None
+        swapped = looks_swapped(self.geometry, settings.VESTIGE_AREA_BOUNDS)
+        if swapped:
+            raise ValidationError({"geometry": swapped})
 
 
 class MarkerType(models.TextChoices):

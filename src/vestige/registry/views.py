@@ -229,7 +229,9 @@ def form_view(request, model, key=None):
             k: v for k, v in request.GET.items() if k in services.FIELDS[model]
         }
         form = form_class(initial=initial, instance=obj, user=request.user)
-    return render(request, "registry/form.html", {"res": res, "form": form, "obj": obj})
+    # a refused form answers 400 (with every field's error and what was typed), never 200 or 500
+    return render(request, "registry/form.html", {"res": res, "form": form, "obj": obj},
+                  status=400 if request.method == "POST" and form.errors else 200)
 
 
 @require_POST
