@@ -44,6 +44,7 @@ from vestige.kinship.mtdna import (
 )
 from vestige.kinship.mutation import MutationModel
 from vestige.kinship.pedigree import Family
+from vestige.kinship.snp.scores import SnpModel, snp_target
 from vestige.kinship.xstr import (
     XMap,
     XProfiles,
@@ -70,11 +71,12 @@ class Lineage:
     x_table: FrequencyTable | None = None
     x_map: XMap | None = None
     x_mutation: MutationModel | None = None
+    snp: SnpModel | None = None
 
     @property
     def systems(self) -> list[str]:
-        return [s for s, ok in (("y", self.y is not None), ("mt", self.mt is not None), ("x", self.x is not None))
-                if ok]
+        return [s for s, ok in (("y", self.y is not None), ("mt", self.mt is not None), ("x", self.x is not None),
+                                ("snp", self.snp is not None)) if ok]
 
     def check(self, families: list[Family], sexes: dict[str, str]) -> list[tuple[str, str]]:
         """A Y locus in a female reference's profile is an error naming the file, line, sample and
@@ -148,6 +150,12 @@ class LineageScores:
         self.x_compared = np.zeros((len(samples), 0), dtype=bool)
         if lineage.x is not None:
             self._build_x()
+        self.snp_columns = np.zeros(0, dtype=np.int64)
+        self.snp_scores = np.zeros((len(samples), 0))
+        self.snp_compared = np.zeros((len(samples), 0), dtype=bool)
+        self.snp_targets: dict[int, object] = {}
+        if lineage.snp is not None:
+            self._build_snp()
 
     def _pick(self, data: dict, item: str):
         for s in self.parts.get(item, [item]):
@@ -431,6 +439,29 @@ class LineageScores:
         self.x_columns = np.array(cols, dtype=np.int64)
         self.x_scores, self.x_compared = scores, compared
 
+    def _build_snp(self) -> None:
+        """The multipoint SNP log LR of every sample against every missing person whose family has
+        a SNP-typed reference (:mod:`vestige.kinship.snp.scores`), as a dense (S, T_snp) matrix."""
+        model = self.lineage.snp
+        picked = [next((p for p in self.parts.get(s, [s]) if model.enough(p)), None) for s in self.samples]
+        rows = [i for i, p in enumerate(picked) if p is not None]
+        names = [picked[i] for i in rows]
+        cols, values = [], []
+        for c, (family, missing) in enumerate(self.targets):
+            target = snp_target(family, missing, model)
+            if target is None:
+                continue
+            self.snp_targets[c] = target
+            cols.append(c)
+            values.append(target.log_lrs(model, names) if names else np.zeros(0))
+        scores = np.zeros((len(self.samples), len(cols)))
+        compared = np.zeros((len(self.samples), len(cols)), dtype=bool)
+        for j, v in enumerate(values):
+            scores[rows, j] = v
+            compared[rows, j] = True
+        self.snp_columns = np.array(cols, dtype=np.int64)
+        self.snp_scores, self.snp_compared = scores, compared
+
     # --- scores ----------------------------------------------------------------------------
 
     def block(self, rows: np.ndarray, systems: tuple[str, ...] = ("y", "mt")) -> np.ndarray:
@@ -449,6 +480,8 @@ class LineageScores:
                              m.t_state_t, m.cover, m.in_s, m.log_a_t, m.log_b_t, m.base, m.log_f, m.typed, out)
         if "x" in systems and len(self.x_columns):
             out[:, self.x_columns] += self.x_scores[rows]
+        if "snp" in systems and len(self.snp_columns):
+            out[:, self.snp_columns] += self.snp_scores[rows]
         return out
 
     def block_parts(self, rows: np.ndarray) -> tuple[np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]]:
@@ -475,6 +508,8 @@ class LineageScores:
             parts["mt"] = (m.columns, comp)
         if len(self.x_columns):
             parts["x"] = (self.x_columns, self.x_scores[rows])
+        if len(self.snp_columns):
+            parts["snp"] = (self.snp_columns, self.snp_scores[rows])
         for cols, comp in parts.values():
             total[:, cols] += comp
         return total, parts
@@ -482,12 +517,14 @@ class LineageScores:
     def compared(self, system: str, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Per pair (rows[i], cols[i]): did ``system`` compare anything (else its LR is 1)?"""
         out = np.zeros(len(rows), dtype=bool)
-        if system == "x":
-            if not len(self.x_columns) or not len(rows):
+        if system in ("x", "snp"):
+            columns, done = ((self.x_columns, self.x_compared) if system == "x"
+                             else (self.snp_columns, self.snp_compared))
+            if not len(columns) or not len(rows):
                 return out
-            j = np.minimum(np.searchsorted(self.x_columns, cols), len(self.x_columns) - 1)
-            on = self.x_columns[j] == cols
-            out[on] = self.x_compared[rows[on], j[on]]
+            j = np.minimum(np.searchsorted(columns, cols), len(columns) - 1)
+            on = columns[j] == cols
+            out[on] = done[rows[on], j[on]]
             return out
         part = self.y if system == "y" else self.mt
         if part is None or not len(part.columns) or not len(rows):

@@ -15,6 +15,10 @@ from vestige.kinship.lineage import Lineage
 from vestige.kinship.lineage_pairs import identity_lrs
 from vestige.kinship.linked import Linkage, linked_pairs, pair_lr, read_genetic_map
 from vestige.kinship.mtdna import MtModel, MtProfiles, read_mt_database, read_mt_profiles
+from vestige.kinship.snp.multipoint import MAX_BITS
+from vestige.kinship.snp.panel import read_panel
+from vestige.kinship.snp.scores import REFERENCE_ERROR, REMAINS_ERROR, SnpModel
+from vestige.kinship.snp.vcf import read_vcfs
 from vestige.kinship.xstr import check_x_alleles, read_x_map, read_x_profiles, x_mutation
 from vestige.kinship.ystr import (
     METHODS,
@@ -52,6 +56,44 @@ def add_lineage_args(p: argparse.ArgumentParser) -> None:
                    help="X mutation model (pedmut's; default proportional, exact in the search's tables)")
     g.add_argument("--x-mutation-rate", type=float,
                    help="X mutation rate per meiosis (default: the map's per-locus rates, else 0.002)")
+    add_snp_args(p)
+
+
+def add_snp_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("dense SNP panels (exact multipoint likelihood with linkage, Lander–Green)")
+    g.add_argument("--snp-vcf", metavar="VCF", action="append",
+                   help="SNP genotypes, VCF 4.2 (GT; GQ/DP used with --snp-min-gq/--snp-min-dp); repeat for more files")
+    g.add_argument("--snp-panel", metavar="FILE",
+                   help="the panel: a table with id chrom pos cM ref alt alt_freq, or a PLINK .map/.bim "
+                        "(frequencies then from the VCF's INFO/AF)")
+    g.add_argument("--snp-map-function", choices=["haldane", "kosambi"], default="haldane",
+                   help="cM to recombination fraction (default haldane: crossovers without interference)")
+    g.add_argument("--snp-error", type=float, default=REMAINS_ERROR,
+                   help=f"genotyping error rate of the searched samples (default {REMAINS_ERROR})")
+    g.add_argument("--snp-reference-error", type=float, default=REFERENCE_ERROR,
+                   help=f"genotyping error rate of the references (default {REFERENCE_ERROR})")
+    g.add_argument("--snp-min-gq", type=float, help="calls with a lower GQ become no-calls")
+    g.add_argument("--snp-min-dp", type=float, help="calls with a lower DP become no-calls")
+    g.add_argument("--snp-min-spacing", type=float, default=0.05,
+                   help="thin the panel to SNPs at least this many cM apart (linkage disequilibrium; default 0.05)")
+    g.add_argument("--snp-drop-palindromic", action="store_true",
+                   help="leave out A/T and C/G SNPs (files whose strand is not the reference's forward strand)")
+    g.add_argument("--snp-max-meioses", type=int, default=MAX_BITS,
+                   help=f"the most free meioses the exact likelihood takes (default {MAX_BITS}: 2^{MAX_BITS} states)")
+
+
+def read_snp(args) -> SnpModel | None:
+    """The SNP model the options name (None without --snp-vcf)."""
+    if not getattr(args, "snp_vcf", None) and not getattr(args, "snp_panel", None):
+        return None
+    _require("SNP", "genotypes and a panel", (("--snp-vcf", args.snp_vcf and "x"), ("--snp-panel", args.snp_panel)))
+    panel = read_panel(args.snp_panel, min_spacing_cm=args.snp_min_spacing)
+    geno = read_vcfs(args.snp_vcf, panel, min_gq=args.snp_min_gq, min_dp=args.snp_min_dp,
+                     drop_palindromic=args.snp_drop_palindromic)
+    for note in geno.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return SnpModel(geno, args.snp_map_function, reference_error=args.snp_reference_error,
+                    remains_error=args.snp_error, max_bits=args.snp_max_meioses)
 
 
 def add_linkage_args(p: argparse.ArgumentParser) -> None:
@@ -161,13 +203,22 @@ def read_lineage(args, need_profiles: bool = True) -> Lineage | None:
         lin.x = read_x_profiles(args.x_profiles, set(lin.x_map.markers))
         lin.x_mutation = x_mutation(lin.x_map, args.x_mutation_model, args.x_mutation_rate)
         check_x_alleles(lin.x, lin.x_table)
+    lin.snp = read_snp(args)
     return lin if lin.systems else None
 
 
 def print_lineage(out: dict) -> None:
     """The human-readable lines of ``kinship lr`` for the lineage systems."""
-    names = {"y": "Y-STR (paternal line)", "mt": "mtDNA (maternal line)", "x": "X-STR"}
+    names = {"y": "Y-STR (paternal line)", "mt": "mtDNA (maternal line)", "x": "X-STR",
+             "snp": "SNPs (multipoint, linked)"}
     for system, e in out.items():
+        if system == "snp":
+            lr = (e.get("note") or "nothing compared (LR 1)") if e["log10_lr"] is None else (
+                "0 (excluded)" if e["log10_lr"] == float("-inf") else
+                f"LR {10 ** e['log10_lr']:.6g} (log10 {e['log10_lr']:.3f})")
+            print(f"  {names[system]}: sample {e['sample']} ({e['snps_called']} of {e['snps']} SNPs called); references "
+                  f"{', '.join(e['references']) or 'none'}; {e.get('meioses', 0)} free meioses: {lr}")
+            continue
         if system == "x":
             lr = "nothing compared (LR 1)" if e["log10_lr"] is None else (
                 "0 (excluded)" if e["log10_lr"] == float("-inf") else

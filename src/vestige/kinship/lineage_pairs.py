@@ -14,10 +14,37 @@ from vestige.kinship.lines import line_tree
 from vestige.kinship.mtdna import compare, mt_frequency
 from vestige.kinship.mutation import MutationModel
 from vestige.kinship.pedigree import Family
+from vestige.kinship.snp.scores import SnpModel, snp_target
 from vestige.kinship.xstr import x_likelihood_ratio
 from vestige.kinship.ystr import model_loci
 
 __all__ = ["PlacementLineage", "identity_lrs", "lineage_lr", "shared_lines"]
+
+
+def snp_lr(model: SnpModel, family: Family, missing: str, samples: list[str]) -> dict | None:
+    """The SNP comparison of the first of ``samples`` with SNP calls: log10 LR (None: nothing
+    compared — no SNP-typed reference, or too few calls), the references, SNPs compared and the
+    size of the inheritance space."""
+    sample = next((s for s in samples if s in model.genotypes), None)
+    if sample is None:
+        return None
+    calls = model.calls(sample)
+    entry: dict = {"sample": sample, "log10_lr": None, "references": {}, "snps_called": int((calls >= 0).sum()),
+                   "snps": len(calls)}
+    target = snp_target(family, missing, model)
+    if target is None:
+        entry["note"] = "no reference of the family has SNP calls"
+        return entry
+    entry["references"] = {r: None for r in target.references}
+    entry["meioses"] = target.space.n_bits
+    if not model.enough(sample):
+        entry["note"] = f"{entry['snps_called']} SNPs called; at least {model.min_calls} are needed"
+        return entry
+    v = float(target.log_lrs(model, [sample])[0])
+    ref_calls = np.stack([model.calls(r) for r in target.references]) >= 0
+    entry["snps_compared"] = int(((calls >= 0) & ref_calls.any(axis=0)).sum())
+    entry["log10_lr"] = v / math.log(10)
+    return entry
 
 
 def lineage_lr(lineage: Lineage, family: Family, missing: str, samples: list[str]) -> dict:
@@ -26,6 +53,11 @@ def lineage_lr(lineage: Lineage, family: Family, missing: str, samples: list[str
     meioses, and the figures behind it."""
     out: dict = {}
     for system in lineage.systems:
+        if system == "snp":
+            entry = snp_lr(lineage.snp, family, missing, samples)
+            if entry is not None:
+                out["snp"] = entry
+            continue
         if system == "x":
             sample = next((s for s in samples if s in lineage.x.genotypes), None)
             if sample is None:
@@ -123,7 +155,8 @@ class PlacementLineage:
         self._cache: dict = {}
         self._samples = set()
         for part in ((lineage.y.haplotypes if lineage.y else {}), (lineage.mt.haplotypes if lineage.mt else {}),
-                     (lineage.x.genotypes if lineage.x else {})):
+                     (lineage.x.genotypes if lineage.x else {}),
+                     (lineage.snp.genotypes.row if lineage.snp else {})):
             self._samples |= set(part)
 
     def _sample(self, victim: int) -> str | None:
