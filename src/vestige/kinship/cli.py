@@ -29,6 +29,7 @@ from vestige.kinship.lineage_cli import (
 from vestige.kinship.lineage_pairs import lineage_lr
 from vestige.kinship.lr import json_lr
 from vestige.kinship.plan_lineage import lineage_plan
+from vestige.kinship.snp.relate_cli import add_relate_command
 
 
 def _mutation(args):
@@ -637,6 +638,8 @@ def add_kinship_commands(sub) -> None:
     pl.add_argument("--seed", type=int, default=1, help="seed of the lineage simulations (default 1)")
     _add_mutation_args(pl)
     add_lineage_args(pl)
+
+    add_relate_command(ks, _run)
 
     sim = ks.add_parser("simulate", help="simulate families, references, remains and a truth file")
     sim.set_defaults(fn=_run(cmd_simulate))
