@@ -175,3 +175,17 @@ def test_impossible_references_are_an_error_not_a_number():
     model = model_for([0.3], [1.0], {"REF": np.array([0]), "K1": np.array([2]), "S": np.array([1])})
     with pytest.raises(KinshipInputError, match="impossible"):
         snp_target(family, "MP", model)
+
+
+def test_identity_lr_of_two_bones_by_hand():
+    from vestige.kinship.snp.scores import identity_log10_lr
+
+    # one SNP, p = 0.5, both heterozygous, error rate e = 0.01 for both samples:
+    # same person: sum_g P(g) P(1|g)^2 = 0.25 (e/2)^2 + 0.5 (1-e)^2 + 0.25 (e/2)^2
+    # unrelated:   (sum_g P(g) P(1|g))^2 = (0.25 e/2 + 0.5 (1-e) + 0.25 e/2)^2
+    e = 0.01
+    same = 0.5 * (e / 2) ** 2 + 0.5 * (1 - e) ** 2
+    apart = (0.5 * e / 2 + 0.5 * (1 - e)) ** 2
+    model = model_for([0.5, 0.3], [1.0, 2.0], {"A": np.array([1, -1]), "B": np.array([1, 2])}, rem_err=e)
+    v, n, differ = identity_log10_lr(model, "A", "B")
+    assert v == pytest.approx(math.log10(same / apart), rel=1e-12) and (n, differ) == (1, 0)

@@ -14,7 +14,7 @@ from vestige.kinship.lines import line_tree
 from vestige.kinship.mtdna import compare, mt_frequency
 from vestige.kinship.mutation import MutationModel
 from vestige.kinship.pedigree import Family
-from vestige.kinship.snp.scores import SnpModel, snp_target
+from vestige.kinship.snp.scores import SnpModel, identity_log10_lr, snp_target
 from vestige.kinship.xstr import x_likelihood_ratio
 from vestige.kinship.ystr import model_loci
 
@@ -110,7 +110,8 @@ def identity_lrs(lineage: Lineage, a: str, b: str) -> dict[str, dict]:
       search uses it); any difference — an exclusion (LR 0);
     - mtDNA: no difference over the overlap of the ranges (heteroplasmy none) — ``1/P(h)`` (the
       Clopper–Pearson bound); one difference — inconclusive, LR 1 (tissues of one person can differ
-      at a heteroplasmic position); two or more — an exclusion (SWGDAM 2019).
+      at a heteroplasmic position); two or more — an exclusion (SWGDAM 2019);
+    - SNPs: the identity LR with genotyping errors (:func:`vestige.kinship.snp.scores.identity_log10_lr`).
 
     {system: {"log10_lr": float | None (-inf: excluded; None: not compared), "note": str}}."""
     out: dict[str, dict] = {}
@@ -138,6 +139,11 @@ def identity_lrs(lineage: Lineage, a: str, b: str) -> dict[str, dict]:
                 out["mt"] = {"log10_lr": 0.0, "note": f"mtDNA: one difference ({cmp.differences[0]}): inconclusive"}
             else:
                 out["mt"] = {"log10_lr": -math.inf, "note": f"mtDNA differs at {', '.join(cmp.differences)}"}
+    snp = lineage.snp
+    if snp is not None and snp.enough(a) and snp.enough(b):
+        v, n, differ = identity_log10_lr(snp, a, b)
+        out["snp"] = {"log10_lr": v, "note": f"SNPs: {n} compared, {differ} discordant "
+                                             f"({snp.error(a, False):g} and {snp.error(b, False):g} error rates)"}
     return out
 
 

@@ -25,7 +25,7 @@ from vestige.kinship.snp.multipoint import (
 )
 from vestige.kinship.snp.vcf import SnpGenotypes
 
-__all__ = ["SnpModel", "SnpTarget", "snp_target", "sample_log_marginals", "MIN_CALLS"]
+__all__ = ["SnpModel", "SnpTarget", "snp_target", "sample_log_marginals", "identity_log10_lr", "MIN_CALLS"]
 
 MIN_CALLS = 200  # a sample with fewer called SNPs is not compared (its LR would say little, and says so)
 REFERENCE_ERROR = 0.001
@@ -129,3 +129,19 @@ def snp_target(family: Family, missing: str, model: SnpModel) -> SnpTarget | Non
         raise KinshipInputError(family.source or family.name, "the references' SNP genotypes are impossible in "
                                 "this pedigree even with genotyping errors (a wrong relationship or sample?)")
     return SnpTarget(family, missing, [m.sample for m in refs], space, emit, log_refs)
+
+
+def identity_log10_lr(model: SnpModel, a: str, b: str) -> tuple[float, int, int]:
+    """(log10 LR, SNPs compared, SNPs discordant) that samples ``a`` and ``b`` are one person rather
+    than unrelated: per SNP called in both, ``Σ_g P(g) P(a's call | g) P(b's call | g)`` over
+    ``P(a's call) P(b's call)``, with each sample's error rate, multiplied over the SNPs (one person:
+    no meiosis between the samples, so linkage plays no part; the SNPs are in equilibrium)."""
+    ga, gb = model.calls(a), model.calls(b)
+    both = (ga >= 0) & (gb >= 0)
+    p = model.freq[both]
+    hw = np.stack([(1 - p) ** 2, 2 * p * (1 - p), p ** 2])  # (3, n)
+    ea = genotype_error_matrix(ga[both], model.error(a, False))
+    eb = genotype_error_matrix(gb[both], model.error(b, False))
+    same = (hw * ea * eb).sum(axis=0)
+    apart = (hw * ea).sum(axis=0) * (hw * eb).sum(axis=0)
+    return float(np.log10(same).sum() - np.log10(apart).sum()), int(both.sum()), int((ga[both] != gb[both]).sum())
