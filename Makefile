@@ -64,6 +64,7 @@ test-browser: install chromium openssl
 
 bench: install wrk
 	$(BIN)/python benchmarks/kinship_search.py
+	$(BIN)/python benchmarks/snp_kinship.py
 	$(BIN)/python benchmarks/joint_dvi.py
 	$(BIN)/python benchmarks/dental_match.py
 	$(BIN)/python benchmarks/identification_run.py
