@@ -61,6 +61,11 @@ KINDS: dict[str, Kind] = {
     "lineage_x": Kind(_("X-STR profiles (DNA)"), Cap.DNA_WRITE, ("lab",), accepts=".csv,.tsv,.txt",
                       help=_("Argus X-12 markers; men one allele (allele2 empty)."),
                       columns="sample,marker,allele1,allele2"),
+    "lineage_snp": Kind(_("SNP genotypes (DNA)"), Cap.DNA_WRITE, ("lab", "kit"), accepts=".vcf,.gz",
+                        help=_("VCF 4.2 (plain or gzip), one column per sample named by a remains sample's code, a "
+                               "body number or a donor's code; checked against the SNP panel held under Databases "
+                               "(give its name as the kit when there are several)."),
+                        columns="#CHROM,POS,ID,REF,ALT,QUAL,FILTER,INFO,FORMAT,SAMPLE"),
     "dental_am": Kind(_("Dental charts, ante-mortem"), Cap.MISSING_WRITE,
                       help=_("One row per tooth (FDI number); owner is the missing person's reference."),
                       columns="owner,tooth,state,surfaces,material,root_canal,note,charted_on,source"),
@@ -112,7 +117,7 @@ def run_import(actor, kind: str, data: BinaryIO, name: str, *, dry_run: bool, op
     if kind.startswith("lineage_"):
         from vestige.identification.lineage import import_lineage
         return import_lineage(actor, kind.split("_", 1)[1], data, name, lab=options.get("lab", ""), dry_run=dry_run,
-                              via=via)
+                              via=via, panel=options.get("kit") or "")
     dropout = _float(options.get("dropout") or 0)
     if kind == "references":
         from vestige.missing.importing import import_references

@@ -57,7 +57,7 @@ class RunOut(Schema):
 class RunIn(Schema):
     site: str = ""
     families: list[str] = []
-    lineage: dict[str, int] = {}  # system (y, mt, x) → population database id
+    lineage: dict[str, int] = {}  # system (y, mt, x, snp) → population database (or SNP panel) id
 
 
 class ProposeIn(Schema):

@@ -23,7 +23,8 @@ def cmd_identify_run(args) -> int:
     from vestige.identification import services
 
     actor = actor_of(args)
-    choice = {k: v for k, v in (("y", args.y_database), ("mt", args.mt_database), ("x", args.x_database)) if v}
+    choice = {k: v for k, v in (("y", args.y_database), ("mt", args.mt_database), ("x", args.x_database),
+                                ("snp", args.snp_panel)) if v}
     run = services.start_run(actor, site=args.site or "", families=args.family or [], background=False,
                              lineage=choice)
     with Progress(transient=True, console=stderr_console()) as bar:
@@ -40,8 +41,10 @@ def cmd_import_lineage(args) -> int:
     setup_django()
     from vestige.identification.lineage import import_lineage
 
-    return run_import(args, lambda actor, f, name, **kw: import_lineage(actor, args.system, f, name, lab=args.lab, **kw),
-                      {"y": "Y-STR profiles", "mt": "mtDNA profiles", "x": "X-STR profiles"}[args.system])
+    return run_import(args, lambda actor, f, name, **kw: import_lineage(actor, args.system, f, name, lab=args.lab,
+                                                                        panel=args.panel or "", **kw),
+                      {"y": "Y-STR profiles", "mt": "mtDNA profiles", "x": "X-STR profiles",
+                       "snp": "SNP genotypes"}[args.system])
 
 
 def cmd_databases(args) -> int:
@@ -297,22 +300,26 @@ def add_commands(sub) -> None:
     ir.add_argument("--y-database", metavar="ID", help="compare Y-STRs with this haplotype database (see `databases list`)")
     ir.add_argument("--mt-database", metavar="ID", help="compare mtDNA with this database")
     ir.add_argument("--x-database", metavar="ID", help="compare X-STRs with these frequencies and map")
+    ir.add_argument("--snp-panel", metavar="ID", help="compare SNP genotypes on this panel (exact multipoint LR)")
     as_user(ir)
-    il = idf.add_parser("import-lineage", help="Y-STR, mtDNA or X-STR profiles of remains samples and donors")
+    il = idf.add_parser("import-lineage", help="Y-STR, mtDNA or X-STR profiles, or SNP genotypes (VCF), of remains "
+                        "samples and donors")
     il.set_defaults(fn=cmd_import_lineage)
-    il.add_argument("system", choices=["y", "mt", "x"])
+    il.add_argument("system", choices=["y", "mt", "x", "snp"])
     il.add_argument("file")
     il.add_argument("--lab", required=True)
+    il.add_argument("--panel", help="snp: the SNP panel (a database's name) the VCF is checked against; "
+                                    "needed when several are held")
     il.add_argument("--dry-run", action="store_true")
     il.add_argument("--json", action="store_true")
     as_user(il)
-    idb = idf.add_parser("databases", help="population databases for Y-STR, mtDNA and X-STR: list, or add one with "
-                         "its provenance")
+    idb = idf.add_parser("databases", help="population databases for Y-STR, mtDNA and X-STR, and SNP panels: list, "
+                         "or add one with its provenance")
     idb.set_defaults(fn=cmd_databases)
     idb.add_argument("action", choices=["list", "add"])
     idb.add_argument("file", nargs="?", help="add: the database (Y: id then one column per locus; mtDNA: "
-                     "id,range,variants; X: marker,allele,frequency)")
-    idb.add_argument("--system", choices=["y", "mt", "x"])
+                     "id,range,variants; X: marker,allele,frequency; SNP: id chrom pos cM ref alt alt_freq)")
+    idb.add_argument("--system", choices=["y", "mt", "x", "snp"])
     idb.add_argument("--name")
     idb.add_argument("--population", help="the population it samples (e.g. Ukraine, YHRD release 61)")
     idb.add_argument("--source", help="where it comes from: publication, release, laboratory")

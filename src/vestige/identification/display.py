@@ -49,7 +49,8 @@ def checks(flags: dict) -> list[dict]:
 
 
 SYSTEM_NAMES = {"autosomal": gettext_lazy("Autosomal STRs"), "y": gettext_lazy("Y-STR (paternal line)"),
-                "mt": gettext_lazy("mtDNA (maternal line)"), "x": gettext_lazy("X-STR")}
+                "mt": gettext_lazy("mtDNA (maternal line)"), "x": gettext_lazy("X-STR"),
+                "snp": gettext_lazy("SNPs (multipoint, linked)")}
 
 
 def system_lrs(systems: dict | None) -> list[tuple[str, float | None]]:
@@ -57,4 +58,4 @@ def system_lrs(systems: dict | None) -> list[tuple[str, float | None]]:
     empty when the run compared no lineage system (the per-marker table says it all)."""
     if not systems or set(systems) <= {"autosomal"}:
         return []
-    return [(str(SYSTEM_NAMES[k]), systems[k]) for k in ("autosomal", "y", "mt", "x") if k in systems]
+    return [(str(SYSTEM_NAMES[k]), systems[k]) for k in ("autosomal", "y", "mt", "x", "snp") if k in systems]

@@ -21,6 +21,7 @@ import json
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+import numpy as np
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -42,19 +43,22 @@ from vestige.kinship.haplofreq import YFrequency
 from vestige.kinship.io import TextFile, read_frequencies
 from vestige.kinship.lineage import Lineage
 from vestige.kinship.mtdna import MtModel, read_mt_database, read_mt_profiles
+from vestige.kinship.snp.panel import read_panel
+from vestige.kinship.snp.scores import SnpModel
+from vestige.kinship.snp.vcf import SnpGenotypes, read_vcf_bytes
 from vestige.kinship.xstr import check_x_alleles, read_x_map, read_x_profiles, x_mutation
 from vestige.kinship.ystr import YModel, read_y_database, read_y_profiles, read_y_rates
 from vestige.missing.models import Donor
 from vestige.registry.importing import ImportReport
 
-SYSTEMS = {"y": "Y-STR", "mt": "mtDNA", "x": "X-STR"}
+SYSTEMS = {"y": "Y-STR", "mt": "mtDNA", "x": "X-STR", "snp": "SNP"}
 HEADERS = {"y": "sample,marker,allele1,allele2", "mt": "sample,range,variants", "x": "sample,marker,allele1,allele2"}
 MT_DEFAULT_RATE = 0.0043  # per transmission, HV1+HV2 (Sigurðardóttir et al. 2000): when a database gives none
 
 
 def _system(system: str) -> str:
     if system not in SYSTEMS:
-        raise InvalidInput(_("%(s)r is not a lineage system (y, mt or x).") % {"s": system}, field="system")
+        raise InvalidInput(_("%(s)r is not a lineage system (y, mt, x or snp).") % {"s": system}, field="system")
     return system
 
 
@@ -103,13 +107,15 @@ def _owners(actor, codes: set[str]) -> tuple[dict[str, RemainsSample | str], dic
 
 
 def import_lineage(actor, system: str, data: BinaryIO, name: str, *, lab: str, dry_run: bool = False,
-                   via: str = "import") -> ImportReport:
+                   via: str = "import", panel: str = "") -> ImportReport:
     """A lab's file of Y-STR (``sample,marker,allele1,allele2``, YHRD names), mtDNA (``sample,range,
     variants``, EMPOP notation) or X-STR (``sample,marker,allele1,allele2``; men one allele)
     profiles; the sample column is a remains sample's code (or the body number of a body with one
     DNA sample) or a donor's code. All rows or none."""
     require(actor, Cap.DNA_WRITE)
     system = _system(system)
+    if system == "snp":
+        return import_snp(actor, data, name, lab=lab, panel=panel, dry_run=dry_run, via=via)
     label = SYSTEMS[system]
     problems: list[RowError] = []
     if not lab:
@@ -201,6 +207,13 @@ def _check_database(system: str, content: str, file_name: str, model: dict, mode
             if model:
                 MtModel.from_json(TextFile(model_name or "rates.json", json.dumps(model)))
             return read_mt_database(TextFile(file_name, content)).size
+        if system == "snp":
+            panel = read_panel(TextFile(file_name, content))
+            if np.isnan(panel.freq).any():
+                raise InvalidInput(_("A SNP panel for matching needs each SNP's population frequency (an alt_freq "
+                                     "column): %(n)d SNPs have none.") % {"n": int(np.isnan(panel.freq).sum())},
+                                   field="file")
+            return len(panel)
         if not model:
             raise InvalidInput(_("X-STR frequencies need the genetic map of the markers (JSON)."), field="model")
         xmap = read_x_map(TextFile(model_name or "map.json", json.dumps(model)))
@@ -326,6 +339,9 @@ def run_lineage(choice: dict[str, int], samples: set[int], donors: set[int]) -> 
     out = RunLineage(None)
     lin = Lineage()
     for system in SYSTEMS:
+        if system == "snp":
+            lin.snp = _run_snp(choice.get("snp"), samples, donors, out)
+            continue
         held = _profiles(system, samples, donors)
         pk = choice.get(system)
         if pk is None:
@@ -364,9 +380,146 @@ def run_lineage(choice: dict[str, int], samples: set[int], donors: set[int]) -> 
     return out
 
 
+# --- SNP panels ---------------------------------------------------------------------------------
+
+def _panel_for_import(name: str) -> HaplotypeDatabase:
+    panels = list(HaplotypeDatabase.objects.filter(system="snp").order_by("-uploaded_at"))
+    if name:
+        for db in panels:
+            if db.name == name or str(db.pk) == name:
+                return db
+        raise InvalidInput(_("No SNP panel named %(n)r; upload it under Databases first.") % {"n": name}, field="kit")
+    if len(panels) == 1:
+        return panels[0]
+    if not panels:
+        raise InvalidInput(_("Upload the SNP panel (Databases) before the genotypes: the file is checked against it."),
+                           field="kit")
+    raise InvalidInput(_("Several SNP panels are held (%(p)s): give the panel's name as the kit.") % {
+        "p": ", ".join(db.name for db in panels)}, field="kit")
+
+
+def _line_of(e: KinshipInputError) -> int:
+    where = e.where or ""
+    if ", line " not in where:
+        return 0
+    digits = "".join(ch for ch in where.split(", line ", 1)[1].split(",")[0] if ch.isdigit())
+    return int(digits) if digits else 0
+
+
+def import_snp(actor, data: BinaryIO, name: str, *, lab: str, panel: str = "", dry_run: bool = False,
+               via: str = "import") -> ImportReport:
+    """A lab's VCF 4.2 file (plain or gzip; one column per sample, named by a remains sample's code,
+    a body number or a donor's code), checked against a SNP panel held under Databases (the only
+    one, or the one named): every bad record named by line and SNP, nothing stored unless all is
+    right. Each owner's calls are stored encrypted, aligned to the panel (by its SHA-256); the
+    file is read from memory, never written to disk."""
+    require(actor, Cap.DNA_WRITE)
+    problems: list[RowError] = []
+    if not lab:
+        problems.append(RowError(0, "lab", "", _("record the laboratory")))
+    db = _panel_for_import(panel)
+    snp_panel = read_panel(TextFile(db.file_name, db.content))
+    try:
+        geno = read_vcf_bytes(data.read(), name, snp_panel)
+    except KinshipInputError as e:
+        raise ImportRejected(name, [RowError(_line_of(e), "file", "", e.message)]) from None
+    samples, donors = _owners(actor, set(geno.samples))
+    parsed = []
+    for code in geno.samples:
+        owner = samples.get(code) or donors.get(code)
+        if isinstance(owner, str):
+            problems.append(RowError(0, "sample", code, owner))
+        elif code in samples and code in donors:
+            problems.append(RowError(0, "sample", code, _("both a remains sample and a donor have this code")))
+        elif owner is None:
+            problems.append(RowError(0, "sample", code, _("no remains sample, body or donor with this code")))
+        elif isinstance(owner, Donor) and (owner.withdrawn_at is not None or not owner.consent_active):
+            problems.append(RowError(0, "sample", code, _("this donor's consent is not in force")))
+        else:
+            parsed.append((code, owner, geno.of(code)))
+    report = ImportReport(_("SNP genotypes"), name, len(geno.samples), 0, dry_run, problems)
+    if dry_run:
+        return report
+    if problems:
+        raise ImportRejected(name, problems)
+    with transaction.atomic():
+        for code, owner, calls in parsed:
+            is_sample = isinstance(owner, RemainsSample)
+            text = "".join("." if c < 0 else str(int(c)) for c in calls)
+            payload = json.dumps({"panel_sha256": db.sha256, "calls": text})
+            called = int((calls >= 0).sum())
+            LineageProfile.objects.create(
+                system="snp", sample=owner if is_sample else None, donor=None if is_sample else owner,
+                data_encrypted=crypto.encrypt(payload, crypto.context("lineage.snp", owner.code)),
+                loci=min(called, 32767), lab=lab, source=name[:300], imported_by=actor)
+            record(owner.remains if is_sample else owner, Action.UPDATED, actor,
+                   {"SNP genotypes": [None, f"{code}: {called} of {len(calls)} SNPs called ({db.name}), {lab}"]}, via=via)
+    report.created = len(parsed)
+    return report
+
+
+def _run_snp(pk: int | None, samples: set[int], donors: set[int], out: RunLineage) -> SnpModel | None:
+    """The run's SNP model: the chosen panel and the newest genotypes of each owner, mapped onto it
+    by SNP id when they were imported against another panel."""
+    qs = LineageProfile.objects.filter(system="snp").select_related("sample", "donor").order_by("-imported_at", "-pk")
+    held: dict[str, tuple[str, str]] = {}
+    for p in qs:
+        if p.sample_id is not None:
+            if p.sample_id not in samples:
+                continue
+            name, code = f"S:{p.sample_id}", p.sample.code
+        else:
+            if p.donor_id not in donors:
+                continue
+            name, code = f"DON:{p.donor_id}", p.donor.code
+        if name not in held:
+            held[name] = (p.data_encrypted, code)
+    if pk is None:
+        if held:
+            out.notes.append(_("%(n)d SNP genotype sets not used: no SNP panel was chosen for this run") % {"n": len(held)})
+        return None
+    db = HaplotypeDatabase.objects.get(pk=pk)
+    out.used["snp"] = {"database": db.pk, "name": db.name, "population": db.population, "source": db.source,
+                       "rows": db.rows, "sha256": db.sha256, "profiles": len(held)}
+    if not held:
+        out.notes.append(_("no SNP genotypes to compare: the %(d)s panel was not needed") % {"d": db.name})
+        return None
+    panel = read_panel(TextFile(db.file_name, db.content))
+    others: dict[str, dict[str, int] | None] = {}
+    names, rows = [], []
+    for name, (blob, code) in held.items():
+        data = json.loads(crypto.decrypt(blob, crypto.context("lineage.snp", code)))
+        calls = np.frombuffer(data["calls"].replace(".", "3").encode(), dtype=np.uint8).astype(np.int8) - ord("0")
+        calls[calls == 3] = -1
+        if data["panel_sha256"] != db.sha256:
+            sha = data["panel_sha256"]
+            if sha not in others:
+                src = HaplotypeDatabase.objects.filter(system="snp", sha256=sha).first()
+                others[sha] = (None if src is None else
+                               {sid: i for i, sid in enumerate(read_panel(TextFile(src.file_name, src.content)).ids)})
+            index = others[sha]
+            if index is None:
+                out.notes.append(_("%(c)s: SNP genotypes imported against a panel no longer held: not used") % {"c": code})
+                continue
+            mapped = np.full(len(panel), -1, dtype=np.int8)
+            for t, sid in enumerate(panel.ids):
+                i = index.get(sid)
+                if i is not None:
+                    mapped[t] = calls[i]
+            calls = mapped
+        names.append(name)
+        rows.append(calls)
+    model = SnpModel(SnpGenotypes(panel, names, np.stack(rows)))
+    few = [n for n in names if not model.enough(n)]
+    if few:
+        out.notes.append(_("%(n)d SNP genotype sets with fewer than %(m)d calls on the panel: not compared") % {
+            "n": len(few), "m": model.min_calls})
+    return model
+
+
 def accepted_samples() -> set[int]:
     return set(RemainsSample.objects.filter(status=SampleStatus.ACCEPTED).values_list("pk", flat=True))
 
 
 __all__ = ["SYSTEMS", "RunLineage", "add_database", "check_choice", "counts", "databases", "get_database",
-           "import_lineage", "run_lineage", "LineageSystem"]
+           "import_lineage", "import_snp", "run_lineage", "LineageSystem"]

@@ -227,13 +227,14 @@ class LineageSystem(models.TextChoices):
     Y = "y", _("Y-STR")
     MT = "mt", _("mtDNA")
     X = "x", _("X-STR")
+    SNP = "snp", _("SNP panel")
 
 
 class LineageProfile(models.Model):
     """A Y-STR, mtDNA or X-STR profile of a remains sample or of a donor, as the lab's file gave it
     (its rows, encrypted like every DNA profile); the newest of each owner and system is used."""
 
-    system = models.CharField(_("system"), max_length=2, choices=LineageSystem.choices)
+    system = models.CharField(_("system"), max_length=3, choices=LineageSystem.choices)
     sample = models.ForeignKey(RemainsSample, null=True, blank=True, on_delete=models.PROTECT,
                                related_name="lineage_profiles")
     donor = models.ForeignKey("missing.Donor", null=True, blank=True, on_delete=models.PROTECT,
@@ -257,7 +258,7 @@ class HaplotypeDatabase(models.Model):
     and the model that goes with it (Y and mtDNA: mutation rates; X: the genetic map); a matching
     run names the ones it uses. Population data, not personal: stored as uploaded, with its hash."""
 
-    system = models.CharField(_("system"), max_length=2, choices=LineageSystem.choices)
+    system = models.CharField(_("system"), max_length=3, choices=LineageSystem.choices)
     name = models.CharField(_("name"), max_length=200)
     population = models.CharField(_("population"), max_length=200)
     source = models.CharField(_("source"), max_length=500, help_text=_("Publication, release or laboratory it comes from."))

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from vestige.kinship.errors import KinshipInputError
+from vestige.kinship.io import TextFile
 
 __all__ = ["Panel", "read_panel", "AUTOSOMES"]
 
@@ -111,16 +112,20 @@ def _number(where: str, name: str, value: str, kind=float):
         raise KinshipInputError(where, f"{name} {value!r} is not a number") from None
 
 
-def read_panel(path: str | Path, *, min_spacing_cm: float = 0.05) -> Panel:
+def read_panel(path: str | Path | TextFile, *, min_spacing_cm: float = 0.05) -> Panel:
     """The panel in ``path`` (table with a header, PLINK ``.map`` or ``.bim``), checked: positions
     increasing along each chromosome, cM not decreasing, one SNP per id and per position, alleles
     single bases (A, C, G, T), frequencies in (0, 1). Each error names the file, line and SNP."""
-    path = Path(path)
-    name = path.name
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
-        raise KinshipInputError(name, f"cannot read the panel: {e}") from None
+    if isinstance(path, TextFile):  # an upload, or a panel held in the database
+        text, path = path.text.removeprefix("\ufeff"), Path(path.name)
+        name = path.name
+    else:
+        path = Path(path)
+        name = path.name
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as e:
+            raise KinshipInputError(name, f"cannot read the panel: {e}") from None
     lines = text.splitlines()
     plink = path.suffix.lower() in (".map", ".bim")
     rows: list[tuple[int, str, str, str, str, str, str, str | None]] = []  # line, id, chrom, pos, cm, ref, alt, freq

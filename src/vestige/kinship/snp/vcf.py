@@ -25,6 +25,7 @@ file's REF/ALT equal the panel's and the builds agree; ``drop_palindromic=True``
 from __future__ import annotations
 
 import gzip
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +34,7 @@ import numpy as np
 from vestige.kinship.errors import KinshipInputError
 from vestige.kinship.snp.panel import COMPLEMENT, Panel, chrom_name
 
-__all__ = ["SnpGenotypes", "read_vcf", "read_vcfs"]
+__all__ = ["SnpGenotypes", "read_vcf", "read_vcf_bytes", "read_vcfs"]
 
 
 @dataclass
@@ -86,13 +87,14 @@ def _header_lines(path: Path) -> int:
 
 
 def read_vcf(path: str | Path, panel: Panel, *, min_gq: float | None = None, min_dp: float | None = None,
-             drop_palindromic: bool = False) -> SnpGenotypes:
+             drop_palindromic: bool = False, name: str | None = None) -> SnpGenotypes:
     """The genotypes of every sample of ``path`` at the panel's SNPs (no-calls where the file has
-    no record). Frequencies missing from the panel are taken from the file's ``INFO/AF``."""
+    no record). Frequencies missing from the panel are taken from the file's ``INFO/AF``. ``name``:
+    the file's name in messages (an upload read from memory, ``/proc/self/fd/N``)."""
     cyvcf2 = _cyvcf2()
     path = Path(path)
-    name = path.name
-    if not path.is_file():
+    name = name or path.name
+    if not path.exists():
         raise KinshipInputError(name, "no such file")
     try:
         vcf = cyvcf2.VCF(str(path), gts012=True, lazy=True, threads=1)
@@ -197,6 +199,17 @@ def read_vcf(path: str | Path, panel: Panel, *, min_gq: float | None = None, min
         notes.append(f"{name}: {dropped} A/T or C/G SNPs left out (strand ambiguous)")
     panel.freq = freq
     return SnpGenotypes(panel, samples, calls, {s: name for s in samples}, notes)
+
+
+def read_vcf_bytes(data: bytes, name: str, panel: Panel, **options) -> SnpGenotypes:
+    """A VCF upload (plain or gzip) read from memory: an anonymous in-memory file (``memfd``) is
+    handed to htslib, so genotypes never touch the disk."""
+    fd = os.memfd_create("vcf", 0)
+    try:
+        os.write(fd, data)
+        return read_vcf(f"/proc/self/fd/{fd}", panel, name=name, **options)
+    finally:
+        os.close(fd)
 
 
 def read_vcfs(paths: list[str | Path], panel: Panel, **options) -> SnpGenotypes:
