@@ -118,6 +118,25 @@ def test_a_panel_a_vcf_and_a_run_that_uses_them(users, grave, capsys):
             assert c.systems.get("snp") is None or c.systems["snp"] < 2
 
 
+def test_the_candidate_page_draws_the_shared_segments(users, grave, client):
+    dna = users["dna_analyst"]
+    panel = lineage.add_database(dna, "snp", (CASE / "snp_freqs.tsv").read_bytes(), "snp_freqs.tsv", name="5k",
+                                 population="synthetic", source="simulated")
+    lineage.import_lineage(dna, "snp", io.BytesIO((grave / "snps.vcf").read_bytes()), "snps.vcf", lab="L")
+    client.force_login(dna)
+    index = client.get("/identification/").content.decode()
+    assert 'name="lineage_snp"' in index and "5k" in index
+    assert client.post("/identification/start/", {"site": "", "families": "", "lineage_snp": str(panel.pk)}).status_code == 302
+    c = Candidate.objects.get(run__current=True, remains__body_number="PM-0056", missing_person__family__ref="F6-0014")
+    ref = c.segments["references"]["REF-F6-0014-PC"]
+    # first cousins share about 1/8 of 3,391 cM in segments of tens of cM
+    assert 5 <= len(ref["segments"]) <= 40 and 150 < ref["total_cm"] < 1200 and ref["longest_cm"] > 20
+    assert set(c.segments["lengths"]) == {str(i) for i in range(1, 23)}
+    detail = client.get(c.get_absolute_url()).content.decode()
+    assert 'id="segments-1"' in detail and "REF-F6-0014-PC" in detail and detail.count('fill="#2563eb"') == len(ref["segments"])
+    assert "SNPs (multipoint, linked)" in detail
+
+
 def test_bad_vcfs_and_panels_are_refused_and_nothing_is_stored(users, grave):
     dna = users["dna_analyst"]
     with pytest.raises(InvalidInput, match="Upload the SNP panel"):

@@ -59,3 +59,25 @@ def system_lrs(systems: dict | None) -> list[tuple[str, float | None]]:
     if not systems or set(systems) <= {"autosomal"}:
         return []
     return [(str(SYSTEM_NAMES[k]), systems[k]) for k in ("autosomal", "y", "mt", "x", "snp") if k in systems]
+
+
+def segment_rows(segments: dict | None, width: int = 420) -> list[dict]:
+    """The candidate page's chromosome picture: per SNP-typed reference, one bar per chromosome
+    (scaled to the longest, ``width`` pixels) with the IBD segments shared with the body drawn on it."""
+    if not segments or not segments.get("references"):
+        return []
+    lengths = {int(c): float(v) for c, v in segments.get("lengths", {}).items()}
+    longest = max(lengths.values(), default=1.0) or 1.0
+    scale = width / longest
+    out = []
+    for code, ref in segments["references"].items():
+        by_chrom: dict[int, list] = {}
+        for c, a, b in ref.get("segments", []):
+            by_chrom.setdefault(int(c), []).append({"x": round(22 + a * scale, 1), "w": max(round((b - a) * scale, 1), 1.0),
+                                                    "title": f"{c}: {a:.1f}–{b:.1f} cM"})
+        rows = [{"chrom": c, "y": 4 + 14 * i, "ty": 13 + 14 * i, "w": round(L * scale, 1), "bars": by_chrom.get(c, [])}
+                for i, (c, L) in enumerate(sorted(lengths.items()))]
+        out.append({"code": code, "n": len(ref.get("segments", [])), "total_cm": ref.get("total_cm", 0.0),
+                    "longest_cm": ref.get("longest_cm", 0.0), "rows": rows, "height": 8 + 14 * len(rows),
+                    "width": width + 30})
+    return out

@@ -145,7 +145,8 @@ class Candidate(models.Model):
     exact = models.BooleanField(default=True)  # the posterior is the joint marginal (False: pairwise only)
     log10_glr = models.FloatField(null=True)  # best assignment with this pairing against the best without it
     dna_flags = models.JSONField(default=list)  # competing candidates, symmetric match, drop-out, duplicates
-    systems = models.JSONField(default=dict)  # log10 LR per system (autosomal, y, mt, x; None: not compared)
+    systems = models.JSONField(default=dict)  # log10 LR per system (autosomal, y, mt, x, snp; None: not compared)
+    segments = models.JSONField(default=dict)  # SNPs: IBD segments shared with each SNP-typed reference (see snp_segments)
     group = models.PositiveIntegerField(null=True)  # index of the joint group in the run
 
     class Meta:

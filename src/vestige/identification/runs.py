@@ -24,6 +24,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -48,7 +49,8 @@ from vestige.identification.models import (
     SampleStatus,
 )
 from vestige.identification.samples import decrypt_profile
-from vestige.missing.models import Family, MissingPerson, MissingStatus
+from vestige.kinship.snp.relate import ibd_segments
+from vestige.missing.models import Donor, Family, MissingPerson, MissingStatus
 from vestige.missing.services import profiles_for_matching
 from vestige.registry.models import Remains, Sex
 
@@ -303,7 +305,8 @@ def execute_run(run_id: int, progress=None) -> MatchingRun:
         duplicates = _duplicates(pm_match, profiles, table, items, bodies, degradation, primary, remains)
         lap("duplicates")
         rows, groups_out = _candidate_rows(run, res, joint, items, primary, others, remains, mp_by_key, index, tindex,
-                                           sample_dropout, bodies, duplicates)
+                                           sample_dropout, bodies, duplicates,
+                                           snp_segments(lineage.lineage, {f.name: f for f in families}, bodies))
         lap("flags")
         with transaction.atomic():
             _insert_candidates(rows)
@@ -405,8 +408,44 @@ def _duplicates(pm_match, profiles, table, items, bodies, degradation, primary, 
     return out
 
 
+def snp_segments(lin, families: dict, bodies: dict):
+    """A function (body, family, missing) → the IBD segments the body's SNP genotypes share with
+    each SNP-typed reference of that family ({} without SNPs), for the candidate page's picture:
+    {"references": {code: {"segments": [[chrom, start cM, end cM], ...], "total_cm", "longest_cm"}},
+    "lengths": {chrom: cM}}. References are named by their donor code."""
+    model = getattr(lin, "snp", None) if lin is not None else None
+    if model is None:
+        return lambda *_a: {}
+    panel = model.genotypes.panel
+    lengths = {int(c): round(float(panel.cm[panel.chrom == c].max()), 2) for c in np.unique(panel.chrom)}
+    codes: dict[str, str] = {}
+
+    def code(name: str) -> str:
+        if name not in codes:
+            pk = int(name.split(":", 1)[1])
+            codes[name] = Donor.objects.filter(pk=pk).values_list("code", flat=True).first() or name
+        return codes[name]
+
+    def segments(body: str, family: str, missing: str) -> dict:
+        sample = next((s for s in bodies.get(body, [body]) if model.enough(s)), None)
+        fam = families.get(family)
+        if sample is None or fam is None:
+            return {}
+        refs = {}
+        for m in fam.typed:
+            if m.id != missing and m.sample and model.enough(m.sample):
+                segs = ibd_segments(model.calls(sample), model.calls(m.sample), panel,
+                                    eps=max(model.error(sample, False), model.error(m.sample, True)))
+                refs[code(m.sample)] = {"segments": [[s.chrom, round(s.start_cm, 2), round(s.end_cm, 2)] for s in segs],
+                                        "total_cm": round(sum(s.cm for s in segs), 1),
+                                        "longest_cm": round(max((s.cm for s in segs), default=0.0), 1)}
+        return {"references": refs, "lengths": lengths} if refs else {}
+
+    return segments
+
+
 def _candidate_rows(run, res, joint, items, primary, others, remains, mp_by_key, index, tindex, sample_dropout,
-                    bodies, duplicates):
+                    bodies, duplicates, segments=None):
     """Rows for the candidates table and the run's summary of joint groups."""
     from vestige.identification.services import consistency
 
@@ -457,10 +496,13 @@ def _candidate_rows(run, res, joint, items, primary, others, remains, mp_by_key,
         for d in dup_of.get(r.pk, []):
             dna.append(f"possible_duplicate:{d}")
         glr = joint.glr.get((v, t)) if joint is not None else None
+        shared = (segments(h.sample, h.family, h.missing)
+                  if segments is not None and (h.systems or {}).get("snp") is not None and (p >= 1e-3 or h.log_lr > 0)
+                  else {})
         rows.append((run.pk, r.pk, mp_id, h.lr if math.isfinite(h.lr) else 1e308, h.log10_lr, p, h.markers_compared,
                      json.dumps(h.markers or {}), json.dumps(flags), sum(1 for f in flags.values() if f["state"] == "conflict"),
                      res.prior, tol, exact, None if glr is None else glr / math.log(10), json.dumps(dna),
-                     group_of.get(v), json.dumps(h.systems or {})))
+                     group_of.get(v), json.dumps(h.systems or {}), json.dumps(shared)))
     return rows, groups_out
 
 
@@ -510,8 +552,8 @@ def _insert_candidates(rows: list[tuple]) -> None:
     table = connection.ops.quote_name(Candidate._meta.db_table)
     cast = "::jsonb" if connection.vendor == "postgresql" else ""
     sql = (f"INSERT INTO {table} (run_id, remains_id, missing_person_id, lr, log10_lr, posterior, markers_compared, "
-           f"marker_lrs, flags, conflicts, prior, tolerance, exact, log10_glr, dna_flags, \"group\", systems) VALUES "
-           f"(%s, %s, %s, %s, %s, %s, %s, %s{cast}, %s{cast}, %s, %s, %s, %s, %s, %s{cast}, %s, %s{cast})")
+           f"marker_lrs, flags, conflicts, prior, tolerance, exact, log10_glr, dna_flags, \"group\", systems, segments) "
+           f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s{cast}, %s{cast}, %s, %s, %s, %s, %s, %s{cast}, %s, %s{cast}, %s{cast})")
     with connection.cursor() as cursor:
         for i in range(0, len(rows), 5000):
             cursor.executemany(sql, rows[i:i + 5000])

@@ -20,7 +20,7 @@ from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import Conflict, InvalidInput, NotFound
 from vestige.identification import lineage, services
-from vestige.identification.display import checks, system_lrs
+from vestige.identification.display import checks, segment_rows, system_lrs
 from vestige.identification.models import (
     Candidate,
     DecisionStatus,
@@ -129,6 +129,7 @@ def candidate_detail(request, pk):
         "notes": [f for f in c.dna_flags if f.startswith(("degraded", "samples", "same_body", "possible_duplicate"))],
         "checks": checks(c.flags),
         "systems": system_lrs(c.systems),
+        "segments": segment_rows(c.segments),
         "none": _none_of_the_missing(c),
     })
 

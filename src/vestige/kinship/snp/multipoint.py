@@ -43,21 +43,12 @@ of the kit are left out (:func:`drop_near`), which is how the combination stays 
 
 from __future__ import annotations
 
-import math
-import os
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from vestige.kinship.errors import KinshipInputError
 from vestige.kinship.pedigree import Family
-
-if not os.environ.get("NUMBA_CACHE_DIR"):
-    from vestige.kinship.kernels import _cache_dir  # the kernels' cache folder
-
-    os.environ["NUMBA_CACHE_DIR"] = _cache_dir()
-
-from numba import njit, prange  # noqa: E402
 
 __all__ = ["InheritanceSpace", "inheritance_space", "emissions", "log_likelihoods", "genotype_error_matrix",
            "MAX_BITS"]
@@ -180,66 +171,15 @@ def emissions(space: InheritanceSpace, freq: np.ndarray, refs: list[np.ndarray])
     return out
 
 
-@njit(nogil=True, cache=True, parallel=True)
-def _forward(obs, eps, emit, pattern, n_bits, flips, r, out):  # pragma: no cover - compiled
-    n_states = pattern.shape[0]
-    n_pat = emit.shape[1]
-    m = emit.shape[0]
-    for s in prange(obs.shape[0]):
-        alpha = np.full(n_states, 1.0 / n_states)
-        tmp = np.empty(n_states)
-        em = np.empty(n_pat)
-        total_log = 0.0
-        e = eps[s]
-        for t in range(m):
-            rt = r[t]
-            if t > 0:
-                if rt >= 0.5:
-                    for v in range(n_states):
-                        alpha[v] = 1.0 / n_states
-                elif rt > 0.0:
-                    for b in range(n_bits):
-                        step = 1 << b
-                        for v in range(n_states):
-                            if v & step == 0:
-                                a0 = alpha[v]
-                                a1 = alpha[v | step]
-                                alpha[v] = (1.0 - rt) * a0 + rt * a1
-                                alpha[v | step] = rt * a0 + (1.0 - rt) * a1
-                    for f in range(flips.shape[0]):
-                        mask = flips[f]
-                        for v in range(n_states):
-                            tmp[v] = (1.0 - rt) * alpha[v] + rt * alpha[v ^ mask]
-                        for v in range(n_states):
-                            alpha[v] = tmp[v]
-            o = obs[s, t]
-            for p in range(n_pat):
-                if o < 0:
-                    em[p] = emit[t, p, 0] + emit[t, p, 1] + emit[t, p, 2]
-                else:
-                    x = 0.0
-                    for g in range(3):
-                        x += emit[t, p, g] * ((1.0 - e) if g == o else e / 2.0)
-                    em[p] = x
-            tot = 0.0
-            for v in range(n_states):
-                alpha[v] *= em[pattern[v]]
-                tot += alpha[v]
-            if tot <= 0.0:
-                total_log = -np.inf
-                break
-            total_log += math.log(tot)
-            inv = 1.0 / tot
-            for v in range(n_states):
-                alpha[v] *= inv
-        out[s] = total_log
-
-
 def log_likelihoods(space: InheritanceSpace, emit: np.ndarray, r: np.ndarray, obs: np.ndarray,
                     eps: np.ndarray) -> np.ndarray:
     """Natural-log likelihood of the references' calls and each row of ``obs`` (the missing
     person's calls, -1 no-call) under the pedigree: (len(obs),)."""
+    from vestige.kinship.snp import (
+        kernels,  # numba: compiled code loaded only when something is scored
+    )
+
     out = np.empty(len(obs))
-    _forward(np.ascontiguousarray(obs, dtype=np.int8), np.ascontiguousarray(eps, dtype=np.float64),
+    kernels.forward(np.ascontiguousarray(obs, dtype=np.int8), np.ascontiguousarray(eps, dtype=np.float64),
              np.ascontiguousarray(emit.transpose(2, 0, 1)), space.pattern, space.n_bits, space.flips, np.ascontiguousarray(r), out)
     return out
