@@ -97,3 +97,19 @@ def test_relate_names_an_unknown_sample(tmp_path):
                           "--snp-panel", str(CASE / "snp_freqs.tsv"), "--samples", "NOBODY"],
                          capture_output=True, text=True, timeout=300)
     assert out.returncode != 0 and "NOBODY" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_plan_says_what_a_panel_on_each_relative_would_add(panel):
+    from vestige.kinship import Family, Member
+    from vestige.kinship.snp.plan import snp_plan
+    from vestige.kinship.snp.scores import SnpModel
+    from vestige.kinship.snp.vcf import SnpGenotypes
+
+    family = Family("f", [Member("F", "male"), Member("M", "female"), Member("W", "female"),
+                          Member("S", "male", "F", "M"), Member("MP", "male", "F", "W", missing=True)])
+    model = SnpModel(SnpGenotypes(panel, [], np.zeros((0, len(panel)), dtype=np.int8)))
+    plans = {p.relative: p for p in snp_plan(family, "MP", model, candidates=["S", "M"], simulations=8, seed=3)}
+    # a paternal half-brother: one meiosis bit, 5,000 SNPs -> an LR of many orders of magnitude, always
+    assert plans["S"].meioses == 1 and plans["S"].median_log10_lr > 20 and plans["S"].p_lr_1e6 == 1.0
+    # the half-brother's mother is no relative of the missing person: LR 1 exactly
+    assert plans["M"].median_log10_lr == pytest.approx(0.0, abs=1e-9) and plans["M"].p_lr_1e4 == 0.0

@@ -29,6 +29,7 @@ from vestige.kinship.lineage_cli import (
 from vestige.kinship.lineage_pairs import lineage_lr
 from vestige.kinship.lr import json_lr
 from vestige.kinship.plan_lineage import lineage_plan
+from vestige.kinship.snp.plan import snp_plan
 from vestige.kinship.snp.relate_cli import add_relate_command
 
 
@@ -450,11 +451,16 @@ def cmd_plan(args) -> int:
     if lineage is not None:
         if args.simulations < 2:
             raise KinshipInputError("--simulations", f"{args.simulations}: at least 2")
-        found, notes = lineage_plan(family, result.missing, lineage, simulations=args.simulations, seed=args.seed)
-        out["lineage"] = [c.as_dict() for c in found]
-        out["lineage_notes"] = notes
-        for note in notes:
-            print(f"note: {note}", file=sys.stderr)
+        if lineage.y is not None or lineage.mt is not None:
+            found, notes = lineage_plan(family, result.missing, lineage, simulations=args.simulations, seed=args.seed)
+            out["lineage"] = [c.as_dict() for c in found]
+            out["lineage_notes"] = notes
+            for note in notes:
+                print(f"note: {note}", file=sys.stderr)
+        if lineage.snp is not None:
+            found = snp_plan(family, result.missing, lineage.snp, candidates=cands, simulations=args.snp_simulations,
+                             seed=args.seed)
+            out["snp"] = [c.as_dict() for c in found]
     if args.json:
         print(json.dumps(out))
     else:
@@ -463,6 +469,10 @@ def cmd_plan(args) -> int:
         for c in out["candidates"]:
             print(f"  + {c['relative']:<16} exclusion power {c['exclusion_power']:.6f}  "
                   f"expected log10 LR {c['expected_log10_lr']:.2f}")
+        for c in out.get("snp", []):
+            print(f"  + SNP panel on member {c['relative']} ({c['meioses']} free meioses{', typed' if c['typed'] else ''}): "
+                  f"median log10 LR {c['median_log10_lr']:.1f}; LR >= 10^4 in {c['p_lr_1e4']:.0%}, >= 10^6 in "
+                  f"{c['p_lr_1e6']:.0%}; unrelated LR < 1 in {c['unrelated_below_1']:.0%} ({c['simulations']} simulations)")
         for c in out.get("lineage", []):
             label = {"y": "Y-STRs", "mt": "mtDNA"}[c["system"]]
             print(f"  + {label} of member {c['relative']} ({c['meioses']} meioses{', typed' if c['typed'] else ''}): "
@@ -635,7 +645,9 @@ def add_kinship_commands(sub) -> None:
     pl.add_argument("--json", action="store_true")
     pl.add_argument("--simulations", type=int, default=400,
                     help="Monte Carlo draws per lineage candidate (default 400; its standard error is printed)")
-    pl.add_argument("--seed", type=int, default=1, help="seed of the lineage simulations (default 1)")
+    pl.add_argument("--seed", type=int, default=1, help="seed of the lineage and SNP simulations (default 1)")
+    pl.add_argument("--snp-simulations", type=int, default=50,
+                    help="Monte Carlo draws per relative for a SNP panel (--snp-panel; default 50)")
     _add_mutation_args(pl)
     add_lineage_args(pl)
 

@@ -8,6 +8,8 @@ import argparse
 import math
 import sys
 
+import numpy as np
+
 from vestige.kinship.errors import KinshipInputError
 from vestige.kinship.haplofreq import YFrequency
 from vestige.kinship.io import read_frequencies
@@ -18,7 +20,7 @@ from vestige.kinship.mtdna import MtModel, MtProfiles, read_mt_database, read_mt
 from vestige.kinship.snp.multipoint import MAX_BITS
 from vestige.kinship.snp.panel import read_panel
 from vestige.kinship.snp.scores import REFERENCE_ERROR, REMAINS_ERROR, SnpModel
-from vestige.kinship.snp.vcf import read_vcfs
+from vestige.kinship.snp.vcf import SnpGenotypes, read_vcfs
 from vestige.kinship.xstr import check_x_alleles, read_x_map, read_x_profiles, x_mutation
 from vestige.kinship.ystr import (
     METHODS,
@@ -82,12 +84,20 @@ def add_snp_args(p: argparse.ArgumentParser) -> None:
                    help=f"the most free meioses the exact likelihood takes (default {MAX_BITS}: 2^{MAX_BITS} states)")
 
 
-def read_snp(args) -> SnpModel | None:
-    """The SNP model the options name (None without --snp-vcf)."""
+def read_snp(args, need_profiles: bool = True) -> SnpModel | None:
+    """The SNP model the options name (None without --snp-vcf or --snp-panel); planning
+    (``need_profiles=False``) takes a panel alone."""
     if not getattr(args, "snp_vcf", None) and not getattr(args, "snp_panel", None):
         return None
-    _require("SNP", "genotypes and a panel", (("--snp-vcf", args.snp_vcf and "x"), ("--snp-panel", args.snp_panel)))
+    _require("SNP", "genotypes and a panel", (("--snp-vcf", (args.snp_vcf or not need_profiles) and "x"),
+                                              ("--snp-panel", args.snp_panel)))
     panel = read_panel(args.snp_panel, min_spacing_cm=args.snp_min_spacing)
+    if not args.snp_vcf:
+        if np.isnan(panel.freq).any():
+            raise KinshipInputError(args.snp_panel, "without a VCF the panel must give each SNP's alt_freq")
+        return SnpModel(SnpGenotypes(panel, [], np.zeros((0, len(panel)), dtype=np.int8)), args.snp_map_function,
+                        reference_error=args.snp_reference_error, remains_error=args.snp_error,
+                        max_bits=args.snp_max_meioses)
     geno = read_vcfs(args.snp_vcf, panel, min_gq=args.snp_min_gq, min_dp=args.snp_min_dp,
                      drop_palindromic=args.snp_drop_palindromic)
     for note in geno.notes:
@@ -203,7 +213,7 @@ def read_lineage(args, need_profiles: bool = True) -> Lineage | None:
         lin.x = read_x_profiles(args.x_profiles, set(lin.x_map.markers))
         lin.x_mutation = x_mutation(lin.x_map, args.x_mutation_model, args.x_mutation_rate)
         check_x_alleles(lin.x, lin.x_table)
-    lin.snp = read_snp(args)
+    lin.snp = read_snp(args, need_profiles)
     return lin if lin.systems else None
 
 
