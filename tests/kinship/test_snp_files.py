@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 from pathlib import Path
 
 import numpy as np
@@ -129,3 +130,24 @@ def test_the_case_files_read_whole():
     assert np.isin(g.calls, [-1, 0, 1, 2]).all()
     plink = read_panel(CASE / "snps.map")
     assert plink.ids == panel.ids and np.allclose(plink.cm, panel.cm)
+
+
+def test_kinship_lr_with_snps_and_a_bad_vcf_on_the_command_line(tmp_path):
+    import subprocess
+    import sys
+
+    freqs = CASE.parents[2] / "data" / "allele-frequencies" / "norwegian-35-markers.csv"
+    base = [sys.executable, "-m", "vestige.cli", "kinship", "lr", "--freqs", str(freqs), "--profiles",
+            str(CASE / "profiles.csv"), "--family", str(CASE / "families" / "F6-0009.json"), "--sample", "PM-0001",
+            "--mutation-model", "equal", "--mutation-rate", "0.001", "--snp-panel", str(CASE / "snp_freqs.tsv"), "--json"]
+    good = subprocess.run([*base, "--snp-vcf", str(CASE / "snps.vcf")], capture_output=True, text=True, timeout=300)
+    assert good.returncode == 0, good.stderr
+    out = json.loads(good.stdout)
+    # PM-0001's family gave his maternal aunt: 5,000 SNPs say so by > 100 orders of magnitude
+    assert out["systems"]["snp"]["log10_lr"] > 100 and out["systems"]["snp"]["meioses"] == 3
+    cut = tmp_path / "cut.vcf"
+    cut.write_bytes((CASE / "snps.vcf").read_bytes()[:400_000])
+    bad = subprocess.run([*base, "--snp-vcf", str(cut)], capture_output=True, text=True, timeout=300)
+    assert bad.returncode != 0 and "cut.vcf, line" in bad.stderr and "Traceback" not in bad.stderr
+    alone = subprocess.run(base, capture_output=True, text=True, timeout=300)
+    assert alone.returncode != 0 and "--snp-vcf" in alone.stderr and "Traceback" not in alone.stderr

@@ -80,6 +80,9 @@ def add_snp_args(p: argparse.ArgumentParser) -> None:
                    help="thin the panel to SNPs at least this many cM apart (linkage disequilibrium; default 0.05)")
     g.add_argument("--snp-drop-palindromic", action="store_true",
                    help="leave out A/T and C/G SNPs (files whose strand is not the reference's forward strand)")
+    g.add_argument("--snp-errors", metavar="CSV",
+                   help="per-sample genotyping error rates, sample,error_rate (e.g. from replicate concordance); "
+                        "others take --snp-error or --snp-reference-error")
     g.add_argument("--snp-max-meioses", type=int, default=MAX_BITS,
                    help=f"the most free meioses the exact likelihood takes (default {MAX_BITS}: 2^{MAX_BITS} states)")
 
@@ -102,8 +105,37 @@ def read_snp(args, need_profiles: bool = True) -> SnpModel | None:
                      drop_palindromic=args.snp_drop_palindromic)
     for note in geno.notes:
         print(f"note: {note}", file=sys.stderr)
-    return SnpModel(geno, args.snp_map_function, reference_error=args.snp_reference_error,
-                    remains_error=args.snp_error, max_bits=args.snp_max_meioses)
+    model = SnpModel(geno, args.snp_map_function, reference_error=args.snp_reference_error,
+                     remains_error=args.snp_error, max_bits=args.snp_max_meioses,
+                     errors=read_error_rates(args.snp_errors) if args.snp_errors else {})
+    few = [s for s in geno.samples if not model.enough(s)]
+    if few:
+        print(f"note: {len(few)} SNP samples have fewer than {model.min_calls} calls and are not compared: "
+              f"{', '.join(few[:5])}{' …' if len(few) > 5 else ''}", file=sys.stderr)
+    return model
+
+
+def read_error_rates(path: str) -> dict[str, float]:
+    """``sample,error_rate`` rows (a header line is skipped), each rate in [0, 0.5)."""
+    out: dict[str, float] = {}
+    try:
+        text = open(path, encoding="utf-8-sig").read()  # noqa: SIM115 - a small table read whole
+    except OSError as e:
+        raise KinshipInputError(path, f"cannot read: {e}") from None
+    for n, line in enumerate(text.splitlines(), 1):
+        f = [x.strip() for x in line.split(",")]
+        if not line.strip() or (n == 1 and f[0].lower() == "sample"):
+            continue
+        if len(f) != 2:
+            raise KinshipInputError(f"{path}, line {n}", "expected sample,error_rate")
+        try:
+            rate = float(f[1])
+        except ValueError:
+            raise KinshipInputError(f"{path}, line {n}, sample {f[0]}", f"error rate {f[1]!r} is not a number") from None
+        if not 0.0 <= rate < 0.5:
+            raise KinshipInputError(f"{path}, line {n}, sample {f[0]}", f"error rate {rate} is not in [0, 0.5)")
+        out[f[0]] = rate
+    return out
 
 
 def add_linkage_args(p: argparse.ArgumentParser) -> None:
