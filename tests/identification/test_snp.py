@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from vestige.cli import main
 from vestige.errors import ImportRejected, InvalidInput
@@ -135,6 +136,10 @@ def test_the_candidate_page_draws_the_shared_segments(users, grave, client):
     detail = client.get(c.get_absolute_url()).content.decode()
     assert 'id="segments-1"' in detail and "REF-F6-0014-PC" in detail and detail.count('fill="#2563eb"') == len(ref["segments"])
     assert "SNPs (multipoint, linked)" in detail
+    pdf = client.get(f"/identification/candidates/{c.pk}/report.pdf")
+    assert pdf.status_code == 200
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "REF-F6-0014-PC" in text and f"{len(ref['segments'])} segments" in text
 
 
 def test_bad_vcfs_and_panels_are_refused_and_nothing_is_stored(users, grave):

@@ -17,7 +17,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from vestige.identification.display import checks, system_lrs
+from vestige.identification.display import checks, segment_rows, system_lrs
 from vestige.identification.models import Candidate, Identification
 from vestige.identification.services import marker_lrs
 from vestige.missing.pedigree import BOX, layout
@@ -55,6 +55,19 @@ def pedigree_drawing(family, highlight: int | None, max_width: float = 170 * mm)
         if n.typed:
             d.add(Circle(x0 + s / 2, y0 + s / 2, 3, fillColor=colors.HexColor("#1f5f8b")))
         d.add(String(x0 + s / 2, y0 - 10, n.code, fontSize=7, textAnchor="middle", fontName=register_fonts()))
+    return d
+
+
+def segments_drawing(ref: dict) -> Drawing:
+    """Chromosomes 1–22 as grey bars with the shared IBD segments in blue (display.segment_rows)."""
+    h = ref["height"]
+    d = Drawing(ref["width"], h)
+    for row in ref["rows"]:
+        y = h - row["y"] - 10  # PDF coordinates grow upwards
+        d.add(String(0, y + 2, str(row["chrom"]), fontSize=7))
+        d.add(Rect(22, y, row["w"], 10, rx=3, ry=3, fillColor=colors.HexColor("#e5e7eb"), strokeColor=None))
+        for b in row["bars"]:
+            d.add(Rect(b["x"], y, b["w"], 10, fillColor=colors.HexColor("#2563eb"), strokeColor=None))
     return d
 
 
@@ -97,6 +110,11 @@ def identification_pdf(candidate: Candidate, ident: Identification | None) -> by
     if systems:  # each DNA system's LR: independent, they multiply into the one above
         story.append(Paragraph(e("; ".join(f"{name}: " + (_("not compared") if v is None else f"LR 10^{v:.2f}")
                                            for name, v in systems)), st["Normal"]))
+    for ref in segment_rows(candidate.segments, width=380):  # SNPs: the segments shared with each reference
+        story.append(Paragraph(e(_("With reference %(code)s: %(n)s segments, %(total)s cM in all, the longest "
+                                   "%(longest)s cM.") % {"code": ref["code"], "n": ref["n"], "total": ref["total_cm"],
+                                                         "longest": ref["longest_cm"]}), st["Normal"]))
+        story.append(segments_drawing(ref))
     per = list(marker_lrs(candidate).items())
     rows = [[_("Marker"), "LR", _("Marker"), "LR"]]
     half = (len(per) + 1) // 2
