@@ -22,21 +22,8 @@ from vestige.kinship.pedigree import Family, Member
 from vestige.kinship.snp.panel import Panel
 from vestige.kinship.snp.relate import _lines, king_matrix, pack, relate_pair, screen_pairs
 from vestige.kinship.snp.scores import SnpModel, snp_target
-from vestige.kinship.snp.simulate import damage, genotypes, simulate_haplotypes
+from vestige.kinship.snp.simulate import damage, genotypes, simulate_haplotypes, synthetic_panel
 from vestige.kinship.snp.vcf import SnpGenotypes
-
-# deCODE 2019 sex-averaged chromosome lengths (cM), as the distant-references grave uses them
-LENGTHS = [284, 262, 222, 208, 202, 191, 182, 167, 165, 173, 159, 172, 125, 117, 132, 130, 137, 130, 108, 108, 63, 72]
-
-
-def panel_of(n_snps: int, rng: np.random.Generator) -> Panel:
-    per = np.round(np.array(LENGTHS) / sum(LENGTHS) * n_snps).astype(int)
-    per[-1] += n_snps - per.sum()
-    chrom = np.repeat(np.arange(1, 23), per)
-    cm = np.concatenate([np.linspace(0.5, L - 0.5, k) for L, k in zip(LENGTHS, per, strict=True)])
-    pos = np.concatenate([np.arange(1, k + 1) * 10_000 for k in per])
-    return Panel([f"snp{i}" for i in range(n_snps)], chrom, pos, cm, ["A"] * n_snps, ["G"] * n_snps,
-                 rng.uniform(0.2, 0.5, n_snps))
 
 
 def screen(n: int, rng: np.random.Generator, panel: Panel) -> None:
@@ -124,7 +111,7 @@ def main() -> None:
     ap.add_argument("--degree-pairs", type=int, default=20, help="simulated pairs per relationship (default 20)")
     args = ap.parse_args()
     rng = np.random.default_rng(26)
-    panel = panel_of(args.snps, rng)
+    panel = synthetic_panel(args.snps, rng)
     cousins(args.pairs, rng, panel)
     relate(args.degree_pairs, rng, panel)
     screen(args.n, rng, panel)

@@ -80,13 +80,17 @@ def test_demo_reproduces_published_izium_figures_and_is_idempotent(db, capsys):
     from vestige.identification import services as ident
     from vestige.identification.models import Candidate, HaplotypeDatabase
     dbs = {d.system: d for d in HaplotypeDatabase.objects.all()}
-    assert set(dbs) == {"y", "mt"} and all("synthetic" in d.population for d in dbs.values())
+    assert set(dbs) == {"y", "mt", "snp"} and all("synthetic" in d.population for d in dbs.values())
     run = ident.execute_run(ident.start_run(User.objects.get(username="dna"), background=False,
                                             lineage={k: d.pk for k, d in dbs.items()}).pk)
     through_line = [c for c in Candidate.objects.filter(run=run, posterior__gte=0.9995)
                     if (c.systems.get("y") or 0) > 2 or (c.systems.get("mt") or 0) > 2]
     assert len(through_line) >= 5 and any(c.systems.get("y") for c in through_line) \
         and any(c.systems.get("mt") for c in through_line)
+    # Issue 26: the same uncles and aunts typed with a synthetic 2,000-SNP panel: the exact multipoint
+    # LR of an avuncular pair over 2,000 SNPs is many orders of magnitude, and the page draws the segments
+    through_snp = [c for c in Candidate.objects.filter(run=run, posterior__gte=0.9995) if (c.systems.get("snp") or 0) > 5]
+    assert len(through_snp) >= 5 and all(c.segments.get("references") for c in through_snp)
     counts = (Site.objects.count(), Grave.objects.count(), Remains.objects.count())
     # Second run: nothing duplicated, the same passwords printed.
     assert main(["demo", "--no-serve"]) == 0

@@ -95,9 +95,12 @@ def run_demo(verbosity: int = 1, say=None) -> tuple[dict, dict]:
     if report:  # a fresh load (a re-run finds the families there and adds nothing)
         from vestige.demo.dvi import load_dvi
         from vestige.demo.lineage import load_lineage
+        from vestige.demo.snp import load_snps
 
         say("Typing Y-STR and mtDNA, with synthetic population databases (families with only an uncle or an aunt)")
         created.update(load_lineage(User.objects.get(username="dna"), report["lineage"]))
+        say("Typing a synthetic SNP panel for the same families' uncles and aunts and for the bodies")
+        created.update(load_snps(User.objects.get(username="dna"), report["lineage"]))
         say("Charting teeth and effects: ante-mortem from dentists, post-mortem from the examiners")
         created.update(load_dvi({k: User.objects.get(username=k) for k in ("liaison", "examiner", "odontologist",
                                                                            "dna2")},

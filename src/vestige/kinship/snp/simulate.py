@@ -10,7 +10,43 @@ import numpy as np
 from vestige.kinship.pedigree import Family
 from vestige.kinship.snp.panel import Panel
 
-__all__ = ["simulate_haplotypes", "genotypes", "damage"]
+__all__ = ["simulate_haplotypes", "genotypes", "damage", "synthetic_panel", "panel_table", "vcf_text"]
+
+# deCODE 2019 sex-averaged chromosome lengths (cM), as the distant-references grave uses them
+LENGTHS = [284, 262, 222, 208, 202, 191, 182, 167, 165, 173, 159, 172, 125, 117, 132, 130, 137, 130, 108, 108, 63, 72]
+
+
+def synthetic_panel(n_snps: int, rng: np.random.Generator, *, maf: tuple[float, float] = (0.2, 0.5)) -> Panel:
+    """``n_snps`` SNPs spread evenly over chromosomes 1–22 in proportion to their genetic length,
+    alleles A/G, alternative-allele frequencies uniform in ``maf`` (no real SNP's name or position)."""
+    per = np.round(np.array(LENGTHS) / sum(LENGTHS) * n_snps).astype(int)
+    per[-1] += n_snps - per.sum()
+    chrom = np.repeat(np.arange(1, 23), per)
+    cm = np.concatenate([np.linspace(0.5, length - 0.5, k) for length, k in zip(LENGTHS, per, strict=True)])
+    pos = np.concatenate([np.arange(1, k + 1) * 10_000 for k in per])
+    return Panel([f"synth{i:05d}" for i in range(n_snps)], chrom, pos, np.round(cm, 4), ["A"] * n_snps,
+                 ["G"] * n_snps, np.round(rng.uniform(*maf, n_snps), 4))
+
+
+def panel_table(panel: Panel) -> str:
+    rows = ["id\tchrom\tpos\tcM\tref\talt\talt_freq"]
+    rows += [f"{i}\t{c}\t{p}\t{m:.4f}\t{r}\t{a}\t{f:.4f}" for i, c, p, m, r, a, f in
+             zip(panel.ids, panel.chrom, panel.pos, panel.cm, panel.ref, panel.alt, panel.freq, strict=True)]
+    return "\n".join(rows) + "\n"
+
+
+def vcf_text(panel: Panel, samples: list[str], calls: np.ndarray, *, source: str = "vestige-simulate") -> str:
+    """A VCF 4.2 of ``calls`` (samples x SNPs, -1 no-call), GT only."""
+    gt = np.array(["0/0", "0/1", "1/1", "./."])
+    lines = ["##fileformat=VCFv4.2", f"##source={source}", "##reference=synthetic (positions simulated)"]
+    lines += [f"##contig=<ID={c}>" for c in range(1, 23)]
+    lines += ['##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+              "\t".join(["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT", *samples])]
+    codes = np.where(calls < 0, 3, calls)
+    for t in range(len(panel)):
+        lines.append("\t".join([str(panel.chrom[t]), str(panel.pos[t]), panel.ids[t], panel.ref[t], panel.alt[t], ".",
+                                "PASS", ".", "GT", *gt[codes[:, t]]]))
+    return "\n".join(lines) + "\n"
 
 
 def _gamete(pat: np.ndarray, mat: np.ndarray, panel: Panel, rng: np.random.Generator) -> np.ndarray:
