@@ -123,6 +123,10 @@ def test_a_dense_panel_is_thinned_and_says_so(tmp_path):
     assert panel.ids == ["rs1", "rs3"] and "rs2" in panel.notes[0]
 
 
+needs_case = pytest.mark.skipif(not CASE.exists(), reason="../shared/cases/distant-references is not beside the project")
+
+
+@needs_case
 def test_the_case_files_read_whole():
     panel = read_panel(CASE / "snp_freqs.tsv")
     g = read_vcfs([CASE / "snps.vcf"], panel)
@@ -132,6 +136,7 @@ def test_the_case_files_read_whole():
     assert plink.ids == panel.ids and np.allclose(plink.cm, panel.cm)
 
 
+@needs_case
 def test_kinship_lr_with_snps_and_a_bad_vcf_on_the_command_line(tmp_path):
     import subprocess
     import sys
