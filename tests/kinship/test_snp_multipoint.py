@@ -189,3 +189,29 @@ def test_identity_lr_of_two_bones_by_hand():
     model = model_for([0.5, 0.3], [1.0, 2.0], {"A": np.array([1, -1]), "B": np.array([1, 2])}, rem_err=e)
     v, n, differ = identity_log10_lr(model, "A", "B")
     assert v == pytest.approx(math.log10(same / apart), rel=1e-12) and (n, differ) == (1, 0)
+
+
+@pytest.mark.parametrize("family", [HALF_SIBS, UNCLE, COUSINS])
+@pytest.mark.parametrize("r", [0.0, 0.05, 0.2, 0.5])
+def test_two_snps_equal_the_klink_linked_pair_lr(family, r):
+    """Two SNPs as two-allele markers at recombination fraction r: the multipoint LR equals the
+    linked-pair LR of kinship/linked.py (KLINK's linkedLR / pedprobr's likelihood2, checked against
+    KLINK in test_linked.py) — two independent implementations of the same likelihood."""
+    from vestige.kinship.linked import LinkedPair, pair_lr
+    from vestige.kinship.mutation import MutationModel
+
+    rng = np.random.default_rng(int(r * 100) + len(family.members))
+    freq = rng.uniform(0.2, 0.5, 2)
+    ref = rng.integers(0, 3, 2)
+    sample = rng.integers(0, 3, 2)
+    # Haldane: r = (1 - exp(-2d))/2  ->  d = -ln(1 - 2r)/2 Morgans
+    d_cm = 1e7 if r == 0.5 else -50.0 * math.log(1 - 2 * r)
+    model = model_for(freq, [10.0, 10.0 + d_cm], {"REF": ref, "S": sample})
+    got = float(snp_target(family, "MP", model).log_lrs(model, ["S"])[0])
+    pair = ("A", "A"), ("A", "G"), ("G", "G")
+    table = FrequencyTable({"s0": ["A", "G"], "s1": ["A", "G"]},
+                           {"s0": np.array([1 - freq[0], freq[0]]), "s1": np.array([1 - freq[1], freq[1]])})
+    want = pair_lr(family, "MP", {"s0": pair[sample[0]], "s1": pair[sample[1]]},
+                   {"R": {"s0": pair[ref[0]], "s1": pair[ref[1]]}}, table, MutationModel(),
+                   LinkedPair("s0", "s1", d_cm, r))
+    assert got == pytest.approx(math.log(want), rel=1e-9, abs=1e-12)
