@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+from vestige.kinship.check_cli import add_check_command
 from vestige.kinship.errors import KinshipError, KinshipInputError
 from vestige.kinship.jsonlines import hit_json, hits_json  # noqa: F401  (hit_json: the writer's reference form)
 from vestige.kinship.lineage_cli import (
@@ -652,6 +653,7 @@ def add_kinship_commands(sub) -> None:
     add_lineage_args(pl)
 
     add_relate_command(ks, _run)
+    add_check_command(ks, _run)
 
     sim = ks.add_parser("simulate", help="simulate families, references, remains and a truth file")
     sim.set_defaults(fn=_run(cmd_simulate))
