@@ -228,6 +228,7 @@ WEB = [
      {"on": "2023-01-01", "how": "visit"}, NOTIFY),
     ("identification/stats/", "GET", "/identification/stats/", None, ALL),
     ("identification/databases/", "GET", "/identification/databases/", None, IDENT_R),
+    ("identification/families/<str:ref>/check/", "GET", "/identification/families/{family}/check/", None, DNA),
     ("identification/worklists/<str:name>/", "GET", "/identification/worklists/confirm/", None, DNA),
     ("identification/worklists/<str:name>/#notify", "GET", "/identification/worklists/notify/", None, NOTIFY),
     ("identification/worklists/<str:name>/#donors", "GET", "/identification/worklists/donors/", None, IDENT_R),

@@ -49,6 +49,7 @@ from vestige.identification.models import (
     SampleStatus,
 )
 from vestige.identification.samples import decrypt_profile
+from vestige.kinship.check import check_family
 from vestige.kinship.snp.relate import ibd_segments
 from vestige.missing.models import Donor, Family, MissingPerson, MissingStatus
 from vestige.missing.services import profiles_for_matching
@@ -260,6 +261,12 @@ def execute_run(run_id: int, progress=None) -> MatchingRun:
         remains = {r.pk: r for r in Remains.objects.filter(pk__in=set(primary.values())).select_related("site", "exhumation")}
         profiles = Profiles({**{f"DON:{d}": g for d, g in refs.items()}, **sample_genos}, source="vestige")
         added = profiles.check_against(table, add_missing=settings.VESTIGE_MIN_ALLELE_FREQUENCY)
+        # issue 27: each family's typed references against its pedigree before matching; a flagged
+        # family's candidates carry the flag (kinship/check.py, forrel's checkPairwise)
+        pedigree_flags = {f.name: [c for c in check_family(f, profiles, table) if c.flagged]
+                          for f in families if len(f.typed) >= 2}
+        pedigree_flags = {k: v for k, v in pedigree_flags.items() if v}
+        lap("pedigree checks")
         dropout = {**sample_dropout, **{f"DON:{d}": v for d, v in ref_dropout.items()}}
         degradation = Degradation(dropout)
         sexes = {}
@@ -306,7 +313,8 @@ def execute_run(run_id: int, progress=None) -> MatchingRun:
         lap("duplicates")
         rows, groups_out = _candidate_rows(run, res, joint, items, primary, others, remains, mp_by_key, index, tindex,
                                            sample_dropout, bodies, duplicates,
-                                           snp_segments(lineage.lineage, {f.name: f for f in families}, bodies))
+                                           snp_segments(lineage.lineage, {f.name: f for f in families}, bodies),
+                                           pedigree_flags)
         lap("flags")
         with transaction.atomic():
             _insert_candidates(rows)
@@ -320,7 +328,11 @@ def execute_run(run_id: int, progress=None) -> MatchingRun:
                 missing_persons=len(mp_by_key), candidates_found=len(rows), engine_seconds=round(engine_joint, 3),
                 total_seconds=round(time.perf_counter() - t0, 3), heartbeat_at=timezone.now(),
                 inputs={**_inputs(table, mutation, dropout, res, missing_total, added),
-                        "lineage": lineage.used, "lineage_notes": lineage.notes + (res.notes if res else [])},
+                        "lineage": lineage.used, "lineage_notes": lineage.notes + (res.notes if res else []),
+                        "pedigree_flags": {f: [{"a": c.a, "b": c.b, "relationship": c.relationship,
+                                                "log10_lr": (round(c.log_lr / math.log(10), 3)
+                                                             if math.isfinite(c.log_lr) else None)}
+                                               for c in v] for f, v in pedigree_flags.items()}},
                 timings={**phases, "search_engine": round(engine, 3)},
                 counts={"bodies": len(items), "remains": sum(1 + len(o) for o in others.values()), "samples": n_samples,
                         "degraded_samples": len(sample_dropout), "families_searched": len(families),
@@ -445,7 +457,7 @@ def snp_segments(lin, families: dict, bodies: dict):
 
 
 def _candidate_rows(run, res, joint, items, primary, others, remains, mp_by_key, index, tindex, sample_dropout,
-                    bodies, duplicates, segments=None):
+                    bodies, duplicates, segments=None, pedigree_flags=None):
     """Rows for the candidates table and the run's summary of joint groups."""
     from vestige.identification.services import consistency
 
@@ -495,6 +507,8 @@ def _candidate_rows(run, res, joint, items, primary, others, remains, mp_by_key,
             dna.append(f"same_body:{remains[o].body_number if o in remains else o}")
         for d in dup_of.get(r.pk, []):
             dna.append(f"possible_duplicate:{d}")
+        for c in (pedigree_flags or {}).get(h.family, []):
+            dna.append(f"pedigree_check:{c.a}-{c.b}")
         glr = joint.glr.get((v, t)) if joint is not None else None
         shared = (segments(h.sample, h.family, h.missing)
                   if segments is not None and (h.systems or {}).get("snp") is not None and (p >= 1e-3 or h.log_lr > 0)

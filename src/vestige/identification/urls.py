@@ -19,4 +19,5 @@ urlpatterns = [
     path("identification/same-body/<int:pk>/", views.duplicate_detail, name="duplicate-detail"),
     path("identification/samples/<int:pk>/resolve/", views.sample_resolve, name="sample-resolve"),
     path("identification/databases/", views.databases_page, name="databases"),
+    path("identification/families/<str:ref>/check/", views.pedigree_check_page, name="pedigree-check"),
 ]

@@ -30,6 +30,7 @@ from vestige.identification.models import (
     MatchingRun,
     RemainsSample,
 )
+from vestige.identification.pedigree_checks import family_checks
 from vestige.identification.worklists import WORKLISTS
 from vestige.missing.pedigree import pedigree_svg
 from vestige.registry.models import Remains, Site
@@ -127,6 +128,7 @@ def candidate_detail(request, pk):
             "remains").order_by("-posterior")[:8],
         "group": _group(c.run, c.group), "competing": competing.distinct(), "samples": samples,
         "notes": [f for f in c.dna_flags if f.startswith(("degraded", "samples", "same_body", "possible_duplicate"))],
+        "pedigree_flags": [f.split(":", 1)[1] for f in c.dna_flags if f.startswith("pedigree_check:")],
         "checks": checks(c.flags),
         "systems": system_lrs(c.systems),
         "segments": segment_rows(c.segments),
@@ -309,3 +311,9 @@ def databases_page(request):
     return render(request, "identification/databases.html", {
         "databases": lineage.databases(), "systems": lineage.SYSTEMS.items(), "errors": errors, "values": values,
         "can_add": request.user.can(Cap.DNA_WRITE), "held": lineage.counts()}, status=status)
+
+
+def pedigree_check_page(request, ref):
+    """A family's typed references tested against its pedigree (forrel's checkPairwise)."""
+    result = family_checks(request.user, ref)
+    return render(request, "identification/pedigree_check.html", result)

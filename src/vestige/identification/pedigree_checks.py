@@ -1,0 +1,65 @@
+"""Pedigree checks in the app (issue 27, part 3): each family's typed references tested against
+the pedigree the family gave (:mod:`vestige.kinship.check`, forrel's checkPairwise), shown on the
+family's check page, and run before matching — a flagged family's candidates carry the flag.
+
+Profiles are decrypted in memory for the check, as for a run; the page shows κ estimates, LRs
+and the markers of a parent–child exclusion, never genotypes."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from vestige import access
+from vestige.accounts.roles import Cap
+from vestige.accounts.services import require
+from vestige.errors import NotFound
+from vestige.identification.runs import _donor_members, _pedigrees, frequency_table
+from vestige.kinship.check import PairCheck, check_family
+from vestige.kinship.io import Profiles
+from vestige.missing.models import Family
+from vestige.missing.services import profiles_for_matching
+
+__all__ = ["family_checks", "flagged_pairs"]
+
+
+def _engine_family(family: Family):
+    refs = profiles_for_matching(family)
+    typed: dict[int, dict[int, str]] = {}
+    for donor, member, fam in _donor_members(refs):
+        typed.setdefault(fam, {})[member] = f"DON:{donor}"
+    families, _map, unsearchable = _pedigrees(typed, [family.ref])
+    return (families[0] if families else None), refs, unsearchable
+
+
+def family_checks(actor, ref: str) -> dict:
+    """The check of family ``ref``: its pairs (member codes, κ̂, the pedigree's κ, LR, p-value when
+    simulated, flagged, exclusions) and why nothing could be checked when that is so."""
+    require(actor, Cap.DNA_READ)
+    try:
+        family = access.get(actor, Family, ref=ref)
+    except Family.DoesNotExist:
+        raise NotFound(_("No family %(r)s.") % {"r": ref}) from None
+    engine, refs, unsearchable = _engine_family(family)
+    if engine is None:
+        reason = unsearchable[0]["reason"] if unsearchable else _("no missing person is still missing")
+        return {"family": family, "pairs": [], "reason": reason}
+    table = frequency_table()
+    profiles = Profiles({f"DON:{d}": g for d, g in refs.items()}, source="vestige")
+    profiles.check_against(table, add_missing=1e-3)
+    pairs = check_family(engine, profiles, table)
+    if len(engine.typed) < 2:
+        return {"family": family, "pairs": [], "reason": _("fewer than two typed references: nothing to check")}
+    return {"family": family, "pairs": pairs, "reason": "",
+            "flagged": sum(1 for p in pairs if p.flagged)}
+
+
+def flagged_pairs(families, profiles: Profiles, table) -> dict[str, list[PairCheck]]:
+    """Family name → its flagged pairs, for a run (families with two or more typed references)."""
+    out = {}
+    for f in families:
+        if len(f.typed) < 2:
+            continue
+        bad = [c for c in check_family(f, profiles, table) if c.flagged]
+        if bad:
+            out[f.name] = bad
+    return out

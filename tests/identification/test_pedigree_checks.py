@@ -1,0 +1,68 @@
+"""Pedigree checks in the app (issue 27, part 3): a family whose donor is not who the pedigree says
+is flagged on its check page before matching, and a run marks that family's candidates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from vestige.identification import services as ident
+from vestige.identification.models import Candidate
+from vestige.identification.pedigree_checks import family_checks
+from vestige.kinship.io import FrequencyTable
+from vestige.kinship.mutation import MutationModel
+from vestige.kinship.simulate import _Drawer
+from vestige.missing import services as missing
+
+from .test_identification import MARKERS, _inline_tasks, world  # noqa: F401  (fixtures: the four families)
+
+
+def _add_sibling(liaison, dna, fam, genotypes):
+    """A donor recorded as the missing person's full brother (child of F and M)."""
+    d = missing.add_donor(liaison, fam, "S", consent_on=dt.date(2022, 10, 1), sex="male", father="F", mother="M")
+    missing.add_reference_profile(dna, d, genotypes, lab="Lab", kit="GlobalFiler")
+
+
+def test_a_wrong_donor_is_flagged_on_the_page_and_in_the_run(users, world, client):  # noqa: F811 (the fixture)
+    people, _stranger = world
+    liaison, dna = users["family_liaison"], users["dna_analyst"]
+    from vestige.kinship import read_frequencies
+    full = read_frequencies(ident.frequencies_path())
+    table = FrequencyTable({m: full.alleles[m] for m in MARKERS}, {m: full.freqs[m] for m in MARKERS})
+    rng = np.random.default_rng(9)
+    drawer = _Drawer(table, MARKERS, MutationModel(), rng)
+    g = drawer.founder()  # an unrelated man's profile, recorded as the missing man's brother
+    stranger = {m: (table.alleles[m][g[i, 0]], table.alleles[m][g[i, 1]]) for i, m in enumerate(MARKERS)}
+    bad_family = people[0][0]
+    _add_sibling(liaison, dna, bad_family, stranger)
+
+    result = family_checks(dna, bad_family.ref)
+    assert len(result["pairs"]) == 3 and result["flagged"] >= 2
+    by_pair = {(p.a, p.b): p for p in result["pairs"]}
+    assert not by_pair[("F", "M")].flagged and by_pair[("F", "M")].relationship == "unrelated"
+    assert by_pair[("F", "S")].flagged and by_pair[("F", "S")].relationship == "parent-offspring"
+    # the other families have two unrelated parents typed: nothing flagged
+    assert family_checks(dna, people[1][0].ref)["flagged"] == 0
+
+    client.force_login(dna)
+    page = client.get(f"/identification/families/{bad_family.ref}/check/").content.decode()
+    assert 'id="pedigree-check"' in page and "F – S" in page and "flagged" in page
+    assert "pedigree-check-link" in client.get(bad_family.get_absolute_url()).content.decode()
+
+    run = ident.start_run(dna)
+    run.refresh_from_db()
+    assert bad_family.ref in run.inputs["pedigree_flags"]
+    c = Candidate.objects.filter(run=run, missing_person=people[0][1]).order_by("-posterior").first()
+    assert any(f.startswith("pedigree_check:F-S") for f in c.dna_flags)
+    assert 'id="pedigree-flag"' in client.get(c.get_absolute_url()).content.decode()
+    other = Candidate.objects.filter(run=run, missing_person=people[1][1]).order_by("-posterior").first()
+    assert not any(f.startswith("pedigree_check") for f in other.dna_flags)
+
+
+def test_the_check_page_needs_a_dna_role(users, world, client):  # noqa: F811 (the fixture)
+    people, _stranger = world
+    client.force_login(users["family_liaison"])
+    assert client.get(f"/identification/families/{people[0][0].ref}/check/").status_code == 403
+    client.force_login(users["dna_analyst"])
+    assert client.get("/identification/families/NO-SUCH/check/").status_code == 404
