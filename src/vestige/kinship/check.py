@@ -7,8 +7,8 @@ Egeland & Vigeland 2025):
   Thompson 1975): ``L(κ) = Π_markers Σ_k κ_k P(G | IBD = k)`` over the markers both are typed for
   with two alleles, maximised over the whole simplex κ₀ + κ₁ + κ₂ = 1. The log-likelihood is
   concave, so the maximum is found exactly: Newton's method inside the triangle and a bisection on
-  each edge's derivative, the best of them kept (forrel uses projected gradient descent to the same
-  maximum).
+  each edge's derivative, the best of them kept (compiled, :mod:`vestige.kinship.check_kernel`;
+  forrel uses projected gradient descent to the same maximum).
 - **κ** of the pedigree, from its inheritance vectors (:mod:`vestige.kinship.snp.multipoint`: the
   share of states in which the pair carries 0, 1 or 2 founder genes in common); pairs with an
   inbred member are not checked (their κ is undefined), as forrel excludes them.
@@ -94,70 +94,12 @@ def _loglik(w: np.ndarray, k: np.ndarray) -> float:
 
 
 def estimate_kappa(w: np.ndarray) -> tuple[np.ndarray, float]:
-    """(κ̂, ln L(κ̂)) for the (markers, 3) weights ``w``: the maximum over the simplex (see the module)."""
-    vertices = np.eye(3)
-    best_k, best = vertices[0], _loglik(w, vertices[0])
-    for v in vertices[1:]:
-        ll = _loglik(w, v)
-        if ll > best:
-            best_k, best = v, ll
-    for i, j in ((0, 1), (1, 2), (0, 2)):  # each edge: concave in t, bisection on the derivative
-        a, b = vertices[i], vertices[j]
-        d = b - a
-        lo, hi = 0.0, 1.0
-        for _ in range(100):
-            t = 0.5 * (lo + hi)
-            lik = w @ (a + t * d)
-            if (lik <= 0).any():
-                # impossible at t: move towards the side where the likelihood lives
-                if (w @ b > 0).all():
-                    lo = t
-                else:
-                    hi = t
-                continue
-            if float(((w @ d) / lik).sum()) > 0:
-                lo = t
-            else:
-                hi = t
-        t = 0.5 * (lo + hi)
-        k = a + t * d
-        ll = _loglik(w, k)
-        if ll > best:
-            best_k, best = k, ll
-    # inside: Newton in (κ0, κ2) from the centre, kept only when it converges strictly inside
-    x = np.array([1 / 3, 1 / 3])
-    D = np.stack([w[:, 0] - w[:, 1], w[:, 2] - w[:, 1]], axis=1)
-    for _ in range(100):
-        k = np.array([x[0], 1 - x[0] - x[1], x[1]])
-        lik = w @ k
-        if (lik <= 0).any() or (k <= 0).any():
-            break
-        g = (D / lik[:, None]).sum(axis=0)
-        H = -(D / lik[:, None]).T @ (D / lik[:, None])
-        try:
-            step = np.linalg.solve(H, -g)
-        except np.linalg.LinAlgError:
-            break
-        ll0, s = _loglik(w, k), 1.0
-        while s > 1e-12:
-            xn = x + s * step
-            kn = np.array([xn[0], 1 - xn[0] - xn[1], xn[1]])
-            if (kn > 0).all() and _loglik(w, kn) >= ll0 - 1e-12:
-                break
-            s /= 2
-        else:
-            break
-        if not ((kn > 0).all()):
-            break
-        x = xn
-        if np.abs(s * step).max() < 1e-14:
-            break
-    k = np.array([x[0], 1 - x[0] - x[1], x[1]])
-    if (k > 0).all():
-        ll = _loglik(w, k)
-        if ll > best:
-            best_k, best = k, ll
-    return np.clip(best_k, 0.0, 1.0), best
+    """(κ̂, ln L(κ̂)) for the (markers, 3) weights ``w``: the maximum over the simplex, exactly
+    (:mod:`vestige.kinship.check_kernel`)."""
+    from vestige.kinship.check_kernel import kappa_ml  # numba, loaded when something is checked
+
+    k, best = kappa_ml(np.ascontiguousarray(w, dtype=np.float64))
+    return np.clip(k, 0.0, 1.0), float(best)
 
 
 def pedigree_kappa(family: Family, a: str, b: str) -> tuple[float, float, float] | None:
@@ -180,12 +122,12 @@ def _label(kappa: tuple[float, float, float] | None) -> str:
     return LABELS.get((round(kappa[0], 12), round(kappa[2], 12)), "other")
 
 
-def _indexed(profiles: Profiles, table: FrequencyTable, sample: str) -> dict[str, tuple[int, int]]:
+def _indexed(profiles: Profiles, indexes: dict[str, dict[str, int]], sample: str) -> dict[str, tuple[int, int]]:
     out = {}
     for marker, (x, y) in profiles.genotypes.get(sample, {}).items():
-        if y is None or marker not in table.alleles:
+        idx = indexes.get(marker)
+        if y is None or idx is None:
             continue  # one allele (drop-out or a single peak): left out, as forrel leaves out missing data
-        idx = table.index(marker)
         if x in idx and y in idx:
             out[marker] = (idx[x], idx[y])
     return out
@@ -224,10 +166,15 @@ def check_family(family: Family, profiles: Profiles, table: FrequencyTable, *, l
     rng = np.random.default_rng(seed)
     null: dict[tuple, np.ndarray] = {}
     out = []
+    if len(typed) < 2:
+        return out
+    indexes = {m: table.index(m) for m in table.markers}
+    norm = {m: table.freqs[m] / table.freqs[m].sum() for m in table.markers}
+    coded = {m.id: _indexed(profiles, indexes, m.sample) for m in typed}
     for i, ma in enumerate(typed):
-        ga_all = _indexed(profiles, table, ma.sample)
+        ga_all = coded[ma.id]
         for mb in typed[i + 1:]:
-            gb_all = _indexed(profiles, table, mb.sample)
+            gb_all = coded[mb.id]
             markers = [m for m in table.markers if m in ga_all and m in gb_all]
             kappa = pedigree_kappa(family, ma.id, mb.id)
             check = PairCheck(ma.id, mb.id, len(markers), (math.nan,) * 3, kappa, _label(kappa), None)
@@ -235,7 +182,7 @@ def check_family(family: Family, profiles: Profiles, table: FrequencyTable, *, l
                 check.relationship += " (no marker typed in both)"
                 out.append(check)
                 continue
-            w = np.stack([pair_weights(ga_all[m], gb_all[m], table.freqs[m] / table.freqs[m].sum()) for m in markers])
+            w = np.stack([pair_weights(ga_all[m], gb_all[m], norm[m]) for m in markers])
             est, best = estimate_kappa(w)
             check.estimate = (float(est[0]), float(est[1]), float(est[2]))
             if kappa is not None:
