@@ -48,6 +48,10 @@ def test_a_wrong_donor_is_flagged_on_the_page_and_in_the_run(users, world, clien
     client.force_login(dna)
     page = client.get(f"/identification/families/{bad_family.ref}/check/").content.decode()
     assert 'id="pedigree-check"' in page and "F – S" in page and "flagged" in page
+    # issue 27, part 5: the missing man's inclusion power with both parents typed is high at 10^4
+    rates = result["rates"][0].rates[0]
+    assert rates["threshold"] == 1e4 and rates["inclusion_power"] > 0.5 and rates["false_positive_rate"] < 1e-4
+    assert 'id="error-rates"' in page
     assert "pedigree-check-link" in client.get(bad_family.get_absolute_url()).content.decode()
 
     run = ident.start_run(dna)

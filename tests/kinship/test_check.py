@@ -169,3 +169,43 @@ def test_kinship_check_on_the_command_line(tmp_path):
     assert fam["family"] == "FAM-1" and fam["flagged"] >= 3 and len(fam["pairs"]) == 15
     bad = subprocess.run([*base[:-1], str(tmp_path / "none.json")], capture_output=True, text=True, timeout=120)
     assert bad.returncode not in (0, 4) and "none.json" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_error_rates_of_a_parent_and_of_a_half_sibling():
+    from vestige.kinship.error_rates import error_rates
+
+    rng = np.random.default_rng(31)
+    # a father typed: the LR of the true child per marker is P(x | father)/P_HW(x); with 35 markers
+    # LR >= 10^4 is (almost) certain, and an unrelated person reaches it with probability < 10^-4
+    fam = Family("po", [Member("F", "male", sample="S-F"), Member("W", "female"),
+                        Member("MP", "male", "F", "W", missing=True)])
+    prof = _simulate(lines([("F", "male", None, None, True)]), rng, {"F": "S-F"})
+    r = error_rates(fam, prof, TABLE, nsim=4000, seed=2)
+    at4 = r.rates[0]
+    assert r.markers == 35 and at4["inclusion_power"] > 0.99
+    assert 0 < at4["false_positive_rate"] < at4["markov_bound"]
+    # a half-sibling alone: both rates far lower; the importance-sampled FPR still below 1/t
+    hs = Family("hs", [Member("F", "male"), Member("M1", "female"), Member("M2", "female"),
+                       Member("H", "male", "F", "M1", sample="S-H"), Member("MP", "male", "F", "M2", missing=True)])
+    prof = _simulate(lines([("H", "male", None, None, True)]), rng, {"H": "S-H"})
+    h = error_rates(hs, prof, TABLE, nsim=4000, seed=2, thresholds=(1e4,))
+    assert h.rates[0]["inclusion_power"] < at4["inclusion_power"] and h.rates[0]["false_positive_rate"] < 1e-4
+    # the reweighting checked: at a threshold of 0+, FPR = E[1/LR | related] = P(LR > 0 | unrelated), which
+    # is 1 for a half-sibling (no genotype is excluded by one half-sibling without mutation)
+    z = error_rates(hs, prof, TABLE, nsim=20000, seed=5, thresholds=(1e-300,))
+    assert z.rates[0]["false_positive_rate"] == pytest.approx(1.0, abs=5 * z.rates[0]["false_positive_rate_se"] + 0.02)
+
+
+def test_false_positive_rate_at_zero_is_one_minus_the_exclusion_power_of_plan():
+    from vestige.kinship.error_rates import error_rates
+    from vestige.kinship.plan import plan
+
+    rng = np.random.default_rng(8)
+    fam = Family("po", [Member("F", "male", sample="S-F"), Member("W", "female"),
+                        Member("MP", "male", "F", "W", missing=True)])
+    prof = _simulate(lines([("F", "male", None, None, True)]), rng, {"F": "S-F"})
+    three = ["D3S1358", "VWA", "TH01"]
+    ep = plan(fam, prof, TABLE, markers=three, candidates=[]).exclusion_power  # exact (forrel's missingPersonEP)
+    r = error_rates(fam, prof, TABLE, markers=three, nsim=40000, seed=9, thresholds=(1e-300,))
+    fpr = r.rates[0]
+    assert fpr["false_positive_rate"] == pytest.approx(1 - ep, abs=5 * fpr["false_positive_rate_se"])

@@ -13,8 +13,9 @@ from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import NotFound
-from vestige.identification.runs import _donor_members, _pedigrees, frequency_table
+from vestige.identification.runs import _donor_members, _pedigrees, frequency_table, mutation_model
 from vestige.kinship.check import PairCheck, check_family
+from vestige.kinship.error_rates import error_rates
 from vestige.kinship.io import Profiles
 from vestige.missing.models import Family
 from vestige.missing.services import profiles_for_matching
@@ -47,9 +48,13 @@ def family_checks(actor, ref: str) -> dict:
     profiles = Profiles({f"DON:{d}": g for d, g in refs.items()}, source="vestige")
     profiles.check_against(table, add_missing=1e-3)
     pairs = check_family(engine, profiles, table)
+    # issue 27, part 5: what the references can do, per missing person (seeded, 10,000 draws)
+    rates = [error_rates(engine, profiles, table, missing=mp, mutation=mutation_model(), nsim=10_000, seed=1)
+             for mp in engine.missing]
     if len(engine.typed) < 2:
-        return {"family": family, "pairs": [], "reason": _("fewer than two typed references: nothing to check")}
-    return {"family": family, "pairs": pairs, "reason": "",
+        return {"family": family, "pairs": [], "rates": rates,
+                "reason": _("fewer than two typed references: nothing to check")}
+    return {"family": family, "pairs": pairs, "reason": "", "rates": rates,
             "flagged": sum(1 for p in pairs if p.flagged)}
 
 

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from vestige.kinship.check_cli import add_check_command
+from vestige.kinship.error_rates import error_rates
 from vestige.kinship.errors import KinshipError, KinshipInputError
 from vestige.kinship.jsonlines import hit_json, hits_json  # noqa: F401  (hit_json: the writer's reference form)
 from vestige.kinship.lineage_cli import (
@@ -448,6 +449,10 @@ def cmd_plan(args) -> int:
     result = plan(family, profiles, table, missing=args.missing, candidates=cands, markers=markers,
                   mutation=_mutation(args))
     out = result.as_dict()
+    if args.nsim > 0:
+        rates = error_rates(family, profiles, table, missing=result.missing, markers=markers, mutation=_mutation(args),
+                            thresholds=tuple(args.thresholds), nsim=args.nsim, seed=args.seed)
+        out["error_rates"] = rates.as_dict()
     lineage = read_lineage(args, need_profiles=False)
     if lineage is not None:
         if args.simulations < 2:
@@ -470,6 +475,10 @@ def cmd_plan(args) -> int:
         for c in out["candidates"]:
             print(f"  + {c['relative']:<16} exclusion power {c['exclusion_power']:.6f}  "
                   f"expected log10 LR {c['expected_log10_lr']:.2f}")
+        for r in out.get("error_rates", {}).get("thresholds", []):
+            print(f"  at LR {r['threshold']:g}: inclusion power {r['inclusion_power']:.4f} ± {r['inclusion_power_se']:.4f}; "
+                  f"false-positive rate {r['false_positive_rate']:.3g} ± {r['false_positive_rate_se']:.2g} "
+                  f"({out['error_rates']['simulations']} simulations, seed {out['error_rates']['seed']})")
         for c in out.get("snp", []):
             print(f"  + SNP panel on member {c['relative']} ({c['meioses']} free meioses{', typed' if c['typed'] else ''}): "
                   f"median log10 LR {c['median_log10_lr']:.1f}; LR >= 10^4 in {c['p_lr_1e4']:.0%}, >= 10^6 in "
@@ -647,6 +656,10 @@ def add_kinship_commands(sub) -> None:
     pl.add_argument("--simulations", type=int, default=400,
                     help="Monte Carlo draws per lineage candidate (default 400; its standard error is printed)")
     pl.add_argument("--seed", type=int, default=1, help="seed of the lineage and SNP simulations (default 1)")
+    pl.add_argument("--nsim", type=int, default=10_000,
+                    help="simulations for the inclusion power and false-positive rate (default 10,000; 0: none)")
+    pl.add_argument("--thresholds", type=float, nargs="+", default=[1e4, 1e6],
+                    help="LR thresholds for the error rates (default 1e4 1e6)")
     pl.add_argument("--snp-simulations", type=int, default=50,
                     help="Monte Carlo draws per relative for a SNP panel (--snp-panel; default 50)")
     _add_mutation_args(pl)
