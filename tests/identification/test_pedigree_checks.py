@@ -4,8 +4,10 @@ is flagged on its check page before matching, and a run marks that family's cand
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import numpy as np
+import pytest
 
 from vestige.identification import services as ident
 from vestige.identification.models import Candidate
@@ -59,7 +61,16 @@ def test_a_wrong_donor_is_flagged_on_the_page_and_in_the_run(users, world, clien
     assert bad_family.ref in run.inputs["pedigree_flags"]
     c = Candidate.objects.filter(run=run, missing_person=people[0][1]).order_by("-posterior").first()
     assert any(f.startswith("pedigree_check:F-S") for f in c.dna_flags)
-    assert 'id="pedigree-flag"' in client.get(c.get_absolute_url()).content.decode()
+    detail = client.get(c.get_absolute_url()).content.decode()
+    assert 'id="pedigree-flag"' in detail
+    # issue 27, part 4: the non-genetic LRs beside the DNA. W-0 is a man of 35-50, the missing man was
+    # born 1980 and last seen 2022 (aged 42): sex (1 - 0.05)/0.5 = 1.9; age inside 33-52, P(T1) = 19/80:
+    # 0.95/(19/80) = 4.0 (mispitools' definitions, by hand)
+    from vestige.identification.display import nongenetic_lrs
+    ng = nongenetic_lrs(c.flags, c.log10_lr)
+    assert dict(ng["rows"]) == {"Sex": pytest.approx(math.log10(1.9)), "Age": pytest.approx(math.log10(0.95 / (19 / 80)))}
+    assert ng["combined"] == pytest.approx(c.log10_lr + math.log10(1.9 * 0.95 / (19 / 80)))
+    assert 'id="nongenetic-lrs"' in detail
     other = Candidate.objects.filter(run=run, missing_person=people[1][1]).order_by("-posterior").first()
     assert not any(f.startswith("pedigree_check") for f in other.dna_flags)
 

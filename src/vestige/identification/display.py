@@ -3,8 +3,12 @@ post-mortem checks (their names, states and compared values) for the candidate p
 
 from __future__ import annotations
 
+import math
+
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from vestige.kinship.nongenetic import age_lr, sex_lr
 
 CHECK_NAMES = {"sex": gettext_lazy("Sex"), "age": gettext_lazy("Age"), "stature": gettext_lazy("Stature"),
                "dates": gettext_lazy("Dates"), "distance": gettext_lazy("Distance")}
@@ -81,3 +85,24 @@ def segment_rows(segments: dict | None, width: int = 420) -> list[dict]:
                     "longest_cm": ref.get("longest_cm", 0.0), "rows": rows, "height": 8 + 14 * len(rows),
                     "width": width + 30})
     return out
+
+
+def nongenetic_lrs(flags: dict | None, log10_lr: float | None) -> dict | None:
+    """The candidate's non-genetic LRs (mispitools' definitions, :mod:`vestige.kinship.nongenetic`)
+    from the checks the run stored — sex, age — and the DNA LR multiplied by them (shown apart: the
+    posterior stays the DNA one). None when neither can be computed."""
+    flags = flags or {}
+    rows = []
+    sex = (flags.get("sex") or {}).get("values") or {}
+    v = sex_lr(str(sex.get("remains", "")), str(sex.get("missing", "")))
+    if v is not None:
+        rows.append((str(gettext_lazy("Sex")), math.log10(v)))
+    age = (flags.get("age") or {}).get("values") or {}
+    if age.get("age") is not None:
+        a = age_lr(float(age["age"]), age.get("min"), age.get("max"))
+        if a is not None:
+            rows.append((str(gettext_lazy("Age")), math.log10(a)))
+    if not rows:
+        return None
+    extra = sum(x for _n, x in rows)
+    return {"rows": rows, "combined": None if log10_lr is None else log10_lr + extra, "nongenetic": extra}

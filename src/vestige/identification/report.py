@@ -17,7 +17,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from vestige.identification.display import checks, segment_rows, system_lrs
+from vestige.identification.display import checks, nongenetic_lrs, segment_rows, system_lrs
 from vestige.identification.models import Candidate, Identification
 from vestige.identification.services import marker_lrs
 from vestige.missing.pedigree import BOX, layout
@@ -110,6 +110,11 @@ def identification_pdf(candidate: Candidate, ident: Identification | None) -> by
     if systems:  # each DNA system's LR: independent, they multiply into the one above
         story.append(Paragraph(e("; ".join(f"{name}: " + (_("not compared") if v is None else f"LR 10^{v:.2f}")
                                            for name, v in systems)), st["Normal"]))
+    ng = nongenetic_lrs(candidate.flags, candidate.log10_lr)
+    if ng:  # mispitools' non-genetic LRs, beside the DNA (the posterior is the DNA's alone)
+        parts = "; ".join(f"{name}: LR 10^{v:.2f}" for name, v in ng["rows"])
+        together = "" if ng["combined"] is None else "; " + _("DNA and non-genetic together") + f": 10^{ng['combined']:.2f}"
+        story.append(Paragraph(e(_("Non-genetic evidence") + ": " + parts + together), st["Normal"]))
     for ref in segment_rows(candidate.segments, width=380):  # SNPs: the segments shared with each reference
         story.append(Paragraph(e(_("With reference %(code)s: %(n)s segments, %(total)s cM in all, the longest "
                                    "%(longest)s cM.") % {"code": ref["code"], "n": ref["n"], "total": ref["total_cm"],

@@ -20,7 +20,7 @@ from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import Conflict, InvalidInput, NotFound
 from vestige.identification import lineage, services
-from vestige.identification.display import checks, segment_rows, system_lrs
+from vestige.identification.display import checks, nongenetic_lrs, segment_rows, system_lrs
 from vestige.identification.models import (
     Candidate,
     DecisionStatus,
@@ -132,6 +132,7 @@ def candidate_detail(request, pk):
         "checks": checks(c.flags),
         "systems": system_lrs(c.systems),
         "segments": segment_rows(c.segments),
+        "nongenetic": nongenetic_lrs(c.flags, c.log10_lr),
         "none": _none_of_the_missing(c),
     })
 
