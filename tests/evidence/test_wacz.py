@@ -282,3 +282,45 @@ def test_capture_without_its_extra_or_with_a_bad_key_says_so(settings, tmp_path,
     settings.VESTIGE_CAPTURE_KEY = str(bad)
     with pytest.raises(ConfigurationError, match="is not an ECDSA P-384 private key"):  # the key type changed (issue 28)
         capture.capture_key()
+
+
+def _warc_with_digests(body: bytes) -> bytes:
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    buf = io.BytesIO()
+    writer = WARCWriter(buf, gzip=False)
+    http = StatusAndHeaders("200 OK", [("Content-Type", "text/html"), ("Content-Length", str(len(body)))],
+                            protocol="HTTP/1.1")
+    record = writer.create_warc_record("https://example.org/izium", "response", payload=io.BytesIO(body),
+                                       http_headers=http)
+    writer.write_record(record)
+    record.raw_stream.close()  # warcio spools the payload to compute its digests
+    return buf.getvalue()
+
+
+def test_a_record_rewritten_inside_its_warc_is_caught_by_its_own_digests(tmp_path):
+    """WACZ hashes cover the WARC file; an attacker who rewrites a captured page and re-hashes the
+    package (and re-signs it with their own key) still leaves the record's WARC digests wrong."""
+    good = _warc_with_digests(b"<p>Shelling of the school, 9 May</p>")
+    members = {**MEMBERS, "archive/data.warc": good}
+    ok = check_wacz(_build(tmp_path, members, name="ok.wacz"))
+    assert ok.state == UNSIGNED and ok.records == 1 and not ok.problems
+    forged = good.replace(b"9 May", b"8 May")  # same length: Content-Length still right
+    check = check_wacz(_build(tmp_path, {**members, "archive/data.warc": forged}, name="forged.wacz",
+                              key=ec.generate_private_key(ec.SECP256R1())))
+    assert check.state == INVALID
+    assert any("archive/data.warc: record 1 (response, https://example.org/izium)" in p and "block digest" in p
+               and "payload digest" in p for p in check.problems), check.problems
+
+
+def test_third_party_warcs_have_no_digest_problems():
+    """py-wacz's and warcio's sample archives (revisit records name the original's payload digest)."""
+    from vestige.media.warc import record_digest_problems
+
+    if not FIXTURES.exists():
+        pytest.skip("the WACZ fixtures are not beside the project")
+    for path in sorted(FIXTURES.glob("*.warc*")):
+        with path.open("rb") as f:
+            n, problems = record_digest_problems(f, path.name)
+        assert n >= 1 and problems == [], (path.name, problems)
