@@ -280,6 +280,8 @@ VESTIGE_ALLELE_FREQUENCIES = os.environ.get("VESTIGE_ALLELE_FREQUENCIES") or str
 VESTIGE_MUTATION_MODEL = os.environ.get("VESTIGE_MUTATION_MODEL", "equal")
 VESTIGE_MUTATION_RATE = float(os.environ.get("VESTIGE_MUTATION_RATE", "0.001"))
 VESTIGE_MIN_ALLELE_FREQUENCY = float(os.environ.get("VESTIGE_MIN_ALLELE_FREQUENCY", "0.001"))
+# The organisation named on register extracts (issue 31)
+VESTIGE_ORGANISATION = os.environ.get("VESTIGE_ORGANISATION", "Vestige")
 VESTIGE_MAX_DISTANCE_KM = float(os.environ.get("VESTIGE_MAX_DISTANCE_KM", "150"))
 # A grave's position farther than this beyond its site's geometry is refused (a sign or a swap).
 VESTIGE_GRAVE_MAX_KM = float(os.environ.get("VESTIGE_GRAVE_MAX_KM", "25"))

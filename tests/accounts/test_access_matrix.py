@@ -142,7 +142,9 @@ def world(users, settings):
     from vestige.dvi import services as dvi
     examiner2 = create_user("a-examiner-2", PASSWORD, "forensic_examiner", cases=["MAIN"])
     comparison = dvi.record_comparison(examiner2, "fingerprints", a["remains"], a["person"], "inconclusive")
-    a.update(run=run, candidate=cand, ident=proposal, group=group, job=job, comparison=comparison)
+    from vestige.missing import extracts
+    extract = extracts.issue_extract(users["family_liaison"], a["person"].ref)  # a register extract of case A
+    a.update(run=run, candidate=cand, ident=proposal, group=group, job=job, comparison=comparison, extract=extract)
     return a, b, b_users
 
 
@@ -152,7 +154,7 @@ def _fmt(url: str, a: dict) -> str:
             "person": a["person"].ref, "family": a["family"].ref, "donor": a["donor"].code, "item": a["item"].ref,
             "run": a["run"].pk, "candidate": a["candidate"].pk, "ident": a["ident"].pk, "group": a["group"].pk,
             "sample": a["sample"].pk, "body": a["remains"].body_number, "job": a["job"].pk,
-            "comparison": a["comparison"].pk}
+            "comparison": a["comparison"].pk, "extract": a["extract"].number, "extract_code": a["extract"].check_code}
     return url.format(**keys)
 
 
@@ -204,6 +206,10 @@ WEB = [
     ("families/<str:ref>/", "GET", "/families/{family}/", None, MISSING_R),
     ("families/<str:ref>/pedigree.ped", "GET", "/families/{family}/pedigree.ped", None, MISSING_R),
     ("missing/<str:ref>/case-file.pdf", "GET", "/missing/{person}/case-file.pdf", None, MISSING_R),
+    ("missing/<str:ref>/extracts/", "POST", "/missing/{person}/extracts/", {}, MISSING_W),
+    ("extracts/<str:number>.pdf", "GET", "/extracts/{extract}.pdf", None, MISSING_R),
+    ("extracts/<str:number>/revoke/", "POST", "/extracts/{extract}/revoke/", {"reason": "wrong date"}, MISSING_W),
+    ("verify/extract/<str:number>/", "GET", "/verify/extract/{extract}/?c={extract_code}", None, ALL),  # public
     ("sites/<str:key>/report.pdf", "GET", "/sites/{site}/report.pdf", None, ALL),
     ("families/<str:ref>/contact/", "POST", "/families/{family}/contact/", {}, CONTACT),
     ("families/<str:ref>/members/", "POST", "/families/{family}/members/", {"add-code": "S9", "add-sex": "male"}, MISSING_W),
@@ -503,8 +509,11 @@ def test_api_follows_the_roles_table(world, users, api_token, op, method, url, b
 
 # --- cases ----------------------------------------------------------------------------------
 
-# One record's doors (matching runs are national, not case records: their candidates are scoped).
-DETAILS = [d for d in WEB + API if "{" in d[2] and "runs" not in d[0] and "thumbnail" not in d[0]]
+# One record's doors (matching runs are national, not case records: their candidates are scoped; the
+# public check of a register extract answers anyone holding its number and check code, with the
+# extract's date and state only — tested in tests/missing/test_extracts.py).
+DETAILS = [d for d in WEB + API if "{" in d[2] and "runs" not in d[0] and "thumbnail" not in d[0]
+           and not d[0].startswith("verify/extract/")]
 
 
 @pytest.mark.parametrize("door", DETAILS, ids=[f"{d[1]} {d[0]}" for d in DETAILS])

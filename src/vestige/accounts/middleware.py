@@ -1,4 +1,5 @@
-"""Login is required everywhere except the login pages, static files and the API (own auth);
+"""Login is required everywhere except the login pages, static files, the API (own auth) and the
+public check of a register extract;
 a second factor is required where :func:`vestige.accounts.otp.required` says so."""
 
 from __future__ import annotations
@@ -8,7 +9,8 @@ from django.contrib.auth import logout
 from django.shortcuts import redirect, resolve_url
 from django.utils.http import urlencode
 
-OPEN_PREFIXES = ("/accounts/login/", "/login/", "/static/", "/i18n/", "/api/")
+OPEN_PREFIXES = ("/accounts/login/", "/login/", "/static/", "/i18n/", "/api/",
+                 "/verify/extract/")  # anyone checks a register extract: genuine or not, its date, nothing else
 SETUP_OPEN = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/i18n/", "/api/")
 
 

@@ -154,3 +154,26 @@ class ReferenceProfile(models.Model):
 
     class Meta:
         ordering = ["-imported_at"]
+
+
+class RegisterExtract(models.Model):
+    """A numbered, dated extract of a missing person's record, as issued (the fields are kept as
+    printed, so a reissue after a correction is a new extract); verifiable by its number and check
+    code on the public verification page; revoked, never deleted."""
+
+    number = models.CharField(_("number"), max_length=32, unique=True)
+    check_code = models.CharField(max_length=16, editable=False)
+    missing_person = models.ForeignKey(MissingPerson, on_delete=models.PROTECT, related_name="extracts")
+    fields = models.JSONField(default=dict, editable=False)  # the record as printed
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    revoke_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.number

@@ -8,7 +8,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,7 +22,7 @@ from vestige.errors import Conflict, InvalidInput
 from vestige.history.models import Action
 from vestige.history.services import history_of, record
 from vestige.identification.models import Candidate, Identification
-from vestige.missing import pedigrees, services
+from vestige.missing import extracts, pedigrees, services
 from vestige.missing.forms import (
     ConsentWithdrawalForm,
     MemberEditForm,
@@ -82,6 +84,7 @@ def person_detail(request, ref):
         "history": history_of(person)[:200], "merge_form": MergeForm(), "timeline": person_timeline(person),
         "can_write": request.user.can(Cap.MISSING_WRITE),
         "pedigree": mark_safe(pedigree_svg(person.family, highlight=person.member_id)),
+        "extracts": person.extracts.select_related("issued_by"),
     })
 
 
@@ -322,3 +325,47 @@ def family_pedtools(request, ref):
     response = HttpResponse(pedtools_table(family), content_type="text/tab-separated-values; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{family.ref}.ped"'
     return response
+
+
+# --- register extracts (issue 31) --------------------------------------------------------------
+
+@require_POST
+def extract_issue(request, ref):
+    try:
+        extract = extracts.issue_extract(request.user, ref)
+    except (Conflict, InvalidInput) as e:
+        messages.error(request, e.message)
+        return redirect("missing:person-detail", ref=ref)
+    messages.success(request, _("Extract %(n)s issued.") % {"n": extract.number})
+    return redirect("missing:extract-pdf", number=extract.number)
+
+
+def extract_download(request, number):
+    extract = extracts.get_extract(request.user, number)
+    url = request.build_absolute_uri(reverse("missing:extract-verify", args=[extract.number])) + f"?c={extract.check_code}"
+    pdf = extracts.extract_pdf(extract, url, settings.VESTIGE_ORGANISATION)
+    record(extract.missing_person, Action.VIEWED, request.user, {"register extract": [None, f"{number} printed"]})
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="extract-{extract.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def extract_revoke(request, number):
+    try:
+        extract = extracts.revoke_extract(request.user, number, request.POST.get("reason", ""))
+    except (Conflict, InvalidInput) as e:
+        messages.error(request, e.message)
+        extract = extracts.get_extract(request.user, number)
+        return redirect(extract.missing_person.get_absolute_url())
+    messages.success(request, _("Extract %(n)s revoked.") % {"n": extract.number})
+    return redirect(extract.missing_person.get_absolute_url())
+
+
+def extract_verify(request, number):
+    """Public: is this extract genuine? Its number, date and state only."""
+    extract = extracts.verify_extract(number, request.GET.get("c", ""))
+    return render(request, "missing/extract_verify.html", {"extract": extract, "number": number[:32],
+                                                          "organisation": settings.VESTIGE_ORGANISATION},
+                  status=200 if extract else 404)
