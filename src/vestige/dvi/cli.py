@@ -8,6 +8,12 @@ from pathlib import Path
 
 from vestige.cli import actor_of, as_user, print_json_lines, run_import, setup_django
 from vestige.errors import InvalidInput, NotFound
+from vestige.osteology.pairmatch import (
+    OsteometryError,
+    read_measurements,
+    reference_pairs,
+    sort_pairs,
+)
 
 
 def cmd_dental_match(args) -> int:
@@ -154,6 +160,34 @@ def cmd_import(args) -> int:
                       f"{args.what} ({args.side.upper()})")
 
 
+def cmd_pair_match(args) -> int:
+    """Osteometric pair-matching of commingled left and right elements (OsteoSort's test); no
+    database: two CSV files in, a table or JSON out."""
+    from pathlib import Path
+
+    try:
+        reference = reference_pairs(read_measurements(Path(args.reference).read_text(encoding="utf-8"),
+                                                      Path(args.reference).name))
+        bones = read_measurements(Path(args.bones).read_text(encoding="utf-8"), Path(args.bones).name)
+        tests, notes = sort_pairs(bones, reference, alpha=args.alpha, absolute=not args.signed,
+                                  power=not args.no_power, tails=args.tails)
+    except (OSError, UnicodeDecodeError) as e:
+        raise InvalidInput(f"cannot read: {e}", field="file") from None
+    except OsteometryError as e:
+        raise InvalidInput(str(e), field="file") from None
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    if args.json:
+        for t in tests:
+            print(json.dumps(t.as_dict()))
+        return 0
+    print(f"{'element':<10}{'left':<14}{'right':<14}{'measurements':<28}{'D':>8}{'ref n':>7}{'p':>9}  result")
+    for t in tests:
+        print(f"{t.element:<10}{t.left:<14}{t.right:<14}{','.join(t.measurements)[:27]:<28}{t.d_value:>8.4f}"
+              f"{t.reference_pairs:>7}{t.p_value:>9.4f}  {'excluded' if t.excluded else 'cannot exclude'}")
+    return 0
+
+
 def add_commands(sub) -> None:
     d = sub.add_parser("dvi", help="disaster victim identification: dental, implants, fingerprints, the board, "
                        "exchange").add_subparsers(dest="sub", metavar="ACTION", required=True)
@@ -168,6 +202,17 @@ def add_commands(sub) -> None:
     im.set_defaults(fn=cmd_implant_match)
     im.add_argument("--json", action="store_true")
     as_user(im)
+    pm = d.add_parser("pair-match", help="could a left and a right bone come from one person? (osteometric "
+                      "pair-matching, OsteoSort's t-test)")
+    pm.set_defaults(fn=cmd_pair_match)
+    pm.add_argument("--reference", required=True, metavar="CSV",
+                    help="known pairs: id,element,side,measurement,value (both sides of each reference person)")
+    pm.add_argument("--bones", required=True, metavar="CSV", help="the commingled elements, same columns")
+    pm.add_argument("--alpha", type=float, default=0.1, help="exclusion level (default 0.1, as OsteoSort)")
+    pm.add_argument("--tails", type=int, choices=[1, 2], default=1, help="t-distribution tails (default 1)")
+    pm.add_argument("--signed", action="store_true", help="the signed model Σ(L − R) instead of Σ|L − R|")
+    pm.add_argument("--no-power", action="store_true", help="without the half-normal power transformation")
+    pm.add_argument("--json", action="store_true", help="one JSON object a pair")
     b = d.add_parser("board", help="every identifier of one body against one missing person")
     b.set_defaults(fn=cmd_board)
     b.add_argument("remains", metavar="BODY")
