@@ -7,6 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV := $(PY) -m uv
 PG_URL ?= postgres://postgres@127.0.0.1:5432/vestige
+# Does PostgreSQL answer (as the user of PG_URL, on its server's maintenance database)? One probe for test and bench.
+PG_UP = $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)'.rsplit('/',1)[0]+'/postgres', connect_timeout=3).close()" 2>/dev/null
 export VESTIGE_HOME ?= $(CURDIR)/var
 
 .PHONY: install demo test test-sqlite test-postgres test-browser chromium wrk openssl bench bench-national messages lint clean
@@ -40,7 +42,7 @@ test-sqlite: install openssl
 	$(BIN)/pytest -n auto -m "not browser" -q
 
 test-postgres: install openssl
-	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)'.rsplit('/',1)[0]+'/postgres', connect_timeout=3).close()" 2>/dev/null; then \
+	@if $(PG_UP); then \
 		echo "== tests on PostgreSQL ($(PG_URL)) =="; \
 		DATABASE_URL=$(PG_URL) $(BIN)/pytest -n auto -m "not browser" -q; \
 	else \
@@ -70,10 +72,10 @@ bench: install wrk
 	$(BIN)/python benchmarks/identification_run.py
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/registry_pages.py
-	@if $(BIN)/python -c "import psycopg; psycopg.connect('postgres://postgres@127.0.0.1:5432/postgres', connect_timeout=3).close()" 2>/dev/null; then \
+	@if $(PG_UP); then \
 		$(BIN)/python benchmarks/registry_pages.py --postgres; else echo "PostgreSQL benchmark SKIPPED: none on 127.0.0.1:5432"; fi
 	$(BIN)/python benchmarks/web_load.py
-	@if $(BIN)/python -c "import psycopg; psycopg.connect('postgres://postgres@127.0.0.1:5432/postgres', connect_timeout=3).close()" 2>/dev/null; then \
+	@if $(PG_UP); then \
 		$(BIN)/python benchmarks/web_load.py --postgres; else echo "PostgreSQL load benchmark SKIPPED: none on 127.0.0.1:5432"; fi
 	$(MAKE) --no-print-directory bench-national
 

@@ -14,8 +14,8 @@ import argparse
 import os
 import time
 
-from vestige.dvi import odontology as o
 from vestige.dvi import simulate
+from vestige.osteology import odontology as o
 
 
 def accuracy(n: int, seed: int) -> tuple[int, int, int, int, float]:

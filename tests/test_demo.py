@@ -46,7 +46,7 @@ def test_demo_reproduces_published_izium_figures_and_is_idempotent(db, capsys):
         "remains", "missing_person")
     from vestige.accounts.models import User
     admin = User.objects.get(username="admin")
-    from vestige.dvi import odontology
+    from vestige.osteology import odontology
     every_am = {c.missing_person.ref: c.teeth for c in DentalChart.objects.filter(side="am").select_related(
         "missing_person")}
     for i in dental_ids:

@@ -9,7 +9,7 @@ too). :func:`error_table` gives each class its HTTP status (API, pages) and its 
 from __future__ import annotations
 
 import errno
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 
@@ -176,10 +176,3 @@ def status_for(error: BaseException) -> int:
 def exit_code(error: BaseException) -> int:
     """The CLI exit status of an error."""
     return _row(error)[1]
-
-
-@dataclass
-class ErrorReport:
-    """Several errors gathered before giving up (used by dry runs)."""
-
-    errors: list[VestigeError] = field(default_factory=list)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from vestige.dvi import odontology as o
 from vestige.dvi import simulate
-from vestige.dvi.odontology import ChartError, ToothState, Verdict
+from vestige.osteology import odontology as o
+from vestige.osteology.odontology import ChartError, ToothState, Verdict
 
 C, E, X, N = Verdict.CONCORDANT, Verdict.EXPLAINABLE, Verdict.INCOMPATIBLE, Verdict.NOT_COMPARED
 

@@ -66,7 +66,7 @@ def load_dvi(users: dict, truth: dict, no_dna: list) -> dict[str, int]:
     accepted: list[tuple[dict, dict]] = []  # (PM, AM) of the bodies identified by their teeth
 
     def chart_pair(body, person, *, informative: bool = False):
-        from vestige.dvi import odontology
+        from vestige.osteology import odontology
         held = {c.missing_person.ref: c.teeth for c in DentalChart.objects.filter(side="am")} if informative else {}
         for _ in range(200):
             am, pm, years = _charts(rng, _age(body))

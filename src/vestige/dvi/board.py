@@ -122,7 +122,7 @@ def _dental_rank(actor, remains: Remains, person: MissingPerson, dental) -> dict
     """Where this person's AM chart ranks among every AM chart against the body's PM chart: the
     missing persons whose charts score as high or higher are a conflict (the teeth do not single
     this person out)."""
-    from vestige.dvi import odontology
+    from vestige.osteology import odontology
     pm = dvi.chart_of(remains)
     charts = {ref: teeth for ref, (_p, teeth) in dvi._am_charts(actor).items() if ref != person.ref}
     better = [r.key for r in odontology.rank(pm.teeth, charts) if r.comparison.score >= dental.score]

@@ -20,8 +20,9 @@ from typing import BinaryIO
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from vestige.dvi import odontology, services
+from vestige.dvi import services
 from vestige.errors import ImportRejected, NotFound, RowError, VestigeError
+from vestige.osteology import odontology
 from vestige.registry.importing import ImportReport, read_table
 
 DENTAL_COLUMNS = ("owner", "tooth", "state", "surfaces", "material", "root_canal", "note", "charted_on", "source")

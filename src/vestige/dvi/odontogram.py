@@ -15,7 +15,7 @@ from html import escape
 from django.utils.translation import gettext as _
 
 from vestige.dvi.display import VERDICTS, entry_text, reason_text
-from vestige.dvi.odontology import ToothState
+from vestige.osteology.odontology import ToothState
 
 S = ToothState
 UPPER = [f"1{t}" for t in range(8, 0, -1)] + [f"2{t}" for t in range(1, 9)]

@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
-from vestige.dvi import odontology
 from vestige.dvi.models import (
     Comparison,
     Conclusion,
@@ -41,6 +40,7 @@ from vestige.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from vestige.history.models import Action
 from vestige.history.services import diff, record, snapshot
 from vestige.missing.models import MissingPerson, MissingStatus
+from vestige.osteology import odontology
 from vestige.registry.models import Remains
 from vestige.registry.services import invalid_from
 
@@ -239,22 +239,6 @@ def add_record(actor, section: str, owner, data: dict[str, Any], *, via: str = "
     _validate(obj)
     obj.save()
     record(owner, Action.UPDATED, actor, {f"{section} ({side.upper()})": [None, str(obj)]}, via=via)
-    return obj
-
-
-@transaction.atomic
-def update_record(actor, section: str, obj, data: dict[str, Any], *, via: str = "web"):
-    model, fields = SECTIONS[section]
-    require_write(actor, obj.owner)
-    obj = model.objects.select_for_update().get(pk=obj.pk)
-    before = snapshot(obj, fields)
-    _set_fields(actor, obj, fields, data)
-    _validate(obj)
-    changes = diff(before, snapshot(obj, fields))
-    if changes:
-        obj.save()
-        record(obj.owner, Action.UPDATED, actor, {f"{section} ({obj.side.upper()}) {obj.pk}: {k}": v
-                                                  for k, v in changes.items()}, via=via)
     return obj
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from vestige.dvi.odontology import MATERIALS, PERMANENT, SURFACES, ToothState
+from vestige.osteology.odontology import MATERIALS, PERMANENT, SURFACES, ToothState
 
 S = ToothState
 

@@ -18,13 +18,14 @@ from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.dvi import board as boards
-from vestige.dvi import display, exchange, odontogram, odontology
+from vestige.dvi import display, exchange, odontogram
 from vestige.dvi import services as dvi
 from vestige.dvi.forms import TITLES, ComparisonForm, section_form
 from vestige.dvi.models import Comparison, Conclusion, Method, Verification
 from vestige.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from vestige.identification.models import DecisionStatus, Identification
 from vestige.missing.models import MissingPerson
+from vestige.osteology import odontology
 from vestige.registry.models import Remains
 
 

@@ -44,7 +44,6 @@ from vestige.errors import ConfigurationError, IntegrityFailure
 from vestige.evidence.models import CustodyEvent, EvidenceItem, LedgerState, TreeHeadRecord
 from vestige.ledger import (
     Frontier,
-    ProofTree,
     Signer,
     TreeHead,
     leaf_hash,
@@ -410,8 +409,3 @@ def head_of(record: TreeHeadRecord) -> TreeHead:
 def newest_head() -> TreeHead | None:
     record = keep_head()
     return head_of(record) if record else None
-
-
-def proof_for(index: int, size: int, all_leaves: list[bytes] | None = None) -> list[str]:
-    all_leaves = all_leaves if all_leaves is not None else leaves()
-    return [p.hex() for p in ProofTree(all_leaves[:size]).inclusion_proof(index)]

@@ -182,11 +182,3 @@ def _sum_out(factors: list[Factor], v) -> list[Factor]:
     out = tuple(scope)
     rest.append((out, _einsum(touching, out)))
     return rest
-
-
-def genotype_evidence(batch: int, size: int, a: int, b: int) -> np.ndarray:
-    """(B, size, size) indicator of the unordered genotype {a, b}."""
-    e = np.zeros((batch, size, size))
-    e[:, a, b] = 1.0
-    e[:, b, a] = 1.0
-    return e

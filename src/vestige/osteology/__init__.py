@@ -1,2 +1,3 @@
-"""vestige.osteology — pure computations on bones (standard library and numpy only, nothing from
-Django or the rest of Vestige): osteometric pair-matching of left and right elements."""
+"""vestige.osteology — pure computations on skeletal and dental remains (standard library and numpy
+only, nothing from Django or the rest of Vestige): dental charts and their AM/PM comparison
+(``odontology``), osteometric pair-matching of left and right elements (``pairmatch``)."""
