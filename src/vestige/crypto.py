@@ -37,6 +37,19 @@ def context(kind: str, key: str) -> str:
     return f"{kind}:{key}"
 
 
+def secret_file(path: str, variable: str, *, keep_apart: str, make: str) -> str:
+    """The key file a setting names, resolved: in production refused inside VESTIGE_HOME (a key
+    beside the data it protects protects nothing), and it must exist. The one check of every key
+    file (field keys here, the ledger's signing key in :mod:`vestige.evidence.custody`)."""
+    home = Path(settings.VESTIGE_HOME).resolve()
+    p = Path(path).expanduser().resolve()
+    if settings.PRODUCTION and (home == p or home in p.parents):
+        raise ConfigurationError(f"{variable}={p} lies inside VESTIGE_HOME ({home}); keep {keep_apart}", field=variable)
+    if not p.exists():
+        raise ConfigurationError(f"{variable}={p}: no such file ({make})", field=variable)
+    return str(p)
+
+
 def key_source() -> tuple[str, str]:
     """("env", keys) or ("file", path): where the keys come from, checked for production."""
     env = os.environ.get("VESTIGE_FIELD_KEYS") or os.environ.get("VESTIGE_FIELD_KEY") or ""
@@ -45,14 +58,8 @@ def key_source() -> tuple[str, str]:
     home = Path(settings.VESTIGE_HOME).resolve()
     path = os.environ.get("VESTIGE_FIELD_KEY_FILE", "")
     if path:
-        p = Path(path).expanduser().resolve()
-        if settings.PRODUCTION and (home == p or home in p.parents):
-            raise ConfigurationError(f"VESTIGE_FIELD_KEY_FILE={p} lies inside VESTIGE_HOME; keep the key apart from "
-                                     "the database it opens", field="VESTIGE_FIELD_KEY_FILE")
-        if not p.exists():
-            raise ConfigurationError(f"VESTIGE_FIELD_KEY_FILE={p}: no such file (make one with `vestige keys "
-                                     "new-field-key > FILE`)", field="VESTIGE_FIELD_KEY_FILE")
-        return "file", str(p)
+        return "file", secret_file(path, "VESTIGE_FIELD_KEY_FILE", keep_apart="the key apart from the database it opens",
+                                   make="make one with `vestige keys new-field-key > FILE`")
     if settings.PRODUCTION:
         raise ConfigurationError("VESTIGE_PRODUCTION is on but no field-encryption key is configured: set "
                                  "VESTIGE_FIELD_KEYS or VESTIGE_FIELD_KEY_FILE (outside VESTIGE_HOME); the key "

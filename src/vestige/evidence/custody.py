@@ -40,6 +40,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from vestige import crypto
 from vestige.errors import ConfigurationError, IntegrityFailure
 from vestige.evidence.models import CustodyEvent, EvidenceItem, LedgerState, TreeHeadRecord
 from vestige.ledger import (
@@ -73,14 +74,8 @@ def key_source() -> tuple[str, str]:
         return "pem", pem
     home = Path(settings.VESTIGE_HOME).resolve()
     if path:
-        p = Path(path).expanduser().resolve()
-        if settings.PRODUCTION and (p == home or home in p.parents):
-            raise ConfigurationError(f"VESTIGE_LEDGER_KEY={p} lies inside VESTIGE_HOME ({home}); keep the ledger "
-                                     "key apart from the data it vouches for", field="VESTIGE_LEDGER_KEY")
-        if not p.exists():
-            raise ConfigurationError(f"VESTIGE_LEDGER_KEY={p}: no such file (create one with `vestige keys "
-                                     "new-ledger-key --out PATH`)", field="VESTIGE_LEDGER_KEY")
-        return "file", str(p)
+        return "file", crypto.secret_file(path, "VESTIGE_LEDGER_KEY", keep_apart="the ledger key apart from the data "
+                                          "it vouches for", make="create one with `vestige keys new-ledger-key --out PATH`")
     if settings.PRODUCTION:
         raise ConfigurationError("VESTIGE_PRODUCTION is on but neither VESTIGE_LEDGER_KEY (a file outside "
                                  "VESTIGE_HOME) nor VESTIGE_LEDGER_KEY_PEM is set; the custody ledger will not "
