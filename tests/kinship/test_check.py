@@ -209,3 +209,60 @@ def test_false_positive_rate_at_zero_is_one_minus_the_exclusion_power_of_plan():
     r = error_rates(fam, prof, TABLE, markers=three, nsim=40000, seed=9, thresholds=(1e-300,))
     fpr = r.rates[0]
     assert fpr["false_positive_rate"] == pytest.approx(1 - ep, abs=5 * fpr["false_positive_rate_se"])
+
+
+def test_victims_killed_together_are_grouped_and_strangers_are_not():
+    from vestige.kinship.victims import related_victims, victim_groups
+
+    rng = np.random.default_rng(77)
+    family = lines([("F", "male", None, None, True), ("M", "female", None, None, True),
+                    ("C1", "male", "F", "M", True), ("C2", "female", "F", "M", True)])
+    victims = _simulate(family, rng, {"F": "V-F", "C1": "V-C1", "C2": "V-C2"})  # the mother was not found
+    strangers = {f"V-U{i}": _simulate(lines([("U", "male", None, None, True)]), rng, {"U": "x"}).genotypes["x"]
+                 for i in range(30)}
+    profiles = Profiles({**victims.genotypes, **strangers})
+    pairs = related_victims(profiles, TABLE, sorted(profiles.genotypes))
+    found = {(p.a, p.b): p.relationship for p in pairs}
+    assert found.get(("V-C1", "V-F")) == "parent-child" and found.get(("V-C2", "V-F")) == "parent-child"
+    assert found.get(("V-C1", "V-C2")) == "full siblings"
+    assert not any(a.startswith("V-U") and b.startswith("V-U") for a, b in found)  # 435 stranger pairs at 10^4
+    assert victim_groups(pairs)[0] == ["V-C1", "V-C2", "V-F"]
+
+
+def test_victim_lr_by_hand_for_one_marker():
+    from vestige.kinship.victims import related_victims
+
+    p = TABLE.freqs["D3S1358"] / TABLE.freqs["D3S1358"].sum()
+    al = TABLE.alleles["D3S1358"]
+    # parent 0/1 and child 0/0: w0 = 2 p0 p1 * p0^2, w1 = p0 * p1 * p0 (shared allele 0), LR_PO = (1-mu) w1/w0 + mu
+    prof = Profiles({"A": {"D3S1358": (al[0], al[1])}, "B": {"D3S1358": (al[0], al[0])}})
+    [pair] = related_victims(prof, TABLE, ["A", "B"], min_lr=1e-9)
+    w0, w1 = 2 * p[0] * p[1] * p[0] ** 2, p[0] * p[1] * p[0]
+    w2 = 0.0
+    po = 0.998 * w1 / w0 + 0.002
+    fs = 0.998 * (0.25 * w0 + 0.5 * w1 + 0.25 * w2) / w0 + 0.002
+    assert pair.relationship == ("parent-child" if po > fs else "full siblings")
+    assert pair.log10_lr == pytest.approx(math.log10(max(po, fs)), rel=1e-12)
+
+
+def test_kinship_check_victims_on_the_command_line(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(5)
+    family = lines([("F", "male", None, None, True), ("M", "female", None, None, True),
+                    ("C1", "male", "F", "M", True)])
+    prof = _simulate(family, rng, {"F": "R-1", "C1": "R-2"})
+    stranger = _simulate(lines([("U", "male", None, None, True)]), rng, {"U": "R-3"})
+    rows = ["sample,marker,allele1,allele2"] + [f"{s},{m},{a},{b}" for p in (prof, stranger)
+                                                 for s, g in p.genotypes.items() for m, (a, b) in g.items()]
+    (tmp_path / "remains.csv").write_text("\n".join(rows) + "\n")
+    base = [sys.executable, "-m", "vestige.cli", "kinship", "check", "--freqs", str(DATA / "norwegian-35-markers.csv")]
+    out = subprocess.run([*base, "--victims", str(tmp_path / "remains.csv"), "--json"], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    res = json.loads(out.stdout)
+    assert res["groups"] == [["R-1", "R-2"]] and res["pairs"][0]["relationship"] == "parent-child"
+    neither = subprocess.run(base, capture_output=True, text=True, timeout=120)
+    assert neither.returncode != 0 and "--victims" in neither.stderr and "Traceback" not in neither.stderr

@@ -1,6 +1,7 @@
 """``vestige kinship check``: every family's typed relatives tested against the pedigree before
 matching (forrel's checkPairwise; :mod:`vestige.kinship.check`). Exit 0 when nothing is flagged,
-4 when some pair is (scripts can stop a matching run on it)."""
+4 when some pair is (scripts can stop a matching run on it). With ``--victims``: remains tested
+against each other, grouped into probable families (:mod:`vestige.kinship.victims`)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,43 @@ import json
 import math
 
 from vestige.kinship.check import check_family
+from vestige.kinship.errors import KinshipInputError
 from vestige.kinship.io import read_families, read_frequencies, read_profiles
+from vestige.kinship.victims import related_victims, victim_groups
 
 __all__ = ["add_check_command"]
 
 FLAGGED_EXIT = 4
 
 
+def cmd_victims(args, table) -> int:
+    """Victims related to each other (parent–child, full siblings), grouped into probable families."""
+    profiles = read_profiles(args.victims)
+    samples = [s.strip() for s in args.samples.split(",") if s.strip()] if args.samples else profiles.samples
+    unknown = [s for s in samples if s not in profiles.genotypes]
+    if unknown:
+        raise KinshipInputError("--samples", f"not in {args.victims}: {', '.join(unknown[:5])}")
+    profiles.check_against(table, samples=samples)
+    pairs = related_victims(profiles, table, samples, min_lr=args.min_lr)
+    groups = victim_groups(pairs)
+    if args.json:
+        print(json.dumps({"pairs": [p.as_dict() for p in pairs], "groups": groups}))
+        return 0
+    print(f"{len(samples)} remains: {len(pairs)} pairs related at LR ≥ {args.min_lr:g}, {len(groups)} probable families")
+    for k, g in enumerate(groups, 1):
+        print(f"  family {k}: {', '.join(g)}")
+    for p in pairs:
+        print(f"    {p.a} – {p.b}: {p.relationship}, log10 LR {p.log10_lr:.2f} ({p.markers} markers)")
+    return 0
+
+
 def cmd_check(args) -> int:
     table = read_frequencies(args.freqs)
+    if args.victims:
+        return cmd_victims(args, table)
+    if not (args.profiles and args.families):
+        raise KinshipInputError("--families", "give --profiles and --families (references against their pedigrees) "
+                                              "or --victims (remains against each other)")
     profiles = read_profiles(args.profiles)
     families = read_families(args.families, profiles)
     any_flag = False
@@ -58,8 +87,12 @@ def add_check_command(ks, run) -> None:
                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.set_defaults(fn=run(cmd_check))
     p.add_argument("--freqs", required=True, help="allele frequencies CSV")
-    p.add_argument("--profiles", required=True, help="profiles CSV of the references")
-    p.add_argument("--families", nargs="+", required=True, help="family JSON files or folders")
+    p.add_argument("--profiles", help="profiles CSV of the references")
+    p.add_argument("--families", nargs="+", help="family JSON files or folders")
+    p.add_argument("--victims", metavar="CSV", help="instead: remains' profiles, tested against each other as "
+                                                     "parent–child and full siblings, grouped into probable families")
+    p.add_argument("--samples", help="with --victims: the samples to compare (default all in the file)")
+    p.add_argument("--min-lr", type=float, default=1e4, help="with --victims: LR to call a pair related (default 1e4)")
     p.add_argument("--lr-threshold", type=float, default=1000.0,
                    help="flag a pair whose estimated κ is this much likelier than the pedigree's (default 1000)")
     p.add_argument("--nsim", type=int, default=0, help="simulations for p-values (default 0: flag by LR)")
