@@ -302,6 +302,16 @@ class RunLineage:
 def _profiles(system: str, samples: set[int], donors: set[int]) -> dict[str, tuple[list[str], list[list[str]]]]:
     """Engine name → (header, rows) of the newest profile of each owner for ``system``."""
     out: dict[str, tuple[list[str], list[list[str]]]] = {}
+    for name, (blob, code) in _newest(system, samples, donors).items():
+        data = json.loads(crypto.decrypt(blob, crypto.context(f"lineage.{system}", code)))
+        out[name] = (data["header"], [[name, *row[1:]] for row in data["rows"]])
+    return out
+
+
+def _newest(system: str, samples: set[int], donors: set[int]) -> dict[str, tuple[str, str]]:
+    """Engine name (``S:<sample>``, ``DON:<donor>``) → (encrypted data, owner code) of the newest
+    profile of each of the run's owners for ``system``."""
+    held: dict[str, tuple[str, str]] = {}
     qs = LineageProfile.objects.filter(system=system).select_related("sample", "donor").order_by("-imported_at", "-pk")
     for p in qs:
         if p.sample_id is not None:
@@ -312,11 +322,8 @@ def _profiles(system: str, samples: set[int], donors: set[int]) -> dict[str, tup
             if p.donor_id not in donors:
                 continue
             name, code = f"DON:{p.donor_id}", p.donor.code
-        if name in out:
-            continue
-        data = json.loads(crypto.decrypt(p.data_encrypted, crypto.context(f"lineage.{system}", code)))
-        out[name] = (data["header"], [[name, *row[1:]] for row in data["rows"]])
-    return out
+        held.setdefault(name, (p.data_encrypted, code))
+    return held
 
 
 def _text(system: str, profiles: dict, keep=None) -> TextFile:
@@ -461,19 +468,7 @@ def import_snp(actor, data: BinaryIO, name: str, *, lab: str, panel: str = "", d
 def _run_snp(pk: int | None, samples: set[int], donors: set[int], out: RunLineage) -> SnpModel | None:
     """The run's SNP model: the chosen panel and the newest genotypes of each owner, mapped onto it
     by SNP id when they were imported against another panel."""
-    qs = LineageProfile.objects.filter(system="snp").select_related("sample", "donor").order_by("-imported_at", "-pk")
-    held: dict[str, tuple[str, str]] = {}
-    for p in qs:
-        if p.sample_id is not None:
-            if p.sample_id not in samples:
-                continue
-            name, code = f"S:{p.sample_id}", p.sample.code
-        else:
-            if p.donor_id not in donors:
-                continue
-            name, code = f"DON:{p.donor_id}", p.donor.code
-        if name not in held:
-            held[name] = (p.data_encrypted, code)
+    held = _newest("snp", samples, donors)
     if pk is None:
         if held:
             out.notes.append(_("%(n)d SNP genotype sets not used: no SNP panel was chosen for this run") % {"n": len(held)})

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vestige.kinship.graphs import connected_components
 from vestige.kinship.io import FrequencyTable, Profiles
 from vestige.kinship.lr import sample_readings
 from vestige.kinship.observe import Degradation, hw_probability, weight_table
@@ -186,20 +187,4 @@ def _exclusion_share(table: np.ndarray, keys: np.ndarray) -> float:
 
 def same_individual_groups(pairs: list[DuplicatePair]) -> list[list[str]]:
     """Connected components of the matched pairs: proposed same-individual groups (sorted)."""
-    parent: dict[str, str] = {}
-
-    def find(x):
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for p in pairs:
-        ra, rb = find(p.sample_a), find(p.sample_b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    groups: dict[str, list[str]] = {}
-    for x in parent:
-        groups.setdefault(find(x), []).append(x)
-    return sorted(sorted(g) for g in groups.values())
+    return connected_components((p.sample_a, p.sample_b) for p in pairs)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vestige.kinship.graphs import connected_components
 from vestige.kinship.io import FrequencyTable, Profiles
 
 __all__ = ["VictimPair", "related_victims", "victim_groups"]
@@ -93,20 +94,4 @@ def related_victims(profiles: Profiles, table: FrequencyTable, samples: list[str
 
 def victim_groups(pairs: list[VictimPair]) -> list[list[str]]:
     """The probable families: connected components of the related pairs, largest first."""
-    parent: dict[str, str] = {}
-
-    def find(v: str) -> str:
-        parent.setdefault(v, v)
-        while parent[v] != v:
-            parent[v] = parent[parent[v]]
-            v = parent[v]
-        return v
-
-    for p in pairs:
-        ra, rb = find(p.a), find(p.b)
-        if ra != rb:
-            parent[ra] = rb
-    groups: dict[str, list[str]] = {}
-    for v in parent:
-        groups.setdefault(find(v), []).append(v)
-    return sorted((sorted(g) for g in groups.values()), key=lambda g: (-len(g), g))
+    return sorted(connected_components((p.a, p.b) for p in pairs), key=lambda g: (-len(g), g))
