@@ -136,6 +136,8 @@ def test_the_candidate_page_draws_the_shared_segments(users, grave, client):
     detail = client.get(c.get_absolute_url()).content.decode()
     assert 'id="segments-1"' in detail and "REF-F6-0014-PC" in detail and detail.count('fill="#2563eb"') == len(ref["segments"])
     assert "SNPs (multipoint, linked)" in detail
+    board = client.get(f"/dvi/board/{c.remains_id}/{c.missing_person.ref}/").content.decode()
+    assert 'id="segments-1"' in board and board.count('fill="#2563eb"') == len(ref["segments"])
     pdf = client.get(f"/identification/candidates/{c.pk}/report.pdf")
     assert pdf.status_code == 200
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)

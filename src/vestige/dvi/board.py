@@ -29,7 +29,7 @@ from vestige.errors import Conflict, InvalidInput
 from vestige.history.models import Action
 from vestige.history.services import record
 from vestige.identification import decisions
-from vestige.identification.display import system_lrs
+from vestige.identification.display import segment_rows, system_lrs
 from vestige.identification.models import Candidate, DecisionStatus, Identification, IdentifiedBy
 from vestige.identification.runs import current_run
 from vestige.missing.models import MissingPerson
@@ -47,7 +47,7 @@ def _dna(remains: Remains, person: MissingPerson) -> dict:
     symmetric = "symmetric" in c.dna_flags or any(f.startswith("indistinguishable") for f in c.dna_flags)
     sure = decisions.certainty(c) >= decisions.THRESHOLD
     return {"candidate": c, "log10_lr": c.log10_lr, "posterior": c.posterior, "symmetric": symmetric,
-            "systems": system_lrs(c.systems),
+            "systems": system_lrs(c.systems), "segments": segment_rows(c.segments),
             "establishes": sure and not symmetric, "state": "establishes" if sure and not symmetric else "supports",
             "detail": (_("cannot be told apart from a relative") if symmetric else
                        _("posterior %(p).6f") % {"p": c.posterior})}
