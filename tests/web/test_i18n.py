@@ -18,7 +18,8 @@ def _po_entries():
         mstr = re.search(r'^msgstr ((?:".*"\n?)+)', block, re.M)
         if mid and mstr:
             unq = lambda m: "".join(re.findall(r'"(.*)"', m.group(1))).encode().decode("unicode_escape").encode("latin-1").decode()  # noqa: E731
-            yield unq(mid), unq(mstr)
+            ctxt = re.search(r'^msgctxt "(.*)"', block, re.M)  # a word with two meanings: keyed as the .mo keys it
+            yield (f"{ctxt.group(1)}\x04" if ctxt else "") + unq(mid), unq(mstr)
 
 
 def test_every_message_is_translated_and_compiled():
@@ -53,3 +54,16 @@ def test_plural_messages_have_every_ukrainian_form():
         # Ukrainian plural rule: 1, 21 → one; 2–4, 22–24 → few; 0, 5–20, 25 → many.
         got = [translation.ngettext("%(n)s problem", "%(n)s problems", n) % {"n": n} for n in (1, 2, 5, 21, 22, 25)]
     assert got == ["1 проблема", "2 проблеми", "5 проблем", "21 проблема", "22 проблеми", "25 проблем"]
+
+
+def test_words_with_two_meanings_are_translated_by_their_context():
+    """Issue 29: a tooth that is missing is not a missing person; the body region "Back" is not the
+    button; a record (noun) is not "to record"; a DNA marker is not a grave marker."""
+    from django.utils import translation
+    from django.utils.translation import gettext, pgettext
+
+    with translation.override("uk"):
+        assert pgettext("tooth state", "missing") == "відсутній" != gettext("missing")
+        assert pgettext("body region", "Back") == "Спина"
+        assert pgettext("an entry of a record", "Record") == "Запис" != gettext("Record")
+        assert pgettext("DNA marker", "Marker") == "Маркер" != gettext("Marker")

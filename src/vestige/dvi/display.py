@@ -1,13 +1,14 @@
 """What a person reads of the dental core: states, materials, verdicts and the rules' reasons in
-the interface language (the pure core :mod:`vestige.dvi.odontology` speaks English only)."""
+the interface language (the pure core :mod:`vestige.osteology.odontology` speaks English only)."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 STATES = {
     "sound": _("sound"), "caries": _("caries"), "filled": _("filled"), "crown": _("crown"), "bridge": _("bridge"),
-    "implant": _("implant"), "missing": _("missing"), "missing_am": _("missing (lost in life)"),
+    "implant": _("implant"), "missing": pgettext_lazy("tooth state", "missing"), "missing_am": _("missing (lost in life)"),
     "missing_pm": _("missing (lost after death)"), "missing_unknown": _("missing (when unknown)"),
     "unerupted": _("unerupted"), "not_recoverable": _("not recoverable"),
 }

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from vestige.missing.models import MissingPerson
 from vestige.records import CheckedFields
@@ -32,7 +33,7 @@ class BodyRegion(models.TextChoices):
     NECK = "neck", _("Neck")
     CHEST = "chest", _("Chest")
     ABDOMEN = "abdomen", _("Abdomen")
-    BACK = "back", _("Back")
+    BACK = "back", pgettext_lazy("body region", "Back")
     PELVIS = "pelvis", _("Pelvis")
     RIGHT_ARM = "right_arm", _("Right arm")
     LEFT_ARM = "left_arm", _("Left arm")

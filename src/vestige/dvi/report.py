@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -152,7 +153,7 @@ def record_pdf(owner, side: str, records: dict, chart, actor) -> bytes:
     letters = {"marks": "B", "effects": "C", "medical": "D", "fingerprints": "F"}
     for name in ("marks", "effects", "medical"):
         story.append(Paragraph(e(f"{letters[name]}. {TITLES[name]}"), st["Heading2"]))
-        rows = [[_("Record"), _("Description"), _("Recorded by")]]
+        rows = [[pgettext("an entry of a record", "Record"), _("Description"), _("Recorded by")]]
         for o in records[name]:
             text = " ".join(x for x in (getattr(o, "description", ""), getattr(o, "serial", "")) if x)
             rows.append([p(str(o)), p(text), p(f"{o.recorded_by} {_date(o.recorded_at)}")])
@@ -162,7 +163,8 @@ def record_pdf(owner, side: str, records: dict, chart, actor) -> bytes:
         story.append(p(_("No dental chart yet.")))
     else:
         story.append(p(f"{_('Charted on')} {_date(chart.charted_on)} — {chart.source}"))
-        rows = [[_("Tooth"), _("Record"), _("Tooth"), _("Record")]]
+        rows = [[_("Tooth"), pgettext("an entry of a record", "Record"), _("Tooth"),
+             pgettext("an entry of a record", "Record")]]
         items = [(t, display.entry_text(v)) for t, v in chart.teeth.items()]
         half = (len(items) + 1) // 2
         for i in range(half):
@@ -170,7 +172,7 @@ def record_pdf(owner, side: str, records: dict, chart, actor) -> bytes:
             rows.append([items[i][0], p(items[i][1]), right[0], p(right[1])])
         story.append(_table(rows, [14 * mm, 75 * mm, 14 * mm, 75 * mm]))
     story.append(Paragraph(e(f"F. {TITLES['fingerprints']}"), st["Heading2"]))
-    prints = [[_("Record"), _("Classification"), _("Evidence item")]] + [
+    prints = [[pgettext("an entry of a record", "Record"), _("Classification"), _("Evidence item")]] + [
         [p(str(o)), p(o.classification), p(o.item.ref if o.item_id else "—")] for o in records["fingerprints"]]
     story.append(_table(prints, [60 * mm, 78 * mm, 40 * mm]) if len(prints) > 1 else p(_("None recorded.")))
     story.append(Paragraph(e(_("G. DNA")), st["Heading2"]))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -121,7 +122,7 @@ def identification_pdf(candidate: Candidate, ident: Identification | None) -> by
                                                          "longest": ref["longest_cm"]}), st["Normal"]))
         story.append(segments_drawing(ref))
     per = list(marker_lrs(candidate).items())
-    rows = [[_("Marker"), "LR", _("Marker"), "LR"]]
+    rows = [[pgettext("DNA marker", "Marker"), "LR", pgettext("DNA marker", "Marker"), "LR"]]
     half = (len(per) + 1) // 2
     for i in range(half):
         left = per[i]

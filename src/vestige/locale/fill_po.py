@@ -41,12 +41,16 @@ def main() -> int:
             out.append(block)
             continue
         msgid = "".join(re.findall(r'"(.*)"', m.group(1)))
+        ctxt = re.search(r'^msgctxt "(.*)"', block, re.M)
+        if ctxt:  # a word with two meanings: the key is "context\x04msgid", as gettext stores it
+            msgid = f"{ctxt.group(1)}\x04{msgid}"
         if msgid not in UK:
             missing.append(msgid)
             out.append(block)
             continue
         block = re.sub(r'^msgstr (".*"\n?)+', f'msgstr "{UK[msgid]}"', block, flags=re.M)
         block = re.sub(r"^#, fuzzy.*\n", "", block, flags=re.M)
+        block = re.sub(r"^#\| .*\n", "", block, flags=re.M)
         out.append(block)
     PO.write_text("\n\n".join(out))
     for msgid in missing:

@@ -1734,6 +1734,11 @@ UK.update({
 "%(c)s: SNP genotypes imported against a panel no longer held: not used": "%(c)s: генотипи SNP імпортовано за панеллю, якої вже немає: не використано",
 "%(n)d SNP genotype sets with fewer than %(m)d calls on the panel: not compared": "%(n)d наборів генотипів SNP мають менше ніж %(m)d визначених SNP на панелі: не порівнюються",
 "SNP panel": "Панель SNP",
+# Words with two meanings, by gettext context ("context\x04msgid"): issue 29
+"tooth state\x04missing": "відсутній",
+"body region\x04Back": "Спина",
+"an entry of a record\x04Record": "Запис",
+"DNA marker\x04Marker": "Маркер",
 "The record of %(r)s was withdrawn: no extract can be issued.": "Запис %(r)s відкликано: витяг видати не можна.",
 "No extract %(n)s.": "Немає витягу %(n)s.",
 "Say why the extract is revoked.": "Зазначте, чому витяг анульовано.",
