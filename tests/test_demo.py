@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from vestige.registry.models import Grave, Remains, Site
-from vestige.reports.services import site_stats
+from vestige.registry.stats import site_stats
 
 
 @pytest.mark.slow

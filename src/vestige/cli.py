@@ -9,44 +9,12 @@ Django's ``manage.py``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable
 
-from vestige.errors import (
-    ConfigurationError,
-    ImportRejected,
-    InvalidInput,
-    NotFound,
-    VestigeError,
-    exit_code,
-    storage_error,
-)
-
-
-def err(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr)
-
-
-def setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vestige.settings")
-    import django
-
-    django.setup()
-
-
-def actor_of(args):
-    from vestige.accounts.models import User
-
-    name = args.as_user or os.environ.get("VESTIGE_USER")
-    if not name:
-        raise InvalidInput("say who is acting: --as USERNAME (or set VESTIGE_USER)", field="as")
-    try:
-        return User.objects.get(username=name, is_active=True)
-    except User.DoesNotExist:
-        raise NotFound(f"no active user {name!r}") from None
-
+from vestige.commands import err, setup_django
+from vestige.errors import ConfigurationError, VestigeError, exit_code, storage_error
 
 # --- commands ----------------------------------------------------------------------------
 
@@ -261,54 +229,6 @@ def cmd_manage(args) -> int:
 
     execute_from_command_line(["vestige manage", *args.rest])
     return 0
-
-
-def run_import(args, importer, noun: str) -> int:
-    """Open ``args.file``, run ``importer(actor, file, name, dry_run=...)``, print every bad row."""
-    from pathlib import Path
-
-    actor = actor_of(args)
-    path = Path(args.file)
-    if not path.is_file():
-        raise NotFound(f"{path}: no such file")
-    with path.open("rb") as f:
-        try:
-            report = importer(actor, f, str(path), dry_run=args.dry_run, via="cli")
-        except ImportRejected as e:
-            _print_rows(e.rows, getattr(args, "json", False), str(path))
-            raise
-    if getattr(args, "json", False):
-        print(json.dumps(report.as_dict(), indent=2))
-    elif report.errors:
-        _print_rows(report.errors, False, str(path))
-    elif report.dry_run:
-        print(f"{path}: all {report.rows} rows are good (dry run: nothing written)")
-    else:
-        print(f"{path}: imported {report.created} {noun}")
-    return 2 if report.errors else 0
-
-
-def _print_rows(rows, as_json: bool, name: str) -> None:
-    if as_json:
-        print(json.dumps({"ok": False, "errors": [r.__dict__ for r in rows]}, indent=2))
-        return
-    for r in rows:
-        print(f"{name}: {r}", file=sys.stderr)
-
-
-def stderr_console():
-    from rich.console import Console
-
-    return Console(stderr=True)
-
-
-def as_user(sp) -> None:
-    sp.add_argument("--as", dest="as_user", metavar="USER", help="act as this user (default $VESTIGE_USER)")
-
-
-def print_json_lines(rows) -> None:
-    for r in rows:
-        print(json.dumps(r, default=str))
 
 
 # --- parser ------------------------------------------------------------------------------

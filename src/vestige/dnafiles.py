@@ -28,9 +28,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from vestige.errors import RowError
+from vestige.kinship import read_frequencies
 
 SAMPLE = ("sample", "samplename")
 MARKER = ("marker", "locus")
@@ -211,3 +213,9 @@ def read_profile_file(data: bytes, name: str, table, *, degraded: bool = False, 
         out.profiles.setdefault(sample, {})[marker] = (a1, second)
         out.lines.setdefault(sample, line)
     return out
+
+
+def frequency_table():
+    """The allele frequency table every DNA import checks against and every matching run uses
+    (``VESTIGE_ALLELE_FREQUENCIES``)."""
+    return read_frequencies(settings.VESTIGE_ALLELE_FREQUENCIES)

@@ -12,6 +12,7 @@ from typing import BinaryIO
 
 from django.utils.translation import gettext_lazy as _
 
+from vestige import hooks
 from vestige.accounts.roles import Cap
 from vestige.errors import InvalidInput
 
@@ -98,35 +99,19 @@ def run_import(actor, kind: str, data: BinaryIO, name: str, *, dry_run: bool, op
     options = options or {}
     if kind not in KINDS:
         raise InvalidInput(f"no import kind {kind!r}; use one of {', '.join(KINDS)}", field="kind")
-    if kind == "gis":
-        from vestige.registry.gis import import_features
-        return import_features(actor, data, name, dry_run=dry_run, via=via)
-    if kind in ("graves", "remains"):
-        from vestige.registry.importing import import_file
-        return import_file(actor, kind, data, name, dry_run=dry_run, via=via)
-    if kind == "missing":
-        from vestige.missing.importing import import_persons
-        return import_persons(actor, data, name, dry_run=dry_run, via=via)
-    if kind == "pedigrees":
-        from vestige.missing.pedigrees import import_pedigrees
-        return import_pedigrees(actor, [(name, data.read())], dry_run=dry_run, via=via)
-    if kind.startswith(("dental_", "dvi_")):
-        from vestige.dvi.importing import import_dental, import_records
-        fn = import_dental if kind.startswith("dental_") else import_records
-        return fn(actor, kind.rsplit("_", 1)[1], data, name, dry_run=dry_run, via=via)
-    if kind.startswith("lineage_"):
-        from vestige.identification.lineage import import_lineage
-        return import_lineage(actor, kind.split("_", 1)[1], data, name, lab=options.get("lab", ""), dry_run=dry_run,
-                              via=via, panel=options.get("kit") or "")
-    dropout = _float(options.get("dropout") or 0)
-    if kind == "references":
-        from vestige.missing.importing import import_references
-        return import_references(actor, data, name, lab=options.get("lab", ""), kit=options.get("kit", ""),
-                                 dropout=dropout, dry_run=dry_run, via=via, single=options.get("single") or None)
-    from vestige.identification.samples import import_samples
-    return import_samples(actor, data, name, lab=options.get("lab", ""), kit=options.get("kit", ""),
-                          material=options.get("material") or "bone", dropout=dropout, dry_run=dry_run, via=via,
-                          single=options.get("single") or None)
+    handler = kind if kind in HANDLED_AS_ITSELF else kind.split("_", 1)[0]
+    return hooks.single(f"import:{handler}")(actor, kind, data, name, dry_run=dry_run, options=options, via=via)
+
+
+HANDLED_AS_ITSELF = ("gis", "graves", "remains", "missing", "pedigrees", "references", "samples")
+"""Kinds with a handler of their own name; the others (``dental_*``, ``dvi_*``, ``lineage_*``) by
+their prefix. Each app provides the handlers of its kinds in ``AppConfig.ready()``
+(:mod:`vestige.hooks`): ``fn(actor, kind, data, name, *, dry_run, options, via)``."""
+
+
+def dropout_of(options: dict) -> float:
+    """The ``dropout`` option of a DNA import as a number (0 when absent)."""
+    return _float(options.get("dropout") or 0)
 
 
 def _float(value) -> float:

@@ -8,7 +8,9 @@ web server, and upgrading to Django 6 only changes an import. A worker is ``vest
 (``db_worker`` underneath); ``vestige serve`` and ``vestige demo`` start ``VESTIGE_TASK_WORKERS`` of
 them beside the web server. Celery, RQ or Huey would each add a broker to deploy and to secure.
 
-The work itself is recorded on Vestige's own rows (:class:`MatchingRun`, :class:`EvidenceJob`):
+The tasks themselves live with the app that owns the work, at module level so that a worker
+imports them by their path: ``vestige.identification.runs.matching_run`` and
+``vestige.evidence.jobs.evidence_job``; this module is what they share. The work itself is recorded on Vestige's own rows (:class:`MatchingRun`, :class:`EvidenceJob`):
 what was asked, progress, the result or the reason it failed. Those rows are what the pages show,
 never a thread of the web process. While a task runs, a thread of the *worker* touches the row's
 heartbeat every ``VESTIGE_HEARTBEAT_S``; a row silent for ``VESTIGE_RUN_STALE_S`` belongs to a
@@ -24,7 +26,6 @@ import threading
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
-from django_tasks import task
 
 WORKER_LOST = "vestige.tasks.WorkerLost"
 
@@ -116,31 +117,3 @@ def fail_queued(model) -> int:
         if why:
             n += fail(model, row, why, was="queued")
     return n
-
-
-# --- the tasks (module level: a worker imports them by their path) --------------------------------
-
-@task()
-def matching_run(run_id: int) -> str:
-    from vestige.identification.models import MatchingRun, RunStatus
-    from vestige.identification.runs import execute_run
-
-    if not MatchingRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).exists():
-        return "not queued"  # done, failed or taken already: never run twice
-    with heartbeat(MatchingRun, run_id):
-        try:
-            return execute_run(run_id).status
-        except Exception:  # noqa: BLE001 - execute_run recorded it on the run
-            return "failed"
-
-
-@task()
-def evidence_job(job_id: int) -> str:
-    from vestige.evidence import jobs
-    from vestige.evidence.models import EvidenceJob, JobStatus
-
-    if not EvidenceJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).exists():
-        return "not queued"
-    with heartbeat(EvidenceJob, job_id):
-        jobs.execute(job_id)
-    return EvidenceJob.objects.get(pk=job_id).status

@@ -113,7 +113,7 @@ def test_a_job_waits_in_the_task_queue_until_a_worker_runs_it_and_a_dead_workers
     page = client.get(job.get_absolute_url()).content.decode()
     assert 'data-status="queued"' in page and "Queued for a task worker" in page
     task = DBTaskResult.objects.get(id=job.task_id)
-    assert task.status == "READY" and task.task_path == "vestige.tasks.evidence_job"
+    assert task.status == "READY" and task.task_path == "vestige.evidence.jobs.evidence_job"
     assert 'id="no-worker"' not in page  # just queued: nothing to worry about yet
     DBTaskResult.objects.filter(id=job.task_id).update(enqueued_at=timezone.now() - timedelta(seconds=60))
     page = client.get(job.get_absolute_url()).content.decode()

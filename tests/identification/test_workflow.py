@@ -508,7 +508,7 @@ def test_a_run_from_the_page_is_a_queued_task_that_a_worker_runs(client, users, 
     # Nothing ran in the web process: the run waits, recorded, with its task in the database.
     assert run.status == "queued" and run.task_id and run.message == "Waiting for a task worker"
     task = DBTaskResult.objects.get(id=run.task_id)
-    assert task.status == "READY" and task.task_path == "vestige.tasks.matching_run" and task.args_kwargs["args"] == [run.pk]
+    assert task.status == "READY" and task.task_path == "vestige.identification.runs.matching_run" and task.args_kwargs["args"] == [run.pk]
     DBTaskResult.objects.filter(id=run.task_id).update(enqueued_at=timezone.now() - dt.timedelta(seconds=90))
     assert 'id="no-worker"' in client.get(run.get_absolute_url()).content.decode()
     _worker_batch()

@@ -144,7 +144,7 @@ def test_grave_labels_sort_numerically(admin, site):
 
 
 def test_dashboard_overall_equals_sum_of_sites_and_direct_count(admin, examiner, remains, other_site):
-    from vestige.reports.services import dashboard_stats, overall_stats
+    from vestige.registry.stats import dashboard_stats, overall_stats
     services.create(examiner, Remains, {"body_number": "O-1", "site": other_site, "sex": "male",
                                         "age_min": 5, "age_max": 9, "category": "civilian"})
     overall, per_site = dashboard_stats()

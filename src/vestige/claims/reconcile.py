@@ -2,7 +2,7 @@
 
 For a site (or an incident's sites), claims with a quantity and a ``measure`` are grouped by that
 measure. For each group: the claims over time, the figure the registry records (computed by
-:mod:`vestige.reports.services`), and the verified figure (from the latest verified claim).
+:mod:`vestige.registry.stats`), and the verified figure (from the latest verified claim).
 A claim is flagged when the recorded figure lies outside the values it allows (the records may
 still be incomplete: a flag asks for review, it does not say who is wrong), and two claims are
 flagged when the values they allow do not overlap.
@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 
 from vestige.claims.models import Claim, Measure, Status
 from vestige.registry.models import Site
-from vestige.reports.services import Stats, site_stats
+from vestige.registry.stats import Stats, site_stats
 
 
 @dataclass

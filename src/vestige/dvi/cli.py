@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from vestige.cli import actor_of, as_user, print_json_lines, run_import, setup_django
+from vestige.commands import actor_of, as_user, print_json_lines, run_import, setup_django
 from vestige.errors import InvalidInput, NotFound
 from vestige.osteology.pairmatch import (
     OsteometryError,

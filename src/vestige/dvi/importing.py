@@ -155,3 +155,10 @@ def import_records(actor, side: str, data: BinaryIO, name: str, *, dry_run: bool
             services.add_record(actor, section, owner, values, via=via)
     report.created = len(clean)
     return report
+
+
+def dvi_import(actor, kind: str, data: BinaryIO, name: str, *, dry_run: bool, options: dict,
+               via: str) -> ImportReport:
+    """The ``import:dental`` and ``import:dvi`` hooks of :mod:`vestige.importers` (``dental_am`` ...)."""
+    fn = import_dental if kind.startswith("dental_") else import_records
+    return fn(actor, kind.rsplit("_", 1)[1], data, name, dry_run=dry_run, via=via)

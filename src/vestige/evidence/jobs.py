@@ -20,8 +20,9 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
-from vestige import access
+from vestige import access, tasks
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import InvalidInput, NotFound, VestigeError
@@ -111,9 +112,7 @@ def start(actor, kind: str, *, site: str = "", items: str | list[str] = "", ever
 
 
 def _enqueue(job: EvidenceJob) -> EvidenceJob:
-    from vestige import tasks
-
-    job.task_id = tasks.enqueue(tasks.evidence_job, job.pk)
+    job.task_id = tasks.enqueue(evidence_job, job.pk)
     if job.task_id:
         EvidenceJob.objects.filter(pk=job.pk).update(task_id=job.task_id)
     return job
@@ -184,6 +183,16 @@ def _beat(job_id: int, percent: int, message: str = "") -> None:
     if message:
         fields["message"] = message
     EvidenceJob.objects.filter(pk=job_id).update(**fields)
+
+
+@task()
+def evidence_job(job_id: int) -> str:
+    """The task a worker runs for a queued job (once: a job done, failed or taken is left alone)."""
+    if not EvidenceJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).exists():
+        return "not queued"
+    with tasks.heartbeat(EvidenceJob, job_id):
+        execute(job_id)
+    return EvidenceJob.objects.get(pk=job_id).status
 
 
 def execute(job_id: int) -> None:
@@ -293,7 +302,6 @@ def _verify(job, actor, items) -> dict:
 def reap_stale() -> int:
     """Fail every running job whose worker has been silent too long (and its task), and every
     queued job whose task failed before the job could start. A queued job waits for a worker."""
-    from vestige import tasks
 
     cutoff = timezone.now() - timedelta(seconds=settings.VESTIGE_RUN_STALE_S)
     n = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from vestige.cli import (
+from vestige.commands import (
     actor_of,
     as_user,
     print_json_lines,

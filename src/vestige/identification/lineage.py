@@ -518,3 +518,10 @@ def accepted_samples() -> set[int]:
 
 __all__ = ["SYSTEMS", "RunLineage", "add_database", "check_choice", "counts", "databases", "get_database",
            "import_lineage", "import_snp", "run_lineage", "LineageSystem"]
+
+
+def lineage_import(actor, kind: str, data: BinaryIO, name: str, *, dry_run: bool, options: dict,
+                   via: str) -> ImportReport:
+    """The ``import:lineage`` hook of :mod:`vestige.importers` (``lineage_y`` ...)."""
+    return import_lineage(actor, kind.split("_", 1)[1], data, name, lab=options.get("lab", ""), dry_run=dry_run,
+                          via=via, panel=options.get("kit") or "")

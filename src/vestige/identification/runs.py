@@ -30,10 +30,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from django_tasks import task
 
 import vestige
+from vestige import tasks
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
+from vestige.dnafiles import frequency_table
 from vestige.errors import Conflict, InvalidInput
 from vestige.history.models import Action
 from vestige.history.services import record
@@ -61,12 +64,6 @@ DUPLICATE_LR = 1e6  # pm-match: pairs of remains proposed as one person above th
 EDGE_LOG_LR = math.log(1e-2)  # the joint engine is given the search's pairs with LR at least this
 
 
-def frequency_table():
-    from vestige.kinship import read_frequencies
-
-    return read_frequencies(settings.VESTIGE_ALLELE_FREQUENCIES)
-
-
 def mutation_model():
     from vestige.kinship.mutation import MutationModel
 
@@ -86,8 +83,6 @@ def _sha256(path: str) -> str:
 def reap_stale_runs() -> int:
     """Mark failed every running run whose worker has been silent too long (and its task), and
     every queued run whose task failed before it could start. A queued run waits for a worker."""
-    from vestige import tasks
-
     cutoff = timezone.now() - timedelta(seconds=settings.VESTIGE_RUN_STALE_S)
     stale = MatchingRun.objects.filter(status=RunStatus.RUNNING).filter(
         heartbeat_at__lt=cutoff) | MatchingRun.objects.filter(
@@ -121,9 +116,7 @@ def start_run(actor, *, site: str = "", families: list[str] | None = None, backg
                                      heartbeat_at=timezone.now(), lineage=choice)
     record(run, Action.CREATED, actor, {"scope": [None, f"{site or 'all remains'}; {','.join(families) or 'all families'}"]})
     if background:
-        from vestige import tasks
-
-        run.task_id = tasks.enqueue(tasks.matching_run, run.pk)
+        run.task_id = tasks.enqueue(matching_run, run.pk)
         if run.task_id:
             MatchingRun.objects.filter(pk=run.pk).update(task_id=run.task_id)
             run.message = gettext_noop("Waiting for a task worker")
@@ -221,6 +214,18 @@ def _bodies(site: str = ""):
 
 
 # --- the run ---------------------------------------------------------------------------------
+
+@task()
+def matching_run(run_id: int) -> str:
+    """The task a worker runs for a queued run (once: a run done, failed or taken is left alone)."""
+    if not MatchingRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).exists():
+        return "not queued"
+    with tasks.heartbeat(MatchingRun, run_id):
+        try:
+            return execute_run(run_id).status
+        except Exception:  # noqa: BLE001 - execute_run recorded it on the run
+            return "failed"
+
 
 def execute_run(run_id: int, progress=None) -> MatchingRun:
     """Run the search and the joint engine and store the candidates; any failure is recorded on

@@ -23,6 +23,7 @@ from vestige.errors import Conflict, ImportRejected, InvalidInput, RowError
 from vestige.history.models import Action
 from vestige.history.services import record
 from vestige.identification.models import Material, RemainsSample, SampleStatus
+from vestige.importers import dropout_of
 from vestige.registry.models import Remains
 
 
@@ -161,3 +162,10 @@ def import_samples(actor, data: BinaryIO, name: str, *, lab: str, kit: str, mate
                                via=via)
     report.created = len(parsed.profiles)
     return report
+
+
+def samples_import(actor, kind: str, data: BinaryIO, name: str, *, dry_run: bool, options: dict, via: str):
+    """The ``import:samples`` hook of :mod:`vestige.importers`."""
+    return import_samples(actor, data, name, lab=options.get("lab", ""), kit=options.get("kit", ""),
+                          material=options.get("material") or "bone", dropout=dropout_of(options), dry_run=dry_run,
+                          via=via, single=options.get("single") or None)

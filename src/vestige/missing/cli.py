@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from vestige.cli import actor_of, as_user, run_import, setup_django
+from vestige.commands import actor_of, as_user, run_import, setup_django
 from vestige.errors import NotFound
 
 

@@ -18,6 +18,7 @@ from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import ImportRejected, RowError
+from vestige.importers import dropout_of
 from vestige.missing import services
 from vestige.missing.models import Family, MissingPerson
 from vestige.registry.importing import ImportReport, read_table
@@ -86,8 +87,7 @@ def import_references(actor, data: BinaryIO, name: str, *, lab: str, kit: str, d
     """Reference profiles from a lab file (CSV or GeneMapper export; sample column = donor code):
     all rows or none; a dry run names every bad cell. Markers and alleles are checked against the
     frequency table the matching runs use, here and not later."""
-    from vestige.dnafiles import read_profile_file
-    from vestige.identification.services import frequency_table
+    from vestige.dnafiles import frequency_table, read_profile_file
     from vestige.missing.models import Donor
 
     require(actor, Cap.DNA_WRITE)
@@ -118,3 +118,17 @@ def import_references(actor, data: BinaryIO, name: str, *, lab: str, kit: str, d
                                            dropout=dropout, via=via)
     report.created = len(parsed.profiles)
     return report
+
+
+def persons_import(actor, kind: str, data: BinaryIO, name: str, *, dry_run: bool, options: dict,
+                   via: str) -> ImportReport:
+    """The ``import:missing`` hook of :mod:`vestige.importers`."""
+    return import_persons(actor, data, name, dry_run=dry_run, via=via)
+
+
+def references_import(actor, kind: str, data: BinaryIO, name: str, *, dry_run: bool, options: dict,
+                      via: str) -> ImportReport:
+    """The ``import:references`` hook of :mod:`vestige.importers`."""
+    return import_references(actor, data, name, lab=options.get("lab", ""), kit=options.get("kit", ""),
+                             dropout=dropout_of(options), dry_run=dry_run, via=via,
+                             single=options.get("single") or None)

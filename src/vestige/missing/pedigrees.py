@@ -505,3 +505,8 @@ def _place_missing(actor, family: Family, node: Member, r: _Row, via: str) -> No
     surname, _sp, given = (r.name or "").strip().partition(" ")
     create_missing_person(actor, family, {"family_name": surname or family.name, "given_name": given or node.code,
                                           "sex": node.sex}, member=node.code, ref=r.missing_ref or "", via=via)
+
+
+def pedigrees_import(actor, kind: str, data, name: str, *, dry_run: bool, options: dict, via: str):
+    """The ``import:pedigrees`` hook of :mod:`vestige.importers`."""
+    return import_pedigrees(actor, [(name, data.read())], dry_run=dry_run, via=via)

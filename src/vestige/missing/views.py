@@ -15,13 +15,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from vestige import access
+from vestige import access, hooks
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import Conflict, InvalidInput
 from vestige.history.models import Action
 from vestige.history.services import history_of, record
-from vestige.identification.models import Candidate, Identification
 from vestige.missing import extracts, pedigrees, services
 from vestige.missing.forms import (
     ConsentWithdrawalForm,
@@ -33,7 +32,6 @@ from vestige.missing.forms import (
 )
 from vestige.missing.models import Donor, Family, MissingPerson, MissingStatus
 from vestige.missing.pedigree import pedigree_svg
-from vestige.reports.timeline import person_timeline
 from vestige.tables import table_response
 
 
@@ -74,14 +72,11 @@ def person_export(request):
 def person_detail(request, ref):
     require(request.user, Cap.MISSING_READ)
     person = access.get(request.user, MissingPerson.objects.select_related("family", "member"), ref=ref)
-    from vestige.identification.services import current_run
-    run = current_run()
     return render(request, "missing/person_detail.html", {
         "person": person, "duplicates": services.possible_duplicates(person) if not person.withdrawn else [],
-        "candidates": access.scope(Candidate.objects.filter(run=run, missing_person=person), request.user).select_related(
-            "remains")[:10] if run else [],
-        "identifications": Identification.objects.filter(missing_person=person),
-        "history": history_of(person)[:200], "merge_form": MergeForm(), "timeline": person_timeline(person),
+        **hooks.single("missing.person_results")(person, request.user),
+        "history": history_of(person)[:200], "merge_form": MergeForm(),
+        "timeline": hooks.single("missing.person_timeline")(person),
         "can_write": request.user.can(Cap.MISSING_WRITE),
         "pedigree": mark_safe(pedigree_svg(person.family, highlight=person.member_id)),
         "extracts": person.extracts.select_related("issued_by"),
@@ -292,22 +287,12 @@ def member_remove(request, ref, code):
 def person_report(request, ref):
     """The case file of a missing person as PDF, in the reader's language (no DNA, no contacts);
     the candidates only for a role that reads identification results."""
-    from django.http import HttpResponse
-
-    from vestige.identification.services import current_run
-    from vestige.reports.printed import missing_person_pdf
-
     require(request.user, Cap.MISSING_READ)
     person = access.get(request.user, MissingPerson.objects.select_related("family", "member"), ref=ref)
-    run = current_run()
-    candidates = []
-    if run and request.user.can(Cap.IDENT_READ):
-        candidates = list(access.scope(Candidate.objects.filter(run=run, missing_person=person), request.user)
-                          .select_related("remains").order_by("-posterior")[:10])
-    identifications = list(Identification.objects.filter(missing_person=person).select_related(
-        "remains", "proposed_by", "decided_by")) if request.user.can(Cap.IDENT_READ) else []
+    results = hooks.single("missing.person_results")(person, request.user, printed=True)
     record(person, Action.VIEWED, request.user, {"case file": [None, "printed"]})
-    pdf = missing_person_pdf(person, candidates, identifications, history_of(person)[:300])
+    pdf = hooks.single("missing.person_pdf")(person, results["candidates"], results["identifications"],
+                                            history_of(person)[:300])
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="case-file-{person.ref}.pdf"'
     response["Cache-Control"] = "private, no-store"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vestige.cli import actor_of, as_user, run_import, setup_django, stderr_console  # noqa: F401
+from vestige.commands import actor_of, as_user, run_import, setup_django, stderr_console  # noqa: F401
 from vestige.errors import InvalidInput, NotFound  # noqa: F401
 
 

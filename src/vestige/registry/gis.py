@@ -193,3 +193,9 @@ def import_features(actor, data: BinaryIO, name: str, *, dry_run: bool = False, 
 
 class _Rollback(Exception):
     pass
+
+
+def gis_import(actor, kind: str, data: BinaryIO, name: str, *, dry_run: bool, options: dict,
+               via: str) -> ImportReport:
+    """The ``import:gis`` hook of :mod:`vestige.importers`."""
+    return import_features(actor, data, name, dry_run=dry_run, via=via)

@@ -219,3 +219,9 @@ def write_rows(actor, model: type[models.Model], instances: list, via: str) -> l
                 [{k: [None, v] for k, v in snapshot(o, fields).items() if v not in (None, "", [])} for o in created],
                 via=via)
     return created
+
+
+def graves_or_remains_import(actor, kind: str, data: BinaryIO, name: str, *, dry_run: bool, options: dict,
+                             via: str) -> ImportReport:
+    """The ``import:graves`` and ``import:remains`` hooks of :mod:`vestige.importers`."""
+    return import_file(actor, kind, data, name, dry_run=dry_run, via=via)

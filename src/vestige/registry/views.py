@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from vestige import access
+from vestige import access, hooks
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import ImportRejected, InvalidInput
@@ -27,7 +27,7 @@ from vestige.registry import gis, services
 from vestige.registry.forms import FORMS, ImportForm, WithdrawForm, initial_for
 from vestige.registry.listing import SPECS, ListSpec
 from vestige.registry.models import Exhumation, Grave, Remains, Site
-from vestige.reports.services import site_stats
+from vestige.registry.stats import site_stats
 from vestige.tables import table_response
 
 
@@ -185,9 +185,8 @@ def detail_view(request, model, key):
     context = {"res": res, "obj": obj, "history": history_of(obj)[:200],
                "can_write": request.user.can(res.cap), "withdraw_form": WithdrawForm()}
     if model is Site:
-        from vestige.reports.timeline import site_timeline
         context["stats"] = site_stats(obj)
-        context["timeline"] = site_timeline(obj, request.user)
+        context["timeline"] = hooks.single("registry.site_timeline")(obj, request.user)
         context["exhumations"] = obj.exhumations.filter(withdrawn_at__isnull=True)
         context["graves"] = Paginator(
             obj.graves.filter(withdrawn_at__isnull=True).annotate(
@@ -313,11 +312,9 @@ def site_report(request, key):
     against the records, the graves."""
     from django.http import HttpResponse
 
-    from vestige.reports.printed import site_pdf
-
     require(request.user, Cap.REGISTRY_READ)
     site = RESOURCES[Site].get(key, request.user)
-    response = HttpResponse(site_pdf(site), content_type="application/pdf")
+    response = HttpResponse(hooks.single("registry.site_pdf")(site), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="site-{site.ref}.pdf"'
     return response
 

@@ -2,7 +2,7 @@ from ninja import Router
 
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
-from vestige.reports.services import dashboard_stats
+from vestige.registry.stats import dashboard_stats
 
 router = Router(tags=["statistics"])
 

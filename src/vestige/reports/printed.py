@@ -64,7 +64,7 @@ def graves_plan(graves, width: float = 170 * mm, height: float = 95 * mm) -> Dra
 
 def site_pdf(site) -> bytes:
     from vestige.claims.reconcile import site_reconciliation
-    from vestige.reports.services import site_stats
+    from vestige.registry.stats import site_stats
 
     st = styles()
     buf = io.BytesIO()

@@ -18,7 +18,7 @@ from vestige.accounts import otp
 from vestige.accounts import services as accounts
 from vestige.errors import NotAuthenticated, RateLimited, VestigeError
 from vestige.registry.models import Grave, Site
-from vestige.reports.services import dashboard_stats
+from vestige.registry.stats import dashboard_stats
 
 OTP_PENDING = "otp_pending"  # {"user": pk, "at": epoch seconds, "next": url}: a password passed, the code not yet
 OTP_PENDING_S = 300
