@@ -11,7 +11,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/vestige
 PG_UP = $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)'.rsplit('/',1)[0]+'/postgres', connect_timeout=3).close()" 2>/dev/null
 export VESTIGE_HOME ?= $(CURDIR)/var
 
-.PHONY: install demo test test-sqlite test-postgres test-browser chromium wrk openssl bench bench-national messages lint clean
+.PHONY: install demo test layers test-sqlite test-postgres test-browser chromium wrk openssl bench bench-national messages lint clean
 
 $(BIN)/.installed: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PY) -m pip install --quiet uv \
@@ -28,9 +28,14 @@ demo: install
 	$(BIN)/vestige demo
 
 test: install
+	@$(MAKE) --no-print-directory layers
 	@$(MAKE) --no-print-directory test-sqlite
 	@$(MAKE) --no-print-directory test-postgres
 	@$(MAKE) --no-print-directory test-browser
+
+layers: install  # the layers of ARCHITECTURE.md, from the imports (pyproject.toml, [tool.importlinter])
+	@echo "== layers (import-linter) =="
+	$(BIN)/lint-imports --no-cache
 
 openssl:
 	@command -v openssl >/dev/null || { echo "installing Debian's openssl (the tests' timestamping authority)"; \

@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from vestige.commands import err, setup_django
+from vestige.commands import actor_of, as_user, err, setup_django
 from vestige.errors import ConfigurationError, VestigeError, exit_code, storage_error
 
 # --- commands ----------------------------------------------------------------------------
@@ -223,6 +223,36 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_keys_rotate(args) -> int:
+    """A new field-encryption key first, every encrypted value re-encrypted under it."""
+    setup_django()
+    from vestige import keys  # lazy: its services need Django set up
+
+    counts = keys.rotate(actor_of(args), new_key=not args.reencrypt_only)
+    for field, n in counts.items():
+        print(f"{field}\t{n} re-encrypted")
+    print("done: the older keys can now be removed" + (" (VESTIGE_FIELD_KEYS)" if args.reencrypt_only else
+                                                        " from the key file"), file=sys.stderr)
+    return 0
+
+
+def cmd_keys_new_field_key(args) -> int:
+    from vestige import keys  # lazy: its services need Django set up
+
+    print(keys.new_field_key())
+    return 0
+
+
+def cmd_keys_new_ledger_key(args) -> int:
+    setup_django()
+    from vestige import keys  # lazy: its services need Django set up
+
+    print(f"wrote {args.out}; public key fingerprint {keys.new_ledger_key(args.out)}")
+    print("set VESTIGE_LEDGER_KEY to this path; keep the file outside VESTIGE_HOME and back it up apart",
+          file=sys.stderr)
+    return 0
+
+
 def cmd_manage(args) -> int:
     setup_django()
     from django.core.management import execute_from_command_line
@@ -275,6 +305,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     m = add("manage", cmd_manage, "run a Django management command (migrate, createsuperuser, ...)")
     m.add_argument("rest", nargs=argparse.REMAINDER)
+
+    k = sub.add_parser("keys", help="encryption and signing keys").add_subparsers(dest="sub", metavar="ACTION",
+                                                                                  required=True)
+    kr = k.add_parser("rotate", help="new field-encryption key; re-encrypt every encrypted value under it")
+    kr.set_defaults(fn=cmd_keys_rotate)
+    kr.add_argument("--reencrypt-only", action="store_true",
+                    help="the new key is already first in VESTIGE_FIELD_KEYS: only re-encrypt")
+    as_user(kr)
+    kf = k.add_parser("new-field-key", help="print a new Fernet key (for VESTIGE_FIELD_KEYS)")
+    kf.set_defaults(fn=cmd_keys_new_field_key)
+    kl = k.add_parser("new-ledger-key", help="create the custody ledger's Ed25519 signing key file")
+    kl.set_defaults(fn=cmd_keys_new_ledger_key)
+    kl.add_argument("--out", required=True, metavar="PATH", help="a path outside VESTIGE_HOME")
 
     for name in APP_COMMANDS:
         module = importlib.import_module(name)

@@ -117,36 +117,6 @@ def cmd_user_unlock(args) -> int:
     return 0
 
 
-def cmd_keys_rotate(args) -> int:
-    """A new field-encryption key first, every encrypted value re-encrypted under it."""
-    setup_django()
-    from vestige import keys
-
-    counts = keys.rotate(actor_of(args), new_key=not args.reencrypt_only)
-    for field, n in counts.items():
-        print(f"{field}\t{n} re-encrypted")
-    print("done: the older keys can now be removed" + (" (VESTIGE_FIELD_KEYS)" if args.reencrypt_only else
-                                                        " from the key file"), file=sys.stderr)
-    return 0
-
-
-def cmd_keys_new_field_key(args) -> int:
-    from vestige import keys
-
-    print(keys.new_field_key())
-    return 0
-
-
-def cmd_keys_new_ledger_key(args) -> int:
-    setup_django()
-    from vestige import keys
-
-    print(f"wrote {args.out}; public key fingerprint {keys.new_ledger_key(args.out)}")
-    print("set VESTIGE_LEDGER_KEY to this path; keep the file outside VESTIGE_HOME and back it up apart",
-          file=sys.stderr)
-    return 0
-
-
 def add_commands(sub) -> None:
     c = sub.add_parser("case", help="cases and their members").add_subparsers(dest="sub", metavar="ACTION",
                                                                             required=True)
@@ -164,19 +134,6 @@ def add_commands(sub) -> None:
     cm.add_argument("username")
     cm.add_argument("--remove", action="store_true")
     as_user(cm)
-    k = sub.add_parser("keys", help="encryption and signing keys").add_subparsers(dest="sub", metavar="ACTION",
-                                                                                  required=True)
-    kr = k.add_parser("rotate", help="new field-encryption key; re-encrypt every encrypted value under it")
-    kr.set_defaults(fn=cmd_keys_rotate)
-    kr.add_argument("--reencrypt-only", action="store_true",
-                    help="the new key is already first in VESTIGE_FIELD_KEYS: only re-encrypt")
-    as_user(kr)
-    kf = k.add_parser("new-field-key", help="print a new Fernet key (for VESTIGE_FIELD_KEYS)")
-    kf.set_defaults(fn=cmd_keys_new_field_key)
-    kl = k.add_parser("new-ledger-key", help="create the custody ledger's Ed25519 signing key file")
-    kl.set_defaults(fn=cmd_keys_new_ledger_key)
-    kl.add_argument("--out", required=True, metavar="PATH", help="a path outside VESTIGE_HOME")
-
     u = sub.add_parser("user", help="manage users").add_subparsers(dest="sub", metavar="ACTION", required=True)
     uc = u.add_parser("create", help="create a user")
     uc.set_defaults(fn=cmd_user_create)
