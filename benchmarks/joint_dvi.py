@@ -29,9 +29,9 @@ GLOBALFILER = ("D3S1358 VWA D16S539 CSF1PO TPOX D8S1179 D21S11 D18S51 D2S441 D19
 
 def dvir_tables() -> None:
     from vestige.kinship import read_families, read_frequencies, read_mutation, read_profiles
-    from vestige.kinship.io import read_remains
     from vestige.kinship.joint import JointOptions, joint_identification
     from vestige.kinship.mutation import MutationModel
+    from vestige.kinship.remains import read_remains
 
     for name, anchor in (("dvir-grave", 1634), ("dvir-planecrash", 1025)):
         d = DATA / name

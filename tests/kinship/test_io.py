@@ -160,7 +160,7 @@ def test_stepwise_model_matches_pedmut_definition():
     (b'{"open": ', "not valid JSON"),
 ])
 def test_every_json_reader_names_the_file_for_undecodable_or_malformed_input(tmp_path, reader, content, message):
-    from vestige.kinship.io import read_sexes
+    from vestige.kinship.remains import read_sexes
     fn = {"family": read_family, "mutation": read_mutation, "sexes": read_sexes}[reader]
     path = tmp_path / "in.json"
     path.write_bytes(content)
@@ -170,7 +170,7 @@ def test_every_json_reader_names_the_file_for_undecodable_or_malformed_input(tmp
 
 
 def test_sexes_json_must_be_a_list_of_objects(tmp_path):
-    from vestige.kinship.io import read_sexes
+    from vestige.kinship.remains import read_sexes
     with pytest.raises(KinshipInputError, match="expected a list of"):
         read_sexes(write(tmp_path, "remains.json", "[1, 2]"))
     assert read_sexes(write(tmp_path, "ok.json", '[{"sample": "B1", "sex": "male"}]')) == {"B1": "male"}

@@ -21,10 +21,11 @@ from hypothesis import strategies as st
 
 from tests.kinship.conftest import DATA
 from vestige.kinship import read_families, read_frequencies, read_mutation, read_profiles
-from vestige.kinship.io import family_from_dict, read_remains
+from vestige.kinship.io import family_from_dict
 from vestige.kinship.joint import JointOptions, joint_identification
 from vestige.kinship.lr import hardy_weinberg, likelihood_ratio, marker_likelihoods
 from vestige.kinship.mutation import MutationModel
+from vestige.kinship.remains import read_remains
 
 CASES = DATA / "cases"  # copies of shared/cases/identification (see tests/data/kinship/README.md)
 

@@ -13,12 +13,13 @@ import pytest
 from tests.kinship.conftest import DATA, write
 from vestige.cli import main
 from vestige.kinship import KinshipInputError, read_families, read_frequencies, read_profiles
-from vestige.kinship.io import family_from_dict, read_mutation, read_remains
+from vestige.kinship.io import family_from_dict, read_mutation
 from vestige.kinship.joint import JointOptions, joint_identification
 from vestige.kinship.mutation import MutationModel
 from vestige.kinship.observe import Degradation
 from vestige.kinship.plan import plan
 from vestige.kinship.pmmatch import pm_match, same_individual_groups
+from vestige.kinship.remains import read_remains
 from vestige.kinship.search import blind_search
 from vestige.kinship.theta import dirichlet_points
 

@@ -18,17 +18,17 @@ from vestige.kinship.io import (
     read_frequencies,
     read_mutation,
     read_profiles,
-    read_sexes,
 )
 from vestige.kinship.lr import LRResult, likelihood_ratio
 from vestige.kinship.mutation import MutationModel, MutationSpec
 from vestige.kinship.pedigree import Family, Member
+from vestige.kinship.remains import Remains, read_remains, read_sexes
 
 # search is imported lazily below (it pulls in more than the LR path needs)
 
 __all__ = [
     "Family", "FrequencyTable", "KinshipError", "KinshipInputError", "LRResult", "Member",
-    "MutationModel", "MutationSpec", "Profiles", "likelihood_ratio",
+    "MutationModel", "MutationSpec", "Profiles", "Remains", "likelihood_ratio",
     "read_families", "read_family", "read_frequencies", "read_mutation", "read_profiles",
-    "read_sexes",
+    "read_remains", "read_sexes",
 ]

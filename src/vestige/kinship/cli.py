@@ -6,16 +6,28 @@
 
 from __future__ import annotations
 
-import argparse
-import fnmatch
 import gc
 import json
 import math
 import sys
 import time
-from pathlib import Path
 
 from vestige.kinship.check_cli import add_check_command
+from vestige.kinship.cli_args import (
+    Progress,
+    add_common_args,
+    add_degradation_args,
+    add_mutation_args,
+    add_prior_args,
+    amelogenin,
+    degradation_of,
+    fmt_lr,
+    min_freq,
+    mutation_of,
+    prior_of,
+    read_remains_arg,
+    warn_added,
+)
 from vestige.kinship.error_rates import error_rates
 from vestige.kinship.errors import KinshipError, KinshipInputError
 from vestige.kinship.jsonlines import hit_json, hits_json  # noqa: F401  (hit_json: the writer's reference form)
@@ -35,106 +47,6 @@ from vestige.kinship.snp.plan import snp_plan
 from vestige.kinship.snp.relate_cli import add_relate_command
 
 
-def _mutation(args):
-    from vestige.kinship.io import read_mutation
-    from vestige.kinship.mutation import MutationModel
-
-    if args.mutation and args.mutation_model:
-        raise KinshipInputError("--mutation", "give a mutation file or --mutation-model, not both")
-    if args.mutation:
-        return read_mutation(args.mutation)
-    if args.mutation_model:
-        try:
-            return MutationModel.uniform(args.mutation_model, args.mutation_rate, args.mutation_rate2,
-                                         args.mutation_range)
-        except ValueError as e:
-            raise KinshipInputError("--mutation-model", str(e)) from None
-    return MutationModel()
-
-
-def _add_mutation_args(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("mutation (default: none)")
-    g.add_argument("--mutation", metavar="FILE.json", help="per-marker, per-sex models (pedmut definitions)")
-    g.add_argument("--mutation-model", choices=["none", "equal", "proportional", "stepwise"])
-    g.add_argument("--mutation-rate", type=float, default=0.001, help="(default 0.001)")
-    g.add_argument("--mutation-rate2", type=float, default=0.0, help="stepwise: rate to/from microvariants")
-    g.add_argument("--mutation-range", type=float, default=0.5, help="stepwise: relative probability of one more step")
-
-
-def _add_degradation_args(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("degraded samples (default: clean profiles)")
-    g.add_argument("--dropout", type=_probability("--dropout"), metavar="P",
-                   help="allelic drop-out probability of every remains sample without its own 'dropout' value")
-    g.add_argument("--dropin", type=_probability("--dropin"), metavar="C", help="drop-in probability per marker")
-    g.add_argument("--reference-dropout", type=_probability("--reference-dropout"), metavar="P",
-                   help="drop-out probability of the reference samples (degraded references)")
-
-
-def _probability(name: str):
-    def parse(value: str) -> float:
-        try:
-            f = float(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
-        if not 0.0 <= f < 1.0 or math.isnan(f):
-            raise argparse.ArgumentTypeError(f"{value!r} is not a probability in [0, 1)")
-        return f
-    parse.__name__ = name
-    return parse
-
-
-def _degradation(args, remains, references: set[str]):
-    from vestige.kinship.observe import Degradation
-
-    dropout = dict(remains.dropout) if remains else {}
-    dropin = dict(remains.dropin) if remains else {}
-    samples = remains.samples if remains else []
-    for s in samples:
-        if args.dropout is not None:
-            dropout.setdefault(s, args.dropout)
-        if getattr(args, "dropin", None) is not None:
-            dropin.setdefault(s, args.dropin)
-    if getattr(args, "reference_dropout", None) is not None:
-        for s in references:
-            dropout.setdefault(s, args.reference_dropout)
-    return Degradation(dropout, dropin)
-
-
-def _min_freq(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        f = float(value)
-    except ValueError:
-        raise KinshipInputError("--add-missing-alleles", f"{value!r} is not a number") from None
-    if not 0 < f < 1:
-        raise KinshipInputError("--add-missing-alleles", f"{value} is not a frequency in (0, 1)")
-    return f
-
-
-def _warn_added(added) -> None:
-    for marker, allele, f in added:
-        print(f"note: allele {allele} of {marker} is not in the frequency table; added at frequency {f}",
-              file=sys.stderr)
-
-
-def _prior(value: str | None) -> float | None:
-    """``--prior``: a probability (``0.002``) or a fraction (``1/447``)."""
-    if value is None:
-        return None
-    try:
-        if "/" in value:
-            a, b = value.split("/", 1)
-            f = float(a) / float(b)
-        else:
-            f = float(value)
-    except (ValueError, ZeroDivisionError):
-        raise KinshipInputError("--prior", f"{value!r} is not a probability (e.g. 0.002 or 1/447)") from None
-    if not 0.0 < f < 1.0 or math.isnan(f):
-        raise KinshipInputError("--prior", f"{value!r} is not a probability in (0, 1)")
-    return f
-
-
 def cmd_lr(args) -> int:
     from vestige.kinship.io import read_family, read_frequencies, read_profiles
     from vestige.kinship.lr import likelihood_ratio
@@ -151,22 +63,22 @@ def cmd_lr(args) -> int:
             raise KinshipInputError(f"{family.source}, member {m.id}",
                                     f"sample {m.sample!r} is not in the profiles ({profiles.source})")
     added = []
-    if (mf := _min_freq(args.add_missing_alleles)) is not None:
+    if (mf := min_freq(args.add_missing_alleles)) is not None:
         added += sample_profiles.check_against(table, add_missing=mf, samples=samples)
         added += profiles.check_against(table, add_missing=mf, samples=[m.sample for m in family.typed])
-    _warn_added(added)
+    warn_added(added)
     dropout = {s: args.dropout for s in samples} if args.dropout is not None else {}
     dropin = {s: args.dropin for s in samples} if args.dropin is not None else {}
     if args.reference_dropout is not None:
         dropout.update({m.sample: args.reference_dropout for m in family.typed})
-    result = likelihood_ratio(family, args.missing, samples, profiles, table, _mutation(args),
+    result = likelihood_ratio(family, args.missing, samples, profiles, table, mutation_of(args),
                               theta=args.theta, sample_profiles=sample_profiles,
                               degradation=Degradation(dropout, dropin))
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     out = result.as_dict()
     out.pop("markers_compared")
-    linked = linked_report(args, family, result.missing, samples, profiles, sample_profiles, table, _mutation(args),
+    linked = linked_report(args, family, result.missing, samples, profiles, sample_profiles, table, mutation_of(args),
                            result)
     if linked is not None:
         out["linked"] = linked
@@ -190,7 +102,7 @@ def cmd_lr(args) -> int:
         print(f"family {result.family}, missing {result.missing}, sample {result.sample}")
         for marker, v in result.markers.items():
             print(f"  {marker:<12}{v:>16.6g}")
-        shown = "0 (excluded)" if result.log10_lr is None else f"{_fmt_lr(result.log10_lr)} (log10 {result.log10_lr:.3f})"
+        shown = "0 (excluded)" if result.log10_lr is None else f"{fmt_lr(result.log10_lr)} (log10 {result.log10_lr:.3f})"
         print(f"  {'total':<12}{shown:>16}")
         if linked is not None:
             for p in linked["pairs"]:
@@ -198,63 +110,18 @@ def cmd_lr(args) -> int:
                       f"LR {p['linked_lr']:.6g} (unlinked {p['unlinked_lr']:.6g})")
             t = linked["linked_log10_lr"]
             if t is not None:
-                print(f"  total with the pairs linked: {_fmt_lr(t)} (log10 {t:.3f})")
+                print(f"  total with the pairs linked: {fmt_lr(t)} (log10 {t:.3f})")
         if systems:
             print_lineage(systems)
             c = out["combined_log10_lr"]
-            print(f"  {'combined':<12}{'0 (excluded)' if c is None else _fmt_lr(c) + f' (log10 {c:.3f})':>16}")
+            print(f"  {'combined':<12}{'0 (excluded)' if c is None else fmt_lr(c) + f' (log10 {c:.3f})':>16}")
     return 0
 
 
-def _fmt_lr(log10: float) -> str:
-    return f"{10 ** log10:.6g}" if log10 < 300 else f"1e{log10:.1f}"
 
 
-def _read_remains_arg(args, profiles, families):
-    """The remains/samples argument: a file (CSV ``sample[,sex,dropout,dropin,body]`` or
-    remains.json), a glob of sample names, or every profile that is not a family reference."""
-    from vestige.kinship.io import Remains, read_remains
-
-    refs = {m.sample for f in families for m in f.typed}
-    value = getattr(args, "samples", None) or getattr(args, "remains", None)
-    if value and Path(value).is_file():
-        remains = read_remains(value)
-        for s in remains.samples:
-            if s not in profiles.genotypes:
-                raise KinshipInputError(remains.source, f"sample {s!r} is not in the profiles ({profiles.source})")
-    elif value:
-        names = [s for s in profiles.samples if fnmatch.fnmatchcase(s, value)]
-        if not names:
-            raise KinshipInputError("--samples", f"no file {value!r} and no sample name matches it")
-        remains = Remains(samples=names)
-    else:
-        remains = Remains(samples=[s for s in profiles.samples if s not in refs])
-    sexes = getattr(args, "sexes", None)
-    if sexes and not (remains.source and Path(sexes).resolve() == Path(remains.source).resolve()):
-        from vestige.kinship.io import read_sexes
-        remains.sexes.update(read_sexes(sexes))  # (the remains file itself already gave them)
-    return remains, refs
 
 
-def _amelogenin(args, profiles, remains) -> set[str]:
-    """With ``--sex-from-amelogenin``: sexes read from AMEL (X,Y male; X or X,X female — uncertain,
-    since the Y allele drops out of degraded bone and is deleted in some men)."""
-    from vestige.kinship.io import SEX_MARKERS
-
-    uncertain: set[str] = set()
-    if not getattr(args, "sex_from_amelogenin", False):
-        return uncertain
-    for s in remains.samples:
-        g = next((v for k, v in profiles.genotypes.get(s, {}).items() if k.upper() in SEX_MARKERS), None)
-        if g is None:
-            continue
-        alleles = {a.upper() for a in g if a}
-        if "Y" in alleles:
-            remains.sexes[s] = "male"
-        elif alleles == {"X"}:
-            remains.sexes[s] = "female"
-            uncertain.add(s)
-    return uncertain
 
 
 def cmd_search(args) -> int:
@@ -270,7 +137,7 @@ def cmd_search(args) -> int:
         table = read_frequencies(args.freqs)
         profiles = read_profiles(args.profiles)
         families = read_families(args.families, profiles)
-        remains, refs = _read_remains_arg(args, profiles, families)
+        remains, refs = read_remains_arg(args, profiles, families)
         return _search(args, t0, table, profiles, families, remains, refs)
     finally:
         if collecting:
@@ -284,13 +151,13 @@ def _search(args, t0, table, profiles, families, remains, refs) -> int:
     # library's exit handlers are left to run): the vestige command ends at once (vestige.cli.run)
     args.quick_exit = not (args.dask_scheduler or args.dask_workers)
 
-    uncertain = _amelogenin(args, profiles, remains)
-    if (mf := _min_freq(args.add_missing_alleles)) is not None:
-        _warn_added(profiles.check_against(table, add_missing=mf))
-    degradation = _degradation(args, remains, refs)
+    uncertain = amelogenin(args, profiles, remains)
+    if (mf := min_freq(args.add_missing_alleles)) is not None:
+        warn_added(profiles.check_against(table, add_missing=mf))
+    degradation = degradation_of(args, remains, refs)
     items, bodies = remains.items(), remains.bodies()
     n_mp = sum(len(f.missing) for f in families)
-    progress = _progress() if not args.quiet else None
+    progress = Progress() if not args.quiet else None
     client = map_blocks = None
     if args.dask_scheduler or args.dask_workers:
         from vestige.kinship import distributed
@@ -298,9 +165,9 @@ def _search(args, t0, table, profiles, families, remains, refs) -> int:
         map_blocks = distributed.dask_map(client)
     try:
         res = blind_search(families, profiles, table, items, sexes={**remains.sexes, **{b: remains.sexes.get(ss[0], "unknown") for b, ss in bodies.items()}},
-                           uncertain_sex=uncertain, mutation=_mutation(args), degradation=degradation,
+                           uncertain_sex=uncertain, mutation=mutation_of(args), degradation=degradation,
                            bodies=bodies, theta=args.theta, top=args.top, min_lr=args.min_lr, all_pairs=args.all,
-                           compare_all_sexes=args.all_sexes, prior=_prior(args.prior),
+                           compare_all_sexes=args.all_sexes, prior=prior_of(args.prior),
                            missing_total=args.missing_total, progress=progress, map_blocks=map_blocks,
                            threads=args.threads, lineage=read_lineage(args), linkage=read_linkage(args, table))
     finally:
@@ -325,7 +192,7 @@ def _search(args, t0, table, profiles, families, remains, refs) -> int:
         write(hits_json(res.hits, res.prior))
     else:
         for h in res.hits:
-            lr = "0" if h.log10_lr is None else _fmt_lr(h.log10_lr)
+            lr = "0" if h.log10_lr is None else fmt_lr(h.log10_lr)
             flags = f"\t{','.join(h.flags)}" if h.flags else ""
             write(f"{h.sample}\t{h.family}\t{h.missing}\tLR {lr}\tposterior {h.posterior:.6f}\t"
                   f"{h.markers_compared} markers{flags}\n")
@@ -352,21 +219,21 @@ def cmd_joint(args) -> int:
     table = read_frequencies(args.freqs)
     profiles = read_profiles(args.profiles)
     families = read_families(args.families, profiles)
-    remains, refs = _read_remains_arg(args, profiles, families)
-    degradation = _degradation(args, remains, refs)
+    remains, refs = read_remains_arg(args, profiles, families)
+    degradation = degradation_of(args, remains, refs)
     if args.top < 0:
         raise KinshipInputError("--top", f"{args.top} is negative")
     opts = JointOptions(threshold=args.threshold, strict=args.strict, prior=args.assignment_prior,
-                        pair_prior=_prior(args.prior), missing_total=args.missing_total,
+                        pair_prior=prior_of(args.prior), missing_total=args.missing_total,
                         max_assignments=args.max_assignments, ignore_sex=args.all_sexes,
                         disable_mutations=args.disable_mutations, theta=args.theta, top=args.top)
-    progress = _progress() if not args.quiet else None
+    progress = Progress() if not args.quiet else None
     try:
         lineage = read_lineage(args)
         if lineage is not None:
             lineage.check(families, remains.sexes)
         res = joint_identification(families, profiles, table, remains.items(), sexes=remains.sexes,
-                                   mutation=_mutation(args), degradation=degradation, bodies=remains.bodies(),
+                                   mutation=mutation_of(args), degradation=degradation, bodies=remains.bodies(),
                                    options=opts, progress=progress, lineage=lineage,
                                    linkage=read_linkage(args, table))
     finally:
@@ -400,11 +267,11 @@ def cmd_pm_match(args) -> int:
 
     table = read_frequencies(args.freqs)
     profiles = read_profiles(args.profiles)
-    remains, _refs = _read_remains_arg(args, profiles, [])
-    degradation = _degradation(args, remains, set())
+    remains, _refs = read_remains_arg(args, profiles, [])
+    degradation = degradation_of(args, remains, set())
     if args.min_lr is None or math.isnan(args.min_lr) or args.min_lr < 0:
         raise KinshipInputError("--min-lr", f"{args.min_lr} is not a non-negative number")
-    progress = _progress() if not args.quiet else None
+    progress = Progress() if not args.quiet else None
     try:
         pairs = pm_match(profiles, table, remains.samples, degradation=degradation, min_lr=args.min_lr,
                          progress=progress)
@@ -416,7 +283,7 @@ def cmd_pm_match(args) -> int:
         if args.json:
             print(json.dumps(p.as_dict()))
         else:
-            shown = "0" if p.log10_lr is None else _fmt_lr(p.log10_lr)
+            shown = "0" if p.log10_lr is None else fmt_lr(p.log10_lr)
             extra = "".join(f"\t{s}: {v['note']}" for s, v in (p.systems or {}).items())
             print(f"{p.sample_a}\t{p.sample_b}\tLR {shown}\t{p.markers_compared} markers{extra}")
     groups = same_individual_groups(pairs)
@@ -447,10 +314,10 @@ def cmd_plan(args) -> int:
     cands = [c.strip() for c in args.candidates.split(",") if c.strip()] if args.candidates else None
     markers = [m.strip() for m in args.markers.split(",")] if args.markers else None
     result = plan(family, profiles, table, missing=args.missing, candidates=cands, markers=markers,
-                  mutation=_mutation(args))
+                  mutation=mutation_of(args))
     out = result.as_dict()
     if args.nsim > 0:
-        rates = error_rates(family, profiles, table, missing=result.missing, markers=markers, mutation=_mutation(args),
+        rates = error_rates(family, profiles, table, missing=result.missing, markers=markers, mutation=mutation_of(args),
                             thresholds=tuple(args.thresholds), nsim=args.nsim, seed=args.seed)
         out["error_rates"] = rates.as_dict()
     lineage = read_lineage(args, need_profiles=False)
@@ -491,26 +358,6 @@ def cmd_plan(args) -> int:
     return 0
 
 
-class _progress:
-    """A rich progress bar on stderr (nothing when stderr is not a terminal)."""
-
-    def __init__(self) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self.console = Console(stderr=True)
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                            TimeElapsedColumn(), console=self.console, disable=not self.console.is_terminal)
-        self.tasks: dict[str, int] = {}
-        self.bar.start()
-
-    def __call__(self, what: str, done: int, total: int) -> None:
-        if what not in self.tasks:
-            self.tasks[what] = self.bar.add_task(what, total=total)
-        self.bar.update(self.tasks[what], completed=done)
-
-    def close(self) -> None:
-        self.bar.stop()
 
 
 def cmd_simulate(args) -> int:
@@ -526,7 +373,7 @@ def cmd_simulate(args) -> int:
         raise KinshipInputError("--families", "give at least one family and zero or more remains")
     if not 0 <= args.unrelated_fraction <= 1:
         raise KinshipInputError("--unrelated-fraction", f"{args.unrelated_fraction} is not in [0, 1]")
-    sim = simulate(table, args.families, args.remains, args.seed, markers=markers, mutation=_mutation(args),
+    sim = simulate(table, args.families, args.remains, args.seed, markers=markers, mutation=mutation_of(args),
                    unrelated_fraction=args.unrelated_fraction, degraded_fraction=args.degraded_fraction,
                    dropout=args.sim_dropout)
     write(sim, args.out)
@@ -548,17 +395,8 @@ def _run(fn):
     return wrapped
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--freqs", required=True, help="allele frequencies CSV (long or ladder)")
-    p.add_argument("--profiles", required=True, help="profiles CSV: references and samples")
 
 
-def _prior_args(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("prior")
-    g.add_argument("--prior", metavar="P", help="prior probability that a given sample is a given missing person "
-                   "(e.g. 0.002 or 1/447); default 1/(max(N, R)+1)")
-    g.add_argument("--missing-total", type=int, metavar="N",
-                   help="missing persons of the whole case (when these families are only part of it)")
 
 
 def add_kinship_commands(sub) -> None:
@@ -568,7 +406,7 @@ def add_kinship_commands(sub) -> None:
 
     lr = ks.add_parser("lr", help="LR that a sample is a family's missing person, per marker and in total")
     lr.set_defaults(fn=_run(cmd_lr))
-    _common(lr)
+    add_common_args(lr)
     lr.add_argument("--sample-profiles", help="profiles CSV of the sample, if not in --profiles")
     lr.add_argument("--family", required=True, help="family JSON")
     lr.add_argument("--sample", required=True, help="the sample; A+B combines two samples of one body")
@@ -576,14 +414,14 @@ def add_kinship_commands(sub) -> None:
     lr.add_argument("--theta", type=float, default=0.0, help="co-ancestry θ (Balding–Nichols, any pedigree)")
     lr.add_argument("--add-missing-alleles", metavar="MINFREQ", help="add alleles absent from the table at this frequency")
     lr.add_argument("--json", action="store_true")
-    _add_mutation_args(lr)
-    _add_degradation_args(lr)
+    add_mutation_args(lr)
+    add_degradation_args(lr)
     add_lineage_args(lr)
     add_linkage_args(lr)
 
     s = ks.add_parser("search", help="every sample against every missing person of every family")
     s.set_defaults(fn=_run(cmd_search))
-    _common(s)
+    add_common_args(s)
     s.add_argument("--families", required=True, nargs="+", metavar="PATH", help="family JSON files or folders")
     s.add_argument("--samples", metavar="FILE|GLOB",
                    help="CSV (sample[,sex,dropout,dropin,body]) or remains.json, or a glob of sample names "
@@ -603,15 +441,15 @@ def add_kinship_commands(sub) -> None:
     s.add_argument("--dask-workers", type=int, metavar="N", help="score on a local Dask cluster of N worker processes")
     s.add_argument("--threads", type=int, metavar="N", default=None,
                    help="threads that score the samples on this machine (default: one per core; same output)")
-    _prior_args(s)
-    _add_mutation_args(s)
-    _add_degradation_args(s)
+    add_prior_args(s)
+    add_mutation_args(s)
+    add_degradation_args(s)
     add_lineage_args(s)
     add_linkage_args(s)
 
     j = ks.add_parser("joint", help="joint identification: every admissible assignment, marginals, GLR, undisputed")
     j.set_defaults(fn=_run(cmd_joint))
-    _common(j)
+    add_common_args(j)
     j.add_argument("--families", required=True, nargs="+", metavar="PATH", help="family JSON files or folders")
     j.add_argument("--remains", "--samples", dest="remains", metavar="FILE|GLOB",
                    help="remains.json or CSV sample[,sex,dropout,dropin,body] (default: every non-reference profile)")
@@ -628,26 +466,26 @@ def add_kinship_commands(sub) -> None:
     j.add_argument("--theta", type=float, default=0.0, help="co-ancestry θ within each family")
     j.add_argument("--quiet", action="store_true")
     j.add_argument("--json", action="store_true")
-    _prior_args(j)
-    _add_mutation_args(j)
-    _add_degradation_args(j)
+    add_prior_args(j)
+    add_mutation_args(j)
+    add_degradation_args(j)
     add_lineage_args(j)
     add_linkage_args(j)
 
     pm = ks.add_parser("pm-match", help="remains samples that are the same person (several bones of one body)")
     pm.set_defaults(fn=_run(cmd_pm_match))
-    _common(pm)
+    add_common_args(pm)
     pm.add_argument("--samples", metavar="FILE|GLOB", help="which samples (default: every profile)")
     pm.add_argument("--min-lr", type=float, default=1e6, help="report pairs with LR at least this (1e6)")
     pm.add_argument("--bodies-out", metavar="FILE.csv", help="write sample,sex,body with the proposed groups")
     pm.add_argument("--quiet", action="store_true")
     pm.add_argument("--json", action="store_true")
-    _add_degradation_args(pm)
+    add_degradation_args(pm)
     add_lineage_args(pm)
 
     pl = ks.add_parser("plan", help="exclusion power of a family, and which relative to ask for")
     pl.set_defaults(fn=_run(cmd_plan))
-    _common(pl)
+    add_common_args(pl)
     pl.add_argument("--family", required=True)
     pl.add_argument("--missing", help="the missing person (when the family has several)")
     pl.add_argument("--candidates", help="relatives to consider: father,mother,sibling,child,members")
@@ -662,7 +500,7 @@ def add_kinship_commands(sub) -> None:
                     help="LR thresholds for the error rates (default 1e4 1e6)")
     pl.add_argument("--snp-simulations", type=int, default=50,
                     help="Monte Carlo draws per relative for a SNP panel (--snp-panel; default 50)")
-    _add_mutation_args(pl)
+    add_mutation_args(pl)
     add_lineage_args(pl)
 
     add_relate_command(ks, _run)
@@ -679,4 +517,4 @@ def add_kinship_commands(sub) -> None:
     sim.add_argument("--unrelated-fraction", type=float, default=0.2, help="share of remains unrelated to any family")
     sim.add_argument("--degraded-fraction", type=float, default=0.0, help="share of remains with drop-out")
     sim.add_argument("--sim-dropout", type=float, default=0.1, help="drop-out probability of degraded remains")
-    _add_mutation_args(sim)
+    add_mutation_args(sim)

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from vestige.kinship.errors import KinshipInputError
-from vestige.kinship.io import FrequencyTable, _open_csv
+from vestige.kinship.io import FrequencyTable, open_csv
 from vestige.kinship.likelihood import contract
 from vestige.kinship.mutation import MutationModel, lump
 from vestige.kinship.pedigree import Family
@@ -51,7 +51,7 @@ class GeneticMap:
 
 def read_genetic_map(path: str | Path) -> GeneticMap:
     """CSV ``marker,chromosome,cM`` (norSTR's ``Marker,Chr,cM`` too; other columns ignored)."""
-    source, rows = _open_csv(path)
+    source, rows = open_csv(path)
     header = [c.lower() for c in rows[0][1]]
     names = {"marker": ("marker",), "chr": ("chromosome", "chr", "chrom"), "cm": ("cm", "poscm", "position_cm")}
     col = {}

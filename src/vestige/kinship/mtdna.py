@@ -41,7 +41,7 @@ import numpy as np
 
 from vestige.kinship.errors import KinshipInputError
 from vestige.kinship.haplofreq import clopper_pearson_upper
-from vestige.kinship.io import _open_csv, _read_json
+from vestige.kinship.io import open_csv, read_json
 
 IUPAC = {"R": "AG", "Y": "CT", "K": "GT", "M": "AC", "S": "CG", "W": "AT", "B": "CGT", "D": "AGT", "H": "ACT",
          "V": "ACG", "N": "ACGT"}
@@ -135,7 +135,7 @@ def parse_haplotype(variants: str, ranges: str, where: str) -> MtHaplotype:
 
 def _read_table(path: str | Path, id_names: tuple[str, ...],
                 skipped: list[str] | None = None) -> tuple[str, list[tuple[int, str, MtHaplotype]]]:
-    source, rows = _open_csv(path)
+    source, rows = open_csv(path)
     header = [c.lower() for c in rows[0][1]]
     if len(header) < 3 or header[0] not in id_names or header[1] != "range" or header[2] != "variants":
         raise KinshipInputError(f"{source}, line {rows[0][0]}",
@@ -212,7 +212,7 @@ class MtModel:
 
     @classmethod
     def from_json(cls, path: str | Path) -> MtModel:
-        data = _read_json(path)
+        data = read_json(path)
         if not isinstance(data, dict):
             raise KinshipInputError(str(path), "expected a JSON object")
         rate = data.get("rate", data.get("point_mutation_per_transmission_whole_CR"))

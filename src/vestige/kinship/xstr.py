@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from vestige.kinship.errors import KinshipInputError
-from vestige.kinship.io import FrequencyTable, _open_csv, _read_json
+from vestige.kinship.io import FrequencyTable, open_csv, read_json
 from vestige.kinship.likelihood import contract
 from vestige.kinship.mutation import MutationModel, MutationSpec, lump
 from vestige.kinship.pedigree import Family
@@ -63,7 +63,7 @@ class XProfiles:
 
 def read_x_profiles(path: str | Path, known: set[str] | None = None) -> XProfiles:
     """CSV ``sample,marker,allele1,allele2``; a man's row has ``allele2`` empty (or repeated)."""
-    source, rows = _open_csv(path)
+    source, rows = open_csv(path)
     header = [c.lower() for c in rows[0][1]]
     if header[:3] not in (["sample", "marker", "allele1"], ["sample name", "marker", "allele 1"]):
         raise KinshipInputError(f"{source}, line {rows[0][0]}",
@@ -116,7 +116,7 @@ def read_x_map(path: str | Path, function: str = "haldane") -> XMap:
     """The genetic map: JSON ``{"loci": [{"marker", "linkage_group", "cM_female" | "cM"}...],
     "adjacent_recombination_fractions": [{"from", "to", "r"}...]}``; a fraction given is used as
     given, else it comes from the cM distance by ``function`` (Haldane or Kosambi)."""
-    data = _read_json(path)
+    data = read_json(path)
     if not isinstance(data, dict) or not isinstance(data.get("loci"), list) or not data["loci"]:
         raise KinshipInputError(str(path), 'expected {"loci": [{"marker", "linkage_group", "cM_female"}, ...]}')
     fn = {"haldane": haldane, "kosambi": kosambi}.get(function)

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from vestige.kinship.errors import KinshipInputError
-from vestige.kinship.io import _open_csv, _read_json
+from vestige.kinship.io import open_csv, read_json
 from vestige.kinship.lines import LineTree, predictive, stepwise_matrix
 
 if TYPE_CHECKING:
@@ -110,7 +110,7 @@ class YHaplotypes:
 def read_y_profiles(path: str | Path, known: set[str] | None = None) -> YHaplotypes:
     """Read a Y-STR profiles CSV (see the module docstring); ``known`` (the loci of the rates
     file) makes an unknown locus an error naming its line."""
-    source, rows = _open_csv(path)
+    source, rows = open_csv(path)
     header = [c.lower() for c in rows[0][1]]
     if header[:3] not in (["sample", "marker", "allele1"], ["sample name", "marker", "allele 1"]):
         raise KinshipInputError(f"{source}, line {rows[0][0]}",
@@ -172,7 +172,7 @@ class YDatabase:
 
 def read_y_database(path: str | Path) -> YDatabase:
     """A haplotype database: ``id`` then one column per locus; multi-copy loci as ``"11,14"``."""
-    source, rows = _open_csv(path)
+    source, rows = open_csv(path)
     header = rows[0][1]
     if len(header) < 2:
         raise KinshipInputError(f"{source}, line {rows[0][0]}", "expected an id column then one column per locus")
@@ -216,7 +216,7 @@ def read_y_database(path: str | Path) -> YDatabase:
 def read_y_rates(path: str | Path) -> dict[str, float]:
     """Per-locus mutation rates (per father–son transmission, the whole locus): JSON, either
     ``{"rates": {locus: rate}}`` or ``{locus: rate}``."""
-    data = _read_json(path)
+    data = read_json(path)
     rates = data.get("rates", data) if isinstance(data, dict) else None
     if not isinstance(rates, dict) or not rates:
         raise KinshipInputError(str(path), 'expected {"rates": {"DYS19": 0.0022, ...}}')

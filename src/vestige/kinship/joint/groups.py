@@ -1,0 +1,339 @@
+"""Solving the independent groups: components of the LR graph, pairings fixed as certain, pairings cut with the proof of the package docstring, exact enumeration of each group."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from vestige.kinship.joint.enumeration import enumerate_assignments
+from vestige.kinship.joint.model import CUTOFFS, FIX_EPSILON, Group, TooLarge
+from vestige.kinship.joint.tables import FamilyTable, build_family_table
+from vestige.kinship.lr import sample_readings
+from vestige.kinship.observe import evidence_matrix, hw_probability
+from vestige.kinship.theta import singleton_weights
+
+
+def solve_groups(log_lr, log_w, family_of, targets, multi, items, bodies, profiles, sprof, table, fam_mutation,  # noqa: PLR0913
+                  degradation, opts, progress, placement=None) -> list[Group]:
+    n_v, n_t = log_lr.shape
+    fam_targets: dict[str, list[int]] = {}
+    for c, (f, _mp) in enumerate(targets):
+        fam_targets.setdefault(f.name, []).append(c)
+    # λ: the prior-weighted LR of a pairing (its mass relative to leaving the victim unassigned)
+    lam = log_lr + log_w[:, None]
+    finite = np.isfinite(log_lr)
+    comps = _components(finite, family_of, fam_targets)
+    groups: list[Group] = []
+    cache: dict = {"lineage": placement}
+    todo = [(vs, ts, 0) for vs, ts in comps]
+    kept = np.zeros_like(finite)  # the pairings kept, written per group (groups never overlap)
+    fixed_done: set[tuple[int, ...]] = set()
+    single = np.array([f.name not in multi for f in family_of], dtype=bool)
+    done = 0
+    while todo:
+        vs, ts, level = todo.pop()
+        if level == 0 and tuple(vs) not in fixed_done and not _fits(vs, ts, finite, opts):
+            # Too large as it stands: first fix the pairings that are certain beyond FIX_EPSILON
+            # (proof in _fix_certain); what they leave often falls apart into small groups.
+            fixed, vs2, ts2 = _fix_certain(vs, ts, lam, finite, single)
+            for v, t, eps in fixed:
+                g = Group([v], [t], tolerance=eps, count=1)
+                g.assignments = np.array([[t]])
+                g.loglr = np.array([lam[v, t]])
+                g.plain = np.array([log_lr[v, t]])
+                g.fixed = True
+                groups.append(g)
+            if fixed:
+                sub0 = np.zeros_like(finite)
+                sub0[np.ix_(vs2, ts2)] = finite[np.ix_(vs2, ts2)]
+                parts = _components(sub0[np.ix_(vs2, ts2)], [family_of[c] for c in ts2], _restrict(fam_targets, ts2, family_of))
+                for a, b in parts:
+                    part = ([vs2[i] for i in a], [ts2[j] for j in b])
+                    fixed_done.add(tuple(part[0]))
+                    todo.append((*part, 0))
+                # victims left with no pairing at all: nothing to enumerate (marginal '*' = 1)
+                continue
+            fixed_done.add(tuple(vs))
+        block = finite[np.ix_(vs, ts)]
+        if level > 0:
+            block = block & (lam[np.ix_(vs, ts)] >= math.log(CUTOFFS[level]))
+        kept[np.ix_(vs, ts)] = block
+        sub = kept
+        if level > 0:  # the cut may split the component
+            parts = _components(block, [family_of[c] for c in ts], _restrict(fam_targets, ts, family_of))
+            parts = [([vs[i] for i in a], [ts[j] for j in b]) for a, b in parts]
+            if len(parts) > 1:
+                todo.extend((a, b, level) for a, b in parts)
+                continue
+        if _fits(vs, ts, sub, opts):
+            g = Group(vs, ts, cutoff=CUTOFFS[level])
+            try:
+                _enumerate_group(g, sub, log_lr, log_w, targets, multi, items, bodies, profiles, sprof, table,
+                                 fam_mutation, degradation, opts, cache)
+            except TooLarge as e:
+                if level + 1 < len(CUTOFFS):
+                    todo.append((vs, ts, level + 1))
+                    continue
+                groups.append(Group(vs, ts, exact=False, reason=str(e)))
+                continue
+            g.cut = _cut_pairings(g, lam, finite, sub) if level > 0 else []
+            groups.append(g)
+            done += 1
+            if progress:
+                progress("groups", done, done + len(todo))
+        elif level + 1 < len(CUTOFFS):
+            todo.append((vs, ts, level + 1))
+        else:
+            groups.append(Group(vs, ts, exact=False, cutoff=CUTOFFS[level],
+                                reason=f"more than {opts.max_assignments:,} assignments even with pairings of "
+                                       f"prior-weighted LR below {CUTOFFS[-1]:g} cut"))
+    groups.sort(key=lambda g: (min(g.victims), min(g.targets)))
+    return groups
+
+
+def _components(edges: np.ndarray, family_of, fam_targets) -> list[tuple[list[int], list[int]]]:
+    """Connected components of victims and families (a family's missing persons stay together)."""
+    n_v, n_t = edges.shape
+    parent = list(range(n_v + n_t))
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a, b):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[ra] = rb
+
+    for cols in fam_targets.values():
+        for c in cols[1:]:
+            union(n_v + cols[0], n_v + c)
+    vv, cc = np.nonzero(edges)
+    for v, c in zip(vv.tolist(), cc.tolist(), strict=True):
+        union(v, n_v + c)
+    comps: dict[int, tuple[list[int], list[int]]] = {}
+    for v in range(n_v):
+        comps.setdefault(find(v), ([], []))[0].append(v)
+    for c in range(n_t):
+        comps.setdefault(find(n_v + c), ([], []))[1].append(c)
+    return [x for x in comps.values() if x[0] and x[1]]
+
+
+def star_group(local: np.ndarray, log_w: np.ndarray) -> Group:
+    """A group of one victim (or one missing person) whose families each have one missing
+    person: its assignments are "nobody" and each single pairing — listed without enumeration,
+    in local indices, sorted like :func:`_enumerate_group`'s."""
+    nv, nt = local.shape
+    pairs = [(i, j) for i in range(nv) for j in range(nt) if np.isfinite(local[i, j])]
+    rows = np.full((len(pairs) + 1, nv), -1, dtype=np.int64)
+    plain = np.zeros(len(pairs) + 1)
+    weighted = np.zeros(len(pairs) + 1)
+    for r, (i, j) in enumerate(pairs, start=1):
+        rows[r, i] = j
+        plain[r] = local[i, j]
+        weighted[r] = local[i, j] + log_w[i]
+    order = np.lexsort((np.arange(len(rows)), -plain))
+    g = Group(list(range(nv)), list(range(nt)))
+    g.assignments, g.plain, g.loglr, g.count = rows[order], plain[order], weighted[order], len(rows)
+    return g
+
+
+def _fix_certain(vs, ts, lam, finite, single):
+    """Pairings certain enough to fix, and the victims and targets they leave.
+
+    Proof. With product-form weights (families with one missing person) let ``A`` be the
+    assignments with ``v = m`` and ``B`` the others. Map each ``a ∈ B`` to ``a' ∈ A`` by putting
+    ``v`` on ``m`` and unassigning whoever held ``m``. The weight changes by ``λ_vm / (λ_v,a(v)
+    λ_v',m)``, and an ``a'`` has at most ``(1 + Σ_{t≠m} λ_vt)(1 + Σ_{v'≠v} λ_v'm)`` weighted
+    preimages, so ``P(B)/P(A) ≤ ε_vm = (1 + Σ_{t≠m} λ_vt)(1 + Σ_{v'≠v} λ_v'm) / λ_vm``. Fixing
+    pairings with ``ε ≤`` :data:`FIX_EPSILON` (each on a distinct victim and person) moves any
+    marginal by at most the sum of their ``ε`` (reported as the group's tolerance); removing
+    their victims and persons only lowers the others' sums, so the bounds stay valid.
+    """
+    sub = np.zeros_like(finite)
+    sub[np.ix_(vs, ts)] = finite[np.ix_(vs, ts)]
+    e = np.where(sub, np.exp(np.minimum(lam, 700.0)), 0.0)
+    rows, cols = e.sum(axis=1), e.sum(axis=0)
+    fixed, used_v, used_t = [], set(), set()
+    for v in vs:
+        if not sub[v].any():
+            continue
+        t = int(np.argmax(np.where(sub[v], lam[v], -np.inf)))
+        if not single[t] or t in used_t:
+            continue
+        log_eps = (math.log1p(rows[v] - e[v, t]) + math.log1p(cols[t] - e[v, t]) - lam[v, t])
+        if log_eps <= math.log(FIX_EPSILON):
+            fixed.append((v, t, math.exp(log_eps)))
+            used_v.add(v)
+            used_t.add(t)
+    return fixed, [v for v in vs if v not in used_v], [t for t in ts if t not in used_t]
+
+
+def _fits(vs, ts, sub, opts) -> bool:
+    """Whether enumerating is worth trying: Π (1 + options) bounds the assignments (injectivity
+    makes them fewer; the enumeration itself stops at ``max_assignments``)."""
+    bound = 1.0
+    for v in vs:
+        bound *= 1 + int(sub[v, ts].sum())
+        if bound > 1000.0 * opts.max_assignments:
+            return False
+    return True
+
+
+def _cut_pairings(g: Group, lam, finite, sub) -> list[tuple[int, int, float]]:
+    """The cut pairings that touch the group: (victim, target, log λ) — every possible pairing of
+    its victims or its missing persons that the group does not hold."""
+    vs, ts = g.victims, g.targets
+    inside_t = np.zeros(finite.shape[1], dtype=bool)
+    inside_t[ts] = True
+    inside_v = np.zeros(finite.shape[0], dtype=bool)
+    inside_v[vs] = True
+    out = []
+    for v in vs:
+        held = np.zeros(finite.shape[1], dtype=bool)
+        held[ts] = sub[v, ts]
+        for t in np.flatnonzero(finite[v] & ~held):
+            out.append((v, int(t), float(lam[v, t])))
+    for t in ts:
+        col = finite[:, t] & ~inside_v
+        for v in np.flatnonzero(col):
+            out.append((int(v), t, float(lam[v, t])))
+    return out
+
+
+def _restrict(fam_targets, tcols, family_of=None):
+    """The families of ``tcols``, each with its missing persons' positions in ``tcols``."""
+    out: dict[str, list[int]] = {}
+    if family_of is not None:
+        for j, c in enumerate(tcols):
+            out.setdefault(family_of[c].name, []).append(j)
+        return out
+    pos = {c: j for j, c in enumerate(tcols)}
+    for f, cols in fam_targets.items():
+        js = [pos[c] for c in cols if c in pos]
+        if js:
+            out[f] = js
+    return out
+
+
+def _enumerate_group(g: Group, sub, log_lr, log_w, targets, multi, items, bodies, profiles, sprof, table,
+                     fam_mutation, degradation, opts, cache) -> None:
+    vs, ts = g.victims, g.targets
+    local = {c: j for j, c in enumerate(ts)}
+    opts_local = [[local[c] for c in ts if sub[v, c]] for v in vs]
+    rows = enumerate_assignments(opts_local, len(ts), opts.max_assignments)  # (n_a, n_v) local target or -1
+    score = np.zeros(len(rows))
+    # Families with one missing person (θ = 0): the pairwise LR is the family's whole factor.
+    pair = np.full((len(vs), len(ts) + 1), 0.0)
+    for i, v in enumerate(vs):
+        for j, c in enumerate(ts):
+            pair[i, j] = log_lr[v, c] + log_w[v]
+        pair[i, -1] = 0.0
+    multi_fams: dict[str, list[int]] = {}
+    for j, c in enumerate(ts):
+        f = targets[c][0]
+        if f.name in multi:
+            multi_fams.setdefault(f.name, []).append(j)
+    # A family of several missing persons that only one victim of the group could join never
+    # holds two at once: its factor is that victim's pairwise LR, as for a family of one (θ = 0).
+    for fname, js in list(multi_fams.items()):
+        takers = {i for i in range(len(vs)) if any(j in opts_local[i] for j in js)}
+        if len(takers) <= 1 and opts.theta == 0:
+            del multi_fams[fname]
+    in_multi_cols = {j for js in multi_fams.values() for j in js}
+    single_cols = np.array([j for j in range(len(ts)) if j not in in_multi_cols], dtype=np.int64)
+    for i in range(len(vs)):
+        col = rows[:, i]
+        mask = np.isin(col, single_cols)
+        score[mask] += pair[i, col[mask]]
+    # Families with several missing persons: one class table per marker.
+    for fname, js in multi_fams.items():
+        fam = targets[ts[js[0]]][0]
+        mps = [targets[ts[j]][1] for j in js]
+        cands = [[vs[i] for i in range(len(vs)) if js_j in opts_local[i]] for js_j in js]
+        key = (fname, tuple(tuple(c) for c in cands))
+        if key not in cache:
+            cache[key] = build_family_table(fam, [ts[j] for j in js], mps, cands, items, bodies, profiles, sprof,
+                                            table, _family_markers(fam, profiles, table,
+                                                                   [items[v] for c in cands for v in c], bodies, sprof),
+                                            fam_mutation[fname], degradation, opts.theta, cache.setdefault("reads", {}))
+        ft: FamilyTable = cache[key]
+        ft.lineage = cache.get("lineage")
+        g.tables[fname] = ft
+        # who sits on each of the family's missing persons, per assignment (global victim index or n_items)
+        n_items = len(items)
+        inv = np.full((len(rows), len(js)), n_items, dtype=np.int64)
+        for i, v in enumerate(vs):
+            for k, j in enumerate(js):
+                inv[rows[:, i] == j, k] = v
+        placed_own = np.zeros(len(rows))
+        for i, v in enumerate(vs):
+            inside = np.isin(rows[:, i], js)
+            placed_own[inside] += _own_loglik(v, items, bodies, sprof, table, degradation, opts.theta, cache) - log_w[v]
+        fam_score = np.zeros(len(rows))
+        for marker, lt in ft.log_t.items():
+            cms = ft.classes[marker]
+            flat = np.zeros(len(rows), dtype=np.int64)
+            stride = 1
+            for k in range(len(js) - 1, -1, -1):
+                flat += cms[k][inv[:, k]] * stride
+                stride *= lt.shape[k]
+            base = lt.reshape(-1)
+            fam_score += base[flat] - base[-1]
+        if ft.lineage is not None:  # the lineage systems, jointly for the victims placed together
+            for r in range(len(rows)):
+                placed = tuple((mps[k], int(inv[r, k])) for k in range(len(js)) if inv[r, k] < n_items)
+                if placed:
+                    fam_score[r] += ft.lineage(fam, placed)
+        score += fam_score - placed_own
+    weight = np.zeros(len(rows))
+    for i, v in enumerate(vs):
+        weight += np.where(rows[:, i] >= 0, log_w[v], 0.0)
+    plain = score - weight
+    order = np.lexsort((np.arange(len(rows)), -plain))
+    g.assignments = np.where(rows[order] >= 0, np.asarray(ts)[np.maximum(rows[order], 0)], -1)
+    g.loglr = score[order]
+    g.plain = plain[order]
+    g.count = len(rows)
+    # Victims' own likelihoods, for the conditional pairwise LRs of families with several
+    # missing persons (undisputed identifications): only those that such a family could take.
+    in_multi = {vs[i] for i in range(len(vs)) if any(j in opts_local[i] for js in multi_fams.values() for j in js)}
+    g.own = {v: _own_loglik(v, items, bodies, sprof, table, degradation, opts.theta, cache) for v in in_multi}
+
+
+def _family_markers(fam, profiles, table, items, bodies, sprof) -> list[str]:
+    """Markers where a candidate victim (``items``) is typed: at any other marker every placement
+    has the likelihood of the family alone, and the ratios the engine uses are 1."""
+    typed = {mk for it in items for s in bodies.get(it, [it]) for mk in sprof.genotypes.get(s, {})}
+    return [m for m in table.markers if m in typed]
+
+
+def _own_loglik(v, items, bodies, sprof, table, degradation, theta, cache) -> float:
+    key = ("own", v)
+    if key not in cache:
+        cache[key] = victim_logliks([items[v]], bodies, sprof, table, degradation, theta)[0]
+    return cache[key]
+
+
+def victim_logliks(items, bodies, sprof, table, degradation, theta) -> list[float]:
+    out = []
+    for it in items:
+        total = 0.0
+        for marker in table.markers:
+            rs = sample_readings(sprof, bodies.get(it, [it]), marker, degradation)
+            if rs:
+                total += math.log(own_probability(rs, table, marker, theta))
+        out.append(total)
+    return out
+
+
+def own_probability(rs, table, marker, theta) -> float:
+    alleles, freqs = table.alleles[marker], table.freqs[marker]
+    if theta == 0:
+        return hw_probability(rs, alleles, freqs)
+    index = {a: i for i, a in enumerate(alleles)}
+    e = evidence_matrix(rs, list(alleles), lambda lab: freqs[index[lab]])
+    return float((e * singleton_weights(freqs, theta)).sum())

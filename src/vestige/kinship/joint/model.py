@@ -1,0 +1,87 @@
+"""The joint engine's options, groups and result, and its constants."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+CUTOFFS = (0.0, 1e-12, 1e-9, 1e-6, 1e-4, 1e-3, 1e-2, 1e-1)
+
+
+FIX_EPSILON = 1e-9  # a pairing is fixed when P(not this pairing) is proven below this
+
+
+MAX_CLASS_TABLE = 4_000_000
+
+
+TIE = 1e-9  # relative tolerance for "equal likelihood" (symmetric assignments)
+
+
+class TooLarge(Exception):
+    pass
+
+
+@dataclass
+class JointOptions:
+    threshold: float = 1e4
+    strict: bool = False
+    prior: str = "pairwise"  # or "flat"
+    pair_prior: float | None = None
+    missing_total: int | None = None
+    max_assignments: int = 2_000_000
+    ignore_sex: bool = False
+    disable_mutations: str = "never"  # "consistent" (dvir's NA) or "always"
+    theta: float = 0.0
+    top: int = 10
+
+
+@dataclass
+class Group:
+    victims: list[int]
+    targets: list[int]
+    exact: bool = True
+    cutoff: float = 0.0
+    tolerance: float = 0.0
+    reason: str = ""
+    assignments: np.ndarray | None = None  # (n_a, n_victims) target index or -1, sorted by loglr desc
+    loglr: np.ndarray | None = None  # (n_a,) natural log of prior weight × LR against the null
+    plain: np.ndarray | None = None  # (n_a,) natural log LR against the null (no prior)
+    count: int = 0
+    tables: dict = field(default_factory=dict)  # family name → FamilyTable (several missing persons)
+    fixed: bool = False  # a pairing fixed as certain (see _fix_certain); its tolerance bounds the rest
+    cut: list = field(default_factory=list)  # cut pairings touching the group: (victim, target, log λ)
+    local_lr: np.ndarray | None = None  # the group's pairwise log LRs (victims × targets)
+    extra_mass: float = 0.0  # prior-weighted LR mass of pairings never given to the engine (sparse entry)
+    own: dict = field(default_factory=dict)  # victim → log P(own readings)
+
+
+@dataclass
+class JointResult:
+    items: list[str]
+    targets: list[tuple[str, str]]  # (family, missing)
+    loglik0: float
+    groups: list[Group]
+    assignments: list[dict]
+    marginals: list[dict]
+    undisputed: list[dict]
+    symmetric: list[dict]
+    prior: dict
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    glr: dict[tuple[int, int], float] = field(default_factory=dict)
+    pairwise_log_lr: np.ndarray | None = None
+    admissible: int = 0  # sex-consistent assignments of the whole problem (dvir's full table)
+    notes: list[str] = field(default_factory=list)  # what the user must know (e.g. persons a lineage cannot tell apart)
+    outside: dict[int, float] = field(default_factory=dict)  # victim in no group → its prior-weighted LR mass cut away
+    systems: dict[str, np.ndarray] = field(default_factory=dict)  # lineage system → (victims, targets) log LR, nan: not compared
+
+    def as_dict(self) -> dict:
+        return {"assignments": self.assignments, "marginals": self.marginals, "undisputed": self.undisputed,
+                "symmetric": self.symmetric,
+                "groups": [{"remains": len(g.victims), "missing": len(g.targets), "exact": g.exact,
+                            "assignments": g.count, "cutoff": g.cutoff, "tolerance": g.tolerance,
+                            **({"reason": g.reason} if g.reason else {})} for g in self.groups],
+                "loglik_null": self.loglik0, "prior": self.prior,
+                "admissible_assignments": (self.admissible if self.admissible < 2 ** 53 else float(self.admissible))
+                if self.admissible else None,
+                "skipped": [{"family": f, "reason": r} for f, r in self.skipped]}

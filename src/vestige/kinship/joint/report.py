@@ -1,0 +1,151 @@
+"""Reporting the joint result: marginals, the most probable assignments, symmetric assignments, approximate groups."""
+
+from __future__ import annotations
+
+import heapq
+import math
+
+import numpy as np
+
+from vestige.kinship.joint.model import TIE, Group, JointOptions, JointResult
+from vestige.kinship.prior import default_prior, posterior
+
+
+def report(res: JointResult, opts: JointOptions, allowed_fn, n_row, n_col) -> None:
+    """Marginals, GLRs, tolerances, the best global assignments and the symmetric matches.
+
+    ``allowed_fn(v, t)``: whether a pairing is admissible (its marginal is listed, 0 included);
+    ``n_row[v]``, ``n_col[t]``: admissible pairings of a victim and of a missing person.
+    """
+    items, targets = res.items, res.targets
+    marg: dict[int, dict[int, float]] = {}
+    star: dict[int, float] = {}
+    free: dict[int, float] = {}
+    in_groups = {v for g in res.groups for v in g.victims}
+    for g in res.groups:
+        if not g.exact:
+            continue
+        # Marginals use prior × LR; rows are sorted by the plain likelihood (dvir's order).
+        lse = np.logaddexp.reduce(g.loglr)
+        w = np.exp(g.loglr - lse)
+        lut = np.full(max(g.targets) + 1, len(g.targets), dtype=np.int64)
+        lut[np.asarray(g.targets)] = np.arange(len(g.targets))
+        idx = np.where(g.assignments >= 0, lut[np.maximum(g.assignments, 0)], len(g.targets))
+        for j, t in enumerate(g.targets):
+            free[t] = float(w[~(idx == j).any(axis=1)].sum())
+        for i, v in enumerate(g.victims):
+            col = g.assignments[:, i]
+            sums = np.bincount(idx[:, i], weights=w, minlength=len(g.targets) + 1)
+            marg[v] = {t: float(sums[j]) for j, t in enumerate(g.targets) if allowed_fn(v, t)}
+            star[v] = float(sums[-1])
+            # GLR (dvir's pairwiseGLR): best with v = m against the best without it.
+            for t in g.targets:
+                has = np.flatnonzero(col == t)
+                hasnt = np.flatnonzero(col != t)
+                if len(has) and len(hasnt):
+                    res.glr[(v, t)] = float(g.plain[has[0]] - g.plain[hasnt[0]])
+    # Tolerance of a group: Σ over its cut pairings of λ·P(victim unassigned)·P(person free),
+    # the first-order change of its marginals if the pairing were put back (adding pairing e to
+    # independent groups multiplies the mass by 1 + λ_e·P(v = *)·P(m free) exactly).
+    for g in res.groups:
+        if g.exact and not g.fixed:
+            g.tolerance = g.extra_mass + sum(math.exp(lv) * star.get(v, 1.0) * free.get(t, 1.0) for v, t, lv in g.cut)
+    tol = {v: g.tolerance for g in res.groups if g.exact for v in g.victims}
+    # A victim in no group had every pairing cut (or none): "none of the missing" is then
+    # 1 / (1 + M), M its prior-weighted LR mass cut away, and M / (1 + M) is how far that may be
+    # off (its candidates' other claimants unknown) — never 1.0 while it has a candidate.
+    for v, mass in res.outside.items():
+        if mass > 0:
+            tol[v] = max(tol.get(v, 0.0), mass / (1.0 + mass))
+    for v, it in enumerate(items):
+        extra = {"tolerance": tol[v]} if tol.get(v) else {}
+        for t, p in sorted(marg.get(v, {}).items()):
+            f, mp = targets[t]
+            systems = {}
+            if res.systems:  # each lineage system's pairwise log10 LR (None: nothing compared)
+                systems = {"systems": {name: (None if math.isnan(x := float(m[v, t])) else x / math.log(10))
+                                       for name, m in res.systems.items()}}
+            res.marginals.append({"sample": it, "family": f, "missing": mp, "probability": p, **extra, **systems})
+        if v not in in_groups:
+            star[v] = 1.0 / (1.0 + res.outside.get(v, 0.0))
+        if v in star:
+            res.marginals.append({"sample": it, "family": None, "missing": "*", "probability": star[v], **extra})
+    for g in res.groups:
+        if not g.exact:
+            _approximate(res, g, n_row, n_col)
+    res.assignments = _top_assignments(res, opts.top)
+    res.symmetric = _symmetric(res)
+
+
+def _approximate(res: JointResult, g: Group, n_row, n_col) -> None:
+    """A group too large to solve exactly: pairwise posteriors with both axes of competition
+    (:func:`vestige.kinship.prior.posterior`), marked ``exact: false``."""
+    sub = g.local_lr
+    row = np.logaddexp.reduce(sub, axis=1)
+    col = np.logaddexp.reduce(sub, axis=0)
+    pi = res.prior["pair"] or default_prior(res.prior["missing"], res.prior["remains"])
+    for i, v in enumerate(g.victims):
+        total = 0.0
+        for j, t in enumerate(g.targets):
+            if np.isfinite(sub[i, j]):
+                p = posterior(float(sub[i, j]), float(row[i]), int(n_row[v]), float(col[j]), int(n_col[t]), pi)
+                total += p
+                f, mp = res.targets[t]
+                res.marginals.append({"sample": res.items[v], "family": f, "missing": mp, "probability": p,
+                                      "exact": False})
+        res.marginals.append({"sample": res.items[v], "family": None, "missing": "*",
+                              "probability": max(0.0, 1.0 - total), "exact": False})
+
+
+def _top_assignments(res: JointResult, k: int) -> list[dict]:
+    """The ``k`` most likely global assignments (groups are independent: k-best sums)."""
+    if k <= 0:
+        return []
+    best: list[tuple[float, tuple]] = [(0.0, ())]
+    solved = [g for g in res.groups if g.exact]
+    for gi, g in enumerate(solved):
+        cand = [(s + float(g.plain[r]), picks + ((gi, r),)) for s, picks in best for r in range(min(k, len(g.plain)))]
+        best = heapq.nlargest(k, cand, key=lambda x: x[0])
+    pos = {it: i for i, it in enumerate(res.items)}
+    out = []
+    for s, picks in best:
+        pairs = []
+        for gi, r in picks:
+            g = solved[gi]
+            for i, v in enumerate(g.victims):
+                t = int(g.assignments[r, i])
+                if t >= 0:
+                    f, mp = res.targets[t]
+                    pairs.append({"sample": res.items[v], "family": f, "missing": mp})
+        pairs.sort(key=lambda p: pos[p["sample"]])
+        log10 = s / math.log(10)
+        out.append({"pairs": pairs, "loglik": res.loglik0 + s, "lr": None if log10 > 308 else math.exp(s),
+                    "log10_lr": log10})
+    return out
+
+
+def _symmetric(res: JointResult) -> list[dict]:
+    """Best assignments the DNA cannot tell apart: equal likelihood, the same victims on the
+    same missing persons, in another order (dvir's "symmetric" match)."""
+    out = []
+    for g in res.groups:
+        if not g.exact or len(g.plain) < 2:
+            continue
+        a = g.assignments[0]
+        best = float(g.plain[0])
+        for r in range(1, len(g.plain)):
+            if abs(float(g.plain[r]) - best) > TIE * max(1.0, abs(best)):
+                break
+            b = g.assignments[r]
+            if not np.array_equal(a >= 0, b >= 0) or set(a[a >= 0].tolist()) != set(b[b >= 0].tolist()):
+                continue
+            diff = np.flatnonzero(a != b)
+            samples = [res.items[g.victims[i]] for i in diff]
+            out.append({"samples": samples, "missing": sorted(res.targets[int(a[i])][1] for i in diff),
+                        "family": res.targets[int(a[diff[0]])][0],
+                        "families": sorted({res.targets[int(a[i])][0] for i in diff}),
+                        "loglik": res.loglik0 + best,
+                        "assignments": [[{"sample": res.items[g.victims[i]], "missing": res.targets[int(x[i])][1]}
+                                         for i in diff] for x in (a, b)]})
+            break
+    return out
