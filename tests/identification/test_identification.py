@@ -16,7 +16,7 @@ from vestige.identification import services as ident
 from vestige.identification.models import Candidate, Identification, MatchingRun
 from vestige.kinship.io import FrequencyTable
 from vestige.kinship.mutation import MutationModel
-from vestige.kinship.simulate import _Drawer
+from vestige.kinship.simulate import Drawer
 from vestige.missing import services as missing
 from vestige.missing.models import MissingPerson, ReferenceProfile
 from vestige.missing.names import name_key, transliterate
@@ -94,7 +94,7 @@ def world(users, admin, site):
     full = read_frequencies(ident.frequencies_path())
     table = FrequencyTable({m: full.alleles[m] for m in MARKERS}, {m: full.freqs[m] for m in MARKERS})
     rng = np.random.default_rng(5)
-    drawer = _Drawer(table, MARKERS, MutationModel(), rng)
+    drawer = Drawer(table, MARKERS, MutationModel(), rng)
     liaison, dna = users["family_liaison"], users["dna_analyst"]
 
     def geno(g):

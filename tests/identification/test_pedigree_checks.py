@@ -14,7 +14,7 @@ from vestige.identification.models import Candidate
 from vestige.identification.pedigree_checks import family_checks
 from vestige.kinship.io import FrequencyTable
 from vestige.kinship.mutation import MutationModel
-from vestige.kinship.simulate import _Drawer
+from vestige.kinship.simulate import Drawer
 from vestige.missing import services as missing
 
 from .test_identification import MARKERS, _inline_tasks, world  # noqa: F401  (fixtures: the four families)
@@ -33,7 +33,7 @@ def test_a_wrong_donor_is_flagged_on_the_page_and_in_the_run(users, world, clien
     full = read_frequencies(ident.frequencies_path())
     table = FrequencyTable({m: full.alleles[m] for m in MARKERS}, {m: full.freqs[m] for m in MARKERS})
     rng = np.random.default_rng(9)
-    drawer = _Drawer(table, MARKERS, MutationModel(), rng)
+    drawer = Drawer(table, MARKERS, MutationModel(), rng)
     g = drawer.founder()  # an unrelated man's profile, recorded as the missing man's brother
     stranger = {m: (table.alleles[m][g[i, 0]], table.alleles[m][g[i, 1]]) for i, m in enumerate(MARKERS)}
     bad_family = people[0][0]

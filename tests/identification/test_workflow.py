@@ -18,7 +18,7 @@ from vestige.identification import services as ident
 from vestige.identification.models import Candidate, MatchingRun, RemainsSample
 from vestige.kinship.io import FrequencyTable
 from vestige.kinship.mutation import MutationModel
-from vestige.kinship.simulate import _Drawer
+from vestige.kinship.simulate import Drawer
 from vestige.missing import pedigrees
 from vestige.missing import services as missing
 from vestige.missing.models import Donor, Family, MissingPerson
@@ -43,7 +43,7 @@ def table():
 
 @pytest.fixture
 def drawer(table):
-    return _Drawer(table, MARKERS, MutationModel(), np.random.default_rng(11))
+    return Drawer(table, MARKERS, MutationModel(), np.random.default_rng(11))
 
 
 def geno(table, g):

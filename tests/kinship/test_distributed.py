@@ -16,7 +16,7 @@ from vestige.kinship.distributed import close, connect, dask_map  # noqa: E402
 from vestige.kinship.io import Profiles  # noqa: E402
 from vestige.kinship.mutation import MutationModel  # noqa: E402
 from vestige.kinship.search import SAMPLE_BLOCK, blind_search  # noqa: E402
-from vestige.kinship.simulate import _Drawer  # noqa: E402
+from vestige.kinship.simulate import Drawer  # noqa: E402
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def _world(n_families=60, n_samples=2 * SAMPLE_BLOCK + 37, seed=3):
     table = read_frequencies(frequencies_path())
     markers = sorted(table.alleles)[:15]
     rng = np.random.default_rng(seed)
-    drawer = _Drawer(table, markers, MutationModel(), rng)
+    drawer = Drawer(table, markers, MutationModel(), rng)
 
     def geno(g):
         return {m: (table.alleles[m][g[i, 0]], table.alleles[m][g[i, 1]]) for i, m in enumerate(markers)}

@@ -186,8 +186,8 @@ def test_families_written_in_any_member_order_share_one_canonical_shape():
     # grandparents) written with its members in two different orders: one shape, so one batch,
     # and the search gives each the same LRs.
     from vestige.kinship import Family, Member
+    from vestige.kinship.canonical import canonical_structure
     from vestige.kinship.lr import structure_of
-    from vestige.kinship.tables import canonical_structure
 
     def members(order):
         m = {"GF": Member("GF", "male"), "GM": Member("GM", "female"),
@@ -272,7 +272,7 @@ def test_compiled_code_is_cached_where_it_can_be_written(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(blocker))
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
-    path = kernels._cache_dir()
+    path = kernels.cache_dir()
     assert path.startswith(str(tmp_path / "tmp")) and (tmp_path / "tmp").exists()
     monkeypatch.setenv("HOME", str(tmp_path / "user"))
-    assert kernels._cache_dir() == str(tmp_path / "user" / ".cache" / "vestige" / "numba")
+    assert kernels.cache_dir() == str(tmp_path / "user" / ".cache" / "vestige" / "numba")

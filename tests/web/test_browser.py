@@ -96,7 +96,7 @@ def test_identification_path_of_a_family_of_four(browser, live_server, users, ad
     from vestige.identification.services import frequencies_path
     from vestige.kinship import read_frequencies
     from vestige.kinship.mutation import MutationModel
-    from vestige.kinship.simulate import _Drawer
+    from vestige.kinship.simulate import Drawer
     from vestige.missing.models import Donor, Family, MissingPerson
     from vestige.registry import services as registry
     from vestige.registry.models import Remains
@@ -106,7 +106,7 @@ def test_identification_path_of_a_family_of_four(browser, live_server, users, ad
     markers = ["D3S1358", "VWA", "D16S539", "CSF1PO", "TPOX", "D8S1179", "D21S11", "D18S51", "D2S441", "D19S433",
                "TH01", "FGA", "D22S1045", "D5S818", "D13S317", "D7S820", "SE33", "D10S1248", "D1S1656", "D12S391",
                "D2S1338"]
-    drawer = _Drawer(table, markers, MutationModel(), np.random.default_rng(2))
+    drawer = Drawer(table, markers, MutationModel(), np.random.default_rng(2))
     father, mother = drawer.founder(), drawer.founder()
     kids = [np.stack([drawer.transmit(father, "male"), drawer.transmit(mother, "female")], axis=1) for _ in range(2)]
 

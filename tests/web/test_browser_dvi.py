@@ -31,7 +31,7 @@ def pair(users, admin, site, settings):
     from vestige.identification import services as ident
     from vestige.kinship import read_frequencies
     from vestige.kinship.mutation import MutationModel
-    from vestige.kinship.simulate import _Drawer
+    from vestige.kinship.simulate import Drawer
     from vestige.missing import pedigrees
     from vestige.missing import services as missing
     from vestige.registry import services as registry
@@ -40,7 +40,7 @@ def pair(users, admin, site, settings):
     settings.VESTIGE_TASKS_INLINE = True
     table = read_frequencies(ident.frequencies_path())
     markers = sorted(table.alleles)[:21]
-    drawer = _Drawer(table, markers, MutationModel(), np.random.default_rng(5))
+    drawer = Drawer(table, markers, MutationModel(), np.random.default_rng(5))
     liaison, dna = users["family_liaison"], users["dna_analyst"]
     fam = missing.create_family(liaison, "Шевченко")
     mp = missing.create_missing_person(liaison, fam, {"family_name": "Шевченко", "given_name": "Богдан", "sex": "male",

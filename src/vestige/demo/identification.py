@@ -27,7 +27,7 @@ import numpy as np
 from django.db import transaction
 
 from vestige.identification.services import add_remains_sample, frequency_table, mutation_model
-from vestige.kinship.simulate import TEMPLATES, _Drawer, _drop_out, household
+from vestige.kinship.simulate import TEMPLATES, Drawer, drop_out, household
 from vestige.missing import pedigrees, services
 from vestige.missing.models import Family
 from vestige.registry.models import Remains, Sex
@@ -68,7 +68,7 @@ def load_identification(liaison, dna_analyst, report: dict | None = None) -> int
     full = frequency_table()
     from vestige.kinship.io import FrequencyTable
     table = FrequencyTable({m: full.alleles[m] for m in GLOBALFILER}, {m: full.freqs[m] for m in GLOBALFILER})
-    drawer = _Drawer(table, GLOBALFILER, mutation_model(), rng)
+    drawer = Drawer(table, GLOBALFILER, mutation_model(), rng)
     remains = list(Remains.objects.filter(site__ref="IZM-PISH").order_by("body_number"))
     order = rng.permutation(len(remains))
     none = {remains[i].pk for i in order[:N_NONE]}
@@ -130,7 +130,7 @@ def _sample(dna_analyst, rng, table, r: Remains, alleles: np.ndarray, degraded: 
             store: bool = True) -> None:
     typed = _genotypes(rng, table, alleles, 0.03 if not degraded else 0.15)
     if degraded:
-        typed = _drop_out(typed, DROPOUT, rng)
+        typed = drop_out(typed, DROPOUT, rng)
     if not store:  # the bone gave no usable profile (drawn all the same: the other bodies keep their DNA)
         return
     add_remains_sample(dna_analyst, r, typed, material=material, lab="Demo forensic DNA laboratory",

@@ -13,7 +13,12 @@ from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import NotFound
-from vestige.identification.runs import _donor_members, _pedigrees, frequency_table, mutation_model
+from vestige.identification.runs import (
+    donor_members,
+    frequency_table,
+    mutation_model,
+    run_pedigrees,
+)
 from vestige.kinship.check import PairCheck, check_family
 from vestige.kinship.error_rates import error_rates
 from vestige.kinship.io import Profiles
@@ -26,9 +31,9 @@ __all__ = ["family_checks", "flagged_pairs"]
 def _engine_family(family: Family):
     refs = profiles_for_matching(family)
     typed: dict[int, dict[int, str]] = {}
-    for donor, member, fam in _donor_members(refs):
+    for donor, member, fam in donor_members(refs):
         typed.setdefault(fam, {})[member] = f"DON:{donor}"
-    families, _map, unsearchable = _pedigrees(typed, [family.ref])
+    families, _map, unsearchable = run_pedigrees(typed, [family.ref])
     return (families[0] if families else None), refs, unsearchable
 
 

@@ -135,7 +135,7 @@ def _beat(run_id: int, percent: int | None = None, message: str | None = None) -
 
 # --- what a run reads ------------------------------------------------------------------------
 
-def _pedigrees(typed_by_family: dict[int, dict[int, str]], only: list[str] | None = None):
+def run_pedigrees(typed_by_family: dict[int, dict[int, str]], only: list[str] | None = None):
     """Kinship families of every family with a missing person still missing, built from plain
     rows (10^4 families in a fraction of a second); a map (family ref, pedigree id) → missing
     person pk; and the families that cannot be searched yet (no reference profile in force)."""
@@ -255,10 +255,10 @@ def execute_run(run_id: int, progress=None) -> MatchingRun:
         refs, ref_dropout = profiles_for_matching(with_dropout=True)
         lap("decrypt references")
         typed_by_family: dict[int, dict[int, str]] = {}
-        for donor, member, family in _donor_members(refs):
+        for donor, member, family in donor_members(refs):
             typed_by_family.setdefault(family, {})[member] = f"DON:{donor}"
         scope = [f for f in run.scope_families.split(",") if f]
-        families, mp_by_key, unsearchable = _pedigrees(typed_by_family, scope)
+        families, mp_by_key, unsearchable = run_pedigrees(typed_by_family, scope)
         lap("pedigrees")
         items, bodies, primary, others, sample_genos, sample_dropout = _bodies(run.scope_site)
         lap("decrypt samples")
@@ -578,7 +578,7 @@ def _insert_candidates(rows: list[tuple]) -> None:
             cursor.executemany(sql, rows[i:i + 5000])
 
 
-def _donor_members(refs):
+def donor_members(refs):
     """(donor pk, member pk, family pk) of the donors with usable profiles."""
     from vestige.missing.models import Donor
 

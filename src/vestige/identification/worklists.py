@@ -129,12 +129,12 @@ def _weak_candidates() -> list[Family]:
     """Families with a missing person still missing whose references are absent or distant (a
     cheap screen: no consented profile, or only relatives beyond first degree and fewer than
     two) — the ones the planning engine then ranks."""
-    from vestige.identification.runs import _donor_members
-    from vestige.kinship.lr import _kinship
+    from vestige.identification.runs import donor_members
+    from vestige.kinship.lr import kinship_coefficients
     from vestige.missing.services import kinship_family, profiles_for_matching
 
     refs = profiles_for_matching()
-    donors = {d: m for d, m, _f in _donor_members(refs)}
+    donors = {d: m for d, m, _f in donor_members(refs)}
     out = []
     for fam in Family.objects.filter(withdrawn_at__isnull=True).prefetch_related("members", "missing_persons", "donors"):
         mps = [mp for mp in fam.missing_persons.all() if mp.withdrawn_at is None and mp.status == MissingStatus.MISSING]
@@ -145,7 +145,7 @@ def _weak_candidates() -> list[Family]:
             out.append(fam)
             continue
         code = {m.pk: m.code for m in fam.members.all()}
-        phi = _kinship(kinship_family(fam))
+        phi = kinship_coefficients(kinship_family(fam))
         best = max(phi(code[t], mp.member.code) for t in typed for mp in mps)
         if best < 0.25 and len(typed) < 2:
             out.append(fam)
@@ -155,13 +155,13 @@ def _weak_candidates() -> list[Family]:
 def family_plan(fam: Family, run=None) -> dict:
     """The planning engine's figures for a family's first missing person (kept with the run and
     cached until the family's pedigree or profiles change)."""
-    from vestige.identification.runs import _donor_members, frequency_table, mutation_model
+    from vestige.identification.runs import donor_members, frequency_table, mutation_model
     from vestige.kinship.io import Profiles
     from vestige.kinship.plan import plan
     from vestige.missing.services import kinship_family, profiles_for_matching
 
     refs = profiles_for_matching(family=fam)
-    typed = {member: f"DON:{donor}" for donor, member, f in _donor_members(refs) if f == fam.pk}
+    typed = {member: f"DON:{donor}" for donor, member, f in donor_members(refs) if f == fam.pk}
     kfam = kinship_family(fam, typed=typed)
     key = "plan:" + hashlib.sha256(repr((fam.pk, [(m.id, m.sex, m.father, m.mother, m.missing, m.sample)
                                                   for m in kfam.members], sorted(refs.items()))).encode()).hexdigest()

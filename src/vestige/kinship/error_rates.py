@@ -29,7 +29,7 @@ from vestige.kinship.lr import check_missing, family_readings
 from vestige.kinship.mutation import MutationModel
 from vestige.kinship.observe import Degradation
 from vestige.kinship.pedigree import Family
-from vestige.kinship.plan import _hw, _joint
+from vestige.kinship.plan import hw_genotype_probabilities, joint_genotype_probabilities
 
 __all__ = ["ErrorRates", "error_rates"]
 
@@ -62,12 +62,12 @@ def error_rates(family: Family, profiles: Profiles, table: FrequencyTable, *, mi
     used = 0
     for marker in markers:
         refs = family_readings(family, profiles, marker, degradation)
-        joint = _joint(family, [missing], refs, table, marker, mutation)
+        joint = joint_genotype_probabilities(family, [missing], refs, table, marker, mutation)
         total = joint.sum()
         if total <= 0:
             continue
         post = joint / total
-        hw = _hw(table.freqs[marker] / table.freqs[marker].sum())
+        hw = hw_genotype_probabilities(table.freqs[marker] / table.freqs[marker].sum())
         with np.errstate(divide="ignore"):
             lr = np.where(post > 0, np.log(post) - np.log(hw), -np.inf)
         draws = rng.choice(len(post), size=nsim, p=post)

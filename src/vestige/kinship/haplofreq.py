@@ -36,7 +36,7 @@ from functools import lru_cache
 import numpy as np
 
 from vestige.kinship.errors import KinshipInputError
-from vestige.kinship.ystr import METHODS, YDatabase, _stepwise, is_multi, model_loci
+from vestige.kinship.ystr import METHODS, YDatabase, integer_alleles, is_multi, model_loci
 
 __all__ = ["DiscreteLaplace", "YFrequency", "clopper_pearson_upper", "fit_discrete_laplace"]
 
@@ -188,14 +188,14 @@ class YFrequency:
         cols, names = [], []
         for locus in loci:
             vals = [r.get(locus) for r in self._rows]
-            ok = [v is not None and _stepwise(v) for v in vals]
+            ok = [v is not None and integer_alleles(v) for v in vals]
             if sum(ok) < 0.9 * len(vals):
                 self.notes.append(f"{locus}: typed in {sum(ok)} of {len(vals)} database haplotypes; "
                                   "left out of the discrete Laplace model")
                 continue
             width = 2 if is_multi(locus) else 1
             for c in range(width):
-                cols.append([v[min(c, len(v) - 1)] if (v is not None and _stepwise(v)) else np.nan for v in vals])
+                cols.append([v[min(c, len(v) - 1)] if (v is not None and integer_alleles(v)) else np.nan for v in vals])
                 names.append(f"{locus}#{c}" if width == 2 else locus)
         x = np.array(cols, dtype=np.float64).T
         full = ~np.isnan(x).any(axis=1)
@@ -218,7 +218,7 @@ class YFrequency:
         for i, name in enumerate(names):
             locus, _, c = name.partition("#")
             v = hap.get(locus)
-            if locus in loci and v is not None and _stepwise(v):
+            if locus in loci and v is not None and integer_alleles(v):
                 x[i] = v[min(int(c or 0), len(v) - 1)]
                 typed[i] = True
         return x, typed

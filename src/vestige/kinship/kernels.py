@@ -25,7 +25,7 @@ import os
 import numpy as np
 
 
-def _cache_dir() -> str:
+def cache_dir() -> str:
     """Where numba keeps the compiled kernels: ``NUMBA_CACHE_DIR`` if set, else the first writable
     of ``~/.cache/vestige/numba`` and a folder of this user's in the temporary directory (a
     service account may have no writable home). The first search after an install compiles for a
@@ -45,7 +45,7 @@ def _cache_dir() -> str:
 
 
 if not os.environ.get("NUMBA_CACHE_DIR"):
-    os.environ["NUMBA_CACHE_DIR"] = _cache_dir()
+    os.environ["NUMBA_CACHE_DIR"] = cache_dir()
 
 from numba import njit  # noqa: E402
 

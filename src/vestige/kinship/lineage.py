@@ -37,10 +37,10 @@ from vestige.kinship.mtdna import (
     MtDatabase,
     MtModel,
     MtProfiles,
-    _jc,
-    _overlap,
     in_range,
+    jukes_cantor,
     mt_log_frequencies,
+    range_overlap,
 )
 from vestige.kinship.mutation import MutationModel
 from vestige.kinship.pedigree import Family
@@ -299,7 +299,7 @@ class LineageScores:
         for _tree, refs in lines_:
             cover = None
             for h in refs.values():
-                cover = h.ranges if cover is None else _overlap(cover, h.ranges)
+                cover = h.ranges if cover is None else range_overlap(cover, h.ranges)
             covers.append(cover or ())
             vs: dict = {}
             out: set = set()
@@ -364,7 +364,7 @@ class LineageScores:
                 e[0] = 1.0
                 em[m] = e
             for k, r in enumerate(classes):
-                q = predictive(tree, _jc(r), em)
+                q = predictive(tree, jukes_cantor(r), em)
                 log_a[j, k], log_b[j, k] = math.log(q[0]), math.log(q[1])
         in_s = np.zeros((max(len(s_patterns), 1), n_sites), dtype=np.bool_)
         for pat, p in s_patterns.items():
@@ -377,7 +377,7 @@ class LineageScores:
         for sp, sp_i in s_patterns.items():
             for tp, tp_i in t_patterns.items():
                 counts = np.zeros(len(classes))
-                for lo, hi in _overlap(sp, tp):
+                for lo, hi in range_overlap(sp, tp):
                     for pos in range(lo, hi + 1):
                         counts[class_of[model.site_rate(pos)]] += 1
                 mask = t_cover == tp_i

@@ -33,7 +33,7 @@ from vestige.kinship.io import FrequencyTable, open_csv
 from vestige.kinship.likelihood import contract
 from vestige.kinship.mutation import MutationModel, lump
 from vestige.kinship.pedigree import Family
-from vestige.kinship.xstr import _kron, _kron3, haldane, kosambi
+from vestige.kinship.xstr import haldane, kosambi, kron, kron3
 
 MAX_STATES = 1024  # haplotype states of one variable (a person's factor is this squared)
 
@@ -129,7 +129,7 @@ def _transmission(spaces, r: float, matrix: str) -> np.ndarray:
             t = np.empty((k, k, k))
             t[:] = m[:, None, :] if src == 0 else m[None, :, :]
             parts.append(t)
-        out += p * _kron3(parts)
+        out += p * kron3(parts)
     return out
 
 
@@ -144,7 +144,7 @@ def _genotype_evidence(spaces, markers, genotype: dict[str, tuple[str, str]]) ->
             e[sp.index[a], sp.index[b]] = 1.0
             e[sp.index[b], sp.index[a]] = 1.0
         mats.append(e)
-    return _kron(mats)
+    return kron(mats)
 
 
 def pair_likelihood(family: Family, table: FrequencyTable, mutation: MutationModel, markers: tuple[str, str],
@@ -165,7 +165,7 @@ def pair_likelihood(family: Family, table: FrequencyTable, mutation: MutationMod
     if size > MAX_STATES:
         raise KinshipInputError(f"linked pair {markers[0]}–{markers[1]}", f"{size} haplotype states: use a "
                                 "lumpable mutation model (none, equal or proportional)")
-    prior = _kron([sp.prior for sp in spaces])
+    prior = kron([sp.prior for sp in spaces])
     t_male = _transmission(spaces, r, "male")
     t_female = _transmission(spaces, r, "female")
     factors = []

@@ -121,7 +121,7 @@ def family_readings(family: Family, profiles: Profiles, marker: str,
     return out
 
 
-def _labels(space: VirtualSpace) -> list[str | None]:
+def allele_labels(space: VirtualSpace) -> list[str | None]:
     labels: list[str | None] = [None] * space.size
     for label, i in space.index.items():
         labels[i] = label
@@ -144,7 +144,7 @@ def marker_likelihood(family: Family, table: FrequencyTable, marker: str, mutati
         return freqs[index[label]]
 
     structure, idx = structure_of(family, set(readings), extra_founders=len(unrelated) if theta > 0 else 0)
-    labels = _labels(space)
+    labels = allele_labels(space)
     evidence = {idx[m]: evidence_matrix(rs, labels, freq)[None] for m, rs in readings.items()}
     n = len(family.order)
     if theta > 0:
@@ -254,7 +254,7 @@ def likelihood_ratio(family: Family, missing: str | None, sample: str | list[str
 
 # --- IBD coefficients (used to describe relationships) ---------------------------------------
 
-def _kinship(family: Family):
+def kinship_coefficients(family: Family):
     """Kinship coefficients phi(a, b) (Malécot), memoised, parents-first recursion."""
     order = {mid: i for i, mid in enumerate(family.order)}
     memo: dict[tuple[str, str], float] = {}
@@ -280,7 +280,7 @@ def _kinship(family: Family):
 
 def ibd_coefficients(family: Family, a: str, b: str) -> tuple[float, float, float]:
     """(k0, k1, k2) for a non-inbred pair (Thompson 1975): k2 from the parents' kinships."""
-    phi = _kinship(family)
+    phi = kinship_coefficients(family)
     ma, mb = family.by_id[a], family.by_id[b]
     for m in (ma, mb):
         if not m.founder and phi(m.father, m.mother) > 0:

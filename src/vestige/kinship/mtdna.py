@@ -238,7 +238,7 @@ class MtModel:
         return self.rate * rest / max(n_cr - len(self.weights), 1)
 
 
-def _jc(rate: float) -> np.ndarray:
+def jukes_cantor(rate: float) -> np.ndarray:
     """One transmission at one position: unchanged with 1 − u, each other state with u/(K − 1)."""
     t = np.full((STATES, STATES), rate / (STATES - 1))
     np.fill_diagonal(t, 1.0 - rate)
@@ -258,7 +258,7 @@ class Comparison:
 
 def compare(a: MtHaplotype, b: MtHaplotype) -> Comparison:
     """Differences between two haplotypes over the overlap of their ranges (heteroplasmy: none)."""
-    overlap = _overlap(a.ranges, b.ranges)
+    overlap = range_overlap(a.ranges, b.ranges)
     diffs = []
     for site in sorted(set(a.variants) | set(b.variants)):
         if not in_range(site[0], overlap) or site in a.heteroplasmy or site in b.heteroplasmy:
@@ -270,7 +270,7 @@ def compare(a: MtHaplotype, b: MtHaplotype) -> Comparison:
     return Comparison(diffs, n, verdict)
 
 
-def _overlap(r1, r2) -> tuple:
+def range_overlap(r1, r2) -> tuple:
     out = []
     for a1, b1 in r1:
         for a2, b2 in r2:
@@ -287,7 +287,7 @@ def matches(a: MtHaplotype, b: MtHaplotype) -> bool:
 def mt_frequency(db: MtDatabase, hap: MtHaplotype) -> tuple[float, dict]:
     """Clopper–Pearson upper 95 % bound of x/N, x the database haplotypes that match ``hap`` over
     its range (a database haplotype that does not cover the whole range is not counted in N)."""
-    covering = [d for d in db.haplotypes if _overlap(d.ranges, hap.ranges) == _overlap(hap.ranges, hap.ranges)]
+    covering = [d for d in db.haplotypes if range_overlap(d.ranges, hap.ranges) == range_overlap(hap.ranges, hap.ranges)]
     x = sum(1 for d in covering if matches(d, hap))
     n = len(covering)
     if n == 0:
@@ -311,22 +311,22 @@ def mt_log_frequencies(db: MtDatabase, haps: list) -> np.ndarray:
         if key in cache:
             out[i] = cache[key]
             continue
-        own = _overlap(h.ranges, h.ranges)
+        own = range_overlap(h.ranges, h.ranges)
         table = by_range.get(h.ranges)
         if table is None:
             counts: dict = {}
             n_plain = 0
             for d in plain_db:
-                if _overlap(d.ranges, h.ranges) != own:
+                if range_overlap(d.ranges, h.ranges) != own:
                     continue
                 n_plain += 1
                 k = tuple(sorted((site, b) for site, b in d.variants.items() if in_range(site[0], own)))
                 counts[k] = counts.get(k, 0) + 1
-            covering_het = [d for d in het_db if _overlap(d.ranges, h.ranges) == own]
+            covering_het = [d for d in het_db if range_overlap(d.ranges, h.ranges) == own]
             table = by_range[h.ranges] = (counts, n_plain, covering_het)
         counts, n_plain, covering_het = table
         if h.heteroplasmy:
-            x = sum(1 for d in plain_db if _overlap(d.ranges, h.ranges) == own and matches(d, h))
+            x = sum(1 for d in plain_db if range_overlap(d.ranges, h.ranges) == own and matches(d, h))
         else:
             x = counts.get(tuple(sorted(h.variants.items())), 0)
         x += sum(1 for d in covering_het if matches(d, h))

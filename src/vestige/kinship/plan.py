@@ -25,7 +25,7 @@ import numpy as np
 from vestige.kinship.errors import KinshipInputError
 from vestige.kinship.io import FrequencyTable, Profiles
 from vestige.kinship.likelihood import eliminate
-from vestige.kinship.lr import _labels, check_missing, family_readings, structure_of
+from vestige.kinship.lr import allele_labels, check_missing, family_readings, structure_of
 from vestige.kinship.mutation import MutationModel, split_lump
 from vestige.kinship.observe import Degradation, evidence_matrix
 from vestige.kinship.pedigree import Family, Member
@@ -60,7 +60,7 @@ class Plan:
                 "candidates": [c.as_dict() for c in self.candidates]}
 
 
-def _hw(freqs: np.ndarray) -> np.ndarray:
+def hw_genotype_probabilities(freqs: np.ndarray) -> np.ndarray:
     n = len(freqs)
     iu = np.triu_indices(n)
     hw = 2 * freqs[iu[0]] * freqs[iu[1]]
@@ -77,7 +77,7 @@ def _pair_weights(weights: np.ndarray) -> np.ndarray:
     return w.reshape(len(i), a * a)
 
 
-def _joint(family: Family, keep: list[str], refs: dict, table: FrequencyTable, marker: str,
+def joint_genotype_probabilities(family: Family, keep: list[str], refs: dict, table: FrequencyTable, marker: str,
            mutation: MutationModel) -> np.ndarray:
     """P(data, kept persons' unordered genotypes) over the marker's genotypes {i ≤ j}: shape (G,)
     for one kept person, (G, G) for two.
@@ -89,7 +89,7 @@ def _joint(family: Family, keep: list[str], refs: dict, table: FrequencyTable, m
     alleles, freqs = table.alleles[marker], table.freqs[marker]
     observed = {a for rs in refs.values() for r in rs for a in r.alleles}
     space = split_lump(alleles, freqs, observed, mutation.spec(marker, "male"), mutation.spec(marker, "female"))
-    labels = _labels(space)
+    labels = allele_labels(space)
     index = {a: i for i, a in enumerate(alleles)}
     structure, idx = structure_of(family, set(refs))
     evidence = {idx[m]: evidence_matrix(rs, labels, lambda lab: freqs[index[lab]])[None] for m, rs in refs.items()}
@@ -112,13 +112,13 @@ def _figures(family: Family, missing: str, relative: str | None, profiles: Profi
     keep = [missing] + ([relative] if relative else [])
     for marker in markers:
         refs = family_readings(family, profiles, marker, degradation)
-        hw = _hw(table.freqs[marker])
-        j0 = _joint(family, keep, refs, table, marker, none)  # (Gx[, Gr]) without mutation: exclusions
+        hw = hw_genotype_probabilities(table.freqs[marker])
+        j0 = joint_genotype_probabilities(family, keep, refs, table, marker, none)  # (Gx[, Gr]) without mutation: exclusions
         total = j0.sum()
         if total <= 0:
             ep_m[marker] = None  # the references themselves need a mutation: left out, as forrel does
             continue
-        jm = _joint(family, keep, refs, table, marker, mutation)
+        jm = joint_genotype_probabilities(family, keep, refs, table, marker, mutation)
         tm = jm.sum()
         if relative:
             p_r = j0.sum(axis=0) / total

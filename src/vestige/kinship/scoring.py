@@ -16,7 +16,7 @@ import numpy as np
 from vestige.kinship.errors import KinshipInputError
 
 if TYPE_CHECKING:
-    from vestige.kinship.tables import _MarkerSamples
+    from vestige.kinship.tables import MarkerSamples
 
 SAMPLE_BLOCK = 512  # samples scored as one task
 COMPETE = math.log(1e4)  # a competitor within a factor 10^4 of a pair's LR is flagged
@@ -31,7 +31,7 @@ def _threads(threads: int | None) -> int:
     return n
 
 
-def _ordered_map(fn, args: list[tuple], threads: int | None):
+def ordered_map(fn, args: list[tuple], threads: int | None):
     """``fn(*a)`` for each of ``args``, by ``threads`` threads, yielded in order."""
     n = _threads(threads)
     if n == 1 or len(args) < 2:
@@ -50,11 +50,11 @@ def thread_map(threads: int | None = None):
     _threads(threads)
 
     def run(fn, ctx, starts):
-        return _ordered_map(fn, [(ctx, b) for b in starts], threads)
+        return ordered_map(fn, [(ctx, b) for b in starts], threads)
     return run
 
 
-def _sex_codes(item_sex: np.ndarray, mp_sex: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+def sex_codes(item_sex: np.ndarray, mp_sex: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     """The samples' and the targets' sexes as small integer codes, and the code of "unknown"
     (-1 when nobody's is unknown)."""
     values, codes = np.unique(np.concatenate([item_sex, mp_sex]).astype(str), return_inverse=True)
@@ -63,7 +63,7 @@ def _sex_codes(item_sex: np.ndarray, mp_sex: np.ndarray) -> tuple[np.ndarray, np
     return codes[:len(item_sex)], codes[len(item_sex):], unknown
 
 
-def _sex_filter(item_sex: np.ndarray, uncertain: np.ndarray, mp_sex: np.ndarray, all_sexes: bool):
+def sex_filter(item_sex: np.ndarray, uncertain: np.ndarray, mp_sex: np.ndarray, all_sexes: bool):
     """(allowed, conflict) masks over (samples, targets)."""
     # Compared as small integer codes (one string comparison per sample and per target, not per pair).
     values, codes = np.unique(np.concatenate([item_sex, mp_sex]).astype(str), return_inverse=True)
@@ -78,7 +78,7 @@ def _sex_filter(item_sex: np.ndarray, uncertain: np.ndarray, mp_sex: np.ndarray,
 
 
 @dataclass
-class _BlockContext:
+class BlockContext:
     """Everything one block of samples is scored with (the LR tables and the per-sample readings);
     shipped once to each Dask worker."""
 
@@ -87,7 +87,7 @@ class _BlockContext:
     stack: np.ndarray  # every marker's log LR table, one above the other (lr_tables)
     offsets: np.ndarray  # first row of each marker's table in ``stack``
     value_tables: dict
-    sample_code: np.ndarray  # sexes as small integers (see _sex_codes)
+    sample_code: np.ndarray  # sexes as small integers (see sex_codes)
     uncertain: np.ndarray
     target_code: np.ndarray  # ascending: the targets are ordered by sex
     unknown_code: int
@@ -124,7 +124,7 @@ class BlockResult:
     seconds: float
 
 
-def score_block(ctx: _BlockContext, start: int) -> BlockResult:
+def score_block(ctx: BlockContext, start: int) -> BlockResult:
     """Score samples ``start`` … ``start + SAMPLE_BLOCK`` against every target (one shard)."""
     import time
 
@@ -249,7 +249,7 @@ def score_block(ctx: _BlockContext, start: int) -> BlockResult:
                        time.perf_counter() - t0)
 
 
-def _allowed(ctx: _BlockContext, samples: np.ndarray) -> np.ndarray:
+def _allowed(ctx: BlockContext, samples: np.ndarray) -> np.ndarray:
     """(len(samples), T) bool: the pairs compared (sexes, and the families not skipped)."""
     sc = ctx.sample_code[samples][:, None]
     tc = ctx.target_code[None, :]
@@ -258,7 +258,7 @@ def _allowed(ctx: _BlockContext, samples: np.ndarray) -> np.ndarray:
     return (~differ | free) & ctx.good[None, :]
 
 
-def _conflict(ctx: _BlockContext, samples: np.ndarray, cols: np.ndarray) -> np.ndarray:
+def _conflict(ctx: BlockContext, samples: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Per pair: the sexes recorded differ (compared all the same)."""
     sc, tc = ctx.sample_code[samples], ctx.target_code[cols]
     return (sc != tc) & (sc != ctx.unknown_code) & (tc != ctx.unknown_code)
@@ -318,7 +318,7 @@ def _lse(a: np.ndarray, axis: int) -> np.ndarray:
     return np.where(np.isneginf(np.squeeze(mx, axis)), -np.inf, out)
 
 
-def _merge_best(best: np.ndarray, best_i: np.ndarray, top_v: np.ndarray, top_i: np.ndarray) -> None:
+def merge_best(best: np.ndarray, best_i: np.ndarray, top_v: np.ndarray, top_i: np.ndarray) -> None:
     """Keep, per target, the two best samples seen so far (values and indices); earlier wins ties."""
     if top_v.shape[0] == 0:
         return
@@ -329,7 +329,7 @@ def _merge_best(best: np.ndarray, best_i: np.ndarray, top_v: np.ndarray, top_i: 
     best_i[:] = np.take_along_axis(cand_i, order, axis=0)
 
 
-def _add_terms(acc: np.ndarray, block: np.ndarray, ms: _MarkerSamples, values: np.ndarray) -> None:
+def add_terms(acc: np.ndarray, block: np.ndarray, ms: MarkerSamples, values: np.ndarray) -> None:
     """Add the log LR of degraded readings in ``block`` (rows of ``acc``) at one marker."""
     lo, hi = int(block[0]), int(block[-1])
     for s, (ids, coefs, den) in ms.terms.items():
@@ -339,7 +339,7 @@ def _add_terms(acc: np.ndarray, block: np.ndarray, ms: _MarkerSamples, values: n
                 acc[s - lo] += np.log(np.maximum(num, 0.0) / den)
 
 
-def _terms_for_pairs(rows: np.ndarray, cols: np.ndarray, ms: _MarkerSamples, values: np.ndarray) -> np.ndarray:
+def _terms_for_pairs(rows: np.ndarray, cols: np.ndarray, ms: MarkerSamples, values: np.ndarray) -> np.ndarray:
     out = np.zeros(len(rows))
     if not ms.terms:
         return out

@@ -42,20 +42,20 @@ from vestige.kinship.prior import check_prior, default_prior, posterior, posteri
 from vestige.kinship.scoring import (
     COMPETE,
     SAMPLE_BLOCK,
-    _add_terms,
-    _BlockContext,
-    _merge_best,
-    _sex_codes,
-    _sex_filter,
+    BlockContext,
+    add_terms,
+    merge_best,
     score_block,
+    sex_codes,
+    sex_filter,
     thread_map,
 )
 from vestige.kinship.tables import (
     BATCH,
     SHAPE_PART,
     Progress,
-    _sample_markers,
     lr_tables,
+    sample_markers,
     searched_markers,
 )
 
@@ -172,7 +172,7 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
             uncertain_sex = uncertain_sex | {item}
             result.notes.append(f"{where}: sample {s} is recorded female but has Y-STR results; compared with "
                                 "either sex")
-    per_marker = _sample_markers(samples, bodies, sprof, table, markers, degradation)
+    per_marker = sample_markers(samples, bodies, sprof, table, markers, degradation)
     result.seconds["readings"] = time.perf_counter() - clock - result.seconds["checks"]
     if theta > 0:
         if linkage is not None and linkage.pairs:
@@ -197,7 +197,7 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
     uncertain = np.array([s in uncertain_sex for s in samples])
     typed = np.stack([per_marker[m].typed for m in markers], axis=1) if markers else np.zeros((len(samples), 0), bool)
     log_min = math.log(min_lr) if min_lr and min_lr > 0 else None
-    sample_code, target_code, unknown_code = _sex_codes(item_sex, mp_sex)
+    sample_code, target_code, unknown_code = sex_codes(item_sex, mp_sex)
     n_codes = int(max(sample_code.max(initial=0), target_code.max(initial=0))) + 1
     first = np.searchsorted(target_code, np.arange(n_codes), side="left")
     last = np.searchsorted(target_code, np.arange(n_codes), side="right")
@@ -208,7 +208,7 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
     if lineage is not None and lineage.systems:
         scores = LineageScores(lineage, [(t.family, t.missing) for t in targets], samples, bodies)
         result.seconds["lineage"] = time.perf_counter() - clock - sum(result.seconds.values())
-    ctx = _BlockContext(markers, per_marker, stack, offsets, value_tables, sample_code, uncertain, target_code,
+    ctx = BlockContext(markers, per_marker, stack, offsets, value_tables, sample_code, uncertain, target_code,
                         unknown_code, first, last, natural, compare_all_sexes, good, n_targets, top, all_pairs,
                         log_min, marker_detail, targets, scores)
     col_lse = np.full(n_targets, -np.inf)
@@ -225,7 +225,7 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
     for out in blocks:
         col_lse = np.logaddexp(col_lse, out.col_lse)
         col_n += out.col_n
-        _merge_best(col_best, col_best_i, out.top_v, out.top_i)
+        merge_best(col_best, col_best_i, out.top_v, out.top_i)
         for i, v in out.row_lse:
             result.row_lse[samples[i]] = v
         pending.extend(out.pending)
@@ -272,7 +272,7 @@ def _theta_search(result: SearchResult, families, profiles, sprof, table, sample
     mp_sex = np.array([f.by_id[mp].sex for f, mp in targets])
     item_sex = np.array([sexes.get(s, "unknown") for s in samples])
     uncertain = np.array([s in uncertain_sex for s in samples])
-    allowed, conflict = _sex_filter(item_sex, uncertain, mp_sex, compare_all_sexes)
+    allowed, conflict = sex_filter(item_sex, uncertain, mp_sex, compare_all_sexes)
     scores = np.full((len(samples), len(targets)), -np.inf)
     compared = np.zeros(scores.shape, dtype=np.int64)
     bad: dict[str, str] = {}
@@ -367,7 +367,7 @@ def pairwise_matrix(families: list[Family], profiles: Profiles, table: Frequency
     if all_markers:
         refs = {mk for f in families for m in f.typed for mk in profiles.genotypes.get(m.sample, {})}
         markers = [m for m in table.markers if m in refs]
-    per_marker = _sample_markers(items, bodies, sprof, table, markers, degradation)
+    per_marker = sample_markers(items, bodies, sprof, table, markers, degradation)
     targets, log_tables, value_tables, informative, bad, log_den = lr_tables(
         families, profiles, table, markers, mutation, per_marker, degradation, progress, return_den=True)
     n_t = len(targets)
@@ -376,11 +376,11 @@ def pairwise_matrix(families: list[Family], profiles: Profiles, table: Frequency
         block = np.arange(len(items))
         for m in markers:
             acc += log_tables[m][per_marker[m].rows]
-            _add_terms(acc, block, per_marker[m], value_tables[m])
+            add_terms(acc, block, per_marker[m], value_tables[m])
     mp_sex = np.array([t.family.by_id[t.missing].sex for t in targets])
     item_sex = np.array([sexes.get(s, "unknown") for s in items])
     uncertain = np.array([s in (uncertain_sex or set()) for s in items])
-    allowed, conflict = _sex_filter(item_sex, uncertain, mp_sex, compare_all_sexes) if n_t and items else (
+    allowed, conflict = sex_filter(item_sex, uncertain, mp_sex, compare_all_sexes) if n_t and items else (
         np.zeros((len(items), n_t), bool), np.zeros((len(items), n_t), bool))
     bad_names = {}
     for c, reason in bad.items():

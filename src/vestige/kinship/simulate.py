@@ -81,7 +81,7 @@ class Simulation:
     truth: list[tuple[str, str, str]]  # (sample, family, missing); unrelated: ("", "")
 
 
-class _Drawer:
+class Drawer:
     """Vectorised draws over the markers of a table (alleles as indices)."""
 
     def __init__(self, table: FrequencyTable, markers: list[str], mutation: MutationModel, rng):
@@ -125,7 +125,7 @@ def simulate(table: FrequencyTable, n_families: int, n_remains: int, seed: int, 
     rng = np.random.default_rng(seed)
     markers = markers or table.markers
     mutation = mutation or MutationModel()
-    drawer = _Drawer(table, markers, mutation, rng)
+    drawer = Drawer(table, markers, mutation, rng)
     mix = mix or MIX
     names = list(mix)
     weights = np.array([mix[k] for k in names]) / sum(mix.values())
@@ -185,13 +185,13 @@ def simulate(table: FrequencyTable, n_families: int, n_remains: int, seed: int, 
         d = 0.0
         if degraded_fraction and rng.random() < degraded_fraction:
             d = dropout
-            typed = _drop_out(typed, d, rng)
+            typed = drop_out(typed, d, rng)
         profiles[sample] = typed
         remains.append((sample, sex) if not d else (sample, sex, d))
     return Simulation(families, profiles, remains, truth)
 
 
-def _drop_out(typed: dict[str, tuple[str, str]], d: float, rng) -> dict[str, tuple[str, str | None]]:
+def drop_out(typed: dict[str, tuple[str, str]], d: float, rng) -> dict[str, tuple[str, str | None]]:
     out: dict[str, tuple[str, str | None]] = {}
     for marker, (a, b) in typed.items():
         if a == b:

@@ -17,13 +17,14 @@ from functools import lru_cache
 
 import numpy as np
 
+from vestige.kinship.canonical import canonical_structure
 from vestige.kinship.io import FrequencyTable, Profiles
 from vestige.kinship.likelihood import Structure, eliminate
 from vestige.kinship.lr import family_readings, sample_readings, structure_of
 from vestige.kinship.mutation import MutationModel, MutationSpec, mutation_matrix
 from vestige.kinship.observe import Degradation, category_terms, evidence_matrix, hw_probability
 from vestige.kinship.pedigree import Family
-from vestige.kinship.scoring import _ordered_map
+from vestige.kinship.scoring import ordered_map
 
 Progress = Callable[[str, int, int], None]
 BATCH = 2048  # families × markers eliminated at once
@@ -39,7 +40,7 @@ class _Target:
 
 
 @dataclass
-class _MarkerSamples:
+class MarkerSamples:
     """The samples' readings at one marker: clean genotypes as table rows, the rest as terms."""
 
     genos: np.ndarray  # (G, 2) allele-index pairs whose P(data, X = g) is needed (sorted pairs)
@@ -49,8 +50,8 @@ class _MarkerSamples:
     typed: np.ndarray  # (S,) bool: the sample has a reading here
 
 
-def _sample_markers(items: list[str], bodies: dict[str, list[str]], profiles: Profiles, table: FrequencyTable,
-                    markers: list[str], degradation: Degradation | None) -> dict[str, _MarkerSamples]:
+def sample_markers(items: list[str], bodies: dict[str, list[str]], profiles: Profiles, table: FrequencyTable,
+                    markers: list[str], degradation: Degradation | None) -> dict[str, MarkerSamples]:
     """Per marker: which genotype rows and allele rows the samples need, and how to combine them.
 
     Base row ids: ``0..G-1`` genotype rows, ``G..G+A-1`` allele rows ("exactly one copy"),
@@ -130,7 +131,7 @@ def _sample_markers(items: list[str], bodies: dict[str, list[str]], profiles: Pr
             built[reading_key] = (np.array(ids, dtype=np.int64), np.array(cs), hw)
         terms = {s: built[reading_key] for s, reading_key in pending.items()}
         rows[rows < 0] = g_count
-        out[marker] = _MarkerSamples(np.array(list(genos), dtype=np.int64).reshape(-1, 2), rows,
+        out[marker] = MarkerSamples(np.array(list(genos), dtype=np.int64).reshape(-1, 2), rows,
                                      np.array(list(allele_rows), dtype=np.int64), terms, typed)
     return out
 
@@ -223,53 +224,6 @@ def _special_evidence(rs, a: int, vindex_row: np.ndarray, alleles: list[str], fr
         if v >= 0:
             labels[v] = x
     return evidence_matrix(rs, labels, lambda lab: freqs[index[lab]])
-
-
-@lru_cache(maxsize=4096)
-def canonical_structure(structure: Structure) -> tuple[Structure, tuple[int, ...]]:
-    """The same pedigree computation with its persons numbered canonically, and ``perm``
-    (``perm[i]``: the person of ``structure`` now numbered ``i``).
-
-    Persons are told apart by colour refinement (Weisfeiler–Leman): who is typed, kept or a
-    founder, then the colours of their parents and of their children (as father or as mother),
-    until no colour splits; they are then numbered parents first, the smallest colour first.
-    Isomorphic pedigrees get the same numbering, so families written with their members in any
-    order are computed in one batch (persons of one colour that are not interchangeable would
-    only split a batch, never change a likelihood: any numbering is an exact relabelling).
-    """
-    n = len(structure.parents)
-    children: list[list[tuple[int, int]]] = [[] for _ in range(n)]
-    for c, par in enumerate(structure.parents):
-        if par is not None:
-            children[par[0]].append((c, 0))
-            children[par[1]].append((c, 1))
-    colour = [(i in structure.evidence, i == structure.keep, structure.parents[i] is None) for i in range(n)]
-    ranks = _ranks(colour)
-    for _ in range(n):
-        refined = [(ranks[i],
-                    tuple(ranks[p] for p in structure.parents[i]) if structure.parents[i] else (),
-                    tuple(sorted((ranks[c], role) for c, role in children[i]))) for i in range(n)]
-        new = _ranks(refined)
-        if len(set(new)) == len(set(ranks)):
-            break
-        ranks = new
-    placed: dict[int, int] = {}
-    perm: list[int] = []
-    while len(perm) < n:
-        ready = [i for i in range(n) if i not in placed
-                 and (structure.parents[i] is None or all(p in placed for p in structure.parents[i]))]
-        pick = min(ready, key=lambda i: (ranks[i], i))
-        placed[pick] = len(perm)
-        perm.append(pick)
-    parents = tuple(None if structure.parents[i] is None
-                    else (placed[structure.parents[i][0]], placed[structure.parents[i][1]]) for i in perm)
-    return (Structure(parents, frozenset(placed[i] for i in structure.evidence),
-                      placed[structure.keep] if structure.keep is not None else None), tuple(perm))
-
-
-def _ranks(values: list) -> list[int]:
-    order = {v: r for r, v in enumerate(sorted(set(values)))}
-    return [order[v] for v in values]
 
 
 @dataclass
@@ -478,7 +432,7 @@ def _write_rows(batch, joint: np.ndarray, info, names, group_cols, out_cols, log
 
 
 def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable, markers: list[str],
-              mutation: MutationModel, per_marker: dict[str, _MarkerSamples],
+              mutation: MutationModel, per_marker: dict[str, MarkerSamples],
               degradation: Degradation | None = None, progress: Progress | None = None,
               return_den: bool = False, threads: int | None = None, order=None, map_parts=None,
               part_seconds: list | None = None):
@@ -580,7 +534,7 @@ def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable,
     if map_parts is None:
         dest = ([log_tables[m] for m in markers], [value_tables[m] if per_marker[m].terms else None for m in markers],
                 dens, informative)
-        results = _ordered_map(table_part, [(tctx, p, dest) for p in parts], threads)
+        results = ordered_map(table_part, [(tctx, p, dest) for p in parts], threads)
     else:
         results = map_parts(table_part, tctx, parts)
     for res in results:
@@ -595,7 +549,7 @@ def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable,
         def take_log(rows):
             with np.errstate(divide="ignore"):
                 np.log(rows, out=rows)
-        list(_ordered_map(take_log, [(log_tables[m][:-1],) for m in markers], threads))
+        list(ordered_map(take_log, [(log_tables[m][:-1],) for m in markers], threads))
     bad: dict[int, str] = {}
     for _mi, c, why in sorted(found, key=lambda x: x[0]):
         bad.setdefault(c, why)

@@ -165,7 +165,7 @@ class _Space:
         return i
 
 
-def _kron(parts: list[np.ndarray]) -> np.ndarray:
+def kron(parts: list[np.ndarray]) -> np.ndarray:
     out = parts[0]
     for p in parts[1:]:
         out = np.kron(out, p)
@@ -207,11 +207,11 @@ def _female_transmission(space: _Space, r: list[float]) -> np.ndarray:
             else:
                 t[:] = m[None, :, :]
             parts.append(t)
-        out += p * _kron3(parts)
+        out += p * kron3(parts)
     return out
 
 
-def _kron3(parts: list[np.ndarray]) -> np.ndarray:
+def kron3(parts: list[np.ndarray]) -> np.ndarray:
     """The Kronecker product of (k_l, k_l, k_l) tensors over each of the three axes at once."""
     out = parts[0]
     for t in parts[1:]:
@@ -234,7 +234,7 @@ def _evidence(space: _Space, genotype: dict[str, tuple[str, ...]], pair: bool, w
                 v = np.zeros(sp.size)
                 v[sp.index[g[0]]] = 1.0
             vecs.append(v)
-        return _kron(vecs)
+        return kron(vecs)
     mats = []
     for m, sp in zip(space.loci, space.spaces, strict=True):
         e = np.ones((sp.size, sp.size))
@@ -245,15 +245,15 @@ def _evidence(space: _Space, genotype: dict[str, tuple[str, ...]], pair: bool, w
             e[sp.index[a], sp.index[b]] = 1.0
             e[sp.index[b], sp.index[a]] = 1.0
         mats.append(e)
-    return _kron(mats)
+    return kron(mats)
 
 
 def _pedigree_factors(family: Family, space: _Space, r: list[float],
                       data: dict[str, dict[str, tuple[str, ...]]]) -> tuple[np.ndarray, list]:
     """The founders', transmissions' and observations' factors of one linkage group over the
     family's X variables ((id, "M") for everyone, (id, "P") for women); and the founders' prior."""
-    prior = _kron([sp.prior for sp in space.spaces])
-    male_t = _kron([sp.male for sp in space.spaces])  # father → daughter: (h_father, h_child)
+    prior = kron([sp.prior for sp in space.spaces])
+    male_t = kron([sp.male for sp in space.spaces])  # father → daughter: (h_father, h_child)
     female_t = _female_transmission(space, r)
     factors = []
     for mid in family.order:

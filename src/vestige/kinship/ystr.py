@@ -73,7 +73,7 @@ def _value(where: str, text: str) -> float | str:
     return v
 
 
-def _stepwise(values) -> bool:
+def integer_alleles(values) -> bool:
     return all(isinstance(v, float) and v == int(v) for v in values)
 
 
@@ -287,7 +287,7 @@ class YModel:
         """The grid states an observation is (both orders for two different copies), or None when
         it is off the stepwise grid (intermediate, null, duplicated, or not seen when the grid
         was built)."""
-        if locus not in self.size or not _stepwise(vals):
+        if locus not in self.size or not integer_alleles(vals):
             return None
         g, lo = self.size[locus], self.low[locus]
         idx = [int(v) - lo for v in vals]

@@ -65,7 +65,7 @@ def _open(data: bytes | BinaryIO, *, load: bool = True, draft: int | None = None
         raise NotAnImage(str(e)) from None
 
 
-def _phash_of(img: Image.Image) -> int:
+def phash_of(img: Image.Image) -> int:
     pixels = np.asarray(img.convert("L").resize((_N, _N), Image.Resampling.LANCZOS), dtype=np.float64)
     dct = _C @ pixels @ _C.T
     low = dct[:8, :8].flatten()[1:]  # 63 coefficients, DC term dropped
@@ -75,14 +75,14 @@ def _phash_of(img: Image.Image) -> int:
 
 def phash(data: bytes | BinaryIO) -> int:
     """64-bit perceptual hash of an image (as an unsigned int)."""
-    return _phash_of(ImageOps.exif_transpose(_open(data, draft=256)))
+    return phash_of(ImageOps.exif_transpose(_open(data, draft=256)))
 
 
 def analyse(data: bytes, thumb_size: int = 320) -> tuple[ImageInfo, int, bytes]:
     """EXIF information, pHash and thumbnail with one decode of the pixels (at reduced scale)."""
     info = image_info(data)
     img = ImageOps.exif_transpose(_open(data, draft=max(thumb_size, 256))).convert("RGB")
-    value = _phash_of(img)
+    value = phash_of(img)
     img.thumbnail((thumb_size, thumb_size))
     out = io.BytesIO()
     img.save(out, "JPEG", quality=80)

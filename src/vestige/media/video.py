@@ -68,7 +68,7 @@ def frame_hashes(path, duration_s: float | None = None) -> tuple[list[tuple[int,
     as a PIL image)."""
     import av
 
-    from vestige.media.images import _phash_of
+    from vestige.media.images import phash_of
 
     hashes: list[tuple[int, int, int]] = []
     first = None
@@ -99,7 +99,7 @@ def frame_hashes(path, duration_s: float | None = None) -> tuple[list[tuple[int,
                 first = img
             grey = np.asarray(img.convert("L").resize((64, 64)), dtype=np.float32)
             if grey.std() >= FLAT_STD:
-                hashes.append((_phash_of(img), _phash_of(_centre(img, 0.9)), _phash_of(_centre(img, 0.8))))
+                hashes.append((phash_of(img), phash_of(_centre(img, 0.9)), phash_of(_centre(img, 0.8))))
             t = (frame.time or 0.0) - start
             target = (int(t / interval + 1e-9) + 1) * interval
     return hashes, interval, first

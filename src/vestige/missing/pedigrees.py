@@ -36,11 +36,11 @@ from vestige.kinship import KinshipInputError
 from vestige.missing.gedcom import rows_from_gedcom
 from vestige.missing.models import Donor, Family, Member, MemberSex, MissingPerson
 from vestige.missing.services import (
-    _validate,
     add_donor,
     create_family,
     create_missing_person,
     kinship_family,
+    validate,
 )
 
 RELATIONS = {
@@ -80,7 +80,7 @@ def _check(family: Family, field_name: str = "code") -> None:
 def _new(family: Family, code: str, sex: str, father: Member | None = None, mother: Member | None = None,
          label: str = "", deceased: bool = False) -> Member:
     m = Member(family=family, code=code, sex=sex, father=father, mother=mother, label=label, deceased=deceased)
-    _validate(m)
+    validate(m)
     m.save()
     return m
 
@@ -207,7 +207,7 @@ def update_member(actor, member: Member, *, sex: str | None = None, father: str 
         member.label = label.strip()
     if deceased is not None:
         member.deceased = bool(deceased)
-    _validate(member)
+    validate(member)
     member.save()
     mp = MissingPerson.objects.filter(member=member).first()
     if mp is not None and sex is not None and mp.sex != member.sex:

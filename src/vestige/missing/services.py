@@ -32,7 +32,7 @@ PERSON_FIELDS = ("family_name", "given_name", "patronymic", "sex", "birth_date",
                  "distinguishing_marks", "dental_notes")
 
 
-def _validate(obj) -> None:
+def validate(obj) -> None:
     try:
         obj.full_clean()
     except ValidationError as e:
@@ -65,7 +65,7 @@ def create_family(actor, name: str, *, ref: str = "", contact: str = "", notes: 
     case = access.case_for_new(actor, case)
     family = Family(ref=ref or _next(Family, "ref", "FAM-"), name=(name or "").strip(), notes=notes, case=case)
     family.contact_encrypted = crypto.encrypt(contact, crypto.context("family.contact", family.ref)) if contact else ""
-    _validate(family)
+    validate(family)
     family.save()
     record(family, Action.CREATED, actor, {"ref": [None, family.ref], "name": [None, family.name],
                                            **({"contact": [None, "(encrypted)"]} if contact else {})}, via=via)
@@ -91,7 +91,7 @@ def add_member(actor, family: Family, code: str, sex: str = "unknown", *, father
                 raise InvalidInput(_("%(role)s %(p)r is not in this family's pedigree.") % {"role": role, "p": pid}, field=role)
     member = Member(family=family, code=code, sex=sex, father=parents.get("father"), mother=parents.get("mother"),
                     deceased=deceased, label=label)
-    _validate(member)
+    validate(member)
     member.save()
     try:
         kinship_family(family, require_missing=False)
@@ -119,7 +119,7 @@ def create_missing_person(actor, family: Family, data: dict[str, Any], *, member
     for k, v in data.items():
         setattr(person, k, v if v is not None or person._meta.get_field(k).null else "")
     person.name_key = name_key(f"{person.family_name} {person.given_name} {person.patronymic}")
-    _validate(person)
+    validate(person)
     person.save()
     if node.sex != person.sex and person.sex != "unknown":
         node.sex = person.sex
@@ -142,7 +142,7 @@ def update_missing_person(actor, person: MissingPerson, data: dict[str, Any], *,
     for k, v in data.items():
         setattr(person, k, v if v is not None or person._meta.get_field(k).null else "")
     person.name_key = name_key(f"{person.family_name} {person.given_name} {person.patronymic}")
-    _validate(person)
+    validate(person)
     changes = diff(before, snapshot(person, PERSON_FIELDS))
     if changes:
         person.save()
@@ -234,7 +234,7 @@ def add_donor(actor, family: Family, member: str, *, consent_on, contact: str = 
     donor = Donor(code=code or _next(Donor, "code", "DON-"), family=family, member=node, consent_on=consent_on,
                   **({"consent_scope": scope} if scope else {}))
     donor.contact_encrypted = crypto.encrypt(contact, crypto.context("donor.contact", donor.code)) if contact else ""
-    _validate(donor)
+    validate(donor)
     donor.save()
     record(donor, Action.CREATED, actor, {"code": [None, donor.code], "member": [None, member],
                                           "consent_on": [None, str(consent_on)]}, via=via)

@@ -11,7 +11,7 @@ from vestige.kinship.io import FrequencyTable, Profiles
 from vestige.kinship.joint.model import MAX_CLASS_TABLE, TooLarge
 from vestige.kinship.likelihood import contract, pedigree_factors
 from vestige.kinship.lineage_pairs import PlacementLineage
-from vestige.kinship.lr import _labels, family_readings, sample_readings, structure_of
+from vestige.kinship.lr import allele_labels, family_readings, sample_readings, structure_of
 from vestige.kinship.mutation import MutationModel, lump
 from vestige.kinship.observe import Degradation, evidence_matrix
 from vestige.kinship.pedigree import Family
@@ -55,7 +55,7 @@ def build_family_table(fam: Family, targets: list[int], mps: list[str], cands: l
             for v in cl:
                 observed |= {a for r in vreads[v] for a in r.alleles}
         space = lump(alleles, freqs, observed, mutation.spec(marker, "male"), mutation.spec(marker, "female"))
-        labels = _labels(space)
+        labels = allele_labels(space)
 
         def freq(label, _f=freqs, _i=index):
             return _f[_i[label]]

@@ -10,9 +10,9 @@ import os
 import numpy as np
 
 if not os.environ.get("NUMBA_CACHE_DIR"):
-    from vestige.kinship.kernels import _cache_dir  # the kernels' cache folder
+    from vestige.kinship.kernels import cache_dir  # the kernels' cache folder
 
-    os.environ["NUMBA_CACHE_DIR"] = _cache_dir()
+    os.environ["NUMBA_CACHE_DIR"] = cache_dir()
 
 from numba import njit, prange  # noqa: E402
 
