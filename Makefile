@@ -11,7 +11,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/vestige
 PG_UP = $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)'.rsplit('/',1)[0]+'/postgres', connect_timeout=3).close()" 2>/dev/null
 export VESTIGE_HOME ?= $(CURDIR)/var
 
-.PHONY: install demo test layers test-sqlite test-postgres test-browser chromium wrk openssl bench bench-national messages lint clean
+.PHONY: install demo test layers test-minimal test-sqlite test-postgres test-browser chromium wrk openssl bench bench-national messages lint clean
 
 $(BIN)/.installed: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PY) -m pip install --quiet uv \
@@ -29,6 +29,7 @@ demo: install
 
 test: install
 	@$(MAKE) --no-print-directory layers
+	@$(MAKE) --no-print-directory test-minimal
 	@$(MAKE) --no-print-directory test-sqlite
 	@$(MAKE) --no-print-directory test-postgres
 	@$(MAKE) --no-print-directory test-browser
@@ -36,6 +37,21 @@ test: install
 layers: install  # the layers of ARCHITECTURE.md, from the imports (pyproject.toml, [tool.importlinter])
 	@echo "== layers (import-linter) =="
 	$(BIN)/lint-imports --no-cache
+
+# The default install, proven: Vestige without any extra (pinned from uv.lock), and the pure cores'
+# tests on it. `pip install .` is what a user without extras gets; the test tools are the lock's.
+MIN := $(CURDIR)/.venv-minimal
+test-minimal: install
+	@echo "== minimal install (no extras): the cores' tests =="
+	@rm -rf $(MIN) && $(UV) venv -q --python $(PY) $(MIN)
+	@$(UV) export --frozen --no-dev --no-hashes --no-emit-project -q > $(MIN)/requirements.txt
+	@$(UV) pip install -q --python $(MIN)/bin/python -r $(MIN)/requirements.txt
+	@$(UV) pip install -q --python $(MIN)/bin/python --no-deps .
+	@$(UV) pip install -q --python $(MIN)/bin/python $$($(BIN)/python -c "import importlib.metadata as m; \
+		print(*(f'{p}=={m.version(p)}' for p in ('pytest', 'pytest-django', 'pytest-xdist', 'hypothesis')))")
+	@! $(MIN)/bin/python -c "import cyvcf2" 2>/dev/null || { echo "an extra leaked into the minimal install"; exit 1; }
+	cd $(MIN) && $(MIN)/bin/pytest -q -n auto -p no:cacheprovider --rootdir=$(CURDIR) -c $(CURDIR)/pyproject.toml \
+		$(CURDIR)/tests/kinship $(CURDIR)/tests/ledger $(CURDIR)/tests/media $(CURDIR)/tests/osteology
 
 openssl:
 	@command -v openssl >/dev/null || { echo "installing Debian's openssl (the tests' timestamping authority)"; \
@@ -94,4 +110,4 @@ lint: install
 	$(BIN)/ruff check src tests benchmarks
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(MIN) .pytest_cache

@@ -335,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "fn", None):
         parser.print_help()
         return 2
-    from vestige.kinship.errors import KinshipError
+    from vestige.kinship.errors import KinshipError, KinshipInputError
 
     try:
         return args.fn(args) or 0
@@ -343,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         err(e.message)
         return exit_code(e)
     except KinshipError as e:
-        err(str(e))
+        err(e.cli_message() if isinstance(e, KinshipInputError) else str(e))  # options as their flags
         return exit_code(e)
     except OSError as e:
         full = storage_error(e)

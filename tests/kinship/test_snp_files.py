@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +14,10 @@ import pytest
 from vestige.kinship.errors import KinshipInputError
 from vestige.kinship.snp.panel import read_panel
 from vestige.kinship.snp.vcf import read_vcf, read_vcfs
+
+# The [snp] extra reads VCF files; the minimal install (`make test-minimal`) has no extras.
+NEEDS_CYVCF2 = pytest.mark.skipif(importlib.util.find_spec("cyvcf2") is None,
+                                  reason="the snp extra (cyvcf2) is not installed")
 
 CASE = Path(__file__).resolve().parents[3] / "shared" / "cases" / "distant-references" / "data"
 
@@ -46,6 +52,7 @@ def vcf(tmp_path, lines, name="s.vcf"):
     return p
 
 
+@NEEDS_CYVCF2
 def test_genotypes_no_calls_and_gq(tmp_path, panel):
     g = read_vcf(vcf(tmp_path, GOOD), panel)
     assert g.samples == ["A", "B"]
@@ -54,6 +61,7 @@ def test_genotypes_no_calls_and_gq(tmp_path, panel):
     assert low.of("B").tolist() == [-1, 0, 1]  # GQ 10 < 20: a no-call
 
 
+@NEEDS_CYVCF2
 def test_a_bgzipped_vcf_reads_the_same(tmp_path, panel):
     p = tmp_path / "s.vcf.gz"
     with gzip.open(p, "wt") as f:
@@ -70,11 +78,13 @@ def test_a_bgzipped_vcf_reads_the_same(tmp_path, panel):
     (["1\t1000\trs1\tG\tA\t.\tPASS\t.\tGT:GQ\t0/1:5\t0/0:5"], r"REF/ALT G/A but the panel has A/G \(REF and ALT exchanged\)"),
     (["1\t1000\trs1\tT\tC\t.\tPASS\t.\tGT:GQ\t0/1:5\t0/0:5"], r"REF/ALT T/C but the panel has A/G \(the other strand\)"),
 ])
+@NEEDS_CYVCF2
 def test_bad_records_are_named(tmp_path, panel, lines, message):
     with pytest.raises(KinshipInputError, match=message):
         read_vcf(vcf(tmp_path, lines), panel)
 
 
+@NEEDS_CYVCF2
 def test_a_truncated_file_is_named_with_its_line(tmp_path, panel):
     p = tmp_path / "cut.vcf"
     p.write_text(HEAD + GOOD[0] + "\n" + GOOD[1][:20])
@@ -82,6 +92,7 @@ def test_a_truncated_file_is_named_with_its_line(tmp_path, panel):
         read_vcf(p, panel)
 
 
+@NEEDS_CYVCF2
 def test_not_a_vcf(tmp_path, panel):
     p = tmp_path / "x.vcf"
     p.write_text("sample,marker\nA,B\n")
@@ -89,6 +100,7 @@ def test_not_a_vcf(tmp_path, panel):
         read_vcf(p, panel)
 
 
+@NEEDS_CYVCF2
 def test_a_sample_in_two_files_and_frequencies_from_af(tmp_path):
     p = tmp_path / "p.map"
     p.write_text("1 rs1 0.5 1000\n1 rs2 1.5 5000\n")
@@ -126,6 +138,7 @@ def test_a_dense_panel_is_thinned_and_says_so(tmp_path):
 needs_case = pytest.mark.skipif(not CASE.exists(), reason="../shared/cases/distant-references is not beside the project")
 
 
+@NEEDS_CYVCF2
 @needs_case
 def test_the_case_files_read_whole():
     panel = read_panel(CASE / "snp_freqs.tsv")
@@ -136,6 +149,7 @@ def test_the_case_files_read_whole():
     assert plink.ids == panel.ids and np.allclose(plink.cm, panel.cm)
 
 
+@NEEDS_CYVCF2
 @needs_case
 def test_kinship_lr_with_snps_and_a_bad_vcf_on_the_command_line(tmp_path):
     import subprocess
@@ -156,3 +170,13 @@ def test_kinship_lr_with_snps_and_a_bad_vcf_on_the_command_line(tmp_path):
     assert bad.returncode != 0 and "cut.vcf, line" in bad.stderr and "Traceback" not in bad.stderr
     alone = subprocess.run(base, capture_output=True, text=True, timeout=300)
     assert alone.returncode != 0 and "--snp-vcf" in alone.stderr and "Traceback" not in alone.stderr
+
+
+def test_without_the_snp_extra_a_vcf_is_refused_with_the_extra_to_install(tmp_path, panel, monkeypatch):
+    """The default install has no cyvcf2: reading a VCF names the extra instead of a traceback
+    (``sys.modules[name] = None`` makes ``import cyvcf2`` raise ImportError, as without it)."""
+    monkeypatch.setitem(sys.modules, "cyvcf2", None)
+    path = tmp_path / "s.vcf"
+    path.write_text("##fileformat=VCFv4.2\n")
+    with pytest.raises(KinshipInputError, match=r"pip install 'vestige\[snp\]'"):
+        read_vcf(path, panel)

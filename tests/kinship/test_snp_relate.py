@@ -3,6 +3,7 @@ on simulated pairs, and the relate command on the distant-references grave."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -84,6 +85,7 @@ def test_segments_and_screen_see_a_planted_segment():
 
 
 @needs_case
+@pytest.mark.skipif(importlib.util.find_spec("cyvcf2") is None, reason="the snp extra (cyvcf2) is not installed")
 def test_relate_command_finds_the_aunt_of_a_body(tmp_path):
     out = subprocess.run([sys.executable, "-m", "vestige.cli", "kinship", "relate", "--snp-vcf", str(CASE / "snps.vcf"),
                           "--snp-panel", str(CASE / "snp_freqs.tsv"), "--samples", "PM-0001", "--json", "--quiet"],
@@ -98,6 +100,7 @@ def test_relate_command_finds_the_aunt_of_a_body(tmp_path):
 
 
 @needs_case
+@pytest.mark.skipif(importlib.util.find_spec("cyvcf2") is None, reason="the snp extra (cyvcf2) is not installed")
 def test_relate_names_an_unknown_sample(tmp_path):
     out = subprocess.run([sys.executable, "-m", "vestige.cli", "kinship", "relate", "--snp-vcf", str(CASE / "snps.vcf"),
                           "--snp-panel", str(CASE / "snp_freqs.tsv"), "--samples", "NOBODY"],

@@ -24,7 +24,7 @@ def _distributed():
     try:
         import distributed
     except ImportError:
-        raise KinshipInputError("--dask", "distributed matching needs Dask: pip install 'vestige[dask]'") from None
+        raise KinshipInputError.option("dask", "distributed matching needs Dask: pip install 'vestige[dask]'") from None
     return distributed
 
 
@@ -35,7 +35,7 @@ def connect(*, scheduler: str | None = None, workers: int | None = None):
     if scheduler:
         return distributed.Client(scheduler)
     if not workers or workers < 1:
-        raise KinshipInputError("--dask-workers", f"{workers!r}: give 1 or more workers")
+        raise KinshipInputError.option("dask_workers", f"{workers!r}: give 1 or more workers")
     cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                        dashboard_address="127.0.0.1:0", silence_logs=40)  # any free port: two clusters never collide
     return distributed.Client(cluster)

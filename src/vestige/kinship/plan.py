@@ -189,7 +189,7 @@ def plan(family: Family, profiles: Profiles, table: FrequencyTable, *, missing: 
         markers = [m for m in table.markers if m in in_file] or list(table.markers)
     for m in markers:
         if m not in table.alleles:
-            raise KinshipInputError("--markers", f"marker {m!r} is not in the frequency table {table.source}")
+            raise KinshipInputError.option("markers", f"marker {m!r} is not in the frequency table {table.source}")
     ep, ep_m, elr = _figures(family, missing, None, profiles, table, markers, mutation, degradation)
     wanted = candidates if candidates is not None else [*RELATIVES, "members"]
     out: list[Candidate] = []
@@ -201,7 +201,7 @@ def plan(family: Family, profiles: Profiles, table: FrequencyTable, *, missing: 
                     out.append(Candidate(f"member {m.id}", e, x))
             continue
         if kind not in RELATIVES:
-            raise KinshipInputError("--candidates", f"{kind!r} is not one of {', '.join(RELATIVES)} or members")
+            raise KinshipInputError.option("candidates", f"{kind!r} is not one of {', '.join(RELATIVES)} or members")
         built = _with_relative(family, missing, kind)
         if built is None:
             continue

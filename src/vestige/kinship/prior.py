@@ -22,10 +22,10 @@ def default_prior(n_missing: int, n_samples: int) -> float:
 
 def check_prior(prior: float, n_missing: int, n_samples: int) -> None:
     if not (0.0 < prior < 1.0) or math.isnan(prior):
-        raise KinshipInputError("--prior", f"{prior} is not a probability in (0, 1)")
+        raise KinshipInputError.option("prior", f"{prior} is not a probability in (0, 1)")
     bound = max(n_missing, n_samples)
     if prior * bound > 1.0 + 1e-12:
-        raise KinshipInputError("--prior", f"{prior:g} per pair is impossible with {n_missing} missing persons "
+        raise KinshipInputError.option("prior", f"{prior:g} per pair is impossible with {n_missing} missing persons "
                                 f"and {n_samples} samples: the prior probabilities of one sample's (or one "
                                 f"person's) candidates would sum above 1 (at most 1/{bound})")
 

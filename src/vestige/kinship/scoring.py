@@ -27,7 +27,7 @@ def _threads(threads: int | None) -> int:
 
     n = threads if threads is not None else min(8, os.cpu_count() or 1)
     if n < 1:
-        raise KinshipInputError("--threads", f"{n}: give 1 or more threads")
+        raise KinshipInputError.option("threads", f"{n}: give 1 or more threads")
     return n
 
 

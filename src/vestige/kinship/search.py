@@ -139,11 +139,11 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
     bodies = bodies or {}
     uncertain_sex = uncertain_sex or set()
     if top < 0:
-        raise KinshipInputError("--top", f"{top} is negative; give 0 or more candidates per sample")
+        raise KinshipInputError.option("top", f"{top} is negative; give 0 or more candidates per sample")
     if min_lr is not None and (math.isnan(min_lr) or min_lr < 0):
-        raise KinshipInputError("--min-lr", f"{min_lr} is not a non-negative number")
+        raise KinshipInputError.option("min_lr", f"{min_lr} is not a non-negative number")
     if not 0.0 <= theta < 1.0 or math.isnan(theta):
-        raise KinshipInputError("--theta", f"{theta} is not in [0, 1)")
+        raise KinshipInputError.option("theta", f"{theta} is not in [0, 1)")
     import time
 
     clock = time.perf_counter()
@@ -156,7 +156,7 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
     n_targets = sum(len(f.missing) for f in families)
     n_prior_missing = missing_total if missing_total is not None else n_targets
     if missing_total is not None and missing_total < n_targets:
-        raise KinshipInputError("--missing-total", f"{missing_total} is fewer than the {n_targets} missing "
+        raise KinshipInputError.option("missing_total", f"{missing_total} is fewer than the {n_targets} missing "
                                 "persons in these families")
     pi = prior if prior is not None else default_prior(n_prior_missing, len(samples))
     check_prior(pi, n_prior_missing, len(samples))

@@ -45,15 +45,15 @@ def joint_identification(families: list[Family], profiles: Profiles, table: Freq
     sexes = sexes or {}
     bodies = bodies or {}
     if opts.prior not in ("pairwise", "flat"):
-        raise KinshipInputError("--assignment-prior", f"{opts.prior!r} is not pairwise or flat")
+        raise KinshipInputError.option("assignment_prior", f"{opts.prior!r} is not pairwise or flat")
     if opts.disable_mutations not in ("never", "consistent", "always"):
-        raise KinshipInputError("--disable-mutations", f"{opts.disable_mutations!r} is not never, consistent or always")
+        raise KinshipInputError.option("disable_mutations", f"{opts.disable_mutations!r} is not never, consistent or always")
     if opts.threshold <= 1 or math.isnan(opts.threshold):
-        raise KinshipInputError("--threshold", f"{opts.threshold} must exceed 1")
+        raise KinshipInputError.option("threshold", f"{opts.threshold} must exceed 1")
     if opts.max_assignments < 1:
-        raise KinshipInputError("--max-assignments", f"{opts.max_assignments} must be at least 1")
+        raise KinshipInputError.option("max_assignments", f"{opts.max_assignments} must be at least 1")
     if not 0.0 <= opts.theta < 1.0:
-        raise KinshipInputError("--theta", f"{opts.theta} is not in [0, 1)")
+        raise KinshipInputError.option("theta", f"{opts.theta} is not in [0, 1)")
     for it in items:
         for s in bodies.get(it, [it]):
             if s not in sprof.genotypes:
