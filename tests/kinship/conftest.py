@@ -2,8 +2,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 DATA = Path(__file__).resolve().parents[1] / "data" / "kinship"
 EXAMPLES = ["dvir-example1", "dvir-example2", "dvir-planecrash", "dvir-grave"]
 
