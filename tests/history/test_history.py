@@ -45,7 +45,7 @@ def test_next_reference_continues_after_a_number_typed_by_hand(admin):
 
 
 def test_a_new_counter_starts_after_the_largest_number_in_use(admin):
-    for ref in ("HY-0007", "HY-12", "HY-draft"):  # compared as numbers; a non-number is ignored
+    for ref in ("HY-0007", "HY-12", "HY-DRAFT"):  # compared as numbers; a non-number is ignored
         services.create(admin, Site, {"ref": ref, "name": ref, "kind": "burial_site", "geometry": SQUARE,
                                       "discovered_on": dt.date(2022, 9, 15)})
     assert next_reference(Site, "ref", "HY-", 4) == "HY-0013"
