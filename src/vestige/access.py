@@ -21,6 +21,7 @@ from operator import or_
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from vestige.accounts.models import Case
 from vestige.errors import InvalidInput, NotFound, PermissionDenied
 
 CROSS_CASE_ROLES = {"administrator", "auditor"}
@@ -123,7 +124,6 @@ def get(user, model_or_qs, **lookup):
 
 def case_of(obj: Model):
     """The case ``obj`` belongs to (through its parents), or None."""
-    from vestige.accounts.models import Case
 
     paths = PATHS.get(_label(type(obj)))
     if not paths:
@@ -146,7 +146,6 @@ def case_for_new(user, given=None, *, parent: Model | None = None):
     """The case a new record goes into: its parent's (a grave goes where its site is), else the
     one named (``given``: a Case or its code), else the user's only case, else the only case
     there is; a user must be a member of it."""
-    from vestige.accounts.models import Case
 
     if parent is not None:
         check(user, parent)
@@ -174,6 +173,5 @@ def case_for_new(user, given=None, *, parent: Model | None = None):
 
 def cases_for(user) -> QuerySet:
     """The cases a user may put records into (for the forms' case menus)."""
-    from vestige.accounts.models import Case
 
     return Case.objects.all() if sees_all(user) else Case.objects.filter(pk__in=case_ids(user))

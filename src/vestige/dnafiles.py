@@ -31,8 +31,9 @@ from pathlib import PurePath
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from vestige.errors import RowError
+from vestige.errors import InvalidInput, RowError
 from vestige.kinship import read_frequencies
+from vestige.kinship.io import ALLELE
 
 SAMPLE = ("sample", "samplename")
 MARKER = ("marker", "locus")
@@ -53,8 +54,6 @@ def check_labels(genotypes: dict, where: str = "") -> None:
     space): whatever door a profile came through, the same rule as for lab files."""
     import re
 
-    from vestige.errors import InvalidInput
-    from vestige.kinship.io import ALLELE
 
     for marker, alleles in genotypes.items():
         if not isinstance(marker, str) or not re.match(MARKER_NAME, marker):
@@ -97,7 +96,6 @@ def read_profile_file(data: bytes, name: str, table, *, degraded: bool = False, 
     ``table`` is a :class:`vestige.kinship.FrequencyTable`; ``degraded`` declares drop-out (and makes
     ``dropout`` the default reading of a single allele); ``single`` is that reading (see above).
     """
-    from vestige.kinship.io import ALLELE
 
     name = PurePath(name).name  # the file as the user knows it: never a path on the server
     single = single or ("dropout" if degraded else "homozygote")

@@ -17,6 +17,9 @@ from django.db import transaction
 from vestige import crypto
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
+from vestige.errors import ConfigurationError, Conflict
+from vestige.ledger import Signer
+from vestige.ledger.signing import replace_secret
 
 
 @dataclass(frozen=True)
@@ -44,13 +47,11 @@ def rotate(actor, *, new_key: bool = True) -> dict[str, int]:
     kind, where = crypto.key_source()
     if new_key:
         if kind == "env":
-            from vestige.errors import ConfigurationError
             raise ConfigurationError("the keys come from VESTIGE_FIELD_KEYS: put a new key (vestige keys "
                                      "new-field-key) first in it, then run `vestige keys rotate --reencrypt-only`",
                                      field="VESTIGE_FIELD_KEYS")
         crypto.keys()  # creates the development key file if it is not there yet
         old = Path(where).read_text()
-        from vestige.ledger.signing import replace_secret
         replace_secret(where, Fernet.generate_key() + b"\n" + old.encode())
     return reencrypt_all()
 
@@ -76,8 +77,6 @@ def new_field_key() -> str:
 
 def new_ledger_key(path: str | Path) -> str:
     """Create a ledger signing key file (refused if one is there); its public fingerprint."""
-    from vestige.errors import Conflict
-    from vestige.ledger import Signer
 
     p = Path(path)
     if p.exists():

@@ -31,10 +31,13 @@ from vestige.claims.models import (
     Witness,
 )
 from vestige.errors import Conflict, InvalidInput, NotFound
+from vestige.evidence.models import EvidenceItem
 from vestige.history.models import Action
-from vestige.history.services import diff, record, snapshot
+from vestige.history.services import diff, next_reference, record, snapshot
 from vestige.registry.models import Grave, Remains, Site
 from vestige.registry.services import get_site, invalid_from
+from vestige.registry.services import restore as _restore
+from vestige.registry.services import withdraw as _withdraw
 
 CLAIM_FIELDS = ("issuer", "said_on", "date_precision", "quote", "quote_language", "translation", "is_paraphrase",
                 "source_url", "source_note", "source_evidence", "category", "site", "grave", "remains", "incident", "value_min",
@@ -105,7 +108,6 @@ def _resolve_claim_refs(data: dict[str, Any], actor) -> dict[str, Any]:
         if isinstance(out.get(k), models.Model):
             access.check(actor, out[k])
     if isinstance(out.get("source_evidence"), str) and out["source_evidence"]:
-        from vestige.evidence.models import EvidenceItem
         out["source_evidence"] = _seen(actor, EvidenceItem).filter(ref=out["source_evidence"]).first() or _missing(
             "source_evidence", out["source_evidence"])
     for k in ("site", "grave", "remains", "incident", "source_evidence"):
@@ -119,7 +121,6 @@ def _missing(field: str, value):
 
 
 def _next_ref(model, prefix: str) -> str:
-    from vestige.history.services import next_reference
     return next_reference(model, "ref", prefix, 4)
 
 
@@ -177,7 +178,6 @@ def add_link(actor, claim: Claim, relation: str, *, other_claim: Claim | str | N
         raise InvalidInput(_("relation must be supports or contradicts"), field="relation")
     other_claim, site, remains, evidence = (x if x not in ("", None) else None for x in (other_claim, site, remains, evidence))
     if isinstance(evidence, str):
-        from vestige.evidence.models import EvidenceItem
         evidence = _seen(actor, EvidenceItem).filter(ref=evidence).first() or _missing("evidence", evidence)
     if isinstance(other_claim, str):
         other_claim = _seen(actor, Claim).filter(ref=other_claim).first() or _missing("other_claim", other_claim)
@@ -283,13 +283,11 @@ def link_incident(actor, inc: Incident, *, sites=(), remains=(), via: str = "web
 
 def withdraw(actor, record: Claim | Incident, reason: str, *, via: str = "web"):
     """Withdraw a claim or incident (kept, with its history; out of lists and reconciliation)."""
-    from vestige.registry.services import withdraw as _withdraw
 
     return _withdraw(actor, record, reason, via=via, cap=Cap.CLAIM_WRITE)
 
 
 def restore(actor, record: Claim | Incident, reason: str, *, via: str = "web"):
-    from vestige.registry.services import restore as _restore
 
     return _restore(actor, record, reason, via=via, cap=Cap.CLAIM_WRITE)
 
@@ -338,7 +336,6 @@ def add_statement(actor, witness: Witness, given_on, summary: str, evidence_refe
     if not (summary or "").strip():
         raise InvalidInput(_("Summarise the statement."), field="summary")
     if isinstance(evidence, str) and evidence:
-        from vestige.evidence.models import EvidenceItem
         evidence = _seen(actor, EvidenceItem).filter(ref=evidence).first() or _missing("evidence", evidence)
     elif isinstance(evidence, models.Model):
         access.check(actor, evidence)

@@ -15,8 +15,12 @@ import random
 
 from vestige.dvi import board, simulate
 from vestige.dvi import services as dvi
+from vestige.dvi.models import DentalChart
 from vestige.identification import services as ident
 from vestige.missing import services as missing
+from vestige.missing.models import MissingPerson
+from vestige.osteology import odontology
+from vestige.registry.models import Remains
 
 SEED = 14
 N_PAIRS = 40  # bodies with a PM chart whose missing person has an AM chart (the DNA finds them too)
@@ -55,9 +59,6 @@ def _informative(chart: dict) -> bool:
 def load_dvi(users: dict, truth: dict, no_dna: list) -> dict[str, int]:
     """``users``: liaison, examiner, odontologist (a second examiner), dna2; ``truth``: remains pk →
     missing person; ``no_dna``: bodies without a usable profile. Returns counts for the demo's summary."""
-    from vestige.dvi.models import DentalChart
-    from vestige.missing.models import MissingPerson
-    from vestige.registry.models import Remains
 
     rng = random.Random(SEED)
     liaison, examiner, odontologist, dna2 = (users[k] for k in ("liaison", "examiner", "odontologist", "dna2"))
@@ -66,7 +67,6 @@ def load_dvi(users: dict, truth: dict, no_dna: list) -> dict[str, int]:
     accepted: list[tuple[dict, dict]] = []  # (PM, AM) of the bodies identified by their teeth
 
     def chart_pair(body, person, *, informative: bool = False):
-        from vestige.osteology import odontology
         held = {c.missing_person.ref: c.teeth for c in DentalChart.objects.filter(side="am")} if informative else {}
         for _ in range(200):
             am, pm, years = _charts(rng, _age(body))

@@ -9,9 +9,15 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 
-from vestige.accounts.models import User
+from vestige.accounts.models import Case, CaseMembership, User
 from vestige.accounts.roles import Role
+from vestige.demo.claims import load_izium_claims
+from vestige.demo.dvi import load_dvi
+from vestige.demo.evidence import load_evidence
+from vestige.demo.identification import load_identification
 from vestige.demo.izium import load_izium
+from vestige.demo.lineage import load_lineage
+from vestige.demo.snp import load_snps
 
 # user name → role: one per role, a second DNA analyst, so that the two-person rule (one
 # proposes an identification, another confirms it) can be tried, and a second examiner (an
@@ -56,7 +62,6 @@ def ensure_demo_users() -> dict[str, tuple[str, str]]:
         if not user.check_password(pw):
             user.set_password(pw)
         user.save()
-        from vestige.accounts.models import Case, CaseMembership
         main, _created = Case.objects.get_or_create(code="MAIN", defaults={"name": "Main case"})
         CaseMembership.objects.get_or_create(case=main, user=user)  # the demo is one case, MAIN
         accounts[name] = (Role(role).label, pw)
@@ -79,12 +84,9 @@ def run_demo(verbosity: int = 1, say=None) -> tuple[dict, dict]:
     admin = User.objects.get(username="admin")
     say("Loading the Izium registry (sites, 446 graves, 447 remains)")
     created = load_izium(admin)
-    from vestige.demo.claims import load_izium_claims
 
     say("Loading the public claims about Izium")
     created["claims"] = load_izium_claims(User.objects.get(username="investigator"), User.objects.get(username="analyst"))
-    from vestige.demo.evidence import load_evidence
-    from vestige.demo.identification import load_identification
 
     say("Recording the demo evidence in the custody ledger")
     created["evidence items"] = load_evidence(User.objects.get(username="investigator"))
@@ -93,9 +95,6 @@ def run_demo(verbosity: int = 1, say=None) -> tuple[dict, dict]:
     created["remains DNA samples"] = load_identification(User.objects.get(username="liaison"),
                                                           User.objects.get(username="dna"), report)
     if report:  # a fresh load (a re-run finds the families there and adds nothing)
-        from vestige.demo.dvi import load_dvi
-        from vestige.demo.lineage import load_lineage
-        from vestige.demo.snp import load_snps
 
         say("Typing Y-STR and mtDNA, with synthetic population databases (families with only an uncle or an aunt)")
         created.update(load_lineage(User.objects.get(username="dna"), report["lineage"]))

@@ -29,10 +29,13 @@ from vestige.errors import Conflict, InvalidInput
 from vestige.history.models import Action
 from vestige.history.services import record
 from vestige.identification import decisions
+from vestige.identification.display import checks as check_rows
 from vestige.identification.display import segment_rows, system_lrs
 from vestige.identification.models import Candidate, DecisionStatus, Identification, IdentifiedBy
 from vestige.identification.runs import current_run
+from vestige.identification.services import consistency
 from vestige.missing.models import MissingPerson
+from vestige.osteology import odontology
 from vestige.registry.models import Remains
 
 
@@ -67,7 +70,6 @@ def board(actor, remains: Remains, person: MissingPerson) -> dict:
     require(actor, Cap.IDENT_READ)
     access.check(actor, remains)
     access.check(actor, person)
-    from vestige.identification.services import consistency
 
     dna = _dna(remains, person)
     dental = dvi.dental_comparison(remains, person)
@@ -83,7 +85,6 @@ def board(actor, remains: Remains, person: MissingPerson) -> dict:
         established.append(IdentifiedBy.DENTAL)
     if _primary(print_comps):
         established.append(IdentifiedBy.FINGERPRINTS)
-    from vestige.identification.display import checks as check_rows
 
     conflicts = [f"{c['name']}: {c['detail']}" for c in check_rows(checks) if c["state"] == "conflict"]
     dental_rank = None
@@ -122,7 +123,6 @@ def _dental_rank(actor, remains: Remains, person: MissingPerson, dental) -> dict
     """Where this person's AM chart ranks among every AM chart against the body's PM chart: the
     missing persons whose charts score as high or higher are a conflict (the teeth do not single
     this person out)."""
-    from vestige.osteology import odontology
     pm = dvi.chart_of(remains)
     charts = {ref: teeth for ref, (_p, teeth) in dvi._am_charts(actor).items() if ref != person.ref}
     better = [r.key for r in odontology.rank(pm.teeth, charts) if r.comparison.score >= dental.score]

@@ -18,11 +18,14 @@ from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.dvi import board as boards
-from vestige.dvi import display, exchange, odontogram
+from vestige.dvi import bodymap, display, exchange, odontogram
 from vestige.dvi import services as dvi
 from vestige.dvi.forms import TITLES, ComparisonForm, section_form
 from vestige.dvi.models import Comparison, Conclusion, Method, Verification
+from vestige.dvi.report import board_report
+from vestige.dvi.report import record_pdf as render_pdf
 from vestige.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from vestige.identification.display import checks
 from vestige.identification.models import DecisionStatus, Identification
 from vestige.missing.models import MissingPerson
 from vestige.osteology import odontology
@@ -66,7 +69,6 @@ def record(request, side, key):
     records = dvi.records_of(request.user, owner)
     sections = [(name, TITLES[name], rows, section_form(name)() if can_write else None)
                 for name, rows in records.items()]
-    from vestige.dvi import bodymap
     body_svg = mark_safe(bodymap.svg(records["marks"], title=_("Distinguishing marks")))  # noqa: S308 - escaped
     dental = []
     if side == "pm" and chart is not None and request.user.can(Cap.IDENT_READ):
@@ -151,7 +153,6 @@ def board_page(request, remains_pk, ref):
     verdicts = {t.tooth: (t.verdict.value, t.reason) for t in b["dental"].teeth} if b["dental"] else {}
     pm_teeth = b["pm_chart"].teeth if b["pm_chart"] else {}
     am_teeth = b["am_chart"].teeth if b["am_chart"] else {}
-    from vestige.identification.display import checks
     return render(request, "dvi/board.html", {
         "b": b, "r": r, "mp": mp, "checks": checks(b["checks"]),
         "tooth_rows": [t for t in rows if t["verdict"] != "not_compared"],
@@ -211,7 +212,6 @@ def verify(request, pk):
 def record_pdf(request, side, key):
     owner = _owner(request, side, key)
     side = dvi.require_read(request.user, owner)
-    from vestige.dvi.report import record_pdf as render_pdf
     pdf = render_pdf(owner, side, dvi.records_of(request.user, owner), dvi.chart_of(owner), request.user)
     name = owner.ref if side == "am" else owner.body_number
     resp = HttpResponse(pdf, content_type="application/pdf")
@@ -223,7 +223,6 @@ def board_pdf(request, remains_pk, ref):
     require(request.user, Cap.IDENT_READ)
     r = access.get(request.user, Remains.objects.select_related("site", "grave"), pk=remains_pk)
     mp = access.get(request.user, MissingPerson.objects.select_related("family"), ref=ref)
-    from vestige.dvi.report import board_report
     pdf = board_report(boards.board(request.user, r, mp), request.user)
     resp = HttpResponse(pdf, content_type="application/pdf")
     resp["Content-Disposition"] = f'inline; filename="identification-{r.body_number}-{mp.ref}.pdf"'

@@ -14,8 +14,8 @@ from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.api_types import Limit, Offset
 from vestige.errors import TooLarge
-from vestige.evidence import custody, services
-from vestige.evidence.models import EvidenceItem
+from vestige.evidence import custody, jobs, services
+from vestige.evidence.models import EvidenceItem, JobKind
 
 router = Router(tags=["evidence"])
 
@@ -78,8 +78,6 @@ class JobOut(Schema):
 @router.post("/evidence/captures", response={202: JobOut}, url_name="evidence-capture")
 def capture(request, body: CaptureIn):
     """Capture web pages (WACZ, screenshot, text, media) in the background; poll the job."""
-    from vestige.evidence import jobs
-    from vestige.evidence.models import JobKind
 
     return Status(202, jobs.start(request.user, JobKind.CAPTURE, urls=body.urls, site=body.site))
 
@@ -87,7 +85,6 @@ def capture(request, body: CaptureIn):
 @router.get("/evidence/jobs/{pk}", response=JobOut, url_name="evidence-job")
 def job(request, pk: int):
     """A background job (export, verification, capture): its state, progress and result."""
-    from vestige.evidence import jobs
 
     return jobs.get(request.user, pk)
 
@@ -95,7 +92,6 @@ def job(request, pk: int):
 @router.post("/evidence/jobs/{pk}/retry", response={202: JobOut}, url_name="evidence-job-retry")
 def job_retry(request, pk: int):
     """Start a failed job again (a new job, the same request; an upload from its staged file)."""
-    from vestige.evidence import jobs
 
     return Status(202, jobs.retry(request.user, jobs.get(request.user, pk)))
 

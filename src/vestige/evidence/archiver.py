@@ -21,6 +21,8 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
+from vestige.accounts.roles import Cap
+from vestige.accounts.services import require
 from vestige.errors import InvalidInput
 from vestige.evidence import custody, services
 
@@ -67,8 +69,6 @@ def _check(path: Path, recorded: str) -> str | None:
 
 
 def import_archive(actor, path: str | Path, **kwargs) -> list[services.IngestResult]:
-    from vestige.accounts.roles import Cap
-    from vestige.accounts.services import require
 
     require(actor, Cap.EVIDENCE_WRITE)
     path = Path(path)

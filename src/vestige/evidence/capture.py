@@ -27,8 +27,10 @@ from django.utils.translation import gettext as _
 
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
-from vestige.errors import ConfigurationError, InvalidInput
-from vestige.evidence import services
+from vestige.errors import ConfigurationError, InvalidInput, VestigeError
+from vestige.evidence import custody, services
+from vestige.evidence.services import acquired
+from vestige.ledger.signing import write_secret
 from vestige.media import egress, wacz
 
 MAX_URLS = 50
@@ -49,7 +51,6 @@ def capture_key():
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    from vestige.ledger.signing import write_secret
 
     path = Path(settings.VESTIGE_CAPTURE_KEY or Path(settings.VESTIGE_HOME) / "keys" / "capture-p384.key")
     if path.exists():
@@ -172,7 +173,6 @@ def pack_wacz(folder: Path, record: dict) -> Path:
 
 
 def _provenance(actor, record: dict, url: str) -> dict:
-    from vestige.evidence.services import acquired
 
     v = record.get("versions", {})
     return {"source": _("web capture"), "source_url": url[:2000], "collected_by": actor.username,
@@ -221,14 +221,12 @@ def capture(actor, url: str, *, site: str = "", progress=None) -> CaptureResult:
         missed = [m for m in record.get("media", []) if "error" in m]
         if missed:
             services.annotate(actor, main.item, {"capture_media_errors": missed}, "web capture")
-    from vestige.evidence import custody
     custody.sign_head()
     return result
 
 
 def capture_many(actor, urls: list[str], *, site: str = "", progress=None) -> list[CaptureResult]:
     """Each URL in turn; one that fails is reported and the others go on."""
-    from vestige.errors import VestigeError
 
     urls = check_urls(urls)
     if site:

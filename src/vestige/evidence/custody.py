@@ -42,6 +42,7 @@ from django.db import transaction
 
 from vestige import crypto
 from vestige.errors import ConfigurationError, IntegrityFailure
+from vestige.evidence.facts import facts_of
 from vestige.evidence.models import CustodyEvent, EvidenceItem, LedgerState, TreeHeadRecord
 from vestige.ledger import (
     Frontier,
@@ -256,7 +257,6 @@ def batch():
             yield
             items = {r.item_id for r in _batch.rows if r.item_id is not None}
             if EvidenceItem.objects.filter(pk__in=items).count() != len(items):
-                from vestige.errors import IntegrityFailure
 
                 raise IntegrityFailure("custody batch: an event's item was rolled back under it; the batch is undone")
             CustodyEvent.objects.bulk_create(_batch.rows, batch_size=500)
@@ -264,7 +264,6 @@ def batch():
             _batch.state = _batch.frontier = _batch.rows = None
         written = CustodyEvent.objects.filter(index__gte=start).count()
         if written != state.size - start:
-            from vestige.errors import IntegrityFailure
 
             raise IntegrityFailure(f"custody batch: {state.size - start} events counted, {written} written; undone")
         if state.size != start:
@@ -290,7 +289,6 @@ def _append(batched, kind, item, actor, details, facts) -> CustodyEvent:
     if isinstance(facts, dict):  # the caller's, for a record it has just written (facts.facts_new)
         details["facts"] = facts
     elif facts and item is not None:
-        from vestige.evidence.facts import facts_of
         details["facts"] = facts_of(item)
     event = {"kind": kind, "actor": actor, "time": now(), "item": item.blob.sha256 if item else None,
              "ref": item.ref if item else None, "details": details}

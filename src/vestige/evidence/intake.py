@@ -11,9 +11,11 @@ import json
 import zipfile
 from pathlib import Path
 
-from vestige.media import thumbnail
+from vestige.media import credentials, thumbnail
 from vestige.media.geo import parse_iso6709
 from vestige.media.images import analyse
+from vestige.media.video import frame_hashes
+from vestige.media.wacz import INVALID, check_wacz
 
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp", "image/tiff", "image/heic", "image/heif",
                "image/avif"}
@@ -62,7 +64,6 @@ def av_step(path: Path):
     if any(st["type"] == "video" for st in meta["streams"]):
         import io
 
-        from vestige.media.video import frame_hashes
 
         hashes, interval, first = frame_hashes(path, meta.get("duration_s"))
         if first is not None:
@@ -83,7 +84,6 @@ def wacz_step(path: Path):
     package digest and its signature (``media.wacz``); an archive that fails is a failed step."""
     from django.conf import settings
 
-    from vestige.media.wacz import INVALID, check_wacz
 
     check = check_wacz(path, trusted_roots=settings.VESTIGE_WACZ_TRUSTED_ROOTS,
                        trusted_tsa_roots=settings.VESTIGE_WACZ_TRUSTED_TSA_ROOTS)
@@ -110,7 +110,6 @@ def credentials_of(path: Path, media_type: str) -> dict:
     """C2PA content credentials (``media.credentials``), merged into the metadata of the file's
     own step (one step, one custody event): recorded when present; a manifest that does not
     validate (the file changed after it was signed) is a failed step named "content credentials"."""
-    from vestige.media import credentials
 
     try:
         found = credentials.read(path, media_type)
@@ -126,7 +125,6 @@ def credentials_of(path: Path, media_type: str) -> dict:
 
 
 def _with_credentials(media_type: str, steps: list) -> list:
-    from vestige.media import credentials
 
     if not credentials.supported(media_type):
         return steps

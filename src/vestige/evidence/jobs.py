@@ -26,7 +26,9 @@ from vestige import access, tasks
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import InvalidInput, NotFound, VestigeError
+from vestige.evidence import bag, capture, custody, services
 from vestige.evidence.models import EvidenceItem, EvidenceJob, JobKind, JobStatus
+from vestige.registry.models import Site
 
 
 def exports_dir() -> Path:
@@ -62,7 +64,6 @@ def staged_dir() -> Path:
 def _selection(actor, params: dict):
     qs = access.scope(EvidenceItem.objects.select_related("blob"), actor)
     if params.get("site"):
-        from vestige.registry.models import Site
         if not access.scope(Site.objects.filter(ref=params["site"]), actor).exists():
             raise InvalidInput(_("No site %(s)r.") % {"s": params["site"]}, field="site")
         qs = qs.filter(links__site__ref=params["site"]).distinct()
@@ -89,7 +90,6 @@ def start(actor, kind: str, *, site: str = "", items: str | list[str] = "", ever
     if kind not in JobKind.values:
         raise InvalidInput(_("Unknown job %(k)r.") % {"k": kind}, field="kind")
     if kind == JobKind.CAPTURE:
-        from vestige.evidence import capture, services
 
         require(actor, Cap.EVIDENCE_WRITE)
         if isinstance(urls, str):
@@ -123,7 +123,6 @@ def start_ingest(actor, upload_path: str | Path, name: str, *, provenance: dict,
     """Stage an uploaded file (moved, not copied, where the file system allows) and hand its intake
     to a worker. What can be checked now is checked now: the provenance fields, the links, the
     case."""
-    from vestige.evidence import services
 
     require(actor, Cap.EVIDENCE_WRITE)
     provenance = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in provenance.items()
@@ -225,7 +224,6 @@ def _failed(job_id: int, why: str) -> None:
 
 
 def _export(job, actor, items) -> dict:
-    from vestige.evidence import bag, custody
 
     folder = exports_dir() / f"job-{job.pk}"
     if folder.exists():
@@ -250,7 +248,6 @@ def _export(job, actor, items) -> dict:
 
 
 def _capture(job, actor) -> dict:
-    from vestige.evidence import capture
 
     _beat(job.pk, 2, _("Starting the browser."))
     results = capture.capture_many(actor, job.params["urls"], site=job.params.get("site", ""),
@@ -263,7 +260,6 @@ def _capture(job, actor) -> dict:
 
 
 def _ingest(job, actor) -> dict:
-    from vestige.evidence import custody, services
 
     path = staged_dir() / job.params.get("file", "")
     if not job.params.get("file") or not path.exists():
@@ -291,7 +287,6 @@ def _ingest(job, actor) -> dict:
 
 
 def _verify(job, actor, items) -> dict:
-    from vestige.evidence import custody, services
 
     _beat(job.pk, 15, _("Re-hashing %(n)d blob(s) and checking the custody ledger.") % {"n": len(items)})
     refs = None if job.params.get("all") else [i.ref for i in items]

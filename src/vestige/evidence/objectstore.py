@@ -31,6 +31,9 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from vestige.errors import ConfigurationError, IntegrityFailure
+from vestige.evidence import blobstore
+from vestige.evidence.models import Blob
+from vestige.media import hash_stream
 
 MULTIPART = 16 * 1024 * 1024
 
@@ -152,9 +155,6 @@ def retention(sha256: str) -> dict:
 def migrate(progress=None) -> dict:
     """Copy every local blob into the bucket and prove each copy by re-hashing it from the bucket.
     Returns counts and the problems (a blob missing on both sides, a copy whose hash differs)."""
-    from vestige.evidence import blobstore
-    from vestige.evidence.models import Blob
-    from vestige.media import hash_stream
 
     check_bucket()
     counts = {"copied": 0, "already": 0, "proved": 0, "problems": []}

@@ -28,6 +28,7 @@ from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import Conflict, InvalidInput, NotFound
 from vestige.evidence import blobstore, custody, intake, ledger_check, objectstore, witnessing
+from vestige.evidence.facts import differences, facts_new, facts_of
 from vestige.evidence.models import (
     Blob,
     EventKind,
@@ -35,6 +36,8 @@ from vestige.evidence.models import (
     EvidenceLink,
     Provenance,
 )
+from vestige.evidence.nearby import frames_of, index, video_index
+from vestige.history.services import next_reference
 from vestige.media import detect_type
 from vestige.registry.models import Grave, Remains, Site
 
@@ -52,7 +55,6 @@ def _signed(value: int) -> int:
 
 
 def _next_ref() -> str:
-    from vestige.history.services import next_reference
     return next_reference(EvidenceItem, "ref", "EV-", 6)
 
 
@@ -159,7 +161,6 @@ def _record(actor, digests, media_type, name, provenance, graphic, derived_from,
                                        derived_from=derived_from, derivation=derivation, metadata={"steps": []})
     first = Provenance.objects.create(item=item, added_by=actor, **provenance)
     who = _actor(actor)
-    from vestige.evidence.facts import facts_new
     custody.append(EventKind.RECEIVED, item, who, {"name": name, **_plain(provenance)},
                    facts=facts_new(item, blob, first))
     stored = {"blob": str(blobstore.path_for(digests.sha256).relative_to(blobstore.root()))}
@@ -474,7 +475,6 @@ def near_duplicates(item: EvidenceItem, max_distance: int = 10, limit: int = 20,
     those ``actor`` may see, when given)."""
     if item.phash is None:
         return []
-    from vestige.evidence.nearby import index
     found = [(pk, d) for pk, d in index().query(item.phash, max_distance, limit) if pk != item.pk]
     qs = EvidenceItem.objects.filter(pk__in=[pk for pk, _d in found])
     shown = {i.pk: i for i in (access.scope(qs, actor) if actor is not None else qs)}
@@ -486,7 +486,6 @@ def near_duplicate_videos(item: EvidenceItem, limit: int = 20, *, actor=None) ->
     :mod:`vestige.media.video`): (item, share of frames matched, frames matched), best first."""
     if not item.media_type.startswith("video/"):
         return []
-    from vestige.evidence.nearby import frames_of, video_index
     frames = frames_of(item.metadata)
     if not frames:
         return []
@@ -507,7 +506,6 @@ def verify(actor, refs: list[str] | None = None) -> list[str]:
     recorded, and gets a ``verified`` custody event only when nothing was found (a log with a
     problem is never appended to or signed by its verification).
     """
-    from vestige.evidence.facts import differences, facts_of
 
     require(actor, Cap.EVIDENCE_READ)
     items = access.scope(EvidenceItem.objects.select_related("blob"), actor)

@@ -11,13 +11,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from vestige import access
+from vestige import access, tasks
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import InvalidInput
-from vestige.evidence import blobstore, custody, services
+from vestige.evidence import blobstore, custody, jobs, services
 from vestige.evidence.display import custody_rows, metadata_rows
-from vestige.evidence.models import EventKind, EvidenceItem, TreeHeadRecord
+from vestige.evidence.models import EventKind, EvidenceItem, JobKind, TreeHeadRecord
 
 
 def item_list(request):
@@ -137,7 +137,6 @@ def upload(request):
                     results.append({"name": f.name, "error": _("larger than the limit"), "outcome": "error"})
                     continue
                 if f.size >= settings.VESTIGE_INTAKE_TASK_BYTES and hasattr(f, "temporary_file_path"):
-                    from vestige.evidence import jobs
 
                     job = jobs.start_ingest(request.user, f.temporary_file_path(), f.name, provenance=provenance,
                                             links=links, case=case, graphic=request.POST.get("not_graphic") != "on")
@@ -176,8 +175,6 @@ def upload(request):
 
 def jobs_page(request):
     """Export a bag (a site's items, a selection, or all) and verify the vault from the pages."""
-    from vestige.evidence import jobs
-    from vestige.evidence.models import JobKind
 
     require(request.user, Cap.EVIDENCE_READ)
     if request.method == "POST":
@@ -202,8 +199,6 @@ def jobs_page(request):
 
 def capture_page(request):
     """Capture web pages: the addresses (one per line) and the site to link them to."""
-    from vestige.evidence import jobs
-    from vestige.evidence.models import JobKind
 
     require(request.user, Cap.EVIDENCE_WRITE)
     errors, values = {}, request.POST if request.method == "POST" else request.GET
@@ -220,8 +215,6 @@ def capture_page(request):
 
 
 def job_detail(request, pk):
-    from vestige import tasks
-    from vestige.evidence import jobs
 
     job = jobs.get(request.user, pk)
     template = "evidence/_job.html" if request.headers.get("HX-Request") else "evidence/job.html"
@@ -231,7 +224,6 @@ def job_detail(request, pk):
 
 @require_POST
 def job_retry(request, pk):
-    from vestige.evidence import jobs
 
     try:
         job = jobs.retry(request.user, jobs.get(request.user, pk))
@@ -242,7 +234,6 @@ def job_retry(request, pk):
 
 
 def job_bag(request, pk):
-    from vestige.evidence import jobs
 
     job = jobs.get(request.user, pk)
     path = jobs.bag_file(request.user, job)
@@ -289,7 +280,6 @@ def bulk(request):
     grave or remains; export them as one bag; verify them."""
     from django.utils.http import url_has_allowed_host_and_scheme
 
-    from vestige.evidence import jobs
 
     if request.method != "POST":
         return HttpResponse(status=405)

@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from vestige.kinship.nongenetic import age_lr, sex_lr
+from vestige.missing.models import MemberSex
+from vestige.registry.models import Sex
 
 CHECK_NAMES = {"sex": gettext_lazy("Sex"), "age": gettext_lazy("Age"), "stature": gettext_lazy("Stature"),
                "dates": gettext_lazy("Dates"), "distance": gettext_lazy("Distance")}
@@ -16,8 +18,6 @@ STATES = {"ok": gettext_lazy("consistent"), "conflict": gettext_lazy("conflict")
 
 
 def _sex(code: str | None) -> str:
-    from vestige.missing.models import MemberSex
-    from vestige.registry.models import Sex
 
     labels = {**dict(MemberSex.choices), **dict(Sex.choices)}
     return str(labels.get(code, code or "?"))

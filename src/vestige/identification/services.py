@@ -28,7 +28,13 @@ from vestige.identification.decisions import (  # noqa: F401 - the app's service
     record_notification,
     record_return,
 )
-from vestige.identification.models import Candidate, DecisionStatus, DuplicateGroup
+from vestige.identification.models import (
+    Candidate,
+    DecisionStatus,
+    DuplicateGroup,
+    Identification,
+    IdentifiedBy,
+)
 from vestige.identification.runs import (  # noqa: F401
     current_run,
     execute_run,
@@ -44,9 +50,9 @@ from vestige.identification.samples import (  # noqa: F401
     resolve_sample,
 )
 from vestige.identification.worklists import WORKLISTS, families_needing_donor, worklist  # noqa: F401
-from vestige.missing.models import MissingPerson, MissingStatus
+from vestige.missing.models import Family, MissingPerson, MissingStatus
 from vestige.registry.geo import distance_km
-from vestige.registry.models import Remains, RemainsStatus, Sex
+from vestige.registry.models import Remains, RemainsStatus, Sex, Site
 
 
 def consistency(r: Remains, mp: MissingPerson) -> dict[str, dict]:
@@ -147,7 +153,6 @@ def stats(site: str = "", actor=None) -> dict:
     if actor is not None:
         remains = access.scope(remains, actor)
     if site:
-        from vestige.registry.models import Site
 
         sites = Site.objects.filter(ref=site)
         if actor is not None:
@@ -163,7 +168,6 @@ def identified_by(site: str = "", actor=None) -> dict[str, int]:
     """Confirmed identifications by the primary identifier that established them (INTERPOL DVI)."""
     from django.db.models import Count
 
-    from vestige.identification.models import Identification, IdentifiedBy
 
     qs = Identification.objects.filter(status=DecisionStatus.CONFIRMED)
     if actor is not None:
@@ -192,7 +196,6 @@ def visible_unsearchable(run, actor) -> list:
     rows = run.unsearchable if run else []
     if actor is None or access.sees_all(actor):
         return rows
-    from vestige.missing.models import Family
 
     mine = set(access.scope(Family.objects.all(), actor).values_list("ref", flat=True))
     return [r for r in rows if (r.get("family") if isinstance(r, dict) else r) in mine]
@@ -202,8 +205,6 @@ def candidate_rows(run, *, min_posterior: float = 0.0, remains: str = "", missin
                    actor=None):
     """One dict per candidate of ``run`` (statistics only; no DNA): the CLI's and API's rows; only
     the candidates ``actor`` may see (the body's or the family's case), when given."""
-    from vestige import access
-    from vestige.identification.models import Candidate
 
     qs = Candidate.objects.filter(run=run, posterior__gte=min_posterior)
     if actor is not None:
@@ -230,8 +231,6 @@ def joint_result(run, actor=None) -> dict:
     groups = [g.data for g in run.groups.all()]
     if actor is not None:
         if not access.sees_all(actor):
-            from vestige.missing.models import MissingPerson
-            from vestige.registry.models import Remains
             bodies = set(access.scope(Remains.objects.all(), actor).values_list("body_number", flat=True))
             persons = set(access.scope(MissingPerson.objects.all(), actor).values_list("ref", flat=True))
             groups = [g for g in groups if set(map(str, g.get("remains", []))) & bodies

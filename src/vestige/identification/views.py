@@ -15,10 +15,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from vestige import access
+from vestige import access, tasks
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import Conflict, InvalidInput, NotFound
+from vestige.history.models import Action
+from vestige.history.services import record
 from vestige.identification import lineage, services
 from vestige.identification.display import checks, nongenetic_lrs, segment_rows, system_lrs
 from vestige.identification.models import (
@@ -31,7 +33,8 @@ from vestige.identification.models import (
     RemainsSample,
 )
 from vestige.identification.pedigree_checks import family_checks
-from vestige.identification.worklists import WORKLISTS
+from vestige.identification.report import identification_pdf
+from vestige.identification.worklists import WORKLISTS, counts
 from vestige.missing.pedigree import pedigree_svg
 from vestige.registry.models import Remains, Site
 
@@ -57,7 +60,6 @@ def index(request):
         best = Paginator(qs, 50).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
-    from vestige.identification.worklists import counts
     return render(request, "identification/index.html", {
         "run": run, "runs": MatchingRun.objects.all()[:10], "stats": services.stats(actor=request.user), "candidates": best,
         "sites": access.scope(Site.objects.filter(withdrawn_at__isnull=True), request.user), "can_run": request.user.can(Cap.RUN_START),
@@ -87,7 +89,6 @@ def run_detail(request, pk):
     services.reap_stale_runs()
     run = access.get(request.user, MatchingRun, pk=pk)
     template = "identification/_run_status.html" if request.headers.get("HX-Request") else "identification/run.html"
-    from vestige import tasks
 
     waited = tasks.unclaimed_for(run.task_id) if run.status == "queued" else None
     # only the joint groups that hold a body or a missing person of the user's cases
@@ -203,9 +204,6 @@ def candidate_pdf(request, pk):
     """The printable report; viewing it is recorded on the remains."""
     from django.http import HttpResponse
 
-    from vestige.history.models import Action
-    from vestige.history.services import record
-    from vestige.identification.report import identification_pdf
 
     require(request.user, Cap.IDENT_READ)
     c = access.get(request.user, Candidate.objects.select_related("remains__site", "remains__grave", "missing_person__family"), pk=pk)
@@ -241,7 +239,6 @@ def duplicate_new(request):
     bodies = [b.strip() for b in (request.POST.get("remains") or request.GET.get("remains", "")).split(",") if b.strip()]
     remains = list(access.scope(Remains.objects.filter(body_number__in=bodies), request.user))
     if len({r.body_number for r in remains}) < len(set(bodies)):
-        from vestige.errors import NotFound
         raise NotFound(_("No remains %(b)s.") % {"b": ", ".join(sorted(set(bodies) - {r.body_number for r in remains}))})
     run = services.current_run()
     pair = next((d for d in (run.duplicates if run else []) if set(d["remains"]) == set(bodies)), None)

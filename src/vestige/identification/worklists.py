@@ -24,6 +24,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import NotFound
@@ -35,7 +36,13 @@ from vestige.identification.models import (
     RemainsSample,
     SampleStatus,
 )
+from vestige.identification.runs import current_run, donor_members, frequency_table, mutation_model
+from vestige.kinship.io import Profiles
+from vestige.kinship.lr import kinship_coefficients
+from vestige.kinship.plan import plan
 from vestige.missing.models import Family, MissingPerson, MissingStatus
+from vestige.missing.services import kinship_family, profiles_for_matching
+from vestige.registry.models import Remains
 
 WORKLISTS = {
     "confirm": _("Waiting for my confirmation"),
@@ -61,8 +68,6 @@ def worklist(name: str, actor, *, limit: int = 200) -> list[dict]:
     if name not in WORKLISTS:
         raise NotFound(f"no worklist {name!r}; the worklists are {', '.join(WORKLISTS)}")
     require(actor, CAPABILITY[name])
-    from vestige import access
-    from vestige.identification.runs import current_run
 
     def seen(qs):
         return access.scope(qs, actor)
@@ -86,7 +91,6 @@ def worklist(name: str, actor, *, limit: int = 200) -> list[dict]:
         return families_needing_donor(limit=limit, actor=actor)
     run = current_run()
     if name == "no-candidate":
-        from vestige.registry.models import Remains
         with_dna = seen(Remains.objects.filter(withdrawn_at__isnull=True, dna_samples__status=SampleStatus.ACCEPTED)).distinct()
         found = set(Candidate.objects.filter(run=run, log10_lr__gte=0).values_list("remains_id", flat=True)) if run else set()
         return [{"remains": r.body_number, "site": r.site.ref if r.site_id else None, "url": r.get_absolute_url()}
@@ -94,7 +98,6 @@ def worklist(name: str, actor, *, limit: int = 200) -> list[dict]:
     if name == "duplicates":
         grouped = {frozenset(g.remains.values_list("body_number", flat=True))
                    for g in DuplicateGroup.objects.exclude(status=DecisionStatus.REJECTED)}
-        from vestige.registry.models import Remains
         mine = set(seen(Remains.objects.all()).values_list("body_number", flat=True))
         out = []
         for d in (run.duplicates if run else []):
@@ -113,7 +116,6 @@ def counts(actor) -> dict[str, int]:
         if not actor.can(CAPABILITY[name]):
             continue
         if name == "donors":
-            from vestige import access
             out[name] = len([f for f in _weak_candidates() if access.sees_all(actor) or access.visible(actor, f)])
         else:
             out[name] = len(worklist(name, actor, limit=10_000))
@@ -129,9 +131,6 @@ def _weak_candidates() -> list[Family]:
     """Families with a missing person still missing whose references are absent or distant (a
     cheap screen: no consented profile, or only relatives beyond first degree and fewer than
     two) — the ones the planning engine then ranks."""
-    from vestige.identification.runs import donor_members
-    from vestige.kinship.lr import kinship_coefficients
-    from vestige.missing.services import kinship_family, profiles_for_matching
 
     refs = profiles_for_matching()
     donors = {d: m for d, m, _f in donor_members(refs)}
@@ -155,10 +154,6 @@ def _weak_candidates() -> list[Family]:
 def family_plan(fam: Family, run=None) -> dict:
     """The planning engine's figures for a family's first missing person (kept with the run and
     cached until the family's pedigree or profiles change)."""
-    from vestige.identification.runs import donor_members, frequency_table, mutation_model
-    from vestige.kinship.io import Profiles
-    from vestige.kinship.plan import plan
-    from vestige.missing.services import kinship_family, profiles_for_matching
 
     refs = profiles_for_matching(family=fam)
     typed = {member: f"DON:{donor}" for donor, member, f in donor_members(refs) if f == fam.pk}
@@ -204,8 +199,6 @@ def plan_weak_families(run, previous=None) -> int:
 def families_needing_donor(*, limit: int = 200, actor=None) -> list[dict]:
     """Weak families ranked: largest shortfall of the expected log10 LR first, with the best
     relative to ask for (the families of ``actor``'s cases, when given)."""
-    from vestige import access
-    from vestige.identification.runs import current_run
 
     n_missing = MissingPerson.objects.filter(withdrawn_at__isnull=True, status=MissingStatus.MISSING).count()
     needed = _needed_log10_lr(n_missing)

@@ -11,8 +11,12 @@ from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.api_types import Limit, Offset
+from vestige.errors import InvalidInput
 from vestige.missing import services
 from vestige.missing.models import Family, MissingPerson, MissingStatus
+from vestige.missing.pedigrees import add_relative as add
+from vestige.missing.pedigrees import remove_member as remove
+from vestige.missing.pedigrees import update_member as update
 
 router = Router(tags=["missing persons and families"])
 
@@ -84,7 +88,6 @@ def list_persons(request, q: str = "", status: str = "", limit: Limit = 50, offs
                                .select_related("family"), q)
     if status:
         if status not in MissingStatus.values:
-            from vestige.errors import InvalidInput
             raise InvalidInput(f"status must be one of {', '.join(MissingStatus.values)}", field="status")
         qs = qs.filter(status=status)
     limit, offset = max(1, min(limit, 1000)), max(0, offset)
@@ -173,7 +176,6 @@ def get_family(request, ref: str):
 def add_relative(request, ref: str, payload: RelativeIn):
     """Add a relative by relationship to a member (father, mother, full_sibling,
     half_sibling_paternal, half_sibling_maternal, child, spouse)."""
-    from vestige.missing.pedigrees import add_relative as add
     family = access.get(request.user, Family, ref=ref)
     add(request.user, family, **payload.dict(), via="api")
     return Status(201, _family_out(family))
@@ -181,7 +183,6 @@ def add_relative(request, ref: str, payload: RelativeIn):
 
 @router.patch("/families/{ref}/members/{code}", response=FamilyOut, url_name="family-member-update")
 def update_member(request, ref: str, code: str, payload: MemberPatch):
-    from vestige.missing.pedigrees import update_member as update
     family = access.get(request.user, Family, ref=ref)
     update(request.user, access.get(request.user, family.members, code=code), **payload.dict(exclude_unset=True), via="api")
     return _family_out(family)
@@ -189,7 +190,6 @@ def update_member(request, ref: str, code: str, payload: MemberPatch):
 
 @router.post("/families/{ref}/members/{code}/remove", response=FamilyOut, url_name="family-member-remove")
 def remove_member(request, ref: str, code: str):
-    from vestige.missing.pedigrees import remove_member as remove
     family = access.get(request.user, Family, ref=ref)
     remove(request.user, access.get(request.user, family.members, code=code), via="api")
     return _family_out(family)

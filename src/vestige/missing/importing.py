@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
+from vestige.dnafiles import frequency_table, read_profile_file
 from vestige.errors import ImportRejected, RowError
 from vestige.importers import dropout_of
 from vestige.missing import services
-from vestige.missing.models import Family, MissingPerson
+from vestige.missing.models import Donor, Family, MissingPerson
 from vestige.registry.importing import ImportReport, read_table
 
 COLUMNS = ("family", *services.PERSON_FIELDS)
@@ -87,8 +88,6 @@ def import_references(actor, data: BinaryIO, name: str, *, lab: str, kit: str, d
     """Reference profiles from a lab file (CSV or GeneMapper export; sample column = donor code):
     all rows or none; a dry run names every bad cell. Markers and alleles are checked against the
     frequency table the matching runs use, here and not later."""
-    from vestige.dnafiles import frequency_table, read_profile_file
-    from vestige.missing.models import Donor
 
     require(actor, Cap.DNA_WRITE)
     problems = []

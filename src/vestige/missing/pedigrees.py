@@ -32,7 +32,9 @@ from vestige.accounts.services import require
 from vestige.errors import Conflict, ImportRejected, InvalidInput, RowError
 from vestige.history.models import Action
 from vestige.history.services import record
+from vestige.kinship import Family as KFamily
 from vestige.kinship import KinshipInputError
+from vestige.kinship import Member as KMember
 from vestige.missing.gedcom import rows_from_gedcom
 from vestige.missing.models import Donor, Family, Member, MemberSex, MissingPerson
 from vestige.missing.services import (
@@ -42,6 +44,7 @@ from vestige.missing.services import (
     kinship_family,
     validate,
 )
+from vestige.registry.importing import ImportReport, read_table
 
 RELATIONS = {
     "father": _("father"), "mother": _("mother"), "full_sibling": _("full sibling"),
@@ -266,7 +269,6 @@ class _Row:
 
 
 def _rows_from_table(data, name) -> list[_Row]:
-    from vestige.registry.importing import read_table
 
     header, rows = read_table(data, name)
     if {"id", "fid", "mid", "sex"} <= set(header):
@@ -347,8 +349,6 @@ def _rows_from_json(data: bytes, name: str) -> list[_Row]:
 
 
 def _validate_rows(rows: list[_Row], source: str, actor=None) -> list[RowError]:
-    from vestige.kinship import Family as KFamily
-    from vestige.kinship import Member as KMember
 
     errors: list[RowError] = []
     by_family: dict[str, list[_Row]] = {}
@@ -422,7 +422,6 @@ def import_pedigrees(actor, files: list[tuple[str, bytes]], *, dry_run: bool = F
     all files and rows or none."""
     import io
 
-    from vestige.registry.importing import ImportReport
 
     require(actor, Cap.MISSING_WRITE)
     rows: list[_Row] = []

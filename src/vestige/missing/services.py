@@ -17,15 +17,16 @@ from django.utils.translation import gettext as _
 from vestige import access, crypto
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
+from vestige.dnafiles import check_labels
 from vestige.errors import Conflict, InvalidInput, NotFound
 from vestige.history.models import Action
-from vestige.history.services import diff, record, snapshot
+from vestige.history.services import diff, next_reference, record, snapshot
 from vestige.kinship import Family as KFamily
 from vestige.kinship import KinshipInputError
 from vestige.kinship import Member as KMember
 from vestige.missing.models import Donor, Family, Member, MissingPerson, ReferenceProfile
 from vestige.missing.names import name_key, similarity
-from vestige.registry.services import invalid_from
+from vestige.registry.services import invalid_from, withdraw
 
 PERSON_FIELDS = ("family_name", "given_name", "patronymic", "sex", "birth_date", "height_cm", "last_seen_on",
                  "last_seen_place", "last_seen_latitude", "last_seen_longitude", "circumstances", "clothing",
@@ -40,7 +41,6 @@ def validate(obj) -> None:
 
 
 def _next(model, field: str, prefix: str) -> str:
-    from vestige.history.services import next_reference
     return next_reference(model, field, prefix, 5)
 
 
@@ -183,7 +183,6 @@ def search_names(qs, text: str):
 @transaction.atomic
 def merge(actor, duplicate: MissingPerson, kept: MissingPerson, reason: str = "", *, via: str = "web") -> MissingPerson:
     """A person decides two records are one: the duplicate is withdrawn, naming the kept record."""
-    from vestige.registry.services import withdraw
 
     require(actor, Cap.MISSING_WRITE)
     access.check(actor, duplicate)
@@ -258,7 +257,6 @@ def withdraw_consent(actor, donor: Donor, on, reason: str, *, via: str = "web") 
 
 
 def _check_genotypes(genotypes: dict[str, tuple[str, str | None]], where: str, dropout: float) -> dict:
-    from vestige.dnafiles import check_labels
 
     if not genotypes:
         raise InvalidInput(_("%(w)s: the profile has no typed marker.") % {"w": where}, field="profile")

@@ -13,6 +13,8 @@ from django.forms.models import fields_for_model
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from vestige.access import cases_for
+from vestige.importers import KINDS
 from vestige.registry.models import Exhumation, Grave, Injury, Remains, Site, TortureSign
 from vestige.registry.services import FIELDS
 
@@ -37,7 +39,6 @@ class RecordForm(forms.Form):
         self.instance = instance
         super().__init__(*args, **kwargs)
         if self.with_case and instance is None and user is not None:
-            from vestige.access import cases_for
             cases = list(cases_for(user))
             if len(cases) > 1:  # with one case there is nothing to choose
                 self.fields["case"] = forms.ChoiceField(
@@ -180,7 +181,6 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args, kinds=(), **kwargs):
         super().__init__(*args, **kwargs)
-        from vestige.importers import KINDS
         self.fields["kind"].choices = [(k, KINDS[k].label) for k in kinds]
 
     def clean(self):

@@ -20,8 +20,9 @@ from django.views.decorators.http import require_POST
 from vestige import access, hooks
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
-from vestige.errors import ImportRejected, InvalidInput
+from vestige.errors import ImportRejected, InvalidInput, PermissionDenied
 from vestige.history.services import history_of
+from vestige.importers import KINDS, kinds_for, run_import, stage, template_csv, unstage
 from vestige.records import cached_count, page_rows
 from vestige.registry import gis, services
 from vestige.registry.forms import FORMS, ImportForm, WithdrawForm, initial_for
@@ -250,16 +251,13 @@ def withdraw_view(request, model, key, restore=False):
 
 def import_view(request):
     """Every kind of import the user may do; a dry run keeps the file so it can be imported next."""
-    from vestige.importers import KINDS, kinds_for, run_import, stage, unstage
 
     kinds = kinds_for(request.user)
     if not kinds:
-        from vestige.errors import PermissionDenied
         raise PermissionDenied(gettext("Your role imports nothing."))
     report = rejected = None
     staged = ""
     if request.method == "POST":
-        from vestige.accounts.services import require
         if request.POST.get("kind") in KINDS:
             require(request.user, KINDS[request.POST["kind"]].cap)
         form = ImportForm(request.POST, request.FILES, kinds=kinds)
@@ -297,7 +295,6 @@ def import_template(request, kind):
     """An empty file with the kind's columns."""
     from django.http import HttpResponse
 
-    from vestige.importers import KINDS, template_csv
     if kind not in KINDS:
         from django.http import Http404
         raise Http404(kind)

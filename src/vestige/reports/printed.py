@@ -15,7 +15,11 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from vestige.claims.reconcile import site_reconciliation
+from vestige.history.display import present
+from vestige.identification.report import pedigree_drawing
 from vestige.printing import e, register_fonts, styles, table_font
+from vestige.registry.stats import site_stats
 
 GRAVE_COLOURS = {"recorded": colors.HexColor("#b06000"), "exhumed": colors.HexColor("#2f6b3a")}
 
@@ -63,8 +67,6 @@ def graves_plan(graves, width: float = 170 * mm, height: float = 95 * mm) -> Dra
 
 
 def site_pdf(site) -> bytes:
-    from vestige.claims.reconcile import site_reconciliation
-    from vestige.registry.stats import site_stats
 
     st = styles()
     buf = io.BytesIO()
@@ -113,8 +115,6 @@ def site_pdf(site) -> bytes:
 
 
 def missing_person_pdf(person, candidates, identifications, history) -> bytes:
-    from vestige.history.display import present
-    from vestige.identification.report import pedigree_drawing
 
     st = styles()
     buf = io.BytesIO()

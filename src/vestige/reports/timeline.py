@@ -10,6 +10,13 @@ from dataclasses import dataclass
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
+from vestige import access
+from vestige.claims.models import Claim
+from vestige.evidence.models import EvidenceItem
+from vestige.history.models import Action
+from vestige.history.services import history_of
+from vestige.identification.models import DecisionStatus, Identification
+
 
 @dataclass(frozen=True)
 class Event:
@@ -30,10 +37,6 @@ def _sorted(events: list[Event]) -> list[Event]:
 
 
 def site_timeline(site, actor) -> list[Event]:
-    from vestige import access
-    from vestige.claims.models import Claim
-    from vestige.evidence.models import EvidenceItem
-    from vestige.identification.models import DecisionStatus, Identification
 
     out = []
     if site.discovered_on:
@@ -67,9 +70,6 @@ def site_timeline(site, actor) -> list[Event]:
 
 
 def person_timeline(person) -> list[Event]:
-    from vestige.history.models import Action
-    from vestige.history.services import history_of
-    from vestige.identification.models import Identification
 
     out = []
     if person.birth_date:

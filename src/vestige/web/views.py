@@ -16,7 +16,10 @@ from django.views.decorators.http import require_POST
 from vestige import access
 from vestige.accounts import otp
 from vestige.accounts import services as accounts
+from vestige.accounts.models import User
 from vestige.errors import NotAuthenticated, RateLimited, VestigeError
+from vestige.history.models import ChangeRecord
+from vestige.identification.services import stats as identification_stats
 from vestige.registry.models import Grave, Site
 from vestige.registry.stats import dashboard_stats
 
@@ -59,7 +62,6 @@ def login_view(request):
 
 def login_otp(request):
     """The second step of a login: the code from the user's authenticator app."""
-    from vestige.accounts.models import User
 
     pending = request.session.get(OTP_PENDING)
     if not pending or time.time() - pending.get("at", 0) > OTP_PENDING_S:
@@ -123,8 +125,6 @@ def _dashboard_figures(user):
     from django.conf import settings
     from django.core.cache import cache
 
-    from vestige.history.models import ChangeRecord
-    from vestige.identification.services import stats as identification_stats
 
     ttl = settings.VESTIGE_DASHBOARD_CACHE_S
     if ttl <= 0:
