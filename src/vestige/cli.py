@@ -9,6 +9,7 @@ Django's ``manage.py``.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Callable
@@ -263,13 +264,23 @@ def cmd_manage(args) -> int:
 
 # --- parser ------------------------------------------------------------------------------
 
+DJANGO_FREE = ("vestige.kinship.cli", "vestige.witness.cli")  # files alone; a witness server of another organisation
 APP_COMMANDS = ("vestige.registry.cli", "vestige.claims.cli", "vestige.identification.cli", "vestige.evidence.cli",
                 "vestige.missing.cli", "vestige.accounts.cli", "vestige.kinship.cli", "vestige.dvi.cli", "vestige.witness.cli")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The command tree: a few commands of the whole site here; each app adds its own."""
-    import importlib
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The command tree: a few commands of the whole site here; each app adds its own.
+
+    The apps' commands import their models and services at the top of their modules, so Django is
+    set up before they are imported; ``vestige kinship`` and ``vestige witness`` work on files
+    alone and are built without it (no settings read, no app loaded: they start faster).
+    """
+    args = sys.argv[1:] if argv is None else argv
+    command = next((a for a in args if not a.startswith("-")), None)
+    django_free = command in ("kinship", "witness")
+    if not django_free:
+        setup_django()
 
     p = argparse.ArgumentParser(prog="vestige", description="Vestige: registry of sites, graves and "
                                 "remains; DNA kinship; evidence. Run `vestige COMMAND -h` for help.")
@@ -320,6 +331,8 @@ def build_parser() -> argparse.ArgumentParser:
     kl.add_argument("--out", required=True, metavar="PATH", help="a path outside VESTIGE_HOME")
 
     for name in APP_COMMANDS:
+        if django_free and name not in DJANGO_FREE:
+            continue
         module = importlib.import_module(name)
         (module.add_kinship_commands if name.endswith("kinship.cli") else module.add_commands)(sub)
     return p
@@ -330,7 +343,7 @@ _QUICK_EXIT = False  # set by main() when the command asked for it (args.quick_e
 
 def main(argv: list[str] | None = None) -> int:
     global _QUICK_EXIT
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "fn", None):
         parser.print_help()

@@ -285,7 +285,7 @@ def test_pages_record_a_chart_compare_and_decide_at_the_board(users, make_user, 
     assert proposal.status == "confirmed"
     pdf = client.get(f"/dvi/board/{r.pk}/{mp.ref}/report.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-    from tests.web.test_field_defects import _pdf_text
+    from tests.files import pdf_text as _pdf_text
     text = _pdf_text(client.get(f"/dvi/am/{mp.ref}/form.pdf").content)
     assert "Коваль Петро" in text and "E. Dental" in text and "crown, root canal" in text
     text = _pdf_text(client.get(f"/dvi/pm/{r.pk}/form.pdf").content)

@@ -227,7 +227,7 @@ def test_links_are_added_and_removed_after_upload_as_custody_events(client, user
 
 
 def test_full_size_viewer_and_register_table_filters(client, users, site, grave):
-    from tests.web.test_field_defects import _jpeg
+    from tests.files import jpeg as _jpeg
 
     inv = users["investigator"]
     photo = services.ingest(inv, io.BytesIO(_jpeg(4)), "grave.jpg", links={"grave": f"{site.ref}#{grave.label}"}).item

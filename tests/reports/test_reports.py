@@ -5,13 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-
-def _pdf_text(content: bytes) -> str:
-    import io
-
-    from pypdf import PdfReader
-
-    return "".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
+from tests.files import pdf_text as _pdf_text
 
 
 def test_audit_since_accepts_day_first_dates_and_refuses_non_dates(login, admin, remains):

@@ -11,9 +11,9 @@ import datetime as dt
 import numpy as np
 import pytest
 
+from tests.files import pdf_text as _pdf_text
 from tests.web.test_browser import browser  # noqa: F401  (the module's Chromium)
 from tests.web.test_browser_field import _axe, _login
-from tests.web.test_field_defects import _pdf_text
 
 pytestmark = pytest.mark.browser
 

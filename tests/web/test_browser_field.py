@@ -134,7 +134,7 @@ def test_map_graves_follow_the_legend(browser, live_server, admin, world):  # no
 
 
 def test_upload_page_says_what_became_of_each_file(browser, live_server, users, tmp_path):  # noqa: F811
-    from tests.web.test_field_defects import _jpeg
+    from tests.files import jpeg as _jpeg
 
     page = browser.new_page()
     page.set_default_timeout(15000)

@@ -7,17 +7,7 @@ import datetime as dt
 
 import pytest
 
-
-def _jpeg(seed: int) -> bytes:
-    import io
-
-    import numpy as np
-    from PIL import Image
-
-    rng = np.random.default_rng(seed)
-    buf = io.BytesIO()
-    Image.fromarray(rng.integers(0, 255, (64, 80, 3), dtype=np.uint8)).save(buf, "JPEG")
-    return buf.getvalue()
+from tests.files import jpeg as _jpeg
 
 
 def test_charts_keep_svg_numbers_in_ukrainian(login, users, admin, site, remains):

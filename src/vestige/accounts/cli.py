@@ -5,13 +5,23 @@ from __future__ import annotations
 import json
 import sys
 
+from vestige.accounts import otp
+from vestige.accounts.models import Case, User
+from vestige.accounts.services import (
+    add_case_member,
+    create_case,
+    create_token,
+    create_user,
+    remove_case_member,
+    revoke_token,
+    unlock_login,
+)
 from vestige.commands import actor_of, as_user, run_import, setup_django, stderr_console  # noqa: F401
 from vestige.errors import InvalidInput, NotFound  # noqa: F401
 
 
 def cmd_user_create(args) -> int:
     setup_django()
-    from vestige.accounts.services import create_user
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
     if not password:
@@ -26,7 +36,6 @@ def cmd_user_create(args) -> int:
 
 def cmd_token_create(args) -> int:
     setup_django()
-    from vestige.accounts.services import create_token
 
     row, token = create_token(actor_of(args), args.name)
     print(json.dumps({"id": row.pk, "name": row.name, "token": token}) if args.json else token)
@@ -44,7 +53,6 @@ def cmd_token_list(args) -> int:
 
 def cmd_token_revoke(args) -> int:
     setup_django()
-    from vestige.accounts.services import revoke_token
 
     row = revoke_token(actor_of(args), args.id)
     print(f"revoked token {row.pk} ({row.name})")
@@ -52,7 +60,6 @@ def cmd_token_revoke(args) -> int:
 
 def cmd_case_create(args) -> int:
     setup_django()
-    from vestige.accounts.services import create_case
 
     case = create_case(actor_of(args), args.code, args.name, args.description or "")
     print(f"created case {case.code} ({case.name})")
@@ -61,7 +68,6 @@ def cmd_case_create(args) -> int:
 
 def cmd_case_list(args) -> int:
     setup_django()
-    from vestige.accounts.models import Case
 
     for c in Case.objects.prefetch_related("memberships__user"):
         members = ", ".join(sorted(m.user.username for m in c.memberships.all()))
@@ -70,7 +76,6 @@ def cmd_case_list(args) -> int:
 
 
 def _user(username: str):
-    from vestige.accounts.models import User
 
     user = User.objects.filter(username=username).first()
     if user is None:
@@ -80,7 +85,6 @@ def _user(username: str):
 
 def cmd_case_member(args) -> int:
     setup_django()
-    from vestige.accounts.services import add_case_member, remove_case_member
 
     actor = actor_of(args)
     user = _user(args.username)
@@ -96,8 +100,6 @@ def cmd_case_member(args) -> int:
 def cmd_user_otp_reset(args) -> int:
     """Remove a user's authenticator (a lost phone); they set up a new one at their next login."""
     setup_django()
-    from vestige.accounts import otp
-    from vestige.accounts.models import User
 
     user = User.objects.filter(username=args.username).first()
     if user is None:
@@ -110,7 +112,6 @@ def cmd_user_otp_reset(args) -> int:
 def cmd_user_unlock(args) -> int:
     """Let a user sign in again at once after their account was guessed at from many addresses."""
     setup_django()
-    from vestige.accounts.services import unlock_login
 
     n = unlock_login(actor_of(args), args.username)
     print(f"{args.username} may sign in again ({n} failed attempt(s) kept for the auditor, no longer counted)")

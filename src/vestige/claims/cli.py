@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import sys
 
+from vestige.claims.importing import import_acled
+from vestige.claims.listing import CLAIMS
 from vestige.commands import actor_of, as_user, run_import, setup_django, stderr_console  # noqa: F401
 from vestige.errors import InvalidInput, NotFound  # noqa: F401
+from vestige.tables import write_csv
 
 
 def cmd_claims_export(args) -> int:
     """All claims as CSV on stdout: issuer, date, quantity, qualifier, unit, status, ..."""
     setup_django()
-    from vestige.claims.listing import CLAIMS
-    from vestige.tables import write_csv
 
     params = {"withdrawn": "include" if args.include_withdrawn else "exclude"}
     write_csv(sys.stdout, CLAIMS.csv_rows(CLAIMS.queryset(params, user=actor_of(args))))  # formulas neutralised
@@ -21,7 +22,6 @@ def cmd_claims_export(args) -> int:
 
 def cmd_incidents_import(args) -> int:
     setup_django()
-    from vestige.claims.importing import import_acled
 
     return run_import(args, import_acled, "incidents")
 

@@ -6,7 +6,21 @@ import json
 import sys
 from pathlib import Path
 
+from vestige import access
+from vestige.accounts.roles import Cap
+from vestige.accounts.services import require
 from vestige.commands import actor_of, as_user, print_json_lines, run_import, setup_django
+from vestige.dvi import board
+from vestige.dvi.exchange import export, load
+from vestige.dvi.importing import import_dental, import_records
+from vestige.dvi.models import Comparison
+from vestige.dvi.services import (
+    dental_matches,
+    find_owner,
+    implant_matches,
+    record_comparison,
+    verify_comparison,
+)
 from vestige.errors import InvalidInput, NotFound
 from vestige.osteology.pairmatch import (
     OsteometryError,
@@ -18,7 +32,6 @@ from vestige.osteology.pairmatch import (
 
 def cmd_dental_match(args) -> int:
     setup_django()
-    from vestige.dvi.services import dental_matches
 
     rows = dental_matches(actor_of(args), remains=args.remains or "", top=args.top)
     if args.json:
@@ -40,7 +53,6 @@ def cmd_dental_match(args) -> int:
 
 def cmd_implant_match(args) -> int:
     setup_django()
-    from vestige.dvi.services import implant_matches
 
     rows = implant_matches(actor_of(args))
     if args.json:
@@ -57,8 +69,6 @@ def cmd_implant_match(args) -> int:
 def _actor_who_may(args, cap: str):
     """The acting user, refused before any record is looked up when the role lacks the capability
     named ``cap`` (a :class:`vestige.accounts.roles.Cap` member's name)."""
-    from vestige.accounts.roles import Cap
-    from vestige.accounts.services import require
 
     actor = actor_of(args)
     require(actor, Cap[cap])
@@ -66,13 +76,11 @@ def _actor_who_may(args, cap: str):
 
 
 def _pair(actor, body: str, ref: str):
-    from vestige.dvi.services import find_owner
     return find_owner(actor, "pm", body), find_owner(actor, "am", ref)
 
 
 def cmd_board(args) -> int:
     setup_django()
-    from vestige.dvi import board
 
     actor = _actor_who_may(args, "IDENT_READ")
     remains, person = _pair(actor, args.remains, args.missing_person)
@@ -89,7 +97,6 @@ def cmd_board(args) -> int:
 
 def cmd_compare(args) -> int:
     setup_django()
-    from vestige.dvi.services import record_comparison
 
     actor = _actor_who_may(args, "DVI_COMPARE")
     remains, person = _pair(actor, args.remains, args.missing_person)
@@ -100,9 +107,6 @@ def cmd_compare(args) -> int:
 
 def cmd_verify(args) -> int:
     setup_django()
-    from vestige import access
-    from vestige.dvi.models import Comparison
-    from vestige.dvi.services import verify_comparison
 
     if args.agree == args.disagree:
         raise InvalidInput("give --agree or --disagree")
@@ -115,7 +119,6 @@ def cmd_verify(args) -> int:
 
 def cmd_propose(args) -> int:
     setup_django()
-    from vestige.dvi import board
 
     actor = _actor_who_may(args, "BOARD")
     remains, person = _pair(actor, args.remains, args.missing_person)
@@ -128,7 +131,6 @@ def cmd_propose(args) -> int:
 
 def cmd_export(args) -> int:
     setup_django()
-    from vestige.dvi.exchange import export
 
     text = json.dumps(export(actor_of(args), case=args.case or ""), ensure_ascii=False, indent=1, default=str)
     if args.out:
@@ -141,7 +143,6 @@ def cmd_export(args) -> int:
 
 def cmd_load(args) -> int:
     setup_django()
-    from vestige.dvi.exchange import load
 
     path = Path(args.file)
     if not path.is_file():
@@ -153,7 +154,6 @@ def cmd_load(args) -> int:
 
 def cmd_import(args) -> int:
     setup_django()
-    from vestige.dvi.importing import import_dental, import_records
 
     fn = import_dental if args.what == "dental" else import_records
     return run_import(args, lambda actor, f, name, **kw: fn(actor, args.side, f, name, **kw),

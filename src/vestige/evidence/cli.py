@@ -4,8 +4,26 @@ from __future__ import annotations
 
 import sys
 
+from vestige import access
+from vestige.accounts.roles import Cap
+from vestige.accounts.services import require
 from vestige.commands import actor_of, as_user, err, run_import, setup_django, stderr_console  # noqa: F401
-from vestige.errors import InvalidInput, NotFound  # noqa: F401
+from vestige.errors import ConfigurationError, IntegrityFailure, InvalidInput, NotFound  # noqa: F401
+from vestige.evidence import (
+    bag,
+    capture,
+    custody,
+    ledger_check,
+    objectstore,
+    services,
+    timestamps,
+    witnessing,
+)
+from vestige.evidence.archiver import import_archive
+from vestige.evidence.jobs import clean_failed_exports, reap_stale
+from vestige.evidence.models import EvidenceItem
+from vestige.housekeeping import clean
+from vestige.ledger.note import COSIGNATURE_V1, NoteError, Verifier
 
 
 def _evidence_links(args) -> dict:
@@ -16,7 +34,6 @@ def cmd_evidence_ingest(args) -> int:
     setup_django()
     from rich.progress import Progress
 
-    from vestige.evidence import services
 
     actor = actor_of(args)
     provenance = {"source": args.source, "source_url": args.source_url, "collected_by": args.collected_by,
@@ -41,7 +58,6 @@ def cmd_evidence_ingest(args) -> int:
 
 def cmd_evidence_import_archiver(args) -> int:
     setup_django()
-    from vestige.evidence.archiver import import_archive
 
     results = import_archive(actor_of(args), args.path, links=_evidence_links(args))
     bad = 0
@@ -59,7 +75,6 @@ def cmd_evidence_import_archiver(args) -> int:
 def cmd_evidence_public_key(args) -> int:
     """Print the custody ledger's Ed25519 public key (PEM), for anyone to check tree heads."""
     setup_django()
-    from vestige.evidence import custody
 
     sys.stdout.write(custody.signer().public_pem().decode())
     print(f"fingerprint: {custody.fingerprint()}", file=sys.stderr)
@@ -72,7 +87,6 @@ def cmd_evidence_head(args) -> int:
     setup_django()
     import json
 
-    from vestige.evidence import custody
 
     head = custody.newest_head()
     if head is None:
@@ -83,8 +97,6 @@ def cmd_evidence_head(args) -> int:
 
 def _witness_problems(vkeys: list[str], need: int | None) -> list[str]:
     """The kept cosignatures checked against witness keys the user obtained themselves."""
-    from vestige.evidence import witnessing
-    from vestige.ledger.note import COSIGNATURE_V1, NoteError, Verifier
 
     keys = []
     for vkey in vkeys:
@@ -105,7 +117,6 @@ def cmd_evidence_checkpoint(args) -> int:
     """Print the newest head as a C2SP checkpoint (signed note, with the witnesses' cosignatures),
     or with --vkey the log's verifier key for a witness operator's `vestige witness serve --log`."""
     setup_django()
-    from vestige.evidence import custody, witnessing
 
     if args.vkey:
         print(witnessing.log_key().vkey())
@@ -120,7 +131,6 @@ def cmd_evidence_checkpoint(args) -> int:
 def cmd_evidence_witnesses(args) -> int:
     """`push`: send the newest head to every witness now; `status`: what each has cosigned."""
     setup_django()
-    from vestige.evidence import witnessing
 
     if not witnessing.witnesses():
         raise NotFound("no witnesses: set VESTIGE_WITNESSES ('URL VKEY' per witness; see the README)")
@@ -141,7 +151,6 @@ def cmd_evidence_journal(args) -> int:
     """`evidence journal adopt`: start the head journal from the database's heads (a log kept
     before journals), after a full verify; `evidence journal show`: where it is, and its newest head."""
     setup_django()
-    from vestige.evidence import custody, ledger_check
 
     j = custody.journal()
     if args.action == "adopt":
@@ -158,7 +167,6 @@ def cmd_evidence_verify(args) -> int:
     setup_django()
     from pathlib import Path
 
-    from vestige.evidence import ledger_check, services
 
     if args.since_head:
         try:
@@ -189,9 +197,6 @@ def cmd_evidence_verify(args) -> int:
 
 def cmd_evidence_export(args) -> int:
     setup_django()
-    from vestige import access
-    from vestige.evidence import bag
-    from vestige.evidence.models import EvidenceItem
 
     actor = actor_of(args)
     qs = access.scope(EvidenceItem.objects.select_related("blob"), actor)
@@ -215,7 +220,6 @@ def cmd_evidence_export(args) -> int:
 
 def cmd_evidence_verify_bag(args) -> int:
     setup_django()
-    from vestige.evidence import bag
 
     notes: list[str] = []
     problems = bag.verify(args.dir, args.fingerprint or "", notes, args.tsa_roots or "", args.witness, args.quorum)
@@ -233,9 +237,6 @@ def cmd_evidence_capture(args) -> int:
     setup_django()
     from rich.progress import Progress
 
-    from vestige.accounts.roles import Cap
-    from vestige.accounts.services import require
-    from vestige.evidence import capture
 
     actor = actor_of(args)
     require(actor, Cap.EVIDENCE_WRITE)
@@ -257,8 +258,6 @@ def cmd_evidence_capture(args) -> int:
 def cmd_evidence_timestamp(args) -> int:
     """Timestamp the newest signed tree head with every configured TSA (RFC 3161)."""
     setup_django()
-    from vestige.errors import ConfigurationError
-    from vestige.evidence import custody, timestamps
 
     if not timestamps.configured():
         raise ConfigurationError("no Time-Stamping Authority: set VESTIGE_TSA_URLS (and VESTIGE_TSA_ROOTS)")
@@ -282,8 +281,6 @@ def cmd_evidence_cleanup(args) -> int:
 
     from django.conf import settings
 
-    from vestige.evidence.jobs import clean_failed_exports, reap_stale
-    from vestige.housekeeping import clean
 
     reap_stale()  # a dead worker's job is failed first, so that its export is cleaned below
     removed = clean(Path(settings.VESTIGE_HOME), args.max_age) + clean_failed_exports()
@@ -297,8 +294,6 @@ def cmd_evidence_migrate_store(args) -> int:
     setup_django()
     from rich.progress import Progress
 
-    from vestige.errors import ConfigurationError, IntegrityFailure
-    from vestige.evidence import objectstore
 
     if not objectstore.configured():
         raise ConfigurationError("set VESTIGE_BLOB_STORE=s3://bucket/prefix (a bucket with Object Lock) first")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from vestige.accounts.roles import Cap
+from vestige.accounts.services import require
 from vestige.commands import (
     actor_of,
     as_user,
@@ -14,13 +16,25 @@ from vestige.commands import (
     stderr_console,
 )
 from vestige.errors import InvalidInput, NotFound
+from vestige.identification import lineage, services
+from vestige.identification.lineage import import_lineage
+from vestige.identification.models import (
+    Candidate,
+    DuplicateGroup,
+    Identification,
+    MatchingRun,
+    RemainsSample,
+)
+from vestige.identification.samples import import_samples
+from vestige.identification.services import candidate_rows, current_run, joint_result, stats
+from vestige.identification.worklists import worklist
+from vestige.registry.models import Remains
 
 
 def cmd_identify_run(args) -> int:
     setup_django()
     from rich.progress import Progress
 
-    from vestige.identification import services
 
     actor = actor_of(args)
     choice = {k: v for k, v in (("y", args.y_database), ("mt", args.mt_database), ("x", args.x_database),
@@ -39,7 +53,6 @@ def cmd_identify_run(args) -> int:
 def cmd_import_lineage(args) -> int:
     """A lab's Y-STR, mtDNA or X-STR file; the sample column is a sample's code, a body number or a donor's code."""
     setup_django()
-    from vestige.identification.lineage import import_lineage
 
     return run_import(args, lambda actor, f, name, **kw: import_lineage(actor, args.system, f, name, lab=args.lab,
                                                                         panel=args.panel or "", **kw),
@@ -52,7 +65,6 @@ def cmd_databases(args) -> int:
     setup_django()
     from pathlib import Path
 
-    from vestige.identification import lineage
 
     if args.action == "add":
         missing = [flag for flag, v in (("--system", args.system), ("--name", args.name), ("--population", args.population),
@@ -69,8 +81,6 @@ def cmd_databases(args) -> int:
                                   model_name=Path(args.model).name if args.model else "")
         print(f"{db.pk}\t{db}")
         return 0
-    from vestige.accounts.roles import Cap
-    from vestige.accounts.services import require
 
     require(actor_of(args), Cap.IDENT_READ)
     rows = [{"id": d.pk, "system": d.system, "name": d.name, "population": d.population, "rows": d.rows,
@@ -86,7 +96,6 @@ def cmd_databases(args) -> int:
 
 def cmd_identify_stats(args) -> int:
     setup_django()
-    from vestige.identification.services import stats
 
     data = stats(args.site or "")
     if args.json:
@@ -100,7 +109,6 @@ def cmd_identify_stats(args) -> int:
 def cmd_import_samples(args) -> int:
     """A lab's profiles file whose sample column is the remains' body number; one DNA sample each."""
     setup_django()
-    from vestige.identification.samples import import_samples
 
     return run_import(args, lambda actor, f, name, **kw: import_samples(
         actor, f, name, lab=args.lab, kit=args.kit, material=args.material, dropout=args.dropout, single=args.single,
@@ -109,8 +117,6 @@ def cmd_import_samples(args) -> int:
 
 
 def _run(args):
-    from vestige.identification.models import MatchingRun
-    from vestige.identification.services import current_run
 
     run = MatchingRun.objects.filter(pk=args.run).first() if args.run else current_run()
     if run is None:
@@ -120,11 +126,8 @@ def _run(args):
 
 def cmd_candidates(args) -> int:
     setup_django()
-    from vestige.accounts.roles import Cap
-    from vestige.accounts.services import require
 
     require(actor_of(args), Cap.IDENT_READ)
-    from vestige.identification.services import candidate_rows
 
     rows = candidate_rows(_run(args), min_posterior=args.min_posterior, remains=args.remains or "",
                           missing_person=args.missing_person or "", actor=actor_of(args))
@@ -140,11 +143,8 @@ def cmd_candidates(args) -> int:
 
 def cmd_joint(args) -> int:
     setup_django()
-    from vestige.accounts.roles import Cap
-    from vestige.accounts.services import require
 
     require(actor_of(args), Cap.IDENT_READ)
-    from vestige.identification.services import joint_result
 
     run = _run(args)
     out = joint_result(run, actor=actor_of(args))
@@ -163,7 +163,6 @@ def cmd_joint(args) -> int:
 
 def cmd_worklist(args) -> int:
     setup_django()
-    from vestige.identification.worklists import worklist
 
     rows = worklist(args.name, actor_of(args))
     if args.json:
@@ -176,7 +175,6 @@ def cmd_worklist(args) -> int:
 
 
 def _candidate(pk: int):
-    from vestige.identification.models import Candidate
 
     c = Candidate.objects.filter(pk=pk).select_related("run", "remains", "missing_person").first()
     if c is None:
@@ -185,7 +183,6 @@ def _candidate(pk: int):
 
 
 def _identification(pk: int):
-    from vestige.identification.models import Identification
 
     i = Identification.objects.filter(pk=pk).first()
     if i is None:
@@ -195,7 +192,6 @@ def _identification(pk: int):
 
 def cmd_propose(args) -> int:
     setup_django()
-    from vestige.identification import services
 
     c = _candidate(args.candidate)
     basis = args.basis or services.basis_text(c)
@@ -207,7 +203,6 @@ def cmd_propose(args) -> int:
 
 def cmd_decide(args) -> int:
     setup_django()
-    from vestige.identification import services
 
     if args.confirm == args.reject:
         raise InvalidInput("say --confirm or --reject", field="decision")
@@ -226,7 +221,6 @@ def _date(text: str) -> dt.date:
 
 def cmd_notify(args) -> int:
     setup_django()
-    from vestige.identification import services
 
     ident = services.record_notification(actor_of(args), _identification(args.identification), _date(args.on),
                                          args.how, via="cli")
@@ -236,7 +230,6 @@ def cmd_notify(args) -> int:
 
 def cmd_return(args) -> int:
     setup_django()
-    from vestige.identification import services
 
     ident = services.record_return(actor_of(args), _identification(args.identification), _date(args.on), via="cli")
     print(f"identification {ident.pk}: remains returned on {ident.returned_on}")
@@ -245,8 +238,6 @@ def cmd_return(args) -> int:
 
 def cmd_duplicate_propose(args) -> int:
     setup_django()
-    from vestige.identification import services
-    from vestige.registry.models import Remains
 
     found = list(Remains.objects.filter(body_number__in=args.remains))
     missing = set(args.remains) - {r.body_number for r in found}
@@ -259,8 +250,6 @@ def cmd_duplicate_propose(args) -> int:
 
 def cmd_duplicate_decide(args) -> int:
     setup_django()
-    from vestige.identification import services
-    from vestige.identification.models import DuplicateGroup
 
     g = DuplicateGroup.objects.filter(pk=args.group).first()
     if g is None:
@@ -274,8 +263,6 @@ def cmd_duplicate_decide(args) -> int:
 
 def cmd_resolve_sample(args) -> int:
     setup_django()
-    from vestige.identification import services
-    from vestige.identification.models import RemainsSample
 
     s = RemainsSample.objects.filter(code=args.sample).first()
     if s is None:

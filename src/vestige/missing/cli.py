@@ -5,13 +5,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from vestige import access
+from vestige.accounts.roles import Cap
+from vestige.accounts.services import require
 from vestige.commands import actor_of, as_user, run_import, setup_django
 from vestige.errors import NotFound
+from vestige.missing.importing import import_persons, import_references
+from vestige.missing.models import Family, Member
+from vestige.missing.pedigrees import add_relative, import_pedigrees, remove_member, update_member
+from vestige.missing.services import kinship_family
 
 
 def cmd_missing_import(args) -> int:
     setup_django()
-    from vestige.missing.importing import import_persons
 
     return run_import(args, import_persons, "missing persons")
 
@@ -19,7 +25,6 @@ def cmd_missing_import(args) -> int:
 def cmd_import_references(args) -> int:
     """A lab's profiles file (CSV or GeneMapper export) whose sample column is the donor code."""
     setup_django()
-    from vestige.missing.importing import import_references
 
     return run_import(args, lambda actor, f, name, **kw: import_references(
         actor, f, name, lab=args.lab, kit=args.kit, dropout=args.dropout, single=args.single, **kw),
@@ -29,7 +34,6 @@ def cmd_import_references(args) -> int:
 def cmd_import_pedigrees(args) -> int:
     """Pedigrees from CSV/XLSX rows, the kinship engine's family JSON files or GEDCOM trees (a file or a folder)."""
     setup_django()
-    from vestige.missing.pedigrees import import_pedigrees
 
     path = Path(args.file)
     if path.is_dir():
@@ -51,9 +55,6 @@ def cmd_import_pedigrees(args) -> int:
 
 def cmd_relative_add(args) -> int:
     setup_django()
-    from vestige import access
-    from vestige.missing.models import Family
-    from vestige.missing.pedigrees import add_relative
 
     family = access.get(actor_of(args), Family, ref=args.family)
     m = add_relative(actor_of(args), family, args.relation, args.of, sex=args.sex, code=args.code or "",
@@ -63,8 +64,6 @@ def cmd_relative_add(args) -> int:
 
 
 def _member(family_ref: str, code: str, actor):
-    from vestige import access
-    from vestige.missing.models import Member
 
     m = access.scope(Member.objects.filter(family__ref=family_ref, code=code), actor).select_related("family").first()
     if m is None:
@@ -74,7 +73,6 @@ def _member(family_ref: str, code: str, actor):
 
 def cmd_member_update(args) -> int:
     setup_django()
-    from vestige.missing.pedigrees import update_member
 
     actor = actor_of(args)
     m = update_member(actor, _member(args.family, args.member, actor), sex=args.sex, father=args.father,
@@ -86,7 +84,6 @@ def cmd_member_update(args) -> int:
 
 def cmd_member_remove(args) -> int:
     setup_django()
-    from vestige.missing.pedigrees import remove_member
 
     actor = actor_of(args)
     remove_member(actor, _member(args.family, args.member, actor), via="cli")
@@ -97,11 +94,6 @@ def cmd_member_remove(args) -> int:
 def cmd_family_show(args) -> int:
     """A family's pedigree as the kinship engine's JSON (no DNA, no contacts)."""
     setup_django()
-    from vestige import access
-    from vestige.accounts.roles import Cap
-    from vestige.accounts.services import require
-    from vestige.missing.models import Family
-    from vestige.missing.services import kinship_family
 
     actor = actor_of(args)
     require(actor, Cap.MISSING_READ)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from vestige.commands import actor_of, as_user, run_import, setup_django, stderr_console  # noqa: F401
 from vestige.errors import InvalidInput, NotFound  # noqa: F401
+from vestige.registry.importing import import_file
 
 
 def cmd_import(args) -> int:
     setup_django()
-    from vestige.registry.importing import import_file
 
     return run_import(args, lambda actor, f, name, **kw: import_file(actor, args.kind, f, name, **kw), args.kind)
 
