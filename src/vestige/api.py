@@ -17,8 +17,11 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
+from vestige.accounts import otp
 from vestige.accounts.services import user_for_token
 from vestige.errors import InvalidInput, VestigeError, status_for, storage_error
+from vestige.importers import KINDS, run_import
+from vestige.web.errors import TYPES, too_large_message
 
 
 class BearerToken(HttpBearer):
@@ -42,7 +45,6 @@ class VerifiedSession(SessionAuth):
     def authenticate(self, request, key):
         user = super().authenticate(request, key)
         if user is not None:
-            from vestige.accounts import otp
             if otp.required(user) and not user.is_verified():
                 return None
         return user
@@ -110,13 +112,11 @@ def _not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
-    from vestige.web.errors import TYPES
     return envelope(request, TYPES.get(exc.status_code, "HttpError"), str(exc), exc.status_code)
 
 
 @api.exception_handler(RequestDataTooBig)
 def _too_big(request, exc):
-    from vestige.web.errors import too_large_message
     return envelope(request, "TooLarge", too_large_message(), 413)
 
 
@@ -171,7 +171,6 @@ def import_file(request, kind: str, file: UploadedFile = File(...),  # noqa: B00
     """
     from django.conf import settings
 
-    from vestige.importers import KINDS, run_import
 
     if kind not in KINDS:
         raise InvalidInput(f"no import kind {kind!r}; use one of {', '.join(KINDS)}", field="kind")

@@ -23,7 +23,7 @@ def cmd_demo(args) -> int:
     setup_django()
     import time
 
-    from vestige.demo.loader import run_demo
+    from vestige.demo.loader import run_demo  # lazy: models load after setup_django()
 
     started = time.monotonic()
 
@@ -160,8 +160,8 @@ def cmd_worker(args) -> int:
     setup_django()
     from django.core.management import call_command
 
-    from vestige.evidence import jobs
-    from vestige.identification.runs import reap_stale_runs
+    from vestige.evidence import jobs  # lazy: models load after setup_django()
+    from vestige.identification.runs import reap_stale_runs  # lazy: as above
 
     reaped = reap_stale_runs() + jobs.reap_stale()
     if not args.quiet:
@@ -185,7 +185,7 @@ def cmd_serve(args) -> int:
     setup_django()
     from django.conf import settings
 
-    from vestige.evidence import objectstore
+    from vestige.evidence import objectstore  # lazy: models load after setup_django()
     if objectstore.configured():  # refuse to start on a bucket without Object Lock
         objectstore.check_bucket()
     workers = settings.VESTIGE_TASK_WORKERS if getattr(args, "task_workers", None) is None else args.task_workers
@@ -203,7 +203,7 @@ def cmd_serve(args) -> int:
     from django.core.management import call_command
 
     call_command("check", deploy=settings.PRODUCTION, fail_level="ERROR")
-    from vestige.wsgi import application
+    from vestige.wsgi import application  # lazy: the WSGI app only when gunicorn serves
 
     options = {"bind": f"{args.host}:{args.port}", "workers": settings.VESTIGE_WEB_WORKERS,
                "threads": settings.VESTIGE_WEB_THREADS, "timeout": settings.VESTIGE_WEB_TIMEOUT_S,
@@ -348,7 +348,10 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "fn", None):
         parser.print_help()
         return 2
-    from vestige.kinship.errors import KinshipError, KinshipInputError
+    from vestige.kinship.errors import (  # lazy: the engine only when used
+        KinshipError,
+        KinshipInputError,
+    )
 
     try:
         return args.fn(args) or 0

@@ -140,7 +140,9 @@ class TooLarge(InvalidInput):
 def error_table() -> dict[type[Exception], tuple[int, int]]:
     """Each error class → (HTTP status, exit code). Built on first use: the kinship engine's
     errors are imported then, not when the settings import this module."""
-    from vestige.kinship.errors import KinshipError
+    from vestige.kinship.errors import (
+        KinshipError,  # lazy: not when the settings import this module
+    )
 
     return {
         # class: (HTTP status, exit code)

@@ -12,7 +12,7 @@ from typing import BinaryIO
 
 from django.utils.translation import gettext_lazy as _
 
-from vestige import hooks
+from vestige import crypto, hooks
 from vestige.accounts.roles import Cap
 from vestige.errors import InvalidInput
 
@@ -134,7 +134,6 @@ def stage(name: str, data: bytes) -> str:
     import os
     import secrets
 
-    from vestige import crypto
 
     token = secrets.token_urlsafe(18)
     path = _staging() / token
@@ -158,7 +157,6 @@ def unstage(token: str, *, keep: bool) -> tuple[str, bytes]:
         path.unlink(missing_ok=True)
     from cryptography.fernet import InvalidToken
 
-    from vestige import crypto
     try:
         raw = crypto.keys().decrypt(raw)
     except InvalidToken:

@@ -24,6 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from vestige.history.models import ChangeRecord
+
 OVERRIDES = {chr(c) for c in range(0x202A, 0x202F)}  # LRE, RLE, PDF, LRO, RLO
 ISOLATES = {chr(c) for c in range(0x2066, 0x206A)}  # LRI, RLI, FSI, PDI
 GRACE = dt.timedelta(days=1)
@@ -149,7 +151,6 @@ def cached_count(qs: models.QuerySet) -> int:
         sql, params = qs.query.sql_with_params()
     except EmptyResultSet:
         return 0
-    from vestige.history.models import ChangeRecord
 
     newest = ChangeRecord.objects.order_by("-id").values_list("id", flat=True).first() or 0
     key = "vestige:count:" + hashlib.sha256(f"{qs.db}|{sql}|{params!r}|{newest}".encode()).hexdigest()

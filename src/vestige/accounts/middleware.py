@@ -9,6 +9,8 @@ from django.contrib.auth import logout
 from django.shortcuts import redirect, resolve_url
 from django.utils.http import urlencode
 
+from vestige.accounts import otp
+
 OPEN_PREFIXES = ("/accounts/login/", "/login/", "/static/", "/i18n/", "/api/",
                  "/verify/extract/")  # anyone checks a register extract: genuine or not, its date, nothing else
 SETUP_OPEN = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/i18n/", "/api/")
@@ -36,7 +38,6 @@ class SecondFactorMiddleware:
     def __call__(self, request):
         user = request.user
         if user.is_authenticated and not user.is_verified() and not request.path_info.startswith(SETUP_OPEN):
-            from vestige.accounts import otp
             if otp.required(user):
                 if otp.device_of(user) is None:
                     return redirect("otp-setup")

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vestige.accounts import otp
 from vestige.accounts.models import ApiToken, Case, CaseMembership, LoginFailure, User
 from vestige.accounts.roles import Cap, Role
 from vestige.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied, RateLimited
@@ -102,7 +103,6 @@ def check_rate(username: str, ip: str | None) -> None:
     elif not ip and mine.count() >= limit:
         refused = True
     elif mine.count() >= 10 * limit:
-        from vestige.accounts import otp
 
         clean = ip is not None and not mine.filter(Q(ip=ip) | Q(ip__isnull=True)).exists()
         refused = not (clean and user is not None and otp.device_of(user) is not None)

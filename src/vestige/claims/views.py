@@ -29,7 +29,7 @@ from vestige.claims.reconcile import reconcile, site_reconciliation
 from vestige.errors import ImportRejected, InvalidInput
 from vestige.history.services import history_of
 from vestige.registry.models import Site
-from vestige.registry.stats import site_stats
+from vestige.registry.stats import remains_stats, site_stats
 from vestige.tables import table_response
 
 
@@ -164,7 +164,6 @@ def incident_export(request):
 
 def incident_detail(request, ref):
     inc = access.get(request.user, Incident, ref=ref)
-    from vestige.registry.stats import remains_stats
     # Recorded figures for an incident: the remains linked to it (graves are not incident-scoped).
     groups, other = reconcile(access.scope(Claim.objects.filter(incident=inc), request.user),
                               remains_stats(access.scope(inc.remains.all(), request.user)))

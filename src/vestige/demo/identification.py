@@ -27,6 +27,7 @@ import numpy as np
 from django.db import transaction
 
 from vestige.identification.services import add_remains_sample, frequency_table, mutation_model
+from vestige.kinship.io import FrequencyTable
 from vestige.kinship.simulate import TEMPLATES, Drawer, drop_out, household
 from vestige.missing import pedigrees, services
 from vestige.missing.models import Family
@@ -66,7 +67,6 @@ def load_identification(liaison, dna_analyst, report: dict | None = None) -> int
         return 0
     rng = np.random.default_rng(SEED)
     full = frequency_table()
-    from vestige.kinship.io import FrequencyTable
     table = FrequencyTable({m: full.alleles[m] for m in GLOBALFILER}, {m: full.freqs[m] for m in GLOBALFILER})
     drawer = Drawer(table, GLOBALFILER, mutation_model(), rng)
     remains = list(Remains.objects.filter(site__ref="IZM-PISH").order_by("body_number"))

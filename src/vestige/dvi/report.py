@@ -18,6 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from vestige.dvi import display
+from vestige.dvi.forms import TITLES
 from vestige.printing import e, styles, table_font
 
 
@@ -122,7 +123,6 @@ def record_pdf(owner, side: str, records: dict, chart, actor) -> bytes:
     """One person's AM data or one body's PM data as a printable form, in the order of INTERPOL's
     DVI forms (yellow AM, pink PM): identity or recovery, description and marks, clothing and
     effects, medical findings, dental, fingerprints, DNA samples (counted, never printed)."""
-    from vestige.dvi.forms import TITLES
 
     st = styles()
     cell = st["BodyText"].clone("cell", fontSize=8, leading=10)

@@ -37,6 +37,7 @@ from vestige.dvi.models import (
     Verification,
 )
 from vestige.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from vestige.evidence.models import EvidenceItem
 from vestige.history.models import Action
 from vestige.history.services import diff, record, snapshot
 from vestige.missing.models import MissingPerson, MissingStatus
@@ -131,7 +132,6 @@ def find_owner(actor, side: str, key: str):
 # --- dental charts ---------------------------------------------------------------------------
 
 def _evidence_items(actor, refs) -> list:
-    from vestige.evidence.models import EvidenceItem
     out = []
     for ref in refs or ():
         item = EvidenceItem.objects.filter(ref=str(ref).strip()).first()

@@ -8,6 +8,7 @@ class EvidenceConfig(AppConfig):
     verbose_name = _("Evidence")
 
     def ready(self) -> None:
+        # lazy: modules with models load once the apps are ready
         from vestige.evidence import custody, timestamps, witnessing
         from vestige.housekeeping import clean_at_start
 

@@ -38,6 +38,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import Conflict, IntegrityFailure, InvalidInput
@@ -98,7 +99,6 @@ def write_bag(actor, items: list[EvidenceItem], out: str | Path) -> WrittenBag:
     ledger: :func:`record_export` does that once the bag is delivered, so an export that dies
     half-way leaves no "exported" event for a bag that never existed."""
     require(actor, Cap.EVIDENCE_EXPORT)
-    from vestige import access
     items = [access.check(actor, item) for item in items]
     out = Path(out)
     if out.exists() and any(out.iterdir()):

@@ -20,6 +20,7 @@ from typing import BinaryIO
 
 from django.conf import settings
 
+from vestige.errors import IntegrityFailure
 from vestige.evidence import objectstore
 from vestige.media import Digests, hash_stream
 
@@ -123,7 +124,6 @@ def local(sha256: str) -> Path:
         with os.fdopen(fd, "wb") as out:
             digests = hash_stream(body, sink=out.write)
         if digests.sha256 != sha256:
-            from vestige.errors import IntegrityFailure
             raise IntegrityFailure(f"the bucket's copy of {sha256} has another hash ({digests.sha256})")
         p.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(tmp_name, 0o400)

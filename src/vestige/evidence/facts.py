@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+from vestige.evidence.models import EvidenceItem, EvidenceLink, Provenance
 from vestige.ledger import canonical_json
 
 FIELDS = ("sha256", "sha1", "md5", "size", "media_type", "original_name", "derived_from", "derivation",
@@ -58,7 +59,6 @@ def _link_label(site_ref, grave_site_ref, grave_label, body_number) -> str:
 def facts_of(item) -> dict:
     """The item's facts as the database holds them now (read fresh, not from cached relations;
     plain values, no model instances: this runs for every facts event of a bulk intake)."""
-    from vestige.evidence.models import EvidenceItem, EvidenceLink, Provenance
 
     row = EvidenceItem.objects.filter(pk=item.pk).values_list(*ITEM_VALUES).get()
     sha256, sha1, md5, size, media_type, original_name, derived_ref, derivation, metadata, failed = row

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from vestige.history.models import Action, ChangeRecord
+from vestige.history.models import Action, ChangeRecord, Counter
 
 
 def _plain(value):
@@ -90,7 +90,6 @@ def next_reference(model, field: str, prefix: str, width: int) -> str:
     from django.db import IntegrityError, transaction
     from django.db.models import F
 
-    from vestige.history.models import Counter
 
     name = f"{model._meta.label_lower}.{field}:{prefix}"
     with transaction.atomic(savepoint=False):  # an error propagates and undoes the caller's work anyway

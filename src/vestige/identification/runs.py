@@ -40,6 +40,7 @@ from vestige.dnafiles import frequency_table
 from vestige.errors import Conflict, InvalidInput
 from vestige.history.models import Action
 from vestige.history.services import record
+from vestige.identification.consistency import consistency
 from vestige.identification.lineage import check_choice, run_lineage
 from vestige.identification.models import (
     Candidate,
@@ -52,9 +53,18 @@ from vestige.identification.models import (
     SampleStatus,
 )
 from vestige.identification.samples import decrypt_profile
+from vestige.kinship import Family as KFamily
+from vestige.kinship import KinshipInputError
+from vestige.kinship import Member as KMember
 from vestige.kinship.check import check_family
+from vestige.kinship.io import Profiles
+from vestige.kinship.joint import JointOptions, joint_sparse
+from vestige.kinship.mutation import MutationModel
+from vestige.kinship.observe import Degradation
+from vestige.kinship.pmmatch import pm_match
+from vestige.kinship.search import blind_search
 from vestige.kinship.snp.relate import ibd_segments
-from vestige.missing.models import Donor, Family, MissingPerson, MissingStatus
+from vestige.missing.models import Donor, Family, Member, MissingPerson, MissingStatus
 from vestige.missing.services import profiles_for_matching
 from vestige.registry.models import Remains, Sex
 
@@ -65,7 +75,6 @@ EDGE_LOG_LR = math.log(1e-2)  # the joint engine is given the search's pairs wit
 
 
 def mutation_model():
-    from vestige.kinship.mutation import MutationModel
 
     return MutationModel.uniform(settings.VESTIGE_MUTATION_MODEL, settings.VESTIGE_MUTATION_RATE)
 
@@ -139,10 +148,6 @@ def run_pedigrees(typed_by_family: dict[int, dict[int, str]], only: list[str] | 
     """Kinship families of every family with a missing person still missing, built from plain
     rows (10^4 families in a fraction of a second); a map (family ref, pedigree id) → missing
     person pk; and the families that cannot be searched yet (no reference profile in force)."""
-    from vestige.kinship import Family as KFamily
-    from vestige.kinship import KinshipInputError
-    from vestige.kinship import Member as KMember
-    from vestige.missing.models import Member
 
     qs = Family.objects.filter(withdrawn_at__isnull=True)
     if only:
@@ -235,11 +240,6 @@ def execute_run(run_id: int, progress=None) -> MatchingRun:
     MatchingRun.objects.filter(pk=run_id).update(status=RunStatus.RUNNING, progress=1, message=gettext_noop("Reading profiles"),
                                                  heartbeat_at=timezone.now())
     try:
-        from vestige.kinship.io import Profiles
-        from vestige.kinship.joint import JointOptions, joint_sparse
-        from vestige.kinship.observe import Degradation
-        from vestige.kinship.pmmatch import pm_match
-        from vestige.kinship.search import blind_search
 
         phases: dict[str, float] = {}
         mark = time.perf_counter()
@@ -365,7 +365,9 @@ def _plan_donors(run_id: int) -> None:
     """After the run: which relative to ask for, for the weakly referenced families (the
     planning engine; kept with the run, reused while a family does not change). The run's
     candidates are in force before this starts; a failure here is recorded, the run stays done."""
-    from vestige.identification.worklists import plan_weak_families
+    from vestige.identification.worklists import (
+        plan_weak_families,  # lazy: worklists builds on this module
+    )
 
     run = MatchingRun.objects.get(pk=run_id)
     previous = MatchingRun.objects.filter(status=RunStatus.DONE).exclude(pk=run_id).order_by("-finished_at").first()
@@ -389,7 +391,7 @@ def _dask_blocks():
     address = settings.VESTIGE_DASK_SCHEDULER
     if not address:
         return None
-    from vestige.kinship import distributed
+    from vestige.kinship import distributed  # lazy: the optional dask extra
     if _dask_client is None or _dask_client.status != "running":
         _dask_client = distributed.connect(scheduler=address)
     return distributed.dask_map(_dask_client)
@@ -408,7 +410,6 @@ def _inputs(table, mutation, dropout, res, missing_total, added) -> dict:
 
 def _duplicates(pm_match, profiles, table, items, bodies, degradation, primary, remains) -> list[dict]:
     """Pairs of bodies whose samples look like one person (pm-match), best first."""
-    from vestige.kinship.io import Profiles
 
     if len(items) < 2:
         return []
@@ -464,7 +465,6 @@ def snp_segments(lin, families: dict, bodies: dict):
 def _candidate_rows(run, res, joint, items, primary, others, remains, mp_by_key, index, tindex, sample_dropout,
                     bodies, duplicates, segments=None, pedigree_flags=None):
     """Rows for the candidates table and the run's summary of joint groups."""
-    from vestige.identification.services import consistency
 
     if res is None:
         return [], []
@@ -580,7 +580,6 @@ def _insert_candidates(rows: list[tuple]) -> None:
 
 def donor_members(refs):
     """(donor pk, member pk, family pk) of the donors with usable profiles."""
-    from vestige.missing.models import Donor
 
     return Donor.objects.filter(pk__in=refs).values_list("pk", "member_id", "family_id")
 

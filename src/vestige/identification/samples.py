@@ -19,11 +19,14 @@ from django.utils.translation import gettext as _
 from vestige import access, crypto
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
+from vestige.dnafiles import check_labels, frequency_table, read_profile_file
 from vestige.errors import Conflict, ImportRejected, InvalidInput, RowError
 from vestige.history.models import Action
 from vestige.history.services import record
 from vestige.identification.models import Material, RemainsSample, SampleStatus
 from vestige.importers import dropout_of
+from vestige.kinship.observe import reading, weight_table
+from vestige.registry.importing import ImportReport
 from vestige.registry.models import Remains
 
 
@@ -33,14 +36,12 @@ def decrypt_profile(encrypted: str, code: str) -> dict[str, tuple[str, str | Non
 
 
 def _readings(genotypes, dropout):
-    from vestige.kinship.observe import reading
     return {m: reading(a, b, dropout) for m, (a, b) in genotypes.items()}
 
 
 def disagreements(new: dict, new_dropout: float, earlier: list[tuple[str, dict, float]]) -> list[str]:
     """Markers at which no genotype explains the new sample and an earlier one (with their
     drop-out rates): ``"D3S1358: 15/16 vs 14/17 (PM-1-S1)"``."""
-    from vestige.kinship.observe import weight_table
     out = []
     mine = _readings(new, new_dropout)
     for code, genotypes, d in earlier:
@@ -58,7 +59,6 @@ def disagreements(new: dict, new_dropout: float, earlier: list[tuple[str, dict, 
 
 
 def _check_profile(genotypes: dict, dropout: float) -> None:
-    from vestige.dnafiles import check_labels
 
     if not genotypes:
         raise InvalidInput(_("The profile has no typed marker."), field="profile")
@@ -128,9 +128,6 @@ def import_samples(actor, data: BinaryIO, name: str, *, lab: str, kit: str, mate
                    dropout: float = 0.0, dry_run: bool = False, via: str = "import", single: str | None = None):
     """Remains samples from a lab file (sample column = body number): all rows or none; a dry run
     lists every bad cell. Disagreement between bones of one body is flagged, not refused."""
-    from vestige.dnafiles import read_profile_file
-    from vestige.identification.services import frequency_table
-    from vestige.registry.importing import ImportReport
 
     require(actor, Cap.DNA_WRITE)
     problems = []

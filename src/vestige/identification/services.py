@@ -4,12 +4,11 @@ The work is split by domain noun — :mod:`~vestige.identification.samples` (rem
 :mod:`~vestige.identification.runs` (matching runs: search and joint engine),
 :mod:`~vestige.identification.decisions` (two-person decisions, duplicate groups),
 :mod:`~vestige.identification.worklists` (what waits for whom) — and re-exported here. This
-module adds the non-DNA consistency checks and the statistics.
+module adds the statistics; the non-DNA consistency checks are :mod:`~vestige.identification.consistency`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 from django.conf import settings
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from vestige import access
 from vestige.errors import NotFound
+from vestige.identification.consistency import consistency  # noqa: F401 - the app's service API
 from vestige.identification.decisions import (  # noqa: F401 - the app's service API
     THRESHOLD,
     basis_text,
@@ -51,52 +51,7 @@ from vestige.identification.samples import (  # noqa: F401
 )
 from vestige.identification.worklists import WORKLISTS, families_needing_donor, worklist  # noqa: F401
 from vestige.missing.models import Family, MissingPerson, MissingStatus
-from vestige.registry.geo import distance_km
-from vestige.registry.models import Remains, RemainsStatus, Sex, Site
-
-
-def consistency(r: Remains, mp: MissingPerson) -> dict[str, dict]:
-    """Non-DNA consistency of remains with a missing person: each check ``ok``, ``conflict`` or
-    ``unknown`` with the values compared (``values``, shown in the reader's language by
-    :func:`vestige.identification.display.checks`; ``detail`` is the same in English, for the
-    CLI and API). Tolerances: age ±2 years, stature ±5 cm."""
-    out = {}
-    sexes = {"remains": r.sex, "missing": mp.sex}
-    if r.sex == Sex.UNDETERMINED or mp.sex == "unknown":
-        out["sex"] = {"state": "unknown", "detail": f"{r.sex} / {mp.sex}", "values": sexes}
-    else:
-        out["sex"] = {"state": "ok" if r.sex == mp.sex else "conflict", "detail": f"{r.sex} / {mp.sex}",
-                      "values": sexes}
-    recovered = r.recovered_on or (r.exhumation.started_on if r.exhumation_id else None)
-    if mp.birth_date and (r.age_min is not None or r.age_max is not None):
-        at = mp.last_seen_on or recovered or dt.date.today()
-        age = (at - mp.birth_date).days / 365.25
-        lo, hi = (r.age_min or 0) - 2, (r.age_max if r.age_max is not None else 120) + 2
-        out["age"] = {"state": "ok" if lo <= age <= hi else "conflict",
-                      "detail": f"{age:.0f} y at disappearance / {r.age_min}–{r.age_max} y",
-                      "values": {"age": round(age), "min": r.age_min, "max": r.age_max}}
-    else:
-        out["age"] = {"state": "unknown", "detail": ""}
-    if mp.height_cm and (r.stature_min_cm or r.stature_max_cm):
-        lo, hi = (r.stature_min_cm or 0) - 5, (r.stature_max_cm or 300) + 5
-        out["stature"] = {"state": "ok" if lo <= mp.height_cm <= hi else "conflict",
-                          "detail": f"{mp.height_cm} cm / {r.stature_min_cm}–{r.stature_max_cm} cm",
-                          "values": {"height": mp.height_cm, "min": r.stature_min_cm, "max": r.stature_max_cm}}
-    else:
-        out["stature"] = {"state": "unknown", "detail": ""}
-    if mp.last_seen_on and recovered:
-        out["dates"] = {"state": "ok" if mp.last_seen_on <= recovered else "conflict",
-                        "detail": f"last seen {mp.last_seen_on} / recovered {recovered}",
-                        "values": {"last_seen": str(mp.last_seen_on), "recovered": str(recovered)}}
-    else:
-        out["dates"] = {"state": "unknown", "detail": ""}
-    if mp.last_seen_latitude is not None and r.site_id:
-        km = distance_km(mp.last_seen_latitude, mp.last_seen_longitude, r.site.latitude, r.site.longitude)
-        out["distance"] = {"state": "ok" if km <= settings.VESTIGE_MAX_DISTANCE_KM else "conflict",
-                           "detail": f"{km:.0f} km from the last-seen place to the site", "values": {"km": round(km)}}
-    else:
-        out["distance"] = {"state": "unknown", "detail": ""}
-    return out
+from vestige.registry.models import Remains, RemainsStatus, Site
 
 
 def marker_lrs(candidate: Candidate) -> dict[str, float]:

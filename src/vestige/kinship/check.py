@@ -96,7 +96,9 @@ def _loglik(w: np.ndarray, k: np.ndarray) -> float:
 def estimate_kappa(w: np.ndarray) -> tuple[np.ndarray, float]:
     """(κ̂, ln L(κ̂)) for the (markers, 3) weights ``w``: the maximum over the simplex, exactly
     (:mod:`vestige.kinship.check_kernel`)."""
-    from vestige.kinship.check_kernel import kappa_ml  # numba, loaded when something is checked
+    from vestige.kinship.check_kernel import (
+        kappa_ml,  # lazy: numba, loaded when something is checked
+    )
 
     k, best = kappa_ml(np.ascontiguousarray(w, dtype=np.float64))
     return np.clip(k, 0.0, 1.0), float(best)

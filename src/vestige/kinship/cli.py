@@ -30,6 +30,8 @@ from vestige.kinship.cli_args import (
 )
 from vestige.kinship.error_rates import error_rates
 from vestige.kinship.errors import KinshipError, KinshipInputError
+from vestige.kinship.io import read_families, read_family, read_frequencies, read_profiles
+from vestige.kinship.joint import JointOptions, joint_identification
 from vestige.kinship.jsonlines import hit_json, hits_json  # noqa: F401  (hit_json: the writer's reference form)
 from vestige.kinship.lineage_cli import (
     add_lineage_args,
@@ -41,16 +43,18 @@ from vestige.kinship.lineage_cli import (
     with_identity,
 )
 from vestige.kinship.lineage_pairs import lineage_lr
-from vestige.kinship.lr import json_lr
+from vestige.kinship.lr import json_lr, likelihood_ratio
+from vestige.kinship.observe import Degradation
+from vestige.kinship.plan import plan
 from vestige.kinship.plan_lineage import lineage_plan
+from vestige.kinship.pmmatch import pm_match, same_individual_groups
+from vestige.kinship.search import SAMPLE_BLOCK, blind_search
+from vestige.kinship.simulate import simulate, write
 from vestige.kinship.snp.plan import snp_plan
 from vestige.kinship.snp.relate_cli import add_relate_command
 
 
 def cmd_lr(args) -> int:
-    from vestige.kinship.io import read_family, read_frequencies, read_profiles
-    from vestige.kinship.lr import likelihood_ratio
-    from vestige.kinship.observe import Degradation
 
     table = read_frequencies(args.freqs)
     family = read_family(args.family)
@@ -125,7 +129,6 @@ def cmd_lr(args) -> int:
 
 
 def cmd_search(args) -> int:
-    from vestige.kinship.io import read_families, read_frequencies, read_profiles
 
     t0 = time.perf_counter()
     # The cyclic collector paused for the whole command: reading and searching build millions of
@@ -145,7 +148,6 @@ def cmd_search(args) -> int:
 
 
 def _search(args, t0, table, profiles, families, remains, refs) -> int:
-    from vestige.kinship.search import SAMPLE_BLOCK, blind_search
 
     # nothing to tear down but the search's objects (a Dask cluster is closed here, but its
     # library's exit handlers are left to run): the vestige command ends at once (vestige.cli.run)
@@ -160,7 +162,7 @@ def _search(args, t0, table, profiles, families, remains, refs) -> int:
     progress = Progress() if not args.quiet else None
     client = map_blocks = None
     if args.dask_scheduler or args.dask_workers:
-        from vestige.kinship import distributed
+        from vestige.kinship import distributed  # lazy: the optional dask extra
         client = distributed.connect(scheduler=args.dask_scheduler, workers=args.dask_workers)
         map_blocks = distributed.dask_map(client)
     try:
@@ -174,7 +176,7 @@ def _search(args, t0, table, profiles, families, remains, refs) -> int:
         if progress:
             progress.close()
         if client is not None:
-            from vestige.kinship import distributed
+            from vestige.kinship import distributed  # lazy: the optional dask extra
             distributed.close(client)
     if map_blocks is not None and res.shard_seconds:
         sh = sorted(res.shard_seconds)
@@ -212,8 +214,6 @@ def _sex_note(res, remains, families, args) -> None:
 
 
 def cmd_joint(args) -> int:
-    from vestige.kinship.io import read_families, read_frequencies, read_profiles
-    from vestige.kinship.joint import JointOptions, joint_identification
 
     t0 = time.perf_counter()
     table = read_frequencies(args.freqs)
@@ -262,8 +262,6 @@ def cmd_joint(args) -> int:
 
 
 def cmd_pm_match(args) -> int:
-    from vestige.kinship.io import read_frequencies, read_profiles
-    from vestige.kinship.pmmatch import pm_match, same_individual_groups
 
     table = read_frequencies(args.freqs)
     profiles = read_profiles(args.profiles)
@@ -301,8 +299,6 @@ def cmd_pm_match(args) -> int:
 
 
 def cmd_plan(args) -> int:
-    from vestige.kinship.io import read_family, read_frequencies, read_profiles
-    from vestige.kinship.plan import plan
 
     table = read_frequencies(args.freqs)
     family = read_family(args.family)
@@ -361,8 +357,6 @@ def cmd_plan(args) -> int:
 
 
 def cmd_simulate(args) -> int:
-    from vestige.kinship.io import read_frequencies
-    from vestige.kinship.simulate import simulate, write
 
     table = read_frequencies(args.freqs)
     markers = args.markers.split(",") if args.markers else None

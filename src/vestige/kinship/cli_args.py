@@ -10,11 +10,13 @@ import sys
 from pathlib import Path
 
 from vestige.kinship.errors import KinshipInputError
+from vestige.kinship.io import SEX_MARKERS, read_mutation
+from vestige.kinship.mutation import MutationModel
+from vestige.kinship.observe import Degradation
+from vestige.kinship.remains import Remains, read_remains, read_sexes
 
 
 def mutation_of(args):
-    from vestige.kinship.io import read_mutation
-    from vestige.kinship.mutation import MutationModel
 
     if args.mutation and args.mutation_model:
         raise KinshipInputError("--mutation", "give a mutation file or --mutation-model, not both")
@@ -61,7 +63,6 @@ def probability(name: str):
 
 
 def degradation_of(args, remains, references: set[str]):
-    from vestige.kinship.observe import Degradation
 
     dropout = dict(remains.dropout) if remains else {}
     dropin = dict(remains.dropin) if remains else {}
@@ -119,7 +120,6 @@ def fmt_lr(log10: float) -> str:
 def read_remains_arg(args, profiles, families):
     """The remains/samples argument: a file (CSV ``sample[,sex,dropout,dropin,body]`` or
     remains.json), a glob of sample names, or every profile that is not a family reference."""
-    from vestige.kinship.remains import Remains, read_remains
 
     refs = {m.sample for f in families for m in f.typed}
     value = getattr(args, "samples", None) or getattr(args, "remains", None)
@@ -137,7 +137,6 @@ def read_remains_arg(args, profiles, families):
         remains = Remains(samples=[s for s in profiles.samples if s not in refs])
     sexes = getattr(args, "sexes", None)
     if sexes and not (remains.source and Path(sexes).resolve() == Path(remains.source).resolve()):
-        from vestige.kinship.remains import read_sexes
         remains.sexes.update(read_sexes(sexes))  # (the remains file itself already gave them)
     return remains, refs
 
@@ -145,7 +144,6 @@ def read_remains_arg(args, profiles, families):
 def amelogenin(args, profiles, remains) -> set[str]:
     """With ``--sex-from-amelogenin``: sexes read from AMEL (X,Y male; X or X,X female — uncertain,
     since the Y allele drops out of degraded bone and is deleted in some men)."""
-    from vestige.kinship.io import SEX_MARKERS
 
     uncertain: set[str] = set()
     if not getattr(args, "sex_from_amelogenin", False):

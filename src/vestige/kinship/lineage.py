@@ -467,7 +467,9 @@ class LineageScores:
     def block(self, rows: np.ndarray, systems: tuple[str, ...] = ("y", "mt")) -> np.ndarray:
         """(len(rows), T) log LRs of the lineage systems for samples ``rows`` (indices into
         ``samples``), summed over ``systems``; 0 where nothing is compared."""
-        from vestige.kinship import kernels  # numba: loaded (seconds) only when something is scored
+        from vestige.kinship import (
+            kernels,  # lazy: numba loads (seconds) only when something is scored
+        )
 
         out = np.zeros((len(rows), self.n_targets))
         rows = np.asarray(rows, dtype=np.int64)
@@ -488,7 +490,9 @@ class LineageScores:
         """(total, parts): the (len(rows), T) sum over every system (what the scoring adds), and
         per system its columns and its own (len(rows), len(columns)) log LRs — each system scored
         once, into a compact matrix, then added into the total."""
-        from vestige.kinship import kernels  # numba: loaded (seconds) only when something is scored
+        from vestige.kinship import (
+            kernels,  # lazy: numba loads (seconds) only when something is scored
+        )
 
         rows = np.asarray(rows, dtype=np.int64)
         total = np.zeros((len(rows), self.n_targets))

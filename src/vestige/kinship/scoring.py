@@ -128,7 +128,9 @@ def score_block(ctx: BlockContext, start: int) -> BlockResult:
     """Score samples ``start`` … ``start + SAMPLE_BLOCK`` against every target (one shard)."""
     import time
 
-    from vestige.kinship import kernels
+    from vestige.kinship import (
+        kernels,  # lazy: numba loads in seconds, only when something is scored
+    )
 
     t0 = time.perf_counter()
     n_samples = len(ctx.sample_code)

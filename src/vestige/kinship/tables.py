@@ -153,7 +153,9 @@ def _virtual_batch(presence: np.ndarray, freqs: np.ndarray, mm: np.ndarray, mf: 
         weights = np.broadcast_to(np.eye(n), (bsz, n, n)).copy()
         return (prior, np.broadcast_to(mm, (bsz, n, n)).copy(), np.broadcast_to(mf, (bsz, n, n)).copy(),
                 vindex, weights)
-    from vestige.kinship import kernels
+    from vestige.kinship import (
+        kernels,  # lazy: numba loads in seconds, only when something is scored
+    )
 
     kmax = int(np.count_nonzero(presence, axis=1).max()) if bsz else 0
     a = kmax + 2
@@ -272,7 +274,9 @@ def table_part(tctx: _TableContext, part, dest: tuple | None = None) -> TablePar
     failures and time; without it (a Dask worker), the part's own tables are returned."""
     import time
 
-    from vestige.kinship import kernels
+    from vestige.kinship import (
+        kernels,  # lazy: numba loads in seconds, only when something is scored
+    )
 
     t0 = time.perf_counter()
     structure, persons, names, rows, group_cols, where_special = part
@@ -378,7 +382,9 @@ def _joint(structure: Structure, prior: np.ndarray, male: np.ndarray, female: np
     shape = nuclear_shape(structure)
     if shape is None:
         return eliminate(structure, prior, male, female, evidence)
-    from vestige.kinship import kernels
+    from vestige.kinship import (
+        kernels,  # lazy: numba loads in seconds, only when something is scored
+    )
 
     father, mother, kids, role = shape
     bsz, a = prior.shape
@@ -397,7 +403,9 @@ def _write_rows(batch, joint: np.ndarray, info, names, group_cols, out_cols, log
     the part): the LR of every sample genotype (the kernel), the value rows of degraded readings,
     log P(data), "typed here"; returns the families whose data are impossible at that marker
     (marker index, column, reason)."""
-    from vestige.kinship import kernels
+    from vestige.kinship import (
+        kernels,  # lazy: numba loads in seconds, only when something is scored
+    )
 
     mi, sub, prior, _male, _female, vindex, weights, _evidence, typed_any = batch
     marker, ms, _freqs, _alleles, _specs, _mm, _mf, hw, gx, gy = info[mi]

@@ -43,6 +43,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vestige.media.images import phash_of
+
 FRAME_BITS = 12
 MIN_FRAMES = 3
 MIN_SHARE = 0.5
@@ -68,7 +70,6 @@ def frame_hashes(path, duration_s: float | None = None) -> tuple[list[tuple[int,
     as a PIL image)."""
     import av
 
-    from vestige.media.images import phash_of
 
     hashes: list[tuple[int, int, int]] = []
     first = None

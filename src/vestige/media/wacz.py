@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from vestige.media.warc import record_digest_problems
+
 VALID, UNSIGNED, UNTRUSTED, INVALID = "valid", "unsigned", "untrusted", "invalid"
 HASHES = {"sha256", "sha384", "sha512", "sha1", "md5"}
 # The spec's own checks (authsign's verifier): a signature made while the domain certificate was
@@ -341,7 +343,6 @@ def _record_digests(z: zipfile.ZipFile, members: dict, check: WaczCheck) -> None
     try:
         import warcio  # noqa: F401  (the capture extra; without it the records are not checked)
 
-        from vestige.media.warc import record_digest_problems
     except ImportError:
         return
     check.records = 0

@@ -27,6 +27,7 @@ from vestige.errors import Conflict, InvalidInput, NotFound
 from vestige.history.models import Action
 from vestige.history.services import record
 from vestige.missing.models import MissingPerson, RegisterExtract
+from vestige.printing import e, register_fonts, styles, table_font
 
 __all__ = ["issue_extract", "revoke_extract", "get_extract", "verify_extract", "extract_pdf"]
 
@@ -106,7 +107,6 @@ def extract_pdf(extract: RegisterExtract, verify_url: str, organisation: str) ->
     from reportlab.lib.units import mm
     from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    from vestige.printing import e, register_fonts, styles, table_font
 
     register_fonts()
     st = styles()

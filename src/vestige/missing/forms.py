@@ -4,6 +4,7 @@ from django import forms
 from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
+from vestige.access import scope
 from vestige.missing.models import Family, MissingPerson
 from vestige.missing.services import PERSON_FIELDS
 from vestige.registry.forms import RecordForm
@@ -15,7 +16,6 @@ class PersonForm(RecordForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         if user is not None:  # only the families of the user's cases
-            from vestige.access import scope
             self.fields["family"].queryset = scope(Family.objects.filter(withdrawn_at__isnull=True), user)
 
     def payload(self) -> dict:

@@ -32,6 +32,7 @@ from vestige.missing.forms import (
 )
 from vestige.missing.models import Donor, Family, MissingPerson, MissingStatus
 from vestige.missing.pedigree import pedigree_svg
+from vestige.missing.pedigrees import pedtools_table
 from vestige.tables import table_response
 
 
@@ -303,7 +304,6 @@ def family_pedtools(request, ref):
     """The family's pedigree as pedtools (R) and forrel read it: ``id fid mid sex``, tab-separated."""
     from django.http import HttpResponse
 
-    from vestige.missing.pedigrees import pedtools_table
 
     require(request.user, Cap.MISSING_READ)
     family = access.get(request.user, Family, ref=ref)

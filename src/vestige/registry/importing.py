@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
+from vestige import access
 from vestige.accounts.services import require
 from vestige.errors import ImportRejected, InvalidInput, RowError
 from vestige.history.models import Action
@@ -53,7 +54,6 @@ class _Resolver:
     """Preloaded look-ups so that a 100,000-row file does not cost a query per reference."""
 
     def __init__(self, actor=None) -> None:
-        from vestige import access
 
         def seen(qs):
             return access.scope(qs, actor) if actor is not None else qs

@@ -16,6 +16,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from vestige import access
 from vestige.errors import InvalidInput
 from vestige.registry.models import (
     Category,
@@ -68,7 +69,6 @@ class ListSpec:
     def queryset(self, params: Mapping[str, str], base: QuerySet | None = None, *, user=None) -> QuerySet:
         """Apply ``q``, filters, ``withdrawn`` (exclude|include|only) and ``sort`` from ``params``,
         to the records ``user`` may see (every caller that shows rows to a person passes one)."""
-        from vestige import access
 
         qs = base if base is not None else self.model.objects.all()
         if user is not None:

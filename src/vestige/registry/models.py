@@ -18,7 +18,7 @@ from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 from vestige.records import CheckedFields, Withdrawable  # noqa: F401 (re-exported for the other apps)
-from vestige.registry.geo import looks_swapped, validate_geometry
+from vestige.registry.geo import km_outside, looks_swapped, validate_geometry
 
 
 class SiteKind(models.TextChoices):
@@ -173,7 +173,6 @@ class Grave(Withdrawable):
         if position is not None and self.site_id and "latitude" not in errors:
             from django.conf import settings
 
-            from vestige.registry.geo import km_outside
 
             site = self.site
             lat, lon = position

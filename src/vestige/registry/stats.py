@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 
 from django.db.models import Count, Q
 
+from vestige import access
 from vestige.registry.listing import HAS_TORTURE, IS_CHILD
 from vestige.registry.models import (
     ADULT_AGE,
@@ -123,7 +124,6 @@ def dashboard_stats(actor=None) -> tuple[Stats, list[Stats]]:
     The overall figures are the sums of the per-site groups (one scan of each table instead of
     two); they include records at withdrawn sites, as ``overall_stats`` does.
     """
-    from vestige import access
 
     def seen(qs):
         return access.scope(qs, actor) if actor is not None else qs

@@ -14,6 +14,8 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from vestige.errors import VestigeError, status_for
+
 log = logging.getLogger("vestige")
 
 TYPES = {400: "InvalidInput", 401: "NotAuthenticated", 403: "PermissionDenied", 404: "NotFound",
@@ -100,7 +102,6 @@ class ApiEnvelopeMiddleware:
     def process_exception(self, request, exception):
         if not _is_api(request):
             return None
-        from vestige.errors import VestigeError, status_for
         if isinstance(exception, VestigeError):
             data = exception.as_dict()
             return JsonResponse({"error": data}, status=status_for(exception))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.shortcuts import render
 
-from vestige.errors import VestigeError, storage_error
+from vestige.errors import VestigeError, status_for, storage_error
 
 
 class VestigeErrorMiddleware:
@@ -17,7 +17,6 @@ class VestigeErrorMiddleware:
     def process_exception(self, request, exception):
         exception = storage_error(exception) or exception  # a full disk is said, not a 500
         if isinstance(exception, VestigeError) and not request.path_info.startswith("/api/"):
-            from vestige.errors import status_for  # the one error table
 
             return render(request, "web/error.html", {"error": exception}, status=status_for(exception))
         return None

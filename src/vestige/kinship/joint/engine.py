@@ -17,7 +17,7 @@ from vestige.kinship.lineage import Lineage, LineageScores
 from vestige.kinship.lineage_pairs import PlacementLineage, shared_lines
 from vestige.kinship.linked import Linkage
 from vestige.kinship.linked_scores import link_matrix
-from vestige.kinship.lr import family_readings, sample_readings
+from vestige.kinship.lr import family_readings, marker_likelihood, sample_readings
 from vestige.kinship.mutation import MutationModel
 from vestige.kinship.observe import Degradation
 from vestige.kinship.pedigree import Family
@@ -277,7 +277,6 @@ def _family_mutations(families, profiles, table, mutation, degradation, policy) 
         if policy == "always":
             out[f.name] = none
         elif policy == "consistent":
-            from vestige.kinship.lr import marker_likelihood
             ok = True
             for marker in table.markers:
                 r = family_readings(f, profiles, marker, degradation)
@@ -306,7 +305,6 @@ def _theta_pairwise(families, targets, items, bodies, profiles, sprof, table, fa
                     allowed, log_den):
     """Under θ, per family component (pedprobr's likelihood of a list of pedigrees): the family
     with the victim placed, against the family and the victim as separate components."""
-    from vestige.kinship.lr import marker_likelihood
     log_lr = np.full((len(items), len(targets)), -np.inf)
     dens: dict[str, dict[str, float]] = {}
     for c, (f, mp) in enumerate(targets):

@@ -176,7 +176,7 @@ def log_likelihoods(space: InheritanceSpace, emit: np.ndarray, r: np.ndarray, ob
     """Natural-log likelihood of the references' calls and each row of ``obs`` (the missing
     person's calls, -1 no-call) under the pedigree: (len(obs),)."""
     from vestige.kinship.snp import (
-        kernels,  # numba: compiled code loaded only when something is scored
+        kernels,  # lazy: numba, compiled code loaded only when something is scored
     )
 
     out = np.empty(len(obs))

@@ -60,7 +60,7 @@ def king_matrix(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     kin = np.empty((len(a), len(b)), dtype=np.float32)
     ibs0 = np.empty((len(a), len(b)), dtype=np.int32)
     nsnp = np.empty((len(a), len(b)), dtype=np.int32)
-    from vestige.kinship.snp import kernels  # numba, loaded when used
+    from vestige.kinship.snp import kernels  # lazy: numba, loaded when used
 
     kernels.king(a, b, kin, ibs0, nsnp)
     return kin, ibs0, nsnp
@@ -105,7 +105,7 @@ def _pair_emissions(ga: np.ndarray, gb: np.ndarray, p: np.ndarray, eps: float) -
 def screen_pairs(calls: np.ndarray, ia: np.ndarray, ib: np.ndarray, panel: Panel, *, eps: float = 0.005,
                  prior: tuple[float, float, float] = (0.95, 0.045, 0.005), segment_cm: float = 30.0) -> np.ndarray:
     """:func:`ibd_screen` for the pairs (calls[ia[k]], calls[ib[k]]), compiled and in parallel."""
-    from vestige.kinship.snp import kernels  # numba, loaded when used
+    from vestige.kinship.snp import kernels  # lazy: numba, loaded when used
 
     out = np.empty(len(ia))
     kernels.screen_pairs(np.ascontiguousarray(calls, dtype=np.int8), np.asarray(ia, dtype=np.int64),
@@ -119,7 +119,7 @@ def ibd_screen(ga: np.ndarray, gb: np.ndarray, panel: Panel, *, eps: float = 0.0
     """log10 of the IBD HMM's likelihood against no IBD anywhere: a fast screen (about 0.1 ms a pair),
     not an LR to report (its prior is a guess, not a pedigree)."""
     emit = _pair_emissions(ga, gb, panel.freq, eps)
-    from vestige.kinship.snp import kernels  # numba, loaded when used
+    from vestige.kinship.snp import kernels  # lazy: numba, loaded when used
 
     return kernels.ibd_log_lr(emit, panel.cm, panel.chrom, np.asarray(prior, dtype=np.float64), 1.0 / segment_cm) / math.log(10)
 
@@ -128,7 +128,7 @@ def ibd_segments(ga: np.ndarray, gb: np.ndarray, panel: Panel, *, eps: float = 0
                  prior: tuple[float, float, float] = (0.95, 0.045, 0.005), segment_cm: float = 30.0) -> list[Segment]:
     """The IBD segments shared by two samples (see the module's docstring)."""
     emit = _pair_emissions(ga, gb, panel.freq, eps)
-    from vestige.kinship.snp import kernels  # numba, loaded when used
+    from vestige.kinship.snp import kernels  # lazy: numba, loaded when used
 
     post = kernels.posterior_ibd(emit, panel.cm, panel.chrom, np.asarray(prior, dtype=np.float64), 1.0 / segment_cm)
     on = post > 0.5
