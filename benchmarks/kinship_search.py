@@ -62,8 +62,8 @@ def main() -> None:
         read_families,
         read_frequencies,
         read_profiles,
-        read_sexes,
     )
+    from vestige.kinship.remains import read_sexes
     from vestige.kinship.mutation import MutationModel
     from vestige.kinship.search import SAMPLE_BLOCK, SHAPE_PART, blind_search
     from vestige.kinship.simulate import simulate, write
