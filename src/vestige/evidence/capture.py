@@ -230,7 +230,7 @@ def capture_many(actor, urls: list[str], *, site: str = "", progress=None) -> li
 
     urls = check_urls(urls)
     if site:
-        services._resolve_links({"site": site}, actor)  # a bad site is said before any browser starts
+        services.resolve_links({"site": site}, actor)  # a bad site is said before any browser starts
     results = []
     for n, url in enumerate(urls):
         def step(p, message, n=n, url=url):

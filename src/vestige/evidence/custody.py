@@ -402,3 +402,8 @@ def head_of(record: TreeHeadRecord) -> TreeHead:
 def newest_head() -> TreeHead | None:
     record = keep_head()
     return head_of(record) if record else None
+
+
+def actor_name(user) -> str:
+    """How a custody event names who acted: the username (stable, and what the audit shows)."""
+    return user.username

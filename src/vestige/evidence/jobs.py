@@ -96,7 +96,7 @@ def start(actor, kind: str, *, site: str = "", items: str | list[str] = "", ever
             urls = urls.split()
         params = {"urls": capture.check_urls(urls), "site": (site or "").strip()}
         if params["site"]:
-            services._resolve_links({"site": params["site"]}, actor)
+            services.resolve_links({"site": params["site"]}, actor)
         message = _("%(n)d address(es) to capture.") % {"n": len(params["urls"])}
     else:
         require(actor, Cap.EVIDENCE_EXPORT if kind == JobKind.EXPORT else Cap.EVIDENCE_READ)
@@ -132,7 +132,7 @@ def start_ingest(actor, upload_path: str | Path, name: str, *, provenance: dict,
         raise InvalidInput(_("Unknown provenance field(s): %(f)s") % {"f": ", ".join(sorted(unknown))},
                            field=sorted(unknown)[0])
     links = {k: v for k, v in links.items() if v}
-    targets = services._resolve_links(links, actor)
+    targets = services.resolve_links(links, actor)
     access.case_for_new(actor, case, parent=next(iter(targets[0].values())) if targets else None)
     folder = staged_dir()
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)

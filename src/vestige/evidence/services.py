@@ -1,4 +1,7 @@
-"""Evidence intake, links, views and downloads, verification. Every act is a custody event.
+"""Evidence: the app's one entry (views, API, CLI and jobs call here). Every act is a custody event.
+
+Intake is here; links are :mod:`~vestige.evidence.links`, verification
+:mod:`~vestige.evidence.verification`, both re-exported.
 
 Intake: the blob is written first (write-once, :mod:`vestige.evidence.blobstore`); then one
 transaction creates the rows and the received/stored/hashed events; then each metadata step
@@ -20,33 +23,28 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import Conflict, InvalidInput, NotFound
-from vestige.evidence import blobstore, custody, intake, ledger_check, objectstore, witnessing
-from vestige.evidence.facts import differences, facts_new, facts_of
+from vestige.evidence import blobstore, custody, intake, objectstore
+from vestige.evidence.facts import facts_new
+from vestige.evidence.links import add_links, link, resolve_links, unlink  # noqa: F401 - the service API
 from vestige.evidence.models import (
     Blob,
     EventKind,
     EvidenceItem,
-    EvidenceLink,
     Provenance,
 )
 from vestige.evidence.nearby import frames_of, index, video_index
+from vestige.evidence.verification import verify  # noqa: F401 - the service API
 from vestige.history.services import next_reference
 from vestige.media import detect_type
-from vestige.registry.models import Grave, Remains, Site
 
 BATCH = 32  # files recorded in one transaction by ingest_paths
 PROVENANCE_FIELDS = ("source", "source_url", "collected_by", "method", "acquired_at", "original_name", "source_hash")
-
-
-def _actor(user) -> str:
-    return user.username
 
 
 def _signed(value: int) -> int:
@@ -66,32 +64,6 @@ def _derived_ref(parent: EvidenceItem, derivation: str) -> str:
     while EvidenceItem.objects.filter(ref=f"{parent.ref}-{letter}{n}").exists():
         n += 1
     return f"{parent.ref}-{letter}{n}"
-
-
-def _resolve_links(links: dict[str, str] | None, actor=None) -> list[dict]:
-    out = []
-
-    def seen(model):
-        return access.scope(model.objects.all(), actor) if actor is not None else model.objects.all()
-    for kind, ref in (links or {}).items():
-        if not ref:
-            continue
-        if kind == "site":
-            target = seen(Site).filter(ref=ref).first()
-        elif kind == "remains":
-            target = seen(Remains).filter(body_number=ref).first()
-        elif kind == "grave":
-            site, _sep, label = ref.partition("#")
-            target = seen(Grave).filter(site__ref=site, label=label).first()
-        else:
-            raise InvalidInput(_("Unknown link %(k)r; use site, grave (SITE#LABEL) or remains.") % {"k": kind}, field=kind)
-        if target is None:
-            raise InvalidInput(_("No %(k)s %(r)r.") % {"k": kind, "r": ref}, field=kind)
-        if target.withdrawn_at is not None:
-            raise InvalidInput(_("%(t)s is withdrawn; restore it before linking evidence to it.") % {"t": target},
-                               field=kind)
-        out.append({kind: target})
-    return out
 
 
 @dataclass
@@ -117,7 +89,7 @@ def ingest(actor, stream: BinaryIO, name: str, *, provenance: dict | None = None
     unknown = set(provenance) - set(PROVENANCE_FIELDS)
     if unknown:
         raise InvalidInput(_("Unknown provenance field(s): %(f)s") % {"f": ", ".join(sorted(unknown))}, field=sorted(unknown)[0])
-    targets = _resolve_links(links, actor)
+    targets = resolve_links(links, actor)
     parent = derived_from or (next(iter(targets[0].values())) if targets else None)
     if derived_from is not None and derived_from.case_id:  # a derivative the caller just made of its item
         case = derived_from.case_id
@@ -149,7 +121,7 @@ def _record(actor, digests, media_type, name, provenance, graphic, derived_from,
         raise Conflict(_("This file is already held in a case you are not a member of; ask an administrator."))
     if existing is not None:
         Provenance.objects.create(item=existing, added_by=actor, **provenance)
-        custody.append(EventKind.PROVENANCE, existing, _actor(actor), {"duplicate of": existing.ref, **_plain(provenance)},
+        custody.append(EventKind.PROVENANCE, existing, custody.actor_name(actor), {"duplicate of": existing.ref, **_plain(provenance)},
                        facts=True)
         _check_source_hash(actor, existing, provenance, digests, again=True)
         return existing, False
@@ -160,7 +132,7 @@ def _record(actor, digests, media_type, name, provenance, graphic, derived_from,
                                        title=Path(name).name[:300], graphic=graphic, created_by=actor,
                                        derived_from=derived_from, derivation=derivation, metadata={"steps": []})
     first = Provenance.objects.create(item=item, added_by=actor, **provenance)
-    who = _actor(actor)
+    who = custody.actor_name(actor)
     custody.append(EventKind.RECEIVED, item, who, {"name": name, **_plain(provenance)},
                    facts=facts_new(item, blob, first))
     stored = {"blob": str(blobstore.path_for(digests.sha256).relative_to(blobstore.root()))}
@@ -202,7 +174,7 @@ def _plain(d: dict) -> dict:
 def _fail(actor, item: EvidenceItem, step: str, error: str) -> None:
     item.failed_steps = [*item.failed_steps, {"step": step, "error": error[:500]}]
     item.save(update_fields=["failed_steps"])
-    custody.append(EventKind.STEP_FAILED, item, _actor(actor), {"step": step, "error": error[:500]}, facts=True)
+    custody.append(EventKind.STEP_FAILED, item, custody.actor_name(actor), {"step": step, "error": error[:500]}, facts=True)
 
 
 def _pending_steps(item: EvidenceItem, path: Path, name: str):
@@ -238,7 +210,7 @@ def _apply(actor, item: EvidenceItem, computed, result: IngestResult) -> None:
             if meta.get("phash"):
                 item.phash = _signed(int(meta["phash"], 16))
             item.save(update_fields=["metadata", "phash"])
-            custody.append(EventKind.METADATA, item, _actor(actor), {"step": step_name}, facts=True)
+            custody.append(EventKind.METADATA, item, custody.actor_name(actor), {"step": step_name}, facts=True)
             if failure:
                 _fail(actor, item, failed_step, failure)
         if failure:
@@ -283,60 +255,13 @@ def _start_steps(r: IngestResult, pool) -> None:
 
 
 @transaction.atomic
-def link(actor, item: EvidenceItem, *, site=None, grave=None, remains=None) -> EvidenceLink:
-    require(actor, Cap.EVIDENCE_WRITE)
-    access.check(actor, item)
-    for target in (site, grave, remains):
-        if target is not None:
-            access.check(actor, target)
-    row = EvidenceLink.objects.create(item=item, site=site, grave=grave, remains=remains)
-    custody.append(EventKind.LINKED, item, _actor(actor), {"to": str(row.target)}, facts=True)
-    return row
-
-
-def add_links(actor, item: EvidenceItem, links: dict[str, str]) -> list[EvidenceLink]:
-    """Link an item, after its upload, to the sites, graves (SITE#LABEL) and remains named; each
-    link is a custody event. A link the item already has is not made twice."""
-    require(actor, Cap.EVIDENCE_WRITE)
-    access.check(actor, item)
-    targets = _resolve_links(links, actor)
-    if not targets:
-        raise InvalidInput(_("Name a site, a grave (SITE#LABEL) or remains to link to."), field="site")
-    made = []
-    with transaction.atomic():
-        for kind_target in targets:
-            (kind, target), = kind_target.items()
-            if item.links.filter(**{kind: target}).exists():
-                continue
-            made.append(link(actor, item, **kind_target))
-    return made
-
-
-@transaction.atomic
-def unlink(actor, item: EvidenceItem, link_id: int, reason: str) -> None:
-    """Remove a link made in error, with the reason, as a custody event (the item's facts then
-    list its links without it; the earlier event that made it stays in the ledger)."""
-    require(actor, Cap.EVIDENCE_WRITE)
-    access.check(actor, item)
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(_("Say why the link is removed."), field="reason")
-    row = item.links.filter(pk=link_id).first()
-    if row is None:
-        raise NotFound(_("No such link of %(ref)s.") % {"ref": item.ref})
-    target = str(row.target)
-    row.delete()
-    custody.append(EventKind.UNLINKED, item, _actor(actor), {"from": target, "reason": reason[:500]}, facts=True)
-
-
-@transaction.atomic
 def annotate(actor, item: EvidenceItem, values: dict, why: str) -> EvidenceItem:
     """Add keys to an item's metadata (e.g. what an archiver recorded), as a custody event."""
     require(actor, Cap.EVIDENCE_WRITE)
     item.refresh_from_db()
     item.metadata = {**item.metadata, **values}
     item.save(update_fields=["metadata"])
-    custody.append(EventKind.METADATA, item, _actor(actor), {"step": why, "keys": sorted(values)}, facts=True)
+    custody.append(EventKind.METADATA, item, custody.actor_name(actor), {"step": why, "keys": sorted(values)}, facts=True)
     return item
 
 
@@ -466,7 +391,7 @@ def get(ref: str, actor=None) -> EvidenceItem:
 def record_view(actor, item: EvidenceItem, kind: str = EventKind.VIEWED, details: dict | None = None) -> None:
     require(actor, Cap.EVIDENCE_READ)
     access.check(actor, item)
-    custody.append(kind, item, _actor(actor), details or {})
+    custody.append(kind, item, custody.actor_name(actor), details or {})
 
 
 def near_duplicates(item: EvidenceItem, max_distance: int = 10, limit: int = 20, *,
@@ -496,62 +421,6 @@ def near_duplicate_videos(item: EvidenceItem, limit: int = 20, *, actor=None) ->
 
 
 # --- verification ----------------------------------------------------------------------------
-
-def verify(actor, refs: list[str] | None = None) -> list[str]:
-    """Re-hash blobs; check the log (chain, tree, every signed head: :func:`ledger_check.check_ledger`)
-    and that each item's rows (hashes, size, type, names, metadata, provenance, links, failed
-    steps) are what its newest custody event records.
-
-    Returns every problem found (empty: all good); each checked item has its last verification
-    recorded, and gets a ``verified`` custody event only when nothing was found (a log with a
-    problem is never appended to or signed by its verification).
-    """
-
-    require(actor, Cap.EVIDENCE_READ)
-    items = access.scope(EvidenceItem.objects.select_related("blob"), actor)
-    if refs:
-        items = items.filter(ref__in=refs)
-        missing = set(refs) - set(items.values_list("ref", flat=True))
-        if missing:
-            raise NotFound(_("No evidence item %(r)s.") % {"r": ", ".join(sorted(missing))})
-    ledger = ledger_check.check_ledger()
-    problems: list[str] = []
-    checked = []
-    for item in items:
-        item_problems = []
-        now = blobstore.rehash(item.blob.sha256)
-        if now is None:
-            item_problems.append(f"{item.ref}: the blob {item.blob.sha256} is missing")
-        elif now.sha256 != item.blob.sha256 or now.size != item.blob.size:
-            item_problems.append(f"{item.ref}: the blob changed (now {now.sha256}, {now.size} bytes)")
-        elif now.md5 != item.blob.md5 or now.sha1 != item.blob.sha1:
-            item_problems.append(f"{item.ref}: the database row's MD5 or SHA-1 was edited")
-        recorded = ledger.facts.get(item.ref)
-        if recorded is None:
-            item_problems.append(f"{item.ref}: the custody ledger records no facts for this item")
-        else:
-            item_problems += [f"{item.ref}: {d} (custody event {recorded[0]})"
-                              for d in differences(recorded[1], facts_of(item))]
-        problems += item_problems
-        checked.append((item, not item_problems))
-    if not refs and access.sees_all(actor):
-        held = set(EvidenceItem.objects.values_list("ref", flat=True))
-        problems += [f"{ref}: the custody ledger records this item; the database has no such row (deleted)"
-                     for ref in sorted(set(ledger.facts) - held)]
-    problems += ledger.problems
-    if not problems and settings.VESTIGE_WITNESSES:
-        # Ask the witnesses too: a database rolled back, or a log re-signed with a stolen key,
-        # verifies on its own but is refused by a witness that saw the real one.
-        problems += [f"witness {o.witness}: {o.detail}" for o in witnessing.publish() if o.status == "refused"]
-        problems += witnessing.quorum_problems()
-    with transaction.atomic():
-        for item, ok in checked:
-            EvidenceItem.objects.filter(pk=item.pk).update(last_verified_at=timezone.now(), last_verification_ok=ok and not problems)
-            # A log that does not verify is never extended (nor signed) by its own verification:
-            # the problems are reported and the log left exactly as found.
-            if not problems:
-                custody.append(EventKind.VERIFIED, item, _actor(actor), {"ok": ok})
-    return problems
 
 
 def acquired(value: str | None):
