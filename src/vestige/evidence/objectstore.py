@@ -101,6 +101,12 @@ def key_for(sha256: str) -> str:
     return f"{prefix}sha256/{hexd[:2]}/{hexd[2:4]}/{hexd}"
 
 
+def url_for(sha256: str) -> str:
+    """``s3://bucket/key`` of the blob."""
+    bucket, _prefix = _location()
+    return f"s3://{bucket}/{key_for(sha256)}"
+
+
 def _b64(sha256: str) -> str:
     return base64.b64encode(bytes.fromhex(sha256.removeprefix("sha256:"))).decode()
 

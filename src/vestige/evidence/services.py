@@ -29,7 +29,7 @@ from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.errors import Conflict, InvalidInput, NotFound
-from vestige.evidence import blobstore, custody, intake, objectstore
+from vestige.evidence import blobstore, custody, intake
 from vestige.evidence.facts import facts_new
 from vestige.evidence.links import add_links, link, resolve_links, unlink  # noqa: F401 - the service API
 from vestige.evidence.models import (
@@ -135,12 +135,7 @@ def _record(actor, digests, media_type, name, provenance, graphic, derived_from,
     who = custody.actor_name(actor)
     custody.append(EventKind.RECEIVED, item, who, {"name": name, **_plain(provenance)},
                    facts=facts_new(item, blob, first))
-    stored = {"blob": str(blobstore.path_for(digests.sha256).relative_to(blobstore.root()))}
-    if objectstore.configured():  # the store of record, locked: where a court's expert finds it
-        bucket, _prefix = objectstore._location()
-        stored["object"] = f"s3://{bucket}/{objectstore.key_for(digests.sha256)}"
-        stored["lock"] = "COMPLIANCE"
-    custody.append(EventKind.STORED, item, who, stored)
+    custody.append(EventKind.STORED, item, who, blobstore.record_store().describe(digests.sha256))
     custody.append(EventKind.HASHED, item, who, {"sha256": digests.sha256, "sha1": digests.sha1, "md5": digests.md5,
                                                  "size": digests.size, "type": media_type})
     _check_source_hash(actor, item, provenance, digests)
