@@ -54,14 +54,15 @@ def _check_stats(acc, k, natural, row_max, top_v, top_i, best_v, best_i):
 
 
 def _accumulate(stack, rows, extra, sample_sex, first, last, unknown, uncertain, good, all_sexes, acc, row_n, col_n,
-                k=3, natural=None, add=None):
+                k=3, natural=None, add=None, add_at=None):
     """The kernel, its statistics checked against numpy on its sums; returns them."""
     n_block, n_targets = acc.shape
     natural = np.random.default_rng(9).permutation(n_targets) if natural is None else natural
     stats = [np.empty(n_block), np.empty((n_block, k)), np.empty((n_block, k), dtype=np.int64),
              np.empty((2, n_targets)), np.empty((2, n_targets), dtype=np.int64)]
     kernels.accumulate(stack, rows, extra, sample_sex, first, last, unknown, uncertain, good, all_sexes, acc, row_n,
-                       col_n, k, natural, *stats, add if add is not None else np.zeros((1, 1)), add is not None)
+                       col_n, k, natural, *stats, add if add is not None else np.zeros((1, 1)),
+                       add_at if add_at is not None else np.zeros(1, dtype=np.int64), add is not None)
     _check_stats(acc, k, natural, *stats)
     return stats
 
@@ -90,10 +91,14 @@ def test_accumulate_is_the_numpy_sum_and_filters_sexes(n_markers):
     _accumulate(stack, rows, extra, sample_sex, first, last, 2, uncertain, good, True, acc, row_n, col_n, k=0)
     assert np.array_equal(acc, np.where(good[None, :], _reference_sum(stack, rows, extra), -np.inf))
     # the lineage systems' log LRs added after the markers: the markers' sum, then + add
+    # (compact: only the targets some system compares, here every other one, have a column)
     add = rng.normal(0, 3, (n_block, n_targets))
+    add[:, 1::2] = 0.0
+    add_at = np.full(n_targets, -1, dtype=np.int64)
+    add_at[0::2] = np.arange(len(add_at[0::2]))
     add[:, ::3] = 0.0
     _accumulate(stack, rows, extra, sample_sex, first, last, 2, uncertain, good, True, acc, row_n, col_n, k=4,
-                add=add)
+                add=np.ascontiguousarray(add[:, 0::2]), add_at=add_at)
     assert np.array_equal(acc, np.where(good[None, :], _reference_sum(stack, rows, extra) + add, -np.inf))
     # no target of unknown sex (its code absent: -1)
     known = target_sex.copy()

@@ -61,7 +61,7 @@ def _row(stack, extra, r, lo, hi):
 
 @njit(nogil=True, cache=True)
 def accumulate(stack, rows, extra, sample_sex, first, last, unknown, uncertain, good, all_sexes,
-               acc, row_n, col_n, k, natural, row_max, top_v, top_i, best_v, best_i, add, use_add):
+               acc, row_n, col_n, k, natural, row_max, top_v, top_i, best_v, best_i, add, add_at, use_add):
     """``acc[s, t] = Σ_m table_m[row_m(s), t]`` in marker order, ``-inf`` where the pair is not
     compared; counts of compared pairs per sample (``row_n``) and per target (``col_n``, added to);
     and the block's statistics, gathered tile by tile while the tile's scores are in the cache:
@@ -76,9 +76,10 @@ def accumulate(stack, rows, extra, sample_sex, first, last, unknown, uncertain, 
     The log-sum-exps are numpy's (:func:`vestige.kinship.scoring._block_lse`): its vectorised
     ``exp`` is five times faster than a compiled scalar one.
 
-    With ``use_add``, ``add[s, t]`` (B, T) is added to each compared pair's sum after the markers
-    (the lineage systems' log LRs, :mod:`vestige.kinship.lineage`); without it the sums are the
-    markers' alone, bit for bit as before.
+    With ``use_add``, ``add[s, add_at[t]]`` (B, U) is added to each compared pair's sum after the
+    markers where ``add_at[t] >= 0`` (the lineage systems' log LRs over the U targets some system
+    compares, :mod:`vestige.kinship.lineage`); without it the sums are the markers' alone, bit for
+    bit as before.
 
     ``stack`` (R, T): every marker's table rows, one above the other; ``rows`` (M, B): the row of
     each sample of the block at each marker, or ``-1 - k`` for ``extra[k]`` (a degraded reading's
@@ -158,7 +159,9 @@ def accumulate(stack, rows, extra, sample_sex, first, last, unknown, uncertain, 
                     m += 1
                 if use_add:
                     for j in range(width):
-                        total[j] += add[s, lo + j]
+                        p = add_at[lo + j]
+                        if p >= 0:
+                            total[j] += add[s, p]
                 for j in range(width):
                     t = lo + j
                     if good[t]:
@@ -498,7 +501,8 @@ def warm_up() -> None:
     nuclear(f8, e, e, e, e, np.ones((1, 2, 2, 2)), 2, np.zeros((2, 2, 2)))
     genotype_rows(np.ones((2, 2, 2)), np.ones(2), i8, np.ones((2, 2, 2)), vi, vi, np.ones(2), vi, np.zeros((2, 2)))
     accumulate(f8, i8, f8, vi, vi, vi, -1, vb, vb, False, np.zeros((2, 2)), vi.copy(), vi.copy(), 1, vi, v8.copy(),
-               f8.copy(), i8.copy(), f8.copy(), i8.copy(), np.zeros((2, 2)), False)
+               f8.copy(), i8.copy(), f8.copy(), i8.copy(), np.zeros((2, 2)), vi, False)
+    scatter_columns(f8.copy(), f8, vi)
     rivals(f8, vi, vi, vi, v8, 1, i8.copy())
     e0 = np.zeros(0, dtype=np.int64)
     b2 = np.zeros((1, 1), dtype=np.bool_)
@@ -508,6 +512,15 @@ def warm_up() -> None:
 
 
 # --- lineage systems (vestige.kinship.lineage) ---------------------------------------------
+
+@njit(nogil=True, cache=True)
+def scatter_columns(dst, src, place):
+    """``dst[:, place[j]] += src[:, j]`` without numpy's temporaries (a system's compact log LRs
+    into the lineage sum)."""
+    for r in range(src.shape[0]):
+        for j in range(src.shape[1]):
+            dst[r, place[j]] += src[r, j]
+
 
 @njit(nogil=True, cache=True)
 def y_block(rows, columns, stack, offsets, state, pattern, log_f, has, out):

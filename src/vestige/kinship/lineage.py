@@ -156,6 +156,7 @@ class LineageScores:
         self.snp_targets: dict[int, object] = {}
         if lineage.snp is not None:
             self._build_snp()
+        self._columns_added: tuple[np.ndarray, dict[str, np.ndarray]] | None = None
 
     def _pick(self, data: dict, item: str):
         for s in self.parts.get(item, [item]):
@@ -486,16 +487,36 @@ class LineageScores:
             out[:, self.snp_columns] += self.snp_scores[rows]
         return out
 
+    def columns_added(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """``(position, place)``: for each target its column in :meth:`block_parts`' compact sum, or
+        ``-1`` when no lineage system compares it (``position`` (T,)); for each system the compact
+        columns of its own columns (``place[system]``). Computed once."""
+        if self._columns_added is None:
+            systems = {"y": self.y.columns if self.y is not None else None,
+                       "mt": self.mt.columns if self.mt is not None else None,
+                       "x": self.x_columns, "snp": self.snp_columns}
+            cols = [np.asarray(c, dtype=np.int64) for c in systems.values() if c is not None and len(c)]
+            union = np.unique(np.concatenate(cols)) if cols else np.zeros(0, dtype=np.int64)
+            position = np.full(self.n_targets, -1, dtype=np.int64)
+            position[union] = np.arange(len(union))
+            place = {name: position[np.asarray(c, dtype=np.int64)] for name, c in systems.items()
+                     if c is not None and len(c)}
+            self._columns_added = (position, place)
+        return self._columns_added
+
     def block_parts(self, rows: np.ndarray) -> tuple[np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]]:
-        """(total, parts): the (len(rows), T) sum over every system (what the scoring adds), and
-        per system its columns and its own (len(rows), len(columns)) log LRs — each system scored
-        once, into a compact matrix, then added into the total."""
+        """(total, parts): the sum over every system (what the scoring adds), compact — (len(rows), U)
+        over the U targets some system compares, their places given by :meth:`columns_added` — and
+        per system its columns and its own (len(rows), len(columns)) log LRs: each system scored
+        once into a compact matrix, then added into the total (a dense (len(rows), T) sum cost more
+        than the systems themselves at 10^4 targets)."""
         from vestige.kinship import (
             kernels,  # lazy: numba loads (seconds) only when something is scored
         )
 
         rows = np.asarray(rows, dtype=np.int64)
-        total = np.zeros((len(rows), self.n_targets))
+        position, place = self.columns_added()
+        total = np.zeros((len(rows), int(position.max(initial=-1)) + 1))
         parts: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         if self.y is not None and len(self.y.columns):
             y = self.y
@@ -514,8 +535,8 @@ class LineageScores:
             parts["x"] = (self.x_columns, self.x_scores[rows])
         if len(self.snp_columns):
             parts["snp"] = (self.snp_columns, self.snp_scores[rows])
-        for cols, comp in parts.values():
-            total[:, cols] += comp
+        for name, (_cols, comp) in parts.items():  # in the systems' order, as before: the same sums
+            kernels.scatter_columns(total, np.ascontiguousarray(comp), place[name])
         return total, parts
 
     def compared(self, system: str, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:

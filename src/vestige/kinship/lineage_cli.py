@@ -12,7 +12,7 @@ import numpy as np
 
 from vestige.kinship.errors import KinshipInputError
 from vestige.kinship.haplofreq import YFrequency
-from vestige.kinship.io import read_frequencies
+from vestige.kinship.io import read_frequencies, without_gc
 from vestige.kinship.lineage import Lineage
 from vestige.kinship.lineage_pairs import identity_lrs
 from vestige.kinship.linked import Linkage, linked_pairs, pair_lr, read_genetic_map
@@ -203,6 +203,11 @@ def read_lineage(args, need_profiles: bool = True) -> Lineage | None:
     """The lineage data the options name, checked; None when none is named. A system given
     without its database or rates is an error that says what is missing (never a guess); with
     ``need_profiles=False`` (planning: nobody may be typed yet) the profiles may be left out."""
+    with without_gc():  # 10^5 haplotype rows of small objects, none in a cycle
+        return _read_lineage(args, need_profiles)
+
+
+def _read_lineage(args, need_profiles: bool) -> Lineage | None:
     lin = Lineage()
     if args.y_profiles or args.y_database or args.y_rates:
         _require("Y-STR", "profiles, a haplotype database of the population and per-locus mutation rates",

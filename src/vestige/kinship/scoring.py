@@ -170,11 +170,12 @@ def score_block(ctx: BlockContext, start: int) -> BlockResult:
     # the sums, and each sample's best targets and each target's two best samples
     if ctx.lineage is not None:  # their sum added to the markers'; each system kept for the report
         add, per_system = ctx.lineage.block_parts(block)
+        add_at = ctx.lineage.columns_added()[0]
     else:
-        per_system, add = {}, np.zeros((1, 1))
+        per_system, add, add_at = {}, np.zeros((1, 1)), np.zeros(1, dtype=np.int64)
     kernels.accumulate(ctx.stack, rows, extra, ctx.sample_code[block], ctx.first, ctx.last, ctx.unknown_code,
                        ctx.uncertain[block], ctx.good, ctx.compare_all_sexes, acc, row_n, col_n,
-                       k, ctx.natural, row_max, top_v, top_i, best_v, best_i, add, ctx.lineage is not None)
+                       k, ctx.natural, row_max, top_v, top_i, best_v, best_i, add, add_at, ctx.lineage is not None)
     row_lse, col_lse = _block_lse(acc, row_max, best_v[0])
     # The reported pairs: each sample's k best (LR > 0), with every pair of LR ≥ min_lr; or, with
     # all_pairs, every pair compared.

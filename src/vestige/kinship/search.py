@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vestige.kinship.errors import KinshipInputError
-from vestige.kinship.io import FrequencyTable, Profiles
+from vestige.kinship.io import FrequencyTable, Profiles, without_gc
 from vestige.kinship.lineage import Lineage, LineageScores
 from vestige.kinship.linked import Linkage
 from vestige.kinship.linked_scores import link_hits
@@ -206,7 +206,8 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
     natural = np.array([t.natural for t in targets], dtype=np.int64)
     scores = None
     if lineage is not None and lineage.systems:
-        scores = LineageScores(lineage, [(t.family, t.missing) for t in targets], samples, bodies)
+        with without_gc():  # tables of every line and haplotype: many small objects, none in a cycle
+            scores = LineageScores(lineage, [(t.family, t.missing) for t in targets], samples, bodies)
         result.seconds["lineage"] = time.perf_counter() - clock - sum(result.seconds.values())
     ctx = BlockContext(markers, per_marker, stack, offsets, value_tables, sample_code, uncertain, target_code,
                         unknown_code, first, last, natural, compare_all_sexes, good, n_targets, top, all_pairs,
