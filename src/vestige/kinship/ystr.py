@@ -262,18 +262,20 @@ class YModel:
     @classmethod
     def build(cls, rates: dict[str, float], *haplotype_sets) -> YModel:
         m = cls(model_rates(rates))
-        lo: dict[str, float] = {}
-        hi: dict[str, float] = {}
+        seen: dict[str, set] = {}  # the distinct values per locus first (10^5 haplotypes, a few dozen values)
         for haps in haplotype_sets:
             for hap in haps:
                 for locus, vals in model_loci(hap).items():
-                    for v in vals:
-                        if isinstance(v, float) and v == int(v):
-                            lo[locus] = min(lo.get(locus, v), v)
-                            hi[locus] = max(hi.get(locus, v), v)
-        for locus in lo:
-            m.low[locus] = int(lo[locus]) - MARGIN
-            m.size[locus] = int(hi[locus]) - int(lo[locus]) + 1 + 2 * MARGIN
+                    values = seen.get(locus)
+                    if values is None:
+                        values = seen[locus] = set()
+                    values.update(vals)
+        for locus, values in seen.items():
+            steps = [v for v in values if isinstance(v, float) and v == int(v)]
+            if steps:
+                lo, hi = min(steps), max(steps)
+                m.low[locus] = int(lo) - MARGIN
+                m.size[locus] = int(hi) - int(lo) + 1 + 2 * MARGIN
         return m
 
     def copies(self, locus: str) -> int:
