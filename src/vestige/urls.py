@@ -6,6 +6,7 @@ from django.views.i18n import set_language
 
 from vestige.api import api
 from vestige.reports import audit as audit_views
+from vestige.reports import views as report_views
 from vestige.web import views
 
 admin.site.site_header = "Vestige administration"
@@ -28,6 +29,7 @@ urlpatterns = [
     path("accounts/tokens/new/", views.token_create, name="token-create"),
     path("accounts/tokens/<int:token_id>/revoke/", views.token_revoke, name="token-revoke"),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("search/", report_views.search, name="search"),
     path("audit/", audit_views.audit, name="audit"),
     path("audit/export.csv", audit_views.audit_export, name="audit-export"),
     path("admin/login/", views.admin_login, name="admin-login"),

@@ -172,6 +172,7 @@ WEB = [
     ("accounts/profile/", "GET", "/accounts/profile/", None, ALL),
     ("accounts/tokens/new/", "POST", "/accounts/tokens/new/", {"name": "t"}, ALL),
     ("accounts/two-factor/", "GET", "/accounts/two-factor/", None, ALL),
+    ("search/", "GET", "/search/?q=TST", None, ALL),
     ("audit/", "GET", "/audit/", None, AUDIT),
     ("audit/export.csv", "GET", "/audit/export.csv", None, AUDIT),
     ("claims/", "GET", "/claims/", None, ALL),
