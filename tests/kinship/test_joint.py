@@ -125,7 +125,7 @@ def test_every_assignment_and_marginal_equals_the_brute_force(example):
     for got, (_combo, ll) in zip(res.assignments, ranked, strict=False):
         assert got["loglik"] == pytest.approx(ll, rel=1e-9)
     want = bmarginal(truth, remains.samples)
-    got = {(m["sample"], m["missing"]): m["probability"] for m in res.marginals}
+    got = {(m["sample"], m["missing"]): m["probability"] for m in (x.as_dict() for x in res.marginals)}
     for key, p in want.items():
         assert got.get(key, 0.0) == pytest.approx(p, rel=1e-9, abs=1e-15), key
     for v in remains.samples:  # marginals of a victim sum to one
@@ -216,7 +216,7 @@ def test_two_sisters_the_dna_cannot_tell_apart_are_flagged_and_never_certain():
     res = joint_identification(families, profiles, table, remains.items(), sexes=remains.sexes,
                                mutation=MutationModel.uniform("equal", 0.001))
     assert res.symmetric and set(res.symmetric[0]["samples"]) == {"PM-0060", "PM-0247"}
-    for m in res.marginals:
+    for m in (x.as_dict() for x in res.marginals):
         if m["missing"] != "*":
             assert m["probability"] <= 0.5 + 1e-9
     assert not res.undisputed
@@ -229,7 +229,7 @@ def test_cousin_remains_does_not_take_the_other_family():
     res = joint_identification(families, profiles, table, remains.items(), sexes=remains.sexes,
                                mutation=MutationModel.uniform("equal", 0.001),
                                options=JointOptions(ignore_sex=True))
-    p = {(m["sample"], m["missing"]): m["probability"] for m in res.marginals}
+    p = {(m["sample"], m["missing"]): m["probability"] for m in (x.as_dict() for x in res.marginals)}
     assert p[("PM-0007", "P00233")] > 0.9999
     assert p[("PM-0007", "P00232")] < 1e-9
 
@@ -252,11 +252,11 @@ def test_a_group_too_large_is_split_by_the_cutoff_and_says_so():
     assert all(g.exact for g in exact.groups)
     big = [g for g in small.groups if g.cutoff > 0 or not g.exact]
     assert big  # with mutation every pairing is possible: it had to cut or give up, and it says so
-    pe = {(m["sample"], m["family"], m["missing"]): m["probability"] for m in exact.marginals}
+    pe = {(m["sample"], m["family"], m["missing"]): m["probability"] for m in (x.as_dict() for x in exact.marginals)}
     for g in small.groups:
         if g.exact and g.cutoff > 0:
             bound = g.tolerance / (1 - g.tolerance)
-            for m in small.marginals:
+            for m in (x.as_dict() for x in small.marginals):
                 if m["sample"] in {items[v] for v in g.victims}:
                     want = pe.get((m["sample"], m["family"], m["missing"]), 0.0)
                     assert abs(m["probability"] - want) <= bound + 1e-12
@@ -276,8 +276,8 @@ def test_the_sparse_entry_equals_the_dense_one_given_every_pairing(example):
     pm = pairwise_matrix(families, profiles, table, items, sexes=remains.sexes, mutation=mutation)
     edges = [(int(v), int(t), float(pm.log_lr[v, t])) for v, t in zip(*np.nonzero(np.isfinite(pm.log_lr)), strict=True)]
     sparse = joint_sparse(families, profiles, table, items, edges, sexes=remains.sexes, mutation=mutation)
-    want = {(m["sample"], m["family"], m["missing"]): m["probability"] for m in dense.marginals}
-    got = {(m["sample"], m["family"], m["missing"]): m["probability"] for m in sparse.marginals}
+    want = {(m["sample"], m["family"], m["missing"]): m["probability"] for m in (x.as_dict() for x in dense.marginals)}
+    got = {(m["sample"], m["family"], m["missing"]): m["probability"] for m in (x.as_dict() for x in sparse.marginals)}
     for key, p in got.items():
         assert p == pytest.approx(want.get(key, 0.0), rel=1e-9, abs=1e-15), key
     for a, b in zip(dense.assignments, sparse.assignments, strict=True):
@@ -304,6 +304,6 @@ def test_a_body_whose_weak_candidates_were_cut_is_never_none_of_the_missing_at_1
     n_row = sum(1 for f in families for mp in f.missing
                 if remains.sexes.get(items[weak], "unknown") in ("unknown", f.by_id[mp].sex) or f.by_id[mp].sex == "unknown")
     w = pi / (1 - n_row * pi)
-    [star] = [m for m in res.marginals if m["sample"] == items[weak] and m["missing"] == "*"]
+    [star] = [m for m in (x.as_dict() for x in res.marginals) if m["sample"] == items[weak] and m["missing"] == "*"]
     assert star["probability"] == pytest.approx(1 / (1 + 14 * w), rel=1e-12) and star["probability"] < 1.0
     assert star["tolerance"] == pytest.approx(14 * w / (1 + 14 * w), rel=1e-12)

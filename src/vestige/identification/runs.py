@@ -473,11 +473,9 @@ def _candidate_rows(run, res, joint, items, primary, others, remains, mp_by_key,
     groups_out = []
     targets = list(tindex)
     if joint is not None:
-        for m in joint.marginals:
-            if m["missing"] == "*":
-                continue
-            marg[(index[m["sample"]], tindex[(m["family"], m["missing"])])] = (
-                m["probability"], m.get("tolerance", 0.0), m.get("exact", True))
+        for m in joint.marginals:  # the engine's victims and targets are this run's items and targets
+            if not m.none_of_the_missing:
+                marg[(m.victim, m.target)] = (m.probability, m.tolerance, m.exact)
         for gi, g in enumerate(joint.groups):
             for v in g.victims:
                 group_of[v] = gi
@@ -532,8 +530,8 @@ def _none_of_the_missing(joint, primary, remains) -> dict[str, list[float]]:
         return {}
     out = {}
     for m in joint.marginals:
-        if m["missing"] == "*" and m["sample"] in primary and primary[m["sample"]] in remains:
-            out[remains[primary[m["sample"]]].body_number] = [m["probability"], m.get("tolerance", 0.0)]
+        if m.none_of_the_missing and m.sample in primary and primary[m.sample] in remains:
+            out[remains[primary[m.sample]].body_number] = [m.probability, m.tolerance]
     return out
 
 

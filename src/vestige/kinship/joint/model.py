@@ -56,6 +56,39 @@ class Group:
     own: dict = field(default_factory=dict)  # victim → log P(own readings)
 
 
+@dataclass(frozen=True)
+class Marginal:
+    """One row of the joint result: the probability that victim ``victim`` (an index into
+    :attr:`JointResult.items`) is missing person ``target`` (an index into
+    :attr:`JointResult.targets`), or none of them (``target`` None)."""
+
+    victim: int
+    target: int | None
+    sample: str
+    family: str | None
+    missing: str | None
+    probability: float
+    tolerance: float = 0.0  # how far the probability may be off (pairings cut, or outside any group)
+    exact: bool = True  # False: a group too large to solve exactly, a pairwise posterior
+    systems: dict | None = None  # lineage system → its pairwise log10 LR (None: nothing compared)
+
+    @property
+    def none_of_the_missing(self) -> bool:
+        return self.target is None
+
+    def as_dict(self) -> dict:
+        """The JSON form (``"missing": "*"`` for none of the missing persons)."""
+        out = {"sample": self.sample, "family": self.family, "missing": "*" if self.target is None else self.missing,
+               "probability": self.probability}
+        if self.tolerance:
+            out["tolerance"] = self.tolerance
+        if not self.exact:
+            out["exact"] = False
+        if self.systems is not None:
+            out["systems"] = self.systems
+        return out
+
+
 @dataclass
 class JointResult:
     items: list[str]
@@ -63,7 +96,7 @@ class JointResult:
     loglik0: float
     groups: list[Group]
     assignments: list[dict]
-    marginals: list[dict]
+    marginals: list[Marginal]
     undisputed: list[dict]
     symmetric: list[dict]
     prior: dict
@@ -76,7 +109,8 @@ class JointResult:
     systems: dict[str, np.ndarray] = field(default_factory=dict)  # lineage system → (victims, targets) log LR, nan: not compared
 
     def as_dict(self) -> dict:
-        return {"assignments": self.assignments, "marginals": self.marginals, "undisputed": self.undisputed,
+        return {"assignments": self.assignments, "marginals": [m.as_dict() for m in self.marginals],
+                "undisputed": self.undisputed,
                 "symmetric": self.symmetric,
                 "groups": [{"remains": len(g.victims), "missing": len(g.targets), "exact": g.exact,
                             "assignments": g.count, "cutoff": g.cutoff, "tolerance": g.tolerance,

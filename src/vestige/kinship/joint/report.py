@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from vestige.kinship.joint.model import TIE, Group, JointOptions, JointResult
+from vestige.kinship.joint.model import TIE, Group, JointOptions, JointResult, Marginal
 from vestige.kinship.prior import default_prior, posterior
 
 
@@ -58,18 +58,17 @@ def report(res: JointResult, opts: JointOptions, allowed_fn, n_row, n_col) -> No
         if mass > 0:
             tol[v] = max(tol.get(v, 0.0), mass / (1.0 + mass))
     for v, it in enumerate(items):
-        extra = {"tolerance": tol[v]} if tol.get(v) else {}
         for t, p in sorted(marg.get(v, {}).items()):
             f, mp = targets[t]
-            systems = {}
+            systems = None
             if res.systems:  # each lineage system's pairwise log10 LR (None: nothing compared)
-                systems = {"systems": {name: (None if math.isnan(x := float(m[v, t])) else x / math.log(10))
-                                       for name, m in res.systems.items()}}
-            res.marginals.append({"sample": it, "family": f, "missing": mp, "probability": p, **extra, **systems})
+                systems = {name: (None if math.isnan(x := float(m[v, t])) else x / math.log(10))
+                           for name, m in res.systems.items()}
+            res.marginals.append(Marginal(v, t, it, f, mp, p, tol.get(v, 0.0), systems=systems))
         if v not in in_groups:
             star[v] = 1.0 / (1.0 + res.outside.get(v, 0.0))
         if v in star:
-            res.marginals.append({"sample": it, "family": None, "missing": "*", "probability": star[v], **extra})
+            res.marginals.append(Marginal(v, None, it, None, None, star[v], tol.get(v, 0.0)))
     for g in res.groups:
         if not g.exact:
             _approximate(res, g, n_row, n_col)
@@ -91,10 +90,8 @@ def _approximate(res: JointResult, g: Group, n_row, n_col) -> None:
                 p = posterior(float(sub[i, j]), float(row[i]), int(n_row[v]), float(col[j]), int(n_col[t]), pi)
                 total += p
                 f, mp = res.targets[t]
-                res.marginals.append({"sample": res.items[v], "family": f, "missing": mp, "probability": p,
-                                      "exact": False})
-        res.marginals.append({"sample": res.items[v], "family": None, "missing": "*",
-                              "probability": max(0.0, 1.0 - total), "exact": False})
+                res.marginals.append(Marginal(v, t, res.items[v], f, mp, p, exact=False))
+        res.marginals.append(Marginal(v, None, res.items[v], None, None, max(0.0, 1.0 - total), exact=False))
 
 
 def _top_assignments(res: JointResult, k: int) -> list[dict]:
