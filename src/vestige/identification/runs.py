@@ -21,6 +21,7 @@ import hashlib
 import json
 import math
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -180,10 +181,20 @@ def run_pedigrees(typed_by_family: dict[int, dict[int, str]], only: list[str] | 
     return families, mp_by_key, unsearchable
 
 
-def _bodies(site: str = ""):
-    """The remains to search: per body (a remains, or a confirmed duplicate group) its accepted
-    samples. Returns (items, bodies {item: [sample names]}, primary remains pk per item,
-    other remains pks per item, profiles {sample name: genotypes}, drop-out per sample)."""
+@dataclass
+class RunBodies:
+    """What a run searches: each body (a remains, or a confirmed duplicate group) and its samples."""
+
+    items: list[str]  # the bodies' names, in order (``B:<primary pk>``): the engines' victims
+    bodies: dict[str, list[str]]  # body → its accepted samples' names (``S:<pk>``)
+    primary: dict[str, int]  # body → the remains pk it is shown as
+    others: dict[str, list[int]]  # body → the other remains pks of its duplicate group
+    profiles: dict[str, dict]  # sample name → its genotypes (decrypted for this run only)
+    dropout: dict[str, float]  # sample name → its drop-out probability, where degraded
+
+
+def _bodies(site: str = "") -> RunBodies:
+    """The remains to search (of one site, or all): per body its accepted samples."""
     qs = RemainsSample.objects.filter(remains__withdrawn_at__isnull=True, status=SampleStatus.ACCEPTED)
     if site:
         qs = qs.filter(remains__site__ref=site)
@@ -215,7 +226,7 @@ def _bodies(site: str = ""):
             profiles[sname] = genotypes
             if d:
                 dropout[sname] = d
-    return items, bodies, primary, others, profiles, dropout
+    return RunBodies(items, bodies, primary, others, profiles, dropout)
 
 
 # --- the run ---------------------------------------------------------------------------------
@@ -260,7 +271,9 @@ def execute_run(run_id: int, progress=None) -> MatchingRun:
         scope = [f for f in run.scope_families.split(",") if f]
         families, mp_by_key, unsearchable = run_pedigrees(typed_by_family, scope)
         lap("pedigrees")
-        items, bodies, primary, others, sample_genos, sample_dropout = _bodies(run.scope_site)
+        found = _bodies(run.scope_site)
+        items, bodies, primary, others = found.items, found.bodies, found.primary, found.others
+        sample_genos, sample_dropout = found.profiles, found.dropout
         lap("decrypt samples")
         _beat(run_id, 5)
         remains = {r.pk: r for r in Remains.objects.filter(pk__in=set(primary.values())).select_related("site", "exhumation")}
@@ -316,8 +329,7 @@ def execute_run(run_id: int, progress=None) -> MatchingRun:
         _beat(run_id, 88, _("Looking for bones of one body"))
         duplicates = _duplicates(pm_match, profiles, table, items, bodies, degradation, primary, remains)
         lap("duplicates")
-        rows, groups_out = _candidate_rows(run, res, joint, items, primary, others, remains, mp_by_key, index, tindex,
-                                           sample_dropout, bodies, duplicates,
+        rows, groups_out = _candidate_rows(run, res, joint, found, remains, mp_by_key, tindex, duplicates,
                                            snp_segments(lineage.lineage, {f.name: f for f in families}, bodies),
                                            pedigree_flags)
         lap("flags")
@@ -462,9 +474,11 @@ def snp_segments(lin, families: dict, bodies: dict):
     return segments
 
 
-def _candidate_rows(run, res, joint, items, primary, others, remains, mp_by_key, index, tindex, sample_dropout,
-                    bodies, duplicates, segments=None, pedigree_flags=None):
+def _candidate_rows(run, res, joint, found: RunBodies, remains, mp_by_key, tindex, duplicates, segments=None,  # noqa: PLR0913
+                    pedigree_flags=None):
     """Rows for the candidates table and the run's summary of joint groups."""
+    items, primary, others, bodies, sample_dropout = found.items, found.primary, found.others, found.bodies, found.dropout
+    index = {it: i for i, it in enumerate(items)}
 
     if res is None:
         return [], []
