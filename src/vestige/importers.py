@@ -31,7 +31,7 @@ class Kind:
 KINDS: dict[str, Kind] = {
     "graves": Kind(_("Graves"), Cap.GRAVE_WRITE, columns="site,label,marker_type,inscription,latitude,longitude,"
                    "position_note,expected_occupants,status,notes"),
-    "gis": Kind(_("Sites and graves (GeoJSON, KML)"), Cap.SITE_WRITE, accepts=".geojson,.json,.kml",
+    "gis": Kind(_("Sites and graves (GeoJSON, KML, GeoPackage)"), Cap.SITE_WRITE, accepts=".geojson,.json,.kml,.gpkg",
                 help=_("Features with the register's fields (kind: site or grave); sites with a Point or Polygon, "
                        "graves with a Point and their site's reference. As QGIS, Google Earth or the Sites export "
                        "write them.")),

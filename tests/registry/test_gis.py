@@ -4,12 +4,13 @@ same files in (all or nothing, every bad feature named, the forms' coordinate ch
 from __future__ import annotations
 
 import io
+import struct
 import json
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from vestige.errors import ImportRejected
+from vestige.errors import ImportRejected, InvalidInput
 from vestige.registry import gis
 from vestige.registry import services as registry
 from vestige.registry.models import Grave, Site
@@ -62,3 +63,50 @@ def test_bad_features_are_named_and_nothing_is_kept(admin, site):
     assert not Site.objects.filter(ref="NEW-1").exists()  # all or nothing
     dry = gis.import_features(admin, io.BytesIO(json.dumps(swapped).encode()), "bad.geojson", dry_run=True)
     assert dry.errors and not Site.objects.filter(ref="NEW-1").exists()
+
+
+def test_geopackage_out_read_by_gdal_and_back_in(login, admin, site, placed, tmp_path):
+    """GeoPackage (OGC 12-128): the export as GDAL reads it (pyogrio, an independent reader of
+    the format), then imported back into an empty register."""
+    pyogrio = pytest.importorskip("pyogrio")
+    r = login(admin).get("/sites/export.gpkg")
+    assert r.status_code == 200 and r["Content-Type"] == "application/geopackage+sqlite3"
+    assert r.content.startswith(b"SQLite format 3\x00")
+    path = tmp_path / "sites.gpkg"
+    path.write_bytes(r.content)
+    meta, _fids, geometries, values = pyogrio.raw.read(path)
+    assert meta["crs"] == "EPSG:4326" and pyogrio.list_layers(path)[0][0] == "vestige"
+    rows = [dict(zip(meta["fields"], (col[i] for col in values), strict=True)) for i in range(len(geometries))]
+    grave = next(i for i, row in enumerate(rows) if row["kind"] == "grave")
+    assert rows[grave]["label"] == "G-7" and rows[grave]["site"] == site.ref
+    # the grave's WKB, read by hand (little-endian Point: 1, 1, x, y)
+    assert struct.unpack("<BIdd", bytes(geometries[grave])[:21]) == (1, 1, placed.longitude, placed.latitude)
+    Grave.objects.all().delete()
+    Site.objects.all().delete()
+    report = gis.import_features(admin, io.BytesIO(r.content), "back.gpkg")
+    assert report.created == 2, report.errors
+    back = Site.objects.get(ref=site.ref)
+    assert back.geometry["type"] == site.geometry["type"] and Grave.objects.get(label="G-7").site == back
+
+
+def test_a_geopackage_from_another_tool_and_its_errors(admin, site, tmp_path):
+    pyogrio = pytest.importorskip("pyogrio")
+    import numpy as np
+
+    def gpkg(geometries, crs="EPSG:4326", fields=None):
+        path = tmp_path / "qgis.gpkg"
+        path.unlink(missing_ok=True)
+        fields = fields or {"kind": ["site"] * len(geometries), "ref": [f"QG-{i}" for i in range(len(geometries))],
+                            "name": ["from QGIS"] * len(geometries), "site_kind": ["mass_grave"] * len(geometries)}
+        pyogrio.raw.write(path, np.array(geometries, dtype=object), [np.array(v, dtype=object) for v in fields.values()],
+                          fields=list(fields), layer="points", driver="GPKG", crs=crs, geometry_type="Point")
+        return path.read_bytes()
+
+    point = struct.pack("<BIdd", 1, 1, 36.25, 49.98)
+    report = gis.import_features(admin, io.BytesIO(gpkg([point])), "qgis.gpkg")
+    assert report.created == 1 and Site.objects.get(ref="QG-0").latitude == pytest.approx(49.98)
+    with pytest.raises(InvalidInput, match="EPSG:4326"):  # a projected file: said, not misread
+        gis.import_features(admin, io.BytesIO(gpkg([point], crs="EPSG:32637")), "utm.gpkg")
+    with pytest.raises(InvalidInput, match="not a GeoPackage"):
+        gis.import_features(admin, io.BytesIO(b"SQLite format 3\x00" + b"\x00" * 80), "broken.gpkg")
+    assert Site.objects.filter(ref__startswith="QG-").count() == 1

@@ -1,4 +1,5 @@
-"""Sites and graves for GIS tools: GeoJSON (RFC 7946) and KML 2.2, out and in.
+"""Sites and graves for GIS tools: GeoJSON (RFC 7946), KML 2.2 and GeoPackage
+(:mod:`vestige.registry.geopackage`), out and in.
 
 Out: every site the user may see (its Point or Polygon) and every grave with a position, each a
 feature with the register's fields (``kind``: site or grave). GeoJSON coordinates are longitude,
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from vestige import access
 from vestige.errors import ImportRejected, InvalidInput, RowError, VestigeError
-from vestige.registry import services
+from vestige.registry import geopackage, services
 from vestige.registry.importing import ImportReport, check_rows, write_rows
 from vestige.registry.models import Grave, Site
 
@@ -119,7 +120,13 @@ def _read_kml(text: str, name: str) -> list[dict]:
 
 
 def read_features(data: bytes, name: str) -> list[dict]:
-    """The features of a GeoJSON FeatureCollection or a KML document."""
+    """The features of a GeoJSON FeatureCollection, a KML document or a GeoPackage."""
+    if data.startswith(geopackage.MAGIC):
+        feats = geopackage.read_geopackage(data, name)
+        if len(feats) > MAX_FEATURES:
+            raise InvalidInput(_("%(f)s has more than %(n)d features; split it.") % {"f": name, "n": MAX_FEATURES},
+                               field="file")
+        return feats
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:

@@ -24,7 +24,7 @@ from vestige.errors import ImportRejected, InvalidInput, PermissionDenied
 from vestige.history.services import history_of
 from vestige.importers import KINDS, kinds_for, run_import, stage, template_csv, unstage
 from vestige.records import cached_count, page_rows
-from vestige.registry import gis, services
+from vestige.registry import geopackage, gis, services
 from vestige.registry.forms import FORMS, ImportForm, WithdrawForm, initial_for
 from vestige.registry.listing import SPECS, ListSpec
 from vestige.registry.models import Exhumation, Grave, Remains, Site
@@ -318,15 +318,17 @@ def site_report(request, key):
 
 def gis_export(request, fmt: str):
     """Every site the user may see and its graves with a position (``?site=REF``: one site), as
-    GeoJSON (RFC 7946) or KML 2.2, for QGIS, Google Earth and the like."""
+    GeoJSON (RFC 7946), KML 2.2 or GeoPackage, for QGIS, Google Earth and the like."""
     from django.http import Http404, HttpResponse
 
-    if fmt not in ("geojson", "kml"):
+    if fmt not in ("geojson", "kml", "gpkg"):
         raise Http404
     feats = gis.features(request.user, request.GET.get("site", ""))
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     if fmt == "kml":
         response = HttpResponse(gis.to_kml(feats), content_type="application/vnd.google-earth.kml+xml")
+    elif fmt == "gpkg":
+        response = HttpResponse(geopackage.to_geopackage(feats), content_type="application/geopackage+sqlite3")
     else:
         response = HttpResponse(gis.to_geojson(feats), content_type="application/geo+json")
     response["Content-Disposition"] = f'attachment; filename="sites-{stamp}.{fmt}"'
