@@ -4,8 +4,8 @@ same files in (all or nothing, every bad feature named, the forms' coordinate ch
 from __future__ import annotations
 
 import io
-import struct
 import json
+import struct
 import xml.etree.ElementTree as ET
 
 import pytest
