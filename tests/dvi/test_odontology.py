@@ -167,3 +167,14 @@ def test_rank_orders_by_score_then_incompatibility_and_builds_tables_only_for_th
     # The fast path and the full comparison agree on every figure.
     for r in ranked:
         assert o._fast(o._keyed(ams[r.key]), o._keyed(pm))[0] == r.comparison.score
+
+
+def test_surfaces_written_in_ukrainian_are_read():
+    """Issue 29, part 3: a Ukrainian chart writes the surfaces in Cyrillic — медіальна, оклюзійна
+    (жувальна), дистальна, вестибулярна (щічна, губна), лінгвальна (язикова), піднебінна."""
+    assert o.normalise_surfaces("МОД") == "MOD"
+    assert o.normalise_surfaces("ж, щ") == "OB" and o.normalise_surfaces("Г П") == "BL"
+    assert o.normalise_surfaces("дя") == "DL"
+    # «Р» means the incisal edge to one examiner and a Latin P typed in Cyrillic to another: said
+    with pytest.raises(ChartError, match="surface 'Р'"):
+        o.normalise_surfaces("МР", "11")

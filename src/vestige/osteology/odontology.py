@@ -68,7 +68,11 @@ PM_STATES = frozenset(ToothState) - {ToothState.MISSING}
 
 MATERIALS = ("amalgam", "composite", "glass_ionomer", "gold", "ceramic", "metal_ceramic", "temporary", "other")
 SURFACES = "MODBL"  # mesial, occlusal/incisal, distal, buccal/labial, lingual/palatal
-SURFACE_ALIASES = {"I": "O", "V": "B", "F": "B", "P": "L"}  # incisal, vestibular, facial, palatal
+SURFACE_ALIASES = {"I": "O", "V": "B", "F": "B", "P": "L",  # incisal, vestibular, facial, palatal
+                   # as Ukrainian charts write them: медіальна, дистальна, оклюзійна (жувальна),
+                   # вестибулярна (щічна, губна), лінгвальна (язикова), піднебінна. «Р» is left out:
+                   # різальний край (incisal) to one examiner, a Latin P (palatal) typed in Cyrillic to another.
+                   "М": "M", "Д": "D", "О": "O", "Ж": "O", "В": "B", "Щ": "B", "Г": "B", "Л": "L", "Я": "L", "П": "L"}
 
 PERMANENT = tuple(f"{q}{t}" for q in (1, 2, 3, 4) for t in range(1, 9))
 DECIDUOUS = tuple(f"{q}{t}" for q in (5, 6, 7, 8) for t in range(1, 6))
@@ -105,8 +109,8 @@ def normalise_surfaces(value: str, tooth: str = "") -> str:
     for ch in re.sub(r"[\s,;/+-]", "", value or "").upper():
         ch = SURFACE_ALIASES.get(ch, ch)
         if ch not in SURFACES:
-            raise ChartError(f"tooth {tooth}: surface {ch!r} is not one of M, O (I), D, B (V, F), L (P)",
-                             tooth, "surfaces")
+            raise ChartError(f"tooth {tooth}: surface {ch!r} is not one of M, O (I), D, B (V, F), L (P) "
+                             "or М, О (Ж), Д, В (Щ, Г), Л (Я, П)", tooth, "surfaces")
         letters.add(ch)
     return "".join(s for s in SURFACES if s in letters)
 
