@@ -277,3 +277,13 @@ def test_claims_and_statements_cite_evidence_items(analyst, users, site):
     w = services.create_witness(users["investigator"], {"code": "W-030"}, {"full_name": "x"})
     s = services.add_statement(users["investigator"], w, dt.date(2022, 10, 3), "Saw the burials.", evidence=statement_audio.ref)
     assert s.evidence == statement_audio and s.evidence_reference == statement_audio.ref
+
+
+def test_an_upper_bound_alone_is_an_up_to_figure(analyst, site):
+    """Issue 29, part 3: "up to 450 bodies" typed in the upper-bound field alone is kept as what it
+    says, not refused for a missing lower bound."""
+    c = make_claim(analyst, site, value=None, qualifier="", value_max=450)
+    assert (c.value_min, c.value_max, c.qualifier) == (450, None, "up_to")
+    assert c.interval() == (0.0, 450.0) and c.quantity_text() == "up to 450 bodies"
+    with pytest.raises(InvalidInput):  # "at least" an upper bound says nothing sensible
+        make_claim(analyst, site, value=None, qualifier="at_least", value_max=450)

@@ -235,9 +235,13 @@ class Claim(Withdrawable):
 
     def clean(self) -> None:
         errors = {}
+        if self.value_max is not None and self.value_min is None and self.qualifier in ("", Qualifier.EXACT,
+                                                                                           Qualifier.UP_TO):
+            # an upper bound alone ("up to 450") is the figure with its qualifier, as it is stored
+            self.value_min, self.value_max, self.qualifier = self.value_max, None, Qualifier.UP_TO
         if self.value_min is not None and self.value_max is not None and self.value_max < self.value_min:
             errors["value_max"] = _("The upper bound is below the lower bound.")
-        if self.value_max is not None and self.value_min is None:
+        if self.value_max is not None and self.value_min is None:  # "at least" or "about" an upper bound
             errors["value_min"] = _("Give the lower bound of the range.")
         if self.value_min is not None and not self.unit:
             errors["unit"] = _("Say what the figure counts (a unit).")
