@@ -22,6 +22,7 @@ from vestige.dvi.services import (
     verify_comparison,
 )
 from vestige.errors import InvalidInput, NotFound
+from vestige.osteology.mni import InventoryError, mni, read_inventory
 from vestige.osteology.pairmatch import (
     OsteometryError,
     read_measurements,
@@ -163,8 +164,6 @@ def cmd_import(args) -> int:
 def cmd_pair_match(args) -> int:
     """Osteometric pair-matching of commingled left and right elements (OsteoSort's test); no
     database: two CSV files in, a table or JSON out."""
-    from pathlib import Path
-
     try:
         reference = reference_pairs(read_measurements(Path(args.reference).read_text(encoding="utf-8"),
                                                       Path(args.reference).name))
@@ -185,6 +184,30 @@ def cmd_pair_match(args) -> int:
     for t in tests:
         print(f"{t.element:<10}{t.left:<14}{t.right:<14}{','.join(t.measurements)[:27]:<28}{t.d_value:>8.4f}"
               f"{t.reference_pairs:>7}{t.p_value:>9.4f}  {'excluded' if t.excluded else 'cannot exclude'}")
+    return 0
+
+
+def cmd_mni(args) -> int:
+    """The minimum number of individuals of each context of a skeletal inventory (and of all of
+    them together); no database: a CSV in, a table or JSON out."""
+    path = Path(args.inventory)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise InvalidInput(f"{path.name}: cannot read ({e})", field="file") from None
+    try:
+        counts = mni(read_inventory(text, path.name), min_completeness=args.min_completeness)
+    except InventoryError as e:
+        raise InvalidInput(str(e), field="file") from None
+    if args.json:
+        for c in counts:
+            print(json.dumps(c.as_dict(), ensure_ascii=False))
+        return 0
+    for c in counts:
+        print(f"{c.context}: MNI {c.mni}" + (f" (by {', '.join(c.by)})" if c.by else ""))
+        for e in c.elements:
+            print(f"  {e.element:<22} L {e.left:>3}  R {e.right:>3}  U {e.unsided:>3}  -> {e.count:>3}"
+                  + (f"   ({e.excluded} not counted: {args.min_completeness:g} % complete or less)" if e.excluded else ""))
     return 0
 
 
@@ -213,6 +236,13 @@ def add_commands(sub) -> None:
     pm.add_argument("--signed", action="store_true", help="the signed model Σ(L − R) instead of Σ|L − R|")
     pm.add_argument("--no-power", action="store_true", help="without the half-normal power transformation")
     pm.add_argument("--json", action="store_true", help="one JSON object a pair")
+    mn = d.add_parser("mni", help="minimum number of individuals of each context of a skeletal inventory")
+    mn.set_defaults(fn=cmd_mni)
+    mn.add_argument("inventory", metavar="CSV", help="context,element,side,completeness: one skeletal element a row "
+                    "(side L, R, M or U; completeness in percent)")
+    mn.add_argument("--min-completeness", type=float, default=50.0, metavar="PCT",
+                    help="count only elements more complete than this (default 50)")
+    mn.add_argument("--json", action="store_true", help="one JSON object a context")
     b = d.add_parser("board", help="every identifier of one body against one missing person")
     b.set_defaults(fn=cmd_board)
     b.add_argument("remains", metavar="BODY")
