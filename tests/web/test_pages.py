@@ -234,3 +234,19 @@ def test_exports_in_xlsx_and_csv_without_a_bom(login, admin, site, remains):
     header = rows[0]
     assert header[0] == "body_number" and rows[1][header.index("body_number")] == "TST-0001"
     assert len(rows) == 2
+
+
+@pytest.mark.django_db
+def test_every_menu_link_opens_for_the_role_that_sees_it(client, users):
+    """Issue 29, part 4: menus by role — no link in the menu that answers 403 to whoever sees it
+    (before: Missing and Identification were shown to analysts, who may read neither)."""
+    import re
+
+    for role, user in users.items():
+        client.force_login(user)
+        page = client.get("/").content.decode()
+        nav = page[page.index('<nav id="site-nav"'):page.index("</nav>")]
+        links = [h for h in re.findall(r'href="([^"]+)"', nav) if not h.startswith("/api/")]
+        assert links, role
+        refused = [h for h in links if client.get(h).status_code >= 400]
+        assert refused == [], (role, refused)
