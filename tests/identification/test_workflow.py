@@ -554,3 +554,14 @@ def test_a_queued_run_whose_task_failed_in_the_worker_says_why(users, world_one,
     assert ident.reap_stale_runs() == 1
     run.refresh_from_db()
     assert run.status == "failed" and run.message == "MemoryError: out of memory"
+
+
+def test_candidates_are_searched_by_body_code_or_name_in_either_script(users, world_one, client):
+    """Issue 29, part 4: search on every list, the candidates' too."""
+    fam, mp, r, _ = world_one
+    ident.start_run(users["dna_analyst"])
+    client.force_login(users["dna_analyst"])
+    for q in ("W-1", mp.ref, "Бойко", "Boiko"):
+        page = client.get("/identification/", {"q": q})
+        assert [c.remains.body_number for c in page.context["candidates"]] == ["W-1"], q
+    assert list(client.get("/identification/", {"q": "Petrenko"}).context["candidates"]) == []

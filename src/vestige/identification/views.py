@@ -9,6 +9,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -35,7 +36,9 @@ from vestige.identification.models import (
 from vestige.identification.pedigree_checks import family_checks
 from vestige.identification.report import identification_pdf
 from vestige.identification.worklists import WORKLISTS, counts
+from vestige.missing.models import MissingPerson
 from vestige.missing.pedigree import pedigree_svg
+from vestige.missing.services import search_names
 from vestige.registry.models import Remains, Site
 
 
@@ -44,7 +47,7 @@ def index(request):
     services.reap_stale_runs()
     run = services.current_run()
     best = []
-    site, state = request.GET.get("site", ""), request.GET.get("state", "")
+    site, state, q = request.GET.get("site", ""), request.GET.get("state", ""), request.GET.get("q", "").strip()[:100]
     if run is not None:
         qs = access.scope(Candidate.objects.filter(run=run), request.user).select_related("remains__site", "missing_person").order_by(
             "-posterior", "-log10_lr")
@@ -52,6 +55,9 @@ def index(request):
             qs = qs.filter(posterior__gte=services.THRESHOLD)
         if site:
             qs = qs.filter(remains__site__ref=site)
+        if q:  # a body number, a missing person's code, or a name in either script
+            qs = qs.filter(Q(remains__body_number__icontains=q) | Q(missing_person__ref__icontains=q)
+                           | Q(missing_person__in=search_names(MissingPerson.objects.all(), q).values("pk")))
         decided = Identification.objects.exclude(status=DecisionStatus.REJECTED)
         if state == "undecided":
             qs = qs.exclude(remains__in=decided.values("remains")).exclude(missing_person__in=decided.values("missing_person"))
@@ -63,7 +69,7 @@ def index(request):
     return render(request, "identification/index.html", {
         "run": run, "runs": MatchingRun.objects.all()[:10], "stats": services.stats(actor=request.user), "candidates": best,
         "sites": access.scope(Site.objects.filter(withdrawn_at__isnull=True), request.user), "can_run": request.user.can(Cap.RUN_START),
-        "query": params.urlencode(), "threshold": services.THRESHOLD, "site": site, "state": state,
+        "query": params.urlencode(), "threshold": services.THRESHOLD, "site": site, "state": state, "q": q,
         "worklists": [(name, WORKLISTS[name], n) for name, n in counts(request.user).items()],
         "lineage_choices": [(s, label, list(lineage.databases(s))) for s, label in lineage.SYSTEMS.items()
                             if lineage.databases(s).exists()],
