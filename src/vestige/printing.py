@@ -8,6 +8,8 @@ from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from django.utils.translation import gettext as _
+
 FONTS = Path(__file__).parent / "fonts"
 FAMILY = "DejaVuSans"
 
@@ -51,3 +53,35 @@ def e(value) -> str:
     """Text for a reportlab Paragraph: its markup characters escaped, so a value of
     ``<b>unclosed`` or ``<font>``/``<img>`` is printed as typed, not interpreted."""
     return escape("" if value is None else str(value))
+
+
+def numbered_pages():
+    """A reportlab canvas class that prints "Page N of M" at the foot of every page, in the
+    reader's language (``doc.build(story, canvasmaker=numbered_pages())``): the total is known
+    once every page is laid out, so each page is kept and drawn at the end."""
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen.canvas import Canvas
+
+    label = _("Page %(n)d of %(m)d")  # the reader's language, fixed while this document is built
+    register_fonts()
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict] = []
+
+        def showPage(self):  # noqa: N802 - reportlab's name
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                width = self._pagesize[0]
+                self.setFont(FAMILY, 8)
+                self.drawRightString(width - 15 * mm, 10 * mm, label % {"n": self._pageNumber, "m": total})
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas

@@ -108,3 +108,12 @@ def test_timelines_of_a_site_and_of_a_missing_person_come_from_the_records(login
     dates = re.findall(r'datetime="([\d-]+)"', tl)
     assert dates[:3] == ["1980-01-02", "2022-03-10", "2022-10-01"] and "Last seen: Ізюм" in tl
     assert "Reported missing" in tl and "gave consent" in tl
+
+
+def test_every_printed_page_is_numbered_in_the_readers_language(login, users, site):
+    """Issue 29, part 5: page numbers, "Page N of M", in the reader's language."""
+    c = login(users["administrator"])
+    text = _pdf_text(c.get(f"/sites/{site.ref}/report.pdf").content)
+    assert "Page 1 of 1" in text
+    c.cookies["django_language"] = "uk"
+    assert "Сторінка 1 з 1" in _pdf_text(c.get(f"/sites/{site.ref}/report.pdf").content)

@@ -19,7 +19,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from vestige.dvi import display
 from vestige.dvi.forms import TITLES
-from vestige.printing import e, styles, table_font
+from vestige.printing import e, numbered_pages, styles, table_font
 
 
 def _date(d) -> str:
@@ -115,7 +115,7 @@ def board_report(b: dict, actor) -> bytes:
                 "status": ident.get_status_display(), "who": ident.decided_by, "when": _date(ident.decided_at)})
                 + " " + e(ident.decision_note), cell))
     story += [Spacer(1, 8), Paragraph(e(_("Printed by %(who)s.") % {"who": actor}), st["Italic"])]
-    doc.build(story)
+    doc.build(story, canvasmaker=numbered_pages())
     return buf.getvalue()
 
 
@@ -182,5 +182,5 @@ def record_pdf(owner, side: str, records: dict, chart, actor) -> bytes:
     else:
         story.append(p(_("DNA samples: %(n)d (profiles are not printed).") % {"n": owner.dna_samples.count()}))
     story += [Spacer(1, 8), Paragraph(e(_("Printed by %(who)s.") % {"who": actor}), st["Italic"])]
-    doc.build(story)
+    doc.build(story, canvasmaker=numbered_pages())
     return buf.getvalue()

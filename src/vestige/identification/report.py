@@ -22,7 +22,7 @@ from vestige.identification.display import checks, nongenetic_lrs, segment_rows,
 from vestige.identification.models import Candidate, Identification
 from vestige.identification.services import marker_lrs
 from vestige.missing.pedigree import BOX, layout
-from vestige.printing import e, register_fonts, styles, table_font
+from vestige.printing import e, numbered_pages, register_fonts, styles, table_font
 
 
 def pedigree_drawing(family, highlight: int | None, max_width: float = 170 * mm) -> Drawing:
@@ -156,5 +156,5 @@ def identification_pdf(candidate: Candidate, ident: Identification | None) -> by
             "stature": f"{r.stature_min_cm or unknown}–{r.stature_max_cm or unknown}", "site": r.site.ref,
             "grave": (_(", grave %(g)s") % {"g": r.grave.label}) if r.grave_id else "",
             "found": _date(r.recovered_on)}), st["Normal"])]
-    doc.build(story)
+    doc.build(story, canvasmaker=numbered_pages())
     return buf.getvalue()

@@ -27,7 +27,7 @@ from vestige.errors import Conflict, InvalidInput, NotFound
 from vestige.history.models import Action
 from vestige.history.services import record
 from vestige.missing.models import MissingPerson, RegisterExtract
-from vestige.printing import e, register_fonts, styles, table_font
+from vestige.printing import e, numbered_pages, register_fonts, styles, table_font
 
 __all__ = ["issue_extract", "revoke_extract", "get_extract", "verify_extract", "extract_pdf"]
 
@@ -139,5 +139,5 @@ def extract_pdf(extract: RegisterExtract, verify_url: str, organisation: str) ->
              Paragraph(e(_("Check this extract: %(url)s — number %(n)s, check code %(c)s. The page says only whether "
                            "the extract is genuine, when it was issued and whether it was revoked.") % {
                  "url": verify_url.split("?")[0], "n": extract.number, "c": extract.check_code}), st["Normal"])]
-    doc.build(story)
+    doc.build(story, canvasmaker=numbered_pages())
     return buf.getvalue()

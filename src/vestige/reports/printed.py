@@ -18,7 +18,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from vestige.claims.reconcile import site_reconciliation
 from vestige.history.display import present
 from vestige.identification.report import pedigree_drawing
-from vestige.printing import e, register_fonts, styles, table_font
+from vestige.printing import e, numbered_pages, register_fonts, styles, table_font
 from vestige.registry.stats import site_stats
 
 GRAVE_COLOURS = {"recorded": colors.HexColor("#b06000"), "exhumed": colors.HexColor("#2f6b3a")}
@@ -110,7 +110,7 @@ def site_pdf(site) -> bytes:
         rows.append([g.label, g.get_marker_type_display(), Paragraph(e(g.inscription), cell), g.get_status_display(),
                      g.occupants])
     story.append(_table(rows, [20 * mm, 30 * mm, 70 * mm, 25 * mm, 20 * mm], numeric_from=4))
-    doc.build(story)
+    doc.build(story, canvasmaker=numbered_pages())
     return buf.getvalue()
 
 
@@ -163,5 +163,5 @@ def missing_person_pdf(person, candidates, identifications, history) -> bytes:
         rows.append([f"{h.at:%Y-%m-%d %H:%M}", h.actor.username, h.get_action_display(),
                      Paragraph(e(changes + (f" ({h.reason})" if h.reason else "")), cell)])
     story.append(_table(rows, [28 * mm, 25 * mm, 22 * mm, 90 * mm]))
-    doc.build(story)
+    doc.build(story, canvasmaker=numbered_pages())
     return buf.getvalue()
