@@ -40,6 +40,8 @@ def styles():
         bold, italic = "Bold" in name, ("Italic" in name or "Oblique" in name)
         style.fontName = {(False, False): FAMILY, (True, False): f"{FAMILY}-Bold", (False, True): f"{FAMILY}-Oblique",
                           (True, True): f"{FAMILY}-BoldOblique"}[(bold, italic)]
+        if style.name.startswith(("Heading", "Title")):
+            style.keepWithNext = 1  # a heading never ends a page: it goes over with its content
     return sheet
 
 

@@ -117,3 +117,28 @@ def test_every_printed_page_is_numbered_in_the_readers_language(login, users, si
     assert "Page 1 of 1" in text
     c.cookies["django_language"] = "uk"
     assert "Сторінка 1 з 1" in _pdf_text(c.get(f"/sites/{site.ref}/report.pdf").content)
+
+
+def test_a_heading_goes_over_with_its_content():
+    """Issue 29, part 5: headings kept with their content — a heading that would end a page is
+    printed on the next one, above what it heads."""
+    import io
+
+    from pypdf import PdfReader
+    from reportlab.lib.pagesizes import A4
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+
+    from vestige.printing import numbered_pages, styles
+
+    st = styles()
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(buf, pagesize=A4)
+    # a spacer that leaves room for the heading but not for a line of the paragraph under it
+    heading = Paragraph("Graves of the site", st["Heading2"])
+    room = heading.wrap(doc.width, doc.height)[1] + st["Heading2"].spaceBefore + st["Heading2"].spaceAfter + 2
+    filler = doc.height - 12 - room  # the frame pads 6 pt above and below
+    doc.build([Spacer(1, filler), heading,
+               Paragraph("A paragraph long enough to need its own lines. " * 8, st["BodyText"])],
+              canvasmaker=numbered_pages())
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(buf.getvalue())).pages]
+    assert len(pages) == 2 and "Graves of the site" in pages[1] and "Graves of the site" not in pages[0]
