@@ -8,29 +8,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.kinship.conftest import write
+from tests.kinship.conftest import PARENT_CHILD, one_marker, write
 from vestige.kinship import likelihood_ratio, read_frequencies, read_profiles
 from vestige.kinship.io import family_from_dict
 from vestige.kinship.mutation import MutationModel
-
-
-def setup(tmp_path, freqs: dict[str, float], profiles: dict[str, tuple[str, str]], members: list[dict]):
-    f = write(tmp_path, "f.csv", "marker,allele,frequency\n" + "".join(f"L1,{a},{p}\n" for a, p in freqs.items()))
-    prof = write(tmp_path, "p.csv", "sample,marker,allele1,allele2\n" + "".join(
-        f"{s},L1,{a},{b}\n" for s, (a, b) in profiles.items()))
-    table, pr = read_frequencies(f), read_profiles(prof)
-    return table, pr, family_from_dict({"family": "F", "members": members}, "F.json", pr)
-
-
-PARENT_CHILD = [{"id": "F", "sex": "male", "sample": "REF"}, {"id": "M", "sex": "female"},
-                {"id": "MP", "sex": "male", "father": "F", "mother": "M", "missing": True}]
 
 
 @pytest.mark.parametrize("pa, expected", [(0.05, 20.0), (0.1, 10.0)])
 def test_father_and_child_both_aa(tmp_path, pa, expected):
     # H1: the father gives A (prob 1); the untyped mother gives A with prob p_A: P = p_A.
     # H2: P(AA) = p_A². LR = p_A / p_A² = 1/p_A: 20 at 0.05, 10 at 0.1 (forrel's tests).
-    table, pr, fam = setup(tmp_path, {"A": pa, "B": 1 - pa}, {"REF": ("A", "A"), "S": ("A", "A")}, PARENT_CHILD)
+    table, pr, fam = one_marker(tmp_path, {"A": pa, "B": 1 - pa}, {"REF": ("A", "A"), "S": ("A", "A")}, PARENT_CHILD)
     assert likelihood_ratio(fam, "MP", "S", pr, table).lr == pytest.approx(expected, rel=1e-12)
 
 
@@ -39,7 +27,7 @@ def test_both_parents_heterozygous_child_homozygous(tmp_path):
     freqs = {str(i): 0.1 for i in range(1, 11)}
     members = [{"id": "F", "sex": "male", "sample": "RF"}, {"id": "M", "sex": "female", "sample": "RM"},
                {"id": "MP", "sex": "female", "father": "F", "mother": "M", "missing": True}]
-    table, pr, fam = setup(tmp_path, freqs, {"RF": ("1", "2"), "RM": ("1", "2"), "S": ("1", "1")}, members)
+    table, pr, fam = one_marker(tmp_path, freqs, {"RF": ("1", "2"), "RM": ("1", "2"), "S": ("1", "1")}, members)
     assert likelihood_ratio(fam, None, "S", pr, table).lr == pytest.approx(25.0, rel=1e-12)
 
 
@@ -56,7 +44,7 @@ def test_full_siblings(tmp_path, ref, sample):
     # shared allele is r1 or r2 (½ each) and the other allele of S is drawn from the population:
     # P(S = {x, y} | one IBD) = ½ Σ_r [ (r = x)·p_y + (r = y)·p_x ]  (for x ≠ y; x = y: ½ Σ_r (r = x) p_x).
     p = {"a": 0.1, "b": 0.2, "c": 0.3, "d": 0.4}
-    table, pr, fam = setup(tmp_path, p, {"REF": ref, "S": sample}, SIBS)
+    table, pr, fam = one_marker(tmp_path, p, {"REF": ref, "S": sample}, SIBS)
     x, y = sample
     hw = p[x] ** 2 if x == y else 2 * p[x] * p[y]
     one = sum(0.5 * ((r == x) * p[y] + (r == y and x != y) * p[x]) for r in ref)
@@ -72,7 +60,7 @@ def test_half_siblings(tmp_path):
     members = [{"id": "F", "sex": "male"}, {"id": "M1", "sex": "female"}, {"id": "M2", "sex": "female"},
                {"id": "H", "sex": "male", "father": "F", "mother": "M2", "sample": "REF"},
                {"id": "MP", "sex": "male", "father": "F", "mother": "M1", "missing": True}]
-    table, pr, fam = setup(tmp_path, p, {"REF": ("a", "b"), "S": ("a", "c")}, members)
+    table, pr, fam = one_marker(tmp_path, p, {"REF": ("a", "b"), "S": ("a", "c")}, members)
     assert likelihood_ratio(fam, "MP", "S", pr, table).lr == pytest.approx(0.5 + 1 / (8 * 0.1), rel=1e-12)
 
 
@@ -81,7 +69,7 @@ def test_exclusion_is_exactly_zero_without_mutation_and_positive_with(tmp_path):
     # Equal model, rate r, n = 2 alleles: the father passes B only by mutation, prob r/(n−1) = r;
     # the untyped mother gives B if she has B and it does not mutate, or has A and it mutates:
     # p_B(1−r) + p_A·r. LR = r·(p_B(1−r) + p_A r) / p_B².
-    table, pr, fam = setup(tmp_path, {"A": 0.4, "B": 0.6}, {"REF": ("A", "A"), "S": ("B", "B")}, PARENT_CHILD)
+    table, pr, fam = one_marker(tmp_path, {"A": 0.4, "B": 0.6}, {"REF": ("A", "A"), "S": ("B", "B")}, PARENT_CHILD)
     assert likelihood_ratio(fam, "MP", "S", pr, table).lr == 0.0
     r = 0.002
     got = likelihood_ratio(fam, "MP", "S", pr, table, MutationModel.uniform("equal", r)).lr
@@ -91,7 +79,7 @@ def test_exclusion_is_exactly_zero_without_mutation_and_positive_with(tmp_path):
 def test_direct_reference(tmp_path):
     # The missing person's own earlier sample: LR = 1/P(g) if it matches, else 0.
     members = [{"id": "MP", "sex": "male", "missing": True, "sample": "TOOTHBRUSH"}]
-    table, pr, fam = setup(tmp_path, {"A": 0.1, "B": 0.9}, {"TOOTHBRUSH": ("A", "B"), "S": ("A", "B"),
+    table, pr, fam = one_marker(tmp_path, {"A": 0.1, "B": 0.9}, {"TOOTHBRUSH": ("A", "B"), "S": ("A", "B"),
                                                              "T": ("A", "A")}, members)
     assert likelihood_ratio(fam, "MP", "S", pr, table).lr == pytest.approx(1 / (2 * 0.1 * 0.9), rel=1e-12)
     assert likelihood_ratio(fam, "MP", "T", pr, table).lr == 0.0
@@ -113,7 +101,7 @@ def test_parent_child_with_theta(tmp_path, theta, pa):
     # (2θ + (1−θ)p)/(1+θ), and then another (3θ + (1−θ)p)/(1+2θ).
     # Parent–child (k1 = 1): P(S = AA | R) = (2θ + (1−θ)p)/(1+θ) (one A IBD, one drawn).
     # Unrelated: (2θ + (1−θ)p)/(1+θ) · (3θ + (1−θ)p)/(1+2θ). LR = (1+2θ)/(3θ + (1−θ)p).
-    table, pr, fam = setup(tmp_path, {"A": pa, "B": 1 - pa}, {"REF": ("A", "A"), "S": ("A", "A")}, PARENT_CHILD)
+    table, pr, fam = one_marker(tmp_path, {"A": pa, "B": 1 - pa}, {"REF": ("A", "A"), "S": ("A", "A")}, PARENT_CHILD)
     expected = (1 + 2 * theta) / (3 * theta + (1 - theta) * pa)
     assert likelihood_ratio(fam, "MP", "S", pr, table, theta=theta).lr == pytest.approx(expected, rel=1e-12)
 
@@ -129,7 +117,7 @@ def test_theta_for_both_parents_typed(tmp_path, theta):
     # θ = 0: 1/(2p²) = 2 (the child of AA × AB is AA with ½; HW ¼).
     members = [{"id": "F", "sex": "male", "sample": "RF"}, {"id": "M", "sex": "female", "sample": "RM"},
                {"id": "MP", "sex": "male", "father": "F", "mother": "M", "missing": True}]
-    table, pr, fam = setup(tmp_path, {"A": 0.5, "B": 0.5}, {"RF": ("A", "A"), "RM": ("A", "B"), "S": ("A", "A")}, members)
+    table, pr, fam = one_marker(tmp_path, {"A": 0.5, "B": 0.5}, {"RF": ("A", "A"), "RM": ("A", "B"), "S": ("A", "A")}, members)
     p = 0.5
     expected = 1 / (2 * (3 * theta + (1 - theta) * p) / (1 + 3 * theta) * (4 * theta + (1 - theta) * p) / (1 + 4 * theta))
     assert likelihood_ratio(fam, "MP", "S", pr, table, theta=theta).lr == pytest.approx(expected, rel=1e-12)
@@ -141,7 +129,7 @@ def test_theta_trio_paternity_index_from_the_data_readme(tmp_path):
     # probability (4θ + (1−θ)p)/(1+3θ): PI = (1+3θ)/(4θ + (1−θ)p) = 8.217.
     members = [{"id": "MO", "sex": "female", "sample": "RM"}, {"id": "AF", "sex": "male", "missing": True},
                {"id": "C", "sex": "female", "father": "AF", "mother": "MO", "sample": "RC"}]
-    table, pr, fam = setup(tmp_path, {"A": 0.05, "B": 0.95}, {"RM": ("A", "A"), "RC": ("A", "A"), "S": ("A", "A")}, members)
+    table, pr, fam = one_marker(tmp_path, {"A": 0.05, "B": 0.95}, {"RM": ("A", "A"), "RC": ("A", "A"), "S": ("A", "A")}, members)
     theta, p = 0.02, 0.05
     pi = likelihood_ratio(fam, "AF", "S", pr, table, theta=theta).lr
     assert pi == pytest.approx((1 + 3 * theta) / (4 * theta + (1 - theta) * p), rel=1e-12)

@@ -7,28 +7,9 @@ import math
 
 import pytest
 
-from tests.kinship.conftest import DATA, write
+from tests.kinship.conftest import CASES, NORWEGIAN, PARENT_CHILD, one_marker
 from vestige.cli import main
-from vestige.kinship import read_frequencies, read_profiles
-from vestige.kinship.io import family_from_dict
 from vestige.kinship.plan import plan
-
-NORWEGIAN = DATA / "norwegian-35-markers.csv"
-
-
-CASES = DATA / "cases"
-
-
-def _one_marker(tmp_path, freqs, profiles, members):
-    f = write(tmp_path, "f.csv", "marker,allele,frequency\n" + "".join(f"L1,{a},{p}\n" for a, p in freqs.items()))
-    prof = write(tmp_path, "p.csv", "sample,marker,allele1,allele2\n" + "".join(
-        f"{s},L1,{a},{b}\n" for s, (a, b) in profiles.items()))
-    table, pr = read_frequencies(f), read_profiles(prof)
-    return table, pr, family_from_dict({"family": "F", "members": members}, "F.json", pr)
-
-
-PARENT_CHILD = [{"id": "F", "sex": "male", "sample": "REF"}, {"id": "M", "sex": "female"},
-                {"id": "MP", "sex": "male", "father": "F", "mother": "M", "missing": True}]
 
 
 def test_exclusion_power_and_expected_lr_by_hand(tmp_path):
@@ -36,7 +17,7 @@ def test_exclusion_power_and_expected_lr_by_hand(tmp_path):
     # they carry neither a nor b: EP = p_c². The child's genotype given the father: a or b from
     # him (½ each), anything from the mother: P(g) = ½ Σ_{f∈{a,b}} P(g | f).
     p = {"a": 0.2, "b": 0.3, "c": 0.5}
-    table, pr, fam = _one_marker(tmp_path, p, {"REF": ("a", "b")}, PARENT_CHILD)
+    table, pr, fam = one_marker(tmp_path, p, {"REF": ("a", "b")}, PARENT_CHILD)
     res = plan(fam, pr, table, candidates=["mother"])
     assert res.exclusion_power == pytest.approx(p["c"] ** 2, rel=1e-12)
     post = {("a", "a"): 0.5 * p["a"], ("b", "b"): 0.5 * p["b"], ("a", "b"): 0.5 * (p["a"] + p["b"]),

@@ -7,17 +7,12 @@ import math
 import numpy as np
 import pytest
 
-from tests.kinship.conftest import DATA, write
+from tests.kinship.conftest import CASES, NORWEGIAN, write
 from vestige.kinship import read_families, read_frequencies, read_profiles
 from vestige.kinship.mutation import MutationModel
 from vestige.kinship.observe import Degradation
 from vestige.kinship.pmmatch import pm_match, same_individual_groups
 from vestige.kinship.search import blind_search
-
-NORWEGIAN = DATA / "norwegian-35-markers.csv"
-
-
-CASES = DATA / "cases"
 
 
 def test_pm_match_by_hand(tmp_path):

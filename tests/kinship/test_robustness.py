@@ -6,23 +6,12 @@ import json
 
 import pytest
 
-from tests.kinship.conftest import DATA, write
+from tests.kinship.conftest import search_case, write
 from vestige.cli import main
 from vestige.kinship import KinshipInputError, read_frequencies, read_profiles
 from vestige.kinship.io import family_from_dict, read_mutation
 from vestige.kinship.remains import read_remains
 from vestige.kinship.search import blind_search
-
-NORWEGIAN = DATA / "norwegian-35-markers.csv"
-
-
-CASES = DATA / "cases"
-
-
-def _search(case, *args):
-    d = CASES / case
-    return ["kinship", "search", "--freqs", str(NORWEGIAN), "--profiles", str(d / "profiles.csv"),
-            "--families", str(d / "families"), "--samples", str(d / "remains.csv"), "--json", "--quiet", *args]
 
 
 class _nothing:
@@ -59,7 +48,7 @@ def test_star_mutation_default_keeps_each_sexs_rates(tmp_path):
                                              (["--prior", "2"], "--prior"), (["--dropout", "1.5"], "dropout")])
 def test_bad_search_options_exit_2(capsys, extra, fragment):
     with pytest.raises(SystemExit) if fragment == "dropout" else _nothing():
-        code = main(_search("02_two_missing_siblings_one_parent", *extra))
+        code = main(search_case("02_two_missing_siblings_one_parent", *extra))
         assert code == 2
     assert fragment in capsys.readouterr().err
 

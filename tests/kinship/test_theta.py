@@ -6,23 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.kinship.conftest import write
-from vestige.kinship import read_frequencies, read_profiles
-from vestige.kinship.io import family_from_dict
+from tests.kinship.conftest import PARENT_CHILD, one_marker
 from vestige.kinship.joint import JointOptions, joint_identification
 from vestige.kinship.theta import dirichlet_points
-
-
-def _one_marker(tmp_path, freqs, profiles, members):
-    f = write(tmp_path, "f.csv", "marker,allele,frequency\n" + "".join(f"L1,{a},{p}\n" for a, p in freqs.items()))
-    prof = write(tmp_path, "p.csv", "sample,marker,allele1,allele2\n" + "".join(
-        f"{s},L1,{a},{b}\n" for s, (a, b) in profiles.items()))
-    table, pr = read_frequencies(f), read_profiles(prof)
-    return table, pr, family_from_dict({"family": "F", "members": members}, "F.json", pr)
-
-
-PARENT_CHILD = [{"id": "F", "sex": "male", "sample": "REF"}, {"id": "M", "sex": "female"},
-                {"id": "MP", "sex": "male", "father": "F", "mother": "M", "missing": True}]
 
 
 def test_dirichlet_quadrature_reproduces_moments():
@@ -44,7 +30,7 @@ def test_joint_theta_is_per_family_component(tmp_path, theta):
     # (the mother's transmitted allele given the father's two), L_θ(family) = BN(A,A), and the
     # unassigned victim alone p(θ + (1−θ)p). LR = (2θ+(1−θ)p) / ((1+θ) p (θ+(1−θ)p)); θ = 0: 1/p.
     p = 0.1
-    table, pr, fam = _one_marker(tmp_path, {"A": p, "B": 1 - p}, {"REF": ("A", "A"), "V": ("A", "A")}, PARENT_CHILD)
+    table, pr, fam = one_marker(tmp_path, {"A": p, "B": 1 - p}, {"REF": ("A", "A"), "V": ("A", "A")}, PARENT_CHILD)
     res = joint_identification([fam], pr, table, ["V"], options=JointOptions(prior="flat", theta=theta, ignore_sex=True))
     best = next(a for a in res.assignments if a["pairs"])
     want = (2 * theta + (1 - theta) * p) / ((1 + theta) * p * (theta + (1 - theta) * p))
