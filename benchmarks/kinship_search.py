@@ -66,8 +66,8 @@ def main() -> None:
         read_frequencies,
         read_profiles,
     )
-    from vestige.kinship.remains import read_sexes
     from vestige.kinship.mutation import MutationModel
+    from vestige.kinship.remains import read_sexes
     from vestige.kinship.search import SAMPLE_BLOCK, SHAPE_PART, blind_search
     from vestige.kinship.simulate import simulate, write
 
