@@ -110,3 +110,4 @@ def test_a_geopackage_from_another_tool_and_its_errors(admin, site, tmp_path):
     with pytest.raises(InvalidInput, match="not a GeoPackage"):
         gis.import_features(admin, io.BytesIO(b"SQLite format 3\x00" + b"\x00" * 80), "broken.gpkg")
     assert Site.objects.filter(ref__startswith="QG-").count() == 1
+

@@ -113,6 +113,10 @@ def read_geopackage(data: bytes, name: str) -> list[dict]:
         props = {k: (None if v is None else (v.item() if hasattr(v, "item") else v)) for k, v in
                  zip(names, (col[i] for col in values), strict=True)}
         props = {k: ("" if v is None else str(v)) for k, v in props.items()}
-        feats.append({"type": "Feature", "properties": props,
-                      "geometry": geometry_of(bytes(geometry)) if geometry is not None else None})
+        try:
+            shape = geometry_of(bytes(geometry)) if geometry is not None else None
+        except (struct.error, IndexError):  # a geometry cut short: named, never a traceback
+            raise InvalidInput(_("%(f)s, feature %(n)d: the geometry is damaged.") % {"f": name, "n": i + 1},
+                               field="geometry") from None
+        feats.append({"type": "Feature", "properties": props, "geometry": shape})
     return feats
