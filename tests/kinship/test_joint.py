@@ -247,11 +247,21 @@ def test_a_group_too_large_is_split_by_the_cutoff_and_says_so():
     mut = MutationModel.uniform("equal", 0.002)
     exact = joint_identification(fams, profiles, table, items, mutation=mut,
                                  options=JointOptions(ignore_sex=True, prior="flat"))
+    # listing only (the dynamic programme refused, as for a group too wide for it)
     small = joint_identification(fams, profiles, table, items, mutation=mut,
-                                 options=JointOptions(ignore_sex=True, prior="flat", max_assignments=50))
+                                 options=JointOptions(ignore_sex=True, prior="flat", max_assignments=50,
+                                                      method="enumerate"))
     assert all(g.exact for g in exact.groups)
     big = [g for g in small.groups if g.cutoff > 0 or not g.exact]
     assert big  # with mutation every pairing is possible: it had to cut or give up, and it says so
+    # by default the group too large to list is solved by the dynamic programme, uncut and exact
+    auto = joint_identification(fams, profiles, table, items, mutation=mut,
+                                options=JointOptions(ignore_sex=True, prior="flat", max_assignments=50))
+    assert all(g.exact and g.cutoff == 0 for g in auto.groups)
+    assert any(g.method.startswith("dynamic") for g in auto.groups)
+    pa = {(x.sample, x.family, x.missing): x.probability for x in auto.marginals}
+    for x in exact.marginals:
+        assert pa[(x.sample, x.family, x.missing)] == pytest.approx(x.probability, rel=1e-9, abs=1e-14)
     pe = {(m["sample"], m["family"], m["missing"]): m["probability"] for m in (x.as_dict() for x in exact.marginals)}
     for g in small.groups:
         if g.exact and g.cutoff > 0:
@@ -307,3 +317,64 @@ def test_a_body_whose_weak_candidates_were_cut_is_never_none_of_the_missing_at_1
     [star] = [m for m in (x.as_dict() for x in res.marginals) if m["sample"] == items[weak] and m["missing"] == "*"]
     assert star["probability"] == pytest.approx(1 / (1 + 14 * w), rel=1e-12) and star["probability"] < 1.0
     assert star["tolerance"] == pytest.approx(14 * w / (1 + 14 * w), rel=1e-12)
+
+
+@pytest.mark.parametrize("example", ["dvir-example1", "dvir-example2", "dvir-planecrash"])
+def test_the_dynamic_programme_equals_the_brute_force(example):
+    # Issue 27, part 2: the same group solved without listing its assignments (joint/frontier.py)
+    # gives the brute force's marginals, best assignments and count.
+    res, (table, profiles, families, mutation, remains) = run_joint(example, method="frontier")
+    assert all(g.method.startswith("dynamic programming") for g in res.groups if len(g.victims) > 1)
+    truth = brute_force(table, profiles, families, mutation, remains)
+    assert sum(g.count for g in res.groups) >= 1
+    ranked = sorted(truth.items(), key=lambda kv: -kv[1])
+    for got, (_combo, ll) in zip(res.assignments, ranked, strict=False):
+        assert got["loglik"] == pytest.approx(ll, rel=1e-9)
+    want = bmarginal(truth, remains.samples)
+    got = {(m["sample"], m["missing"]): m["probability"] for m in (x.as_dict() for x in res.marginals)}
+    for key, p in want.items():
+        assert got.get(key, 0.0) == pytest.approx(p, rel=1e-9, abs=1e-15), key
+
+
+@pytest.mark.parametrize("example", ["dvir-grave", "dvir-planecrash", "dvir-example1"])
+def test_the_dynamic_programme_gives_the_enumerations_glrs_counts_and_symmetric_matches(example):
+    table, profiles, families, mutation, remains = load(example)
+    out = {}
+    for method in ("enumerate", "frontier"):
+        out[method] = joint_identification(families, profiles, table, remains.items(), sexes=remains.sexes,
+                                           mutation=mutation, options=JointOptions(method=method, top=5))
+    a, b = out["enumerate"], out["frontier"]
+    assert sorted(a.glr) == sorted(b.glr)
+    for key, x in a.glr.items():
+        assert b.glr[key] == pytest.approx(x, rel=1e-9, abs=1e-9), key
+    assert [g.count for g in a.groups] == [g.count for g in b.groups]
+    assert [x["log10_lr"] for x in a.assignments] == pytest.approx([x["log10_lr"] for x in b.assignments], rel=1e-9)
+    assert len(a.symmetric) == len(b.symmetric)
+
+
+def test_households_of_several_missing_persons_by_dynamic_programming():
+    # Families that lost two to four members together (one factor over the tuple of victims
+    # placed on them) with the pairwise prior: the programme's marginals are the enumeration's.
+    from vestige.kinship.io import FrequencyTable, Profiles
+    from vestige.kinship.simulate import simulate
+    t = read_frequencies(DATA / "norwegian-35-markers.csv")
+    markers = ["D3S1358", "VWA", "TH01", "FGA", "D21S11", "D8S1179", "D18S51"]
+    table = FrequencyTable({m: t.alleles[m] for m in markers}, {m: t.freqs[m] for m in markers})
+    sim = simulate(table, 4, 6, 11, mix={"parents": 0.5, "siblings": 0.5}, multi_missing=3, unrelated_fraction=0.1)
+    profiles = Profiles(sim.profiles, "sim")
+    fams = [family_from_dict(f, f["family"], profiles) for f in sim.families]
+    assert any(len(f.missing) > 1 for f in fams)
+    items = [s for s, *_ in sim.remains]
+    mut = MutationModel.uniform("equal", 0.002)
+    res = {m: joint_identification(fams, profiles, table, items, mutation=mut,
+                                   options=JointOptions(ignore_sex=True, method=m)) for m in ("enumerate", "frontier")}
+    assert any(g.method.startswith("dynamic") and g.tables for g in res["frontier"].groups)
+    assert all(g.cutoff == 0 and g.exact for r in res.values() for g in r.groups)  # both uncut
+    assert [g.count for g in res["enumerate"].groups] == [g.count for g in res["frontier"].groups]
+    pe = {(x.sample, x.family, x.missing): x.probability for x in res["enumerate"].marginals}
+    pf = {(x.sample, x.family, x.missing): x.probability for x in res["frontier"].marginals}
+    assert pe.keys() == pf.keys()
+    for key, p in pe.items():
+        assert pf[key] == pytest.approx(p, rel=1e-9, abs=1e-14), key
+    assert [x["log10_lr"] for x in res["enumerate"].assignments] == pytest.approx(
+        [x["log10_lr"] for x in res["frontier"].assignments], rel=1e-9)

@@ -32,8 +32,12 @@ which changes nothing). Inside a group every assignment is enumerated and scored
 precomputed tables: for a family with one missing person the family's factor is the pairwise
 LR; for several, one variable elimination per marker keeps a *class* variable per missing
 person (which candidate victim's readings it carries, or none) and gives the likelihood of
-every placement at once. When a group has more than ``max_assignments`` assignments, ``τ`` is
-raised (1e-12, 1e-9, ..., 1e-3) for that group only, and the bound below is reported.
+every placement at once. When a group has more than ``max_assignments`` assignments it is
+solved without listing them, by dynamic programming along a path decomposition of its graph
+(:mod:`.frontier`: exact marginals, GLRs, the best assignments and their count; its cost grows
+with the number of missing persons "open" at once, not with the assignments — a chain of 100
+remains and 101 missing persons takes a fraction of a second). Only when that too is too large
+is ``τ`` raised (1e-12, 1e-9, ..., 1e-1) for that group, and the bound below is reported.
 
 Pruning bound (proof). Let ``e = (v, m)`` be a pairing of a family with one missing person and
 ``λ_e`` its prior-weighted LR. Every assignment using ``e`` is ``e`` plus an assignment of the
@@ -44,11 +48,12 @@ with every cut pairing at most ``δ = Σ λ_e`` of ``Z``: each marginal moves by
 assignments that place the cut victim there alone; the cut victim could in principle gain from
 relatives placed beside it, so the engine also checks every cut pairing of such a family
 against the family's best joint placement and keeps it if that conditional LR reaches ``τ``.
-A group that stays too large at ``τ = 1e-3`` is reported ``exact: false`` with pairwise
+A group that stays too large at ``τ = 0.1`` is reported ``exact: false`` with pairwise
 posteriors only — never silently capped.
 
 The package by noun: :mod:`.model` (options, groups, result), :mod:`.tables` (family tables),
-:mod:`.enumeration`, :mod:`.groups` (components, fixing, cutting, exact enumeration),
+:mod:`.enumeration`, :mod:`.frontier` (the dynamic programme), :mod:`.groups` (components, fixing,
+cutting, exact enumeration),
 :mod:`.report` (marginals, top and symmetric assignments), :mod:`.undisputed`, :mod:`.engine`
 (the two entries).
 """

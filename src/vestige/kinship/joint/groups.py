@@ -7,7 +7,10 @@ import math
 import numpy as np
 
 from vestige.kinship.joint.enumeration import enumerate_assignments
-from vestige.kinship.joint.model import CUTOFFS, FIX_EPSILON, Group, TooLarge
+from vestige.kinship.joint.frontier import Unit
+from vestige.kinship.joint.frontier import plan as plan_frontier
+from vestige.kinship.joint.frontier import solve as solve_frontier
+from vestige.kinship.joint.model import CUTOFFS, FIX_EPSILON, MAX_CLASS_TABLE, Group, TooLarge
 from vestige.kinship.joint.tables import FamilyTable, build_family_table
 from vestige.kinship.lr import sample_readings
 from vestige.kinship.observe import evidence_matrix, hw_probability
@@ -66,28 +69,31 @@ def solve_groups(log_lr, log_w, family_of, targets, multi, items, bodies, profil
             if len(parts) > 1:
                 todo.extend((a, b, level) for a, b in parts)
                 continue
-        if _fits(vs, ts, sub, opts):
-            g = Group(vs, ts, cutoff=CUTOFFS[level])
+        g = Group(vs, ts, cutoff=CUTOFFS[level])
+        args = (g, sub, log_lr, log_w, targets, multi, items, bodies, profiles, sprof, table, fam_mutation,
+                degradation, opts, cache)
+        try:
             try:
-                _enumerate_group(g, sub, log_lr, log_w, targets, multi, items, bodies, profiles, sprof, table,
-                                 fam_mutation, degradation, opts, cache)
-            except TooLarge as e:
-                if level + 1 < len(CUTOFFS):
-                    todo.append((vs, ts, level + 1))
-                    continue
-                groups.append(Group(vs, ts, exact=False, reason=str(e)))
+                if opts.method == "frontier" or not _fits(vs, ts, sub, opts):
+                    raise TooLarge(f"more than {opts.max_assignments:,} assignments")
+                _enumerate_group(*args)
+            except TooLarge:
+                if opts.method == "enumerate":
+                    raise
+                # too many assignments to list: the dynamic programme over the group's states
+                _enumerate_group(*args, frontier=True)
+        except TooLarge as e:
+            if level + 1 < len(CUTOFFS):
+                todo.append((vs, ts, level + 1))
                 continue
-            g.cut = _cut_pairings(g, lam, finite, sub) if level > 0 else []
-            groups.append(g)
-            done += 1
-            if progress:
-                progress("groups", done, done + len(todo))
-        elif level + 1 < len(CUTOFFS):
-            todo.append((vs, ts, level + 1))
-        else:
             groups.append(Group(vs, ts, exact=False, cutoff=CUTOFFS[level],
-                                reason=f"more than {opts.max_assignments:,} assignments even with pairings of "
-                                       f"prior-weighted LR below {CUTOFFS[-1]:g} cut"))
+                                reason=f"{e}, even with pairings of prior-weighted LR below {CUTOFFS[-1]:g} cut"))
+            continue
+        g.cut = _cut_pairings(g, lam, finite, sub) if level > 0 else []
+        groups.append(g)
+        done += 1
+        if progress:
+            progress("groups", done, done + len(todo))
     groups.sort(key=lambda g: (min(g.victims), min(g.targets)))
     return groups
 
@@ -220,12 +226,12 @@ def _restrict(fam_targets, tcols, family_of=None):
 
 
 def _enumerate_group(g: Group, sub, log_lr, log_w, targets, multi, items, bodies, profiles, sprof, table,
-                     fam_mutation, degradation, opts, cache) -> None:
+                     fam_mutation, degradation, opts, cache, frontier: bool = False) -> None:
+    """Score every assignment of the group (``frontier``: solve it by :mod:`.frontier` instead,
+    without listing the assignments)."""
     vs, ts = g.victims, g.targets
     local = {c: j for j, c in enumerate(ts)}
     opts_local = [[local[c] for c in ts if sub[v, c]] for v in vs]
-    rows = enumerate_assignments(opts_local, len(ts), opts.max_assignments)  # (n_a, n_v) local target or -1
-    score = np.zeros(len(rows))
     # Families with one missing person (θ = 0): the pairwise LR is the family's whole factor.
     pair = np.full((len(vs), len(ts) + 1), 0.0)
     for i, v in enumerate(vs):
@@ -245,10 +251,8 @@ def _enumerate_group(g: Group, sub, log_lr, log_w, targets, multi, items, bodies
             del multi_fams[fname]
     in_multi_cols = {j for js in multi_fams.values() for j in js}
     single_cols = np.array([j for j in range(len(ts)) if j not in in_multi_cols], dtype=np.int64)
-    for i in range(len(vs)):
-        col = rows[:, i]
-        mask = np.isin(col, single_cols)
-        score[mask] += pair[i, col[mask]]
+    if frontier:  # whether the programme can take the group, before any family table is built
+        plan_frontier(opts_local, _units(opts_local, single_cols, multi_fams, np.zeros(0)))
     # Families with several missing persons: one class table per marker.
     for fname, js in multi_fams.items():
         fam = targets[ts[js[0]]][0]
@@ -263,32 +267,27 @@ def _enumerate_group(g: Group, sub, log_lr, log_w, targets, multi, items, bodies
         ft: FamilyTable = cache[key]
         ft.lineage = cache.get("lineage")
         g.tables[fname] = ft
+    own = {v: _own_loglik(v, items, bodies, sprof, table, degradation, opts.theta, cache)
+           for i, v in enumerate(vs) if any(j in in_multi_cols for j in opts_local[i])}
+    # Victims' own likelihoods, for the conditional pairwise LRs of families with several
+    # missing persons (undisputed identifications): only those that such a family could take.
+    g.own = own
+    if frontier:
+        _by_frontier(g, opts_local, pair, single_cols, multi_fams, log_w, targets, len(items), own, opts)
+        return
+    rows = enumerate_assignments(opts_local, len(ts), opts.max_assignments)  # (n_a, n_v) local target or -1
+    score = np.zeros(len(rows))
+    for i in range(len(vs)):
+        col = rows[:, i]
+        mask = np.isin(col, single_cols)
+        score[mask] += pair[i, col[mask]]
+    for fname, js in multi_fams.items():
         # who sits on each of the family's missing persons, per assignment (global victim index or n_items)
-        n_items = len(items)
-        inv = np.full((len(rows), len(js)), n_items, dtype=np.int64)
+        inv = np.full((len(rows), len(js)), len(items), dtype=np.int64)
         for i, v in enumerate(vs):
             for k, j in enumerate(js):
                 inv[rows[:, i] == j, k] = v
-        placed_own = np.zeros(len(rows))
-        for i, v in enumerate(vs):
-            inside = np.isin(rows[:, i], js)
-            placed_own[inside] += _own_loglik(v, items, bodies, sprof, table, degradation, opts.theta, cache) - log_w[v]
-        fam_score = np.zeros(len(rows))
-        for marker, lt in ft.log_t.items():
-            cms = ft.classes[marker]
-            flat = np.zeros(len(rows), dtype=np.int64)
-            stride = 1
-            for k in range(len(js) - 1, -1, -1):
-                flat += cms[k][inv[:, k]] * stride
-                stride *= lt.shape[k]
-            base = lt.reshape(-1)
-            fam_score += base[flat] - base[-1]
-        if ft.lineage is not None:  # the lineage systems, jointly for the victims placed together
-            for r in range(len(rows)):
-                placed = tuple((mps[k], int(inv[r, k])) for k in range(len(js)) if inv[r, k] < n_items)
-                if placed:
-                    fam_score[r] += ft.lineage(fam, placed)
-        score += fam_score - placed_own
+        score += _family_phi(g.tables[fname], inv, len(items), own, log_w)
     weight = np.zeros(len(rows))
     for i, v in enumerate(vs):
         weight += np.where(rows[:, i] >= 0, log_w[v], 0.0)
@@ -298,10 +297,74 @@ def _enumerate_group(g: Group, sub, log_lr, log_w, targets, multi, items, bodies
     g.loglr = score[order]
     g.plain = plain[order]
     g.count = len(rows)
-    # Victims' own likelihoods, for the conditional pairwise LRs of families with several
-    # missing persons (undisputed identifications): only those that such a family could take.
-    in_multi = {vs[i] for i in range(len(vs)) if any(j in opts_local[i] for js in multi_fams.values() for j in js)}
-    g.own = {v: _own_loglik(v, items, bodies, sprof, table, degradation, opts.theta, cache) for v in in_multi}
+
+
+def _family_phi(ft: FamilyTable, inv: np.ndarray, n_items: int, own: dict[int, float], log_w) -> np.ndarray:
+    """log Φ of a family of several missing persons for each row of ``inv`` (its occupants:
+    global victim index, ``n_items`` for nobody): the family's log LR with them placed (class
+    tables, lineage systems) less their own likelihoods, with their prior weights."""
+    cost = np.zeros(n_items + 1)  # own likelihood less prior weight, per victim (nobody: 0)
+    for v, x in own.items():
+        cost[v] = x - log_w[v]
+    fam_score = -cost[inv].sum(axis=1)
+    for marker, lt in ft.log_t.items():
+        cms = ft.classes[marker]
+        flat = np.zeros(len(inv), dtype=np.int64)
+        stride = 1
+        for k in range(inv.shape[1] - 1, -1, -1):
+            flat += cms[k][inv[:, k]] * stride
+            stride *= lt.shape[k]
+        base = lt.reshape(-1)
+        fam_score += base[flat] - base[-1]
+    if ft.lineage is not None:  # the lineage systems, jointly for the victims placed together
+        for r in range(len(inv)):
+            placed_mp = tuple((ft.mps[k], int(inv[r, k])) for k in range(inv.shape[1]) if inv[r, k] < n_items)
+            if placed_mp:
+                fam_score[r] += ft.lineage(ft.family, placed_mp)
+    return fam_score
+
+
+def _units(opts_local, single_cols, multi_fams, phi) -> list[Unit]:
+    """The group's units for :mod:`.frontier`: each single missing person, then each family of
+    several (with ``phi`` as its factor: a placeholder when only the shape is needed)."""
+    n = len(opts_local)
+    units = [Unit([int(j)], [[i for i in range(n) if j in opts_local[i]]]) for j in single_cols]
+    for js in multi_fams.values():
+        units.append(Unit(list(js), [[i for i in range(n) if j in opts_local[i]] for j in js], phi))
+    return units
+
+
+def _by_frontier(g: Group, opts_local, pair, single_cols, multi_fams, log_w, targets, n_items, own, opts) -> None:
+    """The group by dynamic programming (:mod:`.frontier`): exact marginals, GLRs, the best
+    assignments and their count, without listing every assignment."""
+    vs, ts = g.victims, g.targets
+    units = _units(opts_local, single_cols, {}, None)
+    for fname, js in multi_fams.items():
+        cands = [[i for i in range(len(vs)) if j in opts_local[i]] for j in js]
+        shape = tuple(len(c) + 1 for c in cands)
+        if math.prod(shape) > MAX_CLASS_TABLE:
+            raise TooLarge(f"family {fname}: {math.prod(shape):,} placements of its candidates")
+        grid = np.indices(shape).reshape(len(js), -1).T  # every tuple: 0 nobody, 1 + k candidate k
+        inv = np.full(grid.shape, n_items, dtype=np.int64)
+        for c, cl in enumerate(cands):
+            lut = np.array([n_items] + [vs[i] for i in cl], dtype=np.int64)
+            inv[:, c] = lut[grid[:, c]]
+        phi = _family_phi(g.tables[fname], inv, n_items, own, log_w)
+        for a in range(len(js)):  # one victim on two missing persons: not an assignment
+            for b in range(a + 1, len(js)):
+                phi[(inv[:, a] == inv[:, b]) & (inv[:, a] < n_items)] = -np.inf
+        units.append(Unit(list(js), cands, phi.reshape(shape)))
+    lw = np.array([log_w[v] for v in vs])
+    res = solve_frontier(opts_local, pair, lw, units, len(ts), k=max(2, opts.top), max_states=opts.max_states)
+    rows = np.array([r for _s, r in res.best], dtype=np.int64).reshape(len(res.best), len(vs))
+    plain = np.array([s for s, _r in res.best])
+    g.assignments = np.where(rows >= 0, np.asarray(ts)[np.maximum(rows, 0)], -1)
+    g.plain = plain
+    g.loglr = plain + np.where(rows >= 0, lw[None, :], 0.0).sum(axis=1)
+    g.count = int(round(math.exp(res.log_count))) if res.log_count < 36 else math.exp(min(res.log_count, 700.0))
+    g.marginal = res.marginal
+    g.glr_local = res.glr
+    g.method = f"dynamic programming (width {res.width}, {res.states:,} states)"
 
 
 def _family_markers(fam, profiles, table, items, bodies, sprof) -> list[str]:

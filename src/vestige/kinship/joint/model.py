@@ -15,6 +15,9 @@ FIX_EPSILON = 1e-9  # a pairing is fixed when P(not this pairing) is proven belo
 MAX_CLASS_TABLE = 4_000_000
 
 
+MAX_CLASS_WORK = 30_000_000  # class combinations × genotype pairs in one elimination (240 MB of float64)
+
+
 TIE = 1e-9  # relative tolerance for "equal likelihood" (symmetric assignments)
 
 
@@ -34,6 +37,8 @@ class JointOptions:
     disable_mutations: str = "never"  # "consistent" (dvir's NA) or "always"
     theta: float = 0.0
     top: int = 10
+    method: str = "auto"  # "enumerate" (list every assignment), "frontier" (dynamic programming) or both in turn
+    max_states: int = 400_000  # dynamic programming: states after one victim
 
 
 @dataclass
@@ -54,6 +59,9 @@ class Group:
     local_lr: np.ndarray | None = None  # the group's pairwise log LRs (victims × targets)
     extra_mass: float = 0.0  # prior-weighted LR mass of pairings never given to the engine (sparse entry)
     own: dict = field(default_factory=dict)  # victim → log P(own readings)
+    marginal: np.ndarray | None = None  # solved without listing (dynamic programming): (victims, targets + 1)
+    glr_local: dict = field(default_factory=dict)  # with ``marginal``: (local victim, local target) → log GLR
+    method: str = "enumeration"
 
 
 @dataclass(frozen=True)
@@ -114,6 +122,7 @@ class JointResult:
                 "symmetric": self.symmetric,
                 "groups": [{"remains": len(g.victims), "missing": len(g.targets), "exact": g.exact,
                             "assignments": g.count, "cutoff": g.cutoff, "tolerance": g.tolerance,
+                            **({"method": g.method} if g.exact else {}),
                             **({"reason": g.reason} if g.reason else {})} for g in self.groups],
                 "loglik_null": self.loglik0, "prior": self.prior,
                 "admissible_assignments": (self.admissible if self.admissible < 2 ** 53 else float(self.admissible))

@@ -25,6 +25,15 @@ def report(res: JointResult, opts: JointOptions, allowed_fn, n_row, n_col) -> No
     for g in res.groups:
         if not g.exact:
             continue
+        if g.marginal is not None:  # solved by dynamic programming: marginals and GLRs given
+            for j, t in enumerate(g.targets):
+                free[t] = max(0.0, 1.0 - float(g.marginal[:, j].sum()))
+            for i, v in enumerate(g.victims):
+                marg[v] = {t: float(g.marginal[i, j]) for j, t in enumerate(g.targets) if allowed_fn(v, t)}
+                star[v] = float(g.marginal[i, -1])
+            for (i, j), x in g.glr_local.items():
+                res.glr[(g.victims[i], g.targets[j])] = x
+            continue
         # Marginals use prior × LR; rows are sorted by the plain likelihood (dvir's order).
         lse = np.logaddexp.reduce(g.loglr)
         w = np.exp(g.loglr - lse)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vestige.kinship.io import FrequencyTable, Profiles
-from vestige.kinship.joint.model import MAX_CLASS_TABLE, TooLarge
+from vestige.kinship.joint.model import MAX_CLASS_TABLE, MAX_CLASS_WORK, TooLarge
 from vestige.kinship.likelihood import contract, pedigree_factors
 from vestige.kinship.lineage_pairs import PlacementLineage
 from vestige.kinship.lr import allele_labels, family_readings, sample_readings, structure_of
@@ -103,8 +103,9 @@ def build_family_table(fam: Family, targets: list[int], mps: list[str], cands: l
         size = 1
         for var in keep:
             size *= dims[var]
-        if size > MAX_CLASS_TABLE:
-            raise TooLarge(f"family {fam.name}: {size:,} placements per marker")
+        if size > MAX_CLASS_TABLE or size * a * a > MAX_CLASS_WORK:
+            # the elimination's intermediates hold a genotype pair per class combination
+            raise TooLarge(f"family {fam.name}: {size:,} placements per marker over {a} alleles")
         t = contract(factors, lambda v, _a=a, _d=dims: _d.get(v, _a), tuple(keep))
         t = t @ wts if wts is not None and t.ndim == 1 else (np.tensordot(wts, t, axes=(0, 0)) if wts is not None else t[0])
         with np.errstate(divide="ignore"):
