@@ -83,7 +83,7 @@ def grave(args) -> None:
           f"{len(inexact)} too large ({sum(len(g.victims) for g in inexact)} remains, pairwise posteriors)")
     truth = {s: (f, m) for s, f, m in sim.truth if f}
     best = {}
-    for m in res.marginals:  # certain beyond the group's stated tolerance
+    for m in (x.as_dict() for x in res.marginals):  # certain beyond the group's stated tolerance
         if m["missing"] != "*" and m["probability"] - m.get("tolerance", 0.0) >= 0.9995:
             best[m["sample"]] = (m["family"], m["missing"])
     right = sum(1 for s, fm in best.items() if truth.get(s) == fm)
@@ -99,7 +99,7 @@ def grave(args) -> None:
                      "naive")
     old = joint_identification(families, naive, table, items, sexes=sexes, mutation=mutation, options=JointOptions())
     got = {}
-    for m in old.marginals:
+    for m in (x.as_dict() for x in old.marginals):
         if m["missing"] != "*" and m["probability"] - m.get("tolerance", 0.0) >= 0.9995:
             got[m["sample"]] = (m["family"], m["missing"])
     print(f"  drop-out ignored (single alleles read as homozygotes): degraded remains identified "
@@ -107,6 +107,27 @@ def grave(args) -> None:
           f"{sum(1 for s, fm in got.items() if truth.get(s) != fm)}")
     print(f"  peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     _ = np
+
+
+def chain() -> None:
+    """3. A connected group no listing can solve: remains i may be missing person i or i + 1
+    (LR 1000 and 10), F(2n + 2) assignments; the dynamic programme (joint/frontier.py)."""
+    import math
+
+    import numpy as np
+
+    from vestige.kinship.joint.frontier import Unit, solve
+
+    for n in (100, 1000):
+        options = [[i, i + 1] for i in range(n)]
+        units = [Unit([j], [[i for i in (j - 1, j) if 0 <= i < n]]) for j in range(n + 1)]
+        pair = np.zeros((n, n + 2))
+        for i in range(n):
+            pair[i, i], pair[i, i + 1] = math.log(1000), math.log(10)
+        t0 = time.perf_counter()
+        res = solve(options, pair, np.zeros(n), units, n + 1, k=10)
+        print(f"chain of {n} remains × {n + 1} missing: 10^{res.log_count / math.log(10):.0f} assignments, exact "
+              f"marginals, GLRs and 10 best in {time.perf_counter() - t0:.2f} s (width {res.width}, {res.states} states)")
 
 
 def main() -> None:
@@ -118,6 +139,7 @@ def main() -> None:
     ap.add_argument("--skip-dvir", action="store_true")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
+    chain()
     if not args.skip_dvir:
         dvir_tables()
     grave(args)

@@ -36,7 +36,7 @@ every placement at once. When a group has more than ``max_assignments`` assignme
 solved without listing them, by dynamic programming along a path decomposition of its graph
 (:mod:`.frontier`: exact marginals, GLRs, the best assignments and their count; its cost grows
 with the number of missing persons "open" at once, not with the assignments — a chain of 100
-remains and 101 missing persons takes a fraction of a second). Only when that too is too large
+remains and 101 missing persons takes 0.02 s). Only when that too is too large
 is ``τ`` raised (1e-12, 1e-9, ..., 1e-1) for that group, and the bound below is reported.
 
 Pruning bound (proof). Let ``e = (v, m)`` be a pairing of a family with one missing person and
