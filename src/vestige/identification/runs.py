@@ -559,8 +559,8 @@ def _group_summary(gi, g, joint, items, primary, remains, mp_by_key, targets) ->
         return persons[mp_by_key[targets[t]]].ref
 
     out = {"index": gi, "remains": [body(v) for v in g.victims], "missing": [person(t) for t in g.targets],
-           "families": sorted({targets[t][0] for t in g.targets}), "exact": g.exact, "tolerance": g.tolerance,
-           "assignments": []}
+           "families": sorted({targets[t][0] for t in g.targets}), "exact": g.exact and g.sampled_error is None, "tolerance": g.tolerance,
+           "method": g.method, "sampled": g.sampled_error is not None, "assignments": []}
     if g.exact and g.plain is not None:
         for r in range(min(3, len(g.plain))):
             pairs = [[body(v), person(int(t))] for v, t in zip(g.victims, g.assignments[r], strict=True) if t >= 0]

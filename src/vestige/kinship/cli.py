@@ -226,7 +226,8 @@ def cmd_joint(args) -> int:
     opts = JointOptions(threshold=args.threshold, strict=args.strict, prior=args.assignment_prior,
                         pair_prior=prior_of(args.prior), missing_total=args.missing_total,
                         max_assignments=args.max_assignments, ignore_sex=args.all_sexes,
-                        disable_mutations=args.disable_mutations, theta=args.theta, top=args.top)
+                        disable_mutations=args.disable_mutations, theta=args.theta, top=args.top,
+                        method=args.method, sweeps=args.sweeps, seed=args.seed)
     progress = Progress() if not args.quiet else None
     try:
         lineage = read_lineage(args)
@@ -247,6 +248,10 @@ def cmd_joint(args) -> int:
         if not g.exact:
             print(f"warning: a group of {len(g.victims)} remains and {len(g.targets)} missing persons is too large "
                   f"to solve exactly ({g.reason}); its posteriors are pairwise only", file=sys.stderr)
+        elif g.sampled_error is not None:
+            print(f"note: a group of {len(g.victims)} remains and {len(g.targets)} missing persons was too large to "
+                  f"solve exactly; its marginals are sampled: {g.method}; each may be off by {g.tolerance:.2g}",
+                  file=sys.stderr)
     out = res.as_dict()
     if args.json:
         print(json.dumps(out))
@@ -454,6 +459,11 @@ def add_kinship_commands(sub) -> None:
     j.add_argument("--threshold", type=float, default=1e4, help="LR threshold for undisputed pairings (1e4)")
     j.add_argument("--strict", action="store_true", help="undisputed: every other LR of the pair must be ≤ 1")
     j.add_argument("--max-assignments", type=int, default=2_000_000, help="per group before pruning (2e6)")
+    j.add_argument("--method", choices=("auto", "enumerate", "frontier", "sample"), default="auto",
+                   help="how groups are solved: auto (list the assignments, else dynamic programming, else cut "
+                        "weak pairings, else sample), or only one way")
+    j.add_argument("--sweeps", type=int, default=20_000, help="sampler: sweeps per chain (4 chains; 20,000)")
+    j.add_argument("--seed", type=int, default=1, help="sampler: seed of the first chain")
     j.add_argument("--disable-mutations", choices=["never", "consistent", "always"], default="never",
                    help="consistent: no mutation model in families whose references need none (dvir's NA)")
     j.add_argument("--all-sexes", action="store_true", help="ignore sex when pairing")

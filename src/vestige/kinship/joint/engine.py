@@ -46,8 +46,8 @@ def joint_identification(families: list[Family], profiles: Profiles, table: Freq
     bodies = bodies or {}
     if opts.prior not in ("pairwise", "flat"):
         raise KinshipInputError.option("assignment_prior", f"{opts.prior!r} is not pairwise or flat")
-    if opts.method not in ("auto", "enumerate", "frontier"):
-        raise KinshipInputError.option("method", f"{opts.method!r} is not auto, enumerate or frontier")
+    if opts.method not in ("auto", "enumerate", "frontier", "sample"):
+        raise KinshipInputError.option("method", f"{opts.method!r} is not auto, enumerate, frontier or sample")
     if opts.disable_mutations not in ("never", "consistent", "always"):
         raise KinshipInputError.option("disable_mutations", f"{opts.disable_mutations!r} is not never, consistent or always")
     if opts.threshold <= 1 or math.isnan(opts.threshold):

@@ -11,6 +11,7 @@ from vestige.kinship.joint.frontier import Unit
 from vestige.kinship.joint.frontier import plan as plan_frontier
 from vestige.kinship.joint.frontier import solve as solve_frontier
 from vestige.kinship.joint.model import CUTOFFS, FIX_EPSILON, MAX_CLASS_TABLE, Group, TooLarge
+from vestige.kinship.joint.sampler import sample as sample_group
 from vestige.kinship.joint.tables import FamilyTable, build_family_table
 from vestige.kinship.lr import sample_readings
 from vestige.kinship.observe import evidence_matrix, hw_probability
@@ -74,21 +75,27 @@ def solve_groups(log_lr, log_w, family_of, targets, multi, items, bodies, profil
                 degradation, opts, cache)
         try:
             try:
-                if opts.method == "frontier" or not _fits(vs, ts, sub, opts):
+                if opts.method in ("frontier", "sample") or not _fits(vs, ts, sub, opts):
                     raise TooLarge(f"more than {opts.max_assignments:,} assignments")
                 _enumerate_group(*args)
             except TooLarge:
                 if opts.method == "enumerate":
                     raise
                 # too many assignments to list: the dynamic programme over the group's states
-                _enumerate_group(*args, frontier=True)
+                _enumerate_group(*args, how="sample" if opts.method == "sample" else "frontier")
         except TooLarge as e:
             if level + 1 < len(CUTOFFS):
                 todo.append((vs, ts, level + 1))
                 continue
-            groups.append(Group(vs, ts, exact=False, cutoff=CUTOFFS[level],
-                                reason=f"{e}, even with pairings of prior-weighted LR below {CUTOFFS[-1]:g} cut"))
-            continue
+            reason = f"{e}, even with pairings of prior-weighted LR below {CUTOFFS[-1]:g} cut"
+            g = Group(vs, ts, cutoff=CUTOFFS[level])
+            try:  # the last resort: a sampler with its error and diagnostics, never pairwise posteriors
+                if opts.method == "enumerate":
+                    raise TooLarge(reason)
+                _enumerate_group(g, *args[1:], how="sample")
+            except TooLarge as e2:
+                groups.append(Group(vs, ts, exact=False, cutoff=CUTOFFS[level], reason=str(e2)))
+                continue
         g.cut = _cut_pairings(g, lam, finite, sub) if level > 0 else []
         groups.append(g)
         done += 1
@@ -226,8 +233,9 @@ def _restrict(fam_targets, tcols, family_of=None):
 
 
 def _enumerate_group(g: Group, sub, log_lr, log_w, targets, multi, items, bodies, profiles, sprof, table,
-                     fam_mutation, degradation, opts, cache, frontier: bool = False) -> None:
-    """Score every assignment of the group (``frontier``: solve it by :mod:`.frontier` instead,
+                     fam_mutation, degradation, opts, cache, how: str = "list") -> None:
+    """Score every assignment of the group (``how="frontier"``: solve it by :mod:`.frontier`
+    instead; ``"sample"``: estimate its marginals by :mod:`.sampler`),
     without listing the assignments)."""
     vs, ts = g.victims, g.targets
     local = {c: j for j, c in enumerate(ts)}
@@ -251,7 +259,7 @@ def _enumerate_group(g: Group, sub, log_lr, log_w, targets, multi, items, bodies
             del multi_fams[fname]
     in_multi_cols = {j for js in multi_fams.values() for j in js}
     single_cols = np.array([j for j in range(len(ts)) if j not in in_multi_cols], dtype=np.int64)
-    if frontier:  # whether the programme can take the group, before any family table is built
+    if how == "frontier":  # whether the programme can take the group, before any family table is built
         plan_frontier(opts_local, _units(opts_local, single_cols, multi_fams, np.zeros(0)))
     # Families with several missing persons: one class table per marker.
     for fname, js in multi_fams.items():
@@ -272,8 +280,9 @@ def _enumerate_group(g: Group, sub, log_lr, log_w, targets, multi, items, bodies
     # Victims' own likelihoods, for the conditional pairwise LRs of families with several
     # missing persons (undisputed identifications): only those that such a family could take.
     g.own = own
-    if frontier:
-        _by_frontier(g, opts_local, pair, single_cols, multi_fams, log_w, targets, len(items), own, opts)
+    if how != "list":
+        _by_frontier(g, opts_local, pair, single_cols, multi_fams, log_w, targets, len(items), own, opts,
+                     sampled=how == "sample")
         return
     rows = enumerate_assignments(opts_local, len(ts), opts.max_assignments)  # (n_a, n_v) local target or -1
     score = np.zeros(len(rows))
@@ -334,9 +343,11 @@ def _units(opts_local, single_cols, multi_fams, phi) -> list[Unit]:
     return units
 
 
-def _by_frontier(g: Group, opts_local, pair, single_cols, multi_fams, log_w, targets, n_items, own, opts) -> None:
+def _by_frontier(g: Group, opts_local, pair, single_cols, multi_fams, log_w, targets, n_items, own, opts,
+                 sampled: bool = False) -> None:
     """The group by dynamic programming (:mod:`.frontier`): exact marginals, GLRs, the best
-    assignments and their count, without listing every assignment."""
+    assignments and their count, without listing every assignment; ``sampled``: by Markov chain
+    Monte Carlo (:mod:`.sampler`) on the same units, marginals with a stated error."""
     vs, ts = g.victims, g.targets
     units = _units(opts_local, single_cols, {}, None)
     for fname, js in multi_fams.items():
@@ -355,6 +366,19 @@ def _by_frontier(g: Group, opts_local, pair, single_cols, multi_fams, log_w, tar
                 phi[(inv[:, a] == inv[:, b]) & (inv[:, a] < n_items)] = -np.inf
         units.append(Unit(list(js), cands, phi.reshape(shape)))
     lw = np.array([log_w[v] for v in vs])
+    if sampled:
+        sm = sample_group(opts_local, pair, lw, units, len(ts), sweeps=opts.sweeps, seed=opts.seed)
+        score, row = sm.best
+        g.assignments = np.where(row >= 0, np.asarray(ts)[np.maximum(row, 0)], -1)[None, :]
+        g.plain = np.array([score])
+        g.loglr = g.plain + np.where(row >= 0, lw, 0.0).sum()
+        g.count = 0  # not counted
+        g.marginal = sm.marginal
+        g.sampled_error = sm.error
+        g.method = (f"sampler ({sm.chains} chains × {sm.sweeps:,} sweeps; largest split-R̂ {float(sm.r_hat.max()):.3f}; "
+                    f"largest Monte Carlo standard error {float(sm.mc_error.max()):.2g}"
+                    f"{'' if sm.converged else '; the chains disagree: no marginal is claimed'})")
+        return
     res = solve_frontier(opts_local, pair, lw, units, len(ts), k=max(2, opts.top), max_states=opts.max_states)
     rows = np.array([r for _s, r in res.best], dtype=np.int64).reshape(len(res.best), len(vs))
     plain = np.array([s for s, _r in res.best])

@@ -37,8 +37,10 @@ class JointOptions:
     disable_mutations: str = "never"  # "consistent" (dvir's NA) or "always"
     theta: float = 0.0
     top: int = 10
-    method: str = "auto"  # "enumerate" (list every assignment), "frontier" (dynamic programming) or both in turn
+    method: str = "auto"  # "enumerate" (list), "frontier" (dynamic programming), "sample" (MCMC) or each in turn
     max_states: int = 400_000  # dynamic programming: states after one victim
+    sweeps: int = 20_000  # sampler (the last resort): sweeps per chain
+    seed: int = 1  # sampler: the first chain's seed
 
 
 @dataclass
@@ -62,6 +64,7 @@ class Group:
     marginal: np.ndarray | None = None  # solved without listing (dynamic programming): (victims, targets + 1)
     glr_local: dict = field(default_factory=dict)  # with ``marginal``: (local victim, local target) → log GLR
     method: str = "enumeration"
+    sampled_error: float | None = None  # sampled (joint/sampler.py): the stated error of its marginals
 
 
 @dataclass(frozen=True)
@@ -120,9 +123,11 @@ class JointResult:
         return {"assignments": self.assignments, "marginals": [m.as_dict() for m in self.marginals],
                 "undisputed": self.undisputed,
                 "symmetric": self.symmetric,
-                "groups": [{"remains": len(g.victims), "missing": len(g.targets), "exact": g.exact,
+                "groups": [{"remains": len(g.victims), "missing": len(g.targets),
+                            "exact": g.exact and g.sampled_error is None,
                             "assignments": g.count, "cutoff": g.cutoff, "tolerance": g.tolerance,
                             **({"method": g.method} if g.exact else {}),
+                            **({"sampled_error": g.sampled_error} if g.sampled_error is not None else {}),
                             **({"reason": g.reason} if g.reason else {})} for g in self.groups],
                 "loglik_null": self.loglik0, "prior": self.prior,
                 "admissible_assignments": (self.admissible if self.admissible < 2 ** 53 else float(self.admissible))

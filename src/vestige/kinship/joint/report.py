@@ -58,8 +58,10 @@ def report(res: JointResult, opts: JointOptions, allowed_fn, n_row, n_col) -> No
     # independent groups multiplies the mass by 1 + λ_e·P(v = *)·P(m free) exactly).
     for g in res.groups:
         if g.exact and not g.fixed:
-            g.tolerance = g.extra_mass + sum(math.exp(lv) * star.get(v, 1.0) * free.get(t, 1.0) for v, t, lv in g.cut)
-    tol = {v: g.tolerance for g in res.groups if g.exact for v in g.victims}
+            g.tolerance = (g.sampled_error or 0.0) + g.extra_mass + sum(math.exp(lv) * star.get(v, 1.0) * free.get(t, 1.0) for v, t, lv in g.cut)
+    tol = {v: min(1.0, g.tolerance) if g.sampled_error is not None else g.tolerance
+           for g in res.groups if g.exact for v in g.victims}
+    sampled = {v for g in res.groups if g.sampled_error is not None for v in g.victims}
     # A victim in no group had every pairing cut (or none): "none of the missing" is then
     # 1 / (1 + M), M its prior-weighted LR mass cut away, and M / (1 + M) is how far that may be
     # off (its candidates' other claimants unknown) — never 1.0 while it has a candidate.
@@ -73,11 +75,11 @@ def report(res: JointResult, opts: JointOptions, allowed_fn, n_row, n_col) -> No
             if res.systems:  # each lineage system's pairwise log10 LR (None: nothing compared)
                 systems = {name: (None if math.isnan(x := float(m[v, t])) else x / math.log(10))
                            for name, m in res.systems.items()}
-            res.marginals.append(Marginal(v, t, it, f, mp, p, tol.get(v, 0.0), systems=systems))
+            res.marginals.append(Marginal(v, t, it, f, mp, p, tol.get(v, 0.0), exact=v not in sampled, systems=systems))
         if v not in in_groups:
             star[v] = 1.0 / (1.0 + res.outside.get(v, 0.0))
         if v in star:
-            res.marginals.append(Marginal(v, None, it, None, None, star[v], tol.get(v, 0.0)))
+            res.marginals.append(Marginal(v, None, it, None, None, star[v], tol.get(v, 0.0), exact=v not in sampled))
     for g in res.groups:
         if not g.exact:
             _approximate(res, g, n_row, n_col)

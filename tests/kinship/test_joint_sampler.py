@@ -1,0 +1,95 @@
+"""The last resort for groups too wide for the dynamic programme (kinship/joint/sampler.py, issue
+27 part 2): Markov chain Monte Carlo, checked against the exact methods where both run."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from tests.kinship.test_joint import load
+from vestige.kinship.joint import JointOptions, joint_identification
+from vestige.kinship.joint.frontier import Unit, solve
+from vestige.kinship.joint.sampler import sample
+
+
+def random_group(seed):
+    """Six remains, five single missing persons and a family of two (its factor over every pair
+    of occupants random; one remains on both: excluded)."""
+    rng = np.random.default_rng(seed)
+    n_v, n_t = 6, 7
+    options = [sorted(rng.choice(n_t, size=int(rng.integers(1, 5)), replace=False).tolist()) for _ in range(n_v)]
+    pair = np.zeros((n_v, n_t + 1))
+    pair[:, :n_t] = rng.normal(0, 2, (n_v, n_t))
+    lw = rng.normal(-1, 0.5, n_v)
+    units = [Unit([j], [[i for i in range(n_v) if j in options[i]]]) for j in range(5)]
+    cands = [[i for i in range(n_v) if j in options[i]] for j in (5, 6)]
+    phi = rng.normal(0, 1.5, tuple(len(c) + 1 for c in cands))
+    phi[0, 0] = 0.0
+    for a in range(1, len(cands[0]) + 1):
+        for b in range(1, len(cands[1]) + 1):
+            if cands[0][a - 1] == cands[1][b - 1]:
+                phi[a, b] = -np.inf
+    units.append(Unit([5, 6], cands, phi))
+    return options, pair, lw, units, n_t
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_sampler_agrees_with_the_exact_programme_within_its_stated_error(seed):
+    options, pair, lw, units, n_t = random_group(seed)
+    exact = solve(options, pair, lw, units, n_t, k=1)
+    est = sample(options, pair, lw, units, n_t, sweeps=20_000, seed=seed)
+    assert est.converged
+    assert np.abs(est.marginal - exact.marginal).max() <= est.error
+    assert est.marginal.sum(axis=1) == pytest.approx(np.ones(len(options)))
+    assert est.best[0] == pytest.approx(exact.best[0][0], rel=1e-9)  # the best assignment was visited
+    assert list(est.best[1]) == list(exact.best[0][1])
+
+
+def test_chains_stuck_in_different_assignments_claim_nothing():
+    # Three remains and three missing persons; each remains may be its own person or the next
+    # (i -> i, i -> i+1 mod 3), every pairing LR e^30. The two perfect assignments (the diagonal
+    # and the cyclic shift) weigh e^90; between them every path passes through e^60 or less, so a
+    # chain never crosses (acceptance ~ e^-30). Chains from different seeds settle in different
+    # ones: the diagnostics must say so and the group's error is then 1 (nothing claimed).
+    options = [[0, 1], [1, 2], [2, 0]]
+    pair = np.zeros((3, 4))
+    for i, (a, b) in enumerate(options):
+        pair[i, a] = pair[i, b] = 30.0
+    units = [Unit([j], [[i for i in range(3) if j in options[i]]]) for j in range(3)]
+    exact = solve(options, pair, np.zeros(3), units, 3, k=2)
+    assert exact.marginal[0, 0] == pytest.approx(0.5, abs=1e-9)  # the truth: either, half each
+    est = sample(options, pair, np.zeros(3), units, 3, sweeps=2_000, seed=4)
+    assert not est.converged
+    assert est.error == 1.0
+
+
+def test_a_group_solved_by_sampling_in_the_engine_says_so_and_agrees_with_the_exact_answer():
+    table, profiles, families, mutation, remains = load("dvir-planecrash")
+    kw = {"sexes": remains.sexes, "mutation": mutation}
+    exact = joint_identification(families, profiles, table, remains.items(), **kw, options=JointOptions())
+    est = joint_identification(families, profiles, table, remains.items(), **kw,
+                               options=JointOptions(method="sample", sweeps=20_000))
+    sampled = [g for g in est.groups if g.sampled_error is not None]
+    assert sampled and all(g.method.startswith("sampler") for g in sampled)
+    out = est.as_dict()
+    assert all(g["exact"] is False and "sampled_error" in g for g in out["groups"] if g["method"].startswith("sampler"))
+    want = {(m.sample, m.family, m.missing): m.probability for m in exact.marginals}
+    for m in est.marginals:
+        if not m.exact:
+            assert m.tolerance >= next(g.sampled_error for g in sampled if m.victim in g.victims)
+            assert abs(m.probability - want[(m.sample, m.family, m.missing)]) <= m.tolerance
+    assert math.isclose(est.assignments[0]["log10_lr"], exact.assignments[0]["log10_lr"], rel_tol=1e-9)
+
+
+def test_when_nothing_exact_can_take_a_group_the_sampler_does_never_pairwise_posteriors():
+    # Every exact way refused (a listing budget of 1 assignment, a programme budget of 1 state):
+    # the groups are sampled at the last cut-off, with their error, instead of "exact: false,
+    # pairwise posteriors only".
+    table, profiles, families, mutation, remains = load("dvir-planecrash")
+    res = joint_identification(families, profiles, table, remains.items(), sexes=remains.sexes, mutation=mutation,
+                               options=JointOptions(max_assignments=1, max_states=1))
+    big = [g for g in res.groups if len(g.victims) > 1]
+    assert big and all(g.exact and g.sampled_error is not None for g in big)
+    assert not any(g.reason for g in res.groups)
