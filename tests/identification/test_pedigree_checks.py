@@ -67,9 +67,20 @@ def test_a_wrong_donor_is_flagged_on_the_page_and_in_the_run(users, world, clien
     # born 1980 and last seen 2022 (aged 42): sex (1 - 0.05)/0.5 = 1.9; age inside 33-52, P(T1) = 19/80:
     # 0.95/(19/80) = 4.0 (mispitools' definitions, by hand)
     from vestige.identification.display import nongenetic_lrs
-    ng = nongenetic_lrs(c.flags, c.log10_lr)
-    assert dict(ng["rows"]) == {"Sex": pytest.approx(math.log10(1.9)), "Age": pytest.approx(math.log10(0.95 / (19 / 80)))}
-    assert ng["combined"] == pytest.approx(c.log10_lr + math.log10(1.9 * 0.95 / (19 / 80)))
+    ng = nongenetic_lrs(c.flags, c.log10_lr, c.prior)
+    # Stature: 175 cm in life inside the remains' 170-180 widened by 5 cm; P(T1) = P(165 ≤ N(176, 7)
+    # ≤ 185) = Phi(1.2857) − Phi(−1.5714) = 0.900727 − 0.058037 = 0.842690 (tables): 0.95/0.842690.
+    # Dates and place: every missing person of this world was last seen on 10 March 2022 at the same
+    # place, before the recovery and near the site: the register's share is 1 (kept below 1 by 1e-6),
+    # so each LR is 0.95/(1 − 1e-6): no weight, as it should be when everyone fits.
+    want = {"Sex": 1.9, "Age": 0.95 / (19 / 80), "Stature": 0.95 / 0.842690, "Dates": 0.95 / (1 - 1e-6),
+            "Distance": 0.95 / (1 - 1e-6)}
+    assert dict(ng["rows"]) == {k: pytest.approx(math.log10(v), abs=1e-4) for k, v in want.items()}
+    assert ng["combined"] == pytest.approx(c.log10_lr + math.log10(math.prod(want.values())), abs=1e-4)
+    # the posterior with them, from the run's prior π: odds π/(1 − π) × the combined LR
+    odds = c.prior / (1 - c.prior) * 10 ** ng["combined"]
+    assert ng["posterior"] == pytest.approx(odds / (1 + odds))
+    assert 'id="posterior-nongenetic"' in detail
     assert 'id="nongenetic-lrs"' in detail
     other = Candidate.objects.filter(run=run, missing_person=people[1][1]).order_by("-posterior").first()
     assert not any(f.startswith("pedigree_check") for f in other.dna_flags)
@@ -81,3 +92,29 @@ def test_the_check_page_needs_a_dna_role(users, world, client):  # noqa: F811 (t
     assert client.get(f"/identification/families/{people[0][0].ref}/check/").status_code == 403
     client.force_login(users["dna_analyst"])
     assert client.get("/identification/families/NO-SUCH/check/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_date_and_place_lrs_weigh_against_the_register(users):
+    # Four missing persons: last seen 1 March, 1 June, 1 September and 1 December 2022, at 49.0 N
+    # 37.0 E (twice), 49.0 N 39.0 E and 52.0 N 37.0 E. Remains recovered on 20 September 2022 at a
+    # site at 49.0 N 37.5 E. By then three of four had last been seen (share 3/4). Distances to the
+    # site (one degree of longitude at 49° N is 111.2 × cos 49° = 72.9 km, of latitude 111.2 km):
+    # 0.5° → 36 km (twice), 1.5° → 109 km, 3° of latitude → 334 km: within 150 km 3/4, within 100 km 2/4.
+    from vestige.identification.consistency import RegisterShares
+    from vestige.kinship.nongenetic import share_lr
+    liaison = users["family_liaison"]
+    places = [(dt.date(2022, 3, 1), 49.0, 37.0), (dt.date(2022, 6, 1), 49.0, 37.0),
+              (dt.date(2022, 9, 1), 49.0, 39.0), (dt.date(2022, 12, 1), 52.0, 37.0)]
+    for k, (day, lat, lon) in enumerate(places):
+        fam = missing.create_family(liaison, f"Register {k}", contact="c")
+        missing.create_missing_person(liaison, fam, {"family_name": "Коваль", "given_name": "Петро", "sex": "male",
+                                                     "last_seen_on": day, "last_seen_latitude": lat,
+                                                     "last_seen_longitude": lon}, member="X", father=None, mother=None)
+    reg = RegisterShares()
+    assert reg.seen_by(dt.date(2022, 9, 20)) == pytest.approx(3 / 4)
+    assert reg.seen_by(dt.date(2022, 3, 1)) == pytest.approx(1 / 4)  # on the day counts
+    assert reg.within(49.0, 37.5, 150.0) == pytest.approx(3 / 4)
+    assert reg.within(49.0, 37.5, 100.0) == pytest.approx(2 / 4)
+    # a person last seen before the recovery, near the site: (1 − 0.05)/(3/4) each
+    assert share_lr(True, reg.seen_by(dt.date(2022, 9, 20))) == pytest.approx(0.95 / 0.75)

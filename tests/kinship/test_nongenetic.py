@@ -21,3 +21,24 @@ def test_age_lr_by_hand():
     assert age_lr(35, None, None) is None
     # an open range up to the model's span
     assert age_lr(70, 60, None) == pytest.approx(0.95 / ((80 - 58) / 80))
+
+
+def test_stature_lr_by_hand():
+    # A man's range 170-180 cm widened by 5: 165-185. Under N(176, 7): z = (165-176)/7 = -1.5714
+    # and (185-176)/7 = 1.2857; Phi(1.2857) = 0.900727, Phi(-1.5714) = 0.058037 (normal tables),
+    # P(T1) = 0.842690. Height 178 inside: 0.95/0.842690 = 1.12734; 190 outside: 0.05/0.157310.
+    from vestige.kinship.nongenetic import stature_lr
+    assert stature_lr(178, 170, 180, "male") == pytest.approx(0.95 / 0.842690, rel=1e-4)
+    assert stature_lr(190, 170, 180, "male") == pytest.approx(0.05 / 0.157310, rel=1e-4)
+    # A woman of 160 against 155-165 (150-170 widened) under N(164, 6.5): z = -2.1538 and 0.9231;
+    # Phi = 0.015629 and 0.822024: P(T1) = 0.806395
+    assert stature_lr(160, 155, 165, "female") == pytest.approx(0.95 / 0.806395, rel=1e-4)
+    assert stature_lr(160, None, None, "female") is None
+
+
+def test_share_lr_by_hand():
+    # last seen before the recovery, as 60 % of the register: 0.95/0.6; not so: 0.05/0.4
+    from vestige.kinship.nongenetic import share_lr
+    assert share_lr(True, 0.6) == pytest.approx(0.95 / 0.6)
+    assert share_lr(False, 0.6) == pytest.approx(0.05 / 0.4)
+    assert share_lr(True, None) is None

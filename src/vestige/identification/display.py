@@ -8,7 +8,7 @@ import math
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from vestige.kinship.nongenetic import age_lr, sex_lr
+from vestige.kinship.nongenetic import age_lr, sex_lr, share_lr, stature_lr
 from vestige.missing.models import MemberSex
 from vestige.registry.models import Sex
 
@@ -87,10 +87,11 @@ def segment_rows(segments: dict | None, width: int = 420) -> list[dict]:
     return out
 
 
-def nongenetic_lrs(flags: dict | None, log10_lr: float | None) -> dict | None:
-    """The candidate's non-genetic LRs (mispitools' definitions, :mod:`vestige.kinship.nongenetic`)
-    from the checks the run stored — sex, age — and the DNA LR multiplied by them (shown apart: the
-    posterior stays the DNA one). None when neither can be computed."""
+def nongenetic_lrs(flags: dict | None, log10_lr: float | None, prior: float | None = None) -> dict | None:
+    """The candidate's non-genetic LRs (:mod:`vestige.kinship.nongenetic`) from the checks the run
+    stored — sex, age, stature, dates, place — and the DNA LR multiplied by them, with the posterior
+    that would follow from the run's prior (shown apart: the run's posterior stays the DNA one).
+    None when none can be computed."""
     flags = flags or {}
     rows = []
     sex = (flags.get("sex") or {}).get("values") or {}
@@ -102,7 +103,24 @@ def nongenetic_lrs(flags: dict | None, log10_lr: float | None) -> dict | None:
         a = age_lr(float(age["age"]), age.get("min"), age.get("max"))
         if a is not None:
             rows.append((str(gettext_lazy("Age")), math.log10(a)))
+    st = (flags.get("stature") or {}).get("values") or {}
+    if st.get("height") is not None:
+        s = stature_lr(float(st["height"]), st.get("min"), st.get("max"), str(sex.get("missing", "")))
+        if s is not None:
+            rows.append((str(gettext_lazy("Stature")), math.log10(s)))
+    for code in ("dates", "distance"):  # against the register's share for which the same holds
+        f = flags.get(code) or {}
+        if f.get("state") in ("ok", "conflict"):
+            x = share_lr(f["state"] == "ok", (f.get("values") or {}).get("share"))
+            if x is not None:
+                rows.append((str(CHECK_NAMES[code]), math.log10(x)))
     if not rows:
         return None
     extra = sum(x for _n, x in rows)
-    return {"rows": rows, "combined": None if log10_lr is None else log10_lr + extra, "nongenetic": extra}
+    out = {"rows": rows, "combined": None if log10_lr is None else log10_lr + extra, "nongenetic": extra,
+           "posterior": None}
+    if prior and log10_lr is not None and 0 < prior < 1:
+        # what the run's posterior would be with the non-genetic LRs accepted (its prior, the combined LR)
+        odds = prior / (1 - prior) * 10 ** min(out["combined"], 300)
+        out["posterior"] = odds / (1 + odds)
+    return out

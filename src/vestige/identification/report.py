@@ -111,10 +111,12 @@ def identification_pdf(candidate: Candidate, ident: Identification | None) -> by
     if systems:  # each DNA system's LR: independent, they multiply into the one above
         story.append(Paragraph(e("; ".join(f"{name}: " + (_("not compared") if v is None else f"LR 10^{v:.2f}")
                                            for name, v in systems)), st["Normal"]))
-    ng = nongenetic_lrs(candidate.flags, candidate.log10_lr)
+    ng = nongenetic_lrs(candidate.flags, candidate.log10_lr, candidate.prior)
     if ng:  # mispitools' non-genetic LRs, beside the DNA (the posterior is the DNA's alone)
         parts = "; ".join(f"{name}: LR 10^{v:.2f}" for name, v in ng["rows"])
         together = "" if ng["combined"] is None else "; " + _("DNA and non-genetic together") + f": 10^{ng['combined']:.2f}"
+        if ng["posterior"] is not None:
+            together += "; " + _("posterior with them, from the run's prior") + f": {ng['posterior']:.6f}"
         story.append(Paragraph(e(_("Non-genetic evidence") + ": " + parts + together), st["Normal"]))
     for ref in segment_rows(candidate.segments, width=380):  # SNPs: the segments shared with each reference
         story.append(Paragraph(e(_("With reference %(code)s: %(n)s segments, %(total)s cM in all, the longest "

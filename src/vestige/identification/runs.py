@@ -41,7 +41,7 @@ from vestige.dnafiles import frequency_table
 from vestige.errors import Conflict, InvalidInput
 from vestige.history.models import Action
 from vestige.history.services import record
-from vestige.identification.consistency import consistency
+from vestige.identification.consistency import RegisterShares, consistency
 from vestige.identification.lineage import check_choice, run_lineage
 from vestige.identification.models import (
     Candidate,
@@ -502,6 +502,7 @@ def _candidate_rows(run, res, joint, found: RunBodies, remains, mp_by_key, tinde
         dup_of.setdefault(b, []).append(d["remains"][0])
     symmetric_pairs = {(s, mp) for g in groups_out for sym in g.get("symmetric", []) for s, mp in sym["pairs"]}
     persons = MissingPerson.objects.in_bulk({mp_by_key[(h.family, h.missing)] for h in res.hits})
+    register = RegisterShares()  # the date and place LRs' alternative, read once for the run
     rows = []
     for h in res.hits:
         v = index[h.sample]
@@ -511,7 +512,7 @@ def _candidate_rows(run, res, joint, found: RunBodies, remains, mp_by_key, tinde
             continue
         r = remains[primary[h.sample]]
         mp_id = mp_by_key[(h.family, h.missing)]
-        flags = consistency(r, persons[mp_id])
+        flags = consistency(r, persons[mp_id], register)
         dna = list(h.flags)
         if (r.body_number, persons[mp_id].ref) in symmetric_pairs:
             dna.append("symmetric")

@@ -139,7 +139,7 @@ def candidate_detail(request, pk):
         "checks": checks(c.flags),
         "systems": system_lrs(c.systems),
         "segments": segment_rows(c.segments),
-        "nongenetic": nongenetic_lrs(c.flags, c.log10_lr),
+        "nongenetic": nongenetic_lrs(c.flags, c.log10_lr, c.prior),
         "none": _none_of_the_missing(c),
     })
 
