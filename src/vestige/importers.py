@@ -41,9 +41,10 @@ KINDS: dict[str, Kind] = {
     "missing": Kind(_("Missing persons"), Cap.MISSING_WRITE, columns="family,family_name,given_name,patronymic,sex,"
                     "birth_date,height_cm,last_seen_on,last_seen_place,last_seen_latitude,last_seen_longitude,"
                     "circumstances,clothing,distinguishing_marks,dental_notes"),
-    "pedigrees": Kind(_("Pedigrees"), Cap.MISSING_WRITE, accepts=".csv,.xlsx,.json,.ged,.ped,.tsv",
-                      help=_("One row per member, the kinship engine's family JSON, or a GEDCOM family tree "
-                             "(biological parents only; the family reference is the file's name)."),
+    "pedigrees": Kind(_("Pedigrees"), Cap.MISSING_WRITE, accepts=".csv,.xlsx,.json,.ged,.ped,.tsv,.fam",
+                      help=_("One row per member, the kinship engine's family JSON, a GEDCOM family tree "
+                             "(biological parents only; the family reference is the file's name), or a "
+                             "Familias file (each DVI reference family)."),
                       columns="family,member,sex,father,mother,missing_ref,donor_code,name,label,deceased"),
     "references": Kind(_("Reference profiles (DNA)"), Cap.DNA_WRITE, ("lab", "kit", "dropout", "single"), accepts=".csv,.tsv,.txt",
                        help=_("CSV or a GeneMapper export; the sample column is the donor's code."),

@@ -51,3 +51,27 @@ def test_pedtools_tables_in_and_out(users, client, login):
     assert out.status_code == 200
     lines = out.content.decode().splitlines()
     assert lines[0] == "id\tfid\tmid\tsex" and sorted(lines[1:]) == sorted(ped.decode().splitlines()[1:])
+
+
+FAMILIAS = Path(__file__).resolve().parents[3] / "shared" / "data" / "familias"
+
+
+def test_a_familias_dvi_file_imports_its_reference_families(users):
+    # planecrash.fam (dvir's data-raw): five reference families, each a typed relative and one
+    # missing person ("Missing person" in the pedigree, female by the family's listed template).
+    if not FAMILIAS.exists():
+        pytest.skip("the Familias files are not beside the project")
+    liaison = users["family_liaison"]
+    report = import_pedigrees(liaison, [("planecrash.fam", (FAMILIAS / "planecrash.fam").read_bytes())])
+    assert report.errors == [], report.errors
+    f1 = Family.objects.get(ref="F1")
+    members = {m.code: m for m in f1.members.all()}
+    mp = members["Missing person"]
+    assert mp.father.code == "R1" and mp.sex == "female"
+    assert Family.objects.filter(ref__in=["F1", "F2", "F3", "F4", "F5"]).count() == 5
+    # a broken file: refused whole, with the file's line
+    data = (FAMILIAS / "planecrash.fam").read_bytes().split(b"\n")
+    data[3] = b"many"
+    with pytest.raises(ImportRejected) as e:
+        import_pedigrees(liaison, [("broken.fam", b"\n".join(data))])
+    assert e.value.rows[0].line == 4 and "many" in e.value.rows[0].reason

@@ -505,8 +505,7 @@ def _candidate_rows(run, res, joint, found: RunBodies, remains, mp_by_key, tinde
     register = RegisterShares()  # the date and place LRs' alternative, read once for the run
     rows = []
     for h in res.hits:
-        v = index[h.sample]
-        t = tindex[(h.family, h.missing)]
+        v, t = index[h.sample], tindex[(h.family, h.missing)]
         p, tol, exact = marg.get((v, t), (h.posterior, 0.0, False))
         if h.log_lr < 0 and p < 1e-3:
             continue

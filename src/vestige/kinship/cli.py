@@ -30,6 +30,7 @@ from vestige.kinship.cli_args import (
 )
 from vestige.kinship.error_rates import error_rates
 from vestige.kinship.errors import KinshipError, KinshipInputError
+from vestige.kinship.familias_cli import add_familias_command
 from vestige.kinship.io import read_families, read_family, read_frequencies, read_profiles
 from vestige.kinship.joint import JointOptions, joint_identification
 from vestige.kinship.jsonlines import hit_json, hits_json  # noqa: F401  (hit_json: the writer's reference form)
@@ -509,6 +510,7 @@ def add_kinship_commands(sub) -> None:
 
     add_relate_command(ks, _run)
     add_check_command(ks, _run)
+    add_familias_command(ks, _run)
 
     sim = ks.add_parser("simulate", help="simulate families, references, remains and a truth file")
     sim.set_defaults(fn=_run(cmd_simulate))

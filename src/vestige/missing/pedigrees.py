@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -35,6 +36,7 @@ from vestige.history.services import record
 from vestige.kinship import Family as KFamily
 from vestige.kinship import KinshipInputError
 from vestige.kinship import Member as KMember
+from vestige.kinship.familias import parse_fam, to_engine
 from vestige.missing.gedcom import rows_from_gedcom
 from vestige.missing.models import Donor, Family, Member, MemberSex, MissingPerson
 from vestige.missing.services import (
@@ -335,9 +337,28 @@ def _rows_from_json(data: bytes, name: str) -> list[_Row]:
         raise ImportRejected(name, [RowError(1, "file", name, f"not valid JSON ({e})")]) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("members"), list):
         raise ImportRejected(name, [RowError(1, "file", name, 'expected {"family": REF, "members": [...]}')])
+    return _rows_from_doc(doc, 0)
+
+
+def _rows_from_familias(data: bytes, name: str) -> list[_Row]:
+    """A Familias ``.fam`` file (:mod:`vestige.kinship.familias`): each DVI reference family (or, in
+    a case file, each pedigree) as a family JSON; the typed persons' sample names become donor codes."""
+    try:
+        fam = parse_fam(data, name)
+        docs = to_engine(fam)["families"]
+    except KinshipInputError as e:
+        line = re.search(r"line (\d+)", e.where)
+        raise ImportRejected(name, [RowError(int(line.group(1)) if line else 1, "file", e.where, e.message)]) from None
+    out: list[_Row] = []
+    for doc in docs:
+        out += _rows_from_doc(doc, len(out))
+    return out
+
+
+def _rows_from_doc(doc: dict, offset: int) -> list[_Row]:
     fam = str(doc.get("family") or "").strip()
     out = []
-    for i, m in enumerate(doc["members"], 1):
+    for i, m in enumerate(doc["members"], 1 + offset):
         if not isinstance(m, dict):
             out.append(_Row(i, fam, "", errors=[RowError(i, "member", str(m)[:40], _("a member must be an object"))]))
             continue
@@ -433,6 +454,8 @@ def import_pedigrees(actor, files: list[tuple[str, bytes]], *, dry_run: bool = F
                 got = _rows_from_json(data, name)
             elif name.lower().endswith(".ged"):
                 got = rows_from_gedcom(data, name, _Row)
+            elif name.lower().endswith(".fam"):
+                got = _rows_from_familias(data, name)
             else:
                 got = _rows_from_table(io.BytesIO(data), name)
         except ImportRejected as e:
