@@ -46,6 +46,9 @@ def joint_identification(families: list[Family], profiles: Profiles, table: Freq
     bodies = bodies or {}
     if opts.prior not in ("pairwise", "flat"):
         raise KinshipInputError.option("assignment_prior", f"{opts.prior!r} is not pairwise or flat")
+    if opts.sweeps < 400:
+        raise KinshipInputError.option("sweeps", f"{opts.sweeps} sweeps are too few for the sampler's diagnostics "
+                                       "(at least 400: a quarter burn-in, then 100 batches a chain)")
     if opts.method not in ("auto", "enumerate", "frontier", "sample"):
         raise KinshipInputError.option("method", f"{opts.method!r} is not auto, enumerate, frontier or sample")
     if opts.disable_mutations not in ("never", "consistent", "always"):
