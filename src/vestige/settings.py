@@ -201,7 +201,8 @@ LANGUAGES = [("en", "English"), ("uk", "Українська")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
-TIME_ZONE = "UTC"
+# Times typed in forms are the user's local time (Kyiv by default), stored with their offset.
+TIME_ZONE = os.environ.get("VESTIGE_TIME_ZONE", "Europe/Kyiv")
 # Dates are ISO 8601 in every language (DOMAIN: one unambiguous date format for all users).
 DATE_FORMAT = "Y-m-d"
 DATETIME_FORMAT = "Y-m-d H:i"

@@ -48,6 +48,31 @@ def test_create_site_from_a_point(login, users):
     assert "49.20000, 37.30000" in page and "created" in page
 
 
+def test_a_date_typed_as_ukrainian_forms_write_it_is_read(login, users):
+    # Issue 29, part 3: 15.09.2022 (dd.mm.yyyy) in a Ukrainian interface, the picker's ISO otherwise.
+    from vestige.registry.models import Site
+    c = login(users["investigator"])
+    c.post("/i18n/setlang/", {"language": "uk", "next": "/"})
+    r = c.post("/sites/new/", {"ref": "NEW-D", "name": "Dated", "kind": "mass_grave", "point_latitude": "49.2",
+                               "point_longitude": "37.3", "discovered_on": "15.09.2022"})
+    assert r.status_code == 302, r.context["form"].errors
+    assert str(Site.objects.get(ref="NEW-D").discovered_on) == "2022-09-15"
+    form = c.get("/sites/new/").content.decode()
+    assert 'type="date"' in form  # the browser's date picker
+
+
+def test_a_time_without_an_offset_is_the_users_local_time():
+    # "Received 10:00" typed in Kyiv on 16 September 2022 (summer time, UTC+3) is 07:00 UTC, kept
+    # with its offset; a time with an offset is kept as given.
+    import datetime as dt
+
+    from vestige.evidence.services import acquired
+    t = acquired("2022-09-16T10:00")
+    assert t.utcoffset() == dt.timedelta(hours=3)
+    assert t.astimezone(dt.UTC) == dt.datetime(2022, 9, 16, 7, 0, tzinfo=dt.UTC)
+    assert acquired("2022-09-16T10:00:00Z") == dt.datetime(2022, 9, 16, 10, 0, tzinfo=dt.UTC)
+
+
 def test_site_form_refuses_bad_geojson(login, users):
     c = login(users["investigator"])
     r = c.post("/sites/new/", {"ref": "NEW-2", "name": "x", "kind": "mass_grave",

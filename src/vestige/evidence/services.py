@@ -23,6 +23,7 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vestige import access
@@ -425,7 +426,8 @@ def acquired(value: str | None):
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise InvalidInput(_("acquired-at %(v)r is not an ISO 8601 time") % {"v": value}, field="acquired_at") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    # a time without an offset is the user's local time (the site's time zone), stored with its offset
+    return parsed if parsed.tzinfo else timezone.make_aware(parsed, timezone.get_current_timezone())
 
 
 def size_ok(size: int) -> bool:

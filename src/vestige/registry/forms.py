@@ -18,10 +18,9 @@ from vestige.importers import KINDS
 from vestige.registry.models import Exhumation, Grave, Injury, Remains, Site, TortureSign
 from vestige.registry.services import FIELDS
 
-# ISO 8601 in every language (a native date picker would show the browser's locale format).
-DATE_WIDGET = forms.DateInput(
-    attrs={"placeholder": "YYYY-MM-DD", "pattern": r"\d{4}-\d{2}-\d{2}", "size": 10}, format="%Y-%m-%d"
-)
+# The browser's date picker (it shows the reader's local format, dd.mm.yyyy in Ukrainian, and sends
+# ISO 8601); typed dates are read as ISO or dd.mm.yyyy (vestige/formats); records print ISO 8601.
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class GeoJSONField(forms.JSONField):
