@@ -171,6 +171,7 @@ WEB = [
     ("map/data.geojson", "GET", "/map/data.geojson", None, ALL),
     ("accounts/profile/", "GET", "/accounts/profile/", None, ALL),
     ("accounts/tokens/new/", "POST", "/accounts/tokens/new/", {"name": "t"}, ALL),
+    ("accounts/profile/media/", "POST", "/accounts/profile/media/", {"graphic_in_colour": "on"}, ALL),
     ("accounts/two-factor/", "GET", "/accounts/two-factor/", None, ALL),
     ("search/", "GET", "/search/?q=TST", None, ALL),
     ("audit/", "GET", "/audit/", None, AUDIT),

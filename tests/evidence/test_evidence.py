@@ -240,7 +240,17 @@ def test_pages_and_api(client, inv, users, api_token):
     # request_finished outside the client's guard and close the database connection).
     assert download.status_code == 200 and b"".join(download.streaming_content) == blobstore.path_for(item.blob.sha256).read_bytes()
     assert item.events.filter(kind="downloaded").count() == 1
-    assert 'class="graphic"' in client.get("/evidence/").content.decode()
+    # Graphic by default: greyscale, muted and no thumbnail in lists, until the person chooses colour
+    listing = client.get("/evidence/").content.decode()
+    assert "graphic-placeholder" in listing and 'class="graphic sensitive"' not in listing
+    assert 'class="graphic-muted"' in listing
+    assert client.post("/accounts/profile/media/", {"graphic_in_colour": "on"}).status_code == 302
+    listing = client.get("/evidence/").content.decode()
+    assert 'class="graphic sensitive"' in listing and "graphic-placeholder" not in listing
+    assert 'class="graphic-muted"' not in listing
+    inv.refresh_from_db()
+    assert inv.graphic_in_colour
+    client.post("/accounts/profile/media/", {})  # back to the default
     thumb = client.get(f"/evidence/{ref}/thumbnail.jpg")
     assert thumb["Content-Type"] == "image/jpeg" and b"".join(thumb.streaming_content).startswith(b"\xff\xd8")
     h = {"HTTP_AUTHORIZATION": f"Bearer {api_token(inv)}"}

@@ -13,6 +13,9 @@ class User(AbstractUser):
     role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.ANALYST)
     # An administrator's `vestige user unlock`: login failures before it no longer count for the account.
     login_unlocked_at = models.DateTimeField(null=True, blank=True)
+    # Graphic evidence greyscale, muted and without thumbnails unless the person chooses colour
+    # (as Atlos does for those who look at the worst images all day).
+    graphic_in_colour = models.BooleanField(_("graphic media in colour"), default=False)
 
     def can(self, cap: Cap | str) -> bool:
         return self.is_active and Cap(cap) in capabilities(self.role)

@@ -148,6 +148,18 @@ def login(request, username: str, password: str) -> User:
 
 
 @transaction.atomic
+def set_graphic_in_colour(user: User, value: bool) -> None:
+    """The person's own display choice for graphic media (greyscale, muted, no thumbnails by
+    default); recorded like any change to an account."""
+    row = User.objects.select_for_update().get(pk=user.pk)
+    if row.graphic_in_colour == value:
+        return
+    row.graphic_in_colour = value
+    row.save(update_fields=["graphic_in_colour"])
+    record(row, Action.UPDATED, row, {"graphic_in_colour": [not value, value]})
+
+
+@transaction.atomic
 def create_token(user: User, name: str) -> tuple[ApiToken, str]:
     """Create an API token for ``user``; return the row and the token (shown once, never stored)."""
     name = (name or "").strip()

@@ -184,6 +184,14 @@ def profile(request, new_token: str | None = None):
 
 
 @require_POST
+def profile_media(request):
+    """The person's own choice of how graphic media are shown (greyscale and muted by default)."""
+    accounts.set_graphic_in_colour(request.user, request.POST.get("graphic_in_colour") == "on")
+    messages.success(request, _("Saved."))
+    return redirect("profile")
+
+
+@require_POST
 def token_create(request):
     try:
         _row, token = accounts.create_token(request.user, request.POST.get("name", ""))

@@ -25,11 +25,11 @@
       return;
     }
     if (t.matches && t.matches("img.graphic")) { t.classList.remove("graphic"); return; }  // a blurred thumbnail
-    if (t.matches && t.matches("img[data-unblur]")) { t.style.filter = "none"; return; }
+    if (t.matches && t.matches("img[data-unblur]")) { t.style.filter = ""; return; }  // greyscale stays where chosen
     if (t.matches && t.matches("button[data-show-full]")) {  // the full-size view (recorded by the server)
       const img = document.getElementById("full");
       img.src = t.dataset.showFull;
-      img.style.filter = "none";
+      img.style.filter = "";
       t.remove();
     }
   });
