@@ -59,6 +59,7 @@ def test_a_date_typed_as_ukrainian_forms_write_it_is_read(login, users):
     assert str(Site.objects.get(ref="NEW-D").discovered_on) == "2022-09-15"
     form = c.get("/sites/new/").content.decode()
     assert 'type="date"' in form  # the browser's date picker
+    assert 'class="row required" id="row-ref"' in form and 'class="row" id="row-discovered_on"' in form  # marked
 
 
 def test_a_time_without_an_offset_is_the_users_local_time():
@@ -275,3 +276,20 @@ def test_every_menu_link_opens_for_the_role_that_sees_it(client, users):
         assert links, role
         refused = [h for h in links if client.get(h).status_code >= 400]
         assert refused == [], (role, refused)
+
+
+def test_breadcrumbs_lead_back_up(login, admin, site):
+    # Issue 29 part 6: a record's page says where it sits, from the dashboard down, in the reader's language.
+    from vestige.web.context import breadcrumbs
+    assert breadcrumbs("/sites/") == [("Dashboard", "/")]
+    assert breadcrumbs("/sites/TST-SITE/") == [("Dashboard", "/"), ("Sites", "/sites/")]
+    assert breadcrumbs("/sites/TST-SITE/edit/") == [("Dashboard", "/"), ("Sites", "/sites/"),
+                                                    ("TST-SITE", "/sites/TST-SITE/")]
+    assert breadcrumbs("/families/F-1/check/") == [("Dashboard", "/"), ("Missing", "/missing/"), ("F-1", "/families/F-1/")]
+    assert breadcrumbs("/") == [] and breadcrumbs("/nowhere/x/") == []
+    c = login(admin)
+    html = c.get(f"/sites/{site.ref}/").content.decode()
+    assert '<nav class="crumbs"' in html and '<a href="/sites/">Sites</a>' in html
+    c.post("/i18n/setlang/", {"language": "uk", "next": "/"})
+    html = c.get(f"/sites/{site.ref}/").content.decode()
+    assert '<a href="/">Огляд</a> › <a href="/sites/">Місця</a>' in html
