@@ -118,3 +118,39 @@ def test_the_date_and_place_lrs_weigh_against_the_register(users):
     assert reg.within(49.0, 37.5, 100.0) == pytest.approx(2 / 4)
     # a person last seen before the recovery, near the site: (1 − 0.05)/(3/4) each
     assert share_lr(True, reg.seen_by(dt.date(2022, 9, 20))) == pytest.approx(0.95 / 0.75)
+
+
+def test_a_flag_a_person_resolves_stops_marking_matches_until_the_profiles_change(users, world, client):  # noqa: F811
+    """Issue 27, part 3: "a flagged family is marked in runs until a person resolves it"."""
+    people, _stranger = world
+    liaison, dna = users["family_liaison"], users["dna_analyst"]
+    from vestige.identification.models import PedigreeFlagResolution
+    from vestige.kinship import read_frequencies
+    full = read_frequencies(ident.frequencies_path())
+    table = FrequencyTable({m: full.alleles[m] for m in MARKERS}, {m: full.freqs[m] for m in MARKERS})
+    drawer = Drawer(table, MARKERS, MutationModel(), np.random.default_rng(9))
+    g = drawer.founder()
+    fam = people[0][0]
+    _add_sibling(liaison, dna, fam, {m: (table.alleles[m][g[i, 0]], table.alleles[m][g[i, 1]])
+                                     for i, m in enumerate(MARKERS)})
+    url = f"/identification/families/{fam.ref}/check/"
+    client.force_login(liaison)  # not a DNA role: cannot resolve
+    assert client.post(url, {"pair": "F-S", "note": "x"}).status_code == 403
+    client.force_login(dna)
+    r = client.post(url, {"pair": "F-S", "note": ""})
+    assert r.status_code == 400 and 'id="resolve-error"' in r.content.decode()
+    assert client.post(url, {"pair": "F-M", "note": "x"}).status_code == 400  # not flagged
+    assert PedigreeFlagResolution.objects.count() == 0
+    assert client.post(url, {"pair": "F-S", "note": "S is the half-brother; the pedigree will be corrected"}).status_code == 302
+    page = client.get(url).content.decode()
+    assert "half-brother" in page and "resolved" in page
+    run = ident.start_run(dna)
+    run.refresh_from_db()
+    c = Candidate.objects.filter(run=run, missing_person=people[0][1]).order_by("-posterior").first()
+    assert "pedigree_check_resolved:F-S" in c.dna_flags and "pedigree_check:F-S" not in c.dna_flags
+    assert run.inputs["pedigree_flags_resolved"] == {fam.ref: ["F-S"]}
+    detail = client.get(c.get_absolute_url()).content.decode()
+    # F-S resolved; M-S (the stranger is no child of the mother either) stays flagged
+    assert 'id="pedigree-resolved"' in detail and "flagged F-S;" in detail
+    assert "(M-S)" in detail and "(F-S" not in detail
+    assert "F-S" not in [f"{x['a']}-{x['b']}" for x in run.inputs["pedigree_flags"].get(fam.ref, [])]

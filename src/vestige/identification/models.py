@@ -278,3 +278,22 @@ class HaplotypeDatabase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_system_display()}: {self.name} ({self.population}, {self.rows})"
+
+
+class PedigreeFlagResolution(models.Model):
+    """A person's finding that a flagged pair of a family's references is explained (issue 27,
+    part 3): the pair's flag stops marking the family's matches — they say "resolved" instead —
+    for as long as the two references' profiles stay those the person looked at (``digest``)."""
+
+    family = models.ForeignKey("missing.Family", on_delete=models.PROTECT, related_name="flag_resolutions")
+    pair = models.CharField(_("pair"), max_length=140)  # "A-B": the members' pedigree ids
+    digest = models.CharField(max_length=64, editable=False)  # SHA-256 of the pair's genotypes then
+    note = models.TextField(_("explanation"))
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    resolved_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-resolved_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.family_id}: {self.pair}"

@@ -7,25 +7,30 @@ and the markers of a parent–child exclusion, never genotypes."""
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
-from vestige.errors import NotFound
+from vestige.errors import InvalidInput, NotFound
+from vestige.history.models import Action
+from vestige.history.services import record
+from vestige.identification.flags import pair_digest
+from vestige.identification.models import PedigreeFlagResolution
 from vestige.identification.runs import (
     donor_members,
     frequency_table,
     mutation_model,
     run_pedigrees,
 )
-from vestige.kinship.check import PairCheck, check_family
+from vestige.kinship.check import check_family
 from vestige.kinship.error_rates import error_rates
 from vestige.kinship.io import Profiles
 from vestige.missing.models import Family
 from vestige.missing.services import profiles_for_matching
 
-__all__ = ["family_checks", "flagged_pairs"]
+__all__ = ["family_checks", "resolve_flag"]
 
 
 def _engine_family(family: Family):
@@ -59,17 +64,36 @@ def family_checks(actor, ref: str) -> dict:
     if len(engine.typed) < 2:
         return {"family": family, "pairs": [], "rates": rates,
                 "reason": _("fewer than two typed references: nothing to check")}
-    return {"family": family, "pairs": pairs, "reason": "", "rates": rates,
-            "flagged": sum(1 for p in pairs if p.flagged)}
+    resolved = {}
+    for r in family.flag_resolutions.select_related("resolved_by"):
+        resolved.setdefault(r.pair, r)
+    rows = []
+    for p in pairs:
+        r = resolved.get(f"{p.a}-{p.b}") if p.flagged else None
+        current = r is not None and r.digest == pair_digest(engine, profiles, p.a, p.b)
+        rows.append({"check": p, "resolution": r if current else None, "stale": r is not None and not current})
+    return {"family": family, "pairs": pairs, "rows": rows, "reason": "", "rates": rates,
+            "flagged": sum(1 for p in pairs if p.flagged),
+            "open_flags": sum(1 for row in rows if row["check"].flagged and row["resolution"] is None),
+            "can_resolve": actor.can(Cap.DNA_WRITE)}
 
 
-def flagged_pairs(families, profiles: Profiles, table) -> dict[str, list[PairCheck]]:
-    """Family name → its flagged pairs, for a run (families with two or more typed references)."""
-    out = {}
-    for f in families:
-        if len(f.typed) < 2:
-            continue
-        bad = [c for c in check_family(f, profiles, table) if c.flagged]
-        if bad:
-            out[f.name] = bad
-    return out
+@transaction.atomic
+def resolve_flag(actor, ref: str, pair: str, note: str) -> PedigreeFlagResolution:
+    """Record that the flagged pair ``pair`` ("A-B") of family ``ref`` is explained, and why: its
+    flag then stops marking the family's matches while the two profiles stay as they are now."""
+    require(actor, Cap.DNA_WRITE)
+    note = (note or "").strip()
+    if not note:
+        raise InvalidInput(_("Say what explains the flag (e.g. the tube was re-typed, the relationship corrected)."),
+                           field="note")
+    result = family_checks(actor, ref)
+    hit = next((p for p in result["pairs"] if f"{p.a}-{p.b}" == pair and p.flagged), None)
+    if hit is None:
+        raise InvalidInput(_("The pair %(p)s is not flagged in family %(f)s.") % {"p": pair, "f": ref}, field="pair")
+    engine, refs, _unsearchable = _engine_family(result["family"])
+    profiles = Profiles({f"DON:{d}": g for d, g in refs.items()}, source="vestige")
+    row = PedigreeFlagResolution.objects.create(family=result["family"], pair=pair, note=note, resolved_by=actor,
+                                                digest=pair_digest(engine, profiles, hit.a, hit.b))
+    record(result["family"], Action.UPDATED, actor, {"pedigree_flag_resolved": [pair, note]})
+    return row

@@ -42,6 +42,7 @@ from vestige.errors import Conflict, InvalidInput
 from vestige.history.models import Action
 from vestige.history.services import record
 from vestige.identification.consistency import RegisterShares, consistency
+from vestige.identification.flags import flags_inputs, run_flags
 from vestige.identification.lineage import check_choice, run_lineage
 from vestige.identification.models import (
     Candidate,
@@ -57,7 +58,6 @@ from vestige.identification.samples import decrypt_profile
 from vestige.kinship import Family as KFamily
 from vestige.kinship import KinshipInputError
 from vestige.kinship import Member as KMember
-from vestige.kinship.check import check_family
 from vestige.kinship.io import Profiles
 from vestige.kinship.joint import JointOptions, joint_sparse
 from vestige.kinship.mutation import MutationModel
@@ -281,9 +281,7 @@ def execute_run(run_id: int, progress=None) -> MatchingRun:
         added = profiles.check_against(table, add_missing=settings.VESTIGE_MIN_ALLELE_FREQUENCY)
         # issue 27: each family's typed references against its pedigree before matching; a flagged
         # family's candidates carry the flag (kinship/check.py, forrel's checkPairwise)
-        pedigree_flags = {f.name: [c for c in check_family(f, profiles, table) if c.flagged]
-                          for f in families if len(f.typed) >= 2}
-        pedigree_flags = {k: v for k, v in pedigree_flags.items() if v}
+        pedigree_flags = run_flags(families, profiles, table)
         lap("pedigree checks")
         dropout = {**sample_dropout, **{f"DON:{d}": v for d, v in ref_dropout.items()}}
         degradation = Degradation(dropout)
@@ -346,10 +344,7 @@ def execute_run(run_id: int, progress=None) -> MatchingRun:
                 total_seconds=round(time.perf_counter() - t0, 3), heartbeat_at=timezone.now(),
                 inputs={**_inputs(table, mutation, dropout, res, missing_total, added),
                         "lineage": lineage.used, "lineage_notes": lineage.notes + (res.notes if res else []),
-                        "pedigree_flags": {f: [{"a": c.a, "b": c.b, "relationship": c.relationship,
-                                                "log10_lr": (round(c.log_lr / math.log(10), 3)
-                                                             if math.isfinite(c.log_lr) else None)}
-                                               for c in v] for f, v in pedigree_flags.items()}},
+                        **flags_inputs(pedigree_flags)},
                 timings={**phases, "search_engine": round(engine, 3)},
                 counts={"bodies": len(items), "remains": sum(1 + len(o) for o in others.values()), "samples": n_samples,
                         "degraded_samples": len(sample_dropout), "families_searched": len(families),
@@ -524,8 +519,8 @@ def _candidate_rows(run, res, joint, found: RunBodies, remains, mp_by_key, tinde
             dna.append(f"same_body:{remains[o].body_number if o in remains else o}")
         for d in dup_of.get(r.pk, []):
             dna.append(f"possible_duplicate:{d}")
-        for c in (pedigree_flags or {}).get(h.family, []):
-            dna.append(f"pedigree_check:{c.a}-{c.b}")
+        for c, done in (pedigree_flags or {}).get(h.family, []):  # a resolved flag stays visible as such
+            dna.append(f"pedigree_check{'_resolved' if done else ''}:{c.a}-{c.b}")
         glr = joint.glr.get((v, t)) if joint is not None else None
         shared = (segments(h.sample, h.family, h.missing)
                   if segments is not None and (h.systems or {}).get("snp") is not None and (p >= 1e-3 or h.log_lr > 0)

@@ -33,7 +33,7 @@ from vestige.identification.models import (
     MatchingRun,
     RemainsSample,
 )
-from vestige.identification.pedigree_checks import family_checks
+from vestige.identification.pedigree_checks import family_checks, resolve_flag
 from vestige.identification.report import identification_pdf
 from vestige.identification.worklists import WORKLISTS, counts
 from vestige.missing.models import MissingPerson
@@ -136,6 +136,7 @@ def candidate_detail(request, pk):
         "group": _group(c.run, c.group), "competing": competing.distinct(), "samples": samples,
         "notes": [f for f in c.dna_flags if f.startswith(("degraded", "samples", "same_body", "possible_duplicate"))],
         "pedigree_flags": [f.split(":", 1)[1] for f in c.dna_flags if f.startswith("pedigree_check:")],
+        "pedigree_resolved": [f.split(":", 1)[1] for f in c.dna_flags if f.startswith("pedigree_check_resolved:")],
         "checks": checks(c.flags),
         "systems": system_lrs(c.systems),
         "segments": segment_rows(c.segments),
@@ -318,6 +319,17 @@ def databases_page(request):
 
 
 def pedigree_check_page(request, ref):
-    """A family's typed references tested against its pedigree (forrel's checkPairwise)."""
+    """A family's typed references tested against its pedigree (forrel's checkPairwise); a DNA
+    analyst resolves a flagged pair here, saying what explains it."""
+    status, error = 200, None
+    if request.method == "POST":
+        try:
+            resolve_flag(request.user, ref, request.POST.get("pair", ""), request.POST.get("note", ""))
+        except InvalidInput as e:
+            status, error = 400, e.message
+        else:
+            messages.success(request, _("The flag is resolved; the family's next matches say so instead of flagging."))
+            return redirect("identification:pedigree-check", ref=ref)
     result = family_checks(request.user, ref)
-    return render(request, "identification/pedigree_check.html", result)
+    return render(request, "identification/pedigree_check.html", {**result, "error": error,
+                                                                   "values": request.POST}, status=status)
