@@ -88,14 +88,22 @@ def solve_groups(log_lr, log_w, family_of, targets, multi, items, bodies, profil
                 todo.append((vs, ts, level + 1))
                 continue
             reason = f"{e}, even with pairings of prior-weighted LR below {CUTOFFS[-1]:g} cut"
-            g = Group(vs, ts, cutoff=CUTOFFS[level])
-            try:  # the last resort: a sampler with its error and diagnostics, never pairwise posteriors
-                if opts.method == "enumerate":
-                    raise TooLarge(reason)
-                _enumerate_group(g, *args[1:], how="sample")
-            except TooLarge as e2:
-                groups.append(Group(vs, ts, exact=False, cutoff=CUTOFFS[level], reason=str(e2)))
+            # The last resort: a sampler with its error and diagnostics, never pairwise posteriors.
+            # It needs no cut: it takes every pairing inside the part (only those to other parts
+            # stay cut), or, if a family's table cannot be built so, the part as cut.
+            g = None
+            for block_k in ([finite[np.ix_(vs, ts)], block] if opts.method != "enumerate" else []):
+                kept[np.ix_(vs, ts)] = block_k
+                g = Group(vs, ts, cutoff=CUTOFFS[level])
+                try:
+                    _enumerate_group(g, kept, *args[2:], how="sample")
+                    break
+                except TooLarge as e2:
+                    reason, g = str(e2), None
+            if g is None:
+                groups.append(Group(vs, ts, exact=False, cutoff=CUTOFFS[level], reason=reason))
                 continue
+            sub = kept
         g.cut = _cut_pairings(g, lam, finite, sub) if level > 0 else []
         groups.append(g)
         done += 1
