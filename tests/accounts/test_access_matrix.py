@@ -204,6 +204,7 @@ WEB = [
     ("missing/<str:ref>/", "GET", "/missing/{person}/", None, MISSING_R),
     ("missing/<str:ref>/edit/", "GET", "/missing/{person}/edit/", None, MISSING_W),
     ("missing/<str:ref>/merge/", "POST", "/missing/{person}/merge/", {"kept": "{person}", "reason": "r"}, MISSING_W),
+    ("missing/<str:ref>/compare/<str:other>/", "GET", "/missing/{person}/compare/{person}/", None, MISSING_R),
     ("families/", "GET", "/families/", None, MISSING_R),
     ("families/<str:ref>/", "GET", "/families/{family}/", None, MISSING_R),
     ("families/<str:ref>/pedigree.ped", "GET", "/families/{family}/pedigree.ped", None, MISSING_R),

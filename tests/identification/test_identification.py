@@ -73,6 +73,29 @@ def test_name_search_and_duplicates_are_shown_never_merged(users, family):
     assert b.withdrawn and a.ref in b.withdrawal_reason
 
 
+def test_duplicates_side_by_side_then_merged_from_there(users, family, client):
+    # Issue 29, part 4: the duplicate's page links a side-by-side comparison, whose buttons merge
+    # either way without typing the other code.
+    liaison = users["family_liaison"]
+    a = missing.create_missing_person(liaison, family, {"family_name": "Коваленко", "given_name": "Оксана",
+                                                        "sex": "female", "birth_date": dt.date(1961, 5, 12)})
+    b = missing.create_missing_person(liaison, missing.create_family(liaison, "Kovalenko"),
+                                      {"family_name": "Kovalenko", "given_name": "Oksana", "sex": "female",
+                                       "birth_date": dt.date(1961, 1, 1)})
+    client.force_login(liaison)
+    assert f"/missing/{a.ref}/compare/{b.ref}/" in client.get(f"/missing/{a.ref}/").content.decode()
+    page = client.get(f"/missing/{a.ref}/compare/{b.ref}/").content.decode()
+    assert 'id="compare"' in page and "1961-05-12" in page and "1961-01-01" in page
+    assert page.count('class="differ"') >= 3  # family, surname (scripts), given name, birth date
+    assert 'id="merge-a-into-b"' in page and 'id="merge-b-into-a"' in page
+    # the second button: B merged into A (the button's kept value comes last, as a form sends it)
+    r = client.post(f"/missing/{b.ref}/merge/", {"kept": [b.ref, a.ref], "reason": "one person"})
+    assert r.status_code == 302 and r["Location"] == a.get_absolute_url()
+    b.refresh_from_db()
+    assert b.withdrawn and a.ref in b.withdrawal_reason
+    assert client.get(f"/missing/{a.ref}/compare/NO-SUCH/").status_code == 404
+
+
 def test_pedigree_follows_the_kinship_rules(users, family):
     liaison = users["family_liaison"]
     missing.add_member(liaison, family, "F", "male")

@@ -12,6 +12,7 @@ urlpatterns = [
     path("missing/<str:ref>/case-file.pdf", views.person_report, name="person-report"),
     path("missing/<str:ref>/edit/", views.person_edit, name="person-edit"),
     path("missing/<str:ref>/merge/", views.person_merge, name="person-merge"),
+    path("missing/<str:ref>/compare/<str:other>/", views.person_compare, name="person-compare"),
     path("missing/<str:ref>/extracts/", views.extract_issue, name="extract-issue"),
     path("extracts/<str:number>.pdf", views.extract_download, name="extract-pdf"),
     path("extracts/<str:number>/revoke/", views.extract_revoke, name="extract-revoke"),
