@@ -489,3 +489,20 @@ def test_pdf_prints_user_text_as_typed_never_as_markup(users, world, client):
         from pypdf import PdfReader
         text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(resp.content)).pages)
         assert "<b>unclosed <font color='white'>hidden</font>" in text.replace("\n", " ")
+
+
+def test_a_possible_duplicate_is_shown_before_saving(users, family, client):
+    # Issue 29, part 4: the form says who may already be registered before a second record exists.
+    liaison = users["family_liaison"]
+    a = missing.create_missing_person(liaison, family, {"family_name": "Коваленко", "given_name": "Оксана",
+                                                        "sex": "female", "birth_date": dt.date(1961, 5, 12)})
+    client.force_login(liaison)
+    data = {"family": family.pk, "family_name": "Kovalenko", "given_name": "Oksana", "sex": "female",
+            "birth_date": "1961-03-01"}
+    r = client.post("/missing/new/", data)
+    assert r.status_code == 200 and 'id="duplicates-before-saving"' in r.content.decode() and a.ref in r.content.decode()
+    assert MissingPerson.objects.count() == 1  # nothing saved yet
+    r = client.post("/missing/new/", {**data, "confirm_new": "1"})  # "none of them": saved
+    assert r.status_code == 302 and MissingPerson.objects.count() == 2
+    other = {**data, "family_name": "Шевчук", "given_name": "Андрій", "sex": "male"}
+    assert client.post("/missing/new/", other).status_code == 302  # no look-alike: saved at once

@@ -31,6 +31,7 @@ from vestige.missing.forms import (
     RelativeForm,
 )
 from vestige.missing.models import Donor, Family, MissingPerson, MissingStatus
+from vestige.missing.names import name_key
 from vestige.missing.pedigree import pedigree_svg
 from vestige.missing.pedigrees import pedtools_table
 from vestige.tables import table_response
@@ -90,6 +91,14 @@ def person_form(request):
         form = PersonForm(request.POST, user=request.user)
         if form.is_valid():
             d = form.cleaned_data
+            if not request.POST.get("confirm_new"):  # issue 29: possible duplicates before saving, not after
+                draft = MissingPerson(family_name=d["family_name"], given_name=d["given_name"],
+                                      birth_date=d.get("birth_date"),
+                                      name_key=name_key(f"{d['family_name']} {d['given_name']} {d.get('patronymic') or ''}"))
+                dups = [(o, s) for o, s in services.possible_duplicates(draft) if access.visible(request.user, o)]
+                if dups:
+                    return render(request, "claims/form.html", {"form": form, "title": _("Report a missing person"),
+                                                                "back": "/missing/", "duplicates": dups})
             try:
                 family = d["family"] or services.create_family(request.user, d["new_family"] or d["family_name"],
                                                                contact=d["contact"], case=d.get("case") or None)
