@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "vestige"
-PURE = ("kinship", "ledger", "media", "osteology")
+PURE = ("kinship", "ledger", "media", "osteology", "linkage")
 WRITE_CALLS = {"save", "delete", "bulk_create", "bulk_update", "update_or_create", "get_or_create"}
 
 

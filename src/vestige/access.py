@@ -37,6 +37,8 @@ PATHS: dict[str, tuple[str, ...]] = {
     "missing.missingperson": ("family__case",),
     "missing.donor": ("family__case",),
     "missing.referenceprofile": ("donor__family__case",),
+    "missing.personlist": ("case",),
+    "missing.listentry": ("person_list__case",),
     "claims.incident": ("case",),
     "claims.claim": ("case",),
     "claims.claimlink": ("claim__case",),

@@ -144,7 +144,13 @@ def world(users, settings):
     comparison = dvi.record_comparison(examiner2, "fingerprints", a["remains"], a["person"], "inconclusive")
     from vestige.missing import extracts
     extract = extracts.issue_extract(users["family_liaison"], a["person"].ref)  # a register extract of case A
-    a.update(run=run, candidate=cand, ident=proposal, group=group, job=job, comparison=comparison, extract=extract)
+    from vestige.missing import lists
+    person = a["person"]
+    plist = lists.import_list(users["family_liaison"], io.BytesIO(  # another organisation's list, in case A
+        f"surname,name,date_of_birth\n{person.family_name},{person.given_name},\nStranger,Someone,1970-01-01\n".encode()),
+        "nib.csv", list_name="NIB list", source="NIB", case="MAIN").person_list
+    a.update(run=run, candidate=cand, ident=proposal, group=group, job=job, comparison=comparison, extract=extract,
+             plist=plist)
     return a, b, b_users
 
 
@@ -154,7 +160,8 @@ def _fmt(url: str, a: dict) -> str:
             "person": a["person"].ref, "family": a["family"].ref, "donor": a["donor"].code, "item": a["item"].ref,
             "run": a["run"].pk, "candidate": a["candidate"].pk, "ident": a["ident"].pk, "group": a["group"].pk,
             "sample": a["sample"].pk, "body": a["remains"].body_number, "job": a["job"].pk,
-            "comparison": a["comparison"].pk, "extract": a["extract"].number, "extract_code": a["extract"].check_code}
+            "comparison": a["comparison"].pk, "extract": a["extract"].number, "extract_code": a["extract"].check_code,
+            "list": a["plist"].ref}
     return url.format(**keys)
 
 
@@ -210,6 +217,12 @@ WEB = [
     ("families/<str:ref>/pedigree.ped", "GET", "/families/{family}/pedigree.ped", None, MISSING_R),
     ("missing/<str:ref>/case-file.pdf", "GET", "/missing/{person}/case-file.pdf", None, MISSING_R),
     ("missing/<str:ref>/extracts/", "POST", "/missing/{person}/extracts/", {}, MISSING_W),
+    ("lists/", "GET", "/lists/", None, MISSING_R),
+    ("lists/<str:ref>/", "GET", "/lists/{list}/", None, MISSING_R),
+    ("lists/<str:ref>/export/", "GET", "/lists/{list}/export/", None, MISSING_R),
+    ("lists/<str:ref>/link/", "POST", "/lists/{list}/link/", {}, MISSING_W),
+    ("lists/<str:ref>/<int:line>/", "GET", "/lists/{list}/2/", None, MISSING_R),
+    ("lists/<str:ref>/<int:line>/#decide", "POST", "/lists/{list}/3/", {"decision": "reject"}, MISSING_W),
     ("extracts/<str:number>.pdf", "GET", "/extracts/{extract}.pdf", None, MISSING_R),
     ("extracts/<str:number>/revoke/", "POST", "/extracts/{extract}/revoke/", {"reason": "wrong date"}, MISSING_W),
     ("verify/extract/<str:number>/", "GET", "/verify/extract/{extract}/?c={extract_code}", None, ALL),  # public
@@ -546,7 +559,7 @@ def test_another_case_cannot_see_or_touch_a_record(world, api_token, door):
 
 LISTS = ["/sites/", "/graves/", "/exhumations/", "/remains/", "/claims/", "/incidents/", "/witnesses/", "/missing/",
          "/families/", "/evidence/", "/identification/", "/sites/export.csv", "/remains/export.csv", "/missing/export.csv",
-         "/claims/export.csv", "/incidents/export.csv", "/map/data.geojson", "/"]
+         "/claims/export.csv", "/incidents/export.csv", "/map/data.geojson", "/", "/lists/"]
 API_LISTS = ["/api/sites", "/api/graves", "/api/exhumations", "/api/remains", "/api/claims", "/api/incidents",
              "/api/missing-persons", "/api/evidence", "/api/candidates", "/api/identification/joint",
              "/api/stats/sites", "/api/identification/worklists/notify"]
@@ -559,7 +572,7 @@ def _body(r) -> str:
 def test_lists_exports_and_counts_hold_only_the_users_cases(world, users, api_token):
     a, b, b_users = world
     a_marks = [a["site"].ref, a["remains"].body_number, a["claim"].ref, a["incident"].ref, a["witness"].code,
-               a["person"].ref, a["family"].ref, a["item"].ref]
+               a["person"].ref, a["family"].ref, a["item"].ref, a["plist"].ref]
     for role, user in b_users.items():
         c = Client()
         c.force_login(user)
@@ -684,6 +697,10 @@ CLI = {
     "missing update-member": (["{family}", "X", "--label", "l"], MISSING_W),
     "missing remove-member": (["{family}", "X"], MISSING_W),
     "missing show-family": (["{family}"], MISSING_R),
+    "missing list-import": (["{tmp}/list.csv", "--source", "NIB", "--case", "MAIN", "--dry-run"], MISSING_W),
+    "missing list-link": (["{list}"], MISSING_W),
+    "missing list-show": (["{list}", "--out", "{tmp}/list-{role}.csv"], MISSING_R),
+    "missing list-decide": (["{list}", "3", "reject"], MISSING_W),
     "keys rotate": ([], ADMIN),
     "user otp-reset": (["u-analyst"], ADMIN),
     "user unlock": (["u-analyst"], ADMIN),
@@ -730,12 +747,14 @@ def test_cli_follows_the_roles_table(world, users, tmp_path, capsys, command):
     (tmp_path / "aa.json").write_text("[]")
     (tmp_path / "dvi.json").write_text('{"format": "vestige-dvi-exchange", "version": 1}')
     (tmp_path / "dental.csv").write_text("owner,tooth,state\nB-A-1,16,sound\n")
+    (tmp_path / "list.csv").write_text("surname,name\nStranger,Someone\n")
     args, who = CLI[command]
     for role in ROLES:
         fill = {"tmp": str(tmp_path), "role": role, "ROLE": role.upper().replace("_", "-"),
                 "candidate": str(a["candidate"].pk), "ident": str(a["ident"].pk), "group": str(a["group"].pk),
                 "sample": str(a["sample"].pk), "sample_code": a["sample"].code, "body": a["remains"].body_number, "item": a["item"].ref,
-                "family": a["family"].ref, "person": a["person"].ref, "comparison": str(a["comparison"].pk)}
+                "family": a["family"].ref, "person": a["person"].ref, "comparison": str(a["comparison"].pk),
+                "list": a["plist"].ref}
         argv = [*command.split(), *[x.format(**fill) for x in args], "--as", users[role].username]
         code = main(argv)
         err = capsys.readouterr().err

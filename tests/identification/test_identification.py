@@ -17,9 +17,9 @@ from vestige.identification.models import Candidate, Identification, MatchingRun
 from vestige.kinship.io import FrequencyTable
 from vestige.kinship.mutation import MutationModel
 from vestige.kinship.simulate import Drawer
+from vestige.linkage.names import name_key, transliterate
 from vestige.missing import services as missing
 from vestige.missing.models import MissingPerson, ReferenceProfile
-from vestige.missing.names import name_key, transliterate
 from vestige.registry import services as registry
 from vestige.registry.models import Remains
 

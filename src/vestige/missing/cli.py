@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import sys
 from pathlib import Path
 
 from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
-from vestige.commands import actor_of, as_user, run_import, setup_django
-from vestige.errors import NotFound
+from vestige.commands import actor_of, as_user, run_import, setup_django, stderr_console
+from vestige.errors import ImportRejected, NotFound
+from vestige.missing import lists
 from vestige.missing.importing import import_persons, import_references
-from vestige.missing.models import Family, Member
+from vestige.missing.models import Family, Member, MissingPerson, PersonList
 from vestige.missing.pedigrees import add_relative, import_pedigrees, remove_member, update_member
 from vestige.missing.services import kinship_family
+from vestige.tables import write_csv
+
+
+def _date(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
 
 
 def cmd_missing_import(args) -> int:
@@ -107,6 +115,88 @@ def cmd_family_show(args) -> int:
     return 0
 
 
+def cmd_list_import(args) -> int:
+    """Another organisation's list of people (CSV/XLSX), stored as it came, for reconciliation."""
+    setup_django()
+
+    def importer(actor, f, name, **kw):
+        return lists.import_list(actor, f, name, list_name=args.name or Path(name).stem, source=args.source,
+                                 received_on=args.received_on, case=args.case or None,
+                                 threshold=args.threshold, **kw)
+
+    actor = actor_of(args)
+    path = Path(args.file)
+    if not path.is_file():
+        raise NotFound(f"{path}: no such file")
+    with path.open("rb") as f:
+        try:
+            report = importer(actor, f, str(path), dry_run=args.dry_run, via="cli")
+        except ImportRejected as e:
+            for r in e.rows:
+                print(f"{path}: {r}", file=sys.stderr)
+            raise
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+    elif report.dry_run:
+        print(f"{path}: {report.rows} rows are good (dry run: nothing stored)"
+              + (f"; kept as extra: {', '.join(report.extra_columns)}" if report.extra_columns else ""))
+    else:
+        print(f"{report.person_list.ref}: {report.rows} rows imported from {path}")
+    return 0
+
+
+def _list(args):
+    actor = actor_of(args)
+    return actor, access.get(actor, PersonList, ref=args.list)
+
+
+def cmd_list_link(args) -> int:
+    """Link the list's undecided rows with the register (here and now, not as a task)."""
+    setup_django()
+
+    actor, plist = _list(args)
+    with stderr_console().status(f"linking {plist.ref} ({plist.rows} rows) with the register"):
+        out = lists.link_list(actor, plist, threshold=args.threshold, via="cli")
+    if args.json:
+        print(json.dumps(out, indent=2))
+    else:
+        print(f"{plist.ref}: {out['proposals']} proposals for {out['rows']} undecided rows against "
+              f"{out['register']} register records" + ("" if out["trained"] else " (prior m values: too few rows)"))
+    return 0
+
+
+def cmd_list_show(args) -> int:
+    """The list's rows with their proposals and decisions (CSV on stdout, or a file)."""
+    setup_django()
+
+    actor, plist = _list(args)
+    require(actor, Cap.MISSING_READ)
+    qs = plist.entries.all()
+    if args.status:
+        qs = qs.filter(status=args.status)
+    if args.out:
+        with open(args.out, "w", newline="", encoding="utf-8") as f:
+            write_csv(f, lists.entry_rows(qs))
+        print(f"{plist.ref}: {qs.count()} rows written to {args.out}")
+    else:
+        write_csv(sys.stdout, lists.entry_rows(qs))
+    return 0
+
+
+def cmd_list_decide(args) -> int:
+    """A person's decision on one line: accept, reject, new (a new register record) or reopen."""
+    setup_django()
+
+    actor, plist = _list(args)
+    entry = plist.entries.filter(line=args.line).first()
+    if entry is None:
+        raise NotFound(f"no line {args.line} in {plist.ref}")
+    person = access.get(actor, MissingPerson, ref=args.person) if args.person else None
+    entry = lists.decide(actor, entry, args.decision, person=person, note=args.note or "", via="cli")
+    print(f"{plist.ref} line {entry.line}: {entry.status}" + (f" {entry.person.ref}" if entry.person else ""))
+    return 0
+
+
 RELATIONS = ("father", "mother", "full_sibling", "half_sibling_paternal", "half_sibling_maternal", "child",
              "spouse")  # = pedigrees.RELATIONS (the parser is built without Django)
 
@@ -164,6 +254,37 @@ def add_commands(sub) -> None:
     mr.add_argument("family")
     mr.add_argument("member")
     as_user(mr)
+    li = mi.add_parser("list-import", help="another organisation's list of people (CSV/XLSX), for reconciliation")
+    li.set_defaults(fn=cmd_list_import)
+    li.add_argument("file")
+    li.add_argument("--source", required=True, help="the organisation that compiled the list")
+    li.add_argument("--name", help="the list's name (default: the file's name)")
+    li.add_argument("--received-on", type=_date, help="YYYY-MM-DD")
+    li.add_argument("--case", help="the case the list belongs to (its register is what it is linked against)")
+    li.add_argument("--threshold", type=float, default=0.99, help="match probability of a proposal (default 0.99)")
+    li.add_argument("--dry-run", action="store_true")
+    li.add_argument("--json", action="store_true")
+    as_user(li)
+    ll = mi.add_parser("list-link", help="propose a register record for each undecided row of a list")
+    ll.set_defaults(fn=cmd_list_link)
+    ll.add_argument("list", help="the list's reference, e.g. LIST-0001")
+    ll.add_argument("--threshold", type=float, help="match probability of a proposal (default: the list's)")
+    ll.add_argument("--json", action="store_true")
+    as_user(ll)
+    ls = mi.add_parser("list-show", help="a list's rows with their proposals and decisions, as CSV")
+    ls.set_defaults(fn=cmd_list_show)
+    ls.add_argument("list")
+    ls.add_argument("--status", choices=["unmatched", "proposed", "accepted", "rejected", "created"])
+    ls.add_argument("--out", help="write the CSV to this file instead of standard output")
+    as_user(ls)
+    ld = mi.add_parser("list-decide", help="decide one line of a list: accept, reject, new or reopen")
+    ld.set_defaults(fn=cmd_list_decide)
+    ld.add_argument("list")
+    ld.add_argument("line", type=int)
+    ld.add_argument("decision", choices=["accept", "reject", "new", "reopen"])
+    ld.add_argument("--person", help="accept: a register record other than the one proposed")
+    ld.add_argument("--note")
+    as_user(ld)
     fs = mi.add_parser("show-family", help="print a family's pedigree as kinship JSON")
     fs.set_defaults(fn=cmd_family_show)
     fs.add_argument("family")

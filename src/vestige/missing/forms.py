@@ -4,7 +4,7 @@ from django import forms
 from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
-from vestige.access import scope
+from vestige.access import cases_for, scope
 from vestige.missing.models import Family, MissingPerson
 from vestige.missing.services import PERSON_FIELDS
 from vestige.registry.forms import RecordForm
@@ -82,3 +82,34 @@ class MemberEditForm(forms.Form):
     code = forms.CharField(label=_("Pedigree id"), max_length=64)
     label = forms.CharField(label=_("Relationship"), required=False, max_length=100)
     deceased = forms.BooleanField(label=_("Deceased"), required=False)
+
+
+class ListImportForm(forms.Form):
+    """A list of people from another organisation (issue 31, part 3)."""
+
+    file = forms.FileField(label=_("List (CSV or XLSX)"), help_text=_(
+        "Columns family_name (or surname, прізвище, фамилия), given_name, patronymic, sex, birth_date, birth_place, "
+        "disappeared_on, disappearance_place, unit, source_id; other columns are kept as they came."))
+    name = forms.CharField(label=_("Name of the list"), max_length=200)
+    source = forms.CharField(label=_("Source organisation"), max_length=200)
+    received_on = forms.DateField(label=_("Received on"), required=False)
+    threshold = forms.FloatField(label=_("Threshold (match probability)"), initial=0.99, min_value=0.5,
+                                 max_value=0.999999, help_text=_("A row's best register record is proposed when the "
+                                                                "model gives it at least this probability."))
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["received_on"].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        if user is not None:
+            cases = list(cases_for(user))
+            if len(cases) > 1:
+                self.fields["case"] = forms.ChoiceField(
+                    label=_("Case"), choices=[("", "—")] + [(c.code, str(c)) for c in cases],
+                    help_text=_("The case this list belongs to: it is linked against that case's register."))
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[(d, d) for d in ("accept", "reject", "new", "reopen")])
+    person = forms.CharField(label=_("Another register record"), required=False, max_length=64,
+                             help_text=_("To accept a record other than the one proposed: its reference."))
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)

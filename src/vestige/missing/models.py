@@ -177,3 +177,94 @@ class RegisterExtract(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class ListStatus(models.TextChoices):
+    IMPORTED = "imported", _("Imported")
+    QUEUED = "queued", _("Queued")
+    LINKING = "linking", _("Linking")
+    LINKED = "linked", _("Linked")
+    FAILED = "failed", _("Failed")
+
+
+class PersonList(models.Model):
+    """A list of people from another organisation (a National Information Bureau, a unit, the
+    ICRC), imported as it came, to be reconciled with the register (issue 31)."""
+
+    ref = models.CharField(_("reference"), max_length=32, unique=True)
+    case = models.ForeignKey("accounts.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                             verbose_name=_("case"))
+    name = models.CharField(_("name"), max_length=200)
+    source = models.CharField(_("source organisation"), max_length=200,
+                              help_text=_("Who compiled the list, e.g. the National Information Bureau."))
+    received_on = models.DateField(_("received on"), null=True, blank=True)
+    file_name = models.CharField(max_length=300, editable=False)
+    sha256 = models.CharField(max_length=80, editable=False)  # "sha256:<hex>" of the file as received
+    rows = models.PositiveIntegerField(default=0, editable=False)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    imported_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(_("status"), max_length=10, choices=ListStatus.choices, default=ListStatus.IMPORTED)
+    threshold = models.FloatField(_("threshold"), default=0.99,
+                                  validators=[MinValueValidator(0.5), MaxValueValidator(0.999999)],
+                                  help_text=_("The match probability a proposal needs."))
+    task_id = models.CharField(max_length=64, blank=True, editable=False)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True, editable=False)
+    linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    message = models.TextField(blank=True, editable=False)
+    model = models.JSONField(default=dict, editable=False)  # the fitted Fellegi–Sunter model (Splink's JSON)
+
+    class Meta:
+        ordering = ["-imported_at", "-pk"]
+        verbose_name = _("list of people")
+        verbose_name_plural = _("lists of people")
+
+    def __str__(self) -> str:
+        return f"{self.ref} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("missing:list-detail", args=[self.ref])
+
+
+class EntryStatus(models.TextChoices):
+    UNMATCHED = "unmatched", _("No proposal")
+    PROPOSED = "proposed", _("Proposed")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    CREATED = "created", _("New record")
+
+
+class ListEntry(models.Model):
+    """One row of a list, as it came (``fields``), with the register record proposed for it and a
+    person's decision."""
+
+    person_list = models.ForeignKey(PersonList, on_delete=models.PROTECT, related_name="entries")
+    line = models.PositiveIntegerField(_("line"))
+    fields = models.JSONField(default=dict)
+    name_key = models.CharField(max_length=300, editable=False, db_index=True)  # derived: names.name_key
+    status = models.CharField(_("status"), max_length=10, choices=EntryStatus.choices, default=EntryStatus.UNMATCHED)
+    proposed = models.ForeignKey(MissingPerson, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    match_weight = models.FloatField(null=True, blank=True)
+    match_probability = models.FloatField(null=True, blank=True)
+    explanation = models.JSONField(default=dict, blank=True)  # the comparisons, their levels and weights
+    person = models.ForeignKey(MissingPerson, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="list_entries")  # the record the decision joined it to
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["person_list", "line"]
+        verbose_name = _("list entry")
+        verbose_name_plural = _("list entries")
+        constraints = [models.UniqueConstraint(fields=["person_list", "line"], name="list_entry_line_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.person_list.ref}:{self.line}"
+
+    @property
+    def full_name(self) -> str:
+        f = self.fields
+        return " ".join(x for x in (f.get("family_name"), f.get("given_name"), f.get("patronymic")) if x)

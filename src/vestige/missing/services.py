@@ -24,8 +24,8 @@ from vestige.history.services import diff, next_reference, record, snapshot
 from vestige.kinship import Family as KFamily
 from vestige.kinship import KinshipInputError
 from vestige.kinship import Member as KMember
+from vestige.linkage.names import name_key, similarity
 from vestige.missing.models import Donor, Family, Member, MissingPerson, ReferenceProfile
-from vestige.missing.names import name_key, similarity
 from vestige.registry.services import invalid_from, withdraw
 
 PERSON_FIELDS = ("family_name", "given_name", "patronymic", "sex", "birth_date", "height_cm", "last_seen_on",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from vestige.missing import views
+from vestige.missing import listviews, views
 
 app_name = "missing"
 
@@ -17,6 +17,11 @@ urlpatterns = [
     path("extracts/<str:number>.pdf", views.extract_download, name="extract-pdf"),
     path("extracts/<str:number>/revoke/", views.extract_revoke, name="extract-revoke"),
     path("verify/extract/<str:number>/", views.extract_verify, name="extract-verify"),
+    path("lists/", listviews.list_index, name="list-index"),
+    path("lists/<str:ref>/", listviews.list_detail, name="list-detail"),
+    path("lists/<str:ref>/export/", listviews.list_export, name="list-export"),
+    path("lists/<str:ref>/link/", listviews.list_link, name="list-link"),
+    path("lists/<str:ref>/<int:line>/", listviews.entry_review, name="list-entry"),
     path("families/", views.family_list, name="family-list"),
     path("families/<str:ref>/", views.family_detail, name="family-detail"),
     path("families/<str:ref>/pedigree.ped", views.family_pedtools, name="family-pedtools"),

@@ -21,6 +21,7 @@ from vestige.accounts.services import require
 from vestige.errors import Conflict, InvalidInput
 from vestige.history.models import Action
 from vestige.history.services import history_of, record
+from vestige.linkage.names import name_key
 from vestige.missing import extracts, pedigrees, services
 from vestige.missing.forms import (
     ConsentWithdrawalForm,
@@ -31,7 +32,6 @@ from vestige.missing.forms import (
     RelativeForm,
 )
 from vestige.missing.models import Donor, Family, MissingPerson, MissingStatus
-from vestige.missing.names import name_key
 from vestige.missing.pedigree import pedigree_svg
 from vestige.missing.pedigrees import pedtools_table
 from vestige.tables import table_response

@@ -13,12 +13,13 @@ SECTIONS = {
     "incidents": (_("Incidents"), "/incidents/"), "witnesses": (_("Witnesses"), "/witnesses/"),
     "import": (_("Import"), "/import/"), "audit": (_("Audit"), "/audit/"), "search": (_("Search"), "/search/"),
     "map": (_("Map"), "/map/"), "accounts": (_("Profile"), "/accounts/profile/"),
+    "lists": (_("Lists of people"), "/lists/"),
 }
 # Words of an address that name an action or a sub-page, shown translated.
 STEPS = {"new": _("New"), "edit": _("Edit"), "check": _("Pedigree check"), "runs": _("Matching runs"),
          "candidates": _("Candidates"), "board": _("Board"), "jobs": _("Jobs"), "upload": _("Upload"),
          "history": _("History"), "merge": _("Merge"), "persons": _("Missing persons"),
-         "families": _("Families"), "databases": _("Population databases"), "profile": _("Profile")}
+         "families": _("Families"), "export": _("Export"), "databases": _("Population databases"), "profile": _("Profile")}
 
 
 def breadcrumbs(path: str) -> list[tuple[str, str]]:
