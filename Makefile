@@ -50,8 +50,10 @@ test-minimal: install
 	@$(UV) pip install -q --python $(MIN)/bin/python $$($(BIN)/python -c "import importlib.metadata as m; \
 		print(*(f'{p}=={m.version(p)}' for p in ('pytest', 'pytest-django', 'pytest-xdist', 'hypothesis')))")
 	@! $(MIN)/bin/python -c "import cyvcf2" 2>/dev/null || { echo "an extra leaked into the minimal install"; exit 1; }
+	@! $(MIN)/bin/python -c "import splink" 2>/dev/null || { echo "an extra leaked into the minimal install"; exit 1; }
 	cd $(MIN) && $(MIN)/bin/pytest -q -n auto -p no:cacheprovider --rootdir=$(CURDIR) -c $(CURDIR)/pyproject.toml \
-		$(CURDIR)/tests/kinship $(CURDIR)/tests/ledger $(CURDIR)/tests/media $(CURDIR)/tests/osteology
+		$(CURDIR)/tests/kinship $(CURDIR)/tests/ledger $(CURDIR)/tests/media $(CURDIR)/tests/osteology \
+		$(CURDIR)/tests/linkage
 
 openssl:
 	@command -v openssl >/dev/null || { echo "installing Debian's openssl (the tests' timestamping authority)"; \
@@ -90,6 +92,7 @@ bench: install wrk
 	$(BIN)/python benchmarks/snp_kinship.py
 	$(BIN)/python benchmarks/joint_dvi.py
 	$(BIN)/python benchmarks/dental_match.py
+	$(BIN)/python benchmarks/list_linkage.py
 	$(BIN)/python benchmarks/identification_run.py
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/registry_pages.py

@@ -18,6 +18,12 @@ def test_demo_reproduces_published_izium_figures_and_is_idempotent(db, capsys):
         assert f"\n  {user} " in out
     # It says what it is doing while it loads (before: silent for the whole load).
     assert "Loading the Izium registry" in out and "Simulating families" in out
+    # Issue 31: a list from another organisation, half of it registered people written otherwise
+    # (60 of 120 rows), linked: at least 95 % of them proposed, and no more proposals than them.
+    from vestige.missing.models import PersonList
+    nib = PersonList.objects.get()
+    assert nib.rows == 120 and nib.status == "linked"
+    assert 57 <= nib.entries.filter(status="proposed").count() <= 60, nib.message
     izium = Site.objects.get(ref="IZM-PISH")
     s = site_stats(izium)
     # DOMAIN.md: 447 bodies exhumed 16–23 Sept 2022: 215 women, 194 men, 5 children,

@@ -17,6 +17,7 @@ from vestige.demo.evidence import load_evidence
 from vestige.demo.identification import load_identification
 from vestige.demo.izium import load_izium
 from vestige.demo.lineage import load_lineage
+from vestige.demo.lists import load_list
 from vestige.demo.snp import load_snps
 
 # user name → role: one per role, a second DNA analyst, so that the two-person rule (one
@@ -104,4 +105,6 @@ def run_demo(verbosity: int = 1, say=None) -> tuple[dict, dict]:
         created.update(load_dvi({k: User.objects.get(username=k) for k in ("liaison", "examiner", "odontologist",
                                                                            "dna2")},
                                 report["truth"], report["no_dna"]))
+        say("Importing a list from another organisation and linking it with the register (synthetic people)")
+        created["list rows to reconcile"] = load_list(User.objects.get(username="liaison"))
     return accounts, created

@@ -15,7 +15,7 @@ from vestige.linkage.given_names import FEMALE, MALE, patronymic
 from vestige.linkage.names import transliterate
 from vestige.linkage.records import Person
 
-__all__ = ["Synthetic", "generate", "register_like"]
+__all__ = ["Synthetic", "generate", "register_like", "as_listed", "stranger"]
 
 _ROOTS = (
     "Коваль", "Шевч", "Мельн", "Бойч", "Ткач", "Кравч", "Олійн", "Лис", "Гончар", "Савч", "Руд", "Бондар",
@@ -100,7 +100,7 @@ def _latin(p: Person) -> Person:
                    disappearance_place=transliterate(p.disappearance_place), unit=transliterate(p.unit))
 
 
-def _as_listed(rng: random.Random, p: Person, eid: str) -> Person:
+def as_listed(rng: random.Random, p: Person, eid: str) -> Person:
     """A registered person as another organisation's list writes them."""
     q = replace(p, id=eid)
     script = rng.random()
@@ -140,6 +140,11 @@ def _namesake(rng: random.Random, p: Person, eid: str) -> Person:
                    patronymic=patronymic(rng.choice(MALE)[0], p.sex))
 
 
+def stranger(rng: random.Random, pid: str) -> Person:
+    """An invented person (in no register)."""
+    return _person(rng, pid)
+
+
 def register_like(n: int, *, seed: int = 1, prefix: str = "MP-") -> list[Person]:
     rng = random.Random(seed)
     return [_person(rng, f"{prefix}{i + 1:06d}") for i in range(n)]
@@ -158,11 +163,11 @@ def generate(n_register: int, n_list: int, *, share_registered: float = 0.6, sha
     entries, truth = [], {}
     for i, p in enumerate(chosen):
         eid = f"L{i + 1:06d}"
-        entries.append(_as_listed(rng, p, eid))
+        entries.append(as_listed(rng, p, eid))
         truth[eid] = p.id
     for i in range(n_true, n_true + n_namesake):
-        entries.append(_as_listed(rng, _namesake(rng, rng.choice(register), f"L{i + 1:06d}"), f"L{i + 1:06d}"))
+        entries.append(as_listed(rng, _namesake(rng, rng.choice(register), f"L{i + 1:06d}"), f"L{i + 1:06d}"))
     for i in range(n_true + n_namesake, n_list):
-        entries.append(_as_listed(rng, _person(rng, f"L{i + 1:06d}"), f"L{i + 1:06d}"))
+        entries.append(as_listed(rng, _person(rng, f"L{i + 1:06d}"), f"L{i + 1:06d}"))
     rng.shuffle(entries)
     return Synthetic(register, entries, truth)

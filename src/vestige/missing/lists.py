@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -228,8 +228,7 @@ def link_list(actor, plist: PersonList, *, threshold: float | None = None, via: 
             "trained": result.trained,
         }
     with transaction.atomic():
-        ListEntry.objects.bulk_update(open_entries, ["status", "proposed", "match_weight", "match_probability",
-                                                     "explanation"], batch_size=2000)
+        _save_proposals(open_entries)
         plist.model = result.parameters
         plist.status, plist.finished_at, plist.linked_by = ListStatus.LINKED, timezone.now(), actor
         plist.message = _("%(p)d proposals for %(n)d undecided rows against %(r)d register records (%(how)s).") % {
@@ -239,6 +238,20 @@ def link_list(actor, plist: PersonList, *, threshold: float | None = None, via: 
         record(plist, Action.UPDATED, actor, {"linked": [None, plist.message]}, via=via)
     return {"proposals": len(by_entry), "rows": len(open_entries), "register": len(register),
             "trained": result.trained}
+
+
+def _save_proposals(entries: list[ListEntry]) -> None:
+    """The rows' new proposals in one prepared UPDATE run over all of them: Django's bulk_update
+    builds a CASE per field and row and took 60 of the 80 s of linking a 50,000-row list."""
+    columns = ("status", "proposed", "match_weight", "match_probability", "explanation")
+    fields = [ListEntry._meta.get_field(c) for c in columns]
+    qn = connection.ops.quote_name
+    sql = (f"UPDATE {qn(ListEntry._meta.db_table)} SET "
+           + ", ".join(f"{qn(f.column)} = %s" for f in fields) + f" WHERE {qn('id')} = %s")
+    params = [[f.get_db_prep_save(getattr(e, f.attname), connection) for f in fields] + [e.pk] for e in entries]
+    with connection.cursor() as cursor:
+        for start in range(0, len(params), 5000):
+            cursor.executemany(sql, params[start:start + 5000])
 
 
 def start_linking(actor, plist: PersonList, *, threshold: float | None = None) -> PersonList:
