@@ -13,6 +13,7 @@ point                         offered by          provided by
                                                   missing, identification, dvi)
 ``identification.confirm``    identification      dvi: a non-DNA identification still established
 ``missing.person_results``    missing             identification: a person's candidates and decisions
+``missing.family_progress``   missing             identification: a case's stages on the family portal
 ``missing.person_timeline``   missing             reports: the person's timeline
 ``missing.person_pdf``        missing             reports: the printed case file
 ``registry.site_timeline``    registry            reports: the site's timeline

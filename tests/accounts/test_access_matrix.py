@@ -149,8 +149,10 @@ def world(users, settings):
     plist = lists.import_list(users["family_liaison"], io.BytesIO(  # another organisation's list, in case A
         f"surname,name,date_of_birth\n{person.family_name},{person.given_name},\nStranger,Someone,1970-01-01\n".encode()),
         "nib.csv", list_name="NIB list", source="NIB", case="MAIN").person_list
+    from vestige.missing import family_access
+    grant, _secret = family_access.grant(users["family_liaison"], a["family"], "a sister")  # a family's own access
     a.update(run=run, candidate=cand, ident=proposal, group=group, job=job, comparison=comparison, extract=extract,
-             plist=plist)
+             plist=plist, grant=grant)
     return a, b, b_users
 
 
@@ -161,7 +163,7 @@ def _fmt(url: str, a: dict) -> str:
             "run": a["run"].pk, "candidate": a["candidate"].pk, "ident": a["ident"].pk, "group": a["group"].pk,
             "sample": a["sample"].pk, "body": a["remains"].body_number, "job": a["job"].pk,
             "comparison": a["comparison"].pk, "extract": a["extract"].number, "extract_code": a["extract"].check_code,
-            "list": a["plist"].ref}
+            "list": a["plist"].ref, "grant": a["grant"].pk}
     return url.format(**keys)
 
 
@@ -217,6 +219,17 @@ WEB = [
     ("families/<str:ref>/pedigree.ped", "GET", "/families/{family}/pedigree.ped", None, MISSING_R),
     ("missing/<str:ref>/case-file.pdf", "GET", "/missing/{person}/case-file.pdf", None, MISSING_R),
     ("missing/<str:ref>/extracts/", "POST", "/missing/{person}/extracts/", {}, MISSING_W),
+    # The family portal answers a family session only: every staff role is refused (tests/missing/test_family_access.py).
+    ("family/", "GET", "/family/", None, set()),
+    ("family/sharing/", "POST", "/family/sharing/", {"sharing": "state"}, set()),
+    ("family/consent/", "POST", "/family/consent/", {"reason": "r"}, set()),
+    ("family/messages/", "POST", "/family/messages/", {"text": "t"}, set()),
+    ("family/leave/", "POST", "/family/leave/", {}, set()),
+    ("families/<str:ref>/access/", "POST", "/families/{family}/access/", {"label": "a brother"}, MISSING_W),
+    ("families/<str:ref>/access/<int:pk>/revoke/", "POST", "/families/{family}/access/{grant}/revoke/", {}, MISSING_W),
+    ("families/<str:ref>/messages/", "POST", "/families/{family}/messages/", {"text": "t"}, MISSING_W),
+    ("families/<str:ref>/sharing/", "POST", "/families/{family}/sharing/", {"sharing": "state", "reason": "r"},
+     MISSING_W),
     ("lists/", "GET", "/lists/", None, MISSING_R),
     ("lists/<str:ref>/", "GET", "/lists/{list}/", None, MISSING_R),
     ("lists/<str:ref>/export/", "GET", "/lists/{list}/export/", None, MISSING_R),
@@ -332,7 +345,8 @@ WEB = [
     ("admin/", "GET", "/admin/", None, ADMIN),
 ]
 # Routes every logged-in user has, or that take no user at all (login, logout, language).
-WEB_OPEN = {"accounts/login/", "login/", "accounts/login/code/", "accounts/logout/", "accounts/tokens/<int:token_id>/revoke/",
+WEB_OPEN = {"family/access/<str:secret>/",  # a family's link: its own secret (tests/missing/test_family_access.py)
+            "accounts/login/", "login/", "accounts/login/code/", "accounts/logout/", "accounts/tokens/<int:token_id>/revoke/",
             "i18n/setlang/", "admin/login/"}
 
 API = [

@@ -1,5 +1,5 @@
-"""Login is required everywhere except the login pages, static files, the API (own auth) and the
-public check of a register extract;
+"""Login is required everywhere except the login pages, static files, the API (own auth), the
+public check of a register extract and the family portal (its own access);
 a second factor is required where :func:`vestige.accounts.otp.required` says so."""
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from django.utils.http import urlencode
 from vestige.accounts import otp
 
 OPEN_PREFIXES = ("/accounts/login/", "/login/", "/static/", "/i18n/", "/api/",
-                 "/verify/extract/")  # anyone checks a register extract: genuine or not, its date, nothing else
+                 "/verify/extract/",  # anyone checks a register extract: genuine or not, its date, nothing else
+                 "/family/")  # the family portal: its own access (vestige.missing.portal), no staff login
 SETUP_OPEN = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/i18n/", "/api/")
 
 

@@ -33,7 +33,7 @@ from vestige.accounts.services import require
 from vestige.dvi import services
 from vestige.dvi.models import Comparison, DentalChart, Side
 from vestige.errors import InvalidInput, NotFound
-from vestige.missing.models import MissingPerson
+from vestige.missing.models import MissingPerson, Sharing
 from vestige.registry.models import Remains
 
 FORMAT, VERSION = "vestige-dvi-exchange", 1
@@ -71,7 +71,9 @@ def _has_data(owner) -> bool:
 def export(actor, *, case: str = "") -> dict:
     require(actor, Cap.IDENT_READ)
     require(actor, Cap.MISSING_READ)
-    persons = access.scope(MissingPerson.objects.filter(withdrawn_at__isnull=True), actor)
+    # A family that chose "this organisation only" (issue 31) is not handed to another DVI system.
+    persons = access.scope(MissingPerson.objects.filter(withdrawn_at__isnull=True)
+                           .exclude(family__sharing=Sharing.ORGANISATION), actor)
     remains = access.scope(Remains.objects.filter(withdrawn_at__isnull=True).select_related("site"), actor)
     if case:
         persons, remains = persons.filter(family__case__code=case), remains.filter(site__case__code=case)
@@ -88,7 +90,8 @@ def export(actor, *, case: str = "") -> dict:
             pm.append({"body_number": r.body_number, "site": r.site.ref, "sex": r.sex, "age_min": r.age_min,
                        "age_max": r.age_max, "stature_min_cm": r.stature_min_cm, "stature_max_cm": r.stature_max_cm,
                        "dental": _chart(r), **_records(r)})
-    comps = access.scope(Comparison.objects.select_related("remains", "missing_person"), actor)
+    comps = access.scope(Comparison.objects.select_related("remains", "missing_person")
+                         .exclude(missing_person__family__sharing=Sharing.ORGANISATION), actor)
     return {"format": FORMAT, "version": VERSION, "exported_at": timezone.now().isoformat(), "case": case or None,
             "ante_mortem": am, "post_mortem": pm,
             "comparisons": [{"method": c.method, "remains": c.remains.body_number, "missing_person": c.missing_person.ref,

@@ -9,7 +9,7 @@ from vestige.accounts.roles import Cap
 from vestige.identification.models import Candidate, Identification
 from vestige.identification.runs import current_run
 
-__all__ = ["person_results"]
+__all__ = ["person_results", "family_progress"]
 
 
 def person_results(person, user, *, printed: bool = False) -> dict:
@@ -28,3 +28,16 @@ def person_results(person, user, *, printed: bool = False) -> dict:
         return {"candidates": [], "identifications": []}
     return {"candidates": list(candidates.order_by("-posterior")[:10]) if run else [],
             "identifications": list(decisions.select_related("remains", "proposed_by", "decided_by"))}
+
+
+def family_progress(person) -> dict:
+    """The later stages of ``person``'s case as the family's portal shows them (the hook
+    ``missing.family_progress``): matched (an identification proposed, being verified), identified
+    (confirmed: its date), notified and returned (their dates). Nothing about the remains."""
+    decisions = list(Identification.objects.filter(missing_person=person).exclude(status="rejected"))
+    confirmed = [d for d in decisions if d.status == "confirmed"]
+    done = confirmed[0] if confirmed else None
+    return {"matched": bool(decisions),
+            "identified": (done.decided_at.date() if done and done.decided_at else bool(done)),
+            "notified": done.notified_on if done else None,
+            "returned": done.returned_on if done else None}

@@ -26,6 +26,14 @@ class MissingStatus(models.TextChoices):
     FOUND_ALIVE = "found_alive", _("Found alive")
 
 
+class Sharing(models.TextChoices):
+    """Whom a family lets see its data (their choice, on the portal or through their liaison)."""
+
+    ORGANISATION = "organisation", _("This organisation only")
+    PARTNERS = "partners", _("This organisation and partner organisations")
+    STATE = "state", _("Also the state's register of missing persons")
+
+
 class Family(Withdrawable):
 
     IDENTIFIERS = ('ref',)
@@ -35,6 +43,9 @@ class Family(Withdrawable):
     name = models.CharField(_("family name"), max_length=200, help_text=_("How the family is known, e.g. a surname."))
     contact_encrypted = models.TextField(editable=False, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    sharing = models.CharField(_("who may see the family's data"), max_length=12, choices=Sharing.choices,
+                               default=Sharing.PARTNERS,
+                               help_text=_("The family's choice; the DVI exchange with partners honours it."))
 
     class Meta:
         ordering = ["ref"]
@@ -268,3 +279,54 @@ class ListEntry(models.Model):
     def full_name(self) -> str:
         f = self.fields
         return " ".join(x for x in (f.get("family_name"), f.get("given_name"), f.get("patronymic")) if x)
+
+
+class FamilyAccess(models.Model):
+    """A family member's personal access to their own case (issue 31, part 1): a link their liaison
+    hands them, valid until it expires or is revoked. Only the SHA-256 of the link's secret is kept."""
+
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="accesses")
+    label = models.CharField(_("for whom"), max_length=200, help_text=_("e.g. Olena, sister of the missing"))
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    revoke_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("family access")
+        verbose_name_plural = _("family accesses")
+
+    def __str__(self) -> str:
+        return f"{self.family.ref}: {self.label}"
+
+
+class FamilyAccessEvent(models.Model):
+    """What a family did through its access: every read and every choice."""
+
+    access = models.ForeignKey(FamilyAccess, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    what = models.CharField(max_length=32)
+    detail = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+
+class FamilyMessage(models.Model):
+    """A message between a family and its liaison (encrypted at rest)."""
+
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")  # the liaison; None: the family wrote it
+    access = models.ForeignKey(FamilyAccess, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    text_encrypted = models.TextField(editable=False)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from vestige.missing import listviews, views
+from vestige.missing import listviews, portal, views
 
 app_name = "missing"
 
@@ -22,6 +22,16 @@ urlpatterns = [
     path("lists/<str:ref>/export/", listviews.list_export, name="list-export"),
     path("lists/<str:ref>/link/", listviews.list_link, name="list-link"),
     path("lists/<str:ref>/<int:line>/", listviews.entry_review, name="list-entry"),
+    path("family/", portal.portal, name="portal"),
+    path("family/access/<str:secret>/", portal.open_link, name="portal-open"),
+    path("family/sharing/", portal.portal_sharing, name="portal-sharing"),
+    path("family/consent/", portal.portal_consent, name="portal-consent"),
+    path("family/messages/", portal.portal_message, name="portal-message"),
+    path("family/leave/", portal.portal_leave, name="portal-leave"),
+    path("families/<str:ref>/access/", portal.access_grant, name="family-access-grant"),
+    path("families/<str:ref>/access/<int:pk>/revoke/", portal.access_revoke, name="family-access-revoke"),
+    path("families/<str:ref>/messages/", portal.family_message, name="family-message"),
+    path("families/<str:ref>/sharing/", portal.family_sharing, name="family-sharing"),
     path("families/", views.family_list, name="family-list"),
     path("families/<str:ref>/", views.family_detail, name="family-detail"),
     path("families/<str:ref>/pedigree.ped", views.family_pedtools, name="family-pedtools"),

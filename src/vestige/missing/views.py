@@ -22,7 +22,7 @@ from vestige.errors import Conflict, InvalidInput
 from vestige.history.models import Action
 from vestige.history.services import history_of, record
 from vestige.linkage.names import name_key
-from vestige.missing import extracts, pedigrees, services
+from vestige.missing import extracts, family_access, pedigrees, services
 from vestige.missing.forms import (
     ConsentWithdrawalForm,
     MemberEditForm,
@@ -31,7 +31,7 @@ from vestige.missing.forms import (
     PersonForm,
     RelativeForm,
 )
-from vestige.missing.models import Donor, Family, MissingPerson, MissingStatus
+from vestige.missing.models import Donor, Family, MissingPerson, MissingStatus, Sharing
 from vestige.missing.pedigree import pedigree_svg
 from vestige.missing.pedigrees import pedtools_table
 from vestige.tables import table_response
@@ -194,6 +194,10 @@ def family_detail(request, ref, shown: dict | None = None, family_contact: str |
         "history": history_of(family)[:200], "member_form": MemberForm(prefix="add"), "withdraw_form": ConsentWithdrawalForm(),
         "can_write": request.user.can(Cap.MISSING_WRITE), "can_dna": request.user.can(Cap.DNA_READ),
         "can_contact": request.user.can(Cap.CONTACT_READ), "shown": shown, "family_contact": family_contact,
+        "accesses": family.accesses.select_related("created_by").prefetch_related("events")[:20]
+        if request.user.can(Cap.CONTACT_READ) else [],
+        "family_messages": family_access.messages_of(family) if request.user.can(Cap.CONTACT_READ) else [],
+        "sharing_choices": Sharing.choices,
         "sexes": [("unknown", _("Unknown")), ("male", _("Male")), ("female", _("Female"))],
     })
 
