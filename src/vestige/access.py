@@ -32,6 +32,7 @@ PATHS: dict[str, tuple[str, ...]] = {
     "registry.grave": ("site__case",),
     "registry.exhumation": ("site__case",),
     "registry.remains": ("site__case",),
+    "registry.skeletalelement": ("site__case",),
     "missing.family": ("case",),
     "missing.member": ("family__case",),
     "missing.missingperson": ("family__case",),

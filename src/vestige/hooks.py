@@ -16,6 +16,7 @@ point                         offered by          provided by
 ``missing.family_progress``   missing             identification: a case's stages on the family portal
 ``missing.person_timeline``   missing             reports: the person's timeline
 ``missing.person_pdf``        missing             reports: the printed case file
+``registry.element_samples``  registry            identification: the skeletal elements DNA was cut from
 ``registry.site_timeline``    registry            reports: the site's timeline
 ``registry.site_pdf``         registry            reports: the printed site report
 ============================  ==================  =================================================

@@ -17,3 +17,4 @@ class IdentificationConfig(AppConfig):
         hooks.provide("import:lineage", lineage.lineage_import)
         hooks.provide("missing.person_results", person_results.person_results)
         hooks.provide("missing.family_progress", person_results.family_progress)
+        hooks.provide("registry.element_samples", samples.sampled_elements)

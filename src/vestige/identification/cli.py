@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.commands import (
@@ -25,7 +26,7 @@ from vestige.identification.models import (
     MatchingRun,
     RemainsSample,
 )
-from vestige.identification.samples import import_samples
+from vestige.identification.samples import import_samples, set_sample_element
 from vestige.identification.services import candidate_rows, current_run, joint_result, stats
 from vestige.identification.worklists import worklist
 from vestige.registry.models import Remains
@@ -275,6 +276,16 @@ def cmd_resolve_sample(args) -> int:
     return 0
 
 
+def cmd_sample_element(args) -> int:
+    """Record the bone of the skeletal inventory a DNA sample was cut from."""
+    setup_django()
+
+    actor = actor_of(args)
+    sample = set_sample_element(actor, access.get(actor, RemainsSample, code=args.sample), args.element, via="cli")
+    print(f"{sample.code}: cut from {sample.element.code} ({sample.element.element} {sample.element.side})")
+    return 0
+
+
 WORKLISTS = ("confirm", "notify", "return", "donors", "no-candidate", "duplicates", "discordant")  # = worklists.WORKLISTS
 
 
@@ -383,6 +394,11 @@ def add_commands(sub) -> None:
     dd.add_argument("--reject", action="store_true")
     dd.add_argument("--note")
     as_user(dd)
+    se = idf.add_parser("sample-element", help="record the inventory's bone a DNA sample was cut from")
+    se.set_defaults(fn=cmd_sample_element)
+    se.add_argument("sample", help="the sample's code")
+    se.add_argument("element", help="the bone's code in the skeletal inventory, e.g. EL-000012")
+    as_user(se)
     rs = idf.add_parser("resolve-sample", help="accept or exclude a sample that disagrees with its body")
     rs.set_defaults(fn=cmd_resolve_sample)
     rs.add_argument("sample")

@@ -31,6 +31,9 @@ class RemainsSample(CheckedFields):
     code = models.CharField(_("sample code"), max_length=80, unique=True)
     remains = models.ForeignKey(Remains, on_delete=models.PROTECT, related_name="dna_samples")
     material = models.CharField(_("material"), max_length=10, choices=Material.choices)
+    element = models.ForeignKey("registry.SkeletalElement", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="samples", verbose_name=_("skeletal element"),
+                                help_text=_("The bone the sample was cut from, when the inventory records it."))
     lab = models.CharField(_("laboratory"), max_length=200)
     kit = models.CharField(_("kit"), max_length=100)
     taken_on = models.DateField(_("taken on"), null=True, blank=True)

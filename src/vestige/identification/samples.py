@@ -20,14 +20,14 @@ from vestige import access, crypto
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.dnafiles import check_labels, frequency_table, read_profile_file
-from vestige.errors import Conflict, ImportRejected, InvalidInput, RowError
+from vestige.errors import Conflict, ImportRejected, InvalidInput, NotFound, RowError
 from vestige.history.models import Action
 from vestige.history.services import record
 from vestige.identification.models import Material, RemainsSample, SampleStatus
 from vestige.importers import dropout_of
 from vestige.kinship.observe import reading, weight_table
 from vestige.registry.importing import ImportReport
-from vestige.registry.models import Remains
+from vestige.registry.models import Remains, SkeletalElement
 
 
 def decrypt_profile(encrypted: str, code: str) -> dict[str, tuple[str, str | None]]:
@@ -166,3 +166,27 @@ def samples_import(actor, kind: str, data: BinaryIO, name: str, *, dry_run: bool
     return import_samples(actor, data, name, lab=options.get("lab", ""), kit=options.get("kit", ""),
                           material=options.get("material") or "bone", dropout=dropout_of(options), dry_run=dry_run,
                           via=via, single=options.get("single") or None)
+
+
+def sampled_elements(element_ids: list[int]) -> set[int]:
+    """The ``registry.element_samples`` hook: which of these skeletal elements a DNA sample was cut from."""
+    return set(RemainsSample.objects.filter(element_id__in=element_ids).values_list("element_id", flat=True))
+
+
+@transaction.atomic
+def set_sample_element(actor, sample: RemainsSample, element_code: str, *, via: str = "web") -> RemainsSample:
+    """Record which bone of the inventory ``sample`` was cut from (it must be a bone of the sample's
+    individual: assemble it there first)."""
+    require(actor, Cap.DNA_WRITE)
+    access.check(actor, sample)
+    element = SkeletalElement.objects.filter(code=element_code.strip()).first()
+    if element is None or not access.visible(actor, element):
+        raise NotFound(_("No skeletal element %(c)s.") % {"c": element_code})
+    if element.remains_id != sample.remains_id:
+        raise Conflict(_("%(e)s is not a bone of %(b)s: assemble it into that individual first.")
+                       % {"e": element.code, "b": sample.remains.body_number})
+    before = sample.element.code if sample.element_id else None
+    sample.element = element
+    sample.save(update_fields=["element"])
+    record(sample, Action.UPDATED, actor, {"element": [before, element.code]}, via=via)
+    return sample

@@ -26,7 +26,7 @@ import io
 import math
 from dataclasses import dataclass, field
 
-__all__ = ["ElementCount", "InventoryError", "Mni", "PAIRED", "UNPAIRED", "mni", "read_inventory"]
+__all__ = ["ElementCount", "InventoryError", "Mni", "PAIRED", "UNPAIRED", "mni", "read_inventory", "clean", "Element"]
 
 PAIRED = frozenset({
     "humerus", "radius", "ulna", "femur", "tibia", "fibula", "clavicle", "scapula", "os coxae", "patella",
@@ -54,6 +54,10 @@ SIDES = {"l": "L", "left": "L", "r": "R", "right": "R", "m": "M", "midline": "M"
 
 class InventoryError(ValueError):
     """A row that cannot be read: names the file, line, field and value."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,31 @@ def canonical(name: str) -> str | None:
     return key if key in PAIRED or key in UNPAIRED else None
 
 
+def clean(context: str, element: str, side: str, completeness: str | float) -> tuple[str, str, float]:
+    """One recorded element checked: (canonical element, side L/R/M/U, completeness in percent);
+    an :class:`InventoryError` names the field that is wrong."""
+    name = canonical(element)
+    if name is None:
+        raise InventoryError(f"{element!r} is not a skeletal element this inventory knows (English names as "
+                             "Osteoware writes them)", "element")
+    s = SIDES.get((side or "").strip().lower())
+    if s is None:
+        raise InventoryError(f"{side!r} is not L, R, M or U", "side")
+    if name in UNPAIRED and s in ("L", "R"):
+        raise InventoryError(f"the {name} has no side", "side")
+    if name in PAIRED and s == "M":
+        raise InventoryError(f"the {name} is paired (L, R or U)", "side")
+    try:
+        pct = float(completeness or 100)
+    except ValueError:
+        raise InventoryError(f"{completeness!r} is not a percentage", "completeness") from None
+    if not 0 < pct <= 100:
+        raise InventoryError(f"{pct:g} is not in (0, 100]", "completeness")
+    if not (context or "").strip():
+        raise InventoryError("required (the grave, trench or bag)", "context")
+    return name, s, pct
+
+
 def read_inventory(text: str, name: str) -> list[Element]:
     """``context,element,side,completeness`` (a header row; completeness in percent, empty: whole)."""
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
@@ -117,25 +146,11 @@ def read_inventory(text: str, name: str) -> list[Element]:
         if not any(c.strip() for c in row):
             continue
         cell = {h: (row[i].strip() if i < len(row) else "") for h, i in at.items()}
-        element = canonical(cell["element"])
-        if element is None:
-            raise InventoryError(f"{name}, line {n}, element: {cell['element']!r} is not a skeletal element this "
-                                 "inventory knows (English names as Osteoware writes them)")
-        side = SIDES.get(cell["side"].lower())
-        if side is None:
-            raise InventoryError(f"{name}, line {n}, side: {cell['side']!r} is not L, R, M or U")
-        if element in UNPAIRED and side in ("L", "R"):
-            raise InventoryError(f"{name}, line {n}, side: the {element} has no side")
-        if element in PAIRED and side == "M":
-            raise InventoryError(f"{name}, line {n}, side: the {element} is paired (L, R or U)")
         try:
-            completeness = float(cell.get("completeness") or 100)
-        except ValueError:
-            raise InventoryError(f"{name}, line {n}, completeness: {cell['completeness']!r} is not a percentage") from None
-        if not 0 < completeness <= 100:
-            raise InventoryError(f"{name}, line {n}, completeness: {completeness:g} is not in (0, 100]")
-        if not cell["context"]:
-            raise InventoryError(f"{name}, line {n}, context: required (the grave, trench or bag)")
+            element, side, completeness = clean(cell["context"], cell["element"], cell["side"],
+                                                cell.get("completeness", ""))
+        except InventoryError as e:
+            raise InventoryError(f"{name}, line {n}, {e.field}: {e}") from None
         out.append(Element(cell["context"], element, side, completeness, n))
     return out
 

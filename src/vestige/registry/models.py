@@ -395,3 +395,54 @@ class Remains(Withdrawable):
             }
         if errors:
             raise ValidationError(errors)
+
+
+class ElementSide(models.TextChoices):
+    LEFT = "L", _("Left")
+    RIGHT = "R", _("Right")
+    MIDLINE = "M", _("Midline")
+    UNKNOWN = "U", _("Side unknown")
+
+
+class AssociationBasis(models.TextChoices):
+    """Why a bone is said to belong to an individual (issue 31, part 4)."""
+
+    ARTICULATION = "articulation", _("Articulation (found in anatomical position, or joints fit)")
+    PAIR_MATCH = "pair_match", _("Osteometric pair-match")
+    OSTEOMETRY = "osteometry", _("Osteometric sorting (size and robusticity)")
+    DNA = "dna", _("DNA")
+    VISUAL = "visual", _("Visual pair-match (morphology, taphonomy)")
+
+
+class SkeletalElement(models.Model):
+    """One bone (or fragment) of a commingled context as the anthropologist records it: which
+    element (Osteoware's names), side, portion, completeness and taphonomy; assembled into an
+    individual (a :class:`Remains`) with the basis of the association, or not (yet)."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="elements")
+    grave = models.ForeignKey(Grave, null=True, blank=True, on_delete=models.PROTECT, related_name="elements")
+    context = models.CharField(_("context"), max_length=100, help_text=_("The grave, trench or bag, as labelled."))
+    element = models.CharField(_("element"), max_length=40)
+    side = models.CharField(_("side"), max_length=1, choices=ElementSide.choices, default=ElementSide.UNKNOWN)
+    portion = models.CharField(_("portion"), max_length=60, blank=True, help_text=_("e.g. complete, proximal, "
+                                                                                   "distal, shaft"))
+    completeness = models.FloatField(_("completeness (%)"), default=100.0,
+                                     validators=[MinValueValidator(0.1), MaxValueValidator(100)])
+    taphonomy = models.CharField(_("taphonomy"), max_length=300, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    remains = models.ForeignKey("Remains", null=True, blank=True, on_delete=models.PROTECT, related_name="elements")
+    basis = models.CharField(_("basis"), max_length=16, choices=AssociationBasis.choices, blank=True)
+    associated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+")
+    associated_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["site", "context", "element", "side", "code"]
+        verbose_name = _("skeletal element")
+        verbose_name_plural = _("skeletal elements")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.element} {self.side}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from vestige.registry import views
+from vestige.registry import inventory_views, views
 from vestige.registry.models import Exhumation, Grave, Remains, Site
 
 app_name = "registry"
@@ -24,3 +24,5 @@ for model, conv in ((Site, "str"), (Grave, "int"), (Exhumation, "int"), (Remains
 
 urlpatterns.append(path("sites/<str:key>/report.pdf", views.site_report, name="site-report"))
 urlpatterns.append(path("sites/export.<str:fmt>", views.gis_export, name="gis-export"))  # after export.csv
+urlpatterns.append(path("sites/<str:key>/inventory/", inventory_views.inventory_page, name="site-inventory"))
+urlpatterns.append(path("sites/<str:key>/inventory.csv", inventory_views.inventory_export, name="site-inventory-export"))
