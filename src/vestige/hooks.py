@@ -17,6 +17,7 @@ point                         offered by          provided by
 ``missing.person_timeline``   missing             reports: the person's timeline
 ``missing.person_pdf``        missing             reports: the printed case file
 ``registry.element_samples``  registry            identification: the skeletal elements DNA was cut from
+``registry.dna_associations`` registry            identification: individuals pm-match says are one person
 ``registry.site_timeline``    registry            reports: the site's timeline
 ``registry.site_pdf``         registry            reports: the printed site report
 ============================  ==================  =================================================

@@ -140,3 +140,38 @@ def test_the_page_and_the_export(examiner, site, client):
     rows = list(csv.DictReader(io.StringIO(
         b"".join(client.get(f"/sites/{site.ref}/inventory.csv?bom=0").streaming_content).decode())))
     assert len(rows) == 12 and {r["individual"] for r in rows} == {"", "X-1"}
+
+
+def test_dna_proposes_and_a_person_moves_the_bones(users, examiner, site, settings):
+    """Two bags' bones typed alike: the matching run's pm-match proposes them as one person; the
+    inventory shows it, and moving the bones refuses a second bone of one kind."""
+    from vestige.identification import services as ident
+    from vestige.identification.samples import add_remains_sample
+
+    settings.VESTIGE_TASKS_INLINE = True
+    rng = np.random.default_rng(5)
+    markers = ["D3S1358", "VWA", "D16S539", "CSF1PO", "TPOX", "D8S1179", "D21S11", "D18S51", "D2S441", "D19S433",
+               "TH01", "FGA", "D22S1045", "D5S818", "D13S317", "D7S820", "SE33", "D10S1248", "D1S1656", "D12S391",
+               "D2S1338"]
+    alleles = {"D21S11": (28, 33), "FGA": (19, 26), "SE33": (15, 30), "D2S1338": (17, 25), "D18S51": (12, 20),
+               "D1S1656": (12, 18), "D12S391": (17, 23), "D19S433": (12, 16)}
+    person = {m: tuple(str(int(x)) for x in sorted(rng.integers(*alleles.get(m, (8, 13)), size=2))) for m in markers}
+    a = Remains.objects.create(body_number="BAG-1", site=site)
+    b = Remains.objects.create(body_number="BAG-2", site=site)
+    fa = inventory.add_element(examiner, site, {"context": "Bag 1", "element": "femur", "side": "L"})
+    fb = inventory.add_element(examiner, site, {"context": "Bag 2", "element": "humerus", "side": "R"})
+    inventory.assemble(examiner, site, [fa.code], "articulation", remains=a)
+    inventory.assemble(examiner, site, [fb.code], "articulation", remains=b)
+    for body in (a, b):
+        add_remains_sample(users["dna_analyst"], body, person, material="bone", lab="Lab", kit="GlobalFiler")
+    ident.start_run(users["dna_analyst"])
+    [found] = inventory.dna_associations(site)
+    assert set(found["remains"]) == {"BAG-1", "BAG-2"} and found["log10_lr"] > 6 and found["bones"] == [1, 1]
+    inventory.merge_individuals(examiner, site, b, a, "dna", note="pm-match")
+    assert set(a.elements.values_list("code", flat=True)) == {fa.code, fb.code}
+    assert SkeletalElement.objects.get(code=fb.code).basis == "dna"
+    c = Remains.objects.create(body_number="BAG-3", site=site)
+    fc = inventory.add_element(examiner, site, {"context": "Bag 3", "element": "femur", "side": "L"})
+    inventory.assemble(examiner, site, [fc.code], "articulation", remains=c)
+    with pytest.raises(Conflict):  # a second left femur for BAG-1
+        inventory.merge_individuals(examiner, site, c, a, "dna")

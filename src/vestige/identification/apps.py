@@ -18,3 +18,4 @@ class IdentificationConfig(AppConfig):
         hooks.provide("missing.person_results", person_results.person_results)
         hooks.provide("missing.family_progress", person_results.family_progress)
         hooks.provide("registry.element_samples", samples.sampled_elements)
+        hooks.provide("registry.dna_associations", samples.dna_associations)

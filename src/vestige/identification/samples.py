@@ -23,7 +23,7 @@ from vestige.dnafiles import check_labels, frequency_table, read_profile_file
 from vestige.errors import Conflict, ImportRejected, InvalidInput, NotFound, RowError
 from vestige.history.models import Action
 from vestige.history.services import record
-from vestige.identification.models import Material, RemainsSample, SampleStatus
+from vestige.identification.models import MatchingRun, Material, RemainsSample, SampleStatus
 from vestige.importers import dropout_of
 from vestige.kinship.observe import reading, weight_table
 from vestige.registry.importing import ImportReport
@@ -190,3 +190,16 @@ def set_sample_element(actor, sample: RemainsSample, element_code: str, *, via: 
     sample.save(update_fields=["element"])
     record(sample, Action.UPDATED, actor, {"element": [before, element.code]}, via=via)
     return sample
+
+
+def dna_associations(site_id: int) -> list[dict]:
+    """The ``registry.dna_associations`` hook: pairs of individuals of a site whose DNA the current
+    matching run's pm-match says is one person ("remains" body numbers, log10 LR), best first —
+    for a person to accept on the skeletal inventory (moving the bones) and, as one body in
+    matching, on the same-body decision."""
+    run = MatchingRun.objects.filter(current=True).first()
+    if run is None or not run.duplicates:
+        return []
+    here = set(Remains.objects.filter(site_id=site_id, withdrawn_at__isnull=True).values_list("pk", flat=True))
+    return [{"remains": d["remains"], "log10_lr": d["log10_lr"], "markers_compared": d.get("markers_compared")}
+            for d in run.duplicates if set(d["remains_pk"]) <= here]

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,7 +41,7 @@ from vestige.registry.models import AssociationBasis, Grave, Remains, Site, Skel
 from vestige.tables import read_table
 
 __all__ = ["COLUMNS", "add_element", "import_inventory", "context_mni", "assemble", "split", "sampling_advice",
-           "inventory_rows"]
+           "inventory_rows", "merge_individuals", "dna_associations"]
 
 COLUMNS = ("context", "element", "side", "portion", "completeness", "taphonomy", "grave", "notes")
 
@@ -196,6 +197,41 @@ def split(actor, site: Site, codes: list[str], reason: str, *, via: str = "web")
         e.remains, e.basis, e.associated_by, e.associated_at = None, "", None, None
         e.save(update_fields=["remains", "basis", "associated_by", "associated_at"])
     return elements
+
+
+@transaction.atomic
+def merge_individuals(actor, site: Site, source: Remains, target: Remains, basis: str, *, note: str = "",
+                      via: str = "web") -> Remains:
+    """Every bone of ``source`` into ``target`` (a DNA association accepted, say): refused when the
+    two would hold two of one bone. ``source`` keeps its record (and its DNA samples); that the two
+    are one body in matching is the identification's same-body decision."""
+    require(actor, Cap.REMAINS_WRITE)
+    access.check(actor, site)
+    for body in (source, target):
+        access.check(actor, body)
+        if body.site_id != site.pk:
+            raise InvalidInput(_("%(b)s is not of %(s)s.") % {"b": body.body_number, "s": site.ref}, field="remains")
+    if source.pk == target.pk:
+        raise InvalidInput(_("An individual cannot be merged into itself."), field="remains")
+    moving = list(source.elements.select_for_update())
+    if not moving:
+        raise InvalidInput(_("%(b)s has no bones in the inventory.") % {"b": source.body_number}, field="remains")
+    problem = _duplicate_bone([*target.elements.all(), *moving])
+    if problem:
+        raise Conflict(problem)
+    split(actor, site, [e.code for e in moving], note or _("joined %(b)s") % {"b": target.body_number}, via=via)
+    return assemble(actor, site, [e.code for e in moving], basis, remains=target, note=note, via=via)
+
+
+def dna_associations(site: Site) -> list[dict]:
+    """Individuals of the site that the current run's DNA says are one person (the identification
+    app's hook ``registry.dna_associations``), with how many bones each holds."""
+    out = []
+    for provider in hooks.providers("registry.dna_associations"):
+        out += provider(site.pk)
+    counts = dict(site.elements.filter(remains__isnull=False).values_list("remains__body_number")
+                  .annotate(n=Count("pk")))
+    return [{**d, "bones": [counts.get(b, 0) for b in d["remains"]]} for d in out]
 
 
 def sampling_advice(remains: Remains) -> list[sampling.Advice]:

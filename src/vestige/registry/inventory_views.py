@@ -44,6 +44,17 @@ def _post(request, site: Site):
             body = inventory.assemble(request.user, site, codes, request.POST.get("basis", ""), remains=body,
                                       body_number=request.POST.get("body_number", ""), note=request.POST.get("note", ""))
             messages.success(request, _("%(n)d bones assembled into %(b)s.") % {"n": len(codes), "b": body.body_number})
+        elif action == "merge":
+            bodies = {b.body_number: b for b in access.scope(Remains.objects.filter(
+                site=site, body_number__in=[request.POST.get("source", ""), request.POST.get("target", "")]),
+                request.user)}
+            source, target = bodies.get(request.POST.get("source", "")), bodies.get(request.POST.get("target", ""))
+            if source is None or target is None:
+                raise NotFound(_("No such body at %(s)s.") % {"s": site.ref})
+            inventory.merge_individuals(request.user, site, source, target, request.POST.get("basis") or "dna",
+                                        note=request.POST.get("note", ""))
+            messages.success(request, _("The bones of %(a)s joined %(b)s.") % {"a": source.body_number,
+                                                                             "b": target.body_number})
         elif action == "split":
             done = inventory.split(request.user, site, codes, request.POST.get("reason", ""))
             messages.success(request, _("%(n)d bones taken apart.") % {"n": len(done)})
@@ -86,6 +97,7 @@ def inventory_page(request, key):
         "bases": AssociationBasis.choices, "sides": ElementSide.choices,
         "known": sorted(PAIRED | UNPAIRED),
         "individuals": [(b, inventory.sampling_advice(b)) for b in bodies.order_by("body_number")[:200]],
+        "associations": inventory.dna_associations(site) if request.user.can(Cap.IDENT_READ) else [],
     })
 
 
