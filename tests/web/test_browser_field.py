@@ -149,3 +149,55 @@ def test_upload_page_says_what_became_of_each_file(browser, live_server, users, 
     text = page.locator("#upload-results").inner_text()
     assert "already held as EV-" in text
     page.close()
+
+
+def test_a_site_is_drawn_on_the_map_and_place_labels_never_overlap(browser, live_server, admin, world):  # noqa: F811
+    """Issue 29: a polygon site drawn by clicking, not typed as GeoJSON; the settlements' labels
+    decluttered at every zoom (a label that would overlap a larger place's is hidden)."""
+    import json
+
+    from vestige.registry.models import Site
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(15000)
+    _login(page, live_server, admin)
+    page.goto(live_server.url + "/sites/new/")
+    page.wait_for_selector("#draw-map[data-ready]")
+    page.locator("#draw-map").scroll_into_view_if_needed()
+    box = page.locator("#draw-map").bounding_box()
+    for dx, dy in ((0.40, 0.40), (0.60, 0.40), (0.60, 0.60), (0.40, 0.60)):
+        page.mouse.click(box["x"] + box["width"] * dx, box["y"] + box["height"] * dy)
+    assert page.get_attribute("#draw-map", "data-corners") == "4"
+    page.click("#draw-undo")
+    assert page.get_attribute("#draw-map", "data-corners") == "3"
+    page.locator("#draw-map").scroll_into_view_if_needed()
+    box = page.locator("#draw-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.40, box["y"] + box["height"] * 0.60)
+    geometry = json.loads(page.input_value("#id_geometry"))
+    ring = geometry["coordinates"][0]
+    assert geometry["type"] == "Polygon" and len(ring) == 5 and ring[0] == ring[-1]
+    assert all(22 < lon < 41 and 44 < lat < 53 for lon, lat in ring)  # longitude first, inside Ukraine's view
+    page.fill("#id_ref", "DRAWN-1")
+    page.fill("#id_name", "Drawn site")
+    page.select_option("#id_kind", index=1)
+    page.click("form.record button[type=submit]")
+    page.wait_for_url("**/sites/DRAWN-1/")
+    assert Site.objects.get(ref="DRAWN-1").geometry["type"] == "Polygon"
+
+    page.goto(live_server.url + "/map/")
+    page.wait_for_selector("#map[data-loaded][data-places]")
+    for zoom in (6, 8, 9, 11):
+        page.evaluate(f"() => {{ const m = document.getElementById('map'); m.vestigeMap.setZoom({zoom}, "
+                      "{animate: false}); m.vestigeDeclutter && m.vestigeDeclutter(); }")
+        page.wait_for_timeout(300)
+        overlaps = page.evaluate("""() => {
+            const boxes = [...document.querySelectorAll('.place-label')]
+              .filter(e => getComputedStyle(e).visibility !== 'hidden' && e.offsetParent !== null)
+              .map(e => e.getBoundingClientRect());
+            let n = 0;
+            for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+              const a = boxes[i], b = boxes[j];
+              if (a.left < b.right && a.right > b.left && a.top < b.bottom && a.bottom > b.top) n++; }
+            return [n, boxes.length]; }""")
+        assert overlaps[0] == 0, (zoom, overlaps)
+    page.close()
