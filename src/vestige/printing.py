@@ -51,6 +51,35 @@ def table_font() -> list[tuple]:
     return [("FONTNAME", (0, 0), (-1, -1), FAMILY), ("FONTNAME", (0, 0), (-1, 0), f"{FAMILY}-Bold")]
 
 
+def grid_table(rows: list[list], widths=None, *, numeric_cols: tuple[int, ...] = (), font_size: float = 8):
+    """A ruled table whose every cell wraps inside its column: plain values become paragraphs (the
+    header row bold; ``numeric_cols`` right-aligned), so a long header or value breaks onto a second
+    line instead of running into the next cell (issue 29: overlapping claims headers). Cells that are
+    already flowables are kept."""
+    from reportlab.lib import colors
+    from reportlab.lib.enums import TA_RIGHT
+    from reportlab.platypus import Paragraph, Table, TableStyle
+
+    sheet = styles()
+    body = sheet["BodyText"].clone("grid-cell", fontSize=font_size, leading=font_size + 2, spaceBefore=0,
+                                   spaceAfter=0)
+    head = body.clone("grid-head", fontName=f"{FAMILY}-Bold")
+    right, right_head = body.clone("grid-num", alignment=TA_RIGHT), head.clone("grid-head-num", alignment=TA_RIGHT)
+
+    def cell(value, r: int, c: int):
+        if hasattr(value, "wrap"):  # a flowable already
+            return value
+        style = (right_head if r == 0 else right) if c in numeric_cols else (head if r == 0 else body)
+        return Paragraph(e(value), style)
+
+    t = Table([[cell(v, r, c) for c, v in enumerate(row)] for r, row in enumerate(rows)], hAlign="LEFT",
+              colWidths=widths, repeatRows=1)
+    t.setStyle(TableStyle([*table_font(), ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                           ("FONTSIZE", (0, 0), (-1, -1), font_size), ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+                           ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return t
+
+
 def e(value) -> str:
     """Text for a reportlab Paragraph: its markup characters escaped, so a value of
     ``<b>unclosed`` or ``<font>``/``<img>`` is printed as typed, not interpreted."""

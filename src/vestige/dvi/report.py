@@ -12,14 +12,13 @@ import io
 
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
 from vestige.dvi import display
 from vestige.dvi.forms import TITLES
-from vestige.printing import e, numbered_pages, styles, table_font
+from vestige.printing import e, grid_table, numbered_pages, styles
 
 
 def _date(d) -> str:
@@ -27,11 +26,7 @@ def _date(d) -> str:
 
 
 def _table(rows, widths=None):
-    t = Table(rows, hAlign="LEFT", colWidths=widths, repeatRows=1)
-    t.setStyle(TableStyle([*table_font(), ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-                           ("FONTSIZE", (0, 0), (-1, -1), 8), ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
-                           ("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    return t
+    return grid_table(rows, widths)
 
 
 def board_report(b: dict, actor) -> bytes:

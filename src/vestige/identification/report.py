@@ -16,13 +16,13 @@ from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, Rect, Stri
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
 from vestige.identification.display import checks, nongenetic_lrs, segment_rows, system_lrs
 from vestige.identification.models import Candidate, Identification
 from vestige.identification.services import marker_lrs
 from vestige.missing.pedigree import BOX, layout
-from vestige.printing import e, numbered_pages, register_fonts, styles, table_font
+from vestige.printing import e, grid_table, numbered_pages, register_fonts, styles
 
 
 def pedigree_drawing(family, highlight: int | None, max_width: float = 170 * mm) -> Drawing:
@@ -130,11 +130,7 @@ def identification_pdf(candidate: Candidate, ident: Identification | None) -> by
         left = per[i]
         right = per[i + half] if i + half < len(per) else ("", None)
         rows.append([left[0], f"{left[1]:.4g}", right[0], f"{right[1]:.4g}" if right[1] is not None else ""])
-    t = Table(rows, hAlign="LEFT")
-    t.setStyle(TableStyle([*table_font(), ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-                           ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
-                           ("FONTSIZE", (0, 0), (-1, -1), 8), ("ALIGN", (1, 1), (1, -1), "RIGHT"),
-                           ("ALIGN", (3, 1), (3, -1), "RIGHT")]))
+    t = grid_table(rows, [35 * mm, 25 * mm, 35 * mm, 25 * mm], numeric_cols=(1, 3))
     story += [t, Spacer(1, 6), Paragraph(e(_("Pedigree of family %(f)s") % {"f": mp.family.ref}), st["Heading2"]),
               pedigree_drawing(mp.family, mp.member_id),
               Paragraph(e(_("Red: missing; dot: reference profile; thick outline: this missing person.")), st["Italic"])]
@@ -142,9 +138,7 @@ def identification_pdf(candidate: Candidate, ident: Identification | None) -> by
     cell = st["BodyText"].clone("cell", fontSize=8, leading=10)
     cons = [[_("Check"), _("State"), _("Missing person / remains")]] + [
         [c["name"], c["state_label"], Paragraph(e(c["detail"]), cell)] for c in checks(candidate.flags)]
-    t2 = Table(cons, hAlign="LEFT", colWidths=[30 * mm, 25 * mm, 110 * mm])
-    t2.setStyle(TableStyle([*table_font(), ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-                            ("FONTSIZE", (0, 0), (-1, -1), 8), ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke)]))
+    t2 = grid_table(cons, [30 * mm, 25 * mm, 110 * mm])
     unknown = "?"
     story += [t2, Spacer(1, 4), Paragraph(
         f"<b>{e(_('Missing person'))}</b> " + e(_(

@@ -13,12 +13,12 @@ from reportlab.graphics.shapes import Circle, Drawing, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
 from vestige.claims.reconcile import site_reconciliation
 from vestige.history.display import present
 from vestige.identification.report import pedigree_drawing
-from vestige.printing import e, numbered_pages, register_fonts, styles, table_font
+from vestige.printing import e, grid_table, numbered_pages, register_fonts, styles
 from vestige.registry.stats import site_stats
 
 GRAVE_COLOURS = {"recorded": colors.HexColor("#b06000"), "exhumed": colors.HexColor("#2f6b3a")}
@@ -30,13 +30,8 @@ def _doc(buf, title: str):
 
 
 def _table(rows, widths=None, numeric_from: int | None = None) -> Table:
-    t = Table(rows, hAlign="LEFT", colWidths=widths, repeatRows=1)
-    style = [*table_font(), ("GRID", (0, 0), (-1, -1), 0.25, colors.grey), ("FONTSIZE", (0, 0), (-1, -1), 8),
-             ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke), ("VALIGN", (0, 0), (-1, -1), "TOP")]
-    if numeric_from is not None:
-        style.append(("ALIGN", (numeric_from, 1), (-1, -1), "RIGHT"))
-    t.setStyle(TableStyle(style))
-    return t
+    cols = len(rows[0]) if rows else 0
+    return grid_table(rows, widths, numeric_cols=tuple(range(numeric_from, cols)) if numeric_from is not None else ())
 
 
 def graves_plan(graves, width: float = 170 * mm, height: float = 95 * mm) -> Drawing | None:
