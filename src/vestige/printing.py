@@ -80,6 +80,13 @@ def grid_table(rows: list[list], widths=None, *, numeric_cols: tuple[int, ...] =
     return t
 
 
+def who(user) -> str:
+    """A person as printed documents name them: full name and position (``User.signature``)."""
+    if user is None:
+        return ""
+    return str(getattr(user, "signature", user))
+
+
 def e(value) -> str:
     """Text for a reportlab Paragraph: its markup characters escaped, so a value of
     ``<b>unclosed`` or ``<font>``/``<img>`` is printed as typed, not interpreted."""

@@ -27,6 +27,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/profile/", views.profile, name="profile"),
     path("accounts/profile/media/", views.profile_media, name="profile-media"),
+    path("accounts/profile/signature/", views.profile_signature, name="profile-signature"),
     path("accounts/tokens/new/", views.token_create, name="token-create"),
     path("accounts/tokens/<int:token_id>/revoke/", views.token_revoke, name="token-revoke"),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -181,6 +181,8 @@ WEB = [
     ("accounts/profile/", "GET", "/accounts/profile/", None, ALL),
     ("accounts/tokens/new/", "POST", "/accounts/tokens/new/", {"name": "t"}, ALL),
     ("accounts/profile/media/", "POST", "/accounts/profile/media/", {"graphic_in_colour": "on"}, ALL),
+    ("accounts/profile/signature/", "POST", "/accounts/profile/signature/",
+     {"first_name": "Olena", "last_name": "Test", "position": "expert"}, ALL),
     ("accounts/two-factor/", "GET", "/accounts/two-factor/", None, ALL),
     ("search/", "GET", "/search/?q=TST", None, ALL),
     ("audit/", "GET", "/audit/", None, AUDIT),

@@ -169,3 +169,21 @@ def test_the_check_finds_a_heading_left_at_the_foot_of_a_page():
     pdf.drawString(260, 30, "Page 2 of 2")
     pdf.save()
     assert _orphaned_headings(out.getvalue()) == ["Graves"]
+
+
+def test_documents_name_people_by_full_name_and_position(long_world, users, client):
+    from pdfminer.high_level import extract_text
+
+    from vestige.accounts.services import set_signature
+    from vestige.errors import InvalidInput
+
+    a = long_world
+    liaison = users["family_liaison"]
+    with pytest.raises(InvalidInput):
+        set_signature(liaison, "Олег", " ", "")
+    client.force_login(liaison)
+    assert client.post("/accounts/profile/signature/", {"first_name": "Олег", "last_name": "Ткаченко",
+                                                        "position": "координатор з роботи з родинами"}).status_code == 302
+    text = extract_text(io.BytesIO(client.get(f"/missing/{a['person'].ref}/case-file.pdf").content))
+    assert "Олег Ткаченко (координатор з роботи з родинами)" in " ".join(text.split())
+    assert liaison.username not in text  # before: the history's "Who" was the login name

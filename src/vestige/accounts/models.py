@@ -16,6 +16,9 @@ class User(AbstractUser):
     # Graphic evidence greyscale, muted and without thumbnails unless the person chooses colour
     # (as Atlos does for those who look at the worst images all day).
     graphic_in_colour = models.BooleanField(_("graphic media in colour"), default=False)
+    position = models.CharField(_("position"), max_length=200, blank=True,
+                                help_text=_("As printed under the name in reports, e.g. forensic anthropologist, "
+                                            "Kharkiv regional bureau of forensic medicine"))
 
     def can(self, cap: Cap | str) -> bool:
         return self.is_active and Cap(cap) in capabilities(self.role)
@@ -23,6 +26,13 @@ class User(AbstractUser):
     @property
     def role_label(self) -> str:
         return Role(self.role).label
+
+    @property
+    def signature(self) -> str:
+        """How printed documents name the person: full name and position (the role when no position
+        is recorded); the login name only when no name is."""
+        name = self.get_full_name() or self.username
+        return f"{name} ({self.position or self.role_label})"
 
     def save(self, *args, **kwargs):
         # Admin access follows the role, never the other way round.

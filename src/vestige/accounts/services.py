@@ -160,6 +160,26 @@ def set_graphic_in_colour(user: User, value: bool) -> None:
 
 
 @transaction.atomic
+def set_signature(user: User, first_name: str, last_name: str, position: str) -> User:
+    """The person's own name and position, as printed documents sign with them (recorded)."""
+    first_name, last_name, position = first_name.strip(), last_name.strip(), position.strip()
+    if not (first_name and last_name):
+        raise InvalidInput(_("Give your first and last name: reports name you by them."),
+                           field="first_name" if not first_name else "last_name")
+    if len(first_name) > 150 or len(last_name) > 150 or len(position) > 200:
+        raise InvalidInput(_("A name is at most 150 characters, a position 200."), field="position")
+    row = User.objects.select_for_update().get(pk=user.pk)
+    before = {"first_name": row.first_name, "last_name": row.last_name, "position": row.position}
+    row.first_name, row.last_name, row.position = first_name, last_name, position
+    after = {"first_name": first_name, "last_name": last_name, "position": position}
+    changes = {k: [before[k], v] for k, v in after.items() if before[k] != v}
+    if changes:
+        row.save(update_fields=["first_name", "last_name", "position"])
+        record(row, Action.UPDATED, row, changes)
+    return row
+
+
+@transaction.atomic
 def create_token(user: User, name: str) -> tuple[ApiToken, str]:
     """Create an API token for ``user``; return the row and the token (shown once, never stored)."""
     name = (name or "").strip()

@@ -40,6 +40,16 @@ def _passwords_file() -> Path:
     return Path(settings.VESTIGE_HOME) / "demo-accounts.txt"
 
 
+# Invented people (the demo's synthetic staff), with the positions their reports print.
+DEMO_NAMES = {"admin": ("Оксана", "Гребенюк"), "investigator": ("Тарас", "Мельничук"), "examiner": ("Ірина", "Савчук"),
+              "odontologist": ("Марта", "Левицька"), "dna": ("Андрій", "Коваль"), "dna2": ("Наталія", "Бойко"),
+              "liaison": ("Олег", "Ткаченко"), "analyst": ("Юлія", "Кравець"), "auditor": ("Богдан", "Руденко")}
+DEMO_POSITIONS = {Role.ADMINISTRATOR: "адміністратор системи", Role.INVESTIGATOR: "слідчий",
+                  Role.FORENSIC_EXAMINER: "судово-медичний експерт", Role.DNA_ANALYST: "експерт-генетик",
+                  Role.FAMILY_LIAISON: "координатор з роботи з родинами", Role.ANALYST: "аналітик",
+                  Role.AUDITOR: "аудитор"}
+
+
 def ensure_demo_users() -> dict[str, tuple[str, str]]:
     """Create the demo users (username → (role, password)); reuse saved passwords on re-runs.
 
@@ -58,8 +68,8 @@ def ensure_demo_users() -> dict[str, tuple[str, str]]:
         pw = saved.get(name) or secrets.token_urlsafe(9)
         user = User.objects.filter(username=name).first() or User(username=name, role=role)
         user.role = role
-        user.first_name = "Demo"
-        user.last_name = Role(role).label + (" 2" if name == "dna2" else "")
+        user.first_name, user.last_name = DEMO_NAMES.get(name, ("Demo", Role(role).label))
+        user.position = user.position or DEMO_POSITIONS.get(role, "")
         if not user.check_password(pw):
             user.set_password(pw)
         user.save()

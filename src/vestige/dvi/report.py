@@ -18,7 +18,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
 from vestige.dvi import display
 from vestige.dvi.forms import TITLES
-from vestige.printing import e, grid_table, numbered_pages, styles
+from vestige.printing import e, grid_table, numbered_pages, styles, who
 
 
 def _date(d) -> str:
@@ -58,12 +58,12 @@ def board_report(b: dict, actor) -> bytes:
 
     story.append(Paragraph(f"<b>{e(_('Fingerprints'))}</b> — {e(result('fingerprints'))}", st["Normal"]))
     for c in b["fingerprint_comparisons"]:
-        story.append(Paragraph(e(f"{c.get_conclusion_display()}: {c.examined_by} ({_date(c.examined_at)}); "
-                                 f"{c.get_verification_display()} {c.verified_by or ''}. {c.note}"), cell))
+        story.append(Paragraph(e(f"{c.get_conclusion_display()}: {who(c.examined_by)} ({_date(c.examined_at)}); "
+                                 f"{c.get_verification_display()} {who(c.verified_by)}. {c.note}"), cell))
     story.append(Paragraph(f"<b>{e(_('Dental'))}</b> — {e(result('dental'))}", st["Normal"]))
     for c in b["dental_comparisons"]:
-        story.append(Paragraph(e(f"{c.get_conclusion_display()}: {c.examined_by} ({_date(c.examined_at)}); "
-                                 f"{c.get_verification_display()} {c.verified_by or ''}. {c.note}"), cell))
+        story.append(Paragraph(e(f"{c.get_conclusion_display()}: {who(c.examined_by)} ({_date(c.examined_at)}); "
+                                 f"{c.get_verification_display()} {who(c.verified_by)}. {c.note}"), cell))
     if b["dental"] is not None:
         d = b["dental"]
         story.append(Paragraph(e(_("Score %(s)s: %(c)d concordant, %(x)d explainable, %(i)d incompatible teeth.") % {
@@ -104,10 +104,10 @@ def board_report(b: dict, actor) -> bytes:
     else:
         story.append(Paragraph(e(f"{ident.get_status_display()} — {ident.get_identified_by_display()}"), st["Normal"]))
         story.append(Paragraph(e(_("Proposed by %(who)s on %(when)s: %(basis)s") % {
-            "who": ident.proposed_by, "when": _date(ident.proposed_at), "basis": ident.basis}), cell))
+            "who": who(ident.proposed_by), "when": _date(ident.proposed_at), "basis": ident.basis}), cell))
         if ident.decided_by_id:
             story.append(Paragraph(e(_("%(status)s by %(who)s on %(when)s.") % {
-                "status": ident.get_status_display(), "who": ident.decided_by, "when": _date(ident.decided_at)})
+                "status": ident.get_status_display(), "who": who(ident.decided_by), "when": _date(ident.decided_at)})
                 + " " + e(ident.decision_note), cell))
     story += [Spacer(1, 8), Paragraph(e(_("Printed by %(who)s.") % {"who": actor}), st["Italic"])]
     doc.build(story, canvasmaker=numbered_pages())
@@ -151,7 +151,7 @@ def record_pdf(owner, side: str, records: dict, chart, actor) -> bytes:
         rows = [[pgettext("an entry of a record", "Record"), _("Description"), _("Recorded by")]]
         for o in records[name]:
             text = " ".join(x for x in (getattr(o, "description", ""), getattr(o, "serial", "")) if x)
-            rows.append([p(str(o)), p(text), p(f"{o.recorded_by} {_date(o.recorded_at)}")])
+            rows.append([p(str(o)), p(text), p(f"{who(o.recorded_by)} {_date(o.recorded_at)}")])
         story.append(_table(rows, [50 * mm, 88 * mm, 40 * mm]) if len(rows) > 1 else p(_("None recorded.")))
     story.append(Paragraph(e(_("E. Dental")), st["Heading2"]))
     if chart is None:

@@ -22,7 +22,7 @@ from vestige.identification.display import checks, nongenetic_lrs, segment_rows,
 from vestige.identification.models import Candidate, Identification
 from vestige.identification.services import marker_lrs
 from vestige.missing.pedigree import BOX, layout
-from vestige.printing import e, grid_table, numbered_pages, register_fonts, styles
+from vestige.printing import e, grid_table, numbered_pages, register_fonts, styles, who
 
 
 def pedigree_drawing(family, highlight: int | None, max_width: float = 170 * mm) -> Drawing:
@@ -88,16 +88,16 @@ def identification_pdf(candidate: Candidate, ident: Identification | None) -> by
     lines = [f"<b>{e(_('Status'))}:</b> {e(status)}"]
     if ident:
         lines.append(e(_("Proposed by %(who)s on %(when)s: %(basis)s") % {
-            "who": ident.proposed_by, "when": _date(ident.proposed_at), "basis": ident.basis}))
+            "who": who(ident.proposed_by), "when": _date(ident.proposed_at), "basis": ident.basis}))
         if ident.below_threshold_reason:
             lines.append(f"<b>{e(_('Below the 99.95 % threshold because:'))}</b> {e(ident.below_threshold_reason)}")
         if ident.decided_by:
             lines.append(e(_("%(status)s by %(who)s on %(when)s.") % {
-                "status": ident.get_status_display(), "who": ident.decided_by, "when": _date(ident.decided_at)})
+                "status": ident.get_status_display(), "who": who(ident.decided_by), "when": _date(ident.decided_at)})
                 + f" {e(ident.decision_note)}")
         if ident.notified_on:
             lines.append(e(_("Family notified on %(when)s (%(how)s) by %(who)s.") % {
-                "when": _date(ident.notified_on), "how": ident.notified_how, "who": ident.notified_by}))
+                "when": _date(ident.notified_on), "how": ident.notified_how, "who": who(ident.notified_by)}))
         if ident.returned_on:
             lines.append(e(_("Remains returned on %(when)s.") % {"when": _date(ident.returned_on)}))
     story += [Paragraph(x, st["Normal"]) for x in lines] + [Spacer(1, 6)]

@@ -27,7 +27,7 @@ from vestige.errors import Conflict, InvalidInput, NotFound
 from vestige.history.models import Action
 from vestige.history.services import record
 from vestige.missing.models import MissingPerson, RegisterExtract
-from vestige.printing import e, numbered_pages, register_fonts, styles, table_font
+from vestige.printing import e, numbered_pages, register_fonts, styles, table_font, who
 
 __all__ = ["issue_extract", "revoke_extract", "get_extract", "verify_extract", "extract_pdf"]
 
@@ -132,8 +132,7 @@ def extract_pdf(extract: RegisterExtract, verify_url: str, organisation: str) ->
     story = [Paragraph(e(organisation), st["Heading2"]), Paragraph(e(title), st["Title"]),
              Paragraph(e(_("No. %(n)s of %(d)s") % {"n": extract.number, "d": issued}), st["Heading2"]),
              Spacer(1, 6), table, Spacer(1, 10),
-             Paragraph(e(_("Issued by %(who)s on %(d)s.") % {"who": extract.issued_by.get_full_name()
-                                                           or extract.issued_by.username, "d": issued}), st["Normal"]),
+             Paragraph(e(_("Issued by %(who)s on %(d)s.") % {"who": who(extract.issued_by), "d": issued}), st["Normal"]),
              Spacer(1, 8),
              Image(png, width=35 * mm, height=35 * mm, hAlign="LEFT"),
              Paragraph(e(_("Check this extract: %(url)s — number %(n)s, check code %(c)s. The page says only whether "

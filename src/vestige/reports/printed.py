@@ -18,7 +18,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 from vestige.claims.reconcile import site_reconciliation
 from vestige.history.display import present
 from vestige.identification.report import pedigree_drawing
-from vestige.printing import e, grid_table, numbered_pages, register_fonts, styles
+from vestige.printing import e, grid_table, numbered_pages, register_fonts, styles, who
 from vestige.registry.stats import site_stats
 
 GRAVE_COLOURS = {"recorded": colors.HexColor("#b06000"), "exhumed": colors.HexColor("#2f6b3a")}
@@ -143,8 +143,8 @@ def missing_person_pdf(person, candidates, identifications, history) -> bytes:
     if identifications:
         rows = [[_("Remains"), _("Status"), _("Proposed"), _("Decided"), _("Family notified"), _("Returned")]]
         for i in identifications:
-            rows.append([i.remains.body_number, i.get_status_display(), f"{i.proposed_at:%Y-%m-%d} {i.proposed_by}",
-                         f"{i.decided_at:%Y-%m-%d} {i.decided_by}" if i.decided_at else "—",
+            rows.append([i.remains.body_number, i.get_status_display(), f"{i.proposed_at:%Y-%m-%d} {who(i.proposed_by)}",
+                         f"{i.decided_at:%Y-%m-%d} {who(i.decided_by)}" if i.decided_at else "—",
                          i.notified_on.isoformat() if i.notified_on else "—",
                          i.returned_on.isoformat() if i.returned_on else "—"])
         story.append(_table(rows))
@@ -155,7 +155,7 @@ def missing_person_pdf(person, candidates, identifications, history) -> bytes:
     for row in present(history):
         h = row.record
         changes = "; ".join(f"{f}: {'' if old is None else str(old) + ' → '}{new}" for f, old, new in row.changes)
-        rows.append([f"{h.at:%Y-%m-%d %H:%M}", h.actor.username, h.get_action_display(),
+        rows.append([f"{h.at:%Y-%m-%d %H:%M}", who(h.actor), h.get_action_display(),
                      Paragraph(e(changes + (f" ({h.reason})" if h.reason else "")), cell)])
     story.append(_table(rows, [28 * mm, 25 * mm, 22 * mm, 90 * mm]))
     doc.build(story, canvasmaker=numbered_pages())

@@ -192,6 +192,19 @@ def profile_media(request):
 
 
 @require_POST
+def profile_signature(request):
+    """The person's name and position as printed reports show them (not the login name)."""
+    try:
+        accounts.set_signature(request.user, request.POST.get("first_name", ""), request.POST.get("last_name", ""),
+                               request.POST.get("position", ""))
+    except VestigeError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("profile")
+
+
+@require_POST
 def token_create(request):
     try:
         _row, token = accounts.create_token(request.user, request.POST.get("name", ""))
