@@ -20,6 +20,7 @@ Losing every key loses the data: back the keys up apart from the database.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -50,22 +51,48 @@ def secret_file(path: str, variable: str, *, keep_apart: str, make: str) -> str:
     return str(p)
 
 
-def key_source() -> tuple[str, str]:
-    """("env", keys) or ("file", path): where the keys come from, checked for production."""
-    env = os.environ.get("VESTIGE_FIELD_KEYS") or os.environ.get("VESTIGE_FIELD_KEY") or ""
-    if env:
-        return "env", env
-    home = Path(settings.VESTIGE_HOME).resolve()
-    path = os.environ.get("VESTIGE_FIELD_KEY_FILE", "")
+@dataclass(frozen=True)
+class Secret:
+    """Where one of Vestige's secrets may come from (the field-encryption keys, the ledger's
+    signing key): the secret itself in an environment variable, a file named by a setting, or — in
+    development only — a file created under ``VESTIGE_HOME/keys``."""
+
+    inline: tuple[str, ...]  # environment variables that hold the secret itself, first set wins
+    file_variable: str  # the setting that names a file holding it
+    auto: str  # the development file's name under VESTIGE_HOME/keys
+    keep_apart: str  # why the file must not lie inside VESTIGE_HOME
+    make: str  # how to make one
+    unset: str  # what production says when none is configured
+    field: str  # the setting that error names
+
+
+FIELD_KEYS = Secret(
+    inline=("VESTIGE_FIELD_KEYS", "VESTIGE_FIELD_KEY"), file_variable="VESTIGE_FIELD_KEY_FILE", auto="field.key",
+    keep_apart="the key apart from the database it opens", make="make one with `vestige keys new-field-key > FILE`",
+    unset="VESTIGE_PRODUCTION is on but no field-encryption key is configured: set VESTIGE_FIELD_KEYS or "
+          "VESTIGE_FIELD_KEY_FILE (outside VESTIGE_HOME); the key created automatically beside the database is "
+          "for development only", field="VESTIGE_FIELD_KEYS")
+
+
+def secret_source(secret: Secret, *, file_path: str | None = None) -> tuple[str, str]:
+    """("inline", value), ("file", path) or ("auto", development path) of ``secret``, checked for
+    production: the one place where every secret's source is decided. ``file_path``: the file
+    setting's value when it is a Django setting rather than an environment variable."""
+    for variable in secret.inline:
+        value = os.environ.get(variable, "")
+        if value:
+            return "inline", value
+    path = file_path if file_path is not None else os.environ.get(secret.file_variable, "")
     if path:
-        return "file", secret_file(path, "VESTIGE_FIELD_KEY_FILE", keep_apart="the key apart from the database it opens",
-                                   make="make one with `vestige keys new-field-key > FILE`")
+        return "file", secret_file(path, secret.file_variable, keep_apart=secret.keep_apart, make=secret.make)
     if settings.PRODUCTION:
-        raise ConfigurationError("VESTIGE_PRODUCTION is on but no field-encryption key is configured: set "
-                                 "VESTIGE_FIELD_KEYS or VESTIGE_FIELD_KEY_FILE (outside VESTIGE_HOME); the key "
-                                 "created automatically beside the database is for development only",
-                                 field="VESTIGE_FIELD_KEYS")
-    return "auto", str(home / "keys" / "field.key")
+        raise ConfigurationError(secret.unset, field=secret.field)
+    return "auto", str(Path(settings.VESTIGE_HOME).resolve() / "keys" / secret.auto)
+
+
+def key_source() -> tuple[str, str]:
+    """Where the field-encryption keys come from (:func:`secret_source` of :data:`FIELD_KEYS`)."""
+    return secret_source(FIELD_KEYS)
 
 
 def _parse(text: str, where: str) -> list[Fernet]:
@@ -84,7 +111,7 @@ def _parse(text: str, where: str) -> list[Fernet]:
 
 @lru_cache(maxsize=8)
 def _keys(kind: str, value: str, mtime: float) -> MultiFernet:
-    if kind == "env":
+    if kind == "inline":
         return MultiFernet(_parse(value, "VESTIGE_FIELD_KEYS"))
     if kind == "auto":
         write_secret(value, Fernet.generate_key() + b"\n")
@@ -93,7 +120,7 @@ def _keys(kind: str, value: str, mtime: float) -> MultiFernet:
 
 def keys() -> MultiFernet:
     kind, value = key_source()
-    mtime = Path(value).stat().st_mtime if kind != "env" and Path(value).exists() else 0.0
+    mtime = Path(value).stat().st_mtime if kind != "inline" and Path(value).exists() else 0.0
     return _keys(kind, value, mtime)
 
 

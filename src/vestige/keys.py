@@ -46,7 +46,7 @@ def rotate(actor, *, new_key: bool = True) -> dict[str, int]:
     require(actor, Cap.ACCOUNTS_MANAGE)
     kind, where = crypto.key_source()
     if new_key:
-        if kind == "env":
+        if kind == "inline":
             raise ConfigurationError("the keys come from VESTIGE_FIELD_KEYS: put a new key (vestige keys "
                                      "new-field-key) first in it, then run `vestige keys rotate --reencrypt-only`",
                                      field="VESTIGE_FIELD_KEYS")

@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -67,27 +66,25 @@ def now() -> str:
 
 # --- the key ---------------------------------------------------------------------------------
 
+LEDGER_KEY = crypto.Secret(
+    inline=("VESTIGE_LEDGER_KEY_PEM",), file_variable="VESTIGE_LEDGER_KEY", auto="ledger.key",
+    keep_apart="the ledger key apart from the data it vouches for",
+    make="create one with `vestige keys new-ledger-key --out PATH`",
+    unset="VESTIGE_PRODUCTION is on but neither VESTIGE_LEDGER_KEY (a file outside VESTIGE_HOME) nor "
+          "VESTIGE_LEDGER_KEY_PEM is set; the custody ledger will not sign with a key created beside the database",
+    field="VESTIGE_LEDGER_KEY")
+
+
 def key_source() -> tuple[str, str]:
-    """("pem", text) or ("file", path) of the ledger's signing key, checked for production."""
-    pem = os.environ.get("VESTIGE_LEDGER_KEY_PEM", "")
-    path = settings.VESTIGE_LEDGER_KEY
-    if pem:
-        return "pem", pem
-    home = Path(settings.VESTIGE_HOME).resolve()
-    if path:
-        return "file", crypto.secret_file(path, "VESTIGE_LEDGER_KEY", keep_apart="the ledger key apart from the data "
-                                          "it vouches for", make="create one with `vestige keys new-ledger-key --out PATH`")
-    if settings.PRODUCTION:
-        raise ConfigurationError("VESTIGE_PRODUCTION is on but neither VESTIGE_LEDGER_KEY (a file outside "
-                                 "VESTIGE_HOME) nor VESTIGE_LEDGER_KEY_PEM is set; the custody ledger will not "
-                                 "sign with a key created beside the database", field="VESTIGE_LEDGER_KEY")
-    return "auto", str(home / "keys" / "ledger.key")
+    """("inline", PEM text), ("file", path) or ("auto", path) of the ledger's signing key: the
+    kernel's one secret source (:func:`vestige.crypto.secret_source`)."""
+    return crypto.secret_source(LEDGER_KEY, file_path=settings.VESTIGE_LEDGER_KEY)
 
 
 @lru_cache(maxsize=4)
 def _signer(kind: str, value: str) -> Signer:
     try:
-        if kind == "pem":
+        if kind == "inline":
             return Signer.from_pem(value.encode(), "VESTIGE_LEDGER_KEY_PEM")
         if kind == "file":
             return Signer.load(value)
