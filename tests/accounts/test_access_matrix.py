@@ -745,7 +745,7 @@ CLI_SHELL = {"demo", "serve", "worker", "manage", "identify stats", "evidence pu
              "evidence head", "evidence journal", "evidence timestamp", "evidence checkpoint", "evidence witnesses",
              "witness key", "witness serve", "keys new-field-key", "keys new-ledger-key", "user create", "case list",
              "kinship lr", "kinship search", "kinship joint", "kinship pm-match", "kinship plan", "kinship simulate",
-             "kinship relate", "kinship check", "kinship familias", "dvi pair-match", "dvi mni"}
+             "kinship relate", "kinship check", "kinship familias", "kinship to-familias", "dvi pair-match", "dvi mni"}
 
 
 def test_every_cli_command_is_in_the_table():

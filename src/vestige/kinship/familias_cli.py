@@ -19,13 +19,23 @@ from pathlib import Path
 
 import numpy as np
 
+from vestige.kinship.cli_args import read_remains_arg
 from vestige.kinship.errors import KinshipInputError
 from vestige.kinship.familias import read_fam, to_engine
-from vestige.kinship.io import FrequencyTable, Profiles, family_from_dict
+from vestige.kinship.familias_write import from_engine, write_fam
+from vestige.kinship.io import (
+    FrequencyTable,
+    Profiles,
+    family_from_dict,
+    read_families,
+    read_frequencies,
+    read_mutation,
+    read_profiles,
+)
 from vestige.kinship.lr import marker_likelihoods
 from vestige.kinship.mutation import MutationModel, MutationSpec
 
-__all__ = ["add_familias_command", "pedigree_likelihoods"]
+__all__ = ["add_familias_command", "pedigree_likelihoods", "cmd_to_familias"]
 
 
 def engine_inputs(data: dict, source: str) -> tuple[FrequencyTable, Profiles, MutationModel]:
@@ -120,6 +130,24 @@ def cmd_familias(args) -> int:
     return 0
 
 
+def cmd_to_familias(args) -> int:
+    """A DVI case in the engine's files written as one Familias .fam file."""
+    table = read_frequencies(args.freqs)
+    profiles = read_profiles(args.profiles)
+    families = read_families(args.families, profiles)
+    remains, _refs = read_remains_arg(args, profiles, families)
+    mutation = read_mutation(args.mutation) if args.mutation else None
+    bodies = Profiles({s: profiles.genotypes[s] for s in remains.samples}, profiles.source)
+    fam = from_engine(families, profiles, table, remains=bodies, mutation=mutation, remains_sex=remains.sexes)
+    out = Path(args.out)
+    if out.suffix.lower() != ".fam":
+        raise KinshipInputError.option("out", f"{out.name}: a Familias file ends in .fam")
+    out.write_bytes(write_fam(fam, theta=args.theta).encode("utf-8"))
+    print(f"{out}: Familias {fam.version} DVI file, {len(fam.loci)} loci, {len(fam.unidentified)} unidentified "
+          f"persons, {len(fam.families)} reference families")
+    return 0
+
+
 def add_familias_command(ks, run) -> None:
     p = ks.add_parser("familias", help="read a Familias .fam case: each pedigree's likelihood, or the engine's files",
                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -129,3 +157,12 @@ def add_familias_command(ks, run) -> None:
     p.add_argument("--pedigree", help="only this pedigree (DVI: the one of each family to use)")
     p.add_argument("--against", help="the pedigree the LRs are against (default: the last)")
     p.add_argument("--json", action="store_true", help="one JSON object")
+    w = ks.add_parser("to-familias", help="write a DVI case (the engine's files) as a Familias .fam file")
+    w.set_defaults(fn=run(cmd_to_familias))
+    w.add_argument("--freqs", required=True, help="the frequency table CSV")
+    w.add_argument("--profiles", required=True, help="the profiles CSV (references and remains)")
+    w.add_argument("--families", required=True, nargs="+", help="family JSON files or folders")
+    w.add_argument("--remains", help="the remains (CSV sample[,sex] or a glob); default: every profile no family types")
+    w.add_argument("--mutation", help="the mutation models JSON")
+    w.add_argument("--theta", type=float, default=0.0, help="θ written in the database line (default 0)")
+    w.add_argument("--out", required=True, help="the .fam file to write")
