@@ -55,6 +55,8 @@ def run_import(args, importer, noun: str) -> int:
         except ImportRejected as e:
             _print_rows(e.rows, getattr(args, "json", False), str(path))
             raise
+    for note in getattr(report, "notes", []) if not getattr(args, "json", False) else []:
+        print(f"note: {note}", file=sys.stderr)
     if getattr(args, "json", False):
         print(json.dumps(report.as_dict(), indent=2))
     elif report.errors:

@@ -5,6 +5,7 @@ and biological parents only: Joe is Robert and Mary Ann's son by birth and Rober
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,71 @@ def test_a_familias_dvi_file_imports_its_reference_families(users):
     with pytest.raises(ImportRejected) as e:
         import_pedigrees(liaison, [("broken.fam", b"\n".join(data))])
     assert e.value.rows[0].line == 4 and "many" in e.value.rows[0].reason
+
+
+TREE = """0 HEAD
+1 GEDC
+2 VERS 5.5.5
+1 CHAR UTF-8
+0 @I1@ INDI
+1 NAME Hryhorii /Shevchenko/
+1 SEX M
+0 @I2@ INDI
+1 NAME Kateryna /Shevchenko/
+1 SEX F
+0 @I3@ INDI
+1 NAME Taras /Shevchenko/
+1 SEX M
+1 BIRT
+2 DATE 9 MAR 1980
+1 FAMC @F1@
+0 @I4@ INDI
+1 NAME Olena /Shevchenko/
+1 SEX F
+1 BIRT
+2 DATE 1983
+1 FAMC @F1@
+0 @F1@ FAM
+1 HUSB @I1@
+1 WIFE @I2@
+1 CHIL @I3@
+1 CHIL @I4@
+0 TRLR
+"""
+
+
+def test_a_tree_proposes_registered_people_and_places_the_confirmed_one(users):
+    """Issue 28, part 2: the tree's people matched to the register by name (any script, either word
+    order) and birth date, for the person to confirm; the confirmed one is placed where the tree
+    puts them, in their own family. A namesake born another year is not proposed."""
+    from vestige.errors import InvalidInput
+    from vestige.history.services import history_of
+    from vestige.missing import services as missing
+    from vestige.missing.models import MissingPerson
+    from vestige.missing.pedigrees import parse_match
+
+    liaison = users["family_liaison"]
+    fam = missing.create_family(liaison, "Шевченко")
+    taras = missing.create_missing_person(liaison, fam, {"family_name": "Шевченко", "given_name": "Тарас",
+                                                         "sex": "male", "birth_date": dt.date(1980, 3, 9)})
+    other = missing.create_family(liaison, "Шевченко (Харків)")
+    missing.create_missing_person(liaison, other, {"family_name": "Шевченко", "given_name": "Тарас", "sex": "male",
+                                                   "birth_date": dt.date(1955, 1, 1)})
+    dry = import_pedigrees(liaison, [("shevchenko.ged", TREE.encode())], dry_run=True)
+    assert dry.errors == [] and len(dry.notes) == 1, dry.notes
+    assert "I3" in dry.notes[0] and taras.ref in dry.notes[0] and fam.ref in dry.notes[0]
+    with pytest.raises(ImportRejected) as e:  # confirmed into another family than the person's
+        import_pedigrees(liaison, [("shevchenko.ged", TREE.encode())], match={"I3": taras.ref})
+    assert e.value.rows[0].column == "missing_ref"
+    with pytest.raises(ImportRejected) as e:
+        import_pedigrees(liaison, [("shevchenko.ged", TREE.encode())], into=fam.ref, match={"I9": taras.ref})
+    assert e.value.rows[0].column == "match"
+    report = import_pedigrees(liaison, [("shevchenko.ged", TREE.encode())], into=fam.ref, match={"I3": taras.ref})
+    assert report.errors == [] and report.created == 4
+    taras = MissingPerson.objects.get(pk=taras.pk)
+    assert taras.member.code == "I3" and taras.member.father.code == "I1" and taras.member.mother.code == "I2"
+    assert fam.members.filter(code="I4").exists() and MissingPerson.objects.filter(family=fam).count() == 1
+    assert any("pedigree place" in h.changes for h in history_of(taras))
+    assert parse_match("I3=MP-1; @I7@=MP-2") == {"I3": "MP-1", "I7": "MP-2"}
+    with pytest.raises(InvalidInput):
+        parse_match("I3 MP-1")

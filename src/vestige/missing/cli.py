@@ -15,7 +15,13 @@ from vestige.errors import ImportRejected, NotFound
 from vestige.missing import lists
 from vestige.missing.importing import import_persons, import_references
 from vestige.missing.models import Family, Member, MissingPerson, PersonList
-from vestige.missing.pedigrees import add_relative, import_pedigrees, remove_member, update_member
+from vestige.missing.pedigrees import (
+    add_relative,
+    import_pedigrees,
+    parse_match,
+    remove_member,
+    update_member,
+)
 from vestige.missing.services import kinship_family
 from vestige.tables import write_csv
 
@@ -55,7 +61,8 @@ def cmd_import_pedigrees(args) -> int:
     payload = [(str(f), f.read_bytes()) for f in files]
 
     def importer(actor, _f, _name, **kw):
-        return import_pedigrees(actor, payload, **kw)
+        return import_pedigrees(actor, payload, into=args.into or "",
+                                match=parse_match(",".join(args.match or [])), **kw)
 
     args.file = str(files[0])
     return run_import(args, importer, "pedigree members")
@@ -224,6 +231,10 @@ def add_commands(sub) -> None:
                         "donor_code — or family JSON files (a file or a folder)")
     mip.set_defaults(fn=cmd_import_pedigrees)
     mip.add_argument("file")
+    mip.add_argument("--into", metavar="FAMILY", help="a GEDCOM tree: import it into this existing family "
+                     "(default: a new family named after the file)")
+    mip.add_argument("--match", action="append", metavar="MEMBER=MP-REF", help="a GEDCOM tree: this individual "
+                     "(e.g. I3) is that registered missing person (repeat; the dry run proposes them)")
     mip.add_argument("--dry-run", action="store_true")
     mip.add_argument("--json", action="store_true")
     as_user(mip)

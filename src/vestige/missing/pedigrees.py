@@ -19,6 +19,7 @@ keyed by those codes can be imported next.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ from vestige.missing.services import (
     kinship_family,
     validate,
 )
+from vestige.missing.tree_matches import tree_matches
 from vestige.registry.importing import ImportReport, read_table
 
 RELATIONS = {
@@ -438,15 +440,33 @@ def _validate_rows(rows: list[_Row], source: str, actor=None) -> list[RowError]:
     return errors
 
 
-def import_pedigrees(actor, files: list[tuple[str, bytes]], *, dry_run: bool = False, via: str = "import"):
+def _tree_options(got: list[_Row], name: str, into: str, match: dict[str, str]) -> list[RowError]:
+    """A GEDCOM tree imported into an existing family (``into``), its confirmed people placed as the
+    register's missing persons (``match``: tree member → register reference)."""
+    problems = []
+    members = {r.member for r in got}
+    for member, ref in match.items():
+        if member not in members:
+            problems.append(RowError(0, "match", f"{member}={ref}", _("%(f)s has no individual %(m)s")
+                                     % {"f": name, "m": member}))
+    for r in got:
+        if into:
+            r.family = into
+        if r.member in match:
+            r.missing_ref, r.missing = match[r.member], True
+    return problems
+
+
+def import_pedigrees(actor, files: list[tuple[str, bytes]], *, dry_run: bool = False, via: str = "import",
+                     into: str = "", match: dict[str, str] | None = None):
     """Pedigrees from CSV/XLSX tables, family JSON files or GEDCOM family trees (:mod:`vestige.missing.gedcom`):
-    all files and rows or none."""
-    import io
-
-
+    all files and rows or none. A GEDCOM tree goes into family ``into`` when given (else a family
+    named after the file), its people ``match`` confirmed as registered missing persons; the report's
+    notes propose the others who may be (:mod:`vestige.missing.tree_matches`)."""
     require(actor, Cap.MISSING_WRITE)
     rows: list[_Row] = []
     problems: list[RowError] = []
+    notes: list[str] = []
     names = ", ".join(n for n, _d in files)
     for name, data in files:
         try:
@@ -454,6 +474,10 @@ def import_pedigrees(actor, files: list[tuple[str, bytes]], *, dry_run: bool = F
                 got = _rows_from_json(data, name)
             elif name.lower().endswith(".ged"):
                 got = rows_from_gedcom(data, name, _Row)
+                problems += _tree_options(got, name, into, match or {})
+                notes += [m.as_text() for m in tree_matches(actor, [
+                    (r.member, r.name, r.label.partition("(b. ")[2].rstrip(")")) for r in got
+                    if r.name and r.member not in (match or {})])]
             elif name.lower().endswith(".fam"):
                 got = _rows_from_familias(data, name)
             else:
@@ -467,7 +491,7 @@ def import_pedigrees(actor, files: list[tuple[str, bytes]], *, dry_run: bool = F
         rows += got
     if not problems:
         problems = _validate_rows(rows, names, actor)
-    report = ImportReport("pedigrees", names, len(rows), 0, dry_run, problems)
+    report = ImportReport("pedigrees", names, len(rows), 0, dry_run, problems, notes)
     if dry_run:
         return report
     if problems:
@@ -529,6 +553,21 @@ def _place_missing(actor, family: Family, node: Member, r: _Row, via: str) -> No
                                           "sex": node.sex}, member=node.code, ref=r.missing_ref or "", via=via)
 
 
+def parse_match(text: str) -> dict[str, str]:
+    """``I3=MP-00012, I7=MP-00020`` (commas, semicolons or lines) as {member: register reference}."""
+    out = {}
+    for part in re.split(r"[,;\n]+", text or ""):
+        member, sep, ref = part.strip().partition("=")
+        if not part.strip():
+            continue
+        if not sep or not member.strip() or not ref.strip():
+            raise InvalidInput(_("A match is MEMBER=REFERENCE, e.g. I3=MP-00012 (found %(p)r).") % {"p": part.strip()},
+                               field="match")
+        out[member.strip().strip("@")] = ref.strip()
+    return out
+
+
 def pedigrees_import(actor, kind: str, data, name: str, *, dry_run: bool, options: dict, via: str):
     """The ``import:pedigrees`` hook of :mod:`vestige.importers`."""
-    return import_pedigrees(actor, [(name, data.read())], dry_run=dry_run, via=via)
+    return import_pedigrees(actor, [(name, data.read())], dry_run=dry_run, via=via,
+                            into=(options.get("into") or "").strip(), match=parse_match(options.get("match") or ""))

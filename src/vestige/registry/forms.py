@@ -176,6 +176,10 @@ class ImportForm(forms.Form):
                                         ("homozygote", _("a homozygote (GeneMapper writes it once)")),
                                         ("dropout", _("a possible drop-out (degraded samples)")),
                                         ("refuse", _("refuse the row"))])
+    into = forms.CharField(label=_("Into family (GEDCOM trees)"), required=False, max_length=64,
+                           help_text=_("An existing family's reference; empty: a new family named after the file."))
+    match = forms.CharField(label=_("Registered missing persons in the tree (GEDCOM)"), required=False,
+                            max_length=2000, help_text=_("e.g. I3=MP-00012, I7=MP-00020; the dry run proposes them."))
     dry_run = forms.BooleanField(label=_("Dry run: check only, write nothing"), required=False, initial=True)
 
     def __init__(self, *args, kinds=(), **kwargs):

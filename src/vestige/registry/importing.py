@@ -38,6 +38,7 @@ class ImportReport:
     created: int = 0
     dry_run: bool = False
     errors: list[RowError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # proposals for a person to confirm (not problems)
 
     @property
     def ok(self) -> bool:
@@ -46,7 +47,7 @@ class ImportReport:
     def as_dict(self) -> dict:
         return {
             "kind": self.kind, "source": self.source, "rows": self.rows, "created": self.created,
-            "dry_run": self.dry_run, "ok": self.ok, "errors": [e.__dict__ for e in self.errors],
+            "dry_run": self.dry_run, "ok": self.ok, "errors": [e.__dict__ for e in self.errors], "notes": self.notes,
         }
 
 

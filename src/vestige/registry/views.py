@@ -270,7 +270,7 @@ def import_view(request):
                                        field="file")
                 name, data = (upload.name, upload.read()) if upload is not None else unstage(d["staged"], keep=d["dry_run"])
                 import io
-                options = {k: d.get(k) for k in ("lab", "kit", "material", "dropout", "single")}
+                options = {k: d.get(k) for k in ("lab", "kit", "material", "dropout", "single", "into", "match")}
                 report = run_import(request.user, d["kind"], io.BytesIO(data), name, dry_run=d["dry_run"],
                                     options=options, via="web-import")
                 if report.dry_run and report.ok:
