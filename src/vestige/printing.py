@@ -80,6 +80,14 @@ def grid_table(rows: list[list], widths=None, *, numeric_cols: tuple[int, ...] =
     return t
 
 
+def num(value: float, spec: str) -> str:
+    """``value`` formatted by ``spec`` (``".2f"``, ``".4g"``) with the reader's decimal separator
+    (a comma in Ukrainian: 10^25,90), as numbers are written in the document's language."""
+    from django.utils.formats import get_format
+
+    return format(value, spec).replace(".", get_format("DECIMAL_SEPARATOR"))
+
+
 def who(user) -> str:
     """A person as printed documents name them: full name and position (``User.signature``)."""
     if user is None:

@@ -36,6 +36,7 @@ from vestige.identification.runs import current_run
 from vestige.identification.services import consistency
 from vestige.missing.models import MissingPerson
 from vestige.osteology import odontology
+from vestige.printing import num
 from vestige.registry.models import Remains
 
 
@@ -53,7 +54,7 @@ def _dna(remains: Remains, person: MissingPerson) -> dict:
             "systems": system_lrs(c.systems), "segments": segment_rows(c.segments),
             "establishes": sure and not symmetric, "state": "establishes" if sure and not symmetric else "supports",
             "detail": (_("cannot be told apart from a relative") if symmetric else
-                       _("posterior %(p).6f") % {"p": c.posterior})}
+                       _("posterior %(p)s") % {"p": num(c.posterior, ".6f")})}
 
 
 def _comparisons(remains: Remains, person: MissingPerson, method: str) -> list[Comparison]:

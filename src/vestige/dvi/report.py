@@ -18,7 +18,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
 from vestige.dvi import display
 from vestige.dvi.forms import TITLES
-from vestige.printing import e, grid_table, numbered_pages, styles, who
+from vestige.printing import e, grid_table, num, numbered_pages, styles, who
 
 
 def _date(d) -> str:
@@ -76,9 +76,9 @@ def board_report(b: dict, actor) -> bytes:
     story.append(Paragraph(f"<b>{e(_('DNA'))}</b> — {e(result('dna'))}", st["Normal"]))
     dna = b["dna"]
     if dna["candidate"] is not None:
-        lr = f"10^{dna['log10_lr']:.2f}" if dna.get("log10_lr") is not None else "0"
-        story.append(Paragraph(e(_("Likelihood ratio %(lr)s, posterior %(p).6f (matching run %(run)s).") % {
-            "lr": lr, "p": dna["posterior"], "run": dna["candidate"].run_id}), cell))
+        lr = f"10^{num(dna['log10_lr'], '.2f')}" if dna.get("log10_lr") is not None else "0"
+        story.append(Paragraph(e(_("Likelihood ratio %(lr)s, posterior %(p)s (matching run %(run)s).") % {
+            "lr": lr, "p": num(dna["posterior"], ".6f"), "run": dna["candidate"].run_id}), cell))
     else:
         story.append(Paragraph(e(_("No DNA candidate in the current run.")), cell))
     story.append(Paragraph(e(_("3. Secondary identifiers")), st["Heading2"]))

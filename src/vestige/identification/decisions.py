@@ -35,6 +35,7 @@ from vestige.identification.models import (
     IdentifiedBy,
 )
 from vestige.missing.models import Donor, MissingStatus
+from vestige.printing import num
 from vestige.registry.models import Remains, RemainsStatus
 
 THRESHOLD = 0.9995  # posterior needed without a written reason (ICMP practice)
@@ -65,10 +66,10 @@ def _consent_problems(candidate: Candidate) -> list[str]:
 def basis_text(candidate: Candidate) -> str:
     """A prefilled basis that states only what the screen shows (never "consistent" when a check
     conflicts)."""
-    lr = "0" if candidate.log10_lr is None else f"10^{candidate.log10_lr:.1f}"
-    parts = [_("DNA: LR %(lr)s, posterior %(p).6f") % {"lr": lr, "p": candidate.posterior}]
+    lr = "0" if candidate.log10_lr is None else f"10^{num(candidate.log10_lr, '.1f')}"
+    parts = [_("DNA: LR %(lr)s, posterior %(p)s") % {"lr": lr, "p": num(candidate.posterior, ".6f")}]
     if candidate.tolerance:
-        parts.append(_("tolerance %(t).2g") % {"t": candidate.tolerance})
+        parts.append(_("tolerance %(t)s") % {"t": num(candidate.tolerance, ".2g")})
     conflicts = [k for k, f in candidate.flags.items() if f.get("state") == "conflict"]
     unknown = [k for k, f in candidate.flags.items() if f.get("state") == "unknown"]
     if conflicts:

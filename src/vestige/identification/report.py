@@ -22,7 +22,7 @@ from vestige.identification.display import checks, nongenetic_lrs, segment_rows,
 from vestige.identification.models import Candidate, Identification
 from vestige.identification.services import marker_lrs
 from vestige.missing.pedigree import BOX, layout
-from vestige.printing import e, grid_table, numbered_pages, register_fonts, styles, who
+from vestige.printing import e, grid_table, num, numbered_pages, register_fonts, styles, who
 
 
 def pedigree_drawing(family, highlight: int | None, max_width: float = 170 * mm) -> Drawing:
@@ -102,21 +102,22 @@ def identification_pdf(candidate: Candidate, ident: Identification | None) -> by
             lines.append(e(_("Remains returned on %(when)s.") % {"when": _date(ident.returned_on)}))
     story += [Paragraph(x, st["Normal"]) for x in lines] + [Spacer(1, 6)]
     story.append(Paragraph(e(_("DNA statistics")), st["Heading2"]))
-    lr_text = f"10^{candidate.log10_lr:.2f}" if candidate.log10_lr is not None else "0"
+    lr_text = f"10^{num(candidate.log10_lr, '.2f')}" if candidate.log10_lr is not None else "0"
     story.append(Paragraph(e(_(
-        "Likelihood ratio %(lr)s over %(n)d markers; posterior %(p).6f under a flat prior over the missing "
+        "Likelihood ratio %(lr)s over %(n)d markers; posterior %(p)s under a flat prior over the missing "
         "persons in scope (matching run %(run)s).") % {"lr": lr_text, "n": candidate.markers_compared,
-                                                        "p": candidate.posterior, "run": candidate.run_id}), st["Normal"]))
+                                                       "p": num(candidate.posterior, ".6f"),
+                                                       "run": candidate.run_id}), st["Normal"]))
     systems = system_lrs(candidate.systems)
     if systems:  # each DNA system's LR: independent, they multiply into the one above
-        story.append(Paragraph(e("; ".join(f"{name}: " + (_("not compared") if v is None else f"LR 10^{v:.2f}")
+        story.append(Paragraph(e("; ".join(f"{name}: " + (_("not compared") if v is None else f"LR 10^{num(v, '.2f')}")
                                            for name, v in systems)), st["Normal"]))
     ng = nongenetic_lrs(candidate.flags, candidate.log10_lr, candidate.prior)
     if ng:  # mispitools' non-genetic LRs, beside the DNA (the posterior is the DNA's alone)
-        parts = "; ".join(f"{name}: LR 10^{v:.2f}" for name, v in ng["rows"])
-        together = "" if ng["combined"] is None else "; " + _("DNA and non-genetic together") + f": 10^{ng['combined']:.2f}"
+        parts = "; ".join(f"{name}: LR 10^{num(v, '.2f')}" for name, v in ng["rows"])
+        together = "" if ng["combined"] is None else "; " + _("DNA and non-genetic together") + f": 10^{num(ng['combined'], '.2f')}"
         if ng["posterior"] is not None:
-            together += "; " + _("posterior with them, from the run's prior") + f": {ng['posterior']:.6f}"
+            together += "; " + _("posterior with them, from the run's prior") + f": {num(ng['posterior'], '.6f')}"
         story.append(Paragraph(e(_("Non-genetic evidence") + ": " + parts + together), st["Normal"]))
     for ref in segment_rows(candidate.segments, width=380):  # SNPs: the segments shared with each reference
         story.append(Paragraph(e(_("With reference %(code)s: %(n)s segments, %(total)s cM in all, the longest "
@@ -129,7 +130,7 @@ def identification_pdf(candidate: Candidate, ident: Identification | None) -> by
     for i in range(half):
         left = per[i]
         right = per[i + half] if i + half < len(per) else ("", None)
-        rows.append([left[0], f"{left[1]:.4g}", right[0], f"{right[1]:.4g}" if right[1] is not None else ""])
+        rows.append([left[0], num(left[1], ".4g"), right[0], num(right[1], ".4g") if right[1] is not None else ""])
     t = grid_table(rows, [35 * mm, 25 * mm, 35 * mm, 25 * mm], numeric_cols=(1, 3))
     story += [t, Spacer(1, 6), Paragraph(e(_("Pedigree of family %(f)s") % {"f": mp.family.ref}), st["Heading2"]),
               pedigree_drawing(mp.family, mp.member_id),

@@ -18,7 +18,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 from vestige.claims.reconcile import site_reconciliation
 from vestige.history.display import present
 from vestige.identification.report import pedigree_drawing
-from vestige.printing import e, grid_table, numbered_pages, register_fonts, styles, who
+from vestige.printing import e, grid_table, num, numbered_pages, register_fonts, styles, who
 from vestige.registry.stats import site_stats
 
 GRAVE_COLOURS = {"recorded": colors.HexColor("#b06000"), "exhumed": colors.HexColor("#2f6b3a")}
@@ -134,8 +134,8 @@ def missing_person_pdf(person, candidates, identifications, history) -> bytes:
     if candidates:
         rows = [[_("Remains"), "LR", _("Posterior"), _("AM/PM conflicts")]]
         for c in candidates:
-            lr = f"10^{c.log10_lr:.1f}" if c.log10_lr is not None else "0"
-            rows.append([c.remains.body_number, lr, f"{c.posterior:.6f}", c.conflicts])
+            lr = f"10^{num(c.log10_lr, '.1f')}" if c.log10_lr is not None else "0"
+            rows.append([c.remains.body_number, lr, num(c.posterior, ".6f"), c.conflicts])
         story.append(_table(rows, [40 * mm, 30 * mm, 30 * mm, 30 * mm], numeric_from=1))
     else:
         story.append(Paragraph(e(_("None.")), st["Normal"]))
