@@ -24,3 +24,18 @@ def test_a_polygon_with_swapped_coordinates_is_refused(login, admin):
                                "geometry": json.dumps({"type": "Polygon", "coordinates": [ring]})})
     assert r.status_code == 400 and not Site.objects.filter(ref="SWAP-1").exists()
     assert "swapped" in r.content.decode().lower()
+
+
+def test_record_forms_come_in_sections(client, admin, site):
+    """Issue 29: forms in sections (not one long column), every field in one of them."""
+    import re
+
+    client.force_login(admin)
+    for url, legends in (("/remains/new/", ["Where the body was found", "Biological profile", "Findings"]),
+                         ("/sites/new/", ["The site", "Where it is", "Discovery"]),
+                         ("/missing/new/", ["The family", "The person", "The disappearance"])):
+        page = client.get(url).content.decode()
+        found = re.findall(r'<fieldset class="form-section"><legend>([^<]+)</legend>', page)
+        assert found[:len(legends)] == legends, (url, found)
+        assert page.count('class="form-section"') == len(found)
+        assert '<fieldset class="form-section">' in page and page.count("<fieldset") >= len(legends)

@@ -12,6 +12,13 @@ from vestige.registry.forms import RecordForm
 
 class PersonForm(RecordForm):
     with_case = True  # for the new family, when one is named
+    sections = (
+        (_("The family"), ("family", "new_family", "contact", "case")),
+        (_("The person"), ("family_name", "given_name", "patronymic", "sex", "birth_date", "height_cm")),
+        (_("The disappearance"), ("last_seen_on", "last_seen_place", "last_seen_latitude", "last_seen_longitude",
+                                  "circumstances")),
+        (_("For identification"), ("clothing", "distinguishing_marks", "dental_notes")),
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)

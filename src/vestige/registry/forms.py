@@ -32,6 +32,21 @@ class GeoJSONField(forms.JSONField):
 
 class RecordForm(forms.Form):
     model: type = None
+    # (legend, field names) — the form shown in sections (issue 29); fields named nowhere go last.
+    sections: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def in_sections(self) -> list[tuple[str, list]]:
+        """The bound fields grouped as :attr:`sections` says (one untitled group when it says nothing)."""
+        placed, out = set(), []
+        for legend, names in self.sections:
+            fields = [self[n] for n in names if n in self.fields]
+            placed |= {n for n in names if n in self.fields}
+            if fields:
+                out.append((legend, fields))
+        rest = [self[n] for n in self.fields if n not in placed]
+        if rest:
+            out.append((_("Other") if out else "", rest))
+        return out
     with_case = False  # the record carries its own case (sites, families, incidents, claims, witnesses)
 
     def __init__(self, *args, instance=None, user=None, **kwargs):
@@ -69,6 +84,9 @@ def _base_fields(model, exclude=()):
 class SiteForm(RecordForm):
     model = Site
     with_case = True
+    sections = ((_("The site"), ("case", "ref", "name", "kind", "region", "locality", "description")),
+                (_("Where it is"), ("geometry", "point_latitude", "point_longitude")),
+                (_("Discovery"), ("discovered_on", "discovery_method", "discovery_notes")))
     point_latitude = forms.FloatField(label=_("Point latitude"), required=False,
                                       help_text=_("Instead of GeoJSON: a point's latitude."))
     point_longitude = forms.FloatField(label=_("Point longitude"), required=False)
@@ -98,6 +116,8 @@ SiteForm.base_fields = {k: SiteForm.base_fields[k] for k in [*FIELDS[Site], "poi
 
 class GraveForm(RecordForm):
     model = Grave
+    sections = ((_("The grave"), ("site", "label", "marker_type", "inscription", "status", "expected_occupants")),
+                (_("Where it is"), ("latitude", "longitude", "position_note")), (_("Notes"), ("notes",)))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -109,6 +129,8 @@ GraveForm.base_fields = _base_fields(Grave)
 
 class ExhumationForm(RecordForm):
     model = Exhumation
+    sections = ((_("The exhumation"), ("reference", "site", "started_on", "ended_on")),
+                (_("Who"), ("team", "authority")), (_("Notes"), ("notes",)))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -120,6 +142,10 @@ ExhumationForm.base_fields = _base_fields(Exhumation)
 
 class RemainsForm(RecordForm):
     model = Remains
+    sections = ((_("Where the body was found"), ("body_number", "site", "grave", "exhumation", "recovered_on")),
+                (_("Biological profile"), ("sex", "age_min", "age_max", "stature_min_cm", "stature_max_cm", "category")),
+                (_("Findings"), ("injuries", "torture_signs", "cause_of_death", "manner_of_death", "clothing_effects")),
+                (_("Notes"), ("notes",)))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
