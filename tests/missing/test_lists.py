@@ -71,7 +71,7 @@ def test_bad_cells_are_named_and_nothing_is_stored(users):
     dry = _import(users["family_liaison"], bad, dry_run=True)
     assert len(dry.errors) == 3 and not PersonList.objects.exists()
     with pytest.raises(ImportRejected) as err:
-        _import(users["family_liaison"], "name,date_of_birth\nB,1979-04-02\n")
+        _import(users["family_liaison"], "first_name,date_of_birth\nB,1979-04-02\n")
     assert err.value.rows[0].column == "family_name"
     with pytest.raises(InvalidInput):
         _import(users["family_liaison"], "surname\nA\n", name="list.pdf")
@@ -190,3 +190,23 @@ def test_the_command_line(users, register, tmp_path, capsys):
     code = main(["missing", "list-import", str(bad), "--source", "NIB", *me])
     err = capsys.readouterr().err
     assert code != 0 and "line 2" in err and "1979-13-01" in err and "Traceback" not in err
+
+
+def test_lists_as_other_organisations_head_them(users, register):
+    """One name column (ПІБ), English headings of other tools, dates as Excel writes them."""
+    liaison = users["family_liaison"]
+    text = ("ПІБ,dob,gender,date_missing,place_missing,military_unit\n"
+            "Коваленко Олена Петрівна,1979-04-02 00:00:00,жінка,10.04.2022,Ізюм,\n"
+            "Шевченко Микола,30/11/1985,M,,,в/ч А1234\n")
+    plist = lists.import_list(liaison, io.BytesIO(text.encode()), "icrc.csv", list_name="ICRC",
+                              source="ICRC").person_list
+    rows = {e.line: e.fields for e in plist.entries.all()}
+    assert (rows[2]["family_name"], rows[2]["given_name"], rows[2]["patronymic"]) == ("Коваленко", "Олена", "Петрівна")
+    assert rows[2]["birth_date"] == "1979-04-02" and rows[2]["sex"] == "female"
+    assert rows[2]["disappeared_on"] == "2022-04-10" and rows[2]["disappearance_place"] == "Ізюм"
+    assert rows[3]["birth_date"] == "1985-11-30" and rows[3]["unit"] == "в/ч А1234" and rows[3]["sex"] == "male"
+    assert lists.link_list(liaison, plist)["proposals"] == 2
+    lone = lists.import_list(liaison, io.BytesIO(b"name,born\nBondarenko Andrii Olehovych,01.06.1968\n"),
+                             "other.csv", list_name="x", source="y").person_list
+    f = lone.entries.get().fields
+    assert (f["family_name"], f["given_name"], f["patronymic"]) == ("Bondarenko", "Andrii", "Olehovych")

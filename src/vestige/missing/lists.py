@@ -49,20 +49,37 @@ __all__ = ["COLUMNS", "import_list", "link_list", "start_linking", "decide", "en
 COLUMNS = ("family_name", "given_name", "patronymic", "sex", "birth_date", "birth_place", "disappeared_on",
            "disappearance_place", "unit", "source_id")
 ALIASES = {
-    "surname": "family_name", "прізвище": "family_name", "фамилия": "family_name",
-    "name": "given_name", "first_name": "given_name", "ім'я": "given_name", "ім’я": "given_name", "имя": "given_name",
-    "по батькові": "patronymic", "отчество": "patronymic", "стать": "sex", "пол": "sex",
-    "date_of_birth": "birth_date", "дата народження": "birth_date", "дата рождения": "birth_date",
-    "place_of_birth": "birth_place", "місце народження": "birth_place", "место рождения": "birth_place",
-    "last_seen_on": "disappeared_on", "дата зникнення": "disappeared_on", "дата исчезновения": "disappeared_on",
-    "last_seen_place": "disappearance_place", "місце зникнення": "disappearance_place",
-    "место исчезновения": "disappearance_place", "військова частина": "unit", "воинская часть": "unit",
-    "id": "source_id", "номер": "source_id",
+    "surname": "family_name", "last_name": "family_name", "lastname": "family_name", "family": "family_name",
+    "прізвище": "family_name", "фамилия": "family_name",
+    "name": "given_name", "first_name": "given_name", "firstname": "given_name", "given": "given_name",
+    "forename": "given_name", "ім'я": "given_name", "ім’я": "given_name", "імя": "given_name", "имя": "given_name",
+    "middle_name": "patronymic", "father_name": "patronymic", "fathers_name": "patronymic",
+    "по батькові": "patronymic", "по-батькові": "patronymic", "отчество": "patronymic",
+    "gender": "sex", "стать": "sex", "пол": "sex",
+    "dob": "birth_date", "birthdate": "birth_date", "date_of_birth": "birth_date", "born": "birth_date",
+    "дата народження": "birth_date", "дата рождения": "birth_date",
+    "birthplace": "birth_place", "place_of_birth": "birth_place", "місце народження": "birth_place",
+    "место рождения": "birth_place",
+    "last_seen_on": "disappeared_on", "last_seen": "disappeared_on", "last_seen_date": "disappeared_on",
+    "date_missing": "disappeared_on", "missing_date": "disappeared_on", "missing_since": "disappeared_on",
+    "disappearance_date": "disappeared_on", "date_of_disappearance": "disappeared_on",
+    "дата зникнення": "disappeared_on", "дата исчезновения": "disappeared_on",
+    "last_seen_place": "disappearance_place", "place_missing": "disappearance_place",
+    "missing_place": "disappearance_place", "place_of_disappearance": "disappearance_place",
+    "last_seen_location": "disappearance_place", "місце зникнення": "disappearance_place",
+    "место исчезновения": "disappearance_place",
+    "military_unit": "unit", "unit_number": "unit", "військова частина": "unit", "в/ч": "unit",
+    "воинская часть": "unit",
+    "id": "source_id", "номер": "source_id", "record_id": "source_id",
+    "full_name": "full_name", "fullname": "full_name", "піб": "full_name", "фио": "full_name", "п.і.б.": "full_name",
 }
-SEXES = {"male": "male", "m": "male", "ч": "male", "м": "male", "чол": "male", "муж": "male", "чоловіча": "male",
-         "мужской": "male", "female": "female", "f": "female", "ж": "female", "жін": "female", "жен": "female",
-         "жіноча": "female", "женский": "female", "": "", "unknown": "", "?": ""}
-DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y")
+SEXES = {"male": "male", "m": "male", "man": "male", "ч": "male", "м": "male", "чол": "male", "муж": "male",
+         "чоловіча": "male", "чоловік": "male", "мужской": "male", "мужчина": "male",
+         "female": "female", "f": "female", "woman": "female", "ж": "female", "жін": "female", "жен": "female",
+         "жіноча": "female", "жінка": "female", "женский": "female", "женщина": "female",
+         "": "", "unknown": "", "?": "", "невідомо": "", "неизвестно": ""}
+DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d-%m-%Y",
+                "%Y.%m.%d")
 
 
 @dataclass
@@ -97,8 +114,20 @@ def _date(raw: str, line: int, column: str, *, year_only: bool = False) -> tuple
                         (_(" (or the year alone)") if year_only else ""))
 
 
+def _split_full_name(row: dict[str, str]) -> None:
+    """A list with one name column (ПІБ, ФИО, full_name): surname, given name, patronymic, in the
+    order Ukrainian and Russian registers write them."""
+    words = (row.get("full_name") or "").split()
+    if words and not row.get("family_name"):
+        row["family_name"] = words[0]
+        row.setdefault("given_name", "")
+        row["given_name"] = row["given_name"] or (words[1] if len(words) > 1 else "")
+        row["patronymic"] = row.get("patronymic") or " ".join(words[2:])
+
+
 def _clean_row(line: int, row: dict[str, str], extra: list[str]) -> tuple[dict, list[RowError]]:
     errors: list[RowError] = []
+    _split_full_name(row)
     out = {c: row.get(c, "") for c in COLUMNS}
     if not out["family_name"]:
         errors.append(RowError(line, "family_name", "", _("required")))
@@ -133,12 +162,16 @@ def import_list(actor, data: BinaryIO, name: str, *, list_name: str, source: str
     if not 0.5 <= threshold < 1:
         problems.append(RowError(0, "threshold", str(threshold), _("a match probability in [0.5, 1)")))
     header, rows = read_table(io.BytesIO(raw), name)
-    header = [ALIASES.get(h, h) for h in header]
-    rows = [(line, {ALIASES.get(k, k): v for k, v in row.items()}) for line, row in rows]
-    if "family_name" not in header:
+    aliases = dict(ALIASES)
+    if "name" in header and not {"surname", "family_name", "last_name", "lastname", "family", "прізвище",
+                                  "фамилия"} & set(header):
+        aliases["name"] = "full_name"  # a lone "name" column is the whole name, not the given name
+    header = [aliases.get(h, h) for h in header]
+    rows = [(line, {aliases.get(k, k): v for k, v in row.items()}) for line, row in rows]
+    if "family_name" not in header and "full_name" not in header:
         problems.append(RowError(1, "family_name", "", _("required column is missing (family_name, surname or "
                                                          "прізвище)")))
-    extra = [h for h in header if h not in COLUMNS]
+    extra = [h for h in header if h not in COLUMNS and h != "full_name"]
     clean: list[tuple[int, dict]] = []
     if not problems:
         for line, row in rows:
