@@ -172,6 +172,7 @@ def test_the_liaison_grants_and_ends_on_the_family_page(users, families, client)
     assert c.get(link.split("testserver")[1]).status_code == 302
     page = client.get(f"/families/{fam.ref}/").content.decode()
     assert "Ірина, сестра" in page and 'id="family-access"' in page
+    assert "opened" in page  # the family's use of its link, on the liaison's page
     assert client.post(f"/families/{fam.ref}/access/{grant.pk}/revoke/", {"reason": "r"}).status_code == 302
     assert c.get("/family/").status_code == 403
     assert client.post(f"/families/{fam.ref}/sharing/", {"sharing": "state", "reason": "by phone"}).status_code == 302
