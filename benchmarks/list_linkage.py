@@ -89,7 +89,7 @@ def app(data) -> None:
                     e.unit])
     raw = text.getvalue().encode()
     t = time.perf_counter()
-    plist = lists.import_list(liaison, io.BytesIO(raw), "list.csv", list_name="bench", source="synthetic").person_list
+    plist = lists.import_list(liaison, io.BytesIO(raw), "list.csv", lists.ListInfo("bench", "synthetic")).person_list
     took_import = time.perf_counter() - t
     t = time.perf_counter()
     out = lists.link_list(liaison, plist, via="bench")

@@ -148,7 +148,7 @@ def world(users, settings):
     person = a["person"]
     plist = lists.import_list(users["family_liaison"], io.BytesIO(  # another organisation's list, in case A
         f"surname,name,date_of_birth\n{person.family_name},{person.given_name},\nStranger,Someone,1970-01-01\n".encode()),
-        "nib.csv", list_name="NIB list", source="NIB", case="MAIN").person_list
+        "nib.csv", lists.ListInfo("NIB list", "NIB", case="MAIN")).person_list
     from vestige.missing import family_access
     grant, _secret = family_access.grant(users["family_liaison"], a["family"], "a sister")  # a family's own access
     a.update(run=run, candidate=cand, ident=proposal, group=group, job=job, comparison=comparison, extract=extract,

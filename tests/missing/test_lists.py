@@ -45,8 +45,9 @@ def register(users):
 
 
 def _import(user, text=LIST_CSV, name="nib.csv", **kw):
-    return lists.import_list(user, io.BytesIO(text.encode()), name, list_name="NIB list 3",
-                             source="National Information Bureau", **kw)
+    info = lists.ListInfo("NIB list 3", "National Information Bureau", case=kw.pop("case", None),
+                          threshold=kw.pop("threshold", 0.99))
+    return lists.import_list(user, io.BytesIO(text.encode()), name, info, **kw)
 
 
 def test_a_list_is_stored_as_it_came(users, register):
@@ -87,7 +88,7 @@ def test_an_xlsx_list_reads_like_a_csv(users, register):
     out = io.BytesIO()
     book.save(out)
     out.seek(0)
-    plist = lists.import_list(users["family_liaison"], out, "nib.xlsx", list_name="x", source="NIB").person_list
+    plist = lists.import_list(users["family_liaison"], out, "nib.xlsx", lists.ListInfo("x", "NIB")).person_list
     assert plist.entries.get(line=2).fields["birth_date"] == "1979-04-02"
 
 
@@ -198,8 +199,7 @@ def test_lists_as_other_organisations_head_them(users, register):
     text = ("ПІБ,dob,gender,date_missing,place_missing,military_unit\n"
             "Коваленко Олена Петрівна,1979-04-02 00:00:00,жінка,10.04.2022,Ізюм,\n"
             "Шевченко Микола,30/11/1985,M,,,в/ч А1234\n")
-    plist = lists.import_list(liaison, io.BytesIO(text.encode()), "icrc.csv", list_name="ICRC",
-                              source="ICRC").person_list
+    plist = lists.import_list(liaison, io.BytesIO(text.encode()), "icrc.csv", lists.ListInfo("ICRC", "ICRC")).person_list
     rows = {e.line: e.fields for e in plist.entries.all()}
     assert (rows[2]["family_name"], rows[2]["given_name"], rows[2]["patronymic"]) == ("Коваленко", "Олена", "Петрівна")
     assert rows[2]["birth_date"] == "1979-04-02" and rows[2]["sex"] == "female"
@@ -207,6 +207,6 @@ def test_lists_as_other_organisations_head_them(users, register):
     assert rows[3]["birth_date"] == "1985-11-30" and rows[3]["unit"] == "в/ч А1234" and rows[3]["sex"] == "male"
     assert lists.link_list(liaison, plist)["proposals"] == 2
     lone = lists.import_list(liaison, io.BytesIO(b"name,born\nBondarenko Andrii Olehovych,01.06.1968\n"),
-                             "other.csv", list_name="x", source="y").person_list
+                             "other.csv", lists.ListInfo("x", "y")).person_list
     f = lone.entries.get().fields
     assert (f["family_name"], f["given_name"], f["patronymic"]) == ("Bondarenko", "Andrii", "Olehovych")

@@ -72,16 +72,16 @@ def test_assemble_refuses_two_of_one_bone_and_splits_with_a_reason(examiner, sit
     _import(examiner, site)
     codes = {(e.element, e.side, e.completeness): e.code for e in SkeletalElement.objects.all()}
     left, right, cranium = codes[("femur", "L", 100.0)], codes[("femur", "R", 100.0)], codes[("cranium", "M", 100.0)]
-    body = inventory.assemble(examiner, site, [left, right, cranium], "articulation", body_number="T1-IND-1",
+    body = inventory.assemble(examiner, site, [left, right, cranium], "articulation", "T1-IND-1",
                               note="found articulated")
     assert body.body_number == "T1-IND-1" and body.elements.count() == 3
     other_left = codes[("femur", "L", 90.0)]
     with pytest.raises(Conflict):  # a second left femur
-        inventory.assemble(examiner, site, [other_left], "osteometry", remains=body)
+        inventory.assemble(examiner, site, [other_left], "osteometry", body)
     with pytest.raises(Conflict):  # already in an individual
-        inventory.assemble(examiner, site, [left], "dna", body_number="T1-IND-2")
+        inventory.assemble(examiner, site, [left], "dna", "T1-IND-2")
     with pytest.raises(InvalidInput):
-        inventory.assemble(examiner, site, [other_left], "guess", body_number="T1-IND-2")
+        inventory.assemble(examiner, site, [other_left], "guess", "T1-IND-2")
     with pytest.raises(InvalidInput):
         inventory.split(examiner, site, [right], " ")
     inventory.split(examiner, site, [right], "the DNA of the right femur disagrees")
@@ -98,7 +98,7 @@ def test_the_sampling_advisor_puts_the_petrous_first(examiner, site):
                                ("petrous", "L", 20), ("petrous", "R", 100), ("tibia", "L", 100)):
         made[(element, side)] = inventory.add_element(examiner, site, {"context": "Grave 3", "element": element,
                                                                       "side": side, "completeness": pct})
-    inventory.assemble(examiner, site, [e.code for e in made.values()], "articulation", remains=body)
+    inventory.assemble(examiner, site, [e.code for e in made.values()], "articulation", body)
     order = [(a.element, a.side) for a in inventory.sampling_advice(body)]
     # petrous (whole) → metatarsal → femur, tibia (by code) → rib → the 20 % petrous fragment last
     assert order == [("petrous", "R"), ("metatarsal 2", "L"), ("femur", "R"), ("tibia", "L"), ("rib 1", "L"),
@@ -111,7 +111,7 @@ def test_a_dna_sample_names_its_bone(users, examiner, site):
     body = Remains.objects.create(body_number="DNA-1", site=site)
     femur = inventory.add_element(examiner, site, {"context": "Grave 3", "element": "femur", "side": "L"})
     loose = inventory.add_element(examiner, site, {"context": "Grave 3", "element": "tibia", "side": "L"})
-    inventory.assemble(examiner, site, [femur.code], "articulation", remains=body)
+    inventory.assemble(examiner, site, [femur.code], "articulation", body)
     rng = np.random.default_rng(3)
     genotypes = {m: (str(a), str(a + 1)) for m, a in zip(("D3S1358", "VWA", "D16S539", "CSF1PO", "TPOX"),
                                                           rng.integers(11, 15, size=5), strict=True)}
@@ -160,8 +160,8 @@ def test_dna_proposes_and_a_person_moves_the_bones(users, examiner, site, settin
     b = Remains.objects.create(body_number="BAG-2", site=site)
     fa = inventory.add_element(examiner, site, {"context": "Bag 1", "element": "femur", "side": "L"})
     fb = inventory.add_element(examiner, site, {"context": "Bag 2", "element": "humerus", "side": "R"})
-    inventory.assemble(examiner, site, [fa.code], "articulation", remains=a)
-    inventory.assemble(examiner, site, [fb.code], "articulation", remains=b)
+    inventory.assemble(examiner, site, [fa.code], "articulation", a)
+    inventory.assemble(examiner, site, [fb.code], "articulation", b)
     for body in (a, b):
         add_remains_sample(users["dna_analyst"], body, person, material="bone", lab="Lab", kit="GlobalFiler")
     ident.start_run(users["dna_analyst"])
@@ -172,6 +172,6 @@ def test_dna_proposes_and_a_person_moves_the_bones(users, examiner, site, settin
     assert SkeletalElement.objects.get(code=fb.code).basis == "dna"
     c = Remains.objects.create(body_number="BAG-3", site=site)
     fc = inventory.add_element(examiner, site, {"context": "Bag 3", "element": "femur", "side": "L"})
-    inventory.assemble(examiner, site, [fc.code], "articulation", remains=c)
+    inventory.assemble(examiner, site, [fc.code], "articulation", c)
     with pytest.raises(Conflict):  # a second left femur for BAG-1
         inventory.merge_individuals(examiner, site, c, a, "dna")

@@ -40,10 +40,9 @@ def load_list(liaison, *, rows: int = 120, seed: int = 31) -> int:
         w.writerow([p.id, p.surname, p.given, p.patronymic, sexes[p.sex],
                     p.birth_date.strftime("%d.%m.%Y") if p.birth_date else "",
                     p.disappeared_on.isoformat() if p.disappeared_on else "", p.disappearance_place, p.unit])
-    plist = lists.import_list(liaison, io.BytesIO(text.getvalue().encode()), "nib-list-2024-03.csv",
-                              list_name="Список НІБ, березень 2024 (синтетичний)",
-                              source="Національне інформаційне бюро (демонстрація)",
-                              received_on=dt.date(2024, 3, 18), via="demo").person_list
+    plist = lists.import_list(liaison, io.BytesIO(text.getvalue().encode()), "nib-list-2024-03.csv", lists.ListInfo(
+        "Список НІБ, березень 2024 (синтетичний)", "Національне інформаційне бюро (демонстрація)",
+        dt.date(2024, 3, 18)), via="demo").person_list
     if available():  # without the linkage extra the list waits, imported, for linking
         lists.link_list(liaison, plist, via="demo")
     return plist.rows

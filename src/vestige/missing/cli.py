@@ -127,9 +127,8 @@ def cmd_list_import(args) -> int:
     setup_django()
 
     def importer(actor, f, name, **kw):
-        return lists.import_list(actor, f, name, list_name=args.name or Path(name).stem, source=args.source,
-                                 received_on=args.received_on, case=args.case or None,
-                                 threshold=args.threshold, **kw)
+        return lists.import_list(actor, f, name, lists.ListInfo(
+            args.name or Path(name).stem, args.source, args.received_on, args.case or None, args.threshold), **kw)
 
     actor = actor_of(args)
     path = Path(args.file)

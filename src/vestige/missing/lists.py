@@ -43,7 +43,7 @@ from vestige.missing import services
 from vestige.missing.models import EntryStatus, ListEntry, ListStatus, MissingPerson, PersonList
 from vestige.tables import read_table
 
-__all__ = ["COLUMNS", "import_list", "link_list", "start_linking", "decide", "entry_rows", "ListImport"]
+__all__ = ["COLUMNS", "ListInfo", "import_list", "link_list", "start_linking", "decide", "entry_rows", "ListImport"]
 
 # The list's columns (English names, or the Ukrainian and Russian headings lists use).
 COLUMNS = ("family_name", "given_name", "patronymic", "sex", "birth_date", "birth_place", "disappeared_on",
@@ -148,11 +148,23 @@ def _clean_row(line: int, row: dict[str, str], extra: list[str]) -> tuple[dict, 
     return out, errors
 
 
-def import_list(actor, data: BinaryIO, name: str, *, list_name: str, source: str, received_on=None, case=None,
-                threshold: float = linkage.DEFAULT_THRESHOLD, dry_run: bool = False, via: str = "web") -> ListImport:
+@dataclass(frozen=True)
+class ListInfo:
+    """What is said of a list when it is imported (its provenance)."""
+
+    name: str
+    source: str  # the organisation that compiled it
+    received_on: dt.date | None = None
+    case: object = None  # a Case or its code; None: the importer's only case
+    threshold: float = linkage.DEFAULT_THRESHOLD
+
+
+def import_list(actor, data: BinaryIO, name: str, info: ListInfo, *, dry_run: bool = False,
+                via: str = "web") -> ListImport:
     """Read and (unless ``dry_run``) store a list: all rows or none."""
     require(actor, Cap.MISSING_WRITE)
-    case = access.case_for_new(actor, case)
+    case = access.case_for_new(actor, info.case)
+    list_name, source, received_on, threshold = info.name, info.source, info.received_on, info.threshold
     raw = data.read()
     problems: list[RowError] = []
     if not list_name.strip():

@@ -47,10 +47,10 @@ def list_index(request):
             d = form.cleaned_data
             upload = d["file"]
             try:
-                result = lists.import_list(
-                    request.user, upload, upload.name, list_name=d["name"], source=d["source"],
-                    received_on=d.get("received_on"), case=d.get("case") or None, threshold=d["threshold"],
-                    dry_run=bool(request.POST.get("dry_run")))
+                info = lists.ListInfo(d["name"], d["source"], d.get("received_on"), d.get("case") or None,
+                                      d["threshold"])
+                result = lists.import_list(request.user, upload, upload.name, info,
+                                           dry_run=bool(request.POST.get("dry_run")))
             except ImportRejected as exc:
                 report = exc.rows
                 form.add_error("file", exc.message)

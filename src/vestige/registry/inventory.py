@@ -138,10 +138,11 @@ def _duplicate_bone(elements: Iterable[SkeletalElement]) -> str | None:
 
 
 @transaction.atomic
-def assemble(actor, site: Site, codes: list[str], basis: str, *, remains: Remains | None = None,
-             body_number: str = "", note: str = "", via: str = "web") -> Remains:
-    """Put the bones ``codes`` into one individual: ``remains`` (of the same site), or a new one
-    numbered ``body_number``."""
+def assemble(actor, site: Site, codes: list[str], basis: str, into: Remains | str, *, note: str = "",
+             via: str = "web") -> Remains:
+    """Put the bones ``codes`` into one individual: ``into``, a :class:`Remains` of the same site,
+    or the body number of a new one."""
+    remains, body_number = (into, "") if isinstance(into, Remains) else (None, into or "")
     require(actor, Cap.REMAINS_WRITE)
     access.check(actor, site)
     if basis not in AssociationBasis.values:
@@ -220,7 +221,7 @@ def merge_individuals(actor, site: Site, source: Remains, target: Remains, basis
     if problem:
         raise Conflict(problem)
     split(actor, site, [e.code for e in moving], note or _("joined %(b)s") % {"b": target.body_number}, via=via)
-    return assemble(actor, site, [e.code for e in moving], basis, remains=target, note=note, via=via)
+    return assemble(actor, site, [e.code for e in moving], basis, target, note=note, via=via)
 
 
 def dna_associations(site: Site) -> list[dict]:

@@ -41,8 +41,8 @@ def _post(request, site: Site):
                 body = access.scope(Remains.objects.filter(site=site, body_number=existing), request.user).first()
                 if body is None:
                     raise NotFound(_("No body %(b)s at %(s)s.") % {"b": existing, "s": site.ref})
-            body = inventory.assemble(request.user, site, codes, request.POST.get("basis", ""), remains=body,
-                                      body_number=request.POST.get("body_number", ""), note=request.POST.get("note", ""))
+            body = inventory.assemble(request.user, site, codes, request.POST.get("basis", ""),
+                                      body or request.POST.get("body_number", ""), note=request.POST.get("note", ""))
             messages.success(request, _("%(n)d bones assembled into %(b)s.") % {"n": len(codes), "b": body.body_number})
         elif action == "merge":
             bodies = {b.body_number: b for b in access.scope(Remains.objects.filter(
