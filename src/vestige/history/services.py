@@ -40,6 +40,9 @@ def diff(before: dict, after: dict) -> dict:
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
 
 
+VIA_MAX = ChangeRecord._meta.get_field("via").max_length
+
+
 def record(
     instance: models.Model,
     action: Action,
@@ -49,6 +52,8 @@ def record(
     reason: str = "",
     via: str = "web",
 ) -> ChangeRecord:
+    if len(via) > VIA_MAX:  # PostgreSQL would refuse it (SQLite stores it): fail alike on both, naming it
+        raise ValueError(f"the door {via!r} is longer than {VIA_MAX} characters")
     return ChangeRecord.objects.create(
         content_type=ContentType.objects.get_for_model(type(instance)),
         object_id=instance.pk,

@@ -50,6 +50,7 @@ __all__ = ["grant", "revoke", "resolve", "overview", "set_sharing", "withdraw_dn
            "family_message", "messages_of", "record_sharing", "Overview", "STAGES", "MAX_DAYS"]
 
 MAX_DAYS = 365
+PORTAL = "family portal"  # the door recorded in the history (ChangeRecord.via: 16 characters at most)
 STAGES = ("reported", "reference_sampled", "matched", "identified", "notified", "returned")
 
 
@@ -91,7 +92,8 @@ def revoke(actor, grant_: FamilyAccess, reason: str = "", *, by_family: bool = F
     grant_.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
     who = grant_.created_by if by_family else actor
     record(grant_.family, Action.UPDATED, who, {"family access": [f"#{grant_.pk}", "ended"]},
-           reason=grant_.revoke_reason, via=f"family portal (access #{grant_.pk})" if by_family else via)
+           reason=(f"{grant_.revoke_reason} (access #{grant_.pk})" if by_family else grant_.revoke_reason),
+           via=PORTAL if by_family else via)
     if by_family:
         FamilyAccessEvent.objects.create(access=grant_, what="ended", detail=grant_.revoke_reason[:300])
     return grant_
@@ -191,8 +193,8 @@ def set_sharing(grant_: FamilyAccess, choice: str) -> Family:
         family.sharing = choice
         family.save(update_fields=["sharing", "updated_at"])
         record(family, Action.UPDATED, grant_.created_by, {"sharing": [before, choice]},
-               reason=_("chosen by the family (%(who)s)") % {"who": grant_.label},
-               via=f"family portal (access #{grant_.pk})")
+               reason=_("chosen by the family (%(who)s)") % {"who": grant_.label} + f" (access #{grant_.pk})",
+               via=PORTAL)
     log(grant_, "sharing", choice)
     return family
 
@@ -223,8 +225,8 @@ def withdraw_dna_consent(grant_: FamilyAccess, reason: str) -> int:
     n = 0
     for donor in grant_.family.donors.filter(withdrawn_at__isnull=True, consent_withdrawn_on__isnull=True):
         services.withdraw_consent(grant_.created_by, donor, timezone.localdate(),
-                                  _("by the family (%(who)s): %(why)s") % {"who": grant_.label, "why": reason.strip()},
-                                  via=f"family portal (access #{grant_.pk})")
+                                  _("by the family (%(who)s): %(why)s") % {"who": grant_.label, "why": reason.strip()}
+                                  + f" (access #{grant_.pk})", via=PORTAL)
         n += 1
     log(grant_, "consent withdrawn", f"{n} donor(s)")
     return n
