@@ -61,6 +61,8 @@ def run_import(args, importer, noun: str) -> int:
         print(json.dumps(report.as_dict(), indent=2))
     elif report.errors:
         _print_rows(report.errors, False, str(path))
+    elif hasattr(report, "summary"):  # a report that says its own outcome (a list's reference)
+        print(report.summary(str(path)))
     elif report.dry_run:
         print(f"{path}: all {report.rows} rows are good (dry run: nothing written)")
     else:

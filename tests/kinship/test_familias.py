@@ -34,6 +34,23 @@ def test_every_familias_file_beside_the_project_reads():
                              {**d, "members": [*d["members"], {"id": "x", "sex": "male", "missing": True}]}, f.name)
 
 
+def _dvir_pairs_checked(data, families, profiles, table) -> int:
+    """Every pair dvir 3.4.2's pairwiseLR gives for planecrash, compared to 1e-9; how many."""
+    items = [s for s, _ in data["remains"]]
+    pm = pairwise_matrix(families, profiles, table, items, sexes=dict(data["remains"]),
+                         mutation=read_mutation(DATA / "dvir-planecrash" / "mutation.json"))
+    want = json.loads((DATA / "dvir-planecrash" / "expected_pairwise_lr.json").read_text())["lr"]
+    n = 0
+    for v, sample in enumerate(items):
+        for t in range(len(families)):
+            expected = want[sample].get(f"M{t + 1}")
+            if expected is not None:
+                got = math.exp(pm.log_lr[v, t]) if math.isfinite(pm.log_lr[v, t]) else 0.0
+                assert got == pytest.approx(expected, rel=1e-9), (sample, t)
+                n += 1
+    return n
+
+
 def test_the_planecrash_file_gives_dvirs_pairwise_lrs():
     # dvir's planecrash data set was made from this Familias file (dvir data-raw); dvir 3.4.2's
     # pairwiseLR on it is tests/data/kinship/dvir-planecrash/expected_pairwise_lr.json (dvir sets the
@@ -44,20 +61,7 @@ def test_the_planecrash_file_gives_dvirs_pairwise_lrs():
     families = [family_from_dict(d, d["family"], profiles) for d in data["families"]]
     assert [f.name for f in families] == ["F1", "F2", "F3", "F4", "F5"]
     assert all(len(f.missing) == 1 for f in families)
-    items = [s for s, _ in data["remains"]]
-    pm = pairwise_matrix(families, profiles, table, items, sexes=dict(data["remains"]),
-                         mutation=read_mutation(DATA / "dvir-planecrash" / "mutation.json"))
-    want = json.loads((DATA / "dvir-planecrash" / "expected_pairwise_lr.json").read_text())["lr"]
-    n = 0
-    for v, sample in enumerate(items):
-        for t in range(len(families)):
-            expected = want[sample].get(f"M{t + 1}")
-            if expected is None:
-                continue
-            got = math.exp(pm.log_lr[v, t]) if math.isfinite(pm.log_lr[v, t]) else 0.0
-            assert got == pytest.approx(expected, rel=1e-9), (sample, t)
-            n += 1
-    assert n == 40
+    assert _dvir_pairs_checked(data, families, profiles, table) == 40
 
 
 def _transmit(parent, allele):
@@ -176,19 +180,7 @@ def test_a_written_planecrash_gives_dvirs_pairwise_lrs():
     data = to_engine(fam)
     table, profiles, _mut = engine_inputs(data, "planecrash.fam")
     families = [family_from_dict(d, d["family"], profiles) for d in data["families"]]
-    items = [s for s, _ in data["remains"]]
-    pm = pairwise_matrix(families, profiles, table, items, sexes=dict(data["remains"]),
-                         mutation=read_mutation(DATA / "dvir-planecrash" / "mutation.json"))
-    want = json.loads((DATA / "dvir-planecrash" / "expected_pairwise_lr.json").read_text())["lr"]
-    n = 0
-    for v, sample in enumerate(items):
-        for t in range(len(families)):
-            expected = want[sample].get(f"M{t + 1}")
-            if expected is not None:
-                got = math.exp(pm.log_lr[v, t]) if math.isfinite(pm.log_lr[v, t]) else 0.0
-                assert got == pytest.approx(expected, rel=1e-9), (sample, t)
-                n += 1
-    assert n == 40
+    assert _dvir_pairs_checked(data, families, profiles, table) == 40
 
 
 def test_an_engine_case_written_as_familias_runs_the_same(tmp_path):

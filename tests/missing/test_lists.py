@@ -168,7 +168,7 @@ def test_the_pages_review_and_export(users, register, client, settings):
     assert rows[0]["person"] == register[0].ref and rows[0]["decided_by"] == liaison.username
     bad = client.post("/lists/", {"file": io.BytesIO(b"surname,sex\nA,x\n"), "name": "n", "source": "s",
                                   "threshold": "0.99"})
-    assert bad.status_code == 200 and "line" in bad.content.decode().lower() and PersonList.objects.count() == 1
+    assert bad.status_code == 400 and "line" in bad.content.decode().lower() and PersonList.objects.count() == 1
 
 
 def test_the_command_line(users, register, tmp_path, capsys):
@@ -210,3 +210,12 @@ def test_lists_as_other_organisations_head_them(users, register):
                              "other.csv", lists.ListInfo("x", "y")).person_list
     f = lone.entries.get().fields
     assert (f["family_name"], f["given_name"], f["patronymic"]) == ("Bondarenko", "Andrii", "Olehovych")
+
+
+def test_a_list_larger_than_the_upload_limit_is_refused(users, client, settings):
+    settings.MAX_UPLOAD_MB = 1
+    client.force_login(users["family_liaison"])
+    big = io.BytesIO(b"surname\n" + b"Kovalenko\n" * 120_000)  # 1.2 MB
+    big.name = "big.csv"
+    r = client.post("/lists/", {"file": big, "name": "n", "source": "s", "threshold": "0.99"})
+    assert r.status_code == 400 and "larger than 1 MB" in r.content.decode() and not PersonList.objects.exists()

@@ -136,7 +136,7 @@ def test_the_page_and_the_export(examiner, site, client):
     r = client.post(url, {"action": "assemble", "code": codes[:1], "body_number": "X-1", "basis": "dna"})
     assert Remains.objects.get(body_number="X-1").elements.count() == 1
     bad = client.post(url, {"action": "import", "file": io.BytesIO(b"context,element,side\nT,femur,Q\n")})
-    assert bad.status_code == 200 and "side" in bad.content.decode() and SkeletalElement.objects.count() == 12
+    assert bad.status_code == 400 and "side" in bad.content.decode() and SkeletalElement.objects.count() == 12
     rows = list(csv.DictReader(io.StringIO(
         b"".join(client.get(f"/sites/{site.ref}/inventory.csv?bom=0").streaming_content).decode())))
     assert len(rows) == 12 and {r["individual"] for r in rows} == {"", "X-1"}

@@ -11,7 +11,7 @@ from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
 from vestige.commands import actor_of, as_user, run_import, setup_django, stderr_console
-from vestige.errors import ImportRejected, NotFound
+from vestige.errors import NotFound
 from vestige.missing import lists
 from vestige.missing.importing import import_persons, import_references
 from vestige.missing.models import Family, Member, MissingPerson, PersonList
@@ -130,25 +130,7 @@ def cmd_list_import(args) -> int:
         return lists.import_list(actor, f, name, lists.ListInfo(
             args.name or Path(name).stem, args.source, args.received_on, args.case or None, args.threshold), **kw)
 
-    actor = actor_of(args)
-    path = Path(args.file)
-    if not path.is_file():
-        raise NotFound(f"{path}: no such file")
-    with path.open("rb") as f:
-        try:
-            report = importer(actor, f, str(path), dry_run=args.dry_run, via="cli")
-        except ImportRejected as e:
-            for r in e.rows:
-                print(f"{path}: {r}", file=sys.stderr)
-            raise
-    if args.json:
-        print(json.dumps(report.as_dict(), indent=2))
-    elif report.dry_run:
-        print(f"{path}: {report.rows} rows are good (dry run: nothing stored)"
-              + (f"; kept as extra: {', '.join(report.extra_columns)}" if report.extra_columns else ""))
-    else:
-        print(f"{report.person_list.ref}: {report.rows} rows imported from {path}")
-    return 0
+    return run_import(args, importer, "list rows")
 
 
 def _list(args):

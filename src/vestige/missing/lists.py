@@ -93,6 +93,17 @@ class ListImport:
     errors: list[RowError] = field(default_factory=list)
     person_list: PersonList | None = None
 
+    @property
+    def created(self) -> int:
+        return self.rows if self.person_list is not None else 0
+
+    def summary(self, path: str) -> str:
+        """One line for the command line."""
+        if self.person_list is None:
+            return (f"{path}: all {self.rows} rows are good (dry run: nothing stored)"
+                    + (f"; kept as extra: {', '.join(self.extra_columns)}" if self.extra_columns else ""))
+        return f"{self.person_list.ref}: {self.rows} rows imported from {path}"
+
     def as_dict(self) -> dict:
         return {"source": self.source, "rows": self.rows, "extra_columns": self.extra_columns,
                 "dry_run": self.dry_run, "ok": not self.errors, "errors": [e.__dict__ for e in self.errors],

@@ -47,6 +47,9 @@ def list_index(request):
             d = form.cleaned_data
             upload = d["file"]
             try:
+                if upload.size > settings.MAX_UPLOAD_MB * 1024 * 1024:
+                    raise InvalidInput(_("The file is larger than %(n)d MB.") % {"n": settings.MAX_UPLOAD_MB},
+                                       field="file")
                 info = lists.ListInfo(d["name"], d["source"], d.get("received_on"), d.get("case") or None,
                                       d["threshold"])
                 result = lists.import_list(request.user, upload, upload.name, info,
@@ -66,7 +69,9 @@ def list_index(request):
                     return redirect(result.person_list.get_absolute_url())
     qs = access.scope(PersonList.objects.all(), request.user).select_related("imported_by")
     page = Paginator(qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "missing/list_index.html", {"page": page, "form": form, "report": report, "query": ""})
+    refused = request.method == "POST" and bool((form is not None and form.errors) or report)
+    return render(request, "missing/list_index.html", {"page": page, "form": form, "report": report, "query": ""},
+                  status=400 if refused else 200)  # a refused form: 400, with what was typed
 
 
 def _entries(request, plist: PersonList):

@@ -29,6 +29,9 @@ def _post(request, site: Site):
             upload = request.FILES.get("file")
             if upload is None:
                 raise InvalidInput(_("Choose the inventory file."), field="file")
+            if upload.size > settings.MAX_UPLOAD_MB * 1024 * 1024:
+                raise InvalidInput(_("The file is larger than %(n)d MB.") % {"n": settings.MAX_UPLOAD_MB},
+                                   field="file")
             out = inventory.import_inventory(request.user, site, upload, upload.name,
                                              dry_run=bool(request.POST.get("dry_run")), via="web")
             if out["dry_run"]:
@@ -98,7 +101,7 @@ def inventory_page(request, key):
         "known": sorted(PAIRED | UNPAIRED),
         "individuals": [(b, inventory.sampling_advice(b)) for b in bodies.order_by("body_number")[:200]],
         "associations": inventory.dna_associations(site) if request.user.can(Cap.IDENT_READ) else [],
-    })
+    }, status=400 if report else 200)  # a refused inventory file: 400, every bad cell listed
 
 
 def inventory_export(request, key):
