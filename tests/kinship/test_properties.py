@@ -142,3 +142,30 @@ def test_posterior_accounts_for_both_axes_of_competition():
         col_p = h.lr / (col + (1 - len(samples) * pi) / pi)
         assert h.posterior == pytest.approx(min(row_p, col_p), rel=1e-9, abs=1e-300)
     assert np.all([h.markers_compared >= 0 for h in hits])
+
+
+@pytest.mark.parametrize("theta", [0.0, 0.01])
+def test_a_sex_exclusion_keeps_its_prior_mass_off_someone_else(theta):
+    """Sexes known: a sample is compared with its own sex's missing persons only, and those of the
+    other sex are excluded, as a DNA exclusion would (LR 0). Their prior mass stays theirs: the
+    counts of the formula above are every missing person and every sample, the sums run over the
+    pairs compared. (Before: the counts were the compared pairs, so each excluded pairing's prior
+    went to "someone else" and a male sample among 230 men and 136 women of a grave needed an LR
+    about five times higher to be named — issue 25's distant-reference grave.)"""
+    sim, profiles, families = _sim(3, n_fam=10, n_rem=6)
+    samples = [s for s, _ in sim.remains]
+    sexes = dict(sim.remains)
+    mp_sex = {(f.name, m): f.by_id[m].sex for f in families for m in f.missing}
+    assert {"male", "female"} <= set(sexes.values()) and {"male", "female"} <= set(mp_sex.values())
+    res = blind_search(families, profiles, TABLE, samples, sexes=sexes, all_pairs=True, theta=theta)
+    n = len(mp_sex)
+    pi = 1 / (max(n, len(samples)) + 1)
+    lr = {(h.sample, h.family, h.missing): h.lr for h in res.hits}
+    assert all(sexes[s] == mp_sex[(f, m)] for s, f, m in lr)  # the other sex is not compared
+    assert len(lr) < len(samples) * n
+    for h in res.hits:
+        row = sum(v for (s, _f, _m), v in lr.items() if s == h.sample)
+        col = sum(v for (_s, f, m), v in lr.items() if (f, m) == (h.family, h.missing))
+        row_p = h.lr / (row + (1 - n * pi) / pi)
+        col_p = h.lr / (col + (1 - len(samples) * pi) / pi)
+        assert h.posterior == pytest.approx(min(row_p, col_p), rel=1e-9, abs=1e-300)

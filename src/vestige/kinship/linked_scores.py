@@ -90,10 +90,11 @@ def link_hits(linkage: Linkage, pending, values, post, col_lse, col_n, ps, pc, t
     return values, post, _note(linkage, int((corr != 0).sum()), unlinked)
 
 
-def link_matrix(linkage: Linkage, log_lr: np.ndarray, allowed: np.ndarray, targets, skip: set[str], items, bodies,  # noqa: PLR0913
+def link_matrix(linkage: Linkage, log_lr: np.ndarray, counts: tuple[int, int], targets, skip: set[str], items, bodies,  # noqa: PLR0913
                 profiles, sprof, table, fam_mutation: dict, degradation, pi: float) -> tuple[np.ndarray, str]:
     """The joint engine's pairwise matrix (victims × targets, natural log LRs): the chosen pairs of
-    families not in ``skip`` linked; (the new matrix, note)."""
+    families not in ``skip`` linked; (the new matrix, note). ``counts``: the pairings in the prior of
+    a victim and of a missing person (:func:`vestige.kinship.prior.posterior`)."""
     finite = np.isfinite(log_lr)
     rows, cols = np.nonzero(finite)
     if not len(rows):
@@ -102,7 +103,8 @@ def link_matrix(linkage: Linkage, log_lr: np.ndarray, allowed: np.ndarray, targe
     with np.errstate(divide="ignore"):
         row_lse = np.logaddexp.reduce(np.where(finite, log_lr, -np.inf), axis=1)
         col_lse = np.logaddexp.reduce(np.where(finite, log_lr, -np.inf), axis=0)
-    post = posteriors(values, row_lse[rows], allowed.sum(axis=1)[rows], col_lse[cols], allowed.sum(axis=0)[cols], pi)
+    post = posteriors(values, row_lse[rows], np.full(len(rows), counts[0]), col_lse[cols],
+                      np.full(len(rows), counts[1]), pi)
     chosen = [i for i in np.flatnonzero(choose(post, rows, cols, linkage.floor))
               if targets[int(cols[i])][0].name not in skip]
     pairs = [(int(rows[i]), targets[int(cols[i])][0], targets[int(cols[i])][1],

@@ -33,13 +33,18 @@ def check_prior(prior: float, n_missing: int, n_samples: int) -> None:
 def posterior(log_lr: float, row_lse: float, n_row: int, col_lse: float, n_col: int, prior: float) -> float:
     """Posterior probability that sample ``r`` is missing person ``m``, with competitors.
 
-    With a prior ``π`` per pair, a sample is one of its ``n_row`` compared candidates or
+    With a prior ``π`` per pair, a sample is one of its ``n_row`` candidates or
     someone else (prior ``1 − n_row·π``), and a missing person is one of the ``n_col`` samples
     compared with them or not among them (``1 − n_col·π``). Bayes' rule with the sample's
     competitors gives ``LR_rm / (Σ_m' LR_rm' + (1 − n_row π)/π)``, with the person's competitors
     ``LR_rm / (Σ_r' LR_r'm + (1 − n_col π)/π)`` (the open-set posterior of Brenner & Weir 2003,
     Theor Popul Biol 63:173, applied along each axis). The reported posterior is the smaller:
     neither two candidates of one sample nor two samples of one person can both be near 1.
+    The counts are every pairing in the prior, not only those compared: a pairing the sexes
+    exclude has LR 0, as one DNA excludes, and keeps its prior mass (a male sample is one of the
+    missing men or someone else; the missing women are excluded, they do not become "someone
+    else"). Counting only the compared pairings would hand the excluded ones' prior to "someone
+    else" and demand a larger LR the more missing persons of the other sex there are.
     The exact joint posterior (:mod:`vestige.kinship.joint`) can be higher where competition
     resolves itself (a competitor that is clearly someone else); this one never exceeds what
     either axis allows, which is the conservative side for an identification.

@@ -177,6 +177,12 @@ def score_block(ctx: BlockContext, start: int) -> BlockResult:
                        ctx.uncertain[block], ctx.good, ctx.compare_all_sexes, acc, row_n, col_n,
                        k, ctx.natural, row_max, top_v, top_i, best_v, best_i, add, add_at, ctx.lineage is not None)
     row_lse, col_lse = _block_lse(acc, row_max, best_v[0])
+    # The posterior's counts are every pairing in the prior, the ones the sexes exclude too: their LR
+    # is 0, as a DNA exclusion's, and their prior mass is theirs, not "someone else"'s. A sample is
+    # one of the (not skipped) missing persons or someone else; a missing person one of the samples
+    # or not among them (:func:`vestige.kinship.prior.posterior`).
+    row_n[:] = int(ctx.good.sum())
+    col_n[:] = len(block)
     # The reported pairs: each sample's k best (LR > 0), with every pair of LR ≥ min_lr; or, with
     # all_pairs, every pair compared.
     if ctx.all_pairs:

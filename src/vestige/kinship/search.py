@@ -310,6 +310,7 @@ def _theta_search(result: SearchResult, families, profiles, sprof, table, sample
                 scores[:, j] = -np.inf
     row_lse = np.logaddexp.reduce(scores, axis=1)
     col_lse = np.logaddexp.reduce(scores, axis=0)
+    n_bad = sum(1 for fam, _mp in targets if fam.name in bad)
     for i, item in enumerate(samples):
         order = np.argsort(-scores[i], kind="stable")
         chosen = [j for j in order if allowed[i, j]] if all_pairs else [j for j in order[:top] if scores[i, j] > -np.inf]
@@ -324,8 +325,8 @@ def _theta_search(result: SearchResult, families, profiles, sprof, table, sample
                              for k, v in per_system.items()}
                 lin_sum = sum(x for x in h.systems.values() if x is not None)
                 h.systems = {"autosomal": None if h.log10_lr is None else h.log10_lr - lin_sum, **h.systems}
-            h.posterior = posterior(h.log_lr, float(row_lse[i]), int(allowed[i].sum()), float(col_lse[j]),
-                                    int(allowed[:, j].sum()), pi)
+            h.posterior = posterior(h.log_lr, float(row_lse[i]), len(targets) - n_bad, float(col_lse[j]),
+                                    len(samples), pi)
             result.hits.append(h)
     result.hits.sort(key=lambda h: (h.sample, -h.log_lr))
     return result

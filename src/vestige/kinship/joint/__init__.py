@@ -15,8 +15,9 @@ identification", Sci Rep 11:13661; dvir's ``dviJoint``, ``Bmarginal``, ``findUnd
 - **Marginals** (posterior pairing probabilities): ``P(victim = m) = Σ_{a: a(v) = m} w(a) L(a) /
   Σ_a w(a) L(a)``. With ``prior="flat"``, ``w = 1`` over all admissible assignments — dvir's
   ``Bmarginal``. The default ``prior="pairwise"`` gives every pairing a prior ``π`` (the search's
-  ``1/(max(N, R)+1)`` or what the caller says), an unassigned victim ``1 − n_v π`` (``n_v``: its
-  admissible candidates), conditioned on one victim per person:
+  ``1/(max(N, R)+1)`` or what the caller says), an unassigned victim ``1 − n_v π`` (``n_v``: the
+  missing persons of the families not skipped, those the victim's sex excludes too — excluded
+  like a DNA exclusion, LR 0, not moved to "unassigned"), conditioned on one victim per person:
   ``w(a) = Π_{v assigned} π / (1 − n_v π)`` relative to the null.
 - **GLR** of a pairing ``v = m``: the best assignment with ``v = m`` against the best without it.
 - **Undisputed** (``findUndisputed``): a pairwise LR above the threshold (1e4) that beats every

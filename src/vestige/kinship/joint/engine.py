@@ -82,6 +82,10 @@ def joint_identification(families: list[Family], profiles: Profiles, table: Freq
         for c, (f, _mp) in enumerate(pm.targets):
             log_den.setdefault(f.name, {m: float(pm.log_den[m][c]) for m in pm.log_den})
     n_v, n_t = len(items), len(targets)
+    # The pairings in the prior of a victim (the missing persons of families not skipped) and of a
+    # missing person (every victim): the sexes' exclusions count as exclusions (LR 0), not as
+    # "someone else" (vestige.kinship.prior.posterior).
+    counts = (sum(1 for f, _mp in targets if f.name not in skipped), n_v)
     log_lr = np.concatenate(log_lr_cols, axis=1) if log_lr_cols else np.zeros((n_v, 0))
     allowed = np.concatenate(allowed_cols, axis=1) if allowed_cols else np.zeros((n_v, 0), bool)
     if opts.theta > 0:
@@ -113,7 +117,7 @@ def joint_identification(families: list[Family], profiles: Profiles, table: Freq
             notes.append("linked marker pairs are not used with θ > 0: their LRs are the product of the two markers'")
         else:
             several = {f.name for f in families if len(f.missing) > 1}
-            log_lr, note = link_matrix(linkage, log_lr, allowed, targets, several, items, bodies, profiles, sprof,
+            log_lr, note = link_matrix(linkage, log_lr, counts, targets, several, items, bodies, profiles, sprof,
                                        table, fam_mutation, degradation,
                                        opts.pair_prior if opts.pair_prior is not None
                                        else default_prior(opts.missing_total or n_t, n_v))
@@ -128,9 +132,8 @@ def joint_identification(families: list[Family], profiles: Profiles, table: Freq
     n_missing = opts.missing_total if opts.missing_total is not None else n_t
     pi = opts.pair_prior if opts.pair_prior is not None else default_prior(n_missing, n_v)
     check_prior(pi, n_missing, n_v)
-    n_adm = allowed.sum(axis=1)
-    with np.errstate(divide="ignore"):
-        log_w = np.log(pi) - np.log(np.maximum(1.0 - n_adm * pi, 1e-300))  # per victim, pairwise prior
+    with np.errstate(divide="ignore"):  # per victim, the pairwise prior
+        log_w = np.full(n_v, np.log(pi) - np.log(max(1.0 - counts[0] * pi, 1e-300)))
     if opts.prior == "flat":
         log_w = np.zeros(n_v)
     family_of = [f for f, _ in targets]
@@ -149,7 +152,7 @@ def joint_identification(families: list[Family], profiles: Profiles, table: Freq
         for v in range(n_v):
             if v not in grouped and np.isfinite(log_lr[v]).any():
                 res.outside[v] = float(np.exp(log_lr[v][np.isfinite(log_lr[v])] + log_w[v]).sum())
-    report(res, opts, lambda v, t: bool(allowed[v, t]), allowed.sum(axis=1), allowed.sum(axis=0))
+    report(res, opts, lambda v, t: bool(allowed[v, t]), np.full(n_v, counts[0]), np.full(n_t, counts[1]))
     res.undisputed = undisputed(res, log_lr, allowed, targets, items, opts)
     return res
 
@@ -167,25 +170,20 @@ def joint_sparse(families: list[Family], profiles: Profiles, table: FrequencyTab
     cut; ``row_lse[item]`` (the search's log Σ LR over all the sample's pairings) gives the mass of
     the pairings it did not report, prior-weighted, which is added to the group's tolerance. Absolute
     log-likelihoods are not computed here (``loglik`` is ``null``); undisputed pairings come from
-    the dense entry point only.
+    the dense entry point only. ``sexes`` is accepted for the dense entry's signature: the edges
+    already leave out what the sexes exclude, and those pairings stay in the prior (LR 0).
     """
     opts = options or JointOptions()
     mutation = mutation or MutationModel()
     sprof = sample_profiles or profiles
-    sexes = sexes or {}
     bodies = bodies or {}
     targets = [(f, mp) for f in families for mp in f.missing]
     n_v, n_t = len(items), len(targets)
     n_missing = opts.missing_total if opts.missing_total is not None else n_t
     pi = opts.pair_prior if opts.pair_prior is not None else default_prior(n_missing, n_v)
     check_prior(pi, n_missing, n_v)
-    mp_sex = np.array([f.by_id[mp].sex for f, mp in targets]) if targets else np.zeros(0, dtype=str)
-    v_sex = [sexes.get(it, "unknown") for it in items]
-    kinds = {x: int(((mp_sex == x) | (mp_sex == "unknown") | (x == "unknown")).sum()) if len(mp_sex) else 0
-             for x in ("male", "female", "unknown")}
-    n_row = np.array([n_t if opts.ignore_sex else kinds[x] for x in v_sex], dtype=np.int64)
-    col_kinds = {x: sum(1 for y in v_sex if y == x or y == "unknown" or x == "unknown") for x in ("male", "female", "unknown")}
-    n_col = np.array([n_v if opts.ignore_sex else col_kinds[x] for x in mp_sex], dtype=np.int64)
+    # Every pairing is in the prior, the ones the sexes exclude too (as in the dense entry).
+    n_row, n_col = np.full(n_v, n_t, dtype=np.int64), np.full(n_t, n_v, dtype=np.int64)
     with np.errstate(divide="ignore"):
         log_w = np.log(pi) - np.log(np.maximum(1.0 - n_row * pi, 1e-300))
     if opts.prior == "flat":
