@@ -200,3 +200,54 @@ def test_blank_and_ragged_lines_are_read_by_the_csv_module(tmp_path):
     got = read_profiles(write(tmp_path, "odd.csv", "sample,marker,allele1,allele2\nS1,TH01,6,7,9\n\n"
                                                    "S1,FGA,20\nS2,TH01,6,6\n"))
     assert got.genotypes == {"S1": {"TH01": ("6", "7"), "FGA": ("20", None)}, "S2": {"TH01": ("6", "6")}}
+
+
+GM_NAMES = {"VWA": "vWA", "PENTA_D": "Penta D", "PENTA_E": "Penta E"}  # as GeneMapper ID-X's panels name them
+
+
+def _as_genemapper(profiles_csv, out):
+    """The exchange-format profiles rewritten as a GeneMapper ID-X "Genotypes Table" export: tab
+    separated, sample file, panel, dye, up to three allele columns with sizes and heights, the
+    panel's marker names, a homozygote written once, amelogenin beside the STRs."""
+    rows = ["Sample File\tSample Name\tPanel\tMarker\tDye\tAllele 1\tAllele 2\tAllele 3\tSize 1\tSize 2\tHeight 1\tHeight 2"]
+    seen = []
+    for line in profiles_csv.read_text().splitlines()[1:]:
+        s, m, a1, a2 = line.split(",")
+        second = "" if a1 == a2 else a2
+        rows.append(f"{s}.fsa\t{s}\tGlobalFiler_v2\t{GM_NAMES.get(m, m)}\tB\t{a1}\t{second}\t\t101.2\t\t1523\t")
+        if s not in seen:
+            seen.append(s)
+            rows.append(f"{s}.fsa\t{s}\tGlobalFiler_v2\tAMEL\tB\tX\tY\t\t80.1\t86.0\t2001\t1995")
+    out.write_text("\n".join(rows) + "\n")
+    return out
+
+
+def test_the_command_line_reads_a_genemapper_export_as_the_import_page_does(tmp_path, capsys):
+    """One GeneMapper reader for the project: a lab's export given to `kinship lr` gives dvir's
+    published pairwise LR for the plane crash's V1 and F1 (924.881635204711, the same figure as
+    from the exchange format: tests/kinship/test_cli.py)."""
+    from vestige.cli import main
+
+    plane = DATA / "dvir-planecrash"
+    gm = _as_genemapper(plane / "profiles.csv", tmp_path / "genotypes.txt")
+    assert main(["kinship", "lr", "--freqs", str(plane / "freqs.csv"), "--profiles", str(gm),
+                 "--family", str(plane / "families/F1.json"), "--sample", "V1",
+                 "--mutation", str(plane / "mutation.json"), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert abs(out["lr"] - 924.881635204711) <= 1e-9 * 924.881635204711 and len(out["markers"]) == 15
+    p = read_profiles(gm, table=read_frequencies(plane / "freqs.csv"))
+    assert p.genotypes["V1"]["D16S539"] == ("12", "12") and "VWA" in p.genotypes["V1"]  # the table's names
+    assert p.genotypes["V1"]["AMEL"] == ("X", "Y")
+
+
+def test_a_mixture_in_a_genemapper_export_is_refused_by_line_on_the_command_line(tmp_path):
+    plane = DATA / "dvir-planecrash"
+    gm = _as_genemapper(plane / "profiles.csv", tmp_path / "genotypes.txt")
+    lines = gm.read_text().splitlines()
+    cells = lines[5].split("\t")
+    cells[7] = "19"  # a third allele: a possible mixture, never truncated to two
+    lines[5] = "\t".join(cells)
+    gm.write_text("\n".join(lines) + "\n")
+    with pytest.raises(KinshipInputError) as e:
+        read_profiles(gm, table=read_frequencies(plane / "freqs.csv"))
+    assert "genotypes.txt, line 6" in str(e.value) and "allele3 '19'" in str(e.value) and "mixture" in str(e.value)

@@ -21,7 +21,7 @@ FLAGGED_EXIT = 4
 
 def cmd_victims(args, table) -> int:
     """Victims related to each other (parent–child, full siblings), grouped into probable families."""
-    profiles = read_profiles(args.victims)
+    profiles = read_profiles(args.victims, table=table)
     samples = [s.strip() for s in args.samples.split(",") if s.strip()] if args.samples else profiles.samples
     unknown = [s for s in samples if s not in profiles.genotypes]
     if unknown:
@@ -47,7 +47,7 @@ def cmd_check(args) -> int:
     if not (args.profiles and args.families):
         raise KinshipInputError("--families", "give --profiles and --families (references against their pedigrees) "
                                               "or --victims (remains against each other)")
-    profiles = read_profiles(args.profiles)
+    profiles = read_profiles(args.profiles, table=table)
     families = read_families(args.families, profiles)
     any_flag = False
     n_pairs = n_flagged = n_single = 0

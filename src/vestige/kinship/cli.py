@@ -61,8 +61,8 @@ def cmd_lr(args) -> int:
     family = read_family(args.family)
     samples = [s for s in args.sample.split("+") if s]
     needed = {m.sample for m in family.typed} | set(samples)
-    profiles = read_profiles(args.profiles, only=needed)
-    sample_profiles = read_profiles(args.sample_profiles, only=set(samples)) if args.sample_profiles else profiles
+    profiles = read_profiles(args.profiles, only=needed, table=table)
+    sample_profiles = read_profiles(args.sample_profiles, only=set(samples), table=table) if args.sample_profiles else profiles
     for m in family.typed:
         if m.sample not in profiles.genotypes:
             raise KinshipInputError(f"{family.source}, member {m.id}",
@@ -139,7 +139,7 @@ def cmd_search(args) -> int:
     gc.disable()
     try:
         table = read_frequencies(args.freqs)
-        profiles = read_profiles(args.profiles)
+        profiles = read_profiles(args.profiles, table=table)
         families = read_families(args.families, profiles)
         remains, refs = read_remains_arg(args, profiles, families)
         return _search(args, t0, table, profiles, families, remains, refs)
@@ -218,7 +218,7 @@ def cmd_joint(args) -> int:
 
     t0 = time.perf_counter()
     table = read_frequencies(args.freqs)
-    profiles = read_profiles(args.profiles)
+    profiles = read_profiles(args.profiles, table=table)
     families = read_families(args.families, profiles)
     remains, refs = read_remains_arg(args, profiles, families)
     degradation = degradation_of(args, remains, refs)
@@ -270,7 +270,7 @@ def cmd_joint(args) -> int:
 def cmd_pm_match(args) -> int:
 
     table = read_frequencies(args.freqs)
-    profiles = read_profiles(args.profiles)
+    profiles = read_profiles(args.profiles, table=table)
     remains, _refs = read_remains_arg(args, profiles, [])
     degradation = degradation_of(args, remains, set())
     if args.min_lr is None or math.isnan(args.min_lr) or args.min_lr < 0:
@@ -308,7 +308,7 @@ def cmd_plan(args) -> int:
 
     table = read_frequencies(args.freqs)
     family = read_family(args.family)
-    profiles = read_profiles(args.profiles, only={m.sample for m in family.typed})
+    profiles = read_profiles(args.profiles, only={m.sample for m in family.typed}, table=table)
     for m in family.typed:
         if m.sample not in profiles.genotypes:
             raise KinshipInputError(f"{family.source}, member {m.id}",

@@ -133,7 +133,7 @@ def cmd_familias(args) -> int:
 def cmd_to_familias(args) -> int:
     """A DVI case in the engine's files written as one Familias .fam file."""
     table = read_frequencies(args.freqs)
-    profiles = read_profiles(args.profiles)
+    profiles = read_profiles(args.profiles, table=table)
     families = read_families(args.families, profiles)
     remains, _refs = read_remains_arg(args, profiles, families)
     mutation = read_mutation(args.mutation) if args.mutation else None
