@@ -48,7 +48,7 @@ test-minimal: install
 	@$(UV) pip install -q --python $(MIN)/bin/python -r $(MIN)/requirements.txt
 	@$(UV) pip install -q --python $(MIN)/bin/python --no-deps .
 	@$(UV) pip install -q --python $(MIN)/bin/python $$($(BIN)/python -c "import importlib.metadata as m; \
-		print(*(f'{p}=={m.version(p)}' for p in ('pytest', 'pytest-django', 'pytest-xdist', 'hypothesis')))")
+		print(*(f'{p}=={m.version(p)}' for p in ('pytest', 'pytest-django', 'pytest-xdist', 'pytest-timeout', 'hypothesis')))")
 	@! $(MIN)/bin/python -c "import cyvcf2" 2>/dev/null || { echo "an extra leaked into the minimal install"; exit 1; }
 	@! $(MIN)/bin/python -c "import splink" 2>/dev/null || { echo "an extra leaked into the minimal install"; exit 1; }
 	cd $(MIN) && $(MIN)/bin/pytest -q -n auto -p no:cacheprovider --rootdir=$(CURDIR) -c $(CURDIR)/pyproject.toml \
