@@ -62,12 +62,12 @@ openssl:
 
 test-sqlite: install openssl
 	@echo "== tests on SQLite =="
-	$(BIN)/pytest -n auto -m "not browser" -q
+	$(BIN)/pytest -n auto -m "not browser" -q --durations=10
 
 test-postgres: install openssl
 	@if $(PG_UP); then \
 		echo "== tests on PostgreSQL ($(PG_URL)) =="; \
-		DATABASE_URL=$(PG_URL) $(BIN)/pytest -n auto -m "not browser" -q; \
+		DATABASE_URL=$(PG_URL) $(BIN)/pytest -n auto -m "not browser" -q --durations=10; \
 	else \
 		echo "== PostgreSQL SKIPPED: nothing answers as user postgres on 127.0.0.1:5432 =="; \
 	fi
@@ -85,7 +85,7 @@ chromium:
 
 test-browser: install chromium openssl
 	@echo "== browser test (Playwright + /usr/bin/chromium) =="
-	$(BIN)/pytest -m browser -q -p no:xdist
+	$(BIN)/pytest -m browser -q -p no:xdist --durations=10
 
 bench: install wrk
 	$(BIN)/python benchmarks/kinship_search.py
