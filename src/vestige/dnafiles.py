@@ -19,7 +19,7 @@ from vestige.kinship import read_frequencies
 from vestige.kinship.io import ALLELE
 from vestige.kinship.io.labfiles import SINGLE, read_lab_profiles
 
-__all__ = ["SINGLE", "ProfileFile", "check_labels", "frequency_table", "read_profile_file"]
+__all__ = ["SINGLE", "ProfileFile", "check_labels", "frequency_table", "read_dna_upload", "read_profile_file"]
 
 MAX_BYTES = 50 * 1024 * 1024
 
@@ -59,6 +59,22 @@ def read_profile_file(data: bytes, name: str, table, *, degraded: bool = False, 
     lab = read_lab_profiles(data, name, table, degraded=degraded, single=single, max_bytes=MAX_BYTES)
     return ProfileFile(lab.profiles, lab.lines, lab.amelogenin,
                        [RowError(p.line, p.column, p.value, p.message(_)) for p in lab.problems], lab.rows)
+
+
+def read_dna_upload(data: bytes, name: str, *, lab: str, kit: str, dropout: float, single: str | None) -> ProfileFile:
+    """A DNA import's file read, with what every DNA import records checked first — the laboratory,
+    the kit, the drop-out probability (declaring it makes a single allele a possible drop-out) —
+    as row errors of line 0; the importing app adds its own (whose sample codes these are)."""
+    problems = []
+    if not lab:
+        problems.append(RowError(0, "lab", "", _("record the laboratory")))
+    if not kit:
+        problems.append(RowError(0, "kit", "", _("record the kit")))
+    if not 0.0 <= dropout < 1.0:
+        problems.append(RowError(0, "dropout", str(dropout), _("a probability in [0, 1)")))
+    parsed = read_profile_file(data, name, frequency_table(), degraded=dropout > 0, single=single)
+    parsed.errors[:0] = problems
+    return parsed
 
 
 def frequency_table():

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from vestige import access, crypto
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
-from vestige.dnafiles import check_labels, frequency_table, read_profile_file
+from vestige.dnafiles import check_labels, read_dna_upload
 from vestige.errors import Conflict, ImportRejected, InvalidInput, NotFound, RowError
 from vestige.history.models import Action
 from vestige.history.services import record
@@ -131,15 +131,9 @@ def import_samples(actor, data: BinaryIO, name: str, *, lab: str, kit: str, mate
 
     require(actor, Cap.DNA_WRITE)
     problems = []
-    if not lab:
-        problems.append(RowError(0, "lab", "", _("record the laboratory")))
-    if not kit:
-        problems.append(RowError(0, "kit", "", _("record the kit")))
     if material not in Material.values:
         problems.append(RowError(0, "material", material, _("one of %(v)s") % {"v": ", ".join(Material.values)}))
-    if not 0.0 <= dropout < 1.0:
-        problems.append(RowError(0, "dropout", str(dropout), _("a probability in [0, 1)")))
-    parsed = read_profile_file(data.read(), name, frequency_table(), degraded=dropout > 0, single=single)
+    parsed = read_dna_upload(data.read(), name, lab=lab, kit=kit, dropout=dropout, single=single)
     problems += parsed.errors
     bodies = {r.body_number: r for r in access.scope(Remains.objects.filter(body_number__in=list(parsed.profiles)), actor)}
     for sample, line in parsed.lines.items():

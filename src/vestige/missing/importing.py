@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
-from vestige.dnafiles import frequency_table, read_profile_file
+from vestige.dnafiles import read_dna_upload
 from vestige.errors import ImportRejected, RowError
 from vestige.importers import dropout_of
 from vestige.missing import services
@@ -90,15 +90,8 @@ def import_references(actor, data: BinaryIO, name: str, *, lab: str, kit: str, d
     frequency table the matching runs use, here and not later."""
 
     require(actor, Cap.DNA_WRITE)
-    problems = []
-    if not lab:
-        problems.append(RowError(0, "lab", "", _("record the laboratory")))
-    if not kit:
-        problems.append(RowError(0, "kit", "", _("record the kit")))
-    if not 0.0 <= dropout < 1.0:
-        problems.append(RowError(0, "dropout", str(dropout), _("a probability in [0, 1)")))
-    parsed = read_profile_file(data.read(), name, frequency_table(), degraded=dropout > 0, single=single)
-    problems += parsed.errors
+    parsed = read_dna_upload(data.read(), name, lab=lab, kit=kit, dropout=dropout, single=single)
+    problems = list(parsed.errors)
     donors = {d.code: d for d in access.scope(Donor.objects.filter(code__in=list(parsed.profiles)), actor)}
     for sample, line in parsed.lines.items():
         d = donors.get(sample)
