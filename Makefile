@@ -10,6 +10,9 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/vestige
 # Does PostgreSQL answer (as the user of PG_URL, on its server's maintenance database)? One probe for test and bench.
 PG_UP = $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)'.rsplit('/',1)[0]+'/postgres', connect_timeout=3).close()" 2>/dev/null
 export VESTIGE_HOME ?= $(CURDIR)/var
+# Debian's packages for the browser and timestamping tests: bounded, so that a slow mirror fails the
+# step with apt's message instead of holding the whole run (each download retried, 30 s per stall).
+APT = timeout 900 apt-get -o Acquire::Retries=3 -o Acquire::http::Timeout=30
 
 .PHONY: install demo test layers test-minimal test-sqlite test-postgres test-browser chromium wrk openssl bench bench-national messages lint clean
 
@@ -57,8 +60,8 @@ test-minimal: install
 
 openssl:
 	@command -v openssl >/dev/null || { echo "installing Debian's openssl (the tests' timestamping authority)"; \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null) \
-		|| (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null); }
+		($(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq openssl >/dev/null) \
+		|| (sudo $(APT) update -qq && sudo DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq openssl >/dev/null); }
 
 test-sqlite: install openssl
 	@echo "== tests on SQLite =="
@@ -74,14 +77,14 @@ test-postgres: install openssl
 
 wrk:  # the load generator of benchmarks/web_load.py (it falls back to a Python client without it)
 	@command -v wrk >/dev/null || { echo "installing Debian's wrk for the load benchmark"; \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
-		|| (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
+		($(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq wrk >/dev/null) \
+		|| (sudo $(APT) update -qq && sudo DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq wrk >/dev/null) \
 		|| echo "wrk not installed: the load benchmark uses its Python client"; }
 
 chromium:
 	@test -x /usr/bin/chromium || { echo "installing Debian's chromium for the browser test"; \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-		|| (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); }
+		($(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq chromium >/dev/null) \
+		|| (sudo $(APT) update -qq && sudo DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq chromium >/dev/null); }
 
 test-browser: install chromium openssl
 	@echo "== browser test (Playwright + /usr/bin/chromium) =="
