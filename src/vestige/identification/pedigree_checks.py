@@ -13,17 +13,13 @@ from django.utils.translation import gettext as _
 from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
+from vestige.dnafiles import frequency_table
 from vestige.errors import InvalidInput, NotFound
 from vestige.history.models import Action
 from vestige.history.services import record
 from vestige.identification.flags import pair_digest
 from vestige.identification.models import PedigreeFlagResolution
-from vestige.identification.runs import (
-    donor_members,
-    frequency_table,
-    mutation_model,
-    run_pedigrees,
-)
+from vestige.identification.run_inputs import donor_members, mutation_model, run_pedigrees
 from vestige.kinship.check import check_family
 from vestige.kinship.error_rates import error_rates
 from vestige.kinship.io import Profiles
@@ -38,8 +34,8 @@ def _engine_family(family: Family):
     typed: dict[int, dict[int, str]] = {}
     for donor, member, fam in donor_members(refs):
         typed.setdefault(fam, {})[member] = f"DON:{donor}"
-    families, _map, unsearchable = run_pedigrees(typed, [family.ref])
-    return (families[0] if families else None), refs, unsearchable
+    pedigrees = run_pedigrees(typed, [family.ref])
+    return (pedigrees.families[0] if pedigrees.families else None), refs, pedigrees.unsearchable
 
 
 def family_checks(actor, ref: str) -> dict:

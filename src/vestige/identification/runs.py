@@ -21,7 +21,7 @@ import hashlib
 import json
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -37,47 +37,32 @@ import vestige
 from vestige import tasks
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
-from vestige.dnafiles import frequency_table
 from vestige.errors import Conflict, InvalidInput
 from vestige.history.models import Action
 from vestige.history.services import record
 from vestige.identification.consistency import RegisterShares, consistency
-from vestige.identification.flags import flags_inputs, run_flags
-from vestige.identification.lineage import check_choice, run_lineage
+from vestige.identification.flags import flags_inputs
+from vestige.identification.lineage import RunLineage, check_choice, run_lineage
 from vestige.identification.models import (
     Candidate,
-    DecisionStatus,
-    DuplicateGroup,
     JointGroup,
     MatchingRun,
-    RemainsSample,
     RunStatus,
-    SampleStatus,
 )
-from vestige.identification.samples import decrypt_profile
+from vestige.identification.run_inputs import Laps, RunBodies, RunInputs, read_run_inputs
 from vestige.kinship import Family as KFamily
-from vestige.kinship import KinshipInputError
-from vestige.kinship import Member as KMember
 from vestige.kinship.io import Profiles
-from vestige.kinship.joint import JointOptions, joint_sparse
-from vestige.kinship.mutation import MutationModel
-from vestige.kinship.observe import Degradation
+from vestige.kinship.joint import JointOptions, JointResult, joint_sparse
 from vestige.kinship.pmmatch import pm_match
-from vestige.kinship.search import blind_search
+from vestige.kinship.search import SearchResult, blind_search
 from vestige.kinship.snp.relate import ibd_segments
-from vestige.missing.models import Donor, Family, Member, MissingPerson, MissingStatus
-from vestige.missing.services import profiles_for_matching
-from vestige.registry.models import Remains, Sex
+from vestige.missing.models import Donor, Family, MissingPerson
+from vestige.registry.models import Remains
 
 ENGINE = f"vestige {vestige.__version__} / kinship joint engine 2"
 TOP = 5
 DUPLICATE_LR = 1e6  # pm-match: pairs of remains proposed as one person above this
 EDGE_LOG_LR = math.log(1e-2)  # the joint engine is given the search's pairs with LR at least this
-
-
-def mutation_model():
-
-    return MutationModel.uniform(settings.VESTIGE_MUTATION_MODEL, settings.VESTIGE_MUTATION_RATE)
 
 
 def _sha256(path: str) -> str:
@@ -145,90 +130,6 @@ def _beat(run_id: int, percent: int | None = None, message: str | None = None) -
 
 # --- what a run reads ------------------------------------------------------------------------
 
-def run_pedigrees(typed_by_family: dict[int, dict[int, str]], only: list[str] | None = None):
-    """Kinship families of every family with a missing person still missing, built from plain
-    rows (10^4 families in a fraction of a second); a map (family ref, pedigree id) → missing
-    person pk; and the families that cannot be searched yet (no reference profile in force)."""
-
-    qs = Family.objects.filter(withdrawn_at__isnull=True)
-    if only:
-        qs = qs.filter(ref__in=only)
-    refs = dict(qs.values_list("pk", "ref"))
-    missing = {member: (pk, fam) for pk, fam, member in MissingPerson.objects.filter(
-        withdrawn_at__isnull=True, status=MissingStatus.MISSING, family_id__in=refs).values_list("pk", "family_id", "member_id")}
-    by_family: dict[int, list[tuple]] = {}
-    for row in Member.objects.filter(family_id__in={f for _p, f in missing.values()}).values_list(
-            "pk", "family_id", "code", "sex", "father_id", "mother_id", "deceased").order_by("family_id", "pk"):
-        by_family.setdefault(row[1], []).append(row)
-    families, mp_by_key, unsearchable = [], {}, []
-    for fam_pk, rows in by_family.items():
-        typed = typed_by_family.get(fam_pk, {})
-        if not typed:
-            unsearchable.append({"family": refs[fam_pk], "reason": "no reference profile with consent in force"})
-            continue
-        code = {r[0]: r[2] for r in rows}
-        try:
-            fam = KFamily(refs[fam_pk], [
-                KMember(id=r[2], sex=r[3], father=code.get(r[4]), mother=code.get(r[5]), missing=r[0] in missing,
-                        sample=typed.get(r[0]), deceased=r[6]) for r in rows], source=refs[fam_pk])
-        except KinshipInputError as e:
-            unsearchable.append({"family": refs[fam_pk], "reason": e.message})
-            continue
-        families.append(fam)
-        for r in rows:
-            if r[0] in missing:
-                mp_by_key[(refs[fam_pk], r[2])] = missing[r[0]][0]
-    return families, mp_by_key, unsearchable
-
-
-@dataclass
-class RunBodies:
-    """What a run searches: each body (a remains, or a confirmed duplicate group) and its samples."""
-
-    items: list[str]  # the bodies' names, in order (``B:<primary pk>``): the engines' victims
-    bodies: dict[str, list[str]]  # body → its accepted samples' names (``S:<pk>``)
-    primary: dict[str, int]  # body → the remains pk it is shown as
-    others: dict[str, list[int]]  # body → the other remains pks of its duplicate group
-    profiles: dict[str, dict]  # sample name → its genotypes (decrypted for this run only)
-    dropout: dict[str, float]  # sample name → its drop-out probability, where degraded
-
-
-def _bodies(site: str = "") -> RunBodies:
-    """The remains to search (of one site, or all): per body its accepted samples."""
-    qs = RemainsSample.objects.filter(remains__withdrawn_at__isnull=True, status=SampleStatus.ACCEPTED)
-    if site:
-        qs = qs.filter(remains__site__ref=site)
-    samples_of: dict[int, list[tuple[str, dict, float]]] = {}
-    for s in qs.only("pk", "code", "remains_id", "profile_encrypted", "dropout").order_by("pk"):
-        samples_of.setdefault(s.remains_id, []).append((f"S:{s.pk}", decrypt_profile(s.profile_encrypted, s.code),
-                                                         s.dropout))
-    group_of: dict[int, int] = {}
-    for g in DuplicateGroup.objects.filter(status=DecisionStatus.CONFIRMED).prefetch_related("remains"):
-        pks = sorted(r.pk for r in g.remains.all())
-        for pk in pks:
-            group_of[pk] = pks[0]
-    items, bodies, primary, others, profiles, dropout = [], {}, {}, {}, {}, {}
-    seen: dict[int, str] = {}
-    for rpk in sorted(samples_of):
-        head = group_of.get(rpk, rpk)
-        if head not in seen:
-            name = f"B:{head}"
-            seen[head] = name
-            items.append(name)
-            bodies[name] = []
-            primary[name] = head if head in samples_of else rpk
-            others[name] = []
-        name = seen[head]
-        if rpk != primary[name]:
-            others[name].append(rpk)
-        for sname, genotypes, d in samples_of[rpk]:
-            bodies[name].append(sname)
-            profiles[sname] = genotypes
-            if d:
-                dropout[sname] = d
-    return RunBodies(items, bodies, primary, others, profiles, dropout)
-
-
 # --- the run ---------------------------------------------------------------------------------
 
 @task()
@@ -243,6 +144,21 @@ def matching_run(run_id: int) -> str:
             return "failed"
 
 
+@dataclass
+class RunOutcome:
+    """What a run's engines found: the search, the joint engine on its pairs, the lineage systems
+    used, the candidate rows and groups to store, the proposed duplicates, and engine seconds."""
+
+    res: SearchResult | None
+    joint: JointResult | None
+    lineage: RunLineage
+    rows: list[tuple] = field(default_factory=list)
+    groups: list[dict] = field(default_factory=list)
+    duplicates: list[dict] = field(default_factory=list)
+    search_seconds: float = 0.0
+    engine_seconds: float = 0.0  # search and joint
+
+
 def execute_run(run_id: int, progress=None) -> MatchingRun:
     """Run the search and the joint engine and store the candidates; any failure is recorded on
     the run, never lost."""
@@ -251,121 +167,112 @@ def execute_run(run_id: int, progress=None) -> MatchingRun:
     MatchingRun.objects.filter(pk=run_id).update(status=RunStatus.RUNNING, progress=1, message=gettext_noop("Reading profiles"),
                                                  heartbeat_at=timezone.now())
     try:
-
-        phases: dict[str, float] = {}
-        mark = time.perf_counter()
-
-        def lap(name: str) -> None:
-            nonlocal mark
-            now = time.perf_counter()
-            phases[name] = round(now - mark, 3)
-            mark = now
-
-        table = frequency_table()
-        mutation = mutation_model()
-        refs, ref_dropout = profiles_for_matching(with_dropout=True)
-        lap("decrypt references")
-        typed_by_family: dict[int, dict[int, str]] = {}
-        for donor, member, family in donor_members(refs):
-            typed_by_family.setdefault(family, {})[member] = f"DON:{donor}"
-        scope = [f for f in run.scope_families.split(",") if f]
-        families, mp_by_key, unsearchable = run_pedigrees(typed_by_family, scope)
-        lap("pedigrees")
-        found = _bodies(run.scope_site)
-        items, bodies, primary, others = found.items, found.bodies, found.primary, found.others
-        sample_genos, sample_dropout = found.profiles, found.dropout
-        lap("decrypt samples")
+        laps = Laps()
+        inputs = read_run_inputs([f for f in run.scope_families.split(",") if f], run.scope_site, laps)
         _beat(run_id, 5)
-        remains = {r.pk: r for r in Remains.objects.filter(pk__in=set(primary.values())).select_related("site", "exhumation")}
-        profiles = Profiles({**{f"DON:{d}": g for d, g in refs.items()}, **sample_genos}, source="vestige")
-        added = profiles.check_against(table, add_missing=settings.VESTIGE_MIN_ALLELE_FREQUENCY)
-        # issue 27: each family's typed references against its pedigree before matching; a flagged
-        # family's candidates carry the flag (kinship/check.py, forrel's checkPairwise)
-        pedigree_flags = run_flags(families, profiles, table)
-        lap("pedigree checks")
-        dropout = {**sample_dropout, **{f"DON:{d}": v for d, v in ref_dropout.items()}}
-        degradation = Degradation(dropout)
-        sexes = {}
-        for item in items:
-            r = remains[primary[item]]
-            sexes[item] = "unknown" if r.sex == Sex.UNDETERMINED else r.sex
-        missing_total = MissingPerson.objects.filter(withdrawn_at__isnull=True, status=MissingStatus.MISSING).count()
-        n_targets = sum(len(f.missing) for f in families)
-        _beat(run_id, 10, _("Computing likelihood ratios"))
-        t_engine = time.perf_counter()
-
-        def engine_progress(what, done, total):
-            pct = 10 + int(60 * done / max(total, 1)) if what == "families × markers" else 70 + int(10 * done / max(total, 1))
-            _beat(run_id, pct)
-            if progress:
-                progress(pct)
-
-        lineage = run_lineage({k: int(v) for k, v in (run.lineage or {}).items()},
-                              {int(n.split(":", 1)[1]) for names in bodies.values() for n in names}, set(refs))
-        lap("lineage")
-        res = blind_search(families, profiles, table, items, bodies=bodies, sexes=sexes, mutation=mutation,
-                           degradation=degradation, top=TOP, missing_total=max(missing_total, n_targets, 1),
-                           marker_detail=True, progress=engine_progress,
-                           map_blocks=_dask_blocks(), lineage=lineage.lineage) if families and items else None
-        engine = time.perf_counter() - t_engine
-        lap("search")
-        _beat(run_id, 80, _("Joint identification of related remains"))
-        index = {it: i for i, it in enumerate(items)}
-        tindex = {(f.name, mp): j for j, (f, mp) in enumerate((f, mp) for f in families for mp in f.missing)}
-        joint = None
-        if res is not None and res.hits:
-            # Pairings below LR 10^-2 carry a prior-weighted mass of at most ~10^-2/N each: they go to
-            # the groups' tolerance (with the pairs the search did not report) instead of
-            # tying unrelated remains into one large group.
-            edges = [(index[h.sample], tindex[(h.family, h.missing)], h.log_lr) for h in res.hits
-                     if h.log_lr >= EDGE_LOG_LR]
-            joint = joint_sparse(families, profiles, table, items, edges, bodies=bodies, sexes=sexes, mutation=mutation,
-                                 degradation=degradation, row_lse={index[k]: v for k, v in res.row_lse.items()},
-                                 options=JointOptions(missing_total=max(missing_total, n_targets, 1), top=0))
-        engine_joint = time.perf_counter() - t_engine
-        lap("joint")
+        outcome = _match(run, inputs, laps, progress)
         _beat(run_id, 88, _("Looking for bones of one body"))
-        duplicates = _duplicates(pm_match, profiles, table, items, bodies, degradation, primary, remains)
-        lap("duplicates")
-        rows, groups_out = _candidate_rows(run, res, joint, found, remains, mp_by_key, tindex, duplicates,
-                                           snp_segments(lineage.lineage, {f.name: f for f in families}, bodies),
-                                           pedigree_flags)
-        lap("flags")
-        with transaction.atomic():
-            _insert_candidates(rows)
-            JointGroup.objects.bulk_create([JointGroup(run_id=run_id, index=g["index"], data=g) for g in groups_out],
-                                           batch_size=2000)
-            lap("store")
-            MatchingRun.objects.filter(current=True).update(current=False)
-            n_samples = sum(len(v) for v in bodies.values())
-            MatchingRun.objects.filter(pk=run_id).update(
-                status=RunStatus.DONE, progress=100, current=True, finished_at=timezone.now(), samples=n_samples,
-                missing_persons=len(mp_by_key), candidates_found=len(rows), engine_seconds=round(engine_joint, 3),
-                total_seconds=round(time.perf_counter() - t0, 3), heartbeat_at=timezone.now(),
-                inputs={**_inputs(table, mutation, dropout, res, missing_total, added),
-                        "lineage": lineage.used, "lineage_notes": lineage.notes + (res.notes if res else []),
-                        **flags_inputs(pedigree_flags)},
-                timings={**phases, "search_engine": round(engine, 3)},
-                counts={"bodies": len(items), "remains": sum(1 + len(o) for o in others.values()), "samples": n_samples,
-                        "degraded_samples": len(sample_dropout), "families_searched": len(families),
-                        "families_unsearchable": len(unsearchable), "missing_persons": len(mp_by_key),
-                        "missing_total": missing_total, "candidates": len(rows),
-                        "groups": len(groups_out), "symmetric": sum(1 for g in groups_out if g.get("symmetric")),
-                        "duplicates_proposed": len(duplicates), "families_skipped": len(res.skipped) if res else 0},
-                joint={"groups": len(groups_out),
-                       "skipped": [{"family": f, "reason": r} for f, r in (res.skipped if res else [])],
-                       "none": _none_of_the_missing(joint, primary, remains)},
-                unsearchable=unsearchable, duplicates=duplicates,
-                message=_("%(n)d candidates for %(s)d bodies") % {"n": len(rows), "s": len(items)}
-                + " (" + ", ".join(f"{k} {v} s" for k, v in phases.items()) + ")"
-                + ("; " + _("rare alleles added at the minimum frequency: %(a)s") % {
-                    "a": ", ".join(f"{m} {a}" for m, a, _f in added)} if added else ""))
+        found = inputs.found
+        outcome.duplicates = _duplicates(pm_match, inputs.profiles, inputs.table, found.items, found.bodies,
+                                         inputs.degradation, found.primary, inputs.remains)
+        laps.lap("duplicates")
+        families = inputs.pedigrees.families
+        outcome.rows, outcome.groups = _candidate_rows(
+            run, outcome.res, outcome.joint, found, inputs.remains, inputs.pedigrees.mp_by_key, _target_index(families),
+            outcome.duplicates, snp_segments(outcome.lineage.lineage, {f.name: f for f in families}, found.bodies),
+            inputs.pedigree_flags)
+        laps.lap("flags")
+        _store(run_id, inputs, outcome, laps, t0)
     except Exception as e:  # recorded on the run, never only logged
         MatchingRun.objects.filter(pk=run_id).update(status=RunStatus.FAILED, finished_at=timezone.now(),
                                                      message=f"{type(e).__name__}: {e}")
         raise
     _plan_donors(run_id)
     return MatchingRun.objects.get(pk=run_id)
+
+
+def _target_index(families: list[KFamily]) -> dict[tuple[str, str], int]:
+    """(family, missing person) → the engines' target index (the families' order)."""
+    return {(f.name, mp): j for j, (f, mp) in enumerate((f, mp) for f in families for mp in f.missing)}
+
+
+def _match(run: MatchingRun, inputs: RunInputs, laps: Laps, progress) -> RunOutcome:
+    """The blind search of every body against every missing person, then the joint engine on its
+    pairs (the stored posteriors are the joint marginals)."""
+    _beat(run.pk, 10, _("Computing likelihood ratios"))
+    t_engine = time.perf_counter()
+
+    def engine_progress(what, done, total):
+        pct = 10 + int(60 * done / max(total, 1)) if what == "families × markers" else 70 + int(10 * done / max(total, 1))
+        _beat(run.pk, pct)
+        if progress:
+            progress(pct)
+
+    found, families = inputs.found, inputs.pedigrees.families
+    lineage = run_lineage({k: int(v) for k, v in (run.lineage or {}).items()},
+                          {int(n.split(":", 1)[1]) for names in found.bodies.values() for n in names}, set(inputs.refs))
+    laps.lap("lineage")
+    res = blind_search(families, inputs.profiles, inputs.table, found.items, bodies=found.bodies, sexes=inputs.sexes,
+                       mutation=inputs.mutation, degradation=inputs.degradation, top=TOP,
+                       missing_total=inputs.prior_missing, marker_detail=True, progress=engine_progress,
+                       map_blocks=_dask_blocks(), lineage=lineage.lineage) if families and found.items else None
+    search_seconds = time.perf_counter() - t_engine
+    laps.lap("search")
+    _beat(run.pk, 80, _("Joint identification of related remains"))
+    joint = None
+    if res is not None and res.hits:
+        index, tindex = {it: i for i, it in enumerate(found.items)}, _target_index(families)
+        # Pairings below LR 10^-2 carry a prior-weighted mass of at most ~10^-2/N each: they go to
+        # the groups' tolerance (with the pairs the search did not report) instead of
+        # tying unrelated remains into one large group.
+        edges = [(index[h.sample], tindex[(h.family, h.missing)], h.log_lr) for h in res.hits
+                 if h.log_lr >= EDGE_LOG_LR]
+        joint = joint_sparse(families, inputs.profiles, inputs.table, found.items, edges, bodies=found.bodies,
+                             sexes=inputs.sexes, mutation=inputs.mutation, degradation=inputs.degradation,
+                             row_lse={index[k]: v for k, v in res.row_lse.items()},
+                             options=JointOptions(missing_total=inputs.prior_missing, top=0))
+    laps.lap("joint")
+    return RunOutcome(res, joint, lineage, search_seconds=search_seconds,
+                      engine_seconds=time.perf_counter() - t_engine)
+
+
+def _store(run_id: int, inputs: RunInputs, outcome: RunOutcome, laps: Laps, t0: float) -> None:
+    """The candidates, the joint groups and the run's record (inputs, timings, counts), in one
+    transaction; the run becomes the current one."""
+    res, found, rows, groups_out = outcome.res, inputs.found, outcome.rows, outcome.groups
+    with transaction.atomic():
+        _insert_candidates(rows)
+        JointGroup.objects.bulk_create([JointGroup(run_id=run_id, index=g["index"], data=g) for g in groups_out],
+                                       batch_size=2000)
+        laps.lap("store")
+        MatchingRun.objects.filter(current=True).update(current=False)
+        n_samples = sum(len(v) for v in found.bodies.values())
+        added = inputs.added
+        MatchingRun.objects.filter(pk=run_id).update(
+            status=RunStatus.DONE, progress=100, current=True, finished_at=timezone.now(), samples=n_samples,
+            missing_persons=len(inputs.pedigrees.mp_by_key), candidates_found=len(rows),
+            engine_seconds=round(outcome.engine_seconds, 3),
+            total_seconds=round(time.perf_counter() - t0, 3), heartbeat_at=timezone.now(),
+            inputs={**_inputs(inputs.table, inputs.mutation, inputs.dropout, res, inputs.missing_total, added),
+                    "lineage": outcome.lineage.used, "lineage_notes": outcome.lineage.notes + (res.notes if res else []),
+                    **flags_inputs(inputs.pedigree_flags)},
+            timings={**laps.phases, "search_engine": round(outcome.search_seconds, 3)},
+            counts={"bodies": len(found.items), "remains": sum(1 + len(o) for o in found.others.values()),
+                    "samples": n_samples, "degraded_samples": len(found.dropout),
+                    "families_searched": len(inputs.pedigrees.families),
+                    "families_unsearchable": len(inputs.pedigrees.unsearchable),
+                    "missing_persons": len(inputs.pedigrees.mp_by_key), "missing_total": inputs.missing_total,
+                    "candidates": len(rows), "groups": len(groups_out),
+                    "symmetric": sum(1 for g in groups_out if g.get("symmetric")),
+                    "duplicates_proposed": len(outcome.duplicates), "families_skipped": len(res.skipped) if res else 0},
+            joint={"groups": len(groups_out),
+                   "skipped": [{"family": f, "reason": r} for f, r in (res.skipped if res else [])],
+                   "none": _none_of_the_missing(outcome.joint, found.primary, inputs.remains)},
+            unsearchable=inputs.pedigrees.unsearchable, duplicates=outcome.duplicates,
+            message=_("%(n)d candidates for %(s)d bodies") % {"n": len(rows), "s": len(found.items)}
+            + " (" + ", ".join(f"{k} {v} s" for k, v in laps.phases.items()) + ")"
+            + ("; " + _("rare alleles added at the minimum frequency: %(a)s") % {
+                "a": ", ".join(f"{m} {a}" for m, a, _f in added)} if added else ""))
 
 
 def _plan_donors(run_id: int) -> None:
@@ -583,12 +490,6 @@ def _insert_candidates(rows: list[tuple]) -> None:
     with connection.cursor() as cursor:
         for i in range(0, len(rows), 5000):
             cursor.executemany(sql, rows[i:i + 5000])
-
-
-def donor_members(refs):
-    """(donor pk, member pk, family pk) of the donors with usable profiles."""
-
-    return Donor.objects.filter(pk__in=refs).values_list("pk", "member_id", "family_id")
 
 
 def current_run() -> MatchingRun | None:

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from vestige import access
+from vestige.dnafiles import frequency_table  # noqa: F401
 from vestige.errors import NotFound
 from vestige.identification.consistency import consistency  # noqa: F401 - the app's service API
 from vestige.identification.decisions import (  # noqa: F401 - the app's service API
@@ -35,11 +36,10 @@ from vestige.identification.models import (
     Identification,
     IdentifiedBy,
 )
+from vestige.identification.run_inputs import mutation_model  # noqa: F401
 from vestige.identification.runs import (  # noqa: F401
     current_run,
     execute_run,
-    frequency_table,
-    mutation_model,
     reap_stale_runs,
     start_run,
 )

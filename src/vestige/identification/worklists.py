@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from vestige import access
 from vestige.accounts.roles import Cap
 from vestige.accounts.services import require
+from vestige.dnafiles import frequency_table
 from vestige.errors import NotFound
 from vestige.identification.models import (
     Candidate,
@@ -36,7 +37,8 @@ from vestige.identification.models import (
     RemainsSample,
     SampleStatus,
 )
-from vestige.identification.runs import current_run, donor_members, frequency_table, mutation_model
+from vestige.identification.run_inputs import donor_members, mutation_model
+from vestige.identification.runs import current_run
 from vestige.kinship.io import Profiles
 from vestige.kinship.lr import kinship_coefficients
 from vestige.kinship.plan import plan
