@@ -9,7 +9,13 @@ import numpy as np
 from vestige.kinship.errors import KinshipInputError
 from vestige.kinship.io import FrequencyTable, Profiles
 from vestige.kinship.joint.enumeration import count_admissible
-from vestige.kinship.joint.groups import own_probability, solve_groups, star_group, victim_logliks
+from vestige.kinship.joint.groups import (
+    components,
+    own_probability,
+    solve_groups,
+    star_group,
+    victim_logliks,
+)
 from vestige.kinship.joint.model import Group, JointOptions, JointResult
 from vestige.kinship.joint.report import report
 from vestige.kinship.joint.undisputed import undisputed
@@ -192,42 +198,14 @@ def joint_sparse(families: list[Family], profiles: Profiles, table: FrequencyTab
     fam_targets: dict[str, list[int]] = {}
     for c, (f, _mp) in enumerate(targets):
         fam_targets.setdefault(f.name, []).append(c)
-    parent = list(range(n_v + n_t))
-
-    def find(x):
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    by_edge: dict[tuple[int, int], float] = {}
-    for v, t, lv in edges:
-        if lv == -math.inf:
-            continue
-        by_edge[(v, t)] = lv
-        ra, rb = find(v), find(n_v + t)
-        if ra != rb:
-            parent[ra] = rb
+    by_edge: dict[tuple[int, int], float] = {(v, t): lv for v, t, lv in edges if lv != -math.inf}
     reported: dict[int, float] = {}
     for (v, _t), lv in by_edge.items():
         reported[v] = reported.get(v, 0.0) + math.exp(lv + log_w[v])
-    touched_fams = {family_of[t].name for _v, t in by_edge}
-    for name in touched_fams:
-        cols = fam_targets[name]
-        for c in cols[1:]:
-            ra, rb = find(n_v + cols[0]), find(n_v + c)
-            if ra != rb:
-                parent[ra] = rb
-    comps: dict[int, tuple[list[int], list[int]]] = {}
-    for v in range(n_v):
-        comps.setdefault(find(v), ([], []))[0].append(v)
-    for t in range(n_t):
-        if family_of[t].name in touched_fams:
-            comps.setdefault(find(n_v + t), ([], []))[1].append(t)
     multi = {f.name for f in families if len(f.missing) > 1 or opts.theta > 0}
     fam_mutation = {f.name: mutation for f in families}
     groups: list[Group] = []
-    todo = [c for c in comps.values() if c[0] and c[1]]
+    todo = components(n_v, n_t, by_edge, fam_targets)
     for k, (vs, ts) in enumerate(todo):
         if progress:
             progress("groups", k + 1, len(todo))

@@ -27,7 +27,7 @@ def solve_groups(log_lr, log_w, family_of, targets, multi, items, bodies, profil
     # λ: the prior-weighted LR of a pairing (its mass relative to leaving the victim unassigned)
     lam = log_lr + log_w[:, None]
     finite = np.isfinite(log_lr)
-    comps = _components(finite, family_of, fam_targets)
+    comps = _dense_components(finite, fam_targets)
     groups: list[Group] = []
     cache: dict = {"lineage": placement}
     todo = [(vs, ts, 0) for vs, ts in comps]
@@ -51,7 +51,7 @@ def solve_groups(log_lr, log_w, family_of, targets, multi, items, bodies, profil
             if fixed:
                 sub0 = np.zeros_like(finite)
                 sub0[np.ix_(vs2, ts2)] = finite[np.ix_(vs2, ts2)]
-                parts = _components(sub0[np.ix_(vs2, ts2)], [family_of[c] for c in ts2], _restrict(fam_targets, ts2, family_of))
+                parts = _dense_components(sub0[np.ix_(vs2, ts2)], _restrict(fam_targets, ts2, family_of))
                 for a, b in parts:
                     part = ([vs2[i] for i in a], [ts2[j] for j in b])
                     fixed_done.add(tuple(part[0]))
@@ -65,7 +65,7 @@ def solve_groups(log_lr, log_w, family_of, targets, multi, items, bodies, profil
         kept[np.ix_(vs, ts)] = block
         sub = kept
         if level > 0:  # the cut may split the component
-            parts = _components(block, [family_of[c] for c in ts], _restrict(fam_targets, ts, family_of))
+            parts = _dense_components(block, _restrict(fam_targets, ts, family_of))
             parts = [([vs[i] for i in a], [ts[j] for j in b]) for a, b in parts]
             if len(parts) > 1:
                 todo.extend((a, b, level) for a, b in parts)
@@ -113,9 +113,11 @@ def solve_groups(log_lr, log_w, family_of, targets, multi, items, bodies, profil
     return groups
 
 
-def _components(edges: np.ndarray, family_of, fam_targets) -> list[tuple[list[int], list[int]]]:
-    """Connected components of victims and families (a family's missing persons stay together)."""
-    n_v, n_t = edges.shape
+def components(n_v: int, n_t: int, pairs, fam_targets: dict[str, list[int]]) -> list[tuple[list[int], list[int]]]:
+    """Connected components of victims ``0 … n_v - 1`` and targets ``0 … n_t - 1`` linked by
+    ``pairs`` ((victim, target) pairings), a family's missing persons (``fam_targets``) kept
+    together; only those with a victim and a target, each as (victims, targets) ascending, in the
+    order of their first victim. Union–find with path halving."""
     parent = list(range(n_v + n_t))
 
     def find(x):
@@ -132,8 +134,7 @@ def _components(edges: np.ndarray, family_of, fam_targets) -> list[tuple[list[in
     for cols in fam_targets.values():
         for c in cols[1:]:
             union(n_v + cols[0], n_v + c)
-    vv, cc = np.nonzero(edges)
-    for v, c in zip(vv.tolist(), cc.tolist(), strict=True):
+    for v, c in pairs:
         union(v, n_v + c)
     comps: dict[int, tuple[list[int], list[int]]] = {}
     for v in range(n_v):
@@ -141,6 +142,12 @@ def _components(edges: np.ndarray, family_of, fam_targets) -> list[tuple[list[in
     for c in range(n_t):
         comps.setdefault(find(n_v + c), ([], []))[1].append(c)
     return [x for x in comps.values() if x[0] and x[1]]
+
+
+def _dense_components(edges: np.ndarray, fam_targets: dict[str, list[int]]) -> list[tuple[list[int], list[int]]]:
+    """:func:`components` of the pairings marked in ``edges`` (victims × targets, bool)."""
+    vv, cc = np.nonzero(edges)
+    return components(edges.shape[0], edges.shape[1], zip(vv.tolist(), cc.tolist(), strict=True), fam_targets)
 
 
 def star_group(local: np.ndarray, log_w: np.ndarray) -> Group:
