@@ -16,7 +16,7 @@ from vestige.kinship.joint.groups import (
     star_group,
     victim_logliks,
 )
-from vestige.kinship.joint.model import Group, JointOptions, JointResult
+from vestige.kinship.joint.model import Evidence, Group, JointOptions, JointResult, Pairwise
 from vestige.kinship.joint.report import report
 from vestige.kinship.joint.undisputed import undisputed
 from vestige.kinship.lineage import Lineage, LineageScores
@@ -142,10 +142,9 @@ def joint_identification(families: list[Family], profiles: Profiles, table: Freq
         log_w = np.full(n_v, np.log(pi) - np.log(max(1.0 - counts[0] * pi, 1e-300)))
     if opts.prior == "flat":
         log_w = np.zeros(n_v)
-    family_of = [f for f, _ in targets]
     multi = {f.name for f in families if len(f.missing) > 1 or opts.theta > 0}
-    groups = solve_groups(log_lr, log_w, family_of, targets, multi, items, bodies, profiles, sprof, table,
-                           fam_mutation, degradation, opts, progress, placement)
+    evidence = Evidence(items, bodies, profiles, sprof, table, fam_mutation, degradation, opts.theta)
+    groups = solve_groups(Pairwise(log_lr, log_w, targets, multi), evidence, opts, progress, placement)
     res = JointResult(items, [(f.name, mp) for f, mp in targets], loglik0, groups, [], [], [], [],
                       {"kind": opts.prior, "pair": pi if opts.prior == "pairwise" else None,
                        "missing": n_missing, "remains": n_v},
@@ -218,9 +217,9 @@ def joint_sparse(families: list[Family], profiles: Profiles, table: FrequencyTab
         if (len(vs) == 1 or len(ts) == 1) and not any(family_of[t].name in multi for t in ts):
             sub_groups = [star_group(local, log_w[vs])]  # one victim or one person: no enumeration needed
         else:
-            sub_groups = solve_groups(local, log_w[vs], [family_of[t] for t in ts], [targets[t] for t in ts], multi,
-                                       [items[v] for v in vs], bodies, profiles, sprof, table, fam_mutation,
-                                       degradation, opts, None)
+            evidence = Evidence([items[v] for v in vs], bodies, profiles, sprof, table, fam_mutation, degradation,
+                                opts.theta)
+            sub_groups = solve_groups(Pairwise(local, log_w[vs], [targets[t] for t in ts], multi), evidence, opts, None)
         ts_arr = np.asarray(ts)
         for g in sub_groups:
             g.local_lr = local[np.ix_(g.victims, g.targets)]

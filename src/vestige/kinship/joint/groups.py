@@ -10,7 +10,16 @@ from vestige.kinship.joint.enumeration import enumerate_assignments
 from vestige.kinship.joint.frontier import Unit
 from vestige.kinship.joint.frontier import plan as plan_frontier
 from vestige.kinship.joint.frontier import solve as solve_frontier
-from vestige.kinship.joint.model import CUTOFFS, FIX_EPSILON, MAX_CLASS_TABLE, Group, TooLarge
+from vestige.kinship.joint.model import (
+    CUTOFFS,
+    FIX_EPSILON,
+    MAX_CLASS_TABLE,
+    Evidence,
+    Group,
+    JointOptions,
+    Pairwise,
+    TooLarge,
+)
 from vestige.kinship.joint.sampler import sample as sample_group
 from vestige.kinship.joint.tables import FamilyTable, build_family_table
 from vestige.kinship.lr import sample_readings
@@ -18,8 +27,12 @@ from vestige.kinship.observe import evidence_matrix, hw_probability
 from vestige.kinship.theta import singleton_weights
 
 
-def solve_groups(log_lr, log_w, family_of, targets, multi, items, bodies, profiles, sprof, table, fam_mutation,  # noqa: PLR0913
-                  degradation, opts, progress, placement=None) -> list[Group]:
+def solve_groups(problem: Pairwise, evidence: Evidence, opts: JointOptions, progress, placement=None) -> list[Group]:
+    """Every group of ``problem`` solved — listed, by dynamic programming, cut, or sampled, in
+    that order of preference (the module's docstring) — with ``evidence`` for the tables of
+    families of several missing persons; ``placement``: the lineage systems' placement."""
+    log_lr, log_w, targets, multi = problem.log_lr, problem.log_w, problem.targets, problem.multi
+    family_of = problem.family_of
     n_v, n_t = log_lr.shape
     fam_targets: dict[str, list[int]] = {}
     for c, (f, _mp) in enumerate(targets):
@@ -71,8 +84,7 @@ def solve_groups(log_lr, log_w, family_of, targets, multi, items, bodies, profil
                 todo.extend((a, b, level) for a, b in parts)
                 continue
         g = Group(vs, ts, cutoff=CUTOFFS[level])
-        args = (g, sub, log_lr, log_w, targets, multi, items, bodies, profiles, sprof, table, fam_mutation,
-                degradation, opts, cache)
+        args = (g, sub, problem, evidence, opts, cache)
         try:
             try:
                 if opts.method in ("frontier", "sample") or not _fits(vs, ts, sub, opts):
@@ -247,11 +259,13 @@ def _restrict(fam_targets, tcols, family_of=None):
     return out
 
 
-def _enumerate_group(g: Group, sub, log_lr, log_w, targets, multi, items, bodies, profiles, sprof, table,
-                     fam_mutation, degradation, opts, cache, how: str = "list") -> None:
+def _enumerate_group(g: Group, sub, problem: Pairwise, evidence: Evidence, opts: JointOptions, cache,
+                     how: str = "list") -> None:
     """Score every assignment of the group (``how="frontier"``: solve it by :mod:`.frontier`
-    instead; ``"sample"``: estimate its marginals by :mod:`.sampler`),
-    without listing the assignments)."""
+    instead; ``"sample"``: estimate its marginals by :mod:`.sampler`), without listing the
+    assignments); ``sub``: the pairings kept (victims × targets, bool)."""
+    log_lr, log_w, targets, multi = problem.log_lr, problem.log_w, problem.targets, problem.multi
+    items = evidence.items
     vs, ts = g.victims, g.targets
     local = {c: j for j, c in enumerate(ts)}
     opts_local = [[local[c] for c in ts if sub[v, c]] for v in vs]
@@ -283,14 +297,14 @@ def _enumerate_group(g: Group, sub, log_lr, log_w, targets, multi, items, bodies
         cands = [[vs[i] for i in range(len(vs)) if js_j in opts_local[i]] for js_j in js]
         key = (fname, tuple(tuple(c) for c in cands))
         if key not in cache:
-            cache[key] = build_family_table(fam, [ts[j] for j in js], mps, cands, items, bodies, profiles, sprof,
-                                            table, _family_markers(fam, profiles, table,
-                                                                   [items[v] for c in cands for v in c], bodies, sprof),
-                                            fam_mutation[fname], degradation, opts.theta, cache.setdefault("reads", {}))
+            markers = _family_markers(fam, evidence.profiles, evidence.table, [items[v] for c in cands for v in c],
+                                      evidence.bodies, evidence.sprof)
+            cache[key] = build_family_table(fam, [ts[j] for j in js], mps, cands, evidence, markers,
+                                            cache.setdefault("reads", {}))
         ft: FamilyTable = cache[key]
         ft.lineage = cache.get("lineage")
         g.tables[fname] = ft
-    own = {v: _own_loglik(v, items, bodies, sprof, table, degradation, opts.theta, cache)
+    own = {v: _own_loglik(v, evidence, cache)
            for i, v in enumerate(vs) if any(j in in_multi_cols for j in opts_local[i])}
     # Victims' own likelihoods, for the conditional pairwise LRs of families with several
     # missing persons (undisputed identifications): only those that such a family could take.
@@ -413,10 +427,11 @@ def _family_markers(fam, profiles, table, items, bodies, sprof) -> list[str]:
     return [m for m in table.markers if m in typed]
 
 
-def _own_loglik(v, items, bodies, sprof, table, degradation, theta, cache) -> float:
+def _own_loglik(v: int, evidence: Evidence, cache) -> float:
     key = ("own", v)
     if key not in cache:
-        cache[key] = victim_logliks([items[v]], bodies, sprof, table, degradation, theta)[0]
+        cache[key] = victim_logliks([evidence.items[v]], evidence.bodies, evidence.sprof, evidence.table,
+                                    evidence.degradation, evidence.theta)[0]
     return cache[key]
 
 

@@ -7,13 +7,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vestige.kinship.io import FrequencyTable, Profiles
-from vestige.kinship.joint.model import MAX_CLASS_TABLE, MAX_CLASS_WORK, TooLarge
+from vestige.kinship.joint.model import MAX_CLASS_TABLE, MAX_CLASS_WORK, Evidence, TooLarge
 from vestige.kinship.likelihood import contract, pedigree_factors
 from vestige.kinship.lineage_pairs import PlacementLineage
 from vestige.kinship.lr import allele_labels, family_readings, sample_readings, structure_of
-from vestige.kinship.mutation import MutationModel, lump
-from vestige.kinship.observe import Degradation, evidence_matrix
+from vestige.kinship.mutation import lump
+from vestige.kinship.observe import evidence_matrix
 from vestige.kinship.pedigree import Family
 from vestige.kinship.theta import bn_alphas, dirichlet_points
 
@@ -37,10 +36,13 @@ def _victim_readings(items, bodies, sprof, marker, degradation):
     return [sample_readings(sprof, bodies.get(it, [it]), marker, degradation) for it in items]
 
 
-def build_family_table(fam: Family, targets: list[int], mps: list[str], cands: list[list[int]], items: list[str],
-                       bodies: dict, refs: Profiles, sprof: Profiles, table: FrequencyTable, markers: list[str],
-                       mutation: MutationModel, degradation: Degradation | None, theta: float,
-                       readings_cache: dict) -> FamilyTable:
+def build_family_table(fam: Family, targets: list[int], mps: list[str], cands: list[list[int]], evidence: Evidence,
+                       markers: list[str], readings_cache: dict) -> FamilyTable:
+    """The class tables of a family of several missing persons (one per marker, :class:`FamilyTable`):
+    ``targets``/``mps`` its missing persons' target indices and pedigree ids, ``cands`` the victims
+    each could be; ``readings_cache``: the victims' readings per marker, shared by the group."""
+    items, bodies, refs, sprof, table = evidence.items, evidence.bodies, evidence.profiles, evidence.sprof, evidence.table
+    mutation, degradation, theta = evidence.fam_mutation[fam.name], evidence.degradation, evidence.theta
     ft = FamilyTable(fam, targets, mps, cands)
     n_items = len(items)
     for marker in markers:
