@@ -14,13 +14,15 @@ posterior by less than its own posterior times that factor.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
+from vestige.kinship.casedata import CaseData
 from vestige.kinship.linked import Linkage
 from vestige.kinship.prior import posteriors
 
-__all__ = ["RIVAL_FLOOR", "choose", "corrections", "link_hits", "link_matrix"]
+__all__ = ["RIVAL_FLOOR", "Corrections", "Reported", "choose", "corrections", "link_hits", "link_matrix"]
 
 RIVAL_FLOOR = 1e-5
 
@@ -32,23 +34,32 @@ def choose(post: np.ndarray, rows: np.ndarray, cols: np.ndarray, floor: float) -
     return (post >= floor) | ((post >= RIVAL_FLOOR) & (np.isin(rows, near_rows) | np.isin(cols, near_cols)))
 
 
-def corrections(linkage: Linkage, pairs, samples, bodies, profiles, sprof, table, mutation,  # noqa: PLR0913
-                degradation) -> tuple[np.ndarray, list[list[str]], int]:
-    """(natural log corrections, pairs used, pairs left unlinked) for ``pairs`` — (sample index,
-    family, missing id, mutation model or None for ``mutation``) — of clean single samples; a
-    sample with drop-out or a body of several samples is left unlinked (counted)."""
+@dataclass
+class Corrections:
+    """Natural log corrections (linked LR over the product) per pair, the linked pairs each used,
+    and how many pairs were left unlinked."""
+
+    log: np.ndarray
+    used: list[list[str]]
+    unlinked: int
+
+
+def corrections(linkage: Linkage, pairs, data: CaseData) -> Corrections:
+    """The corrections of ``pairs`` — (item index, family, missing id) — with the family's
+    mutation model, for clean single samples; a sample with drop-out or a body of several samples
+    is left unlinked (counted)."""
     corr = np.zeros(len(pairs))
     used_all: list[list[str]] = [[] for _ in pairs]
     unlinked = 0
-    for i, (s, family, missing, model) in enumerate(pairs):
-        parts = bodies.get(samples[s], [samples[s]])
-        if len(parts) != 1 or (degradation is not None and degradation.degraded(parts[0])):
+    for i, (s, family, missing) in enumerate(pairs):
+        parts = data.samples_of(data.items[s])
+        if len(parts) != 1 or (data.degradation is not None and data.degradation.degraded(parts[0])):
             unlinked += 1
             continue
-        refs = {m.id: profiles.genotypes[m.sample] for m in family.typed if m.sample in profiles.genotypes}
-        corr[i], used_all[i] = linkage.correction(family, missing, sprof.genotypes[parts[0]], refs, table,
-                                                  model or mutation)
-    return corr, used_all, unlinked
+        refs = {m.id: data.profiles.genotypes[m.sample] for m in family.typed if m.sample in data.profiles.genotypes}
+        corr[i], used_all[i] = linkage.correction(family, missing, data.sprof.genotypes[parts[0]], refs, data.table,
+                                                  data.mutation_of(family.name))
+    return Corrections(corr, used_all, unlinked)
 
 
 def _note(linkage: Linkage, n: int, unlinked: int) -> str:
@@ -58,14 +69,35 @@ def _note(linkage: Linkage, n: int, unlinked: int) -> str:
             + (f"; {unlinked} left unlinked (drop-out, or several samples of one body)" if unlinked else ""))
 
 
-def link_hits(linkage: Linkage, pending, values, post, col_lse, col_n, ps, pc, targets, samples, bodies,  # noqa: PLR0913
-              profiles, sprof, table, mutation, degradation, pi, row_lse_out: dict) -> tuple[np.ndarray, np.ndarray, str]:
+@dataclass
+class Reported:
+    """The search's reported pairs: ``pending`` (the rows being built), their natural log LRs
+    ``values`` and posteriors ``post``, their sample ``ps`` and target ``pc`` indices; the
+    targets; each target's log Σ LR ``col_lse`` and count ``col_n``. Linking replaces ``values``
+    and ``post`` and says what it did in ``note``."""
+
+    pending: list
+    values: np.ndarray
+    post: np.ndarray
+    ps: np.ndarray
+    pc: np.ndarray
+    targets: list
+    col_lse: np.ndarray
+    col_n: np.ndarray
+    note: str = ""
+
+
+def link_hits(linkage: Linkage, rep: Reported, data: CaseData, pi: float, row_lse_out: dict) -> None:
     """The search's reported pairs: the chosen ones linked, every sample's and missing person's
-    sums updated with the new LRs, the posteriors again; (values, posteriors, note)."""
+    sums updated with the new LRs, the posteriors again (in ``rep``; each sample's new log Σ LR in
+    ``row_lse_out``)."""
+    pending, values, post, ps, pc, targets, col_lse, col_n = (rep.pending, rep.values, rep.post, rep.ps, rep.pc,
+                                                              rep.targets, rep.col_lse, rep.col_n)
+    samples = data.items
     chosen = np.flatnonzero(choose(post, ps, pc, linkage.floor))
-    corr_c, used, unlinked = corrections(
-        linkage, [(int(ps[i]), targets[int(pc[i])].family, targets[int(pc[i])].missing, None) for i in chosen],
-        samples, bodies, profiles, sprof, table, mutation, degradation)
+    found = corrections(linkage, [(int(ps[i]), targets[int(pc[i])].family, targets[int(pc[i])].missing)
+                                  for i in chosen], data)
+    corr_c, used, unlinked = found.log, found.used, found.unlinked
     corr = np.zeros(len(pending))
     for k, i in enumerate(chosen):
         if used[k]:
@@ -85,13 +117,14 @@ def link_hits(linkage: Linkage, pending, values, post, col_lse, col_n, ps, pc, t
     new_col = col_lse + np.log(np.maximum(1.0 + col_add, 1e-300))
     for s in np.unique(ps[corr != 0]):
         row_lse_out[samples[s]] = float(new_row[np.flatnonzero(ps == s)[0]])
-    values = values + corr
-    post = posteriors(values, new_row, np.array([p[5] for p in pending], dtype=np.int64), new_col[pc], col_n[pc], pi)
-    return values, post, _note(linkage, int((corr != 0).sum()), unlinked)
+    rep.values = values + corr
+    rep.post = posteriors(rep.values, new_row, np.array([p[5] for p in pending], dtype=np.int64), new_col[pc],
+                          col_n[pc], pi)
+    rep.note = _note(linkage, int((corr != 0).sum()), unlinked)
 
 
-def link_matrix(linkage: Linkage, log_lr: np.ndarray, counts: tuple[int, int], targets, skip: set[str], items, bodies,  # noqa: PLR0913
-                profiles, sprof, table, fam_mutation: dict, degradation, pi: float) -> tuple[np.ndarray, str]:
+def link_matrix(linkage: Linkage, log_lr: np.ndarray, counts: tuple[int, int], targets, skip: set[str],
+                data: CaseData, pi: float) -> tuple[np.ndarray, str]:
     """The joint engine's pairwise matrix (victims × targets, natural log LRs): the chosen pairs of
     families not in ``skip`` linked; (the new matrix, note). ``counts``: the pairings in the prior of
     a victim and of a missing person (:func:`vestige.kinship.prior.posterior`)."""
@@ -107,9 +140,9 @@ def link_matrix(linkage: Linkage, log_lr: np.ndarray, counts: tuple[int, int], t
                       np.full(len(rows), counts[1]), pi)
     chosen = [i for i in np.flatnonzero(choose(post, rows, cols, linkage.floor))
               if targets[int(cols[i])][0].name not in skip]
-    pairs = [(int(rows[i]), targets[int(cols[i])][0], targets[int(cols[i])][1],
-              fam_mutation.get(targets[int(cols[i])][0].name)) for i in chosen]
-    corr, used, unlinked = corrections(linkage, pairs, items, bodies, profiles, sprof, table, None, degradation)
+    found = corrections(linkage, [(int(rows[i]), targets[int(cols[i])][0], targets[int(cols[i])][1])
+                                  for i in chosen], data)
+    corr, used, unlinked = found.log, found.used, found.unlinked
     out = log_lr.copy()
     n = 0
     for k, i in enumerate(chosen):

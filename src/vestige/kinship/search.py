@@ -29,11 +29,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from vestige.kinship.casedata import CaseData
 from vestige.kinship.errors import KinshipInputError
 from vestige.kinship.io import FrequencyTable, Profiles, without_gc
 from vestige.kinship.lineage import Lineage, LineageScores
 from vestige.kinship.linked import Linkage
-from vestige.kinship.linked_scores import link_hits
+from vestige.kinship.linked_scores import Reported, link_hits
 from vestige.kinship.lr import json_lr, likelihood_ratio
 from vestige.kinship.mutation import MutationModel
 from vestige.kinship.observe import Degradation
@@ -178,9 +179,9 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
         if linkage is not None and linkage.pairs:
             result.notes.append("linked marker pairs are not used with θ > 0: their LRs are the product of the "
                                 "two markers'")
-        return _theta_search(result, families, profiles, sprof, table, samples, bodies, sexes, uncertain_sex,
-                             mutation, degradation, theta, top, min_lr, all_pairs, compare_all_sexes, pi,
-                             n_prior_missing, lineage)
+        data = CaseData(samples, bodies, profiles, sprof, table, mutation, degradation=degradation, theta=theta)
+        return _theta_search(result, families, data, SexFilter(sexes, uncertain_sex, compare_all_sexes),
+                             Listing(top, min_lr, all_pairs), lineage)
     # The targets are scored with each sex together, so that a sample of known sex is summed over
     # its own sex's missing persons only (and those of unknown sex); ties and lists still follow
     # the families' order (``_Target.natural``).
@@ -242,9 +243,11 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
     post = posteriors(values, np.array([p[4] for p in pending], dtype=np.float64),
                       np.array([p[5] for p in pending], dtype=np.int64), col_lse[pc], col_n[pc], pi)
     if linkage is not None and linkage.pairs and len(pending):
-        values, post, note = link_hits(linkage, pending, values, post, col_lse, col_n, ps, pc, targets, samples,
-                                       bodies, profiles, sprof, table, mutation, degradation, pi, result.row_lse)
-        result.notes.append(note)
+        rep = Reported(pending, values, post, ps, pc, targets, col_lse, col_n)
+        link_hits(linkage, rep, CaseData(samples, bodies, profiles, sprof, table, mutation, degradation=degradation),
+                  pi, result.row_lse)
+        values, post = rep.values, rep.post
+        result.notes.append(rep.note)
     # Another sample among the two best of the missing person, within a factor 10^4 (LR ≥ 1).
     floor = np.maximum(values - COMPETE, 0.0)
     rival_at = np.full(len(pending), -1, dtype=np.int64)
@@ -264,16 +267,37 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
     return result
 
 
-def _theta_search(result: SearchResult, families, profiles, sprof, table, samples, bodies, sexes, uncertain_sex,
-                  mutation, degradation, theta, top, min_lr, all_pairs, compare_all_sexes, pi, n_prior,
+@dataclass(frozen=True)
+class SexFilter:
+    """Which pairs the sexes leave to compare: the samples' recorded sexes, those not trusted
+    (``uncertain``: compared with either sex), and ``ignore`` (every pair compared)."""
+
+    sexes: dict[str, str]
+    uncertain: set[str]
+    ignore: bool = False
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Which pairs a search reports: each sample's ``top`` best (LR > 0), every pair of LR ≥
+    ``min_lr``, or with ``all_pairs`` every pair compared."""
+
+    top: int
+    min_lr: float | None
+    all_pairs: bool = False
+
+
+def _theta_search(result: SearchResult, families: list[Family], data: CaseData, sex: SexFilter, listing: Listing,
                   lineage: Lineage | None = None) -> SearchResult:
     """θ > 0: every pair through the exact per-pair path (θ couples a family's founder alleles
     with the sample's, so the one-table-per-family shortcut does not apply)."""
+    samples, bodies, pi = data.items, data.bodies, result.prior
+    top, min_lr, all_pairs = listing.top, listing.min_lr, listing.all_pairs
     targets = [(f, mp) for f in families for mp in f.missing]
     mp_sex = np.array([f.by_id[mp].sex for f, mp in targets])
-    item_sex = np.array([sexes.get(s, "unknown") for s in samples])
-    uncertain = np.array([s in uncertain_sex for s in samples])
-    allowed, conflict = sex_filter(item_sex, uncertain, mp_sex, compare_all_sexes)
+    item_sex = np.array([sex.sexes.get(s, "unknown") for s in samples])
+    uncertain = np.array([s in sex.uncertain for s in samples])
+    allowed, conflict = sex_filter(item_sex, uncertain, mp_sex, sex.ignore)
     scores = np.full((len(samples), len(targets)), -np.inf)
     compared = np.zeros(scores.shape, dtype=np.int64)
     bad: dict[str, str] = {}
@@ -284,8 +308,8 @@ def _theta_search(result: SearchResult, families, profiles, sprof, table, sample
             if not allowed[i, j]:
                 continue
             try:
-                r = likelihood_ratio(fam, mp, bodies.get(item, [item]), profiles, table, mutation, theta=theta,
-                                     sample_profiles=sprof, degradation=degradation)
+                r = likelihood_ratio(fam, mp, data.samples_of(item), data.profiles, data.table, data.mutation,
+                                     theta=data.theta, sample_profiles=data.sprof, degradation=data.degradation)
             except KinshipInputError as e:
                 if "inconsistent" in str(e):
                     bad[fam.name] = str(e)

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from vestige.kinship.casedata import CaseData
 from vestige.kinship.errors import KinshipInputError
 from vestige.kinship.io import FrequencyTable, Profiles
 from vestige.kinship.joint.enumeration import count_admissible
@@ -16,7 +17,7 @@ from vestige.kinship.joint.groups import (
     star_group,
     victim_logliks,
 )
-from vestige.kinship.joint.model import Evidence, Group, JointOptions, JointResult, Pairwise
+from vestige.kinship.joint.model import Group, JointOptions, JointResult, Pairwise
 from vestige.kinship.joint.report import report
 from vestige.kinship.joint.undisputed import undisputed
 from vestige.kinship.lineage import Lineage, LineageScores
@@ -123,8 +124,8 @@ def joint_identification(families: list[Family], profiles: Profiles, table: Freq
             notes.append("linked marker pairs are not used with θ > 0: their LRs are the product of the two markers'")
         else:
             several = {f.name for f in families if len(f.missing) > 1}
-            log_lr, note = link_matrix(linkage, log_lr, counts, targets, several, items, bodies, profiles, sprof,
-                                       table, fam_mutation, degradation,
+            data = CaseData(items, bodies, profiles, sprof, table, mutation, fam_mutation, degradation)
+            log_lr, note = link_matrix(linkage, log_lr, counts, targets, several, data,
                                        opts.pair_prior if opts.pair_prior is not None
                                        else default_prior(opts.missing_total or n_t, n_v))
             notes.append(note)
@@ -143,7 +144,7 @@ def joint_identification(families: list[Family], profiles: Profiles, table: Freq
     if opts.prior == "flat":
         log_w = np.zeros(n_v)
     multi = {f.name for f in families if len(f.missing) > 1 or opts.theta > 0}
-    evidence = Evidence(items, bodies, profiles, sprof, table, fam_mutation, degradation, opts.theta)
+    evidence = CaseData(items, bodies, profiles, sprof, table, mutation, fam_mutation, degradation, opts.theta)
     groups = solve_groups(Pairwise(log_lr, log_w, targets, multi), evidence, opts, progress, placement)
     res = JointResult(items, [(f.name, mp) for f, mp in targets], loglik0, groups, [], [], [], [],
                       {"kind": opts.prior, "pair": pi if opts.prior == "pairwise" else None,
@@ -217,8 +218,8 @@ def joint_sparse(families: list[Family], profiles: Profiles, table: FrequencyTab
         if (len(vs) == 1 or len(ts) == 1) and not any(family_of[t].name in multi for t in ts):
             sub_groups = [star_group(local, log_w[vs])]  # one victim or one person: no enumeration needed
         else:
-            evidence = Evidence([items[v] for v in vs], bodies, profiles, sprof, table, fam_mutation, degradation,
-                                opts.theta)
+            evidence = CaseData([items[v] for v in vs], bodies, profiles, sprof, table, mutation, fam_mutation,
+                                degradation, opts.theta)
             sub_groups = solve_groups(Pairwise(local, log_w[vs], [targets[t] for t in ts], multi), evidence, opts, None)
         ts_arr = np.asarray(ts)
         for g in sub_groups:

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from vestige.kinship.casedata import CaseData
 from vestige.kinship.joint.enumeration import enumerate_assignments
 from vestige.kinship.joint.frontier import Unit
 from vestige.kinship.joint.frontier import plan as plan_frontier
@@ -14,7 +15,6 @@ from vestige.kinship.joint.model import (
     CUTOFFS,
     FIX_EPSILON,
     MAX_CLASS_TABLE,
-    Evidence,
     Group,
     JointOptions,
     Pairwise,
@@ -27,7 +27,7 @@ from vestige.kinship.observe import evidence_matrix, hw_probability
 from vestige.kinship.theta import singleton_weights
 
 
-def solve_groups(problem: Pairwise, evidence: Evidence, opts: JointOptions, progress, placement=None) -> list[Group]:
+def solve_groups(problem: Pairwise, evidence: CaseData, opts: JointOptions, progress, placement=None) -> list[Group]:
     """Every group of ``problem`` solved — listed, by dynamic programming, cut, or sampled, in
     that order of preference (the module's docstring) — with ``evidence`` for the tables of
     families of several missing persons; ``placement``: the lineage systems' placement."""
@@ -259,7 +259,7 @@ def _restrict(fam_targets, tcols, family_of=None):
     return out
 
 
-def _enumerate_group(g: Group, sub, problem: Pairwise, evidence: Evidence, opts: JointOptions, cache,
+def _enumerate_group(g: Group, sub, problem: Pairwise, evidence: CaseData, opts: JointOptions, cache,
                      how: str = "list") -> None:
     """Score every assignment of the group (``how="frontier"``: solve it by :mod:`.frontier`
     instead; ``"sample"``: estimate its marginals by :mod:`.sampler`), without listing the
@@ -427,7 +427,7 @@ def _family_markers(fam, profiles, table, items, bodies, sprof) -> list[str]:
     return [m for m in table.markers if m in typed]
 
 
-def _own_loglik(v: int, evidence: Evidence, cache) -> float:
+def _own_loglik(v: int, evidence: CaseData, cache) -> float:
     key = ("own", v)
     if key not in cache:
         cache[key] = victim_logliks([evidence.items[v]], evidence.bodies, evidence.sprof, evidence.table,

@@ -26,22 +26,6 @@ class TooLarge(Exception):
 
 
 @dataclass(frozen=True)
-class Evidence:
-    """The data a group's likelihoods read: the victims (``items``; each body's samples in
-    ``bodies``), the references' and the samples' profiles, the frequency table, each family's
-    mutation model, the samples' degradation and the co-ancestry θ within families."""
-
-    items: list[str]
-    bodies: dict
-    profiles: object  # vestige.kinship.io.Profiles (references)
-    sprof: object  # Profiles of the samples (the references' own file when one holds both)
-    table: object  # vestige.kinship.io.FrequencyTable
-    fam_mutation: dict  # family name → MutationModel
-    degradation: object = None  # vestige.kinship.observe.Degradation, or None
-    theta: float = 0.0
-
-
-@dataclass(frozen=True)
 class Pairwise:
     """The joint problem as the groups see it: natural log LRs ``log_lr`` (victims × targets,
     ``-inf`` excluded), each victim's prior weight ``log_w``, the targets (family, missing person)

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vestige.kinship.joint.model import MAX_CLASS_TABLE, MAX_CLASS_WORK, Evidence, TooLarge
+from vestige.kinship.casedata import CaseData
+from vestige.kinship.joint.model import MAX_CLASS_TABLE, MAX_CLASS_WORK, TooLarge
 from vestige.kinship.likelihood import contract, pedigree_factors
 from vestige.kinship.lineage_pairs import PlacementLineage
 from vestige.kinship.lr import allele_labels, family_readings, sample_readings, structure_of
@@ -36,13 +37,13 @@ def _victim_readings(items, bodies, sprof, marker, degradation):
     return [sample_readings(sprof, bodies.get(it, [it]), marker, degradation) for it in items]
 
 
-def build_family_table(fam: Family, targets: list[int], mps: list[str], cands: list[list[int]], evidence: Evidence,
+def build_family_table(fam: Family, targets: list[int], mps: list[str], cands: list[list[int]], evidence: CaseData,
                        markers: list[str], readings_cache: dict) -> FamilyTable:
     """The class tables of a family of several missing persons (one per marker, :class:`FamilyTable`):
     ``targets``/``mps`` its missing persons' target indices and pedigree ids, ``cands`` the victims
     each could be; ``readings_cache``: the victims' readings per marker, shared by the group."""
     items, bodies, refs, sprof, table = evidence.items, evidence.bodies, evidence.profiles, evidence.sprof, evidence.table
-    mutation, degradation, theta = evidence.fam_mutation[fam.name], evidence.degradation, evidence.theta
+    mutation, degradation, theta = evidence.mutation_of(fam.name), evidence.degradation, evidence.theta
     ft = FamilyTable(fam, targets, mps, cands)
     n_items = len(items)
     for marker in markers:
