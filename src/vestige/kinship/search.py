@@ -185,9 +185,11 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
     # The targets are scored with each sex together, so that a sample of known sex is summed over
     # its own sex's missing persons only (and those of unknown sex); ties and lists still follow
     # the families' order (``_Target.natural``).
-    targets, log_tables, value_tables, informative, bad = lr_tables(
-        families, profiles, table, markers, mutation, per_marker, degradation, progress, threads=threads,
-        order=lambda t: t.family.by_id[t.missing].sex, map_parts=map_blocks, part_seconds=result.table_seconds)
+    tabled = lr_tables(families, profiles, table, markers, mutation, per_marker, degradation, progress, threads=threads,
+                       order=lambda t: t.family.by_id[t.missing].sex, map_parts=map_blocks,
+                       part_seconds=result.table_seconds)
+    targets, log_tables, value_tables, informative, bad = (tabled.targets, tabled.log_tables, tabled.value_tables,
+                                                           tabled.informative, tabled.bad)
     result.seconds["tables"] = time.perf_counter() - clock - sum(result.seconds.values())
     for c in sorted(bad, key=lambda c: targets[c].natural):
         result.skipped.append((targets[c].family.name, bad[c]))
@@ -394,8 +396,10 @@ def pairwise_matrix(families: list[Family], profiles: Profiles, table: Frequency
         refs = {mk for f in families for m in f.typed for mk in profiles.genotypes.get(m.sample, {})}
         markers = [m for m in table.markers if m in refs]
     per_marker = sample_markers(items, bodies, sprof, table, markers, degradation)
-    targets, log_tables, value_tables, informative, bad, log_den = lr_tables(
-        families, profiles, table, markers, mutation, per_marker, degradation, progress, return_den=True)
+    tabled = lr_tables(families, profiles, table, markers, mutation, per_marker, degradation, progress, return_den=True)
+    targets, log_tables, value_tables, informative, bad, log_den = (tabled.targets, tabled.log_tables,
+                                                                    tabled.value_tables, tabled.informative,
+                                                                    tabled.bad, tabled.log_den)
     n_t = len(targets)
     acc = np.zeros((len(items), n_t))
     if items and n_t:

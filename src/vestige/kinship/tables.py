@@ -439,6 +439,22 @@ def _write_rows(batch, joint: np.ndarray, info, names, group_cols, out_cols, log
     return bad
 
 
+@dataclass
+class LRTables:
+    """What :func:`lr_tables` computes: the targets (each family's missing persons, in column
+    order), per marker the log LR table (rows: clean sample genotypes, last row zero for untyped
+    samples; columns: targets) and the value rows of degraded readings, whether each family is typed
+    there (markers × targets, bool), the families found impossible ({column: reason}), and with
+    ``return_den`` each family's log P(data) per marker."""
+
+    targets: list
+    log_tables: dict
+    value_tables: dict
+    informative: np.ndarray
+    bad: dict[int, str]
+    log_den: dict | None = None
+
+
 def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable, markers: list[str],
               mutation: MutationModel, per_marker: dict[str, MarkerSamples],
               degradation: Degradation | None = None, progress: Progress | None = None,
@@ -563,9 +579,7 @@ def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable,
         bad.setdefault(c, why)
 
     log_den = {m: dens[mi] for mi, m in enumerate(markers)}
-    if return_den:
-        return targets, log_tables, value_tables, informative, bad, log_den
-    return targets, log_tables, value_tables, informative, bad
+    return LRTables(targets, log_tables, value_tables, informative, bad, log_den if return_den else None)
 
 
 def searched_markers(table: FrequencyTable, profiles: Profiles, sample_profiles: Profiles,

@@ -96,8 +96,8 @@ def joint_identification(families: list[Family], profiles: Profiles, table: Freq
     log_lr = np.concatenate(log_lr_cols, axis=1) if log_lr_cols else np.zeros((n_v, 0))
     allowed = np.concatenate(allowed_cols, axis=1) if allowed_cols else np.zeros((n_v, 0), bool)
     if opts.theta > 0:
-        log_lr, log_den = _theta_pairwise(families, targets, items, bodies, profiles, sprof, table, fam_mutation,
-                                          degradation, opts.theta, allowed, log_den)
+        log_lr, log_den = _theta_pairwise(targets, CaseData(items, bodies, profiles, sprof, table, mutation, fam_mutation,
+                                                            degradation, opts.theta), allowed)
     placement = None
     system_lrs: dict[str, np.ndarray] = {}
     notes: list[str] = []
@@ -282,14 +282,16 @@ def _by_model(families, fam_mutation):
 
 
 
-def _theta_pairwise(families, targets, items, bodies, profiles, sprof, table, fam_mutation, degradation, theta,
-                    allowed, log_den):
+def _theta_pairwise(targets, data: CaseData, allowed) -> tuple[np.ndarray, dict[str, dict[str, float]]]:
     """Under θ, per family component (pedprobr's likelihood of a list of pedigrees): the family
-    with the victim placed, against the family and the victim as separate components."""
+    with the victim placed, against the family and the victim as separate components; (log LRs,
+    victims × targets; each family's log P(data) per marker)."""
+    items, bodies, profiles, sprof, table = data.items, data.bodies, data.profiles, data.sprof, data.table
+    degradation, theta = data.degradation, data.theta
     log_lr = np.full((len(items), len(targets)), -np.inf)
     dens: dict[str, dict[str, float]] = {}
     for c, (f, mp) in enumerate(targets):
-        model = fam_mutation[f.name]
+        model = data.mutation_of(f.name)
         if f.name not in dens:
             dens[f.name] = {}
             for marker in table.markers:
