@@ -224,7 +224,7 @@ def test_two_sisters_the_dna_cannot_tell_apart_are_flagged_and_never_certain():
     table, profiles, families, remains = _case("02_two_missing_siblings_one_parent")
     res = joint_identification(families, profiles, table, remains.items(), sexes=remains.sexes,
                                mutation=MutationModel.uniform("equal", 0.001))
-    assert res.symmetric and set(res.symmetric[0]["samples"]) == {"PM-0060", "PM-0247"}
+    assert res.symmetric and set(res.symmetric[0].samples) == {"PM-0060", "PM-0247"}
     for m in (x.as_dict() for x in res.marginals):
         if m["missing"] != "*":
             assert m["probability"] <= 0.5 + 1e-9

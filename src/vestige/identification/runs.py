@@ -468,11 +468,11 @@ def _group_summary(gi, g, joint, items, primary, remains, mp_by_key, targets) ->
             pairs = [[body(v), person(int(t))] for v, t in zip(g.victims, g.assignments[r], strict=True) if t >= 0]
             out["assignments"].append({"pairs": pairs, "log10_lr": float(g.plain[r]) / math.log(10)})
         for s in joint.symmetric:
-            if set(s["samples"]) <= {items[v] for v in g.victims}:
+            if set(s.samples) <= {items[v] for v in g.victims}:
                 out.setdefault("symmetric", []).append(
-                    {"remains": [remains[primary[x]].body_number for x in s["samples"]],
-                     "pairs": [[remains[primary[a["sample"]]].body_number,
-                                persons[mp_by_key[(s["family"], a["missing"])]].ref] for a in s["assignments"][0] + s["assignments"][1]]})
+                    {"remains": [remains[primary[x]].body_number for x in s.samples],
+                     "pairs": [[remains[primary[sample]].body_number, persons[mp_by_key[(s.family, mp)]].ref]
+                               for sample, mp in s.pairs()]})
     else:
         out["reason"] = g.reason
     return out

@@ -72,8 +72,10 @@ from vestige.kinship.joint.model import (
     JointOptions,
     JointResult,
     Marginal,
+    Pairwise,
+    Symmetric,
     TooLarge,
 )
 from vestige.kinship.joint.tables import FamilyTable, build_family_table, family_loglr
 
-__all__ = ['CUTOFFS', 'FIX_EPSILON', 'FamilyTable', 'Group', 'JointOptions', 'JointResult', 'Marginal', 'MAX_CLASS_TABLE', 'TIE', 'TooLarge', 'build_family_table', 'count_admissible', 'enumerate_assignments', 'family_loglr', 'joint_identification', 'joint_sparse']
+__all__ = ['CUTOFFS', 'FIX_EPSILON', 'FamilyTable', 'Group', 'JointOptions', 'JointResult', 'Marginal', 'MAX_CLASS_TABLE', 'Pairwise', 'Symmetric', 'TIE', 'TooLarge', 'build_family_table', 'count_admissible', 'enumerate_assignments', 'family_loglr', 'joint_identification', 'joint_sparse']

@@ -116,6 +116,29 @@ class Marginal:
         return out
 
 
+@dataclass(frozen=True)
+class Symmetric:
+    """Two best assignments the DNA cannot tell apart (dvir's "symmetric" match): equal
+    likelihood, the same victims (``samples``) on the same missing persons, in another order;
+    ``orders``: the two orders, as (sample, missing person) pairs."""
+
+    samples: list[str]
+    missing: list[str]
+    family: str
+    families: list[str]
+    loglik: float
+    orders: tuple[list[tuple[str, str]], list[tuple[str, str]]]
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """Every (sample, missing person) pairing of either order."""
+        return [*self.orders[0], *self.orders[1]]
+
+    def as_dict(self) -> dict:
+        return {"samples": self.samples, "missing": self.missing, "family": self.family, "families": self.families,
+                "loglik": self.loglik,
+                "assignments": [[{"sample": s, "missing": m} for s, m in order] for order in self.orders]}
+
+
 @dataclass
 class JointResult:
     items: list[str]
@@ -125,7 +148,7 @@ class JointResult:
     assignments: list[dict]
     marginals: list[Marginal]
     undisputed: list[dict]
-    symmetric: list[dict]
+    symmetric: list[Symmetric]
     prior: dict
     skipped: list[tuple[str, str]] = field(default_factory=list)
     glr: dict[tuple[int, int], float] = field(default_factory=dict)
@@ -138,7 +161,7 @@ class JointResult:
     def as_dict(self) -> dict:
         return {"assignments": self.assignments, "marginals": [m.as_dict() for m in self.marginals],
                 "undisputed": self.undisputed,
-                "symmetric": self.symmetric,
+                "symmetric": [x.as_dict() for x in self.symmetric],
                 "groups": [{"remains": len(g.victims), "missing": len(g.targets),
                             "exact": g.exact and g.sampled_error is None,
                             "assignments": g.count, "cutoff": g.cutoff, "tolerance": g.tolerance,

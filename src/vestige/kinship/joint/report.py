@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from vestige.kinship.joint.model import TIE, Group, JointOptions, JointResult, Marginal
+from vestige.kinship.joint.model import TIE, Group, JointOptions, JointResult, Marginal, Symmetric
 from vestige.kinship.prior import default_prior, posterior
 
 
@@ -132,7 +132,7 @@ def _top_assignments(res: JointResult, k: int) -> list[dict]:
     return out
 
 
-def _symmetric(res: JointResult) -> list[dict]:
+def _symmetric(res: JointResult) -> list[Symmetric]:
     """Best assignments the DNA cannot tell apart: equal likelihood, the same victims on the
     same missing persons, in another order (dvir's "symmetric" match)."""
     out = []
@@ -149,11 +149,9 @@ def _symmetric(res: JointResult) -> list[dict]:
                 continue
             diff = np.flatnonzero(a != b)
             samples = [res.items[g.victims[i]] for i in diff]
-            out.append({"samples": samples, "missing": sorted(res.targets[int(a[i])][1] for i in diff),
-                        "family": res.targets[int(a[diff[0]])][0],
-                        "families": sorted({res.targets[int(a[i])][0] for i in diff}),
-                        "loglik": res.loglik0 + best,
-                        "assignments": [[{"sample": res.items[g.victims[i]], "missing": res.targets[int(x[i])][1]}
-                                         for i in diff] for x in (a, b)]})
+            orders = tuple([(res.items[g.victims[i]], res.targets[int(x[i])][1]) for i in diff] for x in (a, b))
+            out.append(Symmetric(samples, sorted(res.targets[int(a[i])][1] for i in diff),
+                                 res.targets[int(a[diff[0]])][0], sorted({res.targets[int(a[i])][0] for i in diff}),
+                                 res.loglik0 + best, orders))
             break
     return out
