@@ -25,11 +25,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vestige.kinship.io import FrequencyTable, Profiles
-from vestige.kinship.lr import check_missing, family_readings
+from vestige.kinship.lr import check_missing
 from vestige.kinship.mutation import MutationModel
 from vestige.kinship.observe import Degradation
 from vestige.kinship.pedigree import Family
 from vestige.kinship.plan import hw_genotype_probabilities, joint_genotype_probabilities
+from vestige.kinship.readings import family_readings
 
 __all__ = ["ErrorRates", "error_rates"]
 

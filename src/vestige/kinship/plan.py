@@ -25,10 +25,11 @@ import numpy as np
 from vestige.kinship.errors import KinshipInputError
 from vestige.kinship.io import FrequencyTable, Profiles
 from vestige.kinship.likelihood import eliminate
-from vestige.kinship.lr import allele_labels, check_missing, family_readings, structure_of
+from vestige.kinship.lr import allele_labels, check_missing, structure_of
 from vestige.kinship.mutation import MutationModel, split_lump
 from vestige.kinship.observe import Degradation, evidence_matrix
 from vestige.kinship.pedigree import Family, Member
+from vestige.kinship.readings import family_readings
 
 RELATIVES = ("father", "mother", "sibling", "child")
 

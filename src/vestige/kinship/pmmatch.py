@@ -21,8 +21,8 @@ import numpy as np
 
 from vestige.kinship.graphs import connected_components
 from vestige.kinship.io import FrequencyTable, Profiles
-from vestige.kinship.lr import sample_readings
 from vestige.kinship.observe import Degradation, hw_probability, weight_table
+from vestige.kinship.readings import sample_readings
 
 BLOCK = 1024
 SCREEN = 3  # markers scored for every pair before the exclusions are dropped

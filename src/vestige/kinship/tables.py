@@ -20,10 +20,11 @@ import numpy as np
 from vestige.kinship.canonical import canonical_structure
 from vestige.kinship.io import FrequencyTable, Profiles
 from vestige.kinship.likelihood import Structure, eliminate
-from vestige.kinship.lr import family_readings, sample_readings, structure_of
+from vestige.kinship.lr import structure_of
 from vestige.kinship.mutation import MutationModel, MutationSpec, mutation_matrix
 from vestige.kinship.observe import Degradation, category_terms, evidence_matrix, hw_probability
 from vestige.kinship.pedigree import Family
+from vestige.kinship.readings import family_readings, sample_readings
 from vestige.kinship.scoring import ordered_map
 
 Progress = Callable[[str, int, int], None]

@@ -24,11 +24,12 @@ from vestige.kinship.lineage import Lineage, LineageScores
 from vestige.kinship.lineage_pairs import PlacementLineage, shared_lines
 from vestige.kinship.linked import Linkage
 from vestige.kinship.linked_scores import link_matrix
-from vestige.kinship.lr import family_readings, marker_likelihood, sample_readings
+from vestige.kinship.lr import marker_likelihood
 from vestige.kinship.mutation import MutationModel
 from vestige.kinship.observe import Degradation
 from vestige.kinship.pedigree import Family
 from vestige.kinship.prior import check_prior, default_prior
+from vestige.kinship.readings import family_readings, sample_readings
 from vestige.kinship.search import pairwise_matrix
 
 

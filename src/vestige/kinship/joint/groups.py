@@ -22,8 +22,8 @@ from vestige.kinship.joint.model import (
 )
 from vestige.kinship.joint.sampler import sample as sample_group
 from vestige.kinship.joint.tables import FamilyTable, build_family_table
-from vestige.kinship.lr import sample_readings
 from vestige.kinship.observe import evidence_matrix, hw_probability
+from vestige.kinship.readings import sample_readings
 from vestige.kinship.theta import singleton_weights
 
 

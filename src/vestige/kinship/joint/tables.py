@@ -11,10 +11,11 @@ from vestige.kinship.casedata import CaseData
 from vestige.kinship.joint.model import MAX_CLASS_TABLE, MAX_CLASS_WORK, TooLarge
 from vestige.kinship.likelihood import contract, pedigree_factors
 from vestige.kinship.lineage_pairs import PlacementLineage
-from vestige.kinship.lr import allele_labels, family_readings, sample_readings, structure_of
+from vestige.kinship.lr import allele_labels, structure_of
 from vestige.kinship.mutation import lump
 from vestige.kinship.observe import evidence_matrix
 from vestige.kinship.pedigree import Family
+from vestige.kinship.readings import family_readings, sample_readings
 from vestige.kinship.theta import bn_alphas, dirichlet_points
 
 
