@@ -264,9 +264,9 @@ def cmd_manage(args) -> int:
 
 # --- parser ------------------------------------------------------------------------------
 
-DJANGO_FREE = ("vestige.kinship.cli", "vestige.witness.cli")  # files alone; a witness server of another organisation
+DJANGO_FREE = ("vestige.kinship_cli", "vestige.witness.cli")  # files alone; a witness server of another organisation
 APP_COMMANDS = ("vestige.registry.cli", "vestige.claims.cli", "vestige.identification.cli", "vestige.evidence.cli",
-                "vestige.missing.cli", "vestige.accounts.cli", "vestige.kinship.cli", "vestige.dvi.cli", "vestige.witness.cli")
+                "vestige.missing.cli", "vestige.accounts.cli", "vestige.kinship_cli", "vestige.dvi.cli", "vestige.witness.cli")
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
@@ -334,7 +334,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         if django_free and name not in DJANGO_FREE:
             continue
         module = importlib.import_module(name)
-        (module.add_kinship_commands if name.endswith("kinship.cli") else module.add_commands)(sub)
+        (module.add_kinship_commands if name.endswith("kinship_cli") else module.add_commands)(sub)
     return p
 
 

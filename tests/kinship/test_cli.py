@@ -122,7 +122,7 @@ def test_kinship_commands_do_not_need_django():
     import subprocess
     import sys
     code = ("import sys; from vestige.cli import main; main(['kinship', 'lr', '--help']) if False else None; "
-            "import vestige.kinship.search, vestige.kinship.cli; print('django' in sys.modules)")
+            "import vestige.kinship.search, vestige.kinship_cli; print('django' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
 
@@ -132,8 +132,8 @@ def test_search_json_lines_are_exactly_json_dumps():
     # text, whatever the names (quotes, non-ASCII), flags and numbers (exclusion, huge LR, tiny).
     import math
 
-    from vestige.kinship.cli import hit_json, hits_json
     from vestige.kinship.search import SearchHit
+    from vestige.kinship_cli import hit_json, hits_json
 
     cases = [SearchHit("S-1", 'FAM "x"', "Ørjan", 12.5, 21, 0.999, ["indistinguishable:F/M", "competing_remains:Sé2"]),
              SearchHit("s", "f", "m", -math.inf, 0, 0.0, []),

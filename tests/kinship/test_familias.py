@@ -15,9 +15,9 @@ import pytest
 from tests.kinship.conftest import DATA
 from vestige.kinship.errors import KinshipInputError
 from vestige.kinship.familias import read_fam, to_engine
-from vestige.kinship.familias_cli import engine_inputs, pedigree_likelihoods
 from vestige.kinship.io import family_from_dict, read_mutation
 from vestige.kinship.search import pairwise_matrix
+from vestige.kinship_cli.familias import engine_inputs, pedigree_likelihoods
 
 FAM = Path(__file__).resolve().parents[3] / "shared" / "data" / "familias"
 pytestmark = pytest.mark.skipif(not FAM.exists(), reason="../shared/data/familias is not beside the project")

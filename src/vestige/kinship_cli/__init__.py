@@ -1,4 +1,8 @@
-"""``vestige kinship lr | search | joint | pm-match | plan | simulate``: files alone, no database.
+"""``vestige kinship lr | search | joint | pm-match | plan | simulate | check | familias | relate``:
+the command on files alone (no database, no Django) — a door over the pure core
+:mod:`vestige.kinship`, which it reads and prints but never holds: ``args`` (the options every
+command shares), ``output`` (JSON lines), ``lineage`` (the Y, mtDNA, X, SNP and linkage options),
+``check``, ``familias``, ``relate``.
 
 ``--json`` writes JSON to stdout; progress and messages go to stderr. Input errors print
 ``error: FILE, line N: ...`` and exit 2.
@@ -12,8 +16,20 @@ import math
 import sys
 import time
 
-from vestige.kinship.check_cli import add_check_command
-from vestige.kinship.cli_args import (
+from vestige.kinship.error_rates import error_rates
+from vestige.kinship.errors import KinshipError, KinshipInputError
+from vestige.kinship.io import read_families, read_family, read_frequencies, read_profiles
+from vestige.kinship.joint import JointOptions, joint_identification
+from vestige.kinship.lineage_pairs import lineage_lr
+from vestige.kinship.lr import json_lr, likelihood_ratio
+from vestige.kinship.observe import Degradation
+from vestige.kinship.plan import plan
+from vestige.kinship.plan_lineage import lineage_plan
+from vestige.kinship.pmmatch import pm_match, same_individual_groups
+from vestige.kinship.search import SAMPLE_BLOCK, blind_search
+from vestige.kinship.simulate import simulate, write
+from vestige.kinship.snp.plan import snp_plan
+from vestige.kinship_cli.args import (
     Progress,
     add_common_args,
     add_degradation_args,
@@ -28,13 +44,9 @@ from vestige.kinship.cli_args import (
     read_remains_arg,
     warn_added,
 )
-from vestige.kinship.error_rates import error_rates
-from vestige.kinship.errors import KinshipError, KinshipInputError
-from vestige.kinship.familias_cli import add_familias_command
-from vestige.kinship.io import read_families, read_family, read_frequencies, read_profiles
-from vestige.kinship.joint import JointOptions, joint_identification
-from vestige.kinship.jsonlines import hit_json, hits_json  # noqa: F401  (hit_json: the writer's reference form)
-from vestige.kinship.lineage_cli import (
+from vestige.kinship_cli.check import add_check_command
+from vestige.kinship_cli.familias import add_familias_command
+from vestige.kinship_cli.lineage import (
     add_lineage_args,
     add_linkage_args,
     linked_report,
@@ -43,16 +55,8 @@ from vestige.kinship.lineage_cli import (
     read_linkage,
     with_identity,
 )
-from vestige.kinship.lineage_pairs import lineage_lr
-from vestige.kinship.lr import json_lr, likelihood_ratio
-from vestige.kinship.observe import Degradation
-from vestige.kinship.plan import plan
-from vestige.kinship.plan_lineage import lineage_plan
-from vestige.kinship.pmmatch import pm_match, same_individual_groups
-from vestige.kinship.search import SAMPLE_BLOCK, blind_search
-from vestige.kinship.simulate import simulate, write
-from vestige.kinship.snp.plan import snp_plan
-from vestige.kinship.snp.relate_cli import add_relate_command
+from vestige.kinship_cli.output import hit_json, hits_json  # noqa: F401  (hit_json: the writer's reference form)
+from vestige.kinship_cli.relate import add_relate_command
 
 
 def cmd_lr(args) -> int:

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 
-from vestige.kinship.cli_args import read_remains_arg
 from vestige.kinship.errors import KinshipInputError
 from vestige.kinship.familias import read_fam, to_engine
 from vestige.kinship.familias_write import from_engine, write_fam
@@ -34,6 +33,7 @@ from vestige.kinship.io import (
 )
 from vestige.kinship.lr import marker_likelihoods
 from vestige.kinship.mutation import MutationModel, MutationSpec
+from vestige.kinship_cli.args import read_remains_arg
 
 __all__ = ["add_familias_command", "pedigree_likelihoods", "cmd_to_familias"]
 
