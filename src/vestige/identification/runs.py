@@ -49,7 +49,7 @@ from vestige.identification.models import (
     MatchingRun,
     RunStatus,
 )
-from vestige.identification.run_inputs import Laps, RunBodies, RunInputs, read_run_inputs
+from vestige.identification.run_inputs import Laps, RunInputs, read_run_inputs
 from vestige.kinship import Family as KFamily
 from vestige.kinship.io import Profiles
 from vestige.kinship.joint import JointOptions, JointResult, joint_sparse
@@ -173,14 +173,11 @@ def execute_run(run_id: int, progress=None) -> MatchingRun:
         outcome = _match(run, inputs, laps, progress)
         _beat(run_id, 88, _("Looking for bones of one body"))
         found = inputs.found
-        outcome.duplicates = _duplicates(pm_match, inputs.profiles, inputs.table, found.items, found.bodies,
-                                         inputs.degradation, found.primary, inputs.remains)
+        outcome.duplicates = _duplicates(inputs)
         laps.lap("duplicates")
         families = inputs.pedigrees.families
         outcome.rows, outcome.groups = _candidate_rows(
-            run, outcome.res, outcome.joint, found, inputs.remains, inputs.pedigrees.mp_by_key, _target_index(families),
-            outcome.duplicates, snp_segments(outcome.lineage.lineage, {f.name: f for f in families}, found.bodies),
-            inputs.pedigree_flags)
+            run, inputs, outcome, snp_segments(outcome.lineage.lineage, {f.name: f for f in families}, found.bodies))
         laps.lap("flags")
         _store(run_id, inputs, outcome, laps, t0)
     except Exception as e:  # recorded on the run, never only logged
@@ -322,9 +319,10 @@ def _inputs(table, mutation, dropout, res, missing_total, added) -> dict:
             "alleles_added": [f"{m} {a}" for m, a, _f in added], "engine": ENGINE, "top": TOP}
 
 
-def _duplicates(pm_match, profiles, table, items, bodies, degradation, primary, remains) -> list[dict]:
+def _duplicates(inputs: RunInputs) -> list[dict]:
     """Pairs of bodies whose samples look like one person (pm-match), best first."""
-
+    profiles, table, degradation, remains = inputs.profiles, inputs.table, inputs.degradation, inputs.remains
+    items, bodies, primary = inputs.found.items, inputs.found.bodies, inputs.found.primary
     if len(items) < 2:
         return []
     merged: dict[str, dict] = {}
@@ -376,9 +374,14 @@ def snp_segments(lin, families: dict, bodies: dict):
     return segments
 
 
-def _candidate_rows(run, res, joint, found: RunBodies, remains, mp_by_key, tindex, duplicates, segments=None,  # noqa: PLR0913
-                    pedigree_flags=None):
-    """Rows for the candidates table and the run's summary of joint groups."""
+def _candidate_rows(run: MatchingRun, inputs: RunInputs, outcome: RunOutcome,
+                    segments=None) -> tuple[list[tuple], list[dict]]:
+    """Rows for the candidates table and the run's summary of joint groups; ``segments(sample,
+    family, missing)``: the shared SNP segments of a pair, where SNPs were compared."""
+    res, joint, duplicates = outcome.res, outcome.joint, outcome.duplicates
+    found, remains, mp_by_key = inputs.found, inputs.remains, inputs.pedigrees.mp_by_key
+    pedigree_flags = inputs.pedigree_flags
+    tindex = _target_index(inputs.pedigrees.families)
     items, primary, others, bodies, sample_dropout = found.items, found.primary, found.others, found.bodies, found.dropout
     index = {it: i for i, it in enumerate(items)}
 
@@ -396,7 +399,7 @@ def _candidate_rows(run, res, joint, found: RunBodies, remains, mp_by_key, tinde
             for v in g.victims:
                 group_of[v] = gi
             if len(g.victims) > 1 or len(g.targets) > 1 or not g.exact:
-                groups_out.append(_group_summary(gi, g, joint, items, primary, remains, mp_by_key, targets))
+                groups_out.append(_group_summary(gi, g, joint, inputs, targets))
     dup_of: dict[int, list[str]] = {}
     for d in duplicates:
         a, b = d["remains_pk"]
@@ -451,7 +454,11 @@ def _none_of_the_missing(joint, primary, remains) -> dict[str, list[float]]:
     return out
 
 
-def _group_summary(gi, g, joint, items, primary, remains, mp_by_key, targets) -> dict:
+def _group_summary(gi: int, g, joint: JointResult, inputs: RunInputs, targets: list[tuple[str, str]]) -> dict:
+    """A joint group as the run stores it: its bodies and missing persons, how it was solved, its
+    three best assignments and symmetric matches (``targets``: the engines' (family, missing) in order)."""
+    items, primary, remains, mp_by_key = inputs.found.items, inputs.found.primary, inputs.remains, inputs.pedigrees.mp_by_key
+
     def body(v):
         return remains[primary[items[v]]].body_number
 
