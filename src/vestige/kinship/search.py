@@ -185,7 +185,8 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
     # The targets are scored with each sex together, so that a sample of known sex is summed over
     # its own sex's missing persons only (and those of unknown sex); ties and lists still follow
     # the families' order (``_Target.natural``).
-    tabled = lr_tables(families, profiles, table, markers, mutation, per_marker, degradation, progress, threads=threads,
+    tabled = lr_tables(families, profiles, table, markers, mutation, per_marker, degradation=degradation,
+                       progress=progress, threads=threads,
                        order=lambda t: t.family.by_id[t.missing].sex, map_parts=map_blocks,
                        part_seconds=result.table_seconds)
     targets, log_tables, value_tables, informative, bad = (tabled.targets, tabled.log_tables, tabled.value_tables,
@@ -396,7 +397,8 @@ def pairwise_matrix(families: list[Family], profiles: Profiles, table: Frequency
         refs = {mk for f in families for m in f.typed for mk in profiles.genotypes.get(m.sample, {})}
         markers = [m for m in table.markers if m in refs]
     per_marker = sample_markers(items, bodies, sprof, table, markers, degradation)
-    tabled = lr_tables(families, profiles, table, markers, mutation, per_marker, degradation, progress, return_den=True)
+    tabled = lr_tables(families, profiles, table, markers, mutation, per_marker, degradation=degradation,
+                       progress=progress, return_den=True)
     targets, log_tables, value_tables, informative, bad, log_den = (tabled.targets, tabled.log_tables,
                                                                     tabled.value_tables, tabled.informative,
                                                                     tabled.bad, tabled.log_den)

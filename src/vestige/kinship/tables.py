@@ -457,7 +457,7 @@ class LRTables:
 
 
 def lr_tables(families: list[Family], profiles: Profiles, table: FrequencyTable, markers: list[str],
-              mutation: MutationModel, per_marker: dict[str, MarkerSamples],
+              mutation: MutationModel, per_marker: dict[str, MarkerSamples], *,
               degradation: Degradation | None = None, progress: Progress | None = None,
               return_den: bool = False, threads: int | None = None, order=None, map_parts=None,
               part_seconds: list | None = None):
