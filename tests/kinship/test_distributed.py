@@ -69,7 +69,10 @@ def test_the_dask_search_is_identical_to_the_local_one(cluster, monkeypatch):
     ran = [t["key"][0] if isinstance(t["key"], tuple) else t["key"] for t in tasks.data]
     assert sum(str(k).startswith("table_part") for k in ran) == 4 == len(remote.table_seconds)
     assert sum(str(k).startswith("score_block") for k in ran) == 3
-    assert {t["worker"] for t in tasks.data} <= set(cluster.scheduler_info()["workers"])
+    # on the local cluster's worker processes (the task stream records only what workers ran; asking
+    # the scheduler for its workers afterwards answered an empty set once under CI's load)
+    workers = {t["worker"] for t in tasks.data}
+    assert workers and all(w.startswith("tcp://127.0.0.1:") for w in workers)
     assert len(remote.shard_seconds) == 3 == len(local.shard_seconds)
     assert _key(remote) == _key(local)  # bit for bit: LRs, posteriors, flags
     assert remote.row_lse == local.row_lse
