@@ -153,8 +153,9 @@ def cmd_joint(args) -> int:
         print(json.dumps(out))
     else:
         for g in out["groups"]:
-            state = ("exact" if g["exact"] else f"sampled, within {g['tolerance']:.2g}"
-                     if g.get("method", "").startswith("sampler") else "too large: pairwise only")
+            sampled = f"sampled, each remains within its own tolerance (at most {g['tolerance']:.2g})"
+            state = ("exact" if g["exact"] else sampled if g.get("method", "").startswith("sampler")
+                     else "too large: pairwise only")
             print(f"group {g['index']}: {', '.join(g['remains'])} / {', '.join(g['missing'])} ({state})")
             for a in g.get("assignments", []):
                 print(f"   log10 LR {a['log10_lr']:.2f}: " + ", ".join(f"{b}={m}" for b, m in a["pairs"]))

@@ -255,7 +255,8 @@ def cmd_joint(args) -> int:
                   f"to solve exactly ({g.reason}); its posteriors are pairwise only", file=sys.stderr)
         elif g.sampled_error is not None:
             print(f"note: a group of {len(g.victims)} remains and {len(g.targets)} missing persons was too large to "
-                  f"solve exactly; its marginals are sampled: {g.method}; each may be off by {g.tolerance:.2g}",
+                  f"solve exactly; its marginals are sampled: {g.method}; each remains' marginals may be off by its "
+                  f"own stated tolerance, at most {g.tolerance:.2g}",
                   file=sys.stderr)
     out = res.as_dict()
     if args.json:

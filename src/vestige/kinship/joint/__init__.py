@@ -49,12 +49,16 @@ with every cut pairing at most ``δ = Σ λ_e`` of ``Z``: each marginal moves by
 assignments that place the cut victim there alone; the cut victim could in principle gain from
 relatives placed beside it, so the engine also checks every cut pairing of such a family
 against the family's best joint placement and keeps it if that conditional LR reaches ``τ``.
-A group that stays too large at ``τ = 0.1`` is reported ``exact: false`` with pairwise
-posteriors only — never silently capped.
+A group that stays too large at ``τ = 0.1`` is sampled (:mod:`.sampler`), and then whole: the
+part, before any cut, that the cuts split (the parts solved exactly beside it are dropped), with
+every pairing in it, so no cut pairing's mass — a bound shared by every victim of a part — weighs
+on its marginals, and each victim carries its own stated error. Only a group whose family tables
+cannot be built even so is reported ``exact: false`` with pairwise posteriors — never silently
+capped.
 
 The package by noun: :mod:`.model` (options, groups, result), :mod:`.tables` (family tables),
-:mod:`.enumeration`, :mod:`.frontier` (the dynamic programme), :mod:`.groups` (components, fixing,
-cutting, exact enumeration),
+:mod:`.enumeration`, :mod:`.frontier` (the dynamic programme), :mod:`.sampler` (Markov chain Monte
+Carlo), :mod:`.groups` (components, fixing, cutting, exact enumeration),
 :mod:`.report` (marginals, top and symmetric assignments), :mod:`.undisputed`, :mod:`.engine`
 (the two entries).
 """

@@ -15,11 +15,13 @@ from vestige.kinship.joint.model import (
     CUTOFFS,
     FIX_EPSILON,
     MAX_CLASS_TABLE,
+    MAX_SAMPLED_CELLS,
     Group,
     JointOptions,
     Pairwise,
     TooLarge,
 )
+from vestige.kinship.joint.sampler import R_HAT_MAX
 from vestige.kinship.joint.sampler import sample as sample_group
 from vestige.kinship.joint.tables import FamilyTable, build_family_table
 from vestige.kinship.observe import evidence_matrix, hw_probability
@@ -43,13 +45,16 @@ def solve_groups(problem: Pairwise, evidence: CaseData, opts: JointOptions, prog
     comps = _dense_components(finite, fam_targets)
     groups: list[Group] = []
     cache: dict = {"lineage": placement}
-    todo = [(vs, ts, 0) for vs, ts in comps]
+    # (victims, targets, cut level, root): the root is the part, after certain pairings are fixed,
+    # that the cuts split (see the sampler below)
+    todo: list[tuple] = [(vs, ts, 0, None) for vs, ts in comps]
     kept = np.zeros_like(finite)  # the pairings kept, written per group (groups never overlap)
     fixed_done: set[tuple[int, ...]] = set()
     single = np.array([f.name not in multi for f in family_of], dtype=bool)
+    root_of: dict[int, tuple] = {}  # id(group) → its root
     done = 0
     while todo:
-        vs, ts, level = todo.pop()
+        vs, ts, level, root = todo.pop()
         if level == 0 and tuple(vs) not in fixed_done and not _fits(vs, ts, finite, opts):
             # Too large as it stands: first fix the pairings that are certain beyond FIX_EPSILON
             # (proof in _fix_certain); what they leave often falls apart into small groups.
@@ -68,10 +73,12 @@ def solve_groups(problem: Pairwise, evidence: CaseData, opts: JointOptions, prog
                 for a, b in parts:
                     part = ([vs2[i] for i in a], [ts2[j] for j in b])
                     fixed_done.add(tuple(part[0]))
-                    todo.append((*part, 0))
+                    todo.append((*part, 0, None))
                 # victims left with no pairing at all: nothing to enumerate (marginal '*' = 1)
                 continue
             fixed_done.add(tuple(vs))
+        if level == 0:
+            root = (tuple(vs), tuple(ts))
         block = finite[np.ix_(vs, ts)]
         if level > 0:
             block = block & (lam[np.ix_(vs, ts)] >= math.log(CUTOFFS[level]))
@@ -81,7 +88,7 @@ def solve_groups(problem: Pairwise, evidence: CaseData, opts: JointOptions, prog
             parts = _dense_components(block, _restrict(fam_targets, ts, family_of))
             parts = [([vs[i] for i in a], [ts[j] for j in b]) for a, b in parts]
             if len(parts) > 1:
-                todo.extend((a, b, level) for a, b in parts)
+                todo.extend((a, b, level, root) for a, b in parts)
                 continue
         g = Group(vs, ts, cutoff=CUTOFFS[level])
         args = (g, sub, problem, evidence, opts, cache)
@@ -97,12 +104,23 @@ def solve_groups(problem: Pairwise, evidence: CaseData, opts: JointOptions, prog
                 _enumerate_group(*args, how="sample" if opts.method == "sample" else "frontier")
         except TooLarge as e:
             if level + 1 < len(CUTOFFS):
-                todo.append((vs, ts, level + 1))
+                todo.append((vs, ts, level + 1, root))
                 continue
             reason = f"{e}, even with pairings of prior-weighted LR below {CUTOFFS[-1]:g} cut"
             # The last resort: a sampler with its error and diagnostics, never pairwise posteriors.
-            # It needs no cut: it takes every pairing inside the part (only those to other parts
-            # stay cut), or, if a family's table cannot be built so, the part as cut.
+            # It needs no cut, so it takes the whole root the cuts split, every pairing in it: the
+            # parts solved exactly beside it are dropped, and no cut pairing's mass (first-order,
+            # shared by every victim of the part) weighs on its marginals. If that root is too
+            # large, it takes every pairing inside the part (those to other parts stay cut), or,
+            # if a family's table cannot be built so, the part as cut.
+            whole = _sample_root(root, kept, finite, args, opts) if level > 0 else None
+            if whole is not None:
+                mine = {id(x) for x in groups if root_of.get(id(x)) == root}
+                groups[:] = [x for x in groups if id(x) not in mine]
+                todo[:] = [x for x in todo if x[3] != root]
+                whole.cut = _cut_pairings(whole, lam, finite, kept)
+                groups.append(whole)
+                continue
             g = None
             for block_k in ([finite[np.ix_(vs, ts)], block] if opts.method != "enumerate" else []):
                 kept[np.ix_(vs, ts)] = block_k
@@ -118,6 +136,7 @@ def solve_groups(problem: Pairwise, evidence: CaseData, opts: JointOptions, prog
             sub = kept
         g.cut = _cut_pairings(g, lam, finite, sub) if level > 0 else []
         groups.append(g)
+        root_of[id(g)] = root
         done += 1
         if progress:
             progress("groups", done, done + len(todo))
@@ -210,6 +229,26 @@ def _fix_certain(vs, ts, lam, finite, single):
             used_v.add(v)
             used_t.add(t)
     return fixed, [v for v in vs if v not in used_v], [t for t in ts if t not in used_t]
+
+
+def _sample_root(root, kept, finite, args, opts) -> Group | None:
+    """The sampled group of the whole ``root`` (every pairing in it), or None if the method
+    forbids it, the root is too large for the sampler's tables (:data:`MAX_SAMPLED_CELLS`), or a
+    family's table cannot be built so (``kept`` then as it was)."""
+    if opts.method == "enumerate" or root is None:
+        return None
+    rvs, rts = list(root[0]), list(root[1])
+    if len(rvs) * len(rts) > MAX_SAMPLED_CELLS:
+        return None
+    before = kept[np.ix_(rvs, rts)].copy()
+    kept[np.ix_(rvs, rts)] = finite[np.ix_(rvs, rts)]
+    g = Group(rvs, rts, cutoff=0.0)
+    try:
+        _enumerate_group(g, kept, *args[2:], how="sample")
+    except TooLarge:
+        kept[np.ix_(rvs, rts)] = before
+        return None
+    return g
 
 
 def _fits(vs, ts, sub, opts) -> bool:
@@ -404,9 +443,10 @@ def _by_frontier(g: Group, opts_local, pair, single_cols, multi_fams, log_w, tar
         g.count = 0  # not counted
         g.marginal = sm.marginal
         g.sampled_error = sm.error
+        g.victim_errors = {v: float(e) for v, e in zip(vs, sm.victim_error, strict=True)}
         g.method = (f"sampler ({sm.chains} chains × {sm.sweeps:,} sweeps; largest split-R̂ {float(sm.r_hat.max()):.3f}; "
                     f"largest Monte Carlo standard error {float(sm.mc_error.max()):.2g}"
-                    f"{'' if sm.converged else '; the chains disagree: no marginal is claimed'})")
+                    f"{'' if sm.converged else _disagreement(sm)})")
         return
     res = solve_frontier(opts_local, pair, lw, units, len(ts), k=max(2, opts.top), max_states=opts.max_states)
     rows = np.array([r for _s, r in res.best], dtype=np.int64).reshape(len(res.best), len(vs))
@@ -418,6 +458,12 @@ def _by_frontier(g: Group, opts_local, pair, single_cols, multi_fams, log_w, tar
     g.marginal = res.marginal
     g.glr_local = res.glr
     g.method = f"dynamic programming (width {res.width}, {res.states:,} states)"
+
+
+def _disagreement(sm) -> str:
+    n = int((sm.r_hat > R_HAT_MAX).sum())
+    return (f"; the chains disagree on {n:,} marginal{'s' if n != 1 else ''} (split-R̂ above {R_HAT_MAX}): the "
+            "spread between them is their remains' stated error")
 
 
 def _family_markers(fam, profiles, table, items, bodies, sprof) -> list[str]:

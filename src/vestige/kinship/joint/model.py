@@ -13,6 +13,7 @@ FIX_EPSILON = 1e-9  # a pairing is fixed when P(not this pairing) is proven belo
 
 
 MAX_CLASS_TABLE = 4_000_000
+MAX_SAMPLED_CELLS = 4_000_000  # victims × missing persons the sampler takes whole (its dense position table)
 
 
 MAX_CLASS_WORK = 30_000_000  # class combinations × genotype pairs in one elimination (240 MB of float64)
@@ -80,7 +81,8 @@ class Group:
     marginal: np.ndarray | None = None  # solved without listing (dynamic programming): (victims, targets + 1)
     glr_local: dict = field(default_factory=dict)  # with ``marginal``: (local victim, local target) → log GLR
     method: str = "enumeration"
-    sampled_error: float | None = None  # sampled (joint/sampler.py): the stated error of its marginals
+    sampled_error: float | None = None  # sampled (joint/sampler.py): the largest stated error of its marginals
+    victim_errors: dict = field(default_factory=dict)  # sampled: victim → the stated error of its marginals
 
 
 @dataclass(frozen=True)

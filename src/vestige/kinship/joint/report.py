@@ -56,11 +56,16 @@ def report(res: JointResult, opts: JointOptions, allowed_fn, n_row, n_col) -> No
     # Tolerance of a group: Σ over its cut pairings of λ·P(victim unassigned)·P(person free),
     # the first-order change of its marginals if the pairing were put back (adding pairing e to
     # independent groups multiplies the mass by 1 + λ_e·P(v = *)·P(m free) exactly).
+    # A sampled group adds each victim's own stated error (joint/sampler.py) to that.
+    tol: dict[int, float] = {}
     for g in res.groups:
         if g.exact and not g.fixed:
-            g.tolerance = (g.sampled_error or 0.0) + g.extra_mass + sum(math.exp(lv) * star.get(v, 1.0) * free.get(t, 1.0) for v, t, lv in g.cut)
-    tol = {v: min(1.0, g.tolerance) if g.sampled_error is not None else g.tolerance
-           for g in res.groups if g.exact for v in g.victims}
+            shared = g.extra_mass + sum(math.exp(lv) * star.get(v, 1.0) * free.get(t, 1.0) for v, t, lv in g.cut)
+            g.tolerance = (g.sampled_error or 0.0) + shared
+            for v in g.victims:
+                tol[v] = shared if g.sampled_error is None else min(1.0, g.victim_errors.get(v, g.sampled_error) + shared)
+        elif g.exact:
+            tol.update((v, g.tolerance) for v in g.victims)
     sampled = {v for g in res.groups if g.sampled_error is not None for v in g.victims}
     # A victim in no group had every pairing cut (or none): "none of the missing" is then
     # 1 / (1 + M), M its prior-weighted LR mass cut away, and M / (1 + M) is how far that may be
