@@ -15,7 +15,9 @@ from vestige.kinship.joint.model import (
     CUTOFFS,
     FIX_EPSILON,
     MAX_CLASS_TABLE,
+    MAX_ROOT_PLACEMENTS,
     MAX_SAMPLED_CELLS,
+    TIE,
     Group,
     JointOptions,
     Pairwise,
@@ -113,13 +115,13 @@ def solve_groups(problem: Pairwise, evidence: CaseData, opts: JointOptions, prog
             # shared by every victim of the part) weighs on its marginals. If that root is too
             # large, it takes every pairing inside the part (those to other parts stay cut), or,
             # if a family's table cannot be built so, the part as cut.
-            whole = _sample_root(root, kept, finite, args, opts) if level > 0 else None
+            whole = _sample_root(root, kept, finite, lam, args, opts) if level > 0 else None
             if whole is not None:
                 mine = {id(x) for x in groups if root_of.get(id(x)) == root}
                 groups[:] = [x for x in groups if id(x) not in mine]
                 todo[:] = [x for x in todo if x[3] != root]
-                whole.cut = _cut_pairings(whole, lam, finite, kept)
-                groups.append(whole)
+                whole[0].cut = _cut_pairings(whole[0], lam, finite, kept) if whole[1] > 0 else []  # only cut ones
+                groups.append(whole[0])
                 continue
             g = None
             for block_k in ([finite[np.ix_(vs, ts)], block] if opts.method != "enumerate" else []):
@@ -231,24 +233,60 @@ def _fix_certain(vs, ts, lam, finite, single):
     return fixed, [v for v in vs if v not in used_v], [t for t in ts if t not in used_t]
 
 
-def _sample_root(root, kept, finite, args, opts) -> Group | None:
-    """The sampled group of the whole ``root`` (every pairing in it), or None if the method
-    forbids it, the root is too large for the sampler's tables (:data:`MAX_SAMPLED_CELLS`), or a
-    family's table cannot be built so (``kept`` then as it was)."""
+def _sample_root(root, kept, finite, lam, args, opts) -> tuple[Group, float] | None:
+    """The sampled group of the whole ``root`` and the largest cut-off it used: every pairing in
+    it, or, if a family's table cannot be built so, those of prior-weighted LR at least 1e-12,
+    1e-9, … below the last cut-off (the first that builds) — a family of several whose
+    placements would still exceed :data:`MAX_ROOT_PLACEMENTS` cut further on its own. None if the
+    method forbids it, the root is too large for the sampler's tables (:data:`MAX_SAMPLED_CELLS`)
+    or nothing builds (``kept`` then as it was)."""
     if opts.method == "enumerate" or root is None:
         return None
     rvs, rts = list(root[0]), list(root[1])
     if len(rvs) * len(rts) > MAX_SAMPLED_CELLS:
         return None
+    problem, cache = args[2], args[5]
     before = kept[np.ix_(rvs, rts)].copy()
-    kept[np.ix_(rvs, rts)] = finite[np.ix_(rvs, rts)]
-    g = Group(rvs, rts, cutoff=0.0)
-    try:
-        _enumerate_group(g, kept, *args[2:], how="sample")
-    except TooLarge:
-        kept[np.ix_(rvs, rts)] = before
-        return None
-    return g
+    block = finite[np.ix_(rvs, rts)]
+    lam_block = lam[np.ix_(rvs, rts)]
+    several: dict[str, list[int]] = {}  # family of several → its columns in the root
+    for j, t in enumerate(rts):
+        if problem.targets[t][0].name in problem.multi:
+            several.setdefault(problem.targets[t][0].name, []).append(j)
+    for level in range(len(CUTOFFS) - 1):
+        sub = block if level == 0 else block & (lam_block >= math.log(CUTOFFS[level]))
+        top = _cut_wide_families(sub, lam_block, several, level)
+        if top is None:
+            continue
+        kept[np.ix_(rvs, rts)] = sub
+        g = Group(rvs, rts, cutoff=CUTOFFS[top])
+        tables = set(cache)
+        try:
+            _enumerate_group(g, kept, *args[2:], how="sample", placements=MAX_ROOT_PLACEMENTS)
+        except TooLarge:
+            for key in set(cache) - tables:  # the family tables of a try that failed: freed
+                del cache[key]
+            continue
+        return g, CUTOFFS[top]
+    kept[np.ix_(rvs, rts)] = before
+    return None
+
+
+def _cut_wide_families(sub, lam_block, several, level) -> int | None:
+    """Cut, in place in ``sub``, the pairings of each family of several whose placements exceed
+    :data:`MAX_ROOT_PLACEMENTS` at the first cut-off above ``level`` where they fit; the largest
+    level used, or None if one never fits."""
+    top = level
+    for cols in several.values():
+        for lv in range(level, len(CUTOFFS) - 1):
+            m = sub[:, cols] if lv == level else sub[:, cols] & (lam_block[:, cols] >= math.log(CUTOFFS[lv]))
+            if math.prod(1 + int(x) for x in m.sum(axis=0)) <= MAX_ROOT_PLACEMENTS:
+                sub[:, cols] = m
+                top = max(top, lv)
+                break
+        else:
+            return None
+    return top
 
 
 def _fits(vs, ts, sub, opts) -> bool:
@@ -299,7 +337,7 @@ def _restrict(fam_targets, tcols, family_of=None):
 
 
 def _enumerate_group(g: Group, sub, problem: Pairwise, evidence: CaseData, opts: JointOptions, cache,
-                     how: str = "list") -> None:
+                     how: str = "list", placements: int = MAX_CLASS_TABLE) -> None:
     """Score every assignment of the group (``how="frontier"``: solve it by :mod:`.frontier`
     instead; ``"sample"``: estimate its marginals by :mod:`.sampler`), without listing the
     assignments); ``sub``: the pairings kept (victims × targets, bool)."""
@@ -329,6 +367,11 @@ def _enumerate_group(g: Group, sub, problem: Pairwise, evidence: CaseData, opts:
     single_cols = np.array([j for j in range(len(ts)) if j not in in_multi_cols], dtype=np.int64)
     if how == "frontier":  # whether the programme can take the group, before any family table is built
         plan_frontier(opts_local, _units(opts_local, single_cols, multi_fams, np.zeros(0)))
+    if how == "sample":  # the sampler's factor of a family lists every placement: refused before any table is built
+        for fname, js in multi_fams.items():
+            size = math.prod(1 + sum(1 for o in opts_local if j in o) for j in js)
+            if size > placements:
+                raise TooLarge(f"family {fname}: {size:,} placements of its candidates")
     # Families with several missing persons: one class table per marker.
     for fname, js in multi_fams.items():
         fam = targets[ts[js[0]]][0]
@@ -437,8 +480,9 @@ def _by_frontier(g: Group, opts_local, pair, single_cols, multi_fams, log_w, tar
     if sampled:
         sm = sample_group(opts_local, pair, lw, units, len(ts), sweeps=opts.sweeps, seed=opts.seed)
         score, row = sm.best
-        g.assignments = np.where(row >= 0, np.asarray(ts)[np.maximum(row, 0)], -1)[None, :]
-        g.plain = np.array([score])
+        rows = [row] + _tied_swaps(row, score, units)
+        g.assignments = np.where(np.array(rows) >= 0, np.asarray(ts)[np.maximum(np.array(rows), 0)], -1)
+        g.plain = np.full(len(rows), score)
         g.loglr = g.plain + np.where(row >= 0, lw, 0.0).sum()
         g.count = 0  # not counted
         g.marginal = sm.marginal
@@ -458,6 +502,31 @@ def _by_frontier(g: Group, opts_local, pair, single_cols, multi_fams, log_w, tar
     g.marginal = res.marginal
     g.glr_local = res.glr
     g.method = f"dynamic programming (width {res.width}, {res.states:,} states)"
+
+
+def _tied_swaps(row: np.ndarray, score: float, units) -> list[np.ndarray]:
+    """The assignments that exchange two remains the best one places in one family of several and
+    score the same (within :data:`TIE`): what the DNA cannot tell apart, for the symmetric matches
+    (the sampler keeps only the best assignment it visited)."""
+    out = []
+    for unit in units:
+        if unit.log_phi is None:
+            continue
+        held = [int(np.flatnonzero(row == c)[0]) if (row == c).any() else -1 for c in unit.cols]
+        idx = [0 if v < 0 else 1 + unit.cands[p].index(v) for p, v in enumerate(held)]
+        here = float(unit.log_phi[tuple(idx)])
+        for a in range(len(unit.cols)):
+            for b in range(a + 1, len(unit.cols)):
+                va, vb = held[a], held[b]
+                if va < 0 or vb < 0 or vb not in unit.cands[a] or va not in unit.cands[b]:
+                    continue
+                swapped = list(idx)
+                swapped[a], swapped[b] = 1 + unit.cands[a].index(vb), 1 + unit.cands[b].index(va)
+                if abs(float(unit.log_phi[tuple(swapped)]) - here) <= TIE * max(1.0, abs(score)):
+                    other = row.copy()
+                    other[va], other[vb] = unit.cols[b], unit.cols[a]
+                    out.append(other)
+    return out
 
 
 def _disagreement(sm) -> str:

@@ -14,6 +14,10 @@ FIX_EPSILON = 1e-9  # a pairing is fixed when P(not this pairing) is proven belo
 
 MAX_CLASS_TABLE = 4_000_000
 MAX_SAMPLED_CELLS = 4_000_000  # victims × missing persons the sampler takes whole (its dense position table)
+# placements of one family of several the sampler takes in a whole root: its class tables (built
+# per marker over every pair of genotypes) grow much faster than the placements; 10,000 keeps a
+# 500-remains grave's tables under a gigabyte (30,000 took 2.4 GB and 10 s for one family)
+MAX_ROOT_PLACEMENTS = 10_000
 
 
 MAX_CLASS_WORK = 30_000_000  # class combinations × genotype pairs in one elimination (240 MB of float64)

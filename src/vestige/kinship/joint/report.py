@@ -139,7 +139,8 @@ def _top_assignments(res: JointResult, k: int) -> list[dict]:
 
 def _symmetric(res: JointResult) -> list[Symmetric]:
     """Best assignments the DNA cannot tell apart: equal likelihood, the same victims on the
-    same missing persons, in another order (dvir's "symmetric" match)."""
+    same missing persons, in another order (dvir's "symmetric" match) — the first of each group,
+    and of a sampled group every exchange within a family that ties (joint/groups._tied_swaps)."""
     out = []
     for g in res.groups:
         if not g.exact or len(g.plain) < 2:
@@ -158,5 +159,6 @@ def _symmetric(res: JointResult) -> list[Symmetric]:
             out.append(Symmetric(samples, sorted(res.targets[int(a[i])][1] for i in diff),
                                  res.targets[int(a[diff[0]])][0], sorted({res.targets[int(a[i])][0] for i in diff}),
                                  res.loglik0 + best, orders))
-            break
+            if g.sampled_error is None:
+                break
     return out
