@@ -67,6 +67,7 @@ class SamplerResult:
     chains: int
     sweeps: int
     left_out: float = 0.0  # how far leaving out the negligible pairings may move any marginal (e^Σλ − 1)
+    passes: int = 0  # states whose conditionals were averaged, all chains together
 
     @property
     def converged(self) -> bool:
@@ -82,8 +83,8 @@ class SamplerResult:
     @property
     def unseen(self) -> float:
         """The mass of assignments the chains may never have reached: by the rule of three, an
-        event absent from ``n`` recorded sweeps has probability below 3/n (95 %)."""
-        return min(1.0, 3.0 / max(1, self.chains * (self.sweeps - self.sweeps // 4)))
+        event absent from ``n`` recorded states has probability below 3/n (95 %)."""
+        return min(1.0, 3.0 / max(1, self.passes))
 
     @property
     def error(self) -> float:
@@ -298,10 +299,15 @@ def sample(options: list[list[int]], pair: np.ndarray, log_w: np.ndarray, units:
             unit_of, unit_single_t, phi_flat, np.array(phi_off, dtype=np.int64), np.array(cols_flat, dtype=np.int64),
             np.array(cols_off, dtype=np.int64), np.array(strides_flat, dtype=np.int64), pos, n_targets)
     burn = sweeps // 4
-    n_batches = max(4, n_batches - n_batches % 2)
+    n_batches = min(n_batches, sweeps - burn)
+    n_batches -= n_batches % 2
+    if n_batches < 4:
+        raise ValueError(f"{sweeps} sweeps are too few: the diagnostics need 4 batches after the burn-in")
+    rb_every = max(1, rb_every)
+    per_batch = (sweeps - burn) // n_batches
     # the chains are independent and compiled without the GIL: one thread each, as many as the CPUs
     with ThreadPoolExecutor(max_workers=max(1, min(chains, os.cpu_count() or 1))) as pool:
-        runs = list(pool.map(lambda c: _chain(*args, sweeps, burn, n_batches, max(1, rb_every), seed + 7919 * c),
+        runs = list(pool.map(lambda c: _chain(*args, sweeps, burn, n_batches, rb_every, seed + 7919 * c),
                              range(chains)))
     half = n_batches // 2
     # per chain and half: the mean and the variance of its batch means (from the shifted sums)
@@ -326,7 +332,7 @@ def sample(options: list[list[int]], pair: np.ndarray, log_w: np.ndarray, units:
         d_[np.arange(n_v), n_targets] = cells[n_opts:]
     b = max(range(chains), key=lambda c: runs[c][1])
     return SamplerResult(dense[0], dense[1], dense[3], dense[2], (float(runs[b][1]), runs[b][2].copy()), chains, sweeps,
-                         math.expm1(left_out))
+                         math.expm1(left_out), chains * n_batches * -(-per_batch // rb_every))
 
 
 def _split_r_hat(means: np.ndarray, within: np.ndarray, h: int) -> np.ndarray:
