@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -124,3 +125,39 @@ def test_a_near_certain_pairing_is_estimated_to_within_what_a_99_95_percent_clai
     assert np.all(np.abs(est.marginal - exact.marginal).max(axis=1) <= err)
     assert est.marginal[0, 0] - err[0] >= 0.9995
     assert err[0] >= est.unseen == 3 / (4 * 15_000)
+
+
+def test_a_root_whose_exact_parts_carry_heavy_cut_mass_is_sampled_whole_and_agrees(monkeypatch):
+    # A simulated grave of 60 remains and 40 families (12 markers): with 4,096 states the dynamic
+    # programme solves it only after cutting pairings below 1e-12. Were that cut mass heavy (the
+    # threshold lowered to 0 here: on the distant-reference grave with SNPs it was 0.79, shared by
+    # 200 remains), the root is sampled whole instead; its marginals must agree with the exact ones
+    # within each remains' own stated tolerance, and the cut parts must be gone.
+    from vestige.kinship.io import FrequencyTable, Profiles, family_from_dict, read_frequencies
+    from vestige.kinship.joint import groups as joint_groups
+    from vestige.kinship.mutation import MutationModel
+    from vestige.kinship.simulate import simulate
+
+    markers = ("D3S1358 VWA D16S539 CSF1PO TPOX D8S1179 D21S11 D18S51 D2S441 D19S433 TH01 FGA").split()
+    full = read_frequencies(Path(__file__).resolve().parents[1] / "data" / "kinship" / "norwegian-35-markers.csv")
+    table = FrequencyTable({m: full.alleles[m] for m in markers}, {m: full.freqs[m] for m in markers})
+    mutation = MutationModel.uniform("equal", 0.001)
+    sim = simulate(table, 40, 60, 2, mutation=mutation, multi_missing=0)
+    profiles = Profiles(sim.profiles, "sim")
+    families = [family_from_dict(f, f["family"], profiles) for f in sim.families]
+    items, sexes = [r[0] for r in sim.remains], {r[0]: r[1] for r in sim.remains}
+    kw = {"sexes": sexes, "mutation": mutation}
+    exact = joint_identification(families, profiles, table, items, **kw,
+                                 options=JointOptions(max_assignments=1000, max_states=4096))
+    cut = [g for g in exact.groups if g.cutoff > 0]
+    assert cut and all(g.sampled_error is None and g.method.startswith("dynamic") for g in cut)
+    monkeypatch.setattr(joint_groups, "RESAMPLE_CUT_MASS", -1.0)
+    est = joint_identification(families, profiles, table, items, **kw,
+                               options=JointOptions(max_assignments=1000, max_states=4096))
+    whole = [g for g in est.groups if g.sampled_error is not None]
+    assert len(whole) == 1 and whole[0].cutoff == 0.0 and not whole[0].cut
+    assert set(whole[0].victims) >= {v for g in cut for v in g.victims}
+    want = {(m.sample, m.family, m.missing): (m.probability, m.tolerance) for m in exact.marginals}
+    for m in est.marginals:
+        p, t = want[(m.sample, m.family, m.missing)]
+        assert abs(m.probability - p) <= m.tolerance + t

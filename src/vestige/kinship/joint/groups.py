@@ -17,6 +17,7 @@ from vestige.kinship.joint.model import (
     MAX_CLASS_TABLE,
     MAX_ROOT_PLACEMENTS,
     MAX_SAMPLED_CELLS,
+    RESAMPLE_CUT_MASS,
     TIE,
     Group,
     JointOptions,
@@ -54,6 +55,8 @@ def solve_groups(problem: Pairwise, evidence: CaseData, opts: JointOptions, prog
     fixed_done: set[tuple[int, ...]] = set()
     single = np.array([f.name not in multi for f in family_of], dtype=bool)
     root_of: dict[int, tuple] = {}  # id(group) → its root
+    heavy: set[tuple] = set()  # roots whose exact parts carry more cut mass than RESAMPLE_CUT_MASS
+    whole_roots: set[tuple] = set()  # roots already sampled whole
     done = 0
     while todo:
         vs, ts, level, root = todo.pop()
@@ -120,8 +123,10 @@ def solve_groups(problem: Pairwise, evidence: CaseData, opts: JointOptions, prog
                 mine = {id(x) for x in groups if root_of.get(id(x)) == root}
                 groups[:] = [x for x in groups if id(x) not in mine]
                 todo[:] = [x for x in todo if x[3] != root]
+                heavy.discard(root)
                 whole[0].cut = _cut_pairings(whole[0], lam, finite, kept) if whole[1] > 0 else []  # only cut ones
                 groups.append(whole[0])
+                whole_roots.add(root)
                 continue
             g = None
             for block_k in ([finite[np.ix_(vs, ts)], block] if opts.method != "enumerate" else []):
@@ -139,9 +144,19 @@ def solve_groups(problem: Pairwise, evidence: CaseData, opts: JointOptions, prog
         g.cut = _cut_pairings(g, lam, finite, sub) if level > 0 else []
         groups.append(g)
         root_of[id(g)] = root
+        if level > 0 and root not in whole_roots and not g.sampled_error and sum(math.exp(lv) for _v, _t, lv in g.cut) > RESAMPLE_CUT_MASS:
+            heavy.add(root)
         done += 1
         if progress:
             progress("groups", done, done + len(todo))
+    # A root whose exact parts carry so much cut mass that their tolerance would hide what they
+    # found: sampled whole instead when it can be (see the sampler above), the parts dropped.
+    for root in sorted(heavy):
+        whole = _sample_root(root, kept, finite, lam, (None, None, problem, evidence, opts, cache), opts)
+        if whole is not None:
+            groups[:] = [x for x in groups if root_of.get(id(x)) != root]
+            whole[0].cut = _cut_pairings(whole[0], lam, finite, kept) if whole[1] > 0 else []
+            groups.append(whole[0])
     groups.sort(key=lambda g: (min(g.victims), min(g.targets)))
     return groups
 

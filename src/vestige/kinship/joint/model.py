@@ -18,6 +18,9 @@ MAX_SAMPLED_CELLS = 4_000_000  # victims × missing persons the sampler takes wh
 # per marker over every pair of genotypes) grow much faster than the placements; 10,000 keeps a
 # 500-remains grave's tables under a gigabyte (30,000 took 2.4 GB and 10 s for one family)
 MAX_ROOT_PLACEMENTS = 10_000
+# an exact part whose cut pairings' prior-weighted LRs sum above this has its root sampled whole
+# instead (if it can be): its tolerance, shared by every victim, would hide identifications
+RESAMPLE_CUT_MASS = 1e-3
 
 
 MAX_CLASS_WORK = 30_000_000  # class combinations × genotype pairs in one elimination (240 MB of float64)
