@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.kinship.conftest import DATA
+from vestige.cli import main
 from vestige.kinship import read_families, read_frequencies, read_mutation, read_profiles
 from vestige.kinship.io import family_from_dict
 from vestige.kinship.joint import JointOptions, joint_identification
@@ -371,3 +372,27 @@ def test_households_of_several_missing_persons_by_dynamic_programming():
         assert pf[key] == pytest.approx(p, rel=1e-9, abs=1e-14), key
     assert [x["log10_lr"] for x in res["enumerate"].assignments] == pytest.approx(
         [x["log10_lr"] for x in res["frontier"].assignments], rel=1e-9)
+
+
+def test_joint_writes_its_pairings_as_the_search_writes_hits_jsonl(capsys):
+    """``kinship joint --jsonl``: one line a pairing, ``posterior`` the marginal less its tolerance
+    (what a decision may rely on), each sample's best first, nobody ("*") left out — so the tools
+    that score the search's lines score the joint engine's; ``--json`` with it is refused."""
+    d = DATA / "dvir-planecrash"
+    args = ["kinship", "joint", "--freqs", str(d / "freqs.csv"), "--profiles", str(d / "profiles.csv"),
+            "--families", str(d / "families"), "--remains", str(d / "remains.json"), "--mutation",
+            str(d / "mutation.json"), "--quiet"]
+    assert main([*args, "--json"]) == 0
+    whole = json.loads(capsys.readouterr().out)["marginals"]
+    assert main([*args, "--jsonl"]) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    want = {(m["sample"], m["family"], m["missing"]): m for m in whole if m["missing"] != "*" and m["probability"] > 0}
+    assert len(lines) == len(want) and lines
+    for h in lines:
+        m = want[(h["sample"], h["family"], h["missing"])]
+        assert h["probability"] == m["probability"] and h["tolerance"] == m.get("tolerance", 0.0)
+        assert h["posterior"] == max(0.0, m["probability"] - m.get("tolerance", 0.0))
+    for a, b in zip(lines, lines[1:], strict=False):
+        assert a["sample"] < b["sample"] or (a["sample"] == b["sample"] and a["posterior"] >= b["posterior"])
+    assert main([*args, "--json", "--jsonl"]) == 2
+    assert "--jsonl" in capsys.readouterr().err

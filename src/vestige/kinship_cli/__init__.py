@@ -221,6 +221,8 @@ def _sex_note(res, remains, families, args) -> None:
 def cmd_joint(args) -> int:
 
     t0 = time.perf_counter()
+    if args.json and args.jsonl:
+        raise KinshipInputError("--jsonl", "give --json (one object) or --jsonl (one line a pairing), not both")
     table = read_frequencies(args.freqs)
     profiles = read_profiles(args.profiles, table=table)
     families = read_families(args.families, profiles)
@@ -259,7 +261,10 @@ def cmd_joint(args) -> int:
                   f"own stated tolerance, at most {g.tolerance:.2g}",
                   file=sys.stderr)
     out = res.as_dict()
-    if args.json:
+    if args.jsonl:
+        for line in marginal_lines(out["marginals"]):
+            print(json.dumps(line))
+    elif args.json:
         print(json.dumps(out))
     else:
         for i, a in enumerate(out["assignments"], 1):
@@ -270,6 +275,19 @@ def cmd_joint(args) -> int:
             print(f"cannot be told apart: {', '.join(s['samples'])} as {', '.join(s['missing'])} ({s['family']})")
     print(f"{len(out['groups'])} groups solved in {time.perf_counter() - t0:.2f} s", file=sys.stderr)
     return 0
+
+
+def marginal_lines(marginals: list[dict]) -> list[dict]:
+    """The joint result's pairings as the search writes its hits — one object each, with
+    ``posterior`` the probability less its tolerance (what a decision may rely on; never below 0)
+    — for the tools that read the search's lines; pairings of probability 0 left out, each
+    sample's best first."""
+    rows = [{"sample": m["sample"], "family": m["family"], "missing": m["missing"],
+             "posterior": max(0.0, m["probability"] - m.get("tolerance", 0.0)), "probability": m["probability"],
+             "tolerance": m.get("tolerance", 0.0), "exact": m.get("exact", True),
+             **({"systems": m["systems"]} if "systems" in m else {})}
+            for m in marginals if m["missing"] != "*" and m["probability"] > 0]
+    return sorted(rows, key=lambda r: (r["sample"], -r["posterior"], -r["probability"], r["family"], r["missing"]))
 
 
 def cmd_pm_match(args) -> int:
@@ -476,6 +494,9 @@ def add_kinship_commands(sub) -> None:
     j.add_argument("--theta", type=float, default=0.0, help="co-ancestry θ within each family")
     j.add_argument("--quiet", action="store_true")
     j.add_argument("--json", action="store_true")
+    j.add_argument("--jsonl", action="store_true",
+                   help="one JSON object a pairing (sample, family, missing, posterior = probability less its "
+                        "tolerance, probability, tolerance, exact, systems), as the search writes its hits")
     add_prior_args(j)
     add_mutation_args(j)
     add_degradation_args(j)
