@@ -269,8 +269,8 @@ def _sample_root(root, kept, finite, lam, args, opts) -> tuple[Group, float] | N
         if problem.targets[t][0].name in problem.multi:
             several.setdefault(problem.targets[t][0].name, []).append(j)
     for level in range(len(CUTOFFS) - 1):
-        sub = block if level == 0 else block & (lam_block >= math.log(CUTOFFS[level]))
-        top = _cut_wide_families(sub, lam_block, several, level)
+        sub = block.copy() if level == 0 else block & (lam_block >= math.log(CUTOFFS[level]))
+        top = _cut_wide_families(sub, lam_block, several, level)  # cuts ``sub`` in place
         if top is None:
             continue
         kept[np.ix_(rvs, rts)] = sub
