@@ -15,9 +15,9 @@ swap of two remains (two sisters), which single moves cannot without passing thr
 
 Diagnostics (Vehtari, Gelman, Simpson, Carpenter & Bürkner 2021, "Rank-normalization, folding,
 and localization: an improved R̂", Bayesian Analysis 16:667): several chains from different seeds,
-each split in halves; for every pairing's indicator the split-R̂ from the halves' means and
-variances, and the Monte Carlo standard error from batch means over all chains (Flegal & Jones
-2010). Here R̂ is computed from each half's batch means (100 batches a chain), which is noisier
+each split in halves; for every marginal the split-R̂ from the halves' means and variances of its
+conditional averages (below), and the Monte Carlo standard error from batch means over all chains
+(Flegal & Jones 2010). Here R̂ is computed from each half's batch means (100 batches a chain), which is noisier
 than R̂ over the draws, so the bar is 1.05 rather than Vehtari et al.'s 1.01. Where a marginal's
 R̂ is above the bar the chains disagree, and the whole spread between their estimates is its
 remains' error (two chains settled in different assignments: about 1, nothing claimed).
@@ -31,8 +31,9 @@ chain almost never leaves a small, stable, non-zero complement, so its standard 
 well P(not this pairing) ≈ 10⁻⁴ is known, where counting could only say "never seen". The stated
 error is per remains: three standard errors (batch means of the conditional averages) of its
 worst cell, or that cell's spread between chains where they disagree, and never less than 3/n for
-n sweeps recorded in all (the rule of three: assignments the chains never reached, two moves or
-more from any they visited, have less mass than that at 95 %).
+n states averaged in all (the rule of three: assignments the chains never reached, two moves or
+more from any they visited, have less mass than that at 95 %), plus the mass of the pairings left
+out as negligible (:func:`sample`).
 """
 
 from __future__ import annotations
