@@ -228,8 +228,9 @@ class YFrequency:
         """The database's haplotypes as modelled (DYS389B for DYS389II), one dict per man."""
         return self._rows
 
-    def _counts(self, loci: set[str]) -> tuple[dict, float]:
-        """{haplotype on ``loci``: copies in the database}, and κ (the share seen once)."""
+    def _counts(self, loci: set[str]) -> tuple[dict, float, list[str]]:
+        """{haplotype on ``loci``: copies in the database}, κ (the share seen once), and the loci
+        in the order of the haplotype keys."""
         key = frozenset(loci)
         hit = self._by_loci.get(key)
         if hit is None:
@@ -242,12 +243,12 @@ class YFrequency:
             # singletons only still gives a haplotype it lacks a positive probability
             n = len(self._rows)
             kappa = 1.0 - (n - sum(1 for c in counts.values() if c == 1) + 1) / (n + 1)
-            hit = self._by_loci[key] = (counts, kappa)
+            hit = self._by_loci[key] = (counts, kappa, keys)
         return hit
 
     def count(self, hap: dict[str, tuple], loci: set[str]) -> int:
-        counts, _kappa = self._counts(loci)
-        return counts.get(tuple(hap.get(k) for k in sorted(loci)), 0)
+        counts, _kappa, keys = self._counts(loci)
+        return counts.get(tuple([hap.get(k) for k in keys]), 0)
 
     def _estimate(self, hap: dict[str, tuple], loci: set[str]) -> float:
         n = self.db.size

@@ -175,6 +175,8 @@ class LineageScores:
         cols, qs = [], []
         names = set(haps)
         single_rows: dict = {}
+        shared: dict = {}  # lines of several men: q per (locus, line shape with the men's readings)
+        logs: dict = {}  # id(q) → (log of its unordered row, q kept alive): one log per shared q
         for c, (family, missing) in enumerate(self.targets):
             typed = _typed_members(family, names)
             if not typed:
@@ -199,8 +201,12 @@ class LineageScores:
                     if row is not False:
                         q[loc] = row
             else:
-                q = {loc: np.log(np.maximum(self._unordered(loc, v), 1e-300))
-                     for loc, v in y_predictive(tree, model, refs).items()}
+                q = {}
+                for loc, v in y_predictive(tree, model, refs, shared).items():
+                    row = logs.get(id(v))
+                    if row is None:
+                        row = logs[id(v)] = (np.log(np.maximum(self._unordered(loc, v), 1e-300)), v)
+                    q[loc] = row[0]
             if not q:
                 continue
             self.y_trees[c] = (tree, refs)
@@ -220,26 +226,41 @@ class LineageScores:
             pattern[j] = patterns.setdefault(frozenset(q), len(patterns))
         states = np.full((len(self.samples), len(loci)), -1, dtype=np.int64)
         sample_haps = []
-        memo: dict = {}  # (locus, alleles) → state: a few hundred distinct readings per locus
+        column = {loc: li for li, loc in enumerate(loci)}
+        memo: dict = {}  # (locus, alleles) → (column, state): a few hundred distinct readings per locus
         for i, s in enumerate(self.samples):
-            h = model_loci(self._pick(haps, s) or {})
+            h = self._pick(haps, s)
+            h = model_loci(h) if h else {}
             sample_haps.append(h)
-            for li, loc in enumerate(loci):
-                vals = h.get(loc)
-                if vals is not None:
-                    st = memo.get((loc, vals), -2)
-                    if st == -2:
-                        st = memo[(loc, vals)] = self._unordered_state(loc, vals)
-                    if st is not None:
-                        states[i, li] = st
+            for loc, vals in h.items():  # only what the sample has (a woman's row stays empty)
+                hit = memo.get((loc, vals))
+                if hit is None:
+                    li = column.get(loc)
+                    st = self._unordered_state(loc, vals) if li is not None else None
+                    hit = memo[(loc, vals)] = (li, st) if st is not None else ()
+                if hit:
+                    states[i, hit[0]] = hit[1]
         log_f = np.zeros((len(self.samples), max(len(patterns), 1)))
         has = np.zeros((len(self.samples), max(len(patterns), 1)), dtype=bool)
         typed_mask = states >= 0
+        # a sample's loci on a pattern's set: rows of the same typed loci share one set object
+        bits = typed_mask @ (1 << np.arange(len(loci), dtype=np.int64)) if len(loci) < 63 else None
         for pat, p in patterns.items():
-            on_mask = typed_mask & np.array([loc in pat for loc in loci], dtype=bool)[None, :]
+            in_pat = np.array([loc in pat for loc in loci], dtype=bool)
+            on_mask = typed_mask & in_pat[None, :]
             rows = np.flatnonzero(on_mask.any(axis=1))
             if len(rows):
-                sets = [{loci[li] for li in np.flatnonzero(on_mask[i])} for i in rows]
+                if bits is not None:
+                    keys = bits[rows] & int((in_pat * (1 << np.arange(len(loci), dtype=np.int64))).sum())
+                    by_key: dict = {}
+                    sets = []
+                    for i, k in zip(rows.tolist(), keys.tolist(), strict=True):
+                        got = by_key.get(k)
+                        if got is None:
+                            got = by_key[k] = frozenset(loci[li] for li in np.flatnonzero(on_mask[i]))
+                        sets.append(got)
+                else:
+                    sets = [frozenset(loci[li] for li in np.flatnonzero(on_mask[i])) for i in rows]
                 log_f[rows, p] = lin.y_freq.log_frequencies([sample_haps[i] for i in rows], sets)
                 has[rows, p] = True
         self.y_loci = loci
@@ -349,6 +370,8 @@ class LineageScores:
         t_cover = np.empty(len(cols), dtype=np.int64)
         log_a = np.zeros((len(cols), len(classes)))
         log_b = np.zeros((len(cols), len(classes)))
+        steps = [jukes_cantor(r) for r in classes]
+        by_shape: dict = {}  # log A and log B per class, for each shape of line (they depend on nothing else)
         for j, ((tree, refs), vs, out, cover) in enumerate(zip(lines_, consensus, left_out, covers, strict=True)):
             t_cover[j] = t_patterns.setdefault(cover, len(t_patterns))
             marks = sorted({index[s] for s in vs} | {index[s] for s in out})
@@ -359,14 +382,18 @@ class LineageScores:
                 t_state[j, index[site]] = code[b]
             for site in out:
                 t_state[j, index[site]] = -1
-            em = {}
-            for m in refs:
-                e = np.zeros(STATES)
-                e[0] = 1.0
-                em[m] = e
-            for k, r in enumerate(classes):
-                q = predictive(tree, jukes_cantor(r), em)
-                log_a[j, k], log_b[j, k] = math.log(q[0]), math.log(q[1])
+            shape = tree.signature(dict.fromkeys(refs, (0,)))  # every reference reads the consensus
+            got = by_shape.get(shape)
+            if got is None:
+                em = {}
+                for m in refs:
+                    e = np.zeros(STATES)
+                    e[0] = 1.0
+                    em[m] = e
+                got = by_shape[shape] = [
+                    (math.log(q[0]), math.log(q[1])) for q in (predictive(tree, step, em) for step in steps)]
+            for k, (a, b) in enumerate(got):
+                log_a[j, k], log_b[j, k] = a, b
         in_s = np.zeros((max(len(s_patterns), 1), n_sites), dtype=np.bool_)
         for pat, p in s_patterns.items():
             in_s[p] = [in_range(pos, pat) for pos, _ in order]

@@ -47,13 +47,20 @@ class LineTree:
     neighbours: dict[str, list[str]] = field(default_factory=dict)
     typed: list[str] = field(default_factory=list)
     distance: dict[str, int] = field(default_factory=dict)
+    _pruned: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def informative(self) -> bool:
         return bool(self.typed)
 
     def pruned(self) -> dict[str, list[str]]:
-        """The tree without branches that hold no typed member (they carry no information)."""
+        """The tree without branches that hold no typed member (they carry no information);
+        computed once (the tree is not changed after :func:`line_tree` built it)."""
+        if self._pruned is None:
+            self._pruned = self._prune()
+        return self._pruned
+
+    def _prune(self) -> dict[str, list[str]]:
         keep = set(self.typed) | {self.missing}
         # walk from each typed member back to the missing person: everything on the way is kept
         parent = self._parents()
@@ -63,6 +70,18 @@ class LineTree:
                 node = parent[node]
                 keep.add(node)
         return {n: [m for m in nb if m in keep] for n, nb in self.neighbours.items() if n in keep}
+
+    def signature(self, labels: dict[str, tuple]) -> tuple:
+        """The pruned tree as a canonical nested tuple rooted at the missing person: each node's
+        label (``labels.get(node)``, a tuple; () for a member without one) and its subtrees, sorted. Two
+        lines with equal signatures give :func:`predictive` equal results for emissions that are
+        equal where the labels are (the meioses between the members are what the tree is)."""
+        nb = self.pruned()
+
+        def sig(node: str, parent: str | None) -> tuple:
+            return (labels.get(node, ()), tuple(sorted(sig(c, node) for c in nb[node] if c != parent)))
+
+        return sig(self.missing, None)
 
     def _parents(self) -> dict[str, str]:
         parent, stack, seen = {}, [self.missing], {self.missing}

@@ -297,13 +297,24 @@ def mt_frequency(db: MtDatabase, hap: MtHaplotype) -> tuple[float, dict]:
 
 def mt_log_frequencies(db: MtDatabase, haps: list) -> np.ndarray:
     """log Clopper–Pearson upper bound of each haplotype's database frequency (0 where None), as
-    :func:`vestige.kinship.mtdna.mt_frequency` computes it: exact matches over the sample's range
-    looked up by key; a haplotype with heteroplasmy on either side compared site by site."""
+    :func:`vestige.kinship.mtdna.mt_frequency` computes it, by keys instead of site by site.
+
+    :func:`compare` skips a site heteroplasmic on either side. So a database haplotype ``d`` whose
+    heteroplasmic sites are G matches ``h`` (heteroplasmic at H) over h's range exactly when d's
+    variants in the range without H equal h's variants without G (d holds no variant at G, h none
+    at H): the database is grouped by G and counted by key, and each group's keys are looked up
+    with h's key less G (the groups' keys less H, kept once per H, when h is heteroplasmic)."""
     out = np.zeros(len(haps))
-    plain_db = [d for d in db.haplotypes if not d.heteroplasmy]
-    het_db = [d for d in db.haplotypes if d.heteroplasmy]
-    by_range: dict = {}
+    by_het: dict[frozenset, list] = {}
+    for d in db.haplotypes:
+        by_het.setdefault(frozenset(d.heteroplasmy), []).append(d)
+    by_range: dict = {}  # h's range → ({G: {key: copies}}, N) over the database haplotypes covering it
     cache: dict = {}
+    projected: dict = {}  # (range, G, H) → that group's counts with the sites H left out
+
+    def project(k: tuple, sites: frozenset) -> tuple:
+        return tuple(item for item in k if item[0] not in sites) if sites else k
+
     for i, h in enumerate(haps):
         if h is None:
             continue
@@ -314,25 +325,38 @@ def mt_log_frequencies(db: MtDatabase, haps: list) -> np.ndarray:
         own = range_overlap(h.ranges, h.ranges)
         table = by_range.get(h.ranges)
         if table is None:
-            counts: dict = {}
-            n_plain = 0
-            for d in plain_db:
-                if range_overlap(d.ranges, h.ranges) != own:
-                    continue
-                n_plain += 1
-                k = tuple(sorted((site, b) for site, b in d.variants.items() if in_range(site[0], own)))
-                counts[k] = counts.get(k, 0) + 1
-            covering_het = [d for d in het_db if range_overlap(d.ranges, h.ranges) == own]
-            table = by_range[h.ranges] = (counts, n_plain, covering_het)
-        counts, n_plain, covering_het = table
-        if h.heteroplasmy:
-            x = sum(1 for d in plain_db if range_overlap(d.ranges, h.ranges) == own and matches(d, h))
-        else:
-            x = counts.get(tuple(sorted(h.variants.items())), 0)
-        x += sum(1 for d in covering_het if matches(d, h))
-        n = n_plain + len(covering_het)
+            groups: dict = {}
+            n = 0
+            for g, members in by_het.items():
+                counts: dict = {}
+                for d in members:
+                    if range_overlap(d.ranges, h.ranges) != own:
+                        continue  # d does not cover h's range: not counted in N
+                    n += 1
+                    if d.ranges == own:  # the usual case: every variant of d lies in the range
+                        k = tuple(sorted(d.variants.items()))
+                    else:
+                        k = tuple(sorted((site, b) for site, b in d.variants.items() if in_range(site[0], own)))
+                    counts[k] = counts.get(k, 0) + 1
+                if counts:
+                    groups[g] = counts
+            table = by_range[h.ranges] = (groups, n)
+        groups, n = table
         if n == 0:
             raise KinshipInputError(db.source, "no database haplotype covers the sequenced range "
                                     f"{' '.join(f'{a}-{b}' for a, b in h.ranges)}")
+        mine = key[1]
+        het = frozenset(h.heteroplasmy)
+        x = 0
+        for g, counts in groups.items():
+            if het:
+                proj = projected.get((h.ranges, g, het))
+                if proj is None:
+                    proj = projected[(h.ranges, g, het)] = {}
+                    for k, c in counts.items():
+                        kk = project(k, het)
+                        proj[kk] = proj.get(kk, 0) + c
+                counts = proj
+            x += counts.get(project(mine, g), 0)
         out[i] = cache[key] = math.log(clopper_pearson_upper(x, n))
     return out

@@ -55,6 +55,7 @@ def _canon(marker: str) -> str:
     return marker.strip()
 
 
+@lru_cache(maxsize=512)
 def is_multi(marker: str) -> bool:
     return marker.upper().replace(" ", "") in MULTI_COPY
 
@@ -107,6 +108,25 @@ class YHaplotypes:
                                         f"Y locus {locus} typed for {what} {sample}, recorded as female")
 
 
+def _reading(where: str, sample: str, key: tuple[str, str, str], known: set[str] | None) -> tuple[str, tuple]:
+    """One row's (locus, alleles) from its marker and allele cells, checked: a two-copy locus
+    sorted, a single-copy allele written twice read as one, two values as a duplication."""
+    marker, a1, a2 = key
+    locus = _canon(marker)
+    if not sample or not locus:
+        raise KinshipInputError(where, "empty sample or marker")
+    if not a1:
+        raise KinshipInputError(where, f"{locus} of sample {sample}: allele1 is empty")
+    if known is not None and locus not in known and locus != "DYS389B":
+        raise KinshipInputError(where, f"Y locus {locus!r} (sample {sample}) has no mutation rate in the "
+                                "rates file; add it there or remove the row")
+    v1 = _value(f"{where}, {locus}", a1)
+    v2 = _value(f"{where}, {locus}", a2) if a2 else v1
+    if is_multi(locus):
+        return locus, tuple(sorted((v1, v2), key=lambda v: (isinstance(v, str), v if isinstance(v, float) else 0)))
+    return locus, ((v1,) if v2 == v1 else (v1, v2))  # written twice: one allele; two values: duplicated
+
+
 def read_y_profiles(path: str | Path, known: set[str] | None = None) -> YHaplotypes:
     """Read a Y-STR profiles CSV (see the module docstring); ``known`` (the loci of the rates
     file) makes an unknown locus an error naming its line."""
@@ -116,43 +136,29 @@ def read_y_profiles(path: str | Path, known: set[str] | None = None) -> YHaploty
         raise KinshipInputError(f"{source}, line {rows[0][0]}",
                                 "expected the header sample,marker,allele1,allele2 (Y-STR profiles)")
     out = YHaplotypes({}, source)
-    values: dict[str, float | str] = {}  # allele text → value: a few dozen distinct texts in 10^5 rows
-    multi: dict[str, bool] = {}
+    haplotypes, lines = out.haplotypes, out.lines
+    # (marker, allele1, allele2) as written → (locus, alleles): a few thousand distinct readings
+    # in 10^5 rows, each checked and converted once
+    readings: dict[tuple[str, str, str], tuple[str, tuple]] = {}
     for line, row in rows[1:]:
-        if len(row) < 3:
-            where = f"{source}, line {line}"
-            raise KinshipInputError(where, f"expected sample,marker,allele1[,allele2]; got {len(row)} fields")
-        sample, locus, a1 = row[0], _canon(row[1]), row[2]
-        a2 = row[3] if len(row) > 3 else ""
-        if not sample or not locus or not a1 or (known is not None and locus not in known and locus != "DYS389B"):
-            where = f"{source}, line {line}"
-            if not sample or not locus:
-                raise KinshipInputError(where, "empty sample or marker")
-            if not a1:
-                raise KinshipInputError(where, f"{locus} of sample {sample}: allele1 is empty")
-            raise KinshipInputError(where, f"Y locus {locus!r} (sample {sample}) has no mutation rate in the "
-                                    "rates file; add it there or remove the row")
-        v1 = values.get(a1)
-        if v1 is None:
-            v1 = values[a1] = _value(f"{source}, line {line}, {locus}", a1)
-        v2 = v1
-        if a2:
-            v2 = values.get(a2)
-            if v2 is None:
-                v2 = values[a2] = _value(f"{source}, line {line}, {locus}", a2)
-        is_m = multi.get(locus)
-        if is_m is None:
-            is_m = multi[locus] = is_multi(locus)
-        if is_m:
-            alleles = tuple(sorted((v1, v2), key=lambda v: (isinstance(v, str), v if isinstance(v, float) else 0)))
-        else:
-            alleles = (v1,) if v2 == v1 else (v1, v2)  # written twice: one allele; two values: duplicated
-        hap = out.haplotypes.setdefault(sample, {})
-        if locus in hap:
+        n = len(row)
+        key = (row[1], row[2], row[3] if n > 3 else "") if n >= 3 else None
+        got = readings.get(key) if key is not None else None
+        sample = row[0] if n else ""
+        if got is None or not sample:
+            if n < 3:
+                raise KinshipInputError(f"{source}, line {line}",
+                                        f"expected sample,marker,allele1[,allele2]; got {n} fields")
+            got = readings[key] = _reading(f"{source}, line {line}", sample, key, known)
+        locus, alleles = got
+        hap = haplotypes.get(sample)
+        if hap is None:
+            hap = haplotypes[sample] = {}
+        elif locus in hap:
             raise KinshipInputError(f"{source}, line {line}", f"sample {sample} has {locus} twice (first at line "
-                                    f"{out.lines[(sample, locus)]})")
+                                    f"{lines[(sample, locus)]})")
         hap[locus] = alleles
-        out.lines[(sample, locus)] = line
+        lines[(sample, locus)] = line
     return out
 
 
@@ -344,9 +350,11 @@ class LineageResult:
         return 10 ** self.log10_lr if self.log10_lr < 308 else math.inf
 
 
-def y_predictive(tree: LineTree, model: YModel, refs: dict[str, dict[str, tuple]]) -> dict[str, np.ndarray]:
+def y_predictive(tree: LineTree, model: YModel, refs: dict[str, dict[str, tuple]],
+                 memo: dict | None = None) -> dict[str, np.ndarray]:
     """Per locus, q(x) for the missing man given the typed men of ``tree`` (``refs``: member id →
-    model haplotype); only loci at least one of them has on the grid."""
+    model haplotype); only loci at least one of them has on the grid. ``memo`` (a dict the caller
+    keeps across lines) shares q between lines of one shape whose men read alike at a locus."""
     out = {}
     loci = sorted({k for h in refs.values() for k in h})
     single = len(tree.typed) == 1 and len(refs) == 1
@@ -364,14 +372,26 @@ def y_predictive(tree: LineTree, model: YModel, refs: dict[str, dict[str, tuple]
                            tree.distance[member])[:, states].sum(axis=1)
                 out[locus] = q / q.sum()
             continue
-        em = {}
+        states = {}
         for member, hap in refs.items():
             if locus in hap:
-                e = emission(model, locus, hap[locus])
-                if e is not None:
-                    em[member] = e
-        if em:
-            out[locus] = predictive(tree, model.step(locus), em)
+                st = model.state(locus, hap[locus])
+                if st is not None:
+                    states[member] = tuple(st)
+        if not states:
+            continue
+        key = (locus, tree.signature(states)) if memo is not None else None
+        q = memo.get(key) if key is not None else None
+        if q is None:
+            em = {}
+            for member, st in states.items():
+                e = np.zeros(model.n_states(locus))
+                e[list(st)] = 1.0
+                em[member] = e
+            q = predictive(tree, model.step(locus), em)
+            if key is not None:
+                memo[key] = q
+        out[locus] = q
     return out
 
 
