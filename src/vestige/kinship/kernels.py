@@ -526,20 +526,32 @@ def scatter_columns(dst, src, place):
 def y_block(rows, columns, stack, offsets, state, pattern, log_f, has, out):
     """Y-STR log LRs of samples ``rows`` against the missing men of ``columns`` added into ``out``:
     the sum over loci of the line's log q at the sample's state, less the log frequency of the
-    sample's haplotype on the loci compared (see :mod:`vestige.kinship.lineage`)."""
+    sample's haplotype on the loci compared (see :mod:`vestige.kinship.lineage`). Locus-major: for
+    one locus the lines' log q at the sample's state are a contiguous row of ``stack``, summed
+    into one vector over the lines (the same additions in the same order as line by line)."""
     n_loci = offsets.shape[0] - 1
+    n_lines = columns.shape[0]
+    total = np.empty(n_lines)
     for r in range(rows.shape[0]):
         s = rows[r]
-        for j in range(columns.shape[0]):
+        typed = False
+        for li in range(n_loci):
+            if state[s, li] >= 0:
+                typed = True
+                break
+        if not typed:  # no Y reading (a woman, or nothing on the grid): nothing compared
+            continue
+        total[:] = 0.0
+        for li in range(n_loci):
+            x = state[s, li]
+            if x >= 0:
+                at = offsets[li] + x
+                for j in range(n_lines):
+                    total[j] += stack[at, j]
+        for j in range(n_lines):
             p = pattern[j]
-            if not has[s, p]:
-                continue
-            total = 0.0
-            for li in range(n_loci):
-                x = state[s, li]
-                if x >= 0:
-                    total += stack[offsets[li] + x, j]
-            out[r, columns[j]] += total - log_f[s, p]
+            if has[s, p]:
+                out[r, columns[j]] += total[j] - log_f[s, p]
 
 
 @njit(nogil=True, cache=True)
