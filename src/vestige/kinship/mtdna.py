@@ -35,6 +35,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -99,21 +100,30 @@ def _ignored(pos: int, ins: int, base: str) -> bool:
     return base == "DEL" and any(a <= pos <= b for a, b in C_TRACT_DELETIONS)
 
 
+@lru_cache(maxsize=65536)
+def _token(token: str) -> tuple[int, int, str] | None:
+    """``16069T`` → (16069, 0, "T"), ``309.1C`` → (309, 1, "C"), ``523D`` → (523, 0, "DEL"); None when
+    it is not EMPOP notation. Cached: a population's haplotypes repeat a few thousand tokens."""
+    m = TOKEN.fullmatch(token)
+    if not m:
+        return None
+    base = m.group(3).upper()
+    return int(m.group(1)), int(m.group(2) or 0), ("DEL" if base in ("D", "-") else base)
+
+
 def parse_haplotype(variants: str, ranges: str, where: str) -> MtHaplotype:
     rng = parse_range(ranges, where)
     out: dict[Site, str] = {}
     het: dict[Site, str] = {}
     ignored = []
     for token in variants.split():
-        m = TOKEN.fullmatch(token)
-        if not m:
+        parsed = _token(token)
+        if parsed is None:
             raise KinshipInputError(where, f"variant {token!r} is not in EMPOP notation (e.g. 16069T, 309.1C, "
                                     "523DEL, 16093Y)")
-        pos, ins, base = int(m.group(1)), int(m.group(2) or 0), m.group(3).upper()
+        pos, ins, base = parsed
         if not 1 <= pos <= MT_LENGTH:
             raise KinshipInputError(where, f"variant {token!r}: position {pos} is outside 1–{MT_LENGTH}")
-        if base in ("D", "-"):
-            base = "DEL"
         if not in_range(pos, rng):
             kind = "heteroplasmy" if base in IUPAC else "variant"
             raise KinshipInputError(where, f"{kind} {token!r} lies outside the sequenced range {ranges.strip()}")

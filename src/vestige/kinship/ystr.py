@@ -268,14 +268,16 @@ class YModel:
     @classmethod
     def build(cls, rates: dict[str, float], *haplotype_sets) -> YModel:
         m = cls(model_rates(rates))
-        seen: dict[str, set] = {}  # the distinct values per locus first (10^5 haplotypes, a few dozen values)
+        readings: set = set()  # the distinct (locus, alleles) first: 10^5 haplotypes, a few thousand readings
         for haps in haplotype_sets:
             for hap in haps:
-                for locus, vals in model_loci(hap).items():
-                    values = seen.get(locus)
-                    if values is None:
-                        values = seen[locus] = set()
-                    values.update(vals)
+                readings.update(model_loci(hap).items())
+        seen: dict[str, set] = {}
+        for locus, vals in sorted(readings, key=lambda r: r[0]):  # loci in a fixed order
+            values = seen.get(locus)
+            if values is None:
+                values = seen[locus] = set()
+            values.update(vals)
         for locus, values in seen.items():
             steps = [v for v in values if isinstance(v, float) and v == int(v)]
             if steps:
