@@ -26,7 +26,10 @@ lineages, `lineage_files`): first 13.3 s against 3.3 s (4.1×), then 5.8 s again
 the lines' tables were built once per shape of line and the mtDNA scoring made site-major; then (stop 34)
 6.23 s against 3.20 s (1.94×) → 5.16 s against 3.09 s (1.67×) with the lineage sum added through a compact
 (samples × compared targets) matrix, plain CSV rows split without the csv module and the lineage readers
-run with the collector paused; target ≤ 1.5×.
+run with the collector paused; then (stop 39) 1.53-1.64× → 1.43-1.48× (e.g. 3.96 s against 2.76 s; 3.54 s
+against 2.37 s run by hand; the machine's noise is ±0.2 s) with heteroplasmic mtDNA frequencies looked up
+by key, q shared between lines of one shape, Y readings checked once per distinct text and the Y kernel
+locus-major; target ≤ 1.5×.
 """
 
 from __future__ import annotations
