@@ -565,3 +565,36 @@ def test_candidates_are_searched_by_body_code_or_name_in_either_script(users, wo
         page = client.get("/identification/", {"q": q})
         assert [c.remains.body_number for c in page.context["candidates"]] == ["W-1"], q
     assert list(client.get("/identification/", {"q": "Petrenko"}).context["candidates"]) == []
+
+
+def test_a_large_joint_group_is_cut_short_on_the_run_page_and_whole_in_its_json(users, sisters, client):
+    """A sampled group of a national run holds thousands of remains, missing persons and pairs per
+    assignment: the run page lists 12 of each with how many it leaves out, and links the API's
+    joint result, which gives the group whole."""
+    from vestige.identification.models import JointGroup
+    _fam, (a, _b), bodies = sisters
+    run = ident.start_run(users["dna_analyst"])
+    # the engine's own group holds the sisters; beside it, a large sampled group written as the engine
+    # writes it (one of its bodies is the user's, so that the page shows it)
+    remains = [bodies[0].body_number] + [f"X-{i}" for i in range(39)]
+    persons = [a.ref] + [f"MP-X-{i}" for i in range(29)]
+    pairs = [[remains[i], persons[i]] for i in range(30)]
+    JointGroup.objects.create(run=run, index=77, data={
+        "remains": remains, "missing": persons, "exact": False, "sampled": True, "tolerance": 0.001,
+        "assignments": [{"log10_lr": 120.0, "pairs": pairs}, {"log10_lr": 119.5, "pairs": pairs[:13]}],
+        "symmetric": [{"remains": [f"X-{i}", f"X-{i + 1}"]} for i in range(14)]})
+    client.force_login(users["dna_analyst"])
+    page = client.get(f"/identification/runs/{run.pk}/").content.decode()
+    table = page[page.index('id="joint-groups"'):]
+    assert "X-9, X-10 … (+28)</td>" in table  # 12 of the 40 remains: the body and X-0…X-10
+    assert "MP-X-9, MP-X-10 … (+18)</td>" in table  # 12 of the 30 missing persons
+    assert "X-10=MP-X-10 … (+18)</div>" in table  # 12 of the best assignment's 30 pairs
+    assert "X-10=MP-X-10 … (+1)</div>" in table  # the second assignment's 13 pairs
+    assert "X-11, X-12</div>" in table and "X-12, X-13" not in table  # 12 of 14 sets the DNA cannot tell apart
+    assert "… (+2)</div>" in table
+    link = page[page.index('id="joint-json" href="') + len('id="joint-json" href="'):].split('"')[0]
+    assert link == f"/api/identification/joint?run={run.pk}"
+    whole = client.get(link.replace("&amp;", "&"))
+    assert whole.status_code == 200
+    big = next(g for g in whole.json()["groups"] if g.get("sampled"))
+    assert len(big["remains"]) == 40 and len(big["assignments"][0]["pairs"]) == 30 and len(big["symmetric"]) == 14

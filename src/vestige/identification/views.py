@@ -41,6 +41,7 @@ from vestige.missing.pedigree import pedigree_svg
 from vestige.missing.services import search_names
 from vestige.registry.models import Remains, Site
 
+GROUPS_SHOWN = 500  # the joint groups a run page lists (the API gives them all)
 GROUP_PAIRS_SHOWN = 12  # a joint assignment's pairs a candidate page lists before it keeps only its own
 
 
@@ -100,7 +101,9 @@ def run_detail(request, pk):
 
     waited = tasks.unclaimed_for(run.task_id) if run.status == "queued" else None
     # only the joint groups that hold a body or a missing person of the user's cases
-    return render(request, template, {"run": run, "groups": services.joint_result(run, request.user)["groups"][:500],
+    groups = services.joint_result(run, request.user)["groups"]
+    return render(request, template, {"run": run, "groups": [summarised_group(g) for g in groups[:GROUPS_SHOWN]],
+                                      "groups_more": max(len(groups) - GROUPS_SHOWN, 0),
                                       "no_worker": waited if (waited or 0) > tasks.NO_WORKER_S else None})
 
 
@@ -123,6 +126,21 @@ def trimmed_group(data: dict, body: str | None, person: str | None, keep: int = 
             mine = [p for p in pairs if p[0] == body or p[1] == person]
             a = {**a, "pairs": mine, "others": len(pairs) - len(mine)}
         out["assignments"].append(a)
+    return out
+
+
+def summarised_group(data: dict, keep: int = GROUP_PAIRS_SHOWN) -> dict:
+    """A group as the run page lists it: at most ``keep`` remains, missing persons, pairs of each
+    assignment and sets of remains the DNA cannot tell apart, each list with how many it leaves
+    out (``*_more``). A sampled group of a national run holds thousands of each; the page links
+    the whole result as JSON instead (the API's joint result)."""
+    out = dict(data)
+    for name in ("remains", "missing", "symmetric"):
+        items = data.get(name) or []
+        out[name] = items[:keep]
+        out[f"{name}_more"] = max(len(items) - keep, 0)
+    out["assignments"] = [{**a, "pairs": a["pairs"][:keep], "others": max(len(a["pairs"]) - keep, 0)}
+                          for a in data.get("assignments", [])]
     return out
 
 
