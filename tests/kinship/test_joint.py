@@ -396,3 +396,35 @@ def test_joint_writes_its_pairings_as_the_search_writes_hits_jsonl(capsys):
         assert a["sample"] < b["sample"] or (a["sample"] == b["sample"] and a["posterior"] >= b["posterior"])
     assert main([*args, "--json", "--jsonl"]) == 2
     assert "--jsonl" in capsys.readouterr().err
+
+
+def test_the_unreported_pairings_weigh_on_each_pairing_by_its_own_victim_and_person():
+    """A national run's joint engine sees only the pairs the search reported; the rest of a body's
+    row (mass X) and of a missing person's column (mass Y) are known only as sums. Hand derivation
+    for one reported pairing of LR λ between body v and person m, prior weight w = π / (1 − n π):
+    P(v = m) = λw / (1 + λw), P(v = *) = P(m free) = 1 / (1 + λw). Putting back v's unreported
+    pairings moves P(v = m) by at most Xw·P(v = *), m's by at most Yw·P(m free): the pairing's
+    tolerance is (X + Y)·w / (1 + λw), plus 10^-12 of each whole sum for the rounding of the two
+    sums made apart. Before, every victim's unreported mass was added, unweighted, to the whole
+    group's tolerance — rounding noise of 10^4 for a body whose true pairing has LR 10^20."""
+    from vestige.kinship.joint import joint_sparse
+    from vestige.kinship.joint.engine import UNREPORTED_ROUNDING
+    table, profiles, families, mutation, remains = load("dvir-example2")
+    items = remains.items()
+    n_row = sum(len(f.missing) for f in families)
+    for log_lr in (math.log(2.0e5), 46.0):  # a plain match, and one of LR 10^20
+        lam, x, y = math.exp(log_lr), 40.0, 25.0
+        res = joint_sparse(families, profiles, table, items, [(0, 0, log_lr)], sexes=remains.sexes, mutation=mutation,
+                           row_lse={0: math.log(lam + x)}, col_lse={0: math.log(lam + y)})
+        pi = res.prior["pair"]
+        w = pi / (1 - n_row * pi)
+        [pair] = [m for m in res.marginals if m.victim == 0 and m.target == 0]
+        assert pair.probability == pytest.approx(lam * w / (1 + lam * w), rel=1e-12)
+        want = (x + y) * w / (1 + lam * w) + UNREPORTED_ROUNDING * ((lam + x) * w + (lam + y) * w) / (1 + lam * w)
+        assert pair.tolerance == pytest.approx(want, rel=1e-6)
+        assert pair.tolerance < 1e-3  # an identification at 99.95 % stays possible
+    # nothing unreported: only the rounding allowance, never the noise of two sums of 10^20
+    res = joint_sparse(families, profiles, table, items, [(0, 0, 46.0)], sexes=remains.sexes, mutation=mutation,
+                       row_lse={0: 46.0}, col_lse={0: 46.0})
+    [pair] = [m for m in res.marginals if m.victim == 0 and m.target == 0]
+    assert pair.tolerance < 1e-11

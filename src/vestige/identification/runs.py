@@ -227,6 +227,7 @@ def _match(run: MatchingRun, inputs: RunInputs, laps: Laps, progress) -> RunOutc
         joint = joint_sparse(families, inputs.profiles, inputs.table, found.items, edges, bodies=found.bodies,
                              sexes=inputs.sexes, mutation=inputs.mutation, degradation=inputs.degradation,
                              row_lse={index[k]: v for k, v in res.row_lse.items()},
+                             col_lse={tindex[k]: v for k, v in res.col_lse.items() if k in tindex},
                              options=JointOptions(missing_total=inputs.prior_missing, top=0))
     laps.lap("joint")
     return RunOutcome(res, joint, lineage, search_seconds=search_seconds,

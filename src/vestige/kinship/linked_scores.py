@@ -117,6 +117,7 @@ def link_hits(linkage: Linkage, rep: Reported, data: CaseData, pi: float, row_ls
     new_col = col_lse + np.log(np.maximum(1.0 + col_add, 1e-300))
     for s in np.unique(ps[corr != 0]):
         row_lse_out[samples[s]] = float(new_row[np.flatnonzero(ps == s)[0]])
+    rep.col_lse = new_col
     rep.values = values + corr
     rep.post = posteriors(rep.values, new_row, np.array([p[5] for p in pending], dtype=np.int64), new_col[pc],
                           col_n[pc], pi)

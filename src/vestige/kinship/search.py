@@ -106,6 +106,7 @@ class SearchResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (family, reason)
     notes: list[str] = field(default_factory=list)
     row_lse: dict[str, float] = field(default_factory=dict)  # sample → log Σ LR over its compared targets
+    col_lse: dict[tuple[str, str], float] = field(default_factory=dict)  # (family, missing) → log Σ LR over the samples
     shard_seconds: list[float] = field(default_factory=list)  # seconds per block of samples (one shard each)
     table_seconds: list[float] = field(default_factory=list)  # seconds per part of the tables (one shard each)
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per step: checks, readings, tables, scoring, report
@@ -249,8 +250,9 @@ def blind_search(families: list[Family], profiles: Profiles, table: FrequencyTab
         rep = Reported(pending, values, post, ps, pc, targets, col_lse, col_n)
         link_hits(linkage, rep, CaseData(samples, bodies, profiles, sprof, table, mutation, degradation=degradation),
                   pi, result.row_lse)
-        values, post = rep.values, rep.post
+        values, post, col_lse = rep.values, rep.post, rep.col_lse
         result.notes.append(rep.note)
+    result.col_lse = {(t.family.name, t.missing): float(col_lse[c]) for c, t in enumerate(targets)}
     # Another sample among the two best of the missing person, within a factor 10^4 (LR ≥ 1).
     floor = np.maximum(values - COMPETE, 0.0)
     rival_at = np.full(len(pending), -1, dtype=np.int64)
@@ -337,6 +339,8 @@ def _theta_search(result: SearchResult, families: list[Family], data: CaseData, 
                 scores[:, j] = -np.inf
     row_lse = np.logaddexp.reduce(scores, axis=1)
     col_lse = np.logaddexp.reduce(scores, axis=0)
+    result.row_lse = {item: float(row_lse[i]) for i, item in enumerate(samples)}
+    result.col_lse = {(fam.name, mp): float(col_lse[j]) for j, (fam, mp) in enumerate(targets)}
     n_bad = sum(1 for fam, _mp in targets if fam.name in bad)
     for i, item in enumerate(samples):
         order = np.argsort(-scores[i], kind="stable")

@@ -169,13 +169,14 @@ def joint_sparse(families: list[Family], profiles: Profiles, table: FrequencyTab
                  sexes: dict[str, str] | None = None, mutation: MutationModel | None = None,
                  degradation: Degradation | None = None, bodies: dict[str, list[str]] | None = None,
                  options: JointOptions | None = None, row_lse: dict[int, float] | None = None,
-                 progress=None) -> JointResult:
+                 col_lse: dict[int, float] | None = None, progress=None) -> JointResult:
     """The joint engine on a sparse set of pairings, for matching runs at national scale.
 
     ``edges``: ``(item index, target index, natural log LR)`` — e.g. every pair the blind search
     reported; targets are the families' missing persons in order. Pairings not given count as
     cut; ``row_lse[item]`` (the search's log Σ LR over all the sample's pairings) gives the mass of
-    the pairings it did not report, prior-weighted, which is added to the group's tolerance. Absolute
+    the pairings it did not report, prior-weighted, and ``col_lse[target]`` the same over a missing
+    person's samples: each pairing's tolerance counts its victim's and its person's (report.py). Absolute
     log-likelihoods are not computed here (``loglik`` is ``null``); undisputed pairings come from
     the dense entry point only. ``sexes`` is accepted for the dense entry's signature: the edges
     already leave out what the sexes exclude, and those pairings stay in the prior (LR 0).
@@ -201,8 +202,12 @@ def joint_sparse(families: list[Family], profiles: Profiles, table: FrequencyTab
         fam_targets.setdefault(f.name, []).append(c)
     by_edge: dict[tuple[int, int], float] = {(v, t): lv for v, t, lv in edges if lv != -math.inf}
     reported: dict[int, float] = {}
-    for (v, _t), lv in by_edge.items():
-        reported[v] = reported.get(v, 0.0) + math.exp(lv + log_w[v])
+    reported_col: dict[int, float] = {}
+    for (v, t), lv in by_edge.items():
+        x = math.exp(min(lv + log_w[v], 700.0))
+        reported[v] = reported.get(v, 0.0) + x
+        reported_col[t] = reported_col.get(t, 0.0) + x
+    col_w = float(np.max(log_w)) if n_v else 0.0  # a column's pairings weighed at the largest row weight
     multi = {f.name for f in families if len(f.missing) > 1 or opts.theta > 0}
     fam_mutation = {f.name: mutation for f in families}
     groups: list[Group] = []
@@ -232,8 +237,11 @@ def joint_sparse(families: list[Family], profiles: Profiles, table: FrequencyTab
             g.victims = [vs[i] for i in g.victims]
             g.targets = [ts[j] for j in g.targets]
             if row_lse and g.exact:
-                g.extra_mass = float(sum(max(0.0, math.exp(row_lse[v] + log_w[v]) - reported.get(v, 0.0))
-                                         for v in g.victims if v in row_lse))
+                g.extra = {v: unreported_mass(row_lse[v] + log_w[v], reported.get(v, 0.0))
+                           for v in g.victims if v in row_lse}
+            if col_lse and g.exact:
+                g.extra_col = {t: unreported_mass(col_lse[t] + col_w, reported_col.get(t, 0.0))
+                               for t in g.targets if t in col_lse}
             groups.append(g)
     res = JointResult(items, [(f.name, mp) for f, mp in targets], math.nan, groups, [], [], [], [],
                       {"kind": opts.prior, "pair": pi if opts.prior == "pairwise" else None,
@@ -250,6 +258,18 @@ def joint_sparse(families: list[Family], profiles: Profiles, table: FrequencyTab
     for a in res.assignments:
         a["loglik"] = None
     return res
+
+
+UNREPORTED_ROUNDING = 1e-12  # relative: the search's row sum and the reported pairs' sum are rounded apart
+
+
+def unreported_mass(log_total: float, reported: float) -> float:
+    """The prior-weighted LR mass of a sample's pairings the search did not report: its whole row
+    (``log_total``, prior-weighted) less what it did report — with an allowance for rounding, since
+    the two sums are made apart in floating point: a body whose true pairing has an LR of 10^20
+    leaves a difference of rounding noise about 10^4 times its weight, never a negative mass."""
+    total = math.exp(min(log_total, 700.0))
+    return max(0.0, total - reported) + UNREPORTED_ROUNDING * total
 
 
 def _family_mutations(families, profiles, table, mutation, degradation, policy) -> dict[str, MutationModel]:

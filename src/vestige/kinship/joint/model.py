@@ -83,7 +83,8 @@ class Group:
     fixed: bool = False  # a pairing fixed as certain (see _fix_certain); its tolerance bounds the rest
     cut: list = field(default_factory=list)  # cut pairings touching the group: (victim, target, log λ)
     local_lr: np.ndarray | None = None  # the group's pairwise log LRs (victims × targets)
-    extra_mass: float = 0.0  # prior-weighted LR mass of pairings never given to the engine (sparse entry)
+    extra: dict = field(default_factory=dict)  # victim → prior-weighted LR mass of its pairings never given to the engine (sparse entry)
+    extra_col: dict = field(default_factory=dict)  # target → the same of its pairings (the search's column sums)
     own: dict = field(default_factory=dict)  # victim → log P(own readings)
     marginal: np.ndarray | None = None  # solved without listing (dynamic programming): (victims, targets + 1)
     glr_local: dict = field(default_factory=dict)  # with ``marginal``: (local victim, local target) → log GLR
