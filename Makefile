@@ -22,7 +22,7 @@ $(BIN)/.installed: pyproject.toml uv.lock
 		|| $(PY) -m pip install --quiet --break-system-packages uv
 	$(UV) sync --frozen --all-extras --compile-bytecode --python $(PY)  # .pyc written once: every command starts faster
 	@$(BIN)/python -m compileall -q src >/dev/null  # and for Vestige itself (PYTHONDONTWRITEBYTECODE or not)
-	@$(BIN)/python -c "from vestige.kinship import kernels; kernels.warm_up()"  # the search's compiled kernels, cached
+	@$(BIN)/python -c "from vestige.kinship import kernels, lineage_kernels; kernels.warm_up(); lineage_kernels.warm_up()"  # the search's compiled kernels, cached
 	@touch $@
 
 install: $(BIN)/.installed

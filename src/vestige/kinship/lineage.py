@@ -496,7 +496,7 @@ class LineageScores:
         """(len(rows), T) log LRs of the lineage systems for samples ``rows`` (indices into
         ``samples``), summed over ``systems``; 0 where nothing is compared."""
         from vestige.kinship import (
-            kernels,  # lazy: numba loads (seconds) only when something is scored
+            lineage_kernels as kernels,  # lazy: numba loads (seconds) only when something is scored
         )
 
         out = np.zeros((len(rows), self.n_targets))
@@ -538,7 +538,7 @@ class LineageScores:
         once into a compact matrix, then added into the total (a dense (len(rows), T) sum cost more
         than the systems themselves at 10^4 targets)."""
         from vestige.kinship import (
-            kernels,  # lazy: numba loads (seconds) only when something is scored
+            lineage_kernels as kernels,  # lazy: numba loads (seconds) only when something is scored
         )
 
         rows = np.asarray(rows, dtype=np.int64)
