@@ -598,3 +598,19 @@ def test_a_large_joint_group_is_cut_short_on_the_run_page_and_whole_in_its_json(
     assert whole.status_code == 200
     big = next(g for g in whole.json()["groups"] if g.get("sampled"))
     assert len(big["remains"]) == 40 and len(big["assignments"][0]["pairs"]) == 30 and len(big["symmetric"]) == 14
+
+
+def test_a_candidate_page_shows_the_stored_view_of_its_large_group(users, sisters, client):
+    """A national run stores each candidate's view of a large group (its own pairs, how many
+    others); the page shows that view and does not read the group's thousands of pairs."""
+    from vestige.identification.models import JointGroup
+    _fam, (a, _b), bodies = sisters
+    run = ident.start_run(users["dna_analyst"])
+    cand = Candidate.objects.filter(run=run, missing_person=a).first()
+    view = {"assignments": [{"log10_lr": 120.0, "pairs": [[cand.remains.body_number, a.ref]], "others": 4211}]}
+    Candidate.objects.filter(pk=cand.pk).update(group=999, group_view=view)  # no such group row: the view alone
+    assert not JointGroup.objects.filter(run=run, index=999).exists()
+    client.force_login(users["dna_analyst"])
+    page = client.get(cand.get_absolute_url()).content.decode()
+    joint = page[page.index('id="joint"'):]
+    assert f"{cand.remains.body_number}={a.ref}, … (+4211)</div>" in joint

@@ -124,3 +124,53 @@ def nongenetic_lrs(flags: dict | None, log10_lr: float | None, prior: float | No
         odds = prior / (1 - prior) * 10 ** min(out["combined"], 300)
         out["posterior"] = odds / (1 + odds)
     return out
+
+
+GROUP_PAIRS_SHOWN = 12  # a joint assignment's pairs a candidate page lists before it keeps only its own
+
+
+def trimmed_group(data: dict, body: str | None, person: str | None, keep: int = GROUP_PAIRS_SHOWN) -> dict:
+    """A group's best assignments as one candidate's page shows them: an assignment of more than
+    ``keep`` pairs keeps only those of this body or this missing person, and says how many others
+    (a sampled group of a national run holds thousands: listing them made the page take 0.5 s)."""
+    out = dict(data)
+    out["assignments"] = []
+    for a in data.get("assignments", []):
+        pairs = a["pairs"]
+        if len(pairs) > keep:
+            mine = [p for p in pairs if p[0] == body or p[1] == person]
+            a = {**a, "pairs": mine, "others": len(pairs) - len(mine)}
+        out["assignments"].append(a)
+    return out
+
+
+class GroupPages:
+    """Each candidate's view of one stored group (:func:`trimmed_group`'s assignments), for a run to
+    store with its candidates when the group is large — thousands of pairs per assignment, which a
+    candidate's page would otherwise read and walk on every view. Indexed once per group."""
+
+    def __init__(self, data: dict, keep: int = GROUP_PAIRS_SHOWN) -> None:
+        self.keep = keep
+        self.parts = []
+        for a in data.get("assignments", []):
+            by_body: dict[str, list[int]] = {}
+            by_person: dict[str, list[int]] = {}
+            for i, (b, p) in enumerate(a["pairs"]):
+                by_body.setdefault(b, []).append(i)
+                by_person.setdefault(p, []).append(i)
+            self.parts.append((a, by_body, by_person))
+        self.large = any(len(a["pairs"]) > keep for a, _b, _p in self.parts)
+
+    def view(self, body: str, person: str) -> dict | None:
+        """``{"assignments": …}`` as :func:`trimmed_group` gives them; None for a small group (its
+        page reads the group itself)."""
+        if not self.large:
+            return None
+        out = []
+        for a, by_body, by_person in self.parts:
+            if len(a["pairs"]) <= self.keep:
+                out.append(a)
+                continue
+            mine = [a["pairs"][i] for i in sorted({*by_body.get(body, ()), *by_person.get(person, ())})]
+            out.append({**a, "pairs": mine, "others": len(a["pairs"]) - len(mine)})
+        return {"assignments": out}

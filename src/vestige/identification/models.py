@@ -151,6 +151,9 @@ class Candidate(models.Model):
     systems = models.JSONField(default=dict)  # log10 LR per system (autosomal, y, mt, x, snp; None: not compared)
     segments = models.JSONField(default=dict)  # SNPs: IBD segments shared with each SNP-typed reference (see snp_segments)
     group = models.PositiveIntegerField(null=True)  # index of the joint group in the run
+    # a large group's best assignments as this candidate's page shows them (its own pairs, how many
+    # others): a national run's group holds thousands of pairs, too many to read on every view
+    group_view = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-log10_lr"]

@@ -41,6 +41,7 @@ from vestige.errors import Conflict, InvalidInput
 from vestige.history.models import Action
 from vestige.history.services import record
 from vestige.identification.consistency import RegisterShares, consistency
+from vestige.identification.display import GroupPages
 from vestige.identification.flags import flags_inputs
 from vestige.identification.lineage import RunLineage, check_choice, run_lineage
 from vestige.identification.models import (
@@ -391,6 +392,7 @@ def _candidate_rows(run: MatchingRun, inputs: RunInputs, outcome: RunOutcome,
     marg: dict[tuple[int, int], tuple[float, float, bool]] = {}
     group_of: dict[int, int] = {}
     groups_out = []
+    pages: dict[int, GroupPages] = {}  # each stored group's candidate views
     targets = list(tindex)
     if joint is not None:
         for m in joint.marginals:  # the engine's victims and targets are this run's items and targets
@@ -401,6 +403,7 @@ def _candidate_rows(run: MatchingRun, inputs: RunInputs, outcome: RunOutcome,
                 group_of[v] = gi
             if len(g.victims) > 1 or len(g.targets) > 1 or not g.exact:
                 groups_out.append(_group_summary(gi, g, joint, inputs, targets))
+                pages[gi] = GroupPages(groups_out[-1])
     dup_of: dict[int, list[str]] = {}
     for d in duplicates:
         a, b = d["remains_pk"]
@@ -436,10 +439,12 @@ def _candidate_rows(run: MatchingRun, inputs: RunInputs, outcome: RunOutcome,
         shared = (segments(h.sample, h.family, h.missing)
                   if segments is not None and (h.systems or {}).get("snp") is not None and (p >= 1e-3 or h.log_lr > 0)
                   else {})
+        page = pages[group_of[v]].view(r.body_number, persons[mp_id].ref) if group_of.get(v) in pages else None
         rows.append((run.pk, r.pk, mp_id, h.lr if math.isfinite(h.lr) else 1e308, h.log10_lr, p, h.markers_compared,
                      json.dumps(h.markers or {}), json.dumps(flags), sum(1 for f in flags.values() if f["state"] == "conflict"),
                      res.prior, tol, exact, None if glr is None else glr / math.log(10), json.dumps(dna),
-                     group_of.get(v), json.dumps(h.systems or {}), json.dumps(shared)))
+                     group_of.get(v), json.dumps(h.systems or {}), json.dumps(shared),
+                     None if page is None else json.dumps(page)))
     return rows, groups_out
 
 
@@ -493,8 +498,9 @@ def _insert_candidates(rows: list[tuple]) -> None:
     table = connection.ops.quote_name(Candidate._meta.db_table)
     cast = "::jsonb" if connection.vendor == "postgresql" else ""
     sql = (f"INSERT INTO {table} (run_id, remains_id, missing_person_id, lr, log10_lr, posterior, markers_compared, "
-           f"marker_lrs, flags, conflicts, prior, tolerance, exact, log10_glr, dna_flags, \"group\", systems, segments) "
-           f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s{cast}, %s{cast}, %s, %s, %s, %s, %s, %s{cast}, %s, %s{cast}, %s{cast})")
+           f"marker_lrs, flags, conflicts, prior, tolerance, exact, log10_glr, dna_flags, \"group\", systems, segments, "
+           f"group_view) VALUES (%s, %s, %s, %s, %s, %s, %s, %s{cast}, %s{cast}, %s, %s, %s, %s, %s, %s{cast}, %s, "
+           f"%s{cast}, %s{cast}, %s{cast})")
     with connection.cursor() as cursor:
         for i in range(0, len(rows), 5000):
             cursor.executemany(sql, rows[i:i + 5000])

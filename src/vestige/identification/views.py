@@ -23,7 +23,14 @@ from vestige.errors import Conflict, InvalidInput, NotFound
 from vestige.history.models import Action
 from vestige.history.services import record
 from vestige.identification import lineage, services
-from vestige.identification.display import checks, nongenetic_lrs, segment_rows, system_lrs
+from vestige.identification.display import (
+    GROUP_PAIRS_SHOWN,
+    checks,
+    nongenetic_lrs,
+    segment_rows,
+    system_lrs,
+    trimmed_group,
+)
 from vestige.identification.models import (
     Candidate,
     DecisionStatus,
@@ -42,7 +49,6 @@ from vestige.missing.services import search_names
 from vestige.registry.models import Remains, Site
 
 GROUPS_SHOWN = 500  # the joint groups a run page lists (the API gives them all)
-GROUP_PAIRS_SHOWN = 12  # a joint assignment's pairs a candidate page lists before it keeps only its own
 
 
 def index(request):
@@ -107,26 +113,13 @@ def run_detail(request, pk):
                                       "no_worker": waited if (waited or 0) > tasks.NO_WORKER_S else None})
 
 
-def _group(run: MatchingRun, index, body: str | None = None, person: str | None = None):
+def _group(run: MatchingRun, index, body: str | None = None, person: str | None = None, view: dict | None = None):
+    if view is not None:  # a large group: the candidate's own pairs, stored by the run
+        return view
     if index is None:
         return None
     row = JointGroup.objects.filter(run=run, index=index).first()
     return trimmed_group(row.data, body, person) if row else None
-
-
-def trimmed_group(data: dict, body: str | None, person: str | None, keep: int = GROUP_PAIRS_SHOWN) -> dict:
-    """A group's best assignments as one candidate's page shows them: an assignment of more than
-    ``keep`` pairs keeps only those of this body or this missing person, and says how many others
-    (a sampled group of a national run holds thousands: listing them made the page take 0.5 s)."""
-    out = dict(data)
-    out["assignments"] = []
-    for a in data.get("assignments", []):
-        pairs = a["pairs"]
-        if len(pairs) > keep:
-            mine = [p for p in pairs if p[0] == body or p[1] == person]
-            a = {**a, "pairs": mine, "others": len(pairs) - len(mine)}
-        out["assignments"].append(a)
-    return out
 
 
 def summarised_group(data: dict, keep: int = GROUP_PAIRS_SHOWN) -> dict:
@@ -168,7 +161,7 @@ def candidate_detail(request, pk):
         "rivals": access.scope(Candidate.objects.filter(run=c.run, missing_person=c.missing_person), request.user).exclude(
             pk=c.pk).select_related(
             "remains").order_by("-posterior")[:8],
-        "group": _group(c.run, c.group, c.remains.body_number, c.missing_person.ref), "competing": competing.distinct(), "samples": samples,
+        "group": _group(c.run, c.group, c.remains.body_number, c.missing_person.ref, c.group_view), "competing": competing.distinct(), "samples": samples,
         "notes": [f for f in c.dna_flags if f.startswith(("degraded", "samples", "same_body", "possible_duplicate"))],
         "pedigree_flags": [f.split(":", 1)[1] for f in c.dna_flags if f.startswith("pedigree_check:")],
         "pedigree_resolved": [f.split(":", 1)[1] for f in c.dna_flags if f.startswith("pedigree_check_resolved:")],
