@@ -7,11 +7,18 @@ must make no false identification, and reach what this wave reached (118 of 300 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
 
 from vestige.cli import main
+from vestige.kinship.mtdna import (
+    mt_frequency,
+    mt_log_frequencies,
+    read_mt_database,
+    read_mt_profiles,
+)
 
 CASE = Path(__file__).resolve().parents[3] / "shared" / "cases" / "distant-references" / "data"
 FREQS = Path(__file__).resolve().parents[3] / "shared" / "data" / "allele-frequencies" / "norwegian-35-markers.csv"
@@ -109,3 +116,18 @@ def test_search_links_the_pairs_that_matter_exactly_as_lr_does(tmp_path, capsys)
         one = json.loads(capsys.readouterr().out)
         assert h["log10_lr"] == pytest.approx(one["linked"]["linked_log10_lr"], rel=1e-9, abs=1e-12)
         assert one["linked"]["linked_log10_lr"] != pytest.approx(one["log10_lr"], abs=1e-6)  # linkage mattered
+
+
+def test_mtdna_frequencies_by_key_are_the_site_by_site_counts_on_the_grave():
+    """The search's key-based counts (mt_log_frequencies: the database grouped by its heteroplasmic
+    sites) against the definition, each profile compared with every database haplotype site by
+    site (mt_frequency, through compare): 155 heteroplasmic database rows, heteroplasmic samples,
+    two sequenced ranges (every heteroplasmic profile, every 12th of the others)."""
+    db = read_mt_database(CASE / "mt_database.csv")
+    every = list(read_mt_profiles(CASE / "mt_profiles.csv").haplotypes.values())
+    haps = [h for i, h in enumerate(every) if h.heteroplasmy or i % 12 == 0]  # the site-by-site side is slow
+    assert sum(1 for d in db.haplotypes if d.heteroplasmy) > 100 and any(h.heteroplasmy for h in haps)
+    assert len({h.ranges for h in haps}) == 2
+    got = mt_log_frequencies(db, haps)
+    want = [math.log(mt_frequency(db, h)[0]) for h in haps]
+    assert got.tolist() == pytest.approx(want, rel=1e-12)

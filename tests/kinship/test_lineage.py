@@ -21,8 +21,10 @@ from vestige.kinship.lineage import Lineage, LineageScores
 from vestige.kinship.lineage_pairs import lineage_lr
 from vestige.kinship.lines import line_tree, predictive, stepwise_matrix
 from vestige.kinship.mtdna import (
+    MtDatabase,
     MtModel,
     compare,
+    mt_log_frequencies,
     parse_haplotype,
     read_mt_database,
     read_mt_profiles,
@@ -370,3 +372,18 @@ def _hw_of(row, ex):
         freqs = {r["allele"]: float(r["frequency"]) for r in _csv.DictReader(fh) if r["marker"] == row["marker"]}
     a, b = row["allele1"], row["allele2"]
     return freqs[a] ** 2 if a == b else 2 * freqs[a] * freqs[b]
+
+
+def test_mtdna_frequencies_by_key_skip_heteroplasmic_sites_on_either_side():
+    """The search counts database matches by key; a site heteroplasmic in the sample or in a
+    database haplotype is not compared (SWGDAM: heteroplasmy is not an exclusion). By hand, over
+    one range: the database holds d1 16069T, d2 16069T 16093Y (C/T), d3 16069T 16093C, d4 16126C.
+    Sample 16069T 16093C matches d3 (equal) and d2 (16093 skipped), not d1 (16093C against the rCRS
+    T) nor d4: x = 2 of N = 4. Sample 16069T 16093Y matches d1, d2 and d3 (16093 skipped): x = 3.
+    Sample 16126C 16093Y matches d4 only (d2 has 16069T): x = 1."""
+    rng = "16024-16569 1-576"
+    db = MtDatabase([parse_haplotype(v, rng, "db") for v in ("16069T", "16069T 16093Y", "16069T 16093C", "16126C")])
+    samples = [parse_haplotype(v, rng, "s") for v in ("16069T 16093C", "16069T 16093Y", "16126C 16093Y")]
+    got = mt_log_frequencies(db, [*samples, None])
+    want = [math.log(clopper_pearson_upper(x, 4)) for x in (2, 3, 1)] + [0.0]
+    assert got.tolist() == pytest.approx(want, rel=1e-12)
