@@ -133,15 +133,8 @@ def trimmed_group(data: dict, body: str | None, person: str | None, keep: int = 
     """A group's best assignments as one candidate's page shows them: an assignment of more than
     ``keep`` pairs keeps only those of this body or this missing person, and says how many others
     (a sampled group of a national run holds thousands: listing them made the page take 0.5 s)."""
-    out = dict(data)
-    out["assignments"] = []
-    for a in data.get("assignments", []):
-        pairs = a["pairs"]
-        if len(pairs) > keep:
-            mine = [p for p in pairs if p[0] == body or p[1] == person]
-            a = {**a, "pairs": mine, "others": len(pairs) - len(mine)}
-        out["assignments"].append(a)
-    return out
+    view = GroupPages(data, keep).view(body, person)
+    return {**data, "assignments": view["assignments"] if view else list(data.get("assignments", []))}
 
 
 class GroupPages:
@@ -161,7 +154,7 @@ class GroupPages:
             self.parts.append((a, by_body, by_person))
         self.large = any(len(a["pairs"]) > keep for a, _b, _p in self.parts)
 
-    def view(self, body: str, person: str) -> dict | None:
+    def view(self, body: str | None, person: str | None) -> dict | None:
         """``{"assignments": …}`` as :func:`trimmed_group` gives them; None for a small group (its
         page reads the group itself)."""
         if not self.large:

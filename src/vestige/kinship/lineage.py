@@ -243,24 +243,14 @@ class LineageScores:
         log_f = np.zeros((len(self.samples), max(len(patterns), 1)))
         has = np.zeros((len(self.samples), max(len(patterns), 1)), dtype=bool)
         typed_mask = states >= 0
-        # a sample's loci on a pattern's set: rows of the same typed loci share one set object
-        bits = typed_mask @ (1 << np.arange(len(loci), dtype=np.int64)) if len(loci) < 63 else None
         for pat, p in patterns.items():
-            in_pat = np.array([loc in pat for loc in loci], dtype=bool)
-            on_mask = typed_mask & in_pat[None, :]
+            on_mask = typed_mask & np.array([loc in pat for loc in loci], dtype=bool)[None, :]
             rows = np.flatnonzero(on_mask.any(axis=1))
             if len(rows):
-                if bits is not None:
-                    keys = bits[rows] & int((in_pat * (1 << np.arange(len(loci), dtype=np.int64))).sum())
-                    by_key: dict = {}
-                    sets = []
-                    for i, k in zip(rows.tolist(), keys.tolist(), strict=True):
-                        got = by_key.get(k)
-                        if got is None:
-                            got = by_key[k] = frozenset(loci[li] for li in np.flatnonzero(on_mask[i]))
-                        sets.append(got)
-                else:
-                    sets = [frozenset(loci[li] for li in np.flatnonzero(on_mask[i])) for i in rows]
+                # the loci each sample is compared on: one set per distinct row of the mask
+                distinct, which = np.unique(on_mask[rows], axis=0, return_inverse=True)
+                loci_sets = [frozenset(loci[li] for li in np.flatnonzero(d)) for d in distinct]
+                sets = [loci_sets[k] for k in which.ravel().tolist()]
                 log_f[rows, p] = lin.y_freq.log_frequencies([sample_haps[i] for i in rows], sets)
                 has[rows, p] = True
         self.y_loci = loci
